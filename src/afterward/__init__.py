@@ -1,0 +1,3 @@
+"""Afterward: the post-purchase experience platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,136 @@
+"""Orders, customers and products for integrators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from sqlalchemy.orm import Session
+
+from afterward.api.deps import Principal, principal, read_session, write_session
+from afterward.api.errors import ApiError, ErrorResponse
+from afterward.commerce import service
+from afterward.commerce.schemas import (
+    CustomerIn,
+    CustomerOut,
+    OrderIn,
+    OrderOut,
+    Page,
+    ProductIn,
+    ProductOut,
+)
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422)
+}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=100)]
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _not_found(kind: str) -> ApiError:
+    return ApiError(404, "not_found", f"no such {kind} in this store")
+
+
+@router.post("/orders", response_model=OrderOut, status_code=201, tags=["orders"])
+def create_order(body: OrderIn, response: Response,
+                 upsert: Annotated[bool, Query()] = False,
+                 who: Principal = Depends(principal),
+                 session: Session = Depends(write_session)) -> OrderOut:
+    """Create an order. An existing number is a 409, unless `upsert=true`, which
+    replaces that order's contents (200)."""
+    order, created = service.save_order(session, store_id=who.store_id, data=body, upsert=upsert)
+    response.status_code = 201 if created else 200
+    return OrderOut.model_validate(order)
+
+
+@router.get("/orders", response_model=Page[OrderOut], tags=["orders"])
+def list_orders(who: Principal = Depends(principal), session: Session = Depends(read_session),
+                number: Annotated[str | None, Query(max_length=64)] = None,
+                email: Annotated[str | None, Query(max_length=320)] = None,
+                customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                status: Annotated[str | None, Query(max_length=16)] = None,
+                cursor: Cursor = None, limit: Limit = 50) -> Page[OrderOut]:
+    rows, next_cursor = service.list_orders(session, store_id=who.store_id, number=number,
+                                            email=email, customer_id=customer_id, status=status,
+                                            cursor=cursor, limit=limit)
+    return Page[OrderOut](items=[OrderOut.model_validate(o) for o in rows],
+                          next_cursor=next_cursor)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut, tags=["orders"])
+def get_order(order_id: IdPath, who: Principal = Depends(principal),
+              session: Session = Depends(read_session)) -> OrderOut:
+    order = service.get_order(session, store_id=who.store_id, order_id=order_id)
+    if order is None:
+        raise _not_found("order")
+    return OrderOut.model_validate(order)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut, tags=["orders"])
+def cancel_order(order_id: IdPath, who: Principal = Depends(principal),
+                 session: Session = Depends(write_session)) -> OrderOut:
+    order = service.get_order(session, store_id=who.store_id, order_id=order_id)
+    if order is None:
+        raise _not_found("order")
+    service.cancel_order(session, order=order, reason="api")
+    return OrderOut.model_validate(order)
+
+
+@router.post("/customers", response_model=CustomerOut, status_code=201, tags=["customers"])
+def upsert_customer(body: CustomerIn, response: Response, who: Principal = Depends(principal),
+                    session: Session = Depends(write_session)) -> CustomerOut:
+    """Create a customer, or update the one with the same external_id, email or phone (200)."""
+    customer, created = service.upsert_customer(session, store_id=who.store_id, data=body)
+    response.status_code = 201 if created else 200
+    return CustomerOut.model_validate(customer)
+
+
+@router.get("/customers", response_model=Page[CustomerOut], tags=["customers"])
+def list_customers(who: Principal = Depends(principal), session: Session = Depends(read_session),
+                   email: Annotated[str | None, Query(max_length=320)] = None,
+                   q: Annotated[str | None, Query(max_length=100)] = None,
+                   cursor: Cursor = None, limit: Limit = 50) -> Page[CustomerOut]:
+    rows, next_cursor = service.list_customers(session, store_id=who.store_id, email=email,
+                                               query=q, cursor=cursor, limit=limit)
+    return Page[CustomerOut](items=[CustomerOut.model_validate(c) for c in rows],
+                             next_cursor=next_cursor)
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"])
+def get_customer(customer_id: IdPath, who: Principal = Depends(principal),
+                 session: Session = Depends(read_session)) -> CustomerOut:
+    customer = service.get_customer(session, store_id=who.store_id, customer_id=customer_id)
+    if customer is None:
+        raise _not_found("customer")
+    return CustomerOut.model_validate(customer)
+
+
+@router.post("/products", response_model=ProductOut, status_code=201, tags=["products"])
+def upsert_product(body: ProductIn, response: Response, who: Principal = Depends(principal),
+                   session: Session = Depends(write_session)) -> ProductOut:
+    """Create a product, or update the one with the same external_id or SKUs (200)."""
+    product, created = service.upsert_product(session, store_id=who.store_id, data=body)
+    response.status_code = 201 if created else 200
+    return ProductOut.model_validate(product)
+
+
+@router.get("/products", response_model=Page[ProductOut], tags=["products"])
+def list_products(who: Principal = Depends(principal), session: Session = Depends(read_session),
+                  category: Annotated[str | None, Query(max_length=100)] = None,
+                  cursor: Cursor = None, limit: Limit = 50) -> Page[ProductOut]:
+    rows, next_cursor = service.list_products(session, store_id=who.store_id, category=category,
+                                              cursor=cursor, limit=limit)
+    return Page[ProductOut](items=[ProductOut.model_validate(p) for p in rows],
+                            next_cursor=next_cursor)
+
+
+@router.get("/products/{product_id}", response_model=ProductOut, tags=["products"])
+def get_product(product_id: IdPath, who: Principal = Depends(principal),
+                session: Session = Depends(read_session)) -> ProductOut:
+    product = service.get_product(session, store_id=who.store_id, product_id=product_id)
+    if product is None:
+        raise _not_found("product")
+    return ProductOut.model_validate(product)

@@ -1,0 +1,58 @@
+"""create_app(settings): the API, shopper pages and admin on one ASGI app.
+Nothing runs at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.staticfiles import StaticFiles
+
+from afterward import __version__
+from afterward.api import commerce as commerce_api
+from afterward.api import errors, operations, tracking, webhooks_in
+from afterward.api.limits import BodySizeLimit
+from afterward.config import Settings
+from afterward.storage.db import Database
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    owns_db = db is None
+    database = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            database.dispose()
+
+    app = FastAPI(title="Afterward", version=__version__, lifespan=lifespan,
+                  description="Post-purchase experience platform: orders, shipments, "
+                  "journeys, returns, loyalty and reviews for one store per API key.")
+    app.state.settings = settings
+    app.state.db = database
+    app.state.key_cache = {}
+    errors.install(app)
+    app.include_router(commerce_api.router)
+    app.include_router(tracking.router)
+    app.include_router(operations.router)
+    app.include_router(webhooks_in.router)
+
+    from afterward.web import admin, media
+
+    app.include_router(admin.router)
+    app.include_router(media.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,94 @@
+"""Top-level commands; each group lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from afterward.cli import admin, bench, demo, importer, jobs, store
+from afterward.cli.common import console, fail, migrated_database, settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Afterward: the post-purchase experience platform.")
+app.add_typer(store.app, name="store")
+app.add_typer(admin.app, name="admin")
+app.add_typer(importer.app, name="import")
+app.add_typer(jobs.app, name="jobs")
+app.command("demo")(demo.demo)
+app.command("bench")(bench.bench)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from afterward.storage.migrate import upgrade
+
+    config = settings()
+    try:
+        upgrade(config.database_url)
+    except Exception as exc:
+        fail(f"migration failed: {exc}")
+    console.print("schema is up to date")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+          port: int = typer.Option(8000, help="Port to listen on."),
+          worker: bool = typer.Option(True, "--worker/--no-worker",
+                                      help="Run a job worker in this process too."),
+          workers: int = typer.Option(1, help="HTTP worker processes (PostgreSQL: more than 1)."),
+          ) -> None:
+    """Serve the API, shopper pages and admin (and, by default, one job worker)."""
+    run_server(host=host, port=port, with_worker=worker, processes=workers)
+
+
+def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
+               banner: str | None = None) -> None:
+    import threading
+
+    import uvicorn
+
+    from afterward.worker import Worker, load_handlers
+
+    config = settings()
+    db = migrated_database(config)
+    logging.basicConfig(level=config.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    background: Worker | None = None
+    if with_worker:
+        load_handlers(config.plugins)
+        background = Worker(db, lease_seconds=config.job_lease_seconds)
+        threading.Thread(target=background.run, name="worker", daemon=True).start()
+    if banner:
+        console.print(banner, highlight=False)
+    try:
+        if processes > 1:
+            uvicorn.run("afterward.app:create_app", factory=True, host=host, port=port,
+                        workers=processes, log_level="warning", access_log=False)
+        else:
+            from afterward.app import create_app
+
+            uvicorn.run(create_app(config, db), host=host, port=port, log_level="warning",
+                        access_log=False)
+    finally:
+        if background:
+            background.stop()
+
+
+@app.command()
+def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker threads."),
+           until_idle: bool = typer.Option(False, help="Exit when no job is due.")) -> None:
+    """Run job workers until SIGTERM (or, with --until-idle, until the queue is empty)."""
+    from afterward.worker import Worker, load_handlers, run_workers
+
+    config = settings()
+    db = migrated_database(config)
+    logging.basicConfig(level=config.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    load_handlers(config.plugins)
+    if until_idle:
+        done = Worker(db, lease_seconds=config.job_lease_seconds).run(until_idle=True)
+        console.print(f"{done} jobs run")
+        return
+    run_workers(db, concurrency=concurrency, lease_seconds=config.job_lease_seconds)

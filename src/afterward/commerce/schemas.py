@@ -1,0 +1,240 @@
+"""API shapes for customers, products and orders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from afterward.commerce import validation as v
+
+Str100 = Annotated[str, Field(min_length=1, max_length=100)]
+MinorAmount = Annotated[int, Field(ge=0, le=10**12)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone offset, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+class MarketingConsentIn(Strict):
+    email: bool | None = None
+    sms: bool | None = None
+
+
+class CustomerIn(Strict):
+    external_id: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    locale: str | None = Field(None, max_length=16)
+    timezone: str | None = Field(None, max_length=64)
+    birthday: date | None = None
+    accepts_marketing: MarketingConsentIn | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else v.email_address(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else v.phone_e164(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str | None) -> str | None:
+        return None if value is None else v.locale_tag(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else v.timezone_name(value)
+
+
+class ConsentOut(BaseModel):
+    channel: str
+    purpose: str
+    granted: bool
+    source: str
+    updated_at: datetime
+
+
+class CustomerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    external_id: str | None
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    locale: str | None
+    timezone: str | None
+    birthday: date | None
+    orders_count: int
+    total_spent_minor: int
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    created_at: datetime
+    consents: list[ConsentOut] = []
+
+
+class VariantIn(Strict):
+    sku: Str100
+    external_id: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, max_length=300)
+    price_minor: MinorAmount
+    currency: str = Field(min_length=3, max_length=3)
+    image_url: str | None = Field(None, max_length=500)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return v.currency_code(value)
+
+
+class ProductIn(Strict):
+    external_id: str | None = Field(None, max_length=100)
+    title: str = Field(min_length=1, max_length=300)
+    category: str | None = Field(None, max_length=100)
+    image_url: str | None = Field(None, max_length=500)
+    care_content: str | None = Field(None, max_length=20000)
+    howto_content: str | None = Field(None, max_length=20000)
+    replenishment_days: int | None = Field(None, ge=1, le=3650)
+    variants: list[VariantIn] = Field(min_length=1, max_length=250)
+
+
+class VariantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sku: str
+    external_id: str | None
+    title: str | None
+    price_minor: int
+    currency: str
+    image_url: str | None
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    external_id: str | None
+    title: str
+    category: str | None
+    image_url: str | None
+    care_content: str | None
+    howto_content: str | None
+    replenishment_days: int | None
+    variants: list[VariantOut]
+    created_at: datetime
+
+
+class AddressIn(Strict):
+    name: str | None = Field(None, max_length=200)
+    address1: str | None = Field(None, max_length=300)
+    city: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=100)
+    postal_code: str | None = Field(None, max_length=20)
+    country: str | None = Field(None, min_length=2, max_length=2)
+
+
+class OrderLineIn(Strict):
+    sku: str | None = Field(None, max_length=100)
+    external_id: str | None = Field(None, max_length=100)
+    title: str = Field(min_length=1, max_length=300)
+    quantity: int = Field(ge=1, le=100000)
+    unit_price_minor: MinorAmount
+
+
+class OrderIn(Strict):
+    number: str = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$")
+    external_id: str | None = Field(None, max_length=100)
+    placed_at: datetime
+    currency: str = Field(min_length=3, max_length=3)
+    email: str | None = Field(None, max_length=320)
+    phone: str | None = Field(None, max_length=40)
+    customer: CustomerIn | None = None
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    shipping_minor: MinorAmount = 0
+    tax_minor: MinorAmount = 0
+    discount_minor: MinorAmount = 0
+    total_minor: MinorAmount | None = None
+    financial_status: str | None = Field(None, max_length=32)
+    shipping_address: AddressIn | None = None
+
+    _placed = field_validator("placed_at")(_aware)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return v.currency_code(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else v.email_address(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else v.phone_e164(value)
+
+
+class OrderLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sku: str | None
+    title: str
+    quantity: int
+    unit_price_minor: int
+    total_minor: int
+    refunded_quantity: int
+    product_id: int | None
+    variant_id: int | None
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    source: str
+    external_id: str | None
+    customer_id: int | None
+    email: str | None
+    phone: str | None
+    currency: str
+    subtotal_minor: int
+    shipping_minor: int
+    tax_minor: int
+    discount_minor: int
+    total_minor: int
+    refunded_minor: int
+    status: Literal["open", "cancelled", "closed"] | str
+    financial_status: str | None
+    fulfillment_status: str | None
+    placed_at: datetime
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    lines: list[OrderLineOut]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None

@@ -1,0 +1,78 @@
+"""The append-only domain event log. A service records its event in the same
+transaction as the state change it describes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from afterward.storage.db import Base
+from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
+
+
+class EventName(StrEnum):
+    order_created = "order.created"  # first time we hear of an order
+    order_updated = "order.updated"  # totals, lines or addresses changed
+    order_cancelled = "order.cancelled"
+    order_refunded = "order.refunded"  # a refund, whole or partial
+    customer_created = "customer.created"
+    customer_updated = "customer.updated"
+    customer_consent_changed = "customer.consent_changed"
+    product_created = "product.created"
+    product_updated = "product.updated"
+    shipment_created = "shipment.created"
+    shipment_info_received = "shipment.info_received"
+    shipment_in_transit = "shipment.in_transit"
+    shipment_out_for_delivery = "shipment.out_for_delivery"
+    shipment_available_for_pickup = "shipment.available_for_pickup"
+    shipment_failed_attempt = "shipment.failed_attempt"
+    shipment_delivered = "shipment.delivered"
+    shipment_exception = "shipment.exception"
+    shipment_returned_to_sender = "shipment.returned_to_sender"
+    shipment_cancelled = "shipment.cancelled"
+    shipment_expired = "shipment.expired"
+    shipment_delayed = "shipment.delayed"
+    shipment_stalled = "shipment.stalled"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_store_subject", "store_id", "subject_type", "subject_id"),
+        Index("ix_events_store_id", "store_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(BigID)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def record(
+    session: Session,
+    *,
+    store_id: int,
+    name: EventName | str,
+    subject_type: str,
+    subject_id: int,
+    payload: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> Event:
+    event = Event(
+        store_id=store_id,
+        name=str(name),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload=payload or {},
+        occurred_at=occurred_at or utcnow(),
+    )
+    session.add(event)
+    return event

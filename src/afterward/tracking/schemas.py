@@ -1,0 +1,60 @@
+"""API shapes for shipments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from afterward.tracking.statuses import Status
+
+
+class TrackingEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    occurred_at: datetime
+    status: str
+    substatus: str | None
+    provider: str
+    provider_status: str | None
+    message: str | None
+    location: str | None
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    order_id: int | None
+    direction: str
+    status: str
+    substatus: str | None
+    provider_status: str | None
+    carrier: str | None
+    service: str | None
+    tracking_number: str | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    last_event_at: datetime | None
+    last_location: str | None
+    signed_by: str | None
+    exception_reason: str | None
+    url: str
+    events: list[TrackingEventOut]
+
+
+class ShipmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    order_id: int = Field(ge=1, le=2**62)
+    external_id: str | None = Field(None, max_length=100)
+    carrier: str | None = Field(None, max_length=32)
+    service: str | None = Field(None, max_length=64)
+    tracking_number: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
+    shipped_at: datetime | None = None
+    status: Status = Status.info_received
+
+    @field_validator("shipped_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("must include a time zone offset")
+        return value

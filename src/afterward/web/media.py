@@ -1,0 +1,5 @@
+"""Generated product images (placeholder)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,118 @@
+"""Fixtures: a migrated database per test (a copied SQLite file by default, a
+truncated PostgreSQL database when AFTERWARD_TEST_DATABASE_URL is set), the app,
+an HTTP client and store factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from afterward.app import create_app
+from afterward.commerce import stores
+from afterward.config import Settings
+from afterward.storage.db import Database, normalize_url
+from afterward.storage.migrate import upgrade
+from afterward.worker import load_handlers
+
+PG_URL = os.environ.get("AFTERWARD_TEST_DATABASE_URL", "")
+DATA = Path(__file__).parent / "data"
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def template_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    load_handlers()
+    if PG_URL:
+        base = normalize_url(PG_URL)
+        name = f"afterward_test_{_worker_suffix()}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = base.rsplit("/", 1)[0] + f"/{name}"
+        upgrade(url)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def db_url(template_url: str, tmp_path: Path) -> str:
+    if template_url.startswith("postgresql"):
+        engine = create_engine(template_url)
+        with engine.begin() as conn:
+            tables = [r[0] for r in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"))]
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return template_url
+    source = template_url.removeprefix("sqlite:///")
+    target = tmp_path / "afterward.db"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, secret_key="test-secret-key-0123456789",
+                    public_url="http://testserver")
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):
+    return create_app(settings, db)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class StoreHandle:
+    def __init__(self, store_id: int, slug: str, api_key: str) -> None:
+        self.id, self.slug, self.api_key = store_id, slug, api_key
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+@pytest.fixture
+def make_store(db: Database):
+    def make(slug: str = "acme", *, currency: str = "USD", timezone: str = "UTC",
+             shopify_secret: str | None = None) -> StoreHandle:
+        with db.transaction() as session:
+            store = stores.create_store(session, slug=slug, name=slug.title(), currency=currency,
+                                        timezone=timezone)
+            key = stores.issue_api_key(session, store=store)
+            if shopify_secret:
+                stores.set_webhook_secret(session, store=store, provider="shopify",
+                                          secret=shopify_secret)
+            return StoreHandle(store.id, store.slug, key)
+
+    return make
+
+
+@pytest.fixture
+def store(make_store) -> StoreHandle:
+    return make_store("acme", shopify_secret="shpss_test_secret")
