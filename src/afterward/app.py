@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from afterward import __version__
 from afterward.api import commerce as commerce_api
-from afterward.api import errors, operations, tracking, webhooks_in
+from afterward.api import errors, operations, tracking, webhooks_carriers, webhooks_in
 from afterward.api.limits import BodySizeLimit
 from afterward.config import Settings
 from afterward.storage.db import Database
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(tracking.router)
     app.include_router(operations.router)
     app.include_router(webhooks_in.router)
+    app.include_router(webhooks_carriers.router)
 
     from afterward.web import admin, media
 

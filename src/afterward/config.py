@@ -45,6 +45,7 @@ class Settings:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     public_url: str = "http://127.0.0.1:8000"
     smtp_url: str = ""
+    sms_url: str = ""
     # Session cookies are marked Secure unless the public URL is plain http.
     secure_cookies: bool = False
     max_body_bytes: int = 1024 * 1024
@@ -63,6 +64,7 @@ class Settings:
             secret_key=secret,
             public_url=public_url,
             smtp_url=env_str("SMTP_URL", ""),
+            sms_url=env_str("SMS_URL", ""),
             secure_cookies=env_bool("SECURE_COOKIES", public_url.startswith("https://")),
             max_body_bytes=env_int("MAX_BODY_BYTES", 1024 * 1024),
             job_lease_seconds=env_int("JOB_LEASE_SECONDS", 60),

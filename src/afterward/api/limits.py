@@ -1,4 +1,5 @@
-"""Refuse request bodies over the configured size before reading them whole."""
+"""Refuse request bodies over the configured size before reading them whole, and
+URLs carrying NUL characters (which PostgreSQL text cannot hold)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        raw_path = scope.get("raw_path") or scope.get("path", "").encode()
+        if b"%00" in scope.get("query_string", b"").lower() or b"%00" in raw_path or (
+                "\x00" in scope.get("path", "")):
+            await _refuse(send, 400, "invalid", "the URL may not contain NUL characters")
+            return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
@@ -27,7 +33,8 @@ class BodySizeLimit:
             except ValueError:
                 too_big = False
             if too_big:
-                await _refuse(send, self.max_bytes)
+                await _refuse(send, 413, "payload_too_large",
+                              f"the body is over {self.max_bytes} bytes")
                 return
         seen = 0
         started = False
@@ -51,15 +58,14 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send, self.max_bytes)
+                await _refuse(send, 413, "payload_too_large",
+                              f"the body is over {self.max_bytes} bytes")
 
 
-async def _refuse(send: Send, max_bytes: int) -> None:
-    body: dict[str, Any] = {"error": {"code": "payload_too_large",
-                                      "message": f"the body is over {max_bytes} bytes",
-                                      "field": None}}
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    body: dict[str, Any] = {"error": {"code": code, "message": message, "field": None}}
     raw = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": 413,
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(raw)).encode())]})
     await send({"type": "http.response.body", "body": raw})

@@ -17,6 +17,7 @@ from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
 from afterward.commerce import stores
 from afterward.commerce.ingest import shopify
+from afterward.commerce.schemas import contains_nul
 from afterward.inbound.models import WebhookReceipt
 from afterward.storage.db import Database
 
@@ -27,12 +28,15 @@ Slug = Annotated[str, Path(min_length=1, max_length=64)]
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8"))
+        value = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ApiError(400, "malformed_json", "the body is not UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise ApiError(400, "malformed_json", f"the body is not JSON: {exc.msg} at line "
                        f"{exc.lineno} column {exc.colno}") from exc
+    if contains_nul(value):
+        raise ApiError(422, "invalid", "text may not contain NUL characters")
+    return value
 
 
 @router.post("/shopify/{store_slug}", response_model=dict[str, str])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from afterward.commerce import validation as v
 
@@ -15,6 +15,24 @@ MinorAmount = Annotated[int, Field(ge=0, le=10**12)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        if contains_nul(data):
+            raise ValueError("text may not contain NUL characters")
+        return data
+
+
+def contains_nul(value: object) -> bool:
+    """NUL cannot be stored in PostgreSQL text and has no business in our data."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(v) for v in value)
+    return False
 
 
 def _aware(value: datetime) -> datetime:

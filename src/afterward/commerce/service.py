@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -155,28 +155,24 @@ def list_customers(session: Session, *, store_id: int, email: str | None = None,
 
 def refresh_customer_stats(session: Session, *, store_id: int, customer_id: int) -> None:
     """Recompute from orders, so running it twice gives the same row."""
-    row = session.execute(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0),
+    customer = get_customer(session, store_id=store_id, customer_id=customer_id)
+    if customer is None:
+        return
+    count, spent, first, last = session.execute(
+        select(func.count(Order.id),
+               func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0),
                func.min(Order.placed_at), func.max(Order.placed_at))
         .where(Order.store_id == store_id, Order.customer_id == customer_id,
                Order.status != "cancelled")
     ).one()
-    customer = get_customer(session, store_id=store_id, customer_id=customer_id)
-    if customer is None:
-        return
-    customer.orders_count = int(row[0])
-    customer.total_spent_minor = int(row[1])
-    first, last = session.execute(
-        select(func.min(Order.placed_at), func.max(Order.placed_at))
-        .where(Order.store_id == store_id, Order.customer_id == customer_id,
-               Order.status != "cancelled")).one()
+    customer.orders_count = int(count)
+    customer.total_spent_minor = int(spent)
     customer.first_order_at = _aware(first)
     customer.last_order_at = _aware(last)
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
     # Aggregates bypass the column type on SQLite and come back naive (or as text).
-    from datetime import UTC
     if value is None:
         return None
     if isinstance(value, str):

@@ -48,6 +48,8 @@ def to_minor(amount: str | int | float | Decimal, currency: str, field: str = "a
         raise InvalidValue(field, f"{amount!r} is not a number") from exc
     if not value.is_finite():
         raise InvalidValue(field, f"{amount!r} is not a number")
+    if abs(value) > 10**13:
+        raise InvalidValue(field, f"{amount!r} is out of range")
     exponent = minor_units_exponent(currency)
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():

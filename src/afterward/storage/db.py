@@ -106,7 +106,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() (not rollback()) keeps loaded attributes readable after the block.
             session.close()
 
     def dispose(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from afterward.storage.db import Base
@@ -35,6 +35,9 @@ class Shipment(Base):
     provider_status: Mapped[str | None] = mapped_column(String(100))
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_location: Mapped[str | None] = mapped_column(String(200))
+    last_message: Mapped[str | None] = mapped_column(String(500))
+    # The carrier's own delivery estimate, from the delivery that carried the latest event.
+    carrier_estimated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_by: Mapped[str | None] = mapped_column(String(100))
     exception_reason: Mapped[str | None] = mapped_column(String(300))
     origin_region: Mapped[str | None] = mapped_column(String(64))
@@ -88,8 +91,30 @@ class TrackingEvent(Base):
     provider_status: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(200))
+    signed_by: Mapped[str | None] = mapped_column(String(100))
     dedupe_key: Mapped[str] = mapped_column(String(64))
     raw: Mapped[dict | None] = mapped_column(JSONType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class UnknownCarrierStatus(Base):
+    """A provider status we have no mapping for: its events are kept (shown at the
+    closest stage, substatus "unknown:<status>") and counted here, so someone can
+    add the mapping."""
+
+    __tablename__ = "unknown_carrier_statuses"
+    __table_args__ = (
+        UniqueConstraint("store_id", "provider", "provider_status"),
+        CheckConstraint("occurrences >= 1", name="ck_unknown_carrier_statuses_occurrences"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_status: Mapped[str] = mapped_column(String(100))
+    closest_status: Mapped[str] = mapped_column(String(24))
+    occurrences: Mapped[int] = mapped_column(default=1)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from afterward.commerce.schemas import Strict
 from afterward.tracking.statuses import Status
 
 
@@ -39,11 +41,13 @@ class ShipmentOut(BaseModel):
     exception_reason: str | None
     url: str
     events: list[TrackingEventOut]
+    last_message: str | None = None
+    carrier_estimated_at: datetime | None = None
+    carrier_name: str | None = None
+    carrier_url: str | None = None
 
 
-class ShipmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ShipmentIn(Strict):
     order_id: int = Field(ge=1, le=2**62)
     external_id: str | None = Field(None, max_length=100)
     carrier: str | None = Field(None, max_length=32)
@@ -51,6 +55,7 @@ class ShipmentIn(BaseModel):
     tracking_number: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
     shipped_at: datetime | None = None
     status: Status = Status.info_received
+    direction: Literal["outbound", "return"] = "outbound"
 
     @field_validator("shipped_at")
     @classmethod
@@ -58,3 +63,20 @@ class ShipmentIn(BaseModel):
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             raise ValueError("must include a time zone offset")
         return value
+
+
+class CarrierWebhookOut(BaseModel):
+    status: Literal["applied", "held", "duplicate", "ignored"]
+    tracking_number: str | None = None
+    events_added: int = 0
+
+
+class UnknownCarrierStatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    provider: str
+    provider_status: str
+    closest_status: str
+    occurrences: int
+    first_seen_at: datetime
+    last_seen_at: datetime

@@ -1,19 +1,42 @@
-"""Shipments and their events. A status change appends a domain event."""
+"""Shipments and their events. A status change appends a domain event.
+
+A shipment's state is derived from all its events, ordered by when they happened,
+so events that arrive late, twice or out of order leave the same state as in order.
+Carrier deliveries for a tracking number not yet known are held and applied when a
+shipment with that number appears."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from afterward.events import record
-from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
+from afterward.inbound.models import HeldDelivery
+from afterward.storage.types import utcnow
+from afterward.tracking import carriers
+from afterward.tracking.carriers import detect
+from afterward.tracking.carriers.base import UNKNOWN_PREFIX, CarrierEvent, PayloadError, Update
+from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent, UnknownCarrierStatus
 from afterward.tracking.statuses import Status
+
+__all__ = ["CarrierEvent", "ShipmentDraft", "add_event", "add_events", "apply_update",
+           "upsert_shipment"]
+
+# Which status wins when two events share a timestamp: the one further along.
+_PRECEDENCE: dict[str, int] = {status.value: rank for rank, status in enumerate((
+    Status.pending, Status.info_received, Status.in_transit, Status.out_for_delivery,
+    Status.available_for_pickup, Status.failed_attempt, Status.exception, Status.expired,
+    Status.delivered, Status.returned_to_sender, Status.cancelled))}
+PLATFORM = "platform"  # events a store platform reported, not a carrier scan
+PROBLEMS = frozenset({Status.exception, Status.failed_attempt, Status.returned_to_sender})
 
 
 def new_token() -> str:
@@ -38,12 +61,25 @@ def by_token(session: Session, token: str) -> Shipment | None:
     return session.scalar(select(Shipment).where(Shipment.token == token))
 
 
+def normalize_tracking_number(number: str) -> str:
+    """As stored and matched: upper case, without the spaces labels print."""
+    return re.sub(r"\s+", "", number).upper()
+
+
+def shipments_for_tracking(session: Session, *, store_id: int,
+                           tracking_number: str) -> list[Shipment]:
+    return list(session.scalars(select(Shipment).where(
+        Shipment.store_id == store_id,
+        Shipment.tracking_number == normalize_tracking_number(tracking_number),
+    ).order_by(Shipment.id)))
+
+
 def list_shipments(session: Session, *, store_id: int, tracking_number: str | None = None,
                    order_id: int | None = None, status: str | None = None,
                    limit: int = 50, before_id: int | None = None) -> list[Shipment]:
     stmt = select(Shipment).where(Shipment.store_id == store_id)
     if tracking_number:
-        stmt = stmt.where(Shipment.tracking_number == tracking_number.strip().upper())
+        stmt = stmt.where(Shipment.tracking_number == normalize_tracking_number(tracking_number))
     if order_id is not None:
         stmt = stmt.where(Shipment.order_id == order_id)
     if status:
@@ -76,10 +112,10 @@ def upsert_shipment(session: Session, *, store_id: int, order_id: int | None,
                             status=Status.pending.value, direction=draft.direction)
         session.add(shipment)
     shipment.external_id = draft.external_id
-    shipment.carrier = draft.carrier or shipment.carrier
     shipment.service = draft.service or shipment.service
     if draft.tracking_number:
-        shipment.tracking_number = draft.tracking_number.strip().upper()
+        shipment.tracking_number = normalize_tracking_number(draft.tracking_number)
+    shipment.carrier = draft.carrier or shipment.carrier or _detected(shipment.tracking_number)
     shipment.shipped_at = draft.shipped_at or shipment.shipped_at
     if draft.lines:
         shipment.lines.clear()
@@ -95,58 +131,186 @@ def upsert_shipment(session: Session, *, store_id: int, order_id: int | None,
     if draft.status != Status.pending:
         add_event(session, shipment=shipment, event=CarrierEvent(
             occurred_at=draft.shipped_at or shipment.created_at, status=draft.status,
-            provider="platform", provider_status=draft.status.value,
+            provider=PLATFORM, provider_status=draft.status.value,
             message=None, location=None))
+    release_held(session, shipment=shipment)
     return shipment, created
 
 
-@dataclass(frozen=True)
-class CarrierEvent:
-    occurred_at: datetime
-    status: Status
-    provider: str
-    provider_status: str | None
-    message: str | None
-    location: str | None
-    substatus: str | None = None
-    signed_by: str | None = None
-    raw: dict[str, Any] | None = None
+def _detected(number: str | None) -> str | None:
+    guess = detect.best_guess(number) if number else None
+    return guess.carrier if guess else None
 
 
 def event_key(event: CarrierEvent) -> str:
-    basis = "|".join([event.occurred_at.isoformat(), event.status.value,
+    basis = "|".join([event.occurred_at.astimezone(UTC).isoformat(), event.status.value,
                       event.provider_status or "", event.message or "", event.location or ""])
     return hashlib.sha256(basis.encode()).hexdigest()[:64]
 
 
 def add_event(session: Session, *, shipment: Shipment, event: CarrierEvent) -> bool:
-    """Append a carrier event once; the shipment's state follows the latest event
-    by time, so late or repeated deliveries give the same result as in order."""
-    key = event_key(event)
-    if any(e.dedupe_key == key for e in shipment.events):
-        return False
-    row = TrackingEvent(store_id=shipment.store_id, occurred_at=event.occurred_at,
-                        status=event.status.value, substatus=event.substatus,
-                        provider=event.provider, provider_status=event.provider_status,
-                        message=event.message, location=event.location, dedupe_key=key,
-                        raw=event.raw)
-    shipment.events.append(row)
+    """Append a carrier event once; False when it was already there."""
+    return add_events(session, shipment=shipment, events=[event]) == 1
+
+
+def add_events(session: Session, *, shipment: Shipment, events: Iterable[CarrierEvent]) -> int:
+    """Append the events not seen before and re-derive the shipment's state from the
+    whole timeline; one domain event `shipment.<status>` when the status changed."""
+    seen = {e.dedupe_key for e in shipment.events}
+    added: list[CarrierEvent] = []
+    for event in events:
+        key = event_key(event)
+        if key in seen:
+            continue
+        seen.add(key)
+        added.append(event)
+        shipment.events.append(TrackingEvent(
+            store_id=shipment.store_id, occurred_at=event.occurred_at,
+            status=event.status.value, substatus=event.substatus, provider=event.provider,
+            provider_status=event.provider_status, message=event.message,
+            location=event.location, signed_by=event.signed_by, dedupe_key=key, raw=event.raw))
+    if not added:
+        return 0
     session.flush()
-    latest = max(shipment.events, key=lambda e: (e.occurred_at, e.id))
     previous = shipment.status
+    _derive_state(shipment)
+    for event in added:
+        if event.substatus and event.substatus.startswith(UNKNOWN_PREFIX):
+            _count_unknown(session, store_id=shipment.store_id, event=event)
+    if shipment.status != previous:
+        record(session, store_id=shipment.store_id, name=f"shipment.{shipment.status}",
+               subject_type="shipment", subject_id=shipment.id,
+               occurred_at=shipment.last_event_at,
+               payload={"order_id": shipment.order_id, "from": previous, "to": shipment.status,
+                        "substatus": shipment.substatus, "carrier": shipment.carrier,
+                        "direction": shipment.direction})
+    return len(added)
+
+
+def timeline(shipment: Shipment) -> list[TrackingEvent]:
+    """Events oldest first; ties broken by how far along they are, then by content,
+    never by arrival."""
+    return sorted(shipment.events,
+                  key=lambda e: (e.occurred_at, _PRECEDENCE.get(e.status, 2), e.dedupe_key))
+
+
+def _current(ordered: list[TrackingEvent]) -> TrackingEvent:
+    """The event that sets the state: the latest carrier scan, unless the store
+    platform reported something newer *and* further along. A platform's own
+    "info_received" stamped at import time must not hide the scans before it."""
+    scans = [e for e in ordered if e.provider != PLATFORM]
+    if not scans:
+        return ordered[-1]
+    latest = scans[-1]
+    reported = [e for e in ordered if e.provider == PLATFORM]
+    if reported and reported[-1].occurred_at > latest.occurred_at and \
+            _PRECEDENCE.get(reported[-1].status, 2) >= _PRECEDENCE.get(latest.status, 2):
+        return reported[-1]
+    return latest
+
+
+def _derive_state(shipment: Shipment) -> None:
+    ordered = timeline(shipment)
+    latest = _current(ordered)
     shipment.status = latest.status
     shipment.substatus = latest.substatus
     shipment.provider_status = latest.provider_status
     shipment.last_event_at = latest.occurred_at
-    shipment.last_location = latest.location or shipment.last_location
-    if event.status == Status.delivered:
-        shipment.delivered_at = event.occurred_at
-        shipment.signed_by = event.signed_by or shipment.signed_by
-    if event.status == Status.exception and latest is row:
-        shipment.exception_reason = event.message
-    if shipment.status != previous:
-        record(session, store_id=shipment.store_id, name=f"shipment.{shipment.status}",
-               subject_type="shipment", subject_id=shipment.id, occurred_at=latest.occurred_at,
-               payload={"order_id": shipment.order_id, "from": previous, "to": shipment.status,
-                        "carrier": shipment.carrier})
-    return True
+    shipment.last_message = latest.message[:500] if latest.message else None
+    shipment.last_location = next((e.location for e in reversed(ordered) if e.location),
+                                  shipment.last_location)
+    delivered = [e for e in ordered if e.status == Status.delivered]
+    if delivered:
+        shipment.delivered_at = delivered[-1].occurred_at
+        shipment.signed_by = next((e.signed_by for e in reversed(delivered) if e.signed_by),
+                                  shipment.signed_by)
+    shipment.exception_reason = (
+        (latest.message or latest.substatus or latest.status)[:300]
+        if latest.status in PROBLEMS else None)
+
+
+def _count_unknown(session: Session, *, store_id: int, event: CarrierEvent) -> None:
+    """One more event with this unmapped status: an atomic upsert, safe under concurrency."""
+    assert event.substatus is not None
+    raw = event.substatus.removeprefix(UNKNOWN_PREFIX)[:100]
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(UnknownCarrierStatus).values(
+        store_id=store_id, provider=event.provider, provider_status=raw,
+        closest_status=event.status.value, occurrences=1, first_seen_at=now, last_seen_at=now)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["store_id", "provider", "provider_status"],
+        set_={"occurrences": UnknownCarrierStatus.occurrences + 1, "last_seen_at": now,
+              "closest_status": event.status.value}))
+
+
+def unknown_statuses(session: Session, *, store_id: int) -> list[UnknownCarrierStatus]:
+    """Provider statuses without a mapping, the most frequent first."""
+    return list(session.scalars(select(UnknownCarrierStatus).where(
+        UnknownCarrierStatus.store_id == store_id).order_by(
+        UnknownCarrierStatus.occurrences.desc(), UnknownCarrierStatus.id)))
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: str  # "applied", or "held" until a shipment with the number exists
+    shipment_ids: tuple[int, ...]
+    events_added: int
+
+
+def held_key(tracking_number: str) -> str:
+    return f"tracking:{normalize_tracking_number(tracking_number)}"
+
+
+def apply_update(session: Session, *, store_id: int, provider: str, update: Update,
+                 delivery_key: str, payload: dict) -> Applied:
+    """A provider's delivery: its events onto every shipment of the store with that
+    tracking number, or held (the raw payload, re-parsed on release) if there is none."""
+    shipments = shipments_for_tracking(session, store_id=store_id,
+                                       tracking_number=update.tracking_number)
+    if not shipments:
+        session.add(HeldDelivery(store_id=store_id, provider=provider, topic=update.topic[:64],
+                                 waiting_for=held_key(update.tracking_number),
+                                 delivery_key=delivery_key, body=payload))
+        session.flush()
+        return Applied("held", (), 0)
+    added = sum(_apply_to(session, shipment, update) for shipment in shipments)
+    return Applied("applied", tuple(s.id for s in shipments), added)
+
+
+def _apply_to(session: Session, shipment: Shipment, update: Update) -> int:
+    if update.carrier and not shipment.carrier:
+        shipment.carrier = update.carrier
+    added = add_events(session, shipment=shipment, events=update.events)
+    newest = max((e.occurred_at for e in update.events), default=None)
+    if update.estimated_delivery_at and newest is not None and shipment.last_event_at \
+            and newest >= shipment.last_event_at:
+        shipment.carrier_estimated_at = update.estimated_delivery_at
+    return added
+
+
+def release_held(session: Session, *, shipment: Shipment) -> int:
+    """Apply the carrier deliveries that were waiting for this shipment's number."""
+    if not shipment.tracking_number:
+        return 0
+    rows = session.scalars(select(HeldDelivery).where(
+        HeldDelivery.store_id == shipment.store_id,
+        HeldDelivery.waiting_for == held_key(shipment.tracking_number),
+    ).order_by(HeldDelivery.id)).all()
+    released = 0
+    for row in rows:
+        provider = carriers.provider(row.provider)
+        try:
+            update = provider.parse(row.body) if provider else None
+        except PayloadError:
+            continue  # stays held, visible, rather than lost
+        if update is not None:
+            _apply_to(session, shipment, update)
+        session.delete(row)
+        released += 1
+    if released:
+        session.flush()
+    return released
+
+

@@ -65,9 +65,25 @@ def _str(value: Any) -> str | None:
     return str(value)
 
 
+def _list(value: Any, field: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CommerceError("invalid", f"{field} must be a list", field)
+    return value
+
+
+def _count(value: Any, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100000:
+        raise CommerceError("invalid", "quantity must be a positive integer", field)
+    return value
+
+
 def _money(value: Any, currency: str, field: str) -> int:
     if value is None or value == "":
         return 0
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise CommerceError("invalid", f"{field} must be a decimal amount", field)
     try:
         amount = to_minor(str(value), currency, field)
     except InvalidValue as exc:
@@ -94,16 +110,14 @@ def parse_order(data: dict[str, Any]) -> tuple[OrderIn, OrderMeta]:
         if not isinstance(item, dict):
             raise CommerceError("invalid", "a line item must be an object", f"line_items.{index}")
         title = _str(item.get("name")) or _str(item.get("title")) or "Item"
-        quantity = item.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise CommerceError("invalid", "quantity must be a positive integer",
-                                f"line_items.{index}.quantity")
+        quantity = _count(item.get("quantity"), f"line_items.{index}.quantity")
         lines.append(dict(sku=_str(item.get("sku")), external_id=_str(item.get("id")),
                           title=title[:300], quantity=quantity,
                           unit_price_minor=_money(item.get("price"), currency,
                                                   f"line_items.{index}.price")))
     shipping = sum(_money(s.get("price"), currency, "shipping_lines.price")
-                   for s in data.get("shipping_lines") or [] if isinstance(s, dict))
+                   for s in _list(data.get("shipping_lines"), "shipping_lines")
+                   if isinstance(s, dict))
     customer = data.get("customer") if isinstance(data.get("customer"), dict) else None
     address = data.get("shipping_address") if isinstance(data.get("shipping_address"), dict) else None
     try:
@@ -171,15 +185,18 @@ def parse_fulfillment(data: dict[str, Any]) -> tuple[str, tracking.ShipmentDraft
     fulfillment_id = _str(data.get("id"))
     if order_id is None or fulfillment_id is None:
         raise CommerceError("invalid", "a fulfillment needs id and order_id", "order_id")
-    numbers = data.get("tracking_numbers") or []
+    numbers = _list(data.get("tracking_numbers"), "tracking_numbers")
     number = _str(data.get("tracking_number")) or (_str(numbers[0]) if numbers else None)
+    if number is not None and (len(number) > 64 or not number.isprintable()):
+        raise CommerceError("invalid", "tracking_number is not a tracking number",
+                            "tracking_number")
     shipment_status = _str(data.get("shipment_status"))
     status = _SHOPIFY_SHIPMENT_STATUS.get(shipment_status or "", Status.info_received)
     if data.get("status") == "cancelled":
         status = Status.cancelled
     company = _str(data.get("tracking_company"))
-    lines = [(str(li.get("id")), int(li.get("quantity") or 1))
-             for li in data.get("line_items") or [] if isinstance(li, dict)]
+    lines = [(str(li.get("id")), _count(li.get("quantity", 1), "line_items.quantity"))
+             for li in _list(data.get("line_items"), "line_items") if isinstance(li, dict)]
     draft = tracking.ShipmentDraft(
         external_id=f"shopify:{fulfillment_id}",
         carrier=None if company in (None, "null-company", "Other") else company,
@@ -196,17 +213,19 @@ def parse_refund(data: dict[str, Any], currency: str) -> tuple[str, str, int, li
     if order_id is None or refund_id is None:
         raise CommerceError("invalid", "a refund needs id and order_id", "order_id")
     amount = sum(_money(t.get("amount"), currency, "transactions.amount")
-                 for t in data.get("transactions") or []
+                 for t in _list(data.get("transactions"), "transactions")
                  if isinstance(t, dict) and t.get("kind") == "refund"
                  and t.get("status", "success") == "success")
     lines = []
-    for item in data.get("refund_line_items") or []:
+    for item in _list(data.get("refund_line_items"), "refund_line_items"):
         if not isinstance(item, dict):
             continue
         line = item.get("line_item") if isinstance(item.get("line_item"), dict) else {}
         lines.append(RefundLine(line_external_id=_str(item.get("line_item_id")),
-                                sku=_str(line.get("sku")), quantity=int(item.get("quantity") or 0)))
-    return order_id, f"shopify:{refund_id}", amount, [ln for ln in lines if ln.quantity > 0]
+                                sku=_str(line.get("sku")),
+                                quantity=_count(item.get("quantity"),
+                                                "refund_line_items.quantity")))
+    return order_id, f"shopify:{refund_id}", amount, lines
 
 
 # ---------------------------------------------------------------- applying

@@ -1,5 +1,11 @@
-"""The merchant admin (placeholder until the admin app lands)."""
+"""The merchant admin: server-rendered pages under /admin, one store at a time."""
 
 from fastapi import APIRouter
 
+from afterward.web.admin import auth, customers, dashboard, orders
+
 router = APIRouter(include_in_schema=False)
+for _part in (auth, dashboard, orders, customers):
+    router.include_router(_part.router)
+
+__all__ = ["router"]

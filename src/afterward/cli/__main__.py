@@ -1,0 +1,3 @@
+from afterward.cli import main
+
+main()

@@ -1,0 +1,23 @@
+"""The outbox: rendered messages kept in the database instead of leaving the
+machine (the demo, previews, and email or SMS before a provider is configured)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from afterward.messaging.channels import Channel, Outgoing, Receipt, register
+from afterward.messaging.models import OutboxEntry
+
+
+@register("outbox")
+class OutboxChannel(Channel):
+    in_database = True
+
+    def send(self, message: Outgoing, session: Session) -> Receipt:
+        entry = OutboxEntry(store_id=message.store_id, message_id=message.message_id,
+                            channel=message.channel, recipient=message.recipient,
+                            subject=message.subject, body_text=message.text,
+                            body_html=message.html, headers=dict(message.headers))
+        session.add(entry)
+        session.flush()
+        return Receipt("outbox", f"outbox:{entry.id}")

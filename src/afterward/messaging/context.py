@@ -1,0 +1,182 @@
+"""The personalization context a template sees. Real and sample contexts have the
+same keys (missing things are None or empty lists, never absent), so a template
+that renders against the sample at save time renders against real data too,
+unless it assumes something the real message lacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from afterward.commerce import service as commerce
+from afterward.commerce.models import Customer, Order, OrderLine, Product, Store
+from afterward.tracking import service as tracking
+from afterward.tracking.models import Shipment
+
+RECOMMENDATIONS = 3
+CARRIER_NAMES = {
+    "ups": "UPS", "usps": "USPS", "dhl": "DHL", "dhl_express": "DHL Express", "fedex": "FedEx",
+    "dpd": "DPD", "gls": "GLS", "hermes": "Hermes", "royal_mail": "Royal Mail",
+    "postnl": "PostNL", "colissimo": "Colissimo", "correios": "Correios",
+    "canada_post": "Canada Post", "australia_post": "Australia Post",
+}
+
+
+@dataclass(frozen=True)
+class Links:
+    unsubscribe: str | None = None
+
+
+def store_part(store: Store) -> dict[str, Any]:
+    return {"name": store.name, "brand_primary": store.brand_primary,
+            "brand_accent": store.brand_accent, "logo_url": store.logo_url,
+            "support_email": store.support_email, "currency": store.currency}
+
+
+def customer_part(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    return {"id": customer.id, "first_name": customer.first_name,
+            "last_name": customer.last_name, "name": customer.name, "email": customer.email,
+            "phone": customer.phone, "orders_count": customer.orders_count}
+
+
+def order_part(order: Order | None) -> dict[str, Any] | None:
+    if order is None:
+        return None
+    lines = [{"title": line.title, "sku": line.sku, "quantity": line.quantity,
+              "unit_price_minor": line.unit_price_minor, "total_minor": line.total_minor,
+              "product_id": line.product_id} for line in order.lines]
+    return {"id": order.id, "number": order.number, "placed_at": order.placed_at,
+            "currency": order.currency, "subtotal_minor": order.subtotal_minor,
+            "shipping_minor": order.shipping_minor, "tax_minor": order.tax_minor,
+            "discount_minor": order.discount_minor, "total_minor": order.total_minor,
+            "lines": lines, "ship_name": order.ship_name, "ship_address1": order.ship_address1,
+            "ship_city": order.ship_city, "ship_postal_code": order.ship_postal_code,
+            "ship_country": order.ship_country}
+
+
+def shipment_part(shipment: Shipment | None, public_url: str) -> dict[str, Any] | None:
+    if shipment is None:
+        return None
+    carrier = shipment.carrier or ""
+    return {"id": shipment.id, "carrier": shipment.carrier,
+            "carrier_name": CARRIER_NAMES.get(carrier, carrier.replace("_", " ").title()),
+            "tracking_number": shipment.tracking_number, "status": shipment.status,
+            "tracking_url": public_url.rstrip("/") + tracking.tracking_path(shipment),
+            # The delivery-time model will give a window; until then, the carrier's promise.
+            "expected_by": shipment.promised_at, "shipped_at": shipment.shipped_at,
+            "delivered_at": shipment.delivered_at}
+
+
+def build_context(session: Session, *, store: Store, customer: Customer | None,
+                  refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
+                  public_url: str, links: Links) -> dict[str, Any]:
+    shipment = None
+    if refs.get("shipment_id"):
+        shipment = tracking.get_shipment(session, store_id=store.id,
+                                         shipment_id=int(refs["shipment_id"]))
+    order_id = refs.get("order_id") or (shipment.order_id if shipment else None)
+    order = commerce.get_order(session, store_id=store.id, order_id=int(order_id)) \
+        if order_id else None
+    product_ids = sorted({line.product_id for line in order.lines if line.product_id}) \
+        if order else []
+    return {
+        "locale": locale, "timezone": timezone, "store": store_part(store),
+        "customer": customer_part(customer), "order": order_part(order),
+        "shipment": shipment_part(shipment, public_url),
+        "recommendations": bought_together(session, store_id=store.id,
+                                           product_ids=product_ids),
+        "care": care_content(session, store_id=store.id, product_ids=product_ids),
+        "links": {"unsubscribe": links.unsubscribe}, "data": data,
+    }
+
+
+def care_content(session: Session, *, store_id: int, product_ids: list[int]
+                 ) -> list[dict[str, Any]]:
+    if not product_ids:
+        return []
+    products = session.scalars(select(Product).where(
+        Product.store_id == store_id, Product.id.in_(product_ids),
+        (Product.care_content.is_not(None)) | (Product.howto_content.is_not(None)),
+    ).order_by(Product.id))
+    return [{"title": p.title, "care": p.care_content, "howto": p.howto_content}
+            for p in products]
+
+
+def bought_together(session: Session, *, store_id: int, product_ids: list[int],
+                    limit: int = RECOMMENDATIONS) -> list[dict[str, Any]]:
+    """Products most often in the same orders as these, then the store's best sellers;
+    never one the customer is buying now. The insights module will do better."""
+    if not product_ids:
+        return []
+    mine, other = aliased(OrderLine), aliased(OrderLine)
+    together = func.count(func.distinct(other.order_id))
+    ranked = list(session.execute(
+        select(other.product_id, together)
+        .join(mine, (mine.order_id == other.order_id) & mine.product_id.in_(product_ids))
+        .where(other.store_id == store_id, other.product_id.is_not(None),
+               other.product_id.not_in(product_ids))
+        .group_by(other.product_id).order_by(together.desc(), other.product_id).limit(limit)))
+    chosen = [row[0] for row in ranked]
+    if len(chosen) < limit:
+        sold = func.sum(OrderLine.quantity)
+        best = session.execute(
+            select(OrderLine.product_id, sold)
+            .where(OrderLine.store_id == store_id, OrderLine.product_id.is_not(None),
+                   OrderLine.product_id.not_in([*product_ids, *chosen]))
+            .group_by(OrderLine.product_id).order_by(sold.desc(), OrderLine.product_id)
+            .limit(limit - len(chosen)))
+        chosen += [row[0] for row in best]
+    if not chosen:
+        return []
+    products = {p.id: p for p in session.scalars(select(Product).where(
+        Product.store_id == store_id, Product.id.in_(chosen)))}
+    out = []
+    for product_id in chosen:
+        product = products.get(product_id)
+        if product is None:
+            continue
+        variant = product.variants[0] if product.variants else None
+        out.append({"id": product.id, "title": product.title, "category": product.category,
+                    "image_url": product.image_url,
+                    "price_minor": variant.price_minor if variant else None,
+                    "currency": variant.currency if variant else None})
+    return out
+
+
+def sample_context(store: Store, *, locale: str = "en", public_url: str = "",
+                   data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Plausible data for previews and for checking a template before it is saved."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    currency = store.currency or "USD"
+    lines = [{"title": "Organic green tea", "sku": "TEA-1", "quantity": 2,
+              "unit_price_minor": 450, "total_minor": 900, "product_id": 1},
+             {"title": "Stoneware mug", "sku": "MUG-1", "quantity": 1,
+              "unit_price_minor": 1200, "total_minor": 1200, "product_id": 2}]
+    return {
+        "locale": locale, "timezone": store.timezone or "UTC", "store": store_part(store),
+        "customer": {"id": 0, "first_name": "Ada", "last_name": "Lovelace",
+                     "name": "Ada Lovelace", "email": "ada@example.com",
+                     "phone": "+15555550123", "orders_count": 2},
+        "order": {"id": 0, "number": "1001", "placed_at": now - timedelta(days=3),
+                  "currency": currency, "subtotal_minor": 2100, "shipping_minor": 495,
+                  "tax_minor": 0, "discount_minor": 0, "total_minor": 2595, "lines": lines,
+                  "ship_name": "Ada Lovelace", "ship_address1": "12 Example Street",
+                  "ship_city": "Berlin", "ship_postal_code": "10115", "ship_country": "DE"},
+        "shipment": {"id": 0, "carrier": "dhl", "carrier_name": "DHL",
+                     "tracking_number": "JD014600006281234567", "status": "in_transit",
+                     "tracking_url": f"{public_url.rstrip('/')}/t/sample",
+                     "expected_by": now + timedelta(days=2), "shipped_at": now,
+                     "delivered_at": None},
+        "recommendations": [{"id": 3, "title": "Bamboo tea whisk", "category": "tea",
+                             "image_url": None, "price_minor": 1500, "currency": currency}],
+        "care": [{"title": "Organic green tea", "care": "Keep dry and away from light.",
+                  "howto": "Steep 2 minutes at 80 °C."}],
+        "links": {"unsubscribe": f"{public_url.rstrip('/')}/m/u/sample"},
+        "data": data or {},
+    }

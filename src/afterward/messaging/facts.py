@@ -1,0 +1,99 @@
+"""The thin database side of the policy: read the facts `policy.decide` needs.
+Cross-module holds are probes: each answers "is something wrong for this customer
+right now?"; the returns module's probe joins the list when that module exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from afterward.commerce.models import Customer, Order, Store
+from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
+from afterward.messaging.policy import PolicyFacts, Purpose, QuietHours
+from afterward.tracking.models import Shipment
+from afterward.tracking.statuses import Status
+
+# Statuses that used up a slot of the contact budget (approved, whatever happened next).
+COUNTED = (MessageStatus.ready, MessageStatus.sending, MessageStatus.sent,
+           MessageStatus.delivered, MessageStatus.opened, MessageStatus.clicked,
+           MessageStatus.bounced)
+
+Probe = Callable[[Session, int, int], str | None]
+
+
+def open_shipment_exception(session: Session, store_id: int, customer_id: int) -> str | None:
+    found = session.scalar(
+        select(Shipment.id).join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.store_id == store_id, Order.customer_id == customer_id,
+               Shipment.status == Status.exception.value).limit(1))
+    return "shipment_exception" if found is not None else None
+
+
+HOLD_PROBES: list[Probe] = [open_shipment_exception]
+
+
+def address_key(channel: str, address: str) -> str:
+    """How an address is compared with the suppression list."""
+    address = address.strip()
+    return address.lower() if channel == "email" else address
+
+
+def customer_timezone(customer: Customer | None, store: Store) -> str:
+    for name in (customer.timezone if customer else None, store.timezone):
+        if name:
+            try:
+                ZoneInfo(name)
+                return name
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return "UTC"
+
+
+def gather(session: Session, *, message: Message, customer: Customer | None, store: Store,
+           settings: MessagingSettings, now: datetime) -> PolicyFacts:
+    purpose = Purpose(message.purpose)
+    consent = None
+    if customer is not None:
+        consent = next((c.granted for c in customer.consents
+                        if c.channel == message.channel and c.purpose == message.purpose), None)
+    suppressions: frozenset[str] = frozenset()
+    if message.recipient:
+        suppressions = frozenset(session.scalars(select(Suppression.reason).where(
+            Suppression.store_id == message.store_id, Suppression.channel == message.channel,
+            Suppression.address == address_key(message.channel, message.recipient))))
+    return PolicyFacts(
+        channel=message.channel, purpose=purpose, category=message.category,
+        has_address=bool(message.recipient), consent=consent, suppressions=suppressions,
+        timezone=customer_timezone(customer, store),
+        quiet_hours=QuietHours.parse(settings.quiet_start, settings.quiet_end),
+        marketing_in_period=_marketing_in_period(session, message, settings, now)
+        if purpose == Purpose.marketing else 0,
+        budget=settings.marketing_budget,
+        open_problem=_open_problem(session, message),
+    )
+
+
+def _marketing_in_period(session: Session, message: Message, settings: MessagingSettings,
+                         now: datetime) -> int:
+    if message.customer_id is None:
+        return 0
+    since = now - timedelta(days=settings.budget_days)
+    return int(session.scalar(select(func.count(Message.id)).where(
+        Message.customer_id == message.customer_id,
+        Message.purpose == Purpose.marketing.value,
+        Message.approved_at >= since, Message.id != message.id,
+        Message.status.in_([s.value for s in COUNTED]))) or 0)
+
+
+def _open_problem(session: Session, message: Message) -> str | None:
+    if message.customer_id is None:
+        return None
+    for probe in HOLD_PROBES:
+        found = probe(session, message.store_id, message.customer_id)
+        if found:
+            return found
+    return None

@@ -1,0 +1,90 @@
+"""Email HTML: MJML to HTML (mjml-python), CSS inlined (css-inline, never fetching
+remote stylesheets), a text version derived from HTML, and open/click tracking."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+import css_inline
+import mjml
+
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
+_HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
+_BLOCKS = frozenset({"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "li", "table", "section"})
+
+
+class MjmlError(ValueError):
+    pass
+
+
+def mjml_to_html(source: str) -> str:
+    try:
+        rendered = mjml.mjml2html(source, disable_comments=True, fonts={})
+    except ValueError as exc:
+        raise MjmlError(f"MJML: {exc}") from exc
+    # Media queries stay in <style> (keep_style_tags); everything else is inlined too,
+    # for the clients that drop <style>.
+    return str(_INLINER.inline(rendered))
+
+
+def add_tracking(html: str, *, open_url: str | None,
+                 click_url: Callable[[str], str] | None, keep: frozenset[str] = frozenset()
+                 ) -> str:
+    """Point http(s) links through the click redirect (except those in `keep`, such
+    as the unsubscribe link) and add the open pixel at the end of the body."""
+    if click_url is not None:
+        def rewrite(match: re.Match[str]) -> str:
+            target = html_lib.unescape(match.group(1))
+            if target in keep:
+                return match.group(0)
+            return f'href="{html_lib.escape(click_url(target), quote=True)}"'
+
+        html = _HREF.sub(rewrite, html)
+    if open_url is not None:
+        pixel = (f'<img src="{html_lib.escape(open_url, quote=True)}" width="1" height="1" '
+                 'alt="" style="display:block;border:0;width:1px;height:1px;">')
+        head, tag, tail = html.rpartition("</body>")
+        html = f"{head}{pixel}{tag}{tail}" if tag else html + pixel
+    return html
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+        self._href: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "head", "title"):
+            self._skip += 1
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag == "a":
+            self._href.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "head", "title"):
+            self._skip = max(0, self._skip - 1)
+        if tag == "a" and self._href:
+            href = self._href.pop()
+            if href and href.startswith(("http://", "https://")):
+                self.parts.append(f" ({href})")
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)

@@ -1,0 +1,222 @@
+"""Message templates: Jinja2 in a sandbox, strict about undefined variables,
+autoescaped for HTML. A store's templates are versioned rows; a template that does
+not render against the sample context is refused at save time with its line; the
+built-in defaults fill in where a store has none."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache, lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from afterward.commerce import validation
+from afterward.commerce.validation import InvalidValue
+from afterward.messaging import builtin_templates
+from afterward.messaging.html import MjmlError, html_to_text, mjml_to_html
+from afterward.messaging.models import MessageTemplate
+from afterward.messaging.segments import count_segments
+
+TEMPLATE_CHANNELS = ("email", "sms")
+MAX_SMS_SEGMENTS = 10
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    subject: str | None
+    body: str  # MJML (email) or text (SMS)
+    text_body: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    source: TemplateSource
+    locale: str
+    template_id: int | None  # None for a built-in
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str | None
+    text: str
+    html: str | None
+    segments: int | None = None
+
+
+class TemplateInvalid(InvalidValue):
+    """Refused at save time: which part, which line, what is wrong."""
+
+    def __init__(self, part: str, line: int | None, message: str) -> None:
+        where = f"{part}, line {line}" if line else part
+        super().__init__(part, f"{where}: {message}")
+        self.part, self.line = part, line
+
+
+@pass_context
+def _money(context: Context, minor: int | None, currency: str | None = None) -> str:
+    if minor is None:
+        return ""
+    code = currency or context.get("store", {}).get("currency") or "USD"
+    locale = context.get("locale") or "en"
+    return str(format_currency(validation.from_minor(int(minor), code), code, locale=locale))
+
+
+@pass_context
+def _date(context: Context, value: datetime | date | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(context.get("timezone") or "UTC")).date()
+    return str(format_date(value, format=style, locale=context.get("locale") or "en"))
+
+
+@pass_context
+def _datetime(context: Context, value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    zone = ZoneInfo(context.get("timezone") or "UTC")
+    return str(format_datetime(value.astimezone(zone), format=style, tzinfo=zone,
+                               locale=context.get("locale") or "en"))
+
+
+def _environment(*, html: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=html, undefined=StrictUndefined,
+                               trim_blocks=not html, lstrip_blocks=not html,
+                               keep_trailing_newline=False)
+    env.filters.update(money=_money, date=_date, datetime=_datetime)
+    return env
+
+
+@cache
+def environments() -> tuple[SandboxedEnvironment, SandboxedEnvironment]:
+    return _environment(html=True), _environment(html=False)
+
+
+def _parts(channel: str, source: TemplateSource) -> list[tuple[str, str, bool]]:
+    """(name, text, is_html) of each part a channel's template has."""
+    if channel == "sms":
+        return [("body", source.body, False)]
+    parts = [("subject", source.subject or "", False), ("body", source.body, True)]
+    if source.text_body:
+        parts.append(("text_body", source.text_body, False))
+    return parts
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str, html: bool) -> Template:
+    return environments()[0 if html else 1].from_string(text)
+
+
+def _render_part(name: str, text: str, html: bool, context: dict[str, Any]) -> str:
+    try:
+        return _compiled(text, html).render(context)
+    except TemplateSyntaxError as exc:
+        raise TemplateInvalid(name, exc.lineno, exc.message or str(exc)) from exc
+    except TemplateError as exc:
+        raise TemplateInvalid(name, _template_line(exc), str(exc)) from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise TemplateInvalid(name, _template_line(exc), f"{type(exc).__name__}: {exc}") from exc
+
+
+def _template_line(exc: BaseException) -> int | None:
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__)
+             if f.filename == "<template>"]
+    return lines[-1] if lines else None
+
+
+def render(channel: str, source: TemplateSource, context: dict[str, Any]) -> Rendered:
+    """Render every part; raises TemplateInvalid (with part and line) on failure."""
+    out = {name: _render_part(name, text, html, context)
+           for name, text, html in _parts(channel, source)}
+    if channel == "sms":
+        text = out["body"].strip()
+        if not text:
+            raise TemplateInvalid("body", None, "the SMS renders empty")
+        return Rendered(None, text, None, count_segments(text).segments)
+    try:
+        html = mjml_to_html(out["body"])
+    except MjmlError as exc:
+        raise TemplateInvalid("body", None, str(exc)) from exc
+    subject = " ".join(out["subject"].split())
+    if not subject:
+        raise TemplateInvalid("subject", None, "the subject renders empty")
+    text = out.get("text_body") or html_to_text(html)
+    return Rendered(subject, text.strip() + "\n", html)
+
+
+def validate(channel: str, source: TemplateSource, sample: dict[str, Any]) -> Rendered:
+    if channel not in TEMPLATE_CHANNELS:
+        raise InvalidValue("channel", f"templates exist for {', '.join(TEMPLATE_CHANNELS)}")
+    if channel == "email" and not (source.subject or "").strip():
+        raise TemplateInvalid("subject", None, "an email template needs a subject")
+    rendered = render(channel, source, sample)
+    if rendered.segments and rendered.segments > MAX_SMS_SEGMENTS:
+        raise TemplateInvalid("body", None, f"the SMS needs {rendered.segments} segments; "
+                              f"at most {MAX_SMS_SEGMENTS}")
+    return rendered
+
+
+def save_template(session: Session, *, store_id: int, key: str, channel: str, locale: str,
+                  source: TemplateSource, sample: dict[str, Any]) -> MessageTemplate:
+    """Validate against `sample` (see context.sample_context), then store a new version."""
+    locale = validation.locale_tag(locale)
+    if not key or len(key) > 64 or not key.replace("_", "").replace("-", "").isalnum():
+        raise InvalidValue("key", "a template key is letters, digits, _ and -")
+    validate(channel, source, sample)
+    latest = session.scalar(select(func.max(MessageTemplate.version)).where(
+        MessageTemplate.store_id == store_id, MessageTemplate.key == key,
+        MessageTemplate.channel == channel, MessageTemplate.locale == locale))
+    row = MessageTemplate(store_id=store_id, key=key, channel=channel, locale=locale,
+                          version=(latest or 0) + 1, subject=source.subject,
+                          body=source.body, text_body=source.text_body or None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def versions(session: Session, *, store_id: int, key: str, channel: str,
+             locale: str) -> list[MessageTemplate]:
+    return list(session.scalars(select(MessageTemplate).where(
+        MessageTemplate.store_id == store_id, MessageTemplate.key == key,
+        MessageTemplate.channel == channel, MessageTemplate.locale == locale,
+    ).order_by(MessageTemplate.version.desc())))
+
+
+def locale_candidates(*preferred: str | None) -> list[str]:
+    """pt_BR -> [pt_BR, pt, ..., en]: exact first, then the language, then English."""
+    out: list[str] = []
+    for tag in (*preferred, "en"):
+        if not tag:
+            continue
+        for candidate in (tag, tag.split("_")[0]):
+            if candidate not in out:
+                out.append(candidate)
+    return out
+
+
+def resolve(session: Session, *, store_id: int, key: str, channel: str,
+            locales: list[str]) -> Resolved | None:
+    """The customer's language wins over the store's own edits in another language:
+    for each locale, the store's live version, else the built-in."""
+    for locale in locales:
+        row = session.scalar(select(MessageTemplate).where(
+            MessageTemplate.store_id == store_id, MessageTemplate.key == key,
+            MessageTemplate.channel == channel, MessageTemplate.locale == locale,
+        ).order_by(MessageTemplate.version.desc()).limit(1))
+        if row is not None:
+            return Resolved(TemplateSource(row.subject, row.body, row.text_body), locale, row.id)
+        builtin = builtin_templates.source(key, channel, locale)
+        if builtin is not None:
+            subject, body, text_body = builtin
+            return Resolved(TemplateSource(subject, body, text_body), locale, None)
+    return None

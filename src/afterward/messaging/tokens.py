@@ -1,0 +1,54 @@
+"""Signed tokens and URLs for open pixels, click redirects and unsubscribe links.
+Message ids are sequential, so each token is signed with the secret key and a
+purpose-specific salt: a token for one purpose is worthless for another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+OPEN, CLICK, UNSUBSCRIBE = "open", "click", "unsubscribe"
+
+
+class InvalidToken(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LinkSigner:
+    secret_key: str
+    public_url: str
+
+    def _serializer(self, purpose: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret_key, salt=f"afterward.messaging.{purpose}")
+
+    def token(self, purpose: str, message_id: int, url: str | None = None) -> str:
+        data: list[int | str] = [message_id] if url is None else [message_id, url]
+        return str(self._serializer(purpose).dumps(data))
+
+    def read(self, purpose: str, token: str) -> tuple[int, str | None]:
+        try:
+            data = self._serializer(purpose).loads(token)
+        except BadSignature as exc:
+            raise InvalidToken("this link is not valid") from exc
+        if not isinstance(data, list) or not data or not isinstance(data[0], int):
+            raise InvalidToken("this link is not valid")
+        return data[0], (str(data[1]) if len(data) > 1 else None)
+
+    def base(self) -> str:
+        return self.public_url.rstrip("/")
+
+    def open_url(self, message_id: int) -> str:
+        return f"{self.base()}/m/o/{self.token(OPEN, message_id)}.gif"
+
+    def click_url(self, message_id: int, target: str) -> str:
+        return f"{self.base()}/m/c/{self.token(CLICK, message_id, target)}"
+
+    def unsubscribe_url(self, message_id: int) -> str:
+        return f"{self.base()}/m/u/{self.token(UNSUBSCRIBE, message_id)}"
+
+    def unsubscribe_mailto(self, message_id: int, mailbox: str) -> str:
+        subject = quote(f"unsubscribe {self.token(UNSUBSCRIBE, message_id)}")
+        return f"mailto:{mailbox}?subject={subject}"

@@ -1,0 +1,53 @@
+"""Customers: a searchable list and one profile with consents, figures and orders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from afterward.commerce import service as commerce
+from afterward.storage.db import Database
+from afterward.web.admin import queries
+from afterward.web.admin.context import Admin, current_store, store_admin
+from afterward.web.admin.orders import PAGE_SIZE, Cursor, Id, SearchText
+from afterward.web.admin.pages import AdminRoute, PageError, render
+
+router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
+
+ORDERS_SHOWN = 50
+
+
+@router.get("/customers")
+def customer_list(request: Request, admin: Admin = Depends(store_admin), q: SearchText = "",
+                  cursor: Cursor = "") -> Response:
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.reading() as s:
+        try:
+            rows, next_cursor = commerce.list_customers(
+                s, store_id=store.id, query=q.strip() or None, cursor=cursor or None,
+                limit=PAGE_SIZE)
+        except commerce.CommerceError as exc:
+            raise PageError(400, "bad_cursor") from exc
+        return render(request, "admin/customers.html", {
+            "admin": admin, "store": store, "customers": rows, "q": q,
+            "next_cursor": next_cursor, "paged": bool(cursor), "section": "customers"})
+
+
+@router.get("/customers/{customer_id}")
+def customer_detail(request: Request, customer_id: Id,
+                    admin: Admin = Depends(store_admin)) -> Response:
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.reading() as s:
+        customer = commerce.get_customer(s, store_id=store.id, customer_id=customer_id)
+        if customer is None:
+            raise PageError(404, "not_found")
+        orders, more = commerce.list_orders(s, store_id=store.id, customer_id=customer.id,
+                                            limit=ORDERS_SHOWN)
+        stats = queries.customer_stats(s, store_id=store.id, customer_id=customer.id)
+        consents = sorted(customer.consents, key=lambda c: (c.channel, c.purpose))
+        return render(request, "admin/customer.html", {
+            "admin": admin, "store": store, "customer": customer, "orders": orders,
+            "more_orders": more is not None, "stats": stats, "consents": consents,
+            "section": "customers"})

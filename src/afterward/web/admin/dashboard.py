@@ -1,0 +1,54 @@
+"""The dashboard and the dead-job list with its Retry button."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from afterward import jobs
+from afterward.storage.db import Database
+from afterward.storage.types import utcnow
+from afterward.web.admin import queries
+from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
+from afterward.web.admin.orders import PAGE_SIZE, Id
+from afterward.web.admin.pages import AdminRoute, PageError, redirect, render
+
+router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
+
+
+@router.get("")
+def dashboard(request: Request, admin: Admin = Depends(store_admin)) -> Response:
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.reading() as s:
+        figures = queries.dashboard(s, store_id=store.id, now=utcnow())
+    return render(request, "admin/dashboard.html", {
+        "admin": admin, "store": store, "figures": figures, "section": "dashboard"})
+
+
+@router.get("/jobs")
+def dead_jobs(request: Request, admin: Admin = Depends(store_admin),
+              after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+              retried: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.reading() as s:
+        rows = jobs.list_jobs(s, status=jobs.JobStatus.dead.value, store_id=store.id,
+                              limit=PAGE_SIZE + 1, after_id=after or None)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return render(request, "admin/jobs.html", {
+        "admin": admin, "store": store, "jobs": rows, "retried": retried,
+        "next_after": rows[-1].id if more else None, "paged": bool(after), "section": "jobs"})
+
+
+@router.post("/jobs/{job_id}/retry")
+def retry_job(request: Request, job_id: Id, admin: Admin = Depends(store_csrf_checked)) -> Response:
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.transaction() as s:
+        if not jobs.retry_dead(s, job_id=job_id, store_id=store.id):
+            raise PageError(404, "not_found")
+    return redirect(f"/admin/jobs?retried={job_id}")

@@ -1,0 +1,125 @@
+"""A key for store B can neither read nor change store A's data, through every route."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from afterward import jobs
+from afterward.commerce.models import Customer, Order, OrderLine, Product
+from afterward.events import Event
+from afterward.jobs import Job
+from afterward.tracking.models import Shipment
+from tests.factories import order_body, product_body
+
+
+def snapshot(db) -> dict[str, int]:
+    with db.reading() as session:
+        return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
+                for m in (Order, OrderLine, Customer, Product, Shipment, Event, Job)}
+
+
+def seed_store_a(client, db, a) -> dict[str, int]:
+    order = client.post("/api/v1/orders", json=order_body(), headers=a.auth).json()
+    product = client.post("/api/v1/products", json=product_body(), headers=a.auth).json()
+    shipment = client.post("/api/v1/shipments", headers=a.auth, json={
+        "order_id": order["id"], "tracking_number": "1Z999AA10123456784", "carrier": "ups"}).json()
+    with db.transaction() as session:
+        job = jobs.enqueue(session, "customers.refresh_stats", {"customer_id": 1}, store_id=a.id)
+        session.flush()
+        job.status = "dead"
+        session.flush()
+        job_id = job.id
+    return {"order_id": order["id"], "customer_id": order["customer_id"],
+            "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id}
+
+
+def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db, make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+    ids = seed_store_a(client, db, a)
+    before = snapshot(db)
+    schema = client.get("/openapi.json").json()
+    tried = []
+
+    for path, operations in schema["paths"].items():
+        params = re.findall(r"{(\w+)}", path)
+        if not path.startswith("/api/v1/") or "webhooks" in path or not params:
+            continue
+        url = path
+        for name in params:
+            url = url.replace("{" + name + "}", str(ids[name]))
+        for method in operations:
+            response = client.request(method.upper(), url, headers=b.auth, json={})
+            tried.append((method, path, response.status_code))
+            assert response.status_code == 404, (method, path, response.text)
+
+    assert len(tried) >= 6
+    assert snapshot(db) == before
+
+
+def test_lists_never_show_another_stores_rows(client, db, make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+    seed_store_a(client, db, a)
+
+    for path in ("/api/v1/orders", "/api/v1/customers", "/api/v1/products",
+                 "/api/v1/shipments", "/api/v1/jobs", "/api/v1/events",
+                 "/api/v1/orders?number=1001", "/api/v1/customers?email=ada@example.com",
+                 "/api/v1/shipments?tracking_number=1Z999AA10123456784",
+                 "/api/v1/jobs?status=dead"):
+        response = client.get(path, headers=b.auth)
+        assert response.status_code == 200, path
+        assert response.json()["items"] == [], path
+
+
+def test_creating_a_shipment_for_another_stores_order_is_refused(client, db, make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+    ids = seed_store_a(client, db, a)
+    before = snapshot(db)
+
+    response = client.post("/api/v1/shipments", headers=b.auth, json={
+        "order_id": ids["order_id"], "tracking_number": "1Z999AA10123456785"})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unknown_order"
+    assert snapshot(db) == before
+
+
+def test_the_same_order_number_in_two_stores_are_two_orders(client, db, make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+
+    first = client.post("/api/v1/orders", json=order_body("1001"), headers=a.auth)
+    second = client.post("/api/v1/orders", json=order_body("1001"), headers=b.auth)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["customer_id"] != second.json()["customer_id"]
+
+
+def test_every_api_route_needs_a_valid_key(client, store):
+    schema = client.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1/") or "webhooks" in path:
+            continue
+        url = re.sub(r"{\w+}", "1", path)
+        for method in operations:
+            missing = client.request(method.upper(), url)
+            wrong = client.request(method.upper(), url,
+                                   headers={"Authorization": "Bearer aw_not_a_real_key"})
+            assert missing.status_code == 401, (method, path)
+            assert wrong.status_code == 401, (method, path)
+            assert wrong.json()["error"]["code"] == "unauthorized"
+
+
+def test_a_revoked_key_stops_working(client, store, db):
+    from afterward.api import deps
+    from afterward.commerce import stores
+
+    with db.transaction() as session:
+        stores.revoke_api_key(session, store=stores.get_by_slug(session, "acme"),
+                              prefix=store.api_key[:10])
+    client.app.state.key_cache.clear()  # what KEY_CACHE_SECONDS does on its own
+
+    response = client.get("/api/v1/orders", headers=store.auth)
+
+    assert deps.KEY_CACHE_SECONDS <= 5
+    assert response.status_code == 401
