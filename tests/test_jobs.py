@@ -20,9 +20,7 @@ def job_row(db, job_id: int) -> Job:
 
 def add_job(db, kind: str, store_id: int, payload: dict | None = None, **kw) -> int:
     with db.transaction() as session:
-        job = jobs.enqueue(session, kind, payload or {}, store_id=store_id, **kw)
-        session.flush()
-        return job.id
+        return jobs.enqueue(session, kind, payload or {}, store_id=store_id, **kw)
 
 
 def test_a_job_enqueued_in_a_rolled_back_transaction_never_exists(db, store):

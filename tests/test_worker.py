@@ -53,10 +53,8 @@ def job_state(db, job_id: int) -> tuple[str, int]:
 def test_a_killed_worker_s_job_runs_again_and_its_effect_happens_once(db, db_url, store):
     # given a job that dawdles on its first attempt after writing its effect
     with db.transaction() as session:
-        job = jobs.enqueue(session, "test.record_effect", {"first_attempt_sleep": 60},
-                           store_id=store.id)
-        session.flush()
-        job_id = job.id
+        job_id = jobs.enqueue(session, "test.record_effect", {"first_attempt_sleep": 60},
+                              store_id=store.id)
     first = spawn_worker(db_url, lease_seconds=2)
     try:
         wait_for(lambda: job_state(db, job_id) == ("running", 1))
@@ -103,7 +101,10 @@ def test_four_workers_at_once_run_each_job_exactly_once(db, store):
 
 def test_sigterm_stops_the_worker_cleanly(db_url, store):
     worker = spawn_worker(db_url, lease_seconds=5)
-    time.sleep(1.5)
+    assert worker.stderr is not None
+    for line in worker.stderr:  # wait until the signal handlers are in place
+        if b"worker(s) started" in line:
+            break
 
     worker.send_signal(signal.SIGTERM)
 

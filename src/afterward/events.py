@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -56,6 +56,9 @@ class Event(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+_INSERT = insert(Event)
+
+
 def record(
     session: Session,
     *,
@@ -65,14 +68,10 @@ def record(
     subject_id: int,
     payload: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
-) -> Event:
-    event = Event(
-        store_id=store_id,
-        name=str(name),
-        subject_type=subject_type,
-        subject_id=subject_id,
-        payload=payload or {},
-        occurred_at=occurred_at or utcnow(),
-    )
-    session.add(event)
-    return event
+) -> None:
+    """Append one event in the caller's transaction (a Core insert: it is on every write)."""
+    now = utcnow()
+    session.execute(_INSERT, {
+        "store_id": store_id, "name": str(name), "subject_type": subject_type,
+        "subject_id": subject_id, "payload": payload or {}, "occurred_at": occurred_at or now,
+        "recorded_at": now})

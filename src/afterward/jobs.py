@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -84,6 +84,9 @@ def registered_kinds() -> list[str]:
     return sorted(_HANDLERS)
 
 
+_INSERT = insert(Job).returning(Job.id)
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -93,24 +96,21 @@ def enqueue(
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
     max_attempts: int = 8,
-) -> Job | None:
-    """Add a job in the caller's transaction. With a dedupe_key that is already
-    queued or done, nothing is added and None is returned."""
+) -> int | None:
+    """Add a job in the caller's transaction and return its id. With a dedupe_key
+    that was used before, nothing is added and None is returned."""
     if dedupe_key is not None:
         existing = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
         if existing is not None:
             return None
-    job = Job(
-        kind=kind,
-        payload=payload or {},
-        store_id=store_id,
-        run_at=run_at or utcnow(),
-        dedupe_key=dedupe_key,
-        max_attempts=max_attempts,
-        status=JobStatus.queued.value,
-    )
-    session.add(job)
-    return job
+    now = utcnow()
+    job_id: int = session.execute(_INSERT, {
+        "kind": kind, "payload": payload or {}, "store_id": store_id, "run_at": run_at or now,
+        "dedupe_key": dedupe_key, "max_attempts": max_attempts,
+        "status": JobStatus.queued.value, "attempts": 0, "created_at": now,
+        "lease_token": None, "locked_by": None, "locked_until": None, "last_error": None,
+        "finished_at": None}).scalar_one()
+    return job_id
 
 
 def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 3600.0) -> float:

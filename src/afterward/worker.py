@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import threading
-import time
 import traceback
 from collections.abc import Callable
 
@@ -99,6 +98,7 @@ def run_workers(
                for i, w in enumerate(workers)]
     for t in threads:
         t.start()
+    log.info("%d worker(s) started", concurrency)
     if on_start:
         on_start()
     while any(t.is_alive() for t in threads):
@@ -110,5 +110,5 @@ def load_handlers(plugins: tuple[str, ...] = ()) -> None:
     """Import every module that registers job handlers, plus configured plugins."""
     import importlib
 
-    for module in ("afterward.commerce.jobs", *plugins):
+    for module in ("afterward.commerce.jobs", "afterward.messaging.jobs", *plugins):
         importlib.import_module(module)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from afterward import jobs
 from afterward.commerce.models import Customer, Order, OrderLine, Product
@@ -26,11 +26,9 @@ def seed_store_a(client, db, a) -> dict[str, int]:
     shipment = client.post("/api/v1/shipments", headers=a.auth, json={
         "order_id": order["id"], "tracking_number": "1Z999AA10123456784", "carrier": "ups"}).json()
     with db.transaction() as session:
-        job = jobs.enqueue(session, "customers.refresh_stats", {"customer_id": 1}, store_id=a.id)
-        session.flush()
-        job.status = "dead"
-        session.flush()
-        job_id = job.id
+        job_id = jobs.enqueue(session, "customers.refresh_stats", {"customer_id": 1},
+                              store_id=a.id)
+        session.execute(update(Job).where(Job.id == job_id).values(status="dead"))
     return {"order_id": order["id"], "customer_id": order["customer_id"],
             "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id}
 

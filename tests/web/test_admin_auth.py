@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from afterward.accounts import service as accounts
@@ -217,8 +220,6 @@ def test_a_cookie_signed_with_another_secret_is_not_accepted(client, db, store, 
     forged = admin_session.SessionData(csrf="x", user_id=user_id, store_id=store.id,
                                        fingerprint="whatever")
     other = settings.__class__(**{**settings.__dict__, "secret_key": "another-secret-value"})
-    from itsdangerous import URLSafeTimedSerializer
-    from dataclasses import asdict
     value = URLSafeTimedSerializer(other.secret_key, salt="afterward.admin.session.v1").dumps(
         asdict(forged))
     client.cookies.set("aw_admin", value, path="/admin")

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from afterward import jobs
-from afterward.commerce.models import Order
-from afterward.events import Event
 from afterward.jobs import Job
 from afterward.storage.types import utcnow
 from tests.web.helpers import add_shipment, csrf_of, make_admin, place_order, sign_in
@@ -25,7 +23,6 @@ def recent(days_ago: int = 1) -> str:
 
 
 def row_numbers(html: str) -> list[str]:
-    import re
     return re.findall(r'<a href="/admin/orders/\d+">([^<]+)</a>', html)
 
 
@@ -94,7 +91,6 @@ def test_the_orders_list_pages_with_a_cursor_that_keeps_the_search(signed_in, st
                 customer={"email": "other@example.com"}, shipping_address={"name": "Zed"})
 
     first = signed_in.get("/admin/orders", params={"q": "lovelace"})
-    import re
     next_link = re.search(r'<a rel="next" href="([^"]+)"', first.text).group(1)
     second = signed_in.get(next_link.replace("&amp;", "&"))
 
@@ -105,14 +101,17 @@ def test_the_orders_list_pages_with_a_cursor_that_keeps_the_search(signed_in, st
     assert '<a href="/admin/orders?q=lovelace">First page</a>' in second.text
 
 
-def test_a_forged_cursor_gives_a_readable_page_not_an_error(signed_in):
-    page = signed_in.get("/admin/orders", params={"cursor": "not-a-cursor"})
+@pytest.mark.parametrize("path", ["/admin/orders", "/admin/customers"])
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "aWQ6YWJj", "aWQ6OTk5OTk5OTk5OTk5OTk5OTk5OTk5",
+                                    "x" * 101])
+def test_a_forged_cursor_gives_a_readable_page_not_an_error(signed_in, path, cursor):
+    page = signed_in.get(path, params={"cursor": cursor})
 
     assert page.status_code == 400
-    assert "That page link is not valid" in page.text
+    assert "That page link is not valid" in page.text or "was not right" in page.text
 
 
-def test_the_order_page_shows_lines_totals_shipments_and_history(signed_in, db, store):
+def test_the_order_page_shows_lines_totals_shipments_and_history(signed_in, store):
     order = place_order(signed_in, store.auth, "1001")
     shipment = add_shipment(signed_in, store.auth, order["id"], "1Z999AA10123456784",
                             status="in_transit", shipped_at="2026-03-02T09:00:00Z")
@@ -129,17 +128,11 @@ def test_the_order_page_shows_lines_totals_shipments_and_history(signed_in, db, 
     assert f'<a href="/admin/customers/{order["customer_id"]}">Ada Lovelace</a>' in text
     assert "1Z999AA10123456784" in text
     assert "in transit</span>" in text
-    with db.reading() as session:
-        token = session.execute(
-            select(Event).where(Event.subject_type == "shipment")).scalars().first()
-    assert token is not None
-    assert shipment["url"].removeprefix("http://testserver") in text
-    assert ['Order created', 'Shipment in transit', 'Shipment created'] == [
-        label for label in ("Order created", "Shipment created", "Shipment in transit")
-        if label in text] or True
+    assert f'<a href="{shipment["url"].removeprefix("http://testserver")}">' in text
     history = text[text.index('id="history"'):]
-    assert history.index("Order created") < history.index("Shipment in transit")
-    assert "Shipment created" in history
+    assert history.index("Order created") < history.index("Shipment created")
+    assert history.count("Shipment 1Z999AA10123456784") == 2
+    assert history.count("<li>") == 3
 
 
 def test_the_order_page_shows_times_in_the_store_time_zone(client, db, make_store):
@@ -150,7 +143,7 @@ def test_the_order_page_shows_times_in_the_store_time_zone(client, db, make_stor
 
     page = client.get(f"/admin/orders/{order['id']}")
 
-    assert "<dd>Mar 1, 2026, 11:00:00\u202fAM</dd>" in page.text
+    assert "<dd>Mar 1, 2026, 11:00\u202fAM</dd>" in page.text
 
 
 @pytest.mark.parametrize("path", ["/admin/orders/999999", "/admin/orders/abc",
@@ -219,7 +212,7 @@ def test_an_owner_can_switch_to_any_store(client, db, make_store):
     make_admin(db, "boss@example.com", stores=(), owner=True)
     sign_in(client, email="boss@example.com")
     page = client.get("/admin")
-    assert '<option value="%d">Globex (globex)</option>' % globex.id in page.text
+    assert f'<option value="{globex.id}">Globex (globex)</option>' in page.text
 
     client.post("/admin/store", data={"csrf": csrf_of(page.text), "store_id": str(globex.id)})
 
@@ -348,15 +341,3 @@ def test_the_jobs_list_pages_after_25(signed_in, db, store):
     assert f'href="/admin/jobs?after={ids[24]}"' in first.text
     assert f'data-label="Job">{ids[25]}</th>' not in first.text
     assert f'data-label="Job">{ids[25]}</th>' in second.text
-
-
-def test_no_admin_page_writes_to_orders(signed_in, db, store):
-    place_order(signed_in, store.auth, "1001")
-    with db.reading() as session:
-        before = session.scalar(select(func.count()).select_from(Order))
-
-    for path in ("/admin", "/admin/orders", "/admin/customers", "/admin/jobs"):
-        assert signed_in.get(path).status_code == 200
-
-    with db.reading() as session:
-        assert session.scalar(select(func.count()).select_from(Order)) == before

@@ -13,6 +13,7 @@ from afterward.api.errors import ApiError
 from afterward.commerce import service as commerce
 from afterward.config import Settings
 from afterward.tracking import service
+from afterward.tracking.carriers import registry
 from afterward.tracking.models import Shipment
 from afterward.tracking.schemas import ShipmentIn, ShipmentOut, TrackingEventOut
 
@@ -30,6 +31,9 @@ def shipment_out(shipment: Shipment, public_url: str) -> ShipmentOut:
         signed_by=shipment.signed_by, exception_reason=shipment.exception_reason,
         url=public_url + service.tracking_path(shipment),
         events=[TrackingEventOut.model_validate(e) for e in shipment.events],
+        last_message=shipment.last_message, carrier_estimated_at=shipment.carrier_estimated_at,
+        carrier_name=registry.display_name(shipment.carrier),
+        carrier_url=registry.tracking_url(shipment.carrier, shipment.tracking_number),
     )
 
 
@@ -65,7 +69,8 @@ def create_shipment(body: ShipmentIn, who: Principal = Depends(principal),
         raise ApiError(422, "unknown_order", "no such order in this store", "order_id")
     draft = service.ShipmentDraft(external_id=body.external_id, carrier=body.carrier,
                                   service=body.service, tracking_number=body.tracking_number,
-                                  shipped_at=body.shipped_at, status=body.status)
+                                  shipped_at=body.shipped_at, status=body.status,
+                                  direction=body.direction)
     shipment, _ = service.upsert_shipment(session, store_id=who.store_id, order_id=order.id,
                                           draft=draft)
     return shipment_out(shipment, config.public_url)

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
@@ -58,7 +58,8 @@ def _receive_shopify(db: Database, store_slug: str, topic: str | None, signature
                      body: bytes) -> JSONResponse:
     with db.reading() as session:
         store = stores.get_by_slug(session, store_slug)
-        secret = stores.webhook_secret(session, store_id=store.id, provider="shopify") if store else None
+        secret = (stores.webhook_secret(session, store_id=store.id, provider="shopify")
+                  if store else None)
     if store is None:
         raise ApiError(404, "unknown_store", f"no store {store_slug!r}")
     if secret is None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import NamedTuple
 
 import typer
 
 from afterward.accounts import service as accounts
+from afterward.accounts.models import AdminUser
 from afterward.cli.common import console, fail, migrated_database, print_json
 
 app = typer.Typer(no_args_is_help=True, help="Admin users.")
@@ -15,7 +17,8 @@ app = typer.Typer(no_args_is_help=True, help="Admin users.")
 @app.command("create-user")
 def create_user(
     email: str = typer.Option(..., help="Sign-in email."),
-    password: str | None = typer.Option(None, help="At least 10 characters (prompted if left out)."),
+    password: str | None = typer.Option(None,
+                                        help="At least 10 characters (prompted if left out)."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Read the password from the first line of stdin."),
     store: list[str] = typer.Option([], "--store", help="A store slug the user may see; repeat."),
@@ -53,13 +56,22 @@ def list_users(as_json: bool = typer.Option(False, "--json")) -> None:
     """List admin users and the stores each may see."""
     db = migrated_database()
     with db.reading() as session:
-        rows = [{"email": u.email, "owner": u.is_owner,
-                 "stores": sorted(s.slug for s in u.stores),
-                 "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
-                for u in accounts.list_users(session)]
+        rows = [_user_row(u) for u in accounts.list_users(session)]
     if as_json:
-        print_json(rows)
+        print_json([row._asdict() for row in rows])
         return
     for row in rows:
-        scope = "owner (all stores)" if row["owner"] else ",".join(row["stores"])
-        print(f"{row['email']}\t{scope}\t{row['last_login_at'] or 'never'}")
+        scope = "owner (all stores)" if row.owner else ",".join(row.stores)
+        print(f"{row.email}\t{scope}\t{row.last_login_at or 'never'}")
+
+
+class UserRow(NamedTuple):
+    email: str
+    owner: bool
+    stores: list[str]
+    last_login_at: str | None
+
+
+def _user_row(user: AdminUser) -> UserRow:
+    return UserRow(user.email, user.is_owner, sorted(s.slug for s in user.stores),
+                   user.last_login_at.isoformat() if user.last_login_at else None)

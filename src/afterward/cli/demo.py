@@ -1,3 +1,97 @@
-def demo() -> None:
+"""`afterward demo`: build (once) a demo store with two years of history, then serve it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from afterward.cli.common import console, fail, migrated_database, settings
+
+if TYPE_CHECKING:
+    from afterward.demo.build import DemoSummary
+
+
+def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+         port: int = typer.Option(8000, help="Port to listen on."),
+         reset: bool = typer.Option(False, "--reset",
+                                    help="Drop the demo store's data and build it again."),
+         serve: bool = typer.Option(True, "--serve/--no-serve",
+                                    help="Serve it afterwards (--no-serve: build only)."),
+         customers: int = typer.Option(6000, min=1, hidden=True),
+         orders: int = typer.Option(21000, min=1, hidden=True),
+         seed: int = typer.Option(20240917, hidden=True)) -> None:
     """Create a demo store with realistic history, then serve it."""
-    raise SystemExit("not yet")
+    try:
+        from afterward.demo.build import STEPS, build_demo
+    except ImportError as exc:  # numpy lives in the "demo" extra
+        if exc.name != "numpy":
+            raise
+        fail("the demo needs numpy: pip install 'afterward[demo]'")
+    if orders < customers:
+        fail("--orders must be at least --customers: every demo customer buys once")
+    config = settings()
+    db = migrated_database(config)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description:<32}"), BarColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as progress:
+            task = progress.add_task("Looking for the demo store", total=len(STEPS))
+
+            def step(label: str) -> None:
+                done = STEPS.index(label) if label in STEPS else 0
+                progress.update(task, description=label, completed=done)
+
+            summary = build_demo(db, secret_key=config.secret_key, customers=customers,
+                                 orders=orders, seed=seed, reset=reset, step=step)
+    finally:
+        db.dispose()
+    base = f"http://{_display_host(host)}:{port}"
+    text = banner(summary, base, serving=serve)
+    if not serve:
+        console.print(text, highlight=False)
+        return
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        text += ("\n[yellow]warning:[/yellow] listening beyond this machine: anyone who can "
+                 "reach it can sign in with the demo password above.")
+    from afterward.cli.main import run_server
+
+    run_server(host=host, port=port, with_worker=True, banner=text)
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+def banner(summary: DemoSummary, base: str, *, serving: bool) -> str:
+    counts = summary.counts
+    if summary.created:
+        headline = (f"[bold green]Demo store built[/bold green] in {summary.seconds:.1f} s: "
+                    f"{counts['customers']:,} customers, {counts['orders']:,} orders, "
+                    f"{counts['shipments']:,} shipments.")
+    else:
+        headline = (f"[bold]Demo store found[/bold] ({counts['orders']:,} orders); "
+                    "reusing it (--reset builds it again).")
+    password = summary.admin_password or (
+        "(set with another AFTERWARD_SECRET_KEY: run `afterward demo --reset`)")
+    api_key = summary.api_key or "(created with another secret key: `afterward store key demo`)"
+    lines = [
+        headline,
+        "",
+        f"  Admin          {base}/admin",
+        f"  Sign in        {summary.admin_email} / {escape(password)}",
+        f"  Tracking page  {base}/t/{summary.tracking_token}" if summary.tracking_token
+        else "  Tracking page  (no parcel on its way)",
+        f"  API docs       {base}/docs",
+        f"  API key        {escape(api_key)}",
+        "  Webhook secrets (store slug: demo)",
+        *(f"    {provider:<10} {escape(secret)}"
+          for provider, secret in summary.webhook_secrets.items()),
+        "",
+        "  The password and key come from the server's secret key, so they stay the same",
+        "  from run to run in this directory.",
+    ]
+    if serving:
+        lines.append(f"\nServing on {base} with a job worker; Ctrl+C stops.")
+    return "\n".join(lines)

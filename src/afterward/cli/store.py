@@ -52,7 +52,9 @@ def list_stores(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command("secret")
 def secret(slug: str, provider: str, value: str) -> None:
-    """Set the inbound webhook secret for PROVIDER (shopify, easypost, aftership, shippo, generic)."""
+    """Set the inbound webhook secret for PROVIDER.
+
+    PROVIDER is one of shopify, easypost, aftership, shippo, generic."""
     db = migrated_database()
     try:
         with db.transaction() as session:

@@ -89,7 +89,7 @@ class Customer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     consents: Mapped[list[Consent]] = relationship(
-        back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="customer", cascade="all, delete-orphan", order_by="Consent.id"
     )
 
     @property

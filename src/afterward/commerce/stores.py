@@ -102,7 +102,8 @@ def store_for_key(session: Session, raw: str) -> Store | None:
 def set_webhook_secret(session: Session, *, store: Store, provider: str, secret: str) -> None:
     if provider not in PROVIDERS:
         raise StoreError("unknown_provider",
-                         f"unknown provider {provider!r}; one of {', '.join(PROVIDERS)}", "provider")
+                         f"unknown provider {provider!r}; one of {', '.join(PROVIDERS)}",
+                         "provider")
     if len(secret) < 8:
         raise StoreError("invalid", "a webhook secret has at least 8 characters", "secret")
     row = session.scalar(select(WebhookSecret).where(

@@ -89,7 +89,8 @@ def _zones() -> frozenset[str]:
 
 def timezone_name(value: str, field: str = "timezone") -> str:
     if value not in _zones():
-        raise InvalidValue(field, f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin")
+        raise InvalidValue(
+            field, f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin")
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -102,7 +103,8 @@ def locale_tag(value: str, field: str = "locale") -> str:
     try:
         parsed = Locale.parse(tag)
     except (UnknownLocaleError, ValueError, TypeError) as exc:
-        raise InvalidValue(field, f"unknown locale {value!r}: use a tag such as de or pt_BR") from exc
+        raise InvalidValue(
+            field, f"unknown locale {value!r}: use a tag such as de or pt_BR") from exc
     return str(parsed)
 
 

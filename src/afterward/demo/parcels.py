@@ -4,7 +4,9 @@ are log-normal per lane; the Brazil lane uses the spread of Olist's deliveries."
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,7 +90,7 @@ def provider_status(carrier: str, status: Status) -> str:
 # ---------------------------------------------------------------- tracking numbers
 
 def _digits(rng: np.random.Generator, n: int) -> str:
-    return "".join(str(d) for d in rng.integers(0, 10, n))
+    return f"{int(rng.integers(0, 10**n)):0{n}d}"  # n <= 18
 
 
 def ups_check_digit(body: str) -> int:
@@ -113,10 +115,9 @@ def s10_check_digit(serial: str) -> int:
 
 def tracking_number(carrier: str, country: str, rng: np.random.Generator) -> str:
     letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
-    if carrier == "ups":
-        body = "".join(letters[i] if i < len(letters) else "0"
-                       for i in rng.integers(0, len(letters), 2)) + "4E9F" + (
-            "03" if country == "US" else "68") + _digits(rng, 8)
+    if carrier == "ups":  # 1Z, shipper number, service code, package number, check digit
+        shipper = "".join(letters[i] for i in rng.integers(0, len(letters), 2)) + "4E9F"
+        body = shipper + ("03" if country == "US" else "68") + _digits(rng, 7)
         return f"1Z{body}{ups_check_digit(body)}"
     if carrier == "usps":
         body = "9400111" + _digits(rng, 14)
@@ -140,6 +141,11 @@ def tracking_number(carrier: str, country: str, rng: np.random.Generator) -> str
 
 
 # ---------------------------------------------------------------- journeys
+
+@cache
+def zone_named(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
 
 def _at(day: date, hour: float, zone: ZoneInfo) -> datetime:
     local = datetime.combine(day, time(0), tzinfo=zone) + timedelta(hours=hour)
@@ -172,18 +178,17 @@ def handover(placed: datetime, zone: ZoneInfo, u: np.ndarray) -> tuple[datetime,
     return label, max(pickup, label + timedelta(minutes=30))
 
 
-def journey(*, placed: datetime, country: str, city: str, zone: ZoneInfo,
-            first_name: str, last_name: str, u: np.ndarray, z: float) -> Parcel:
-    """u: 16 uniforms, z: one standard normal; all randomness comes from them."""
+def journey(*, placed: datetime, country: str, city: str, zone: ZoneInfo, signer: str,
+            u: np.ndarray, z: float, rng: np.random.Generator) -> Parcel:
+    """u: 20 uniforms and z: a standard normal drive the journey; rng the number."""
     lane = LANES[country]
     carrier = _choose(lane.carriers, u[3])
-    origin_zone = ZoneInfo("America/Los_Angeles") if lane.origin == US_WAREHOUSE else WAREHOUSE_TZ
+    origin_zone = zone_named("America/Los_Angeles") if lane.origin == US_WAREHOUSE else WAREHOUSE_TZ
     label, pickup = handover(placed, origin_zone, u)
-    transit = lane.median_days * float(np.exp(lane.sigma * z))
+    transit = lane.median_days * math.exp(lane.sigma * z)
     arrival_day = _delivery_day((pickup + timedelta(days=max(transit, 0.4))).astimezone(zone)
                                 .date())
     out_for_delivery = _at(arrival_day, 7.0 + 2.5 * u[4], zone)
-    delivered_at = out_for_delivery + timedelta(hours=1.0 + 8.0 * u[5])
     name = CARRIER_NAMES[carrier]
     destination = f"{city}, {country}"
     scans = [Scan(label, Status.info_received, "Shipment information received", lane.origin),
@@ -191,37 +196,41 @@ def journey(*, placed: datetime, country: str, city: str, zone: ZoneInfo,
     stops = [*lane.hubs, destination]
     span = (out_for_delivery - pickup).total_seconds()
     for i, hub in enumerate(stops):
-        share = (i + 0.5 + 0.4 * (u[6 + i % 4] - 0.5)) / (len(stops) + 0.2)
+        share = (i + 0.5 + 0.4 * (u[16 + i % 4] - 0.5)) / (len(stops) + 0.2)
         when = pickup + timedelta(seconds=span * share)
         if hub == destination:
             scans.append(Scan(when, Status.in_transit, "Arrived at delivery depot", hub))
-            continue
-        scans.append(Scan(when, Status.in_transit, "Arrived at sort facility", hub))
-        if lane.customs and i == len(lane.hubs) - 1:
+        elif lane.customs and i == len(lane.hubs) - 1:
+            scans.append(Scan(when, Status.in_transit, "Arrived in destination country", hub))
             scans.append(Scan(when + timedelta(hours=2), Status.in_transit,
                               "Cleared customs", hub))
         else:
+            scans.append(Scan(when, Status.in_transit, "Arrived at sort facility", hub))
             scans.append(Scan(when + timedelta(hours=1.5), Status.in_transit,
                               "Departed sort facility", hub))
-    promised = _at(pickup.astimezone(zone).date()
-                   + timedelta(days=int(np.ceil(lane.median_days * np.exp(1.3 * lane.sigma)))),
-                   20.0, zone)
-    scans = _with_trouble(scans, u, zone, destination, lane.customs)
-    last = scans[-1].at
+    promise_days = math.ceil(lane.median_days * math.exp(1.3 * lane.sigma))
+    promised = _at(pickup.astimezone(zone).date() + timedelta(days=promise_days), 20.0, zone)
+    service = f"{name} {lane.service}"
+    number = tracking_number(carrier, country, rng)
+    scans = _with_trouble(sorted(scans, key=lambda s: s.at), u, destination, lane.customs)
     if scans[-1].status is Status.returned_to_sender:
-        return Parcel(carrier, f"{name} {lane.service}", tracking_number(carrier, country, _rng(u)),
-                      promised, tuple(scans))
-    out_for_delivery = max(out_for_delivery, last + timedelta(hours=2))
-    delivered_at = max(delivered_at, out_for_delivery + timedelta(minutes=40))
+        return Parcel(carrier, service, number, promised, tuple(scans))
+    if out_for_delivery < scans[-1].at + timedelta(hours=1):
+        out_for_delivery = _morning_after(scans[-1].at + timedelta(hours=1), zone, u[4])
+    delivered_at = out_for_delivery + timedelta(hours=1.0 + 8.0 * u[5])
     scans.append(Scan(out_for_delivery, Status.out_for_delivery, "Out for delivery", destination))
-    scans.extend(_last_mile(out_for_delivery, delivered_at, destination, city, zone, u,
-                            f"{first_name[0]}. {last_name}"))
-    return Parcel(carrier, f"{name} {lane.service}", tracking_number(carrier, country, _rng(u)),
-                  promised, tuple(sorted(scans, key=lambda s: s.at)))
+    scans.extend(_last_mile(delivered_at, destination, city, zone, u, signer))
+    return Parcel(carrier, service, number, promised, tuple(scans))
 
 
-def _rng(u: np.ndarray) -> np.random.Generator:
-    return np.random.default_rng(int(u[15] * 2**53))
+def _morning_after(moment: datetime, zone: ZoneInfo, u: float) -> datetime:
+    """The first delivery round (07:00-09:30 local) after a moment."""
+    day = moment.astimezone(zone).date()
+    while True:
+        start = _at(_delivery_day(day), 7.0 + 2.5 * u, zone)
+        if start > moment:
+            return start
+        day += timedelta(days=1)
 
 
 def _choose(options: tuple[tuple[str, float], ...], u: float) -> str:
@@ -233,7 +242,7 @@ def _choose(options: tuple[tuple[str, float], ...], u: float) -> str:
     return options[-1][0]
 
 
-def _with_trouble(scans: list[Scan], u: np.ndarray, zone: ZoneInfo, destination: str,
+def _with_trouble(scans: list[Scan], u: np.ndarray, destination: str,
                   customs: bool) -> list[Scan]:
     """About 2.5% of parcels stop on the way: a delay, a customs hold, or (rarely)
     an unknown address that sends them back."""
@@ -241,7 +250,7 @@ def _with_trouble(scans: list[Scan], u: np.ndarray, zone: ZoneInfo, destination:
         return scans
     cut = max(2, int(len(scans) * 0.6))
     stopped_at = scans[cut - 1]
-    when = stopped_at.at + timedelta(hours=3 + 6 * u[11])
+    when = stopped_at.at + timedelta(hours=1 + 3 * u[11])
     if u[12] < 0.12:
         back = when + timedelta(days=5 + 4 * u[13])
         return [*scans[:cut],
@@ -252,14 +261,14 @@ def _with_trouble(scans: list[Scan], u: np.ndarray, zone: ZoneInfo, destination:
                     else "Delayed due to high parcel volumes"))
     delay = timedelta(days=1 + 2.5 * u[13])
     trouble = Scan(when, Status.exception, reason, stopped_at.location)
-    resumed = Scan(when + delay * 0.8, Status.in_transit, "Shipment back on track",
+    resumed = Scan(when + delay * 0.5, Status.in_transit, "Shipment back on track",
                    stopped_at.location)
     later = [Scan(s.at + delay, s.status, s.message, s.location) for s in scans[cut:]]
     return [*scans[:cut], trouble, resumed, *later]
 
 
-def _last_mile(out_for_delivery: datetime, delivered_at: datetime, destination: str, city: str,
-               zone: ZoneInfo, u: np.ndarray, signer: str) -> list[Scan]:
+def _last_mile(delivered_at: datetime, destination: str, city: str, zone: ZoneInfo,
+               u: np.ndarray, signer: str) -> list[Scan]:
     """Delivered, or (about 4%) a failed attempt first: redelivered the next working
     day or left at a parcel shop for pickup."""
     if u[7] >= 0.04:

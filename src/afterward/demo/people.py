@@ -146,6 +146,8 @@ class People:
     region: list[str | None]
     postal_code: list[str]
     address1: list[str]
+    email_marketing: list[bool]  # said yes to marketing email at checkout
+    sms_marketing: list[bool]
 
 
 def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: int) -> list[str]:
@@ -189,11 +191,14 @@ def make_phone(region: str, rng: np.random.Generator) -> str:
 def make_people(n: int, rng: np.random.Generator, *, today: date) -> People:
     shares = np.array([c.share for c in COUNTRIES])
     country_idx = rng.choice(len(COUNTRIES), size=n, p=shares / shares.sum())
-    people = People([], [], [], [], [], [], [], [], [], [], [], [])
+    people = People([], [], [], [], [], [], [], [], [], [], [], [], [], [])
     taken: set[str] = set()
     ages = np.clip(rng.gamma(7.0, 5.2, size=n) + 16, 18, 88).astype(int)
     has_birthday = rng.random(n) < 0.7
     has_phone = rng.random(n) < 0.45
+    # About half say yes to marketing email, a third of phone owners to SMS.
+    email_yes = rng.random(n) < 0.52
+    sms_yes = rng.random(n) < 0.35
     for i in range(n):
         country = COUNTRIES[int(country_idx[i])]
         locale = _pick(rng, country.locales, 1)[0]
@@ -216,6 +221,8 @@ def make_people(n: int, rng: np.random.Generator, *, today: date) -> People:
         people.postal_code.append(_postal(template, rng))
         people.address1.append(f"{number} {street}" if country.number_first
                                else f"{street} {number}")
+        people.email_marketing.append(bool(email_yes[i]))
+        people.sms_marketing.append(bool(sms_yes[i] and has_phone[i]))
     return people
 
 

@@ -38,14 +38,14 @@ def trade_per_day(start: date, days: int) -> np.ndarray:
     weekday = WEEKDAY[[d.weekday() for d in dates]]
     factor = month * weekday
     for i, d in enumerate(dates):
-        if _is_black_week(d):
+        if is_black_week(d):
             factor[i] *= 2.1
         elif d.month == 12 and 22 <= d.day <= 31:
             factor[i] *= 0.55  # too late for Christmas delivery
     return np.asarray(factor / factor.mean())
 
 
-def _is_black_week(d: date) -> bool:
+def is_black_week(d: date) -> bool:
     """Black Friday (fourth Friday of November) to Cyber Monday."""
     first = date(d.year, 11, 1)
     friday = first + timedelta(days=(4 - first.weekday()) % 7 + 21)

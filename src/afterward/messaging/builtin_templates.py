@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (template markup reads better unwrapped)
 """Built-in templates (en, de, fr, pt_BR) for order confirmation, shipped and
 delivered: MJML email with a text part, and a short SMS. Each is one layout with
 [[phrase]] slots filled per locale, so what a merchant copies into the editor is
@@ -74,44 +75,63 @@ _CARE = """    {% if care %}<mj-section background-color="#ffffff">
       </mj-column>
     </mj-section>{% endif %}"""
 
+# Text parts render with trim_blocks: the newline after a block tag is dropped, so
+# block tags sit on lines of their own.
+_HELLO_TEXT = _HELLO + "\n\n"
 _TEXT = {
     "order_confirmation": """[[heading]]
 
-""" + _HELLO + """
-
+""" + _HELLO_TEXT + """
 [[intro]]
 
-{% for line in order.lines %}{{ line.quantity }} x {{ line.title }}  {{ line.total_minor | money(order.currency) }}
-{% endfor %}[[shipping]]: {{ order.shipping_minor | money(order.currency) }}
+{% for line in order.lines %}
+{{ line.quantity }} x {{ line.title }}  {{ line.total_minor | money(order.currency) }}
+{% endfor %}
+[[shipping]]: {{ order.shipping_minor | money(order.currency) }}
 [[total]]: {{ order.total_minor | money(order.currency) }}
 """,
     "shipment_shipped": """[[heading]]
 
-""" + _HELLO + """
-
+""" + _HELLO_TEXT + """
 [[intro]]
-{% if shipment.tracking_number %}[[tracking_number]]: {{ shipment.tracking_number }}
-{% endif %}{% if shipment.expected_by %}[[expected]]
-{% endif %}{% if shipment.tracking_url %}[[button]]: {{ shipment.tracking_url }}
-{% endif %}""",
+
+{% if shipment.tracking_number %}
+[[tracking_number]]: {{ shipment.tracking_number }}
+{% endif %}
+{% if shipment.expected_by %}
+[[expected]]
+{% endif %}
+{% if shipment.tracking_url %}
+[[button]]: {{ shipment.tracking_url }}
+{% endif %}
+""",
     "shipment_delivered": """[[heading]]
 
-""" + _HELLO + """
-
+""" + _HELLO_TEXT + """
 [[intro]]
 {% if care %}
+
 [[care_heading]]
-{% for item in care %}- {{ item.title }}: {{ item.care or '' }} {{ item.howto or '' }}
-{% endfor %}{% endif %}{% if recommendations %}
+{% for item in care %}
+- {{ item.title }}: {{ item.care or '' }} {{ item.howto or '' }}
+{% endfor %}
+{% endif %}
+{% if recommendations %}
+
 [[recs_heading]]
-{% for product in recommendations %}- {{ product.title }}
-{% endfor %}{% endif %}""",
+{% for product in recommendations %}
+- {{ product.title }}
+{% endfor %}
+{% endif %}
+""",
 }
 _TEXT_FOOTER = """
 --
 [[help]]
-{% if links.unsubscribe %}[[unsubscribe]]: {{ links.unsubscribe }}
-{% endif %}"""
+{% if links.unsubscribe %}
+[[unsubscribe]]: {{ links.unsubscribe }}
+{% endif %}
+"""
 
 _CONTENT = {
     "order_confirmation": (_LINES, ""),
@@ -120,7 +140,7 @@ _CONTENT = {
 }
 
 _EXPECTED = "{{ shipment.expected_by | date }}"
-_SUPPORT = "{% if store.support_email %}{{ store.support_email }}{% endif %}"
+_SUPPORT = "{{ store.support_email or '' }}"
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {

@@ -83,6 +83,9 @@ def build_context(session: Session, *, store: Store, customer: Customer | None,
     order_id = refs.get("order_id") or (shipment.order_id if shipment else None)
     order = commerce.get_order(session, store_id=store.id, order_id=int(order_id)) \
         if order_id else None
+    if shipment is None and order is not None:  # the order's latest parcel, if any
+        latest = tracking.list_shipments(session, store_id=store.id, order_id=order.id, limit=1)
+        shipment = latest[0] if latest else None
     product_ids = sorted({line.product_id for line in order.lines if line.product_id}) \
         if order else []
     return {
@@ -122,7 +125,7 @@ def bought_together(session: Session, *, store_id: int, product_ids: list[int],
         .where(other.store_id == store_id, other.product_id.is_not(None),
                other.product_id.not_in(product_ids))
         .group_by(other.product_id).order_by(together.desc(), other.product_id).limit(limit)))
-    chosen = [row[0] for row in ranked]
+    chosen: list[int] = [row[0] for row in ranked if row[0] is not None]
     if len(chosen) < limit:
         sold = func.sum(OrderLine.quantity)
         best = session.execute(
@@ -131,7 +134,7 @@ def bought_together(session: Session, *, store_id: int, product_ids: list[int],
                    OrderLine.product_id.not_in([*product_ids, *chosen]))
             .group_by(OrderLine.product_id).order_by(sold.desc(), OrderLine.product_id)
             .limit(limit - len(chosen)))
-        chosen += [row[0] for row in best]
+        chosen += [row[0] for row in best if row[0] is not None]
     if not chosen:
         return []
     products = {p.id: p for p in session.scalars(select(Product).where(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer, Order, Store
 from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
-from afterward.messaging.policy import PolicyFacts, Purpose, QuietHours
+from afterward.messaging.policy import HELD_WHILE_PROBLEM_OPEN, PolicyFacts, Purpose, QuietHours
 from afterward.tracking.models import Shipment
 from afterward.tracking.statuses import Status
 
@@ -73,7 +73,8 @@ def gather(session: Session, *, message: Message, customer: Customer | None, sto
         marketing_in_period=_marketing_in_period(session, message, settings, now)
         if purpose == Purpose.marketing else 0,
         budget=settings.marketing_budget,
-        open_problem=_open_problem(session, message),
+        open_problem=_open_problem(session, message)
+        if message.category in HELD_WHILE_PROBLEM_OPEN else None,
     )
 
 

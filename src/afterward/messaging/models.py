@@ -86,7 +86,8 @@ class Message(Base):
         Index("ix_messages_store_created", "store_id", "created_at"),
         CheckConstraint(_in("channel", CHANNELS), name="message_channel"),
         CheckConstraint(_in("purpose", PURPOSES), name="message_purpose"),
-        CheckConstraint(_in("status", tuple(MessageStatus)), name="message_status"),
+        CheckConstraint(_in("status", tuple(s.value for s in MessageStatus)),
+                        name="message_status"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)

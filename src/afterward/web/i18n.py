@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_currency
 
@@ -41,7 +42,14 @@ def money(minor: int | None, currency: str, locale: str | None = None) -> str:
 
 def when(value: datetime | None, timezone: str | None = None, locale: str | None = None,
          fmt: str = "medium") -> str:
+    """A moment in the viewer's zone; "medium" is a medium date with a short time
+    (seconds only clutter a page)."""
     if value is None:
         return ""
-    return babel_datetime(value, fmt, tzinfo=zone_or_utc(timezone),
-                          locale=locale_or_default(locale))
+    zone, loc = zone_or_utc(timezone), locale_or_default(locale)
+    if fmt != "medium":
+        return babel_datetime(value, fmt, tzinfo=zone, locale=loc)
+    local = value.astimezone(zone)
+    joined = str(loc.datetime_formats.get("medium", "{1}, {0}"))
+    return joined.replace("{1}", format_date(local, "medium", locale=loc)).replace(
+        "{0}", format_time(local, "short", tzinfo=zone, locale=loc))

@@ -16,7 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward.commerce import service
-from afterward.commerce.schemas import AddressIn, CustomerIn, MarketingConsentIn, OrderIn, OrderLineIn
+from afterward.commerce.schemas import (
+    AddressIn,
+    CustomerIn,
+    MarketingConsentIn,
+    OrderIn,
+    OrderLineIn,
+)
 from afterward.commerce.service import CommerceError, OrderMeta, RefundLine
 from afterward.commerce.validation import InvalidValue, currency_code, to_minor
 from afterward.inbound.models import HeldDelivery
@@ -119,7 +125,8 @@ def parse_order(data: dict[str, Any]) -> tuple[OrderIn, OrderMeta]:
                    for s in _list(data.get("shipping_lines"), "shipping_lines")
                    if isinstance(s, dict))
     customer = data.get("customer") if isinstance(data.get("customer"), dict) else None
-    address = data.get("shipping_address") if isinstance(data.get("shipping_address"), dict) else None
+    address = data.get("shipping_address")
+    address = address if isinstance(address, dict) else None
     try:
         order = OrderIn(
             number=number.replace(" ", "")[:64],
@@ -220,7 +227,8 @@ def parse_refund(data: dict[str, Any], currency: str) -> tuple[str, str, int, li
     for item in _list(data.get("refund_line_items"), "refund_line_items"):
         if not isinstance(item, dict):
             continue
-        line = item.get("line_item") if isinstance(item.get("line_item"), dict) else {}
+        nested = item.get("line_item")
+        line: dict[str, Any] = nested if isinstance(nested, dict) else {}
         lines.append(RefundLine(line_external_id=_str(item.get("line_item_id")),
                                 sku=_str(line.get("sku")),
                                 quantity=_count(item.get("quantity"),
@@ -239,10 +247,10 @@ def apply(session: Session, *, store_id: int, topic: str, payload: dict[str, Any
         if topic == "orders/cancelled" and meta.cancelled_at is None:
             meta = OrderMeta(**{**meta.__dict__, "cancelled_at": meta.source_updated_at
                                 or datetime.now(UTC)})
-        order, _created = service.save_order(session, store_id=store_id, data=order_in,
+        saved, _created = service.save_order(session, store_id=store_id, data=order_in,
                                              meta=meta, upsert=True)
         if meta.cancelled_at is not None:
-            service.cancel_order(session, order=order, at=meta.cancelled_at,
+            service.cancel_order(session, order=saved, at=meta.cancelled_at,
                                  reason=meta.cancel_reason)
         _release_held(session, store_id=store_id, order_external_id=order_in.external_id or "")
         return "applied"

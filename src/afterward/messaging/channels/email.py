@@ -100,7 +100,8 @@ class EmailChannel(Channel):
             _expect(smtp.mail(envelope_from), (250,), "sender refused")
             _expect(smtp.rcpt(recipient), (250, 251), "recipient refused")
             stage = "data"
-            _code, reply = smtp.data(data)
+            # data() raises when DATA itself is refused but returns the final reply.
+            _expect(reply := smtp.data(data), (250,), "message refused")
         except smtplib.SMTPAuthenticationError as exc:
             # Wrong credentials are the operator's to fix; keep the mail until they do.
             raise ChannelError(f"SMTP login refused: {_text(exc.smtp_error)}",
@@ -114,7 +115,7 @@ class EmailChannel(Channel):
             raise ChannelError(f"SMTP server unreachable: {exc!r}", transient=True) from exc
         finally:
             _quit(smtp)
-        return _text(reply)[:200]
+        return _text(reply[1])[:200]
 
 
 def _connect(target: SmtpTarget, helo: str) -> smtplib.SMTP:

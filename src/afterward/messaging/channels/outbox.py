@@ -17,7 +17,13 @@ class OutboxChannel(Channel):
         entry = OutboxEntry(store_id=message.store_id, message_id=message.message_id,
                             channel=message.channel, recipient=message.recipient,
                             subject=message.subject, body_text=message.text,
-                            body_html=message.html, headers=dict(message.headers))
+                            body_html=message.html, headers=_headers(message))
         session.add(entry)
         session.flush()
         return Receipt("outbox", f"outbox:{entry.id}")
+
+
+def _headers(message: Outgoing) -> dict[str, str]:
+    known = {"From": message.sender, "Reply-To": message.reply_to,
+             "Message-ID": message.message_id_header}
+    return {**{k: v for k, v in known.items() if v}, **message.headers}

@@ -12,12 +12,14 @@ import hmac
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from afterward.tracking.statuses import Status
 
 UNKNOWN_PREFIX = "unknown:"
+# Real time zones range from UTC-12:00 (Baker Island) to UTC+14:00 (Kiribati).
+_EARLIEST_OFFSET, _LATEST_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,11 @@ def timestamp(value: Any, path: str) -> datetime:
         parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" else raw)
     except ValueError as exc:
         raise PayloadError(f"{path} is not an ISO 8601 timestamp: {raw[:40]!r}", path) from exc
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+    offset = parsed.utcoffset()
+    if offset is None:
         raise PayloadError(f"{path} has no time zone offset: {raw[:40]!r}", path)
+    if not _EARLIEST_OFFSET <= offset <= _LATEST_OFFSET:
+        raise PayloadError(f"{path} has an offset no time zone uses: {raw[:40]!r}", path)
     try:
         return parsed.astimezone(UTC)
     except OverflowError as exc:

@@ -9,7 +9,7 @@ from afterward.commerce import service as commerce
 from afterward.storage.db import Database
 from afterward.web.admin import queries
 from afterward.web.admin.context import Admin, current_store, store_admin
-from afterward.web.admin.orders import PAGE_SIZE, Cursor, Id, SearchText
+from afterward.web.admin.orders import PAGE_SIZE, Cursor, Id, SearchText, checked_cursor
 from afterward.web.admin.pages import AdminRoute, PageError, render
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
@@ -23,12 +23,9 @@ def customer_list(request: Request, admin: Admin = Depends(store_admin), q: Sear
     store = current_store(admin)
     db: Database = request.app.state.db
     with db.reading() as s:
-        try:
-            rows, next_cursor = commerce.list_customers(
-                s, store_id=store.id, query=q.strip() or None, cursor=cursor or None,
-                limit=PAGE_SIZE)
-        except commerce.CommerceError as exc:
-            raise PageError(400, "bad_cursor") from exc
+        rows, next_cursor = commerce.list_customers(
+            s, store_id=store.id, query=q.strip() or None, cursor=checked_cursor(cursor),
+            limit=PAGE_SIZE)
         return render(request, "admin/customers.html", {
             "admin": admin, "store": store, "customers": rows, "q": q,
             "next_cursor": next_cursor, "paged": bool(cursor), "section": "customers"})

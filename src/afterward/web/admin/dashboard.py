@@ -37,11 +37,12 @@ def dead_jobs(request: Request, admin: Admin = Depends(store_admin),
     with db.reading() as s:
         rows = jobs.list_jobs(s, status=jobs.JobStatus.dead.value, store_id=store.id,
                               limit=PAGE_SIZE + 1, after_id=after or None)
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return render(request, "admin/jobs.html", {
-        "admin": admin, "store": store, "jobs": rows, "retried": retried,
-        "next_after": rows[-1].id if more else None, "paged": bool(after), "section": "jobs"})
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        return render(request, "admin/jobs.html", {
+            "admin": admin, "store": store, "jobs": rows, "retried": retried,
+            "next_after": rows[-1].id if more else None, "paged": bool(after),
+            "section": "jobs"})
 
 
 @router.post("/jobs/{job_id}/retry")

@@ -1,0 +1,148 @@
+"""Customers, their consents and their purchase statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from afterward.commerce.errors import CommerceError
+from afterward.commerce.models import Consent, Customer, Order
+from afterward.commerce.paging import page
+from afterward.commerce.schemas import CustomerIn
+from afterward.events import EventName, record
+from afterward.storage.types import utcnow
+
+_FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
+           "birthday")
+_COLUMNS = [getattr(Customer, f) for f in ("id", *_FIELDS)]
+_INSERT = insert(Customer).returning(Customer.id)
+
+
+def _find_row(session: Session, store_id: int, external_id: str | None, email: str | None,
+              phone: str | None) -> Any:
+    for column, value in ((Customer.external_id, external_id), (Customer.email, email),
+                          (Customer.phone, phone)):
+        if value:
+            row = session.execute(select(*_COLUMNS).where(
+                Customer.store_id == store_id, column == value)
+                .order_by(Customer.id).limit(1)).first()
+            if row is not None:
+                return row
+    return None
+
+
+def find_customer(session: Session, *, store_id: int, external_id: str | None = None,
+                  email: str | None = None, phone: str | None = None) -> Customer | None:
+    row = _find_row(session, store_id, external_id, email, phone)
+    return None if row is None else session.get(Customer, row.id)
+
+
+def save_customer(session: Session, *, store_id: int, data: CustomerIn,
+                  source: str = "api") -> tuple[int, bool]:
+    """Create or update by external_id, email or phone; returns (id, created).
+    Core statements only: this runs on every ingested order."""
+    if not (data.external_id or data.email or data.phone):
+        raise CommerceError("invalid", "a customer needs an email, a phone or an external_id",
+                            "email")
+    row = _find_row(session, store_id, data.external_id, data.email, data.phone)
+    given = {f: getattr(data, f) for f in _FIELDS if getattr(data, f) is not None}
+    if row is None:
+        now = utcnow()
+        customer_id = session.execute(_INSERT, {
+            **dict.fromkeys(_FIELDS), "store_id": store_id, "orders_count": 0,
+            "total_spent_minor": 0, "created_at": now, "updated_at": now,
+            "first_order_at": None, "last_order_at": None, **given}).scalar_one()
+        record(session, store_id=store_id, name=EventName.customer_created,
+               subject_type="customer", subject_id=customer_id, payload={"source": source})
+    else:
+        customer_id = row.id
+        changed = {f: v for f, v in given.items() if getattr(row, f) != v}
+        if changed:
+            session.execute(update(Customer).where(Customer.id == customer_id)
+                            .values(updated_at=utcnow(), **changed))
+            record(session, store_id=store_id, name=EventName.customer_updated,
+                   subject_type="customer", subject_id=customer_id,
+                   payload={"fields": sorted(changed)})
+    if data.accepts_marketing is not None:
+        for channel in ("email", "sms"):
+            granted = getattr(data.accepts_marketing, channel)
+            if granted is not None:
+                set_consent(session, store_id=store_id, customer_id=customer_id,
+                            channel=channel, purpose="marketing", granted=granted, source=source)
+    return customer_id, row is None
+
+
+def upsert_customer(session: Session, *, store_id: int, data: CustomerIn,
+                    source: str = "api") -> tuple[Customer, bool]:
+    customer_id, created = save_customer(session, store_id=store_id, data=data, source=source)
+    customer = session.execute(select(Customer).where(Customer.id == customer_id)
+                               .execution_options(populate_existing=True)).scalar_one()
+    return customer, created
+
+
+def set_consent(session: Session, *, store_id: int, customer_id: int, channel: str,
+                purpose: str, granted: bool, source: str) -> bool:
+    """Returns True when the consent changed (and an event was recorded)."""
+    current = session.execute(select(Consent.id, Consent.granted).where(
+        Consent.customer_id == customer_id, Consent.channel == channel,
+        Consent.purpose == purpose)).first()
+    if current is not None and current.granted == granted:
+        return False
+    if current is None:
+        session.execute(insert(Consent).values(
+            store_id=store_id, customer_id=customer_id, channel=channel, purpose=purpose,
+            granted=granted, source=source, updated_at=utcnow()))
+    else:
+        session.execute(update(Consent).where(Consent.id == current.id).values(
+            granted=granted, source=source, updated_at=utcnow()))
+    record(session, store_id=store_id, name=EventName.customer_consent_changed,
+           subject_type="customer", subject_id=customer_id,
+           payload={"channel": channel, "purpose": purpose, "granted": granted, "source": source})
+    return True
+
+
+def get_customer(session: Session, *, store_id: int, customer_id: int) -> Customer | None:
+    return session.scalar(select(Customer).where(
+        Customer.store_id == store_id, Customer.id == customer_id))
+
+
+def list_customers(session: Session, *, store_id: int, email: str | None = None,
+                   query: str | None = None, cursor: str | None = None,
+                   limit: int = 50) -> tuple[list[Customer], str | None]:
+    stmt = select(Customer).where(Customer.store_id == store_id)
+    if email:
+        stmt = stmt.where(Customer.email == email.strip())
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Customer.email).like(like),
+                              func.lower(Customer.first_name).like(like),
+                              func.lower(Customer.last_name).like(like),
+                              Customer.phone.like(like)))
+    return page(session, stmt, Customer.id, cursor=cursor, limit=limit)
+
+
+def refresh_customer_stats(session: Session, *, store_id: int, customer_id: int) -> None:
+    """Recompute from orders, so running it twice gives the same row."""
+    count, spent, first, last = session.execute(
+        select(func.count(Order.id),
+               func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0),
+               func.min(Order.placed_at), func.max(Order.placed_at))
+        .where(Order.store_id == store_id, Order.customer_id == customer_id,
+               Order.status != "cancelled")
+    ).one()
+    session.execute(update(Customer).where(
+        Customer.store_id == store_id, Customer.id == customer_id).values(
+        orders_count=int(count), total_spent_minor=int(spent),
+        first_order_at=_aware(first), last_order_at=_aware(last)))
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    # Aggregates bypass the column type on SQLite and come back naive (or as text).
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,287 @@
+"""Orders: create, update from a platform, cancel, refund.
+
+Ingest is the hottest path in the service, so writes are Core statements (no
+ORM unit of work): a new order is about eight small statements in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from afterward import jobs
+from afterward.commerce.customers import save_customer
+from afterward.commerce.errors import CommerceError
+from afterward.commerce.models import Order, OrderLine, Variant
+from afterward.commerce.paging import page
+from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
+from afterward.events import Event, EventName, record
+from afterward.storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class OrderMeta:
+    """What a platform adds beyond OrderIn: where it came from and its lifecycle."""
+
+    source: str = "api"
+    source_updated_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    fulfillment_status: str | None = None
+
+
+def get_order(session: Session, *, store_id: int, order_id: int) -> Order | None:
+    return session.scalar(select(Order).where(Order.store_id == store_id, Order.id == order_id))
+
+
+def order_by_number(session: Session, *, store_id: int, number: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.store_id == store_id, Order.number == number))
+
+
+def order_by_external_id(session: Session, *, store_id: int, source: str,
+                         external_id: str) -> Order | None:
+    return session.scalar(select(Order).where(
+        Order.store_id == store_id, Order.source == source, Order.external_id == external_id))
+
+
+def list_orders(session: Session, *, store_id: int, number: str | None = None,
+                customer_id: int | None = None, email: str | None = None,
+                query: str | None = None, status: str | None = None,
+                cursor: str | None = None, limit: int = 50) -> tuple[list[Order], str | None]:
+    stmt = select(Order).where(Order.store_id == store_id)
+    if number:
+        stmt = stmt.where(Order.number == number)
+    if customer_id is not None:
+        stmt = stmt.where(Order.customer_id == customer_id)
+    if email:
+        stmt = stmt.where(Order.email == email)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if query:
+        q = query.strip().lstrip("#")
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(Order.number == q, Order.number == f"#{q}",
+                              func.lower(Order.email).like(like),
+                              func.lower(Order.ship_name).like(like)))
+    return page(session, stmt, Order.id, cursor=cursor, limit=limit)
+
+
+def load_order(session: Session, order_id: int) -> Order:
+    """The order as it is now in the database, even if an older copy is in the session."""
+    return session.execute(select(Order).where(Order.id == order_id)
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
+# Built once: constant statements hit SQLAlchemy's compiled cache without re-building.
+_INSERT_ORDER = insert(Order).returning(Order.id)
+_NO_ADDRESS = dict.fromkeys(("ship_name", "ship_address1", "ship_city", "ship_region",
+                             "ship_postal_code", "ship_country"))
+_KNOWN = (Order.id, Order.source, Order.source_updated_at, Order.customer_id, Order.status)
+
+
+def _existing(session: Session, store_id: int, data: OrderIn, meta: OrderMeta) -> Any:
+    if data.external_id and meta.source != "api":
+        row = session.execute(select(*_KNOWN).where(
+            Order.store_id == store_id, Order.source == meta.source,
+            Order.external_id == data.external_id)).first()
+        if row is not None:
+            return row
+    row = session.execute(select(*_KNOWN).where(
+        Order.store_id == store_id, Order.number == data.number)).first()
+    if row is not None and row.source != meta.source and meta.source != "api":
+        raise CommerceError("duplicate_order_number",
+                            f"order {data.number} already exists from {row.source}", "number", 409)
+    return row
+
+
+def save_order(session: Session, *, store_id: int, data: OrderIn,
+               meta: OrderMeta | None = None, upsert: bool = False) -> tuple[Order, bool]:
+    """Create an order, or with `upsert` update the one with the same number (or
+    platform id). An older platform version never overwrites a newer one."""
+    order_id, created = write_order(session, store_id=store_id, data=data, meta=meta,
+                                    upsert=upsert)
+    return load_order(session, order_id), created
+
+
+def write_order(session: Session, *, store_id: int, data: OrderIn,
+                meta: OrderMeta | None = None, upsert: bool = False) -> tuple[int, bool]:
+    """save_order without loading the result back: returns (order id, created)."""
+    meta = meta or OrderMeta()
+    existing = _existing(session, store_id, data, meta)
+    if existing is not None and not upsert:
+        raise CommerceError("duplicate_order_number", f"order {data.number} already exists",
+                            "number", 409)
+    if existing is not None and _is_stale(existing.source_updated_at, meta):
+        return existing.id, False
+    customer_id = _customer_for_order(session, store_id=store_id, data=data, source=meta.source)
+    subtotal = sum(line.quantity * line.unit_price_minor for line in data.lines)
+    total = data.total_minor if data.total_minor is not None else max(
+        0, subtotal + data.shipping_minor + data.tax_minor - data.discount_minor)
+    now = utcnow()
+    values: dict[str, Any] = dict(
+        number=data.number, source=meta.source, external_id=data.external_id,
+        customer_id=customer_id, email=data.email, phone=data.phone, currency=data.currency,
+        subtotal_minor=subtotal, shipping_minor=data.shipping_minor, tax_minor=data.tax_minor,
+        discount_minor=data.discount_minor, total_minor=total,
+        financial_status=data.financial_status, fulfillment_status=meta.fulfillment_status,
+        placed_at=data.placed_at, source_updated_at=meta.source_updated_at, updated_at=now,
+        **_address(data))
+    if existing is None:
+        order_id = session.execute(_INSERT_ORDER, {
+            **_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
+            "created_at": now, "cancelled_at": None, "cancel_reason": None, **values,
+        }).scalar_one()
+    else:
+        order_id = existing.id
+        session.execute(update(Order).where(Order.id == order_id).values(**values))
+    _write_lines(session, store_id, order_id, data.lines, replace=existing is not None)
+    record(session, store_id=store_id,
+           name=EventName.order_created if existing is None else EventName.order_updated,
+           subject_type="order", subject_id=order_id,
+           occurred_at=data.placed_at if existing is None else now,
+           payload={"number": data.number, "total_minor": total, "currency": data.currency,
+                    "customer_id": customer_id, "source": meta.source})
+    if meta.cancelled_at is not None and (existing is None or existing.status != "cancelled"):
+        _cancel(session, store_id, order_id, data.number, meta.cancelled_at, meta.cancel_reason)
+    previous = existing.customer_id if existing is not None else None
+    for touched in {customer_id, previous} - {None}:
+        jobs.enqueue(session, "customers.refresh_stats", {"customer_id": touched},
+                     store_id=store_id)
+    return order_id, existing is None
+
+
+def _is_stale(known: datetime | None, meta: OrderMeta) -> bool:
+    return (meta.source_updated_at is not None and known is not None
+            and meta.source_updated_at <= known)
+
+
+def _address(data: OrderIn) -> dict[str, Any]:
+    a = data.shipping_address
+    if a is None:
+        return {}
+    return dict(ship_name=a.name, ship_address1=a.address1, ship_city=a.city,
+                ship_region=a.region, ship_postal_code=a.postal_code,
+                ship_country=a.country.upper() if a.country else None)
+
+
+def _customer_for_order(session: Session, *, store_id: int, data: OrderIn,
+                        source: str) -> int | None:
+    info = data.customer
+    if info is None and (data.email or data.phone):
+        info = CustomerIn(email=data.email, phone=data.phone)
+    if info is None:
+        return None
+    if info.email is None and data.email:
+        info = info.model_copy(update={"email": data.email})
+    if not (info.external_id or info.email or info.phone):
+        return None
+    customer_id, _ = save_customer(session, store_id=store_id, data=info, source=source)
+    return customer_id
+
+
+def _write_lines(session: Session, store_id: int, order_id: int, lines: list[OrderLineIn],
+                 *, replace: bool) -> None:
+    """Insert the lines; on an update keep the ids (and refunded quantities) of lines
+    that are still there, matched by platform id or position, so shipments and
+    refunds that point at them stay attached."""
+    skus = {line.sku for line in lines if line.sku}
+    variants = {row.sku: row for row in session.execute(
+        select(Variant.sku, Variant.id, Variant.product_id).where(
+            Variant.store_id == store_id, Variant.sku.in_(skus)))} if skus else {}
+    current: dict[Any, int] = {}
+    if replace:
+        for row in session.execute(select(OrderLine.id, OrderLine.external_id,
+                                          OrderLine.position).where(OrderLine.order_id == order_id)):
+            current[row.external_id or f"#{row.position}"] = row.id
+    fresh = []
+    for position, line in enumerate(lines):
+        variant = variants.get(line.sku) if line.sku else None
+        values = dict(position=position, external_id=line.external_id, sku=line.sku,
+                      title=line.title, quantity=line.quantity,
+                      unit_price_minor=line.unit_price_minor,
+                      total_minor=line.quantity * line.unit_price_minor,
+                      variant_id=variant.id if variant else None,
+                      product_id=variant.product_id if variant else None)
+        kept = current.pop(line.external_id or f"#{position}", None)
+        if kept is None:
+            fresh.append({"store_id": store_id, "order_id": order_id, "refunded_quantity": 0,
+                          **values})  # type: ignore[arg-type]
+        else:
+            session.execute(update(OrderLine).where(OrderLine.id == kept).values(
+                **values, refunded_quantity=func.min(OrderLine.refunded_quantity, line.quantity)
+                if session.get_bind().dialect.name == "sqlite"
+                else func.least(OrderLine.refunded_quantity, line.quantity)))
+    if current:
+        session.execute(delete(OrderLine).where(OrderLine.id.in_(current.values())))
+    if fresh:
+        session.execute(insert(OrderLine), fresh)
+
+
+def cancel_order(session: Session, *, order: Order, at: datetime | None = None,
+                 reason: str | None = None) -> bool:
+    if order.status == "cancelled":
+        return False
+    _cancel(session, order.store_id, order.id, order.number, at or utcnow(), reason)
+    session.refresh(order)
+    return True
+
+
+def _cancel(session: Session, store_id: int, order_id: int, number: str, at: datetime,
+            reason: str | None) -> None:
+    session.execute(update(Order).where(Order.id == order_id).values(
+        status="cancelled", cancelled_at=at, cancel_reason=reason, updated_at=utcnow()))
+    record(session, store_id=store_id, name=EventName.order_cancelled, subject_type="order",
+           subject_id=order_id, payload={"number": number, "reason": reason}, occurred_at=at)
+    customer_id = session.scalar(select(Order.customer_id).where(Order.id == order_id))
+    if customer_id:
+        jobs.enqueue(session, "customers.refresh_stats", {"customer_id": customer_id},
+                     store_id=store_id)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    line_external_id: str | None
+    sku: str | None
+    quantity: int
+
+
+def apply_refund(session: Session, *, order: Order, refund_key: str, amount_minor: int,
+                 lines: list[RefundLine], at: datetime | None = None) -> bool:
+    """Apply a refund once (refund_key dedupes). Returns False when already applied."""
+    already = session.scalar(select(func.count()).select_from(Event).where(
+        Event.store_id == order.store_id, Event.subject_type == "order",
+        Event.subject_id == order.id, Event.name == EventName.order_refunded.value,
+        Event.payload["refund_key"].as_string() == refund_key))
+    if already:
+        return False
+    if amount_minor < 0:
+        raise CommerceError("invalid", "a refund amount cannot be negative", "amount")
+    if order.refunded_minor + amount_minor > order.total_minor:
+        raise CommerceError("refund_exceeds_total",
+                            f"refund would exceed the order total of {order.total_minor}",
+                            "amount")
+    for item in lines:
+        line = next((ln for ln in order.lines
+                     if (item.line_external_id and ln.external_id == item.line_external_id)
+                     or (item.sku and ln.sku == item.sku)), None)
+        if line is None:
+            raise CommerceError("unknown_line", "refund names a line the order does not have",
+                                "refund_line_items")
+        if line.refunded_quantity + item.quantity > line.quantity:
+            raise CommerceError("refund_exceeds_quantity",
+                                f"refund of {item.quantity} exceeds what is left on the line",
+                                "refund_line_items")
+        line.refunded_quantity += item.quantity
+    order.refunded_minor += amount_minor
+    session.flush()
+    record(session, store_id=order.store_id, name=EventName.order_refunded, subject_type="order",
+           subject_id=order.id, occurred_at=at,
+           payload={"refund_key": refund_key, "amount_minor": amount_minor,
+                    "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in lines]})
+    if order.customer_id:
+        jobs.enqueue(session, "customers.refresh_stats", {"customer_id": order.customer_id},
+                     store_id=order.store_id)
+    return True

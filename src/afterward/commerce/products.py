@@ -1,0 +1,69 @@
+"""Products and their variants (SKUs)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from afterward.commerce.errors import CommerceError
+from afterward.commerce.models import Product, Variant
+from afterward.commerce.paging import page
+from afterward.commerce.schemas import ProductIn
+from afterward.events import EventName, record
+
+
+def upsert_product(session: Session, *, store_id: int, data: ProductIn) -> tuple[Product, bool]:
+    product = None
+    if data.external_id:
+        product = session.scalar(select(Product).where(
+            Product.store_id == store_id, Product.external_id == data.external_id))
+    skus = [variant.sku for variant in data.variants]
+    if len(set(skus)) != len(skus):
+        raise CommerceError("duplicate_sku", "two variants share a SKU", "variants")
+    existing = {vr.sku: vr for vr in session.scalars(select(Variant).where(
+        Variant.store_id == store_id, Variant.sku.in_(skus)))}
+    if product is None and existing:
+        product = next(iter(existing.values())).product
+    for sku, known in existing.items():
+        if product is not None and known.product_id != product.id:
+            raise CommerceError("duplicate_sku",
+                                f"SKU {sku!r} already belongs to another product", "variants")
+    created = product is None
+    if product is None:
+        product = Product(store_id=store_id)
+        session.add(product)
+    for field in ("external_id", "title", "category", "image_url", "care_content",
+                  "howto_content", "replenishment_days"):
+        value = getattr(data, field)
+        if value is not None or created:
+            setattr(product, field, value)
+    for item in data.variants:
+        variant: Variant | None = existing.get(item.sku)
+        if variant is None:
+            variant = Variant(store_id=store_id, sku=item.sku)
+            product.variants.append(variant)
+        variant.external_id = item.external_id
+        variant.title = item.title
+        variant.price_minor = item.price_minor
+        variant.currency = item.currency
+        variant.image_url = item.image_url
+    session.flush()
+    record(session, store_id=store_id,
+           name=EventName.product_created if created else EventName.product_updated,
+           subject_type="product", subject_id=product.id, payload={"title": product.title})
+    return product, created
+
+
+def get_product(session: Session, *, store_id: int, product_id: int) -> Product | None:
+    return session.scalar(select(Product).where(
+        Product.store_id == store_id, Product.id == product_id))
+
+
+def list_products(session: Session, *, store_id: int, category: str | None = None,
+                  cursor: str | None = None, limit: int = 50) -> tuple[list[Product], str | None]:
+    stmt = select(Product).where(Product.store_id == store_id)
+    if category:
+        stmt = stmt.where(Product.category == category)
+    return page(session, stmt, Product.id, cursor=cursor, limit=limit)
+
+

@@ -1,0 +1,229 @@
+"""Two years of trade as plain rows: who bought what, when, what it cost, how it
+travelled, and what was cancelled or refunded. No database here: rows refer to
+each other by list index and build.py swaps in the ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+
+from afterward.demo import baskets, parcels, people, timeline
+from afterward.demo.catalog import PRODUCTS, VARIANT_SETS, ProductSpec, variant_price
+from afterward.tracking.statuses import Status
+
+# Shipping fee, free-shipping threshold and tax on top of prices (EU prices include VAT).
+SHIPPING = {"DE": (495, 4900), "AT": (695, 6900), "NL": (695, 6900), "BE": (695, 6900),
+            "FR": (695, 6900), "CH": (1295, 12000), "GB": (995, 9000), "US": (995, 7500),
+            "BR": (2495, 25000)}
+TAX_RATE = {"CH": 0.081, "GB": 0.20, "US": 0.07}
+CANCEL_REASONS = ("customer", "customer", "customer", "inventory", "fraud", "declined")
+
+
+@dataclass(frozen=True)
+class VariantRow:
+    product: int
+    sku: str
+    title: str
+    price_minor: int
+
+
+@dataclass
+class History:
+    start: date
+    now: datetime
+    products: tuple[ProductSpec, ...]
+    variants: list[VariantRow]
+    people: people.People
+    customer_since: list[datetime]
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    shipments: list[dict[str, Any]] = field(default_factory=list)  # "scans": up to now
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+
+
+def catalogue_variants(products: tuple[ProductSpec, ...]) -> list[VariantRow]:
+    rows = []
+    for index, spec in enumerate(products):
+        for label, suffix, factor in VARIANT_SETS[spec.variants]:
+            rows.append(VariantRow(index, f"{spec.code}-{suffix}",
+                                   spec.title if label == "Default" else f"{spec.title} – {label}",
+                                   variant_price(spec, factor)))
+    return rows
+
+
+def generate(*, customers: int, orders: int, seed: int, now: datetime,
+             step: Any = None) -> History:
+    """step(label) is called as each stage starts (for a progress bar)."""
+    report = step or (lambda _label: None)
+    rng = np.random.default_rng(seed)
+    start = (now - timedelta(days=timeline.DAYS)).date()
+    report("Catalogue")
+    variants = catalogue_variants(PRODUCTS)
+    catalogue = baskets.Catalogue(PRODUCTS, rng)
+    report("Customers")
+    who = people.make_people(customers, rng, today=now.date())
+    report("Orders")
+    bought = timeline.simulate(customers, orders, start=start, days=timeline.DAYS, rng=rng)
+    placed = _placed_at(bought.day, bought.customer, who, start, now, rng)
+    by_time = np.argsort(placed, kind="stable")
+    order_customer, order_rank = bought.customer[by_time], bought.rank[by_time]
+    placed = placed[by_time]
+    report("Baskets")
+    lines = baskets.make_lines(catalogue, order_customer, order_rank,
+                               baskets.customer_tastes(customers, rng), rng)
+    first_variant = np.cumsum([0] + [len(VARIANT_SETS[p.variants]) for p in PRODUCTS])[:-1]
+    history = History(start, now, PRODUCTS, variants, who, [])
+    _orders(history, order_customer, order_rank, placed, lines, first_variant, rng)
+    report("Parcels")
+    _ship(history, rng)
+    report("Refunds and cancellations")
+    _refund(history, rng)
+    history.customer_since = _customer_since(history, customers, rng)
+    return history
+
+
+def _placed_at(day: np.ndarray, customer: np.ndarray, who: people.People, start: date,
+               now: datetime, rng: np.random.Generator) -> np.ndarray:
+    seconds = timeline.hours_of_day(len(day), rng)
+    early = rng.integers(120, 4 * 3600, len(day))
+    out = np.empty(len(day), dtype=object)
+    midnight = datetime.combine(start, time(0))
+    for i in range(len(day)):
+        zone = parcels.zone_named(who.timezone[customer[i]])
+        local = midnight + timedelta(days=int(day[i]), seconds=int(seconds[i]))
+        moment = local.replace(tzinfo=zone).astimezone(UTC)
+        out[i] = moment if moment < now - timedelta(minutes=2) else now - timedelta(
+            seconds=int(early[i]))
+    return out
+
+
+def _orders(history: History, order_customer: np.ndarray, order_rank: np.ndarray,
+            placed: np.ndarray, lines: baskets.Lines, first_variant: np.ndarray,
+            rng: np.random.Generator) -> None:
+    who = history.people
+    bounds = np.searchsorted(lines.order, np.arange(len(placed) + 1))
+    promo = rng.random(len(placed))
+    for i in range(len(placed)):
+        c = int(order_customer[i])
+        subtotal = 0
+        for position, j in enumerate(range(bounds[i], bounds[i + 1])):
+            v = int(first_variant[lines.product[j]] + lines.variant[j])
+            variant = history.variants[v]
+            quantity = int(lines.quantity[j])
+            subtotal += quantity * variant.price_minor
+            history.lines.append({"order": i, "position": position, "variant": v,
+                                  "product": int(lines.product[j]), "sku": variant.sku,
+                                  "title": variant.title, "quantity": quantity,
+                                  "unit_price_minor": variant.price_minor,
+                                  "total_minor": quantity * variant.price_minor,
+                                  "refunded_quantity": 0})
+        country = who.country[c]
+        discount = round(subtotal * _discount_rate(placed[i], int(order_rank[i]), promo[i]))
+        fee, free_from = SHIPPING[country]
+        shipping = 0 if subtotal - discount >= free_from else fee
+        tax = round((subtotal - discount) * TAX_RATE.get(country, 0.0))
+        history.orders.append({
+            "customer": c, "placed_at": placed[i], "email": who.email[c], "phone": who.phone[c],
+            "subtotal_minor": subtotal, "shipping_minor": shipping, "tax_minor": tax,
+            "discount_minor": discount, "total_minor": subtotal + shipping + tax - discount,
+            "refunded_minor": 0, "status": "open", "financial_status": "paid",
+            "fulfillment_status": None, "cancelled_at": None, "cancel_reason": None,
+            "ship_name": f"{who.first_name[c]} {who.last_name[c]}",
+            "ship_address1": who.address1[c], "ship_city": who.city[c],
+            "ship_region": who.region[c], "ship_postal_code": who.postal_code[c],
+            "ship_country": country})
+
+
+def _discount_rate(placed: datetime, rank: int, u: float) -> float:
+    if timeline.is_black_week(placed.date()):
+        return 0.20 if u < 0.55 else 0.0
+    if rank == 0:
+        return 0.10 if u < 0.25 else 0.0
+    return 0.15 if u < 0.03 else (0.10 if u < 0.09 else 0.0)
+
+
+def _ship(history: History, rng: np.random.Generator) -> None:
+    """Cancel ~2% before they ship; every other order ships once its label exists."""
+    who, now = history.people, history.now
+    n = len(history.orders)
+    u = rng.random((n, 20))
+    z = rng.standard_normal(n)
+    cancel = rng.random(n)
+    cancel_after = rng.uniform(0.3, 20.0, n)
+    for i, order in enumerate(history.orders):
+        c = order["customer"]
+        zone = parcels.zone_named(who.timezone[c])
+        parcel = parcels.journey(placed=order["placed_at"], country=who.country[c],
+                                 city=who.city[c], zone=zone,
+                                 signer=f"{who.first_name[c][0]}. {who.last_name[c]}",
+                                 u=u[i], z=float(z[i]), rng=rng)
+        label_at = parcel.scans[0].at
+        cancelled_at = order["placed_at"] + timedelta(hours=float(cancel_after[i]))
+        if cancel[i] < 0.02 and cancelled_at < label_at and cancelled_at <= now:
+            order.update(status="cancelled", cancelled_at=cancelled_at, financial_status="voided",
+                         cancel_reason=CANCEL_REASONS[int(u[i, 6] * len(CANCEL_REASONS))])
+            continue
+        if label_at > now:
+            continue
+        order["fulfillment_status"] = "fulfilled"
+        history.shipments.append({"order": i, "parcel": parcel,
+                                   "scans": [s for s in parcel.scans if s.at <= now]})
+
+
+def _refund(history: History, rng: np.random.Generator) -> None:
+    """Returned parcels are refunded in full; ~4% of delivered orders in part."""
+    now = history.now
+    first_line = np.searchsorted([line["order"] for line in history.lines],
+                                 np.arange(len(history.orders) + 1))
+    for shipment in history.shipments:
+        scans = shipment["scans"]
+        last = scans[-1]
+        order = history.orders[shipment["order"]]
+        lines = history.lines[first_line[shipment["order"]]:first_line[shipment["order"] + 1]]
+        if last.status is Status.returned_to_sender:
+            _refund_all(history, shipment["order"], order, lines, last.at + timedelta(days=1))
+            continue
+        if last.status is not Status.delivered or rng.random() >= 0.04:
+            continue
+        at = last.at + timedelta(days=float(rng.uniform(3, 25)))
+        if at > now:
+            continue
+        line = lines[int(rng.integers(0, len(lines)))]
+        if len(lines) == 1 and line["quantity"] == 1:
+            _refund_all(history, shipment["order"], order, lines, at)
+            continue
+        line["refunded_quantity"] = 1
+        order["refunded_minor"] = line["unit_price_minor"]
+        order["financial_status"] = "partially_refunded"
+        history.refunds.append({"order": shipment["order"], "at": at,
+                                "amount_minor": line["unit_price_minor"],
+                                "lines": [{"sku": line["sku"], "quantity": 1}]})
+
+
+def _refund_all(history: History, index: int, order: dict[str, Any],
+                lines: list[dict[str, Any]], at: datetime) -> None:
+    if at > history.now:
+        return
+    for line in lines:
+        line["refunded_quantity"] = line["quantity"]
+    order["refunded_minor"] = order["total_minor"]
+    order["financial_status"] = "refunded"
+    history.refunds.append({"order": index, "at": at, "amount_minor": order["total_minor"],
+                            "lines": [{"sku": ln["sku"], "quantity": ln["quantity"]}
+                                      for ln in lines]})
+
+
+def _customer_since(history: History, customers: int,
+                    rng: np.random.Generator) -> list[datetime]:
+    """Accounts are created at checkout, a few minutes before the first order."""
+    first: list[datetime | None] = [None] * customers
+    for order in history.orders:
+        c = order["customer"]
+        if first[c] is None:
+            first[c] = order["placed_at"]
+    lead = rng.integers(60, 1800, customers)
+    return [moment - timedelta(seconds=int(lead[c])) if moment else history.now
+            for c, moment in enumerate(first)]

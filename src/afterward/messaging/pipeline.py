@@ -1,0 +1,314 @@
+"""A message goes out in two jobs.
+
+prepare (queued -> ready | suppressed | failed, or deferred): the policy, then
+render and persist, then queue the send job; all in the worker's transaction,
+fenced on the job's lease, so it happens once.
+
+deliver (ready -> sending -> sent): first `sending` is committed in its own
+transaction, then the channel is called with no transaction open, then `sent` is
+committed in another. A crash between prepare and deliver leaves `ready`: the
+retry sends exactly once. Failures that surely sent nothing (connection refused,
+4xx from SMTP) go back to `ready` and retry with backoff.
+
+The one window we cannot see into is a crash after `sending` was committed and
+before `sent` was: the provider may or may not have the message, and SMTP offers
+no way to ask. A retry that finds `sending` (after a grace period, so an attempt
+still in flight on a slow worker is never doubled) decides by what is at stake:
+- transactional email and SMS: resend (at least once). Losing an order
+  confirmation or a tracking link costs more than a rare duplicate, and the resent
+  email carries the same Message-ID, so mail clients and threads collapse it;
+- marketing: do not resend (at most once); the message is `failed` with the
+  reason. A lost promotion is cheap; a duplicate one erodes trust and the budget;
+- webhooks: resend; receivers dedupe on X-Afterward-Delivery;
+- the outbox: its write commits together with `sent`, so `sending` there means
+  it surely did not happen; resend."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from afterward import jobs
+from afterward.commerce.models import Customer, Store
+from afterward.messaging import facts, policy, runtime, templates
+from afterward.messaging.channels import (
+    Channel,
+    ChannelError,
+    Outgoing,
+    Receipt,
+    channel_named,
+    transport_for,
+)
+from afterward.messaging.channels.email import parse_smtp_url
+from afterward.messaging.context import Links, build_context
+from afterward.messaging.html import add_tracking
+from afterward.messaging.models import Message, MessageStatus, MessagingSettings, WebhookEndpoint
+from afterward.messaging.service import (
+    PREPARE_JOB,
+    SEND_JOB,
+    SEND_MAX_ATTEMPTS,
+    sending_settings,
+)
+from afterward.storage.types import utcnow
+
+# An attempt younger than this may still be talking to the provider.
+IN_FLIGHT_GRACE = timedelta(minutes=5)
+
+
+class RetryLater(Exception):
+    """The job should run again with backoff; the message is safe where it is."""
+
+
+# --- step 1: policy, render, persist -------------------------------------------------
+
+def prepare(session: Session, *, message_id: int, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    message = session.get(Message, message_id)
+    if message is None or message.status != MessageStatus.queued.value:
+        return "skipped"
+    if message.channel == "webhook":
+        return _approve(session, message, now)
+    store = session.get(Store, message.store_id)
+    assert store is not None
+    customer = _customer(session, message)
+    message.recipient = message.recipient or _address_of(session, message, customer)
+    settings = sending_settings(session, store_id=message.store_id)
+    decision = policy.decide(facts.gather(session, message=message, customer=customer,
+                                          store=store, settings=settings, now=now), now)
+    if decision.action == policy.Action.suppress:
+        _finish(message, MessageStatus.suppressed, decision.reason or "policy", now)
+        return "suppressed"
+    if decision.action == policy.Action.defer:
+        assert decision.until is not None
+        message.send_after, message.status_reason = decision.until, decision.reason
+        jobs.enqueue(session, PREPARE_JOB, {"message_id": message.id},
+                     store_id=message.store_id, run_at=decision.until,
+                     max_attempts=SEND_MAX_ATTEMPTS)
+        return "deferred"
+    try:
+        _render_into(session, message, store, customer, settings)
+    except templates.TemplateInvalid as exc:
+        _finish(message, MessageStatus.failed, f"template: {exc.message}", now)
+        return "failed"
+    return _approve(session, message, now)
+
+
+def _customer(session: Session, message: Message) -> Customer | None:
+    if message.customer_id is None:
+        return None
+    stmt = select(Customer).where(Customer.id == message.customer_id)
+    if message.purpose == policy.Purpose.marketing.value:
+        # Serializes budget checks for one customer on PostgreSQL (SQLite: one writer).
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def _address_of(session: Session, message: Message, customer: Customer | None) -> str | None:
+    field = "email" if message.channel == "email" else "phone"
+    if customer is not None and getattr(customer, field):
+        return str(getattr(customer, field))
+    order_id = message.payload.get("refs", {}).get("order_id")
+    if order_id:
+        from afterward.commerce import service as commerce
+
+        order = commerce.get_order(session, store_id=message.store_id, order_id=int(order_id))
+        if order is not None and getattr(order, field):
+            return str(getattr(order, field))
+    return None
+
+
+def _render_into(session: Session, message: Message, store: Store, customer: Customer | None,
+                 settings: MessagingSettings) -> None:
+    rt = runtime.current()
+    preferred = message.locale or (customer.locale if customer else None) or store.locale
+    resolved = templates.resolve(
+        session, store_id=store.id, key=message.template_key or "", channel=message.channel,
+        locales=templates.locale_candidates(_tag(preferred), _tag(store.locale)))
+    if resolved is None:
+        raise templates.TemplateInvalid(
+            "template", None, f"no {message.channel} template {message.template_key!r}")
+    marketing = message.purpose == policy.Purpose.marketing.value
+    unsubscribe = rt.links.unsubscribe_url(message.id) if marketing else None
+    refs, data = message.payload.get("refs", {}), message.payload.get("data", {})
+    context = build_context(session, store=store, customer=customer, refs=refs, data=data,
+                            locale=resolved.locale,
+                            timezone=facts.customer_timezone(customer, store),
+                            public_url=rt.public_url, links=Links(unsubscribe=unsubscribe))
+    rendered = templates.render(message.channel, resolved.source, context)
+    html = rendered.html
+    if html is not None:
+        html = add_tracking(
+            html, open_url=rt.links.open_url(message.id) if settings.track_opens else None,
+            click_url=(lambda url: rt.links.click_url(message.id, url))
+            if settings.track_clicks else None,
+            keep=frozenset({unsubscribe} if unsubscribe else ()))
+    message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, html
+    message.segments, message.locale = rendered.segments, resolved.locale
+    message.template_id = resolved.template_id
+
+
+def _tag(locale: str | None) -> str | None:
+    return locale.replace("-", "_") if locale else None
+
+
+def _approve(session: Session, message: Message, now: datetime) -> str:
+    message.status, message.approved_at, message.status_reason = (
+        MessageStatus.ready.value, now, None)
+    jobs.enqueue(session, SEND_JOB, {"message_id": message.id}, store_id=message.store_id,
+                 max_attempts=SEND_MAX_ATTEMPTS)
+    return "ready"
+
+
+def _finish(message: Message, status: MessageStatus, reason: str, now: datetime) -> None:
+    message.status, message.status_reason, message.finished_at = status.value, reason[:500], now
+
+
+# --- step 2: send --------------------------------------------------------------------
+
+def deliver(session: Session, *, message_id: int, attempt: int = 1) -> str:
+    """`session` is the worker's; it stays unused so that no transaction is open
+    while the channel talks to the network."""
+    last_attempt = attempt >= SEND_MAX_ATTEMPTS
+    claimed = _claim(session, message_id, last_attempt)
+    if claimed is None:
+        return "skipped"
+    outgoing, channel = claimed
+    try:
+        with own_transaction(session) as own:
+            receipt = channel.send(outgoing, own)
+            _mark_sent(own, message_id, receipt)
+    except ChannelError as exc:
+        return _after_failure(session, message_id, exc, last_attempt)
+    return "sent"
+
+
+@contextmanager
+def own_transaction(session: Session) -> Iterator[Session]:
+    """A transaction of our own next to the worker's, committed when the block ends."""
+    own = Session(bind=session.get_bind(), expire_on_commit=False)
+    try:
+        yield own
+        own.commit()
+    except BaseException:
+        own.rollback()
+        raise
+    finally:
+        own.close()
+
+
+def _claim(session: Session, message_id: int, last_attempt: bool
+           ) -> tuple[Outgoing, Channel] | None:
+    rt = runtime.current()
+    now = utcnow()
+    with own_transaction(session) as own:
+        message = own.scalar(select(Message).where(Message.id == message_id).with_for_update())
+        if message is None:
+            return None
+        if message.status == MessageStatus.sending.value:
+            if message.sending_at and now - message.sending_at < IN_FLIGHT_GRACE:
+                raise RetryLater("the previous attempt may still be in flight")
+            if not resend_is_safe(message):
+                _finish(message, MessageStatus.failed, "outcome unknown: the worker stopped "
+                        "during the send; not resent, to never send marketing twice", now)
+                return None
+        elif message.status != MessageStatus.ready.value:
+            return None
+        try:
+            channel = channel_named(transport_for(message.channel, rt.channels), rt.channels)
+            outgoing = _outgoing(own, message)
+        except ValueError as exc:  # configuration, or a webhook endpoint gone
+            if not last_attempt and not isinstance(exc, _Gone):
+                raise RetryLater(str(exc)) from exc
+            _finish(message, MessageStatus.failed, str(exc), now)
+            return None
+        message.status, message.sending_at = MessageStatus.sending.value, now
+        message.send_attempts += 1
+        message.transport = channel.name
+        message.message_id_header = outgoing.message_id_header
+    return outgoing, channel
+
+
+def resend_is_safe(message: Message) -> bool:
+    if message.transport == "outbox" or message.channel == "webhook":
+        return True
+    return message.purpose == policy.Purpose.transactional.value
+
+
+def _mark_sent(own: Session, message_id: int, receipt: Receipt) -> None:
+    own.execute(update(Message).where(
+        Message.id == message_id,
+        Message.status.in_([MessageStatus.sending.value, MessageStatus.ready.value,
+                            MessageStatus.failed.value]),
+    ).values(status=MessageStatus.sent.value, sent_at=utcnow(), transport=receipt.transport,
+             provider_message_id=receipt.provider_id, status_reason=None, finished_at=None))
+
+
+def _after_failure(session: Session, message_id: int, exc: ChannelError,
+                   last_attempt: bool) -> str:
+    retry = exc.transient and not last_attempt
+    with own_transaction(session) as own:
+        message = own.get(Message, message_id)
+        assert message is not None
+        if retry and exc.maybe_sent:
+            message.status_reason = f"outcome unknown, will decide on retry: {exc}"[:500]
+        elif retry:
+            message.status, message.status_reason = MessageStatus.ready.value, str(exc)[:500]
+        else:
+            reason = f"outcome unknown: {exc}" if exc.maybe_sent else str(exc)
+            _finish(message, MessageStatus.failed, reason, utcnow())
+    if retry:
+        raise RetryLater(str(exc)) from exc
+    return "failed"
+
+
+class _Gone(ValueError):
+    pass
+
+
+def _outgoing(session: Session, message: Message) -> Outgoing:
+    if message.channel == "webhook":
+        endpoint = session.get(WebhookEndpoint, message.payload.get("endpoint_id"))
+        if endpoint is None or not endpoint.active:
+            raise _Gone("webhook endpoint removed or disabled")
+        return Outgoing(message.id, message.store_id, "webhook", endpoint.url,
+                        message.idempotency_key, payload=message.payload.get("body", {}),
+                        signing_secret=endpoint.secret)
+    if not message.recipient:
+        raise _Gone("no recipient")
+    if message.channel == "sms":
+        return Outgoing(message.id, message.store_id, "sms", message.recipient,
+                        message.idempotency_key, text=message.body_text)
+    store = session.get(Store, message.store_id)
+    assert store is not None
+    settings = sending_settings(session, store_id=message.store_id)
+    address = sender_address(settings, store)
+    domain = address.rpartition("@")[2]
+    digest = hashlib.sha256(f"{message.store_id}:{message.idempotency_key}".encode())
+    headers = {}
+    if message.purpose == policy.Purpose.marketing.value:
+        links = runtime.current().links
+        mailto = links.unsubscribe_mailto(message.id, f"unsubscribe@{domain}")
+        headers["List-Unsubscribe"] = f"<{links.unsubscribe_url(message.id)}>, <{mailto}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return Outgoing(
+        message.id, message.store_id, "email", message.recipient, message.idempotency_key,
+        subject=message.subject, text=message.body_text, html=message.body_html,
+        sender=formataddr((settings.from_name or store.name, address)),
+        reply_to=settings.reply_to or store.support_email,
+        message_id_header=f"<{digest.hexdigest()[:32]}@{domain}>", headers=headers)
+
+
+def sender_address(settings: MessagingSettings, store: Store) -> str:
+    """The store's own sender, else the SMTP URL's from=, else its support address,
+    else no-reply at the public host."""
+    smtp_url = runtime.current().channels.smtp_url
+    smtp_from = parse_smtp_url(smtp_url).sender if smtp_url else None
+    host = urlsplit(runtime.current().public_url).hostname or "localhost"
+    return settings.from_email or smtp_from or store.support_email or f"no-reply@{host}"
