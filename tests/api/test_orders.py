@@ -97,3 +97,14 @@ def test_a_bad_cursor_is_a_400(client, store):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_cursor_with_an_out_of_range_id_is_a_400(client, store):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(b"id:99999999999999999999999").decode()
+
+    response = client.get("/api/v1/orders", params={"cursor": cursor}, headers=store.auth)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"

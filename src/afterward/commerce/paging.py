@@ -22,9 +22,10 @@ def decode_cursor(cursor: str | None) -> int | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
         kind, _, value = text.partition(":")
-        if kind != "id":
+        number = int(value)
+        if kind != "id" or not 0 < number <= 2**62:
             raise ValueError
-        return int(value)
+        return number
     except (ValueError, UnicodeDecodeError) as exc:
         raise CommerceError("invalid_cursor", "the cursor is not one this API gave out",
                             "cursor", 400) from exc

@@ -104,7 +104,8 @@ class AdminRoute(APIRoute):
             except PageError as exc:
                 return error_page(request, exc.status, exc.kind)
             except RequestValidationError as exc:
-                in_path = any(err.get("loc", ("",))[0] == "path" for err in exc.errors())
+                in_path = any(next(iter(err.get("loc") or ("",))) == "path"
+                              for err in exc.errors())
                 return error_page(request, 404 if in_path else 400,
                                   "not_found" if in_path else "bad_request")
 
