@@ -51,9 +51,23 @@ async def carrier_webhook(
     token: Annotated[str | None, Query(max_length=300,
                                        description="Shippo: the store's shared secret")] = None,
 ) -> JSONResponse:
-    """Tracking updates from a carrier aggregator, or Afterward's generic format:
-    `{"tracking_number", "carrier", "events": [{"occurred_at", "status", "message",
-    "location", "provider_status"}]}` signed with `X-Afterward-Signature: sha256=<hex>`."""
+    """Tracking updates from a carrier aggregator, verified with the store's secret for
+    that provider (`afterward store secret STORE PROVIDER SECRET`):
+
+    - `easypost`: an Event (`tracker.created` / `tracker.updated`) wrapping a Tracker;
+      `X-Hmac-Signature: hmac-sha256-hex=<hex HMAC-SHA256 of the body>`.
+    - `aftership`: a `tracking_update` with `msg.checkpoints[]`;
+      `aftership-hmac-sha256: <base64 HMAC-SHA256 of the body>`.
+    - `shippo`: a `track_updated` Track. Shippo does not sign webhooks, so register the
+      URL with `?token=<secret>`; it is compared in constant time (use HTTPS).
+    - `generic`: `{"tracking_number", "carrier", "events": [{"occurred_at", "status",
+      "message", "location", "provider_status"}]}`;
+      `X-Afterward-Signature: sha256=<hex HMAC-SHA256 of the body>`.
+
+    200 `applied` (or `duplicate` for a body already received, `ignored` for a provider
+    event that is not about tracking); 202 `held` when no shipment has the number yet
+    (applied when one appears); 422 naming the field for a malformed timestamp or time
+    zone, with nothing written."""
     body = await request.body()
     headers = {name: value for name, value in (
         ("X-Hmac-Signature", x_hmac_signature), ("aftership-hmac-sha256", aftership_hmac_sha256),

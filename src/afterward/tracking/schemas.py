@@ -21,6 +21,7 @@ class TrackingEventOut(BaseModel):
     provider_status: str | None
     message: str | None
     location: str | None
+    signed_by: str | None = None
 
 
 class ShipmentOut(BaseModel):

@@ -27,8 +27,11 @@ from afterward.tracking.carriers.base import UNKNOWN_PREFIX, CarrierEvent, Paylo
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent, UnknownCarrierStatus
 from afterward.tracking.statuses import Status
 
-__all__ = ["CarrierEvent", "ShipmentDraft", "add_event", "add_events", "apply_update",
-           "upsert_shipment"]
+__all__ = [  # CarrierEvent lives in carriers.base; callers keep importing it from here
+    "Applied", "CarrierEvent", "ShipmentDraft", "add_event", "add_events", "apply_update",
+    "by_external_id", "by_token", "event_key", "get_shipment", "list_shipments", "new_token",
+    "normalize_tracking_number", "release_held", "shipments_for_tracking", "timeline",
+    "tracking_path", "unknown_statuses", "upsert_shipment"]
 
 # Which status wins when two events share a timestamp: the one further along.
 _PRECEDENCE: dict[str, int] = {status.value: rank for rank, status in enumerate((

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,7 +46,6 @@ class Update:
     estimated_delivery_at: datetime | None = None
     signed_by: str | None = None
     is_return: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class PayloadError(ValueError):
@@ -155,7 +154,7 @@ _CLUES: tuple[tuple[Status, tuple[str, ...]], ...] = (
     (Status.available_for_pickup, ("pickup point", "pick up point", "ready for pickup",
                                    "available for pickup", "ready for collection", "locker")),
     (Status.failed_attempt, ("attempt", "notice left", "not home", "no one")),
-    (Status.exception, ("exception", "damage", "lost", "customs", "held", "hold",
+    (Status.exception, ("exception", "damage", "lost", "customs", "held", "on hold",
                         "refused", "incorrect address", "undeliverable", "delay", "problem",
                         "failure", "error")),
     (Status.info_received, ("label", "pre_transit", "pre-transit", "pretransit", "info",

@@ -1,0 +1,222 @@
+"""Messaging API: queue a message, read the log, templates (save, versions, preview),
+sending settings, the suppression list, webhook endpoints. `public` holds the
+shopper-facing links in messages: open pixel, click redirect, unsubscribe."""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from afterward.api.commerce import ERRORS
+from afterward.api.deps import Principal, principal, read_session, settings, write_session
+from afterward.api.errors import ApiError
+from afterward.commerce import validation
+from afterward.commerce.models import Store
+from afterward.config import Settings
+from afterward.messaging import service, templates
+from afterward.messaging.context import sample_context
+from afterward.messaging.schemas import (
+    MessageDetail,
+    MessageIn,
+    MessageOut,
+    PreviewIn,
+    PreviewOut,
+    SettingsIO,
+    SuppressionIn,
+    TemplateIn,
+    TemplateOut,
+    WebhookEndpointIn,
+    WebhookEndpointOut,
+)
+from afterward.messaging.tokens import InvalidToken, LinkSigner
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["messaging"])
+public = APIRouter(include_in_schema=False)
+
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Channel = Annotated[str, Path(pattern=r"^(email|sms)$")]
+Locale = Annotated[str, Path(min_length=2, max_length=16)]
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def _store(session: Session, who: Principal) -> Store:
+    store = session.get(Store, who.store_id)
+    if store is None:
+        raise ApiError(404, "not_found", "no such store")
+    return store
+
+
+@router.post("/messages", response_model=MessageOut, status_code=201)
+def queue_message(body: MessageIn, who: Principal = Depends(principal),
+                  session: Session = Depends(write_session)) -> MessageOut:
+    refs = {k: v for k, v in (("order_id", body.order_id), ("shipment_id", body.shipment_id))
+            if v is not None}
+    message = service.queue_message(
+        session, store_id=who.store_id, channel=body.channel, purpose=body.purpose,
+        category=body.category, idempotency_key=body.idempotency_key,
+        template_key=body.template_key, customer_id=body.customer_id, recipient=body.recipient,
+        refs=refs, data=body.data, send_after=body.send_after, locale=body.locale)
+    session.flush()
+    return MessageOut.model_validate(message)
+
+
+@router.get("/messages", response_model=dict[str, list[MessageOut]])
+def list_messages(who: Principal = Depends(principal), session: Session = Depends(read_session),
+                  status: Annotated[str | None, Query(max_length=16)] = None,
+                  customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                  before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50
+                  ) -> dict[str, list[MessageOut]]:
+    rows = service.list_messages(session, store_id=who.store_id, status=status,
+                                 customer_id=customer_id, before_id=before_id, limit=limit)
+    return {"items": [MessageOut.model_validate(m) for m in rows]}
+
+
+@router.get("/messages/{message_id}", response_model=MessageDetail)
+def get_message(message_id: IdPath, who: Principal = Depends(principal),
+                session: Session = Depends(read_session)) -> MessageDetail:
+    message = service.get_message(session, store_id=who.store_id, message_id=message_id)
+    if message is None:
+        raise ApiError(404, "not_found", "no such message in this store")
+    return MessageDetail.model_validate(message)
+
+
+@router.put("/templates/{key}/{channel}/{locale}", response_model=TemplateOut, status_code=201)
+def save_template(key: Key, channel: Channel, locale: Locale, body: TemplateIn,
+                  who: Principal = Depends(principal), config: Settings = Depends(settings),
+                  session: Session = Depends(write_session)) -> TemplateOut:
+    """Checked against the sample context; a template that does not render is refused
+    (422) with the part and line that failed. Each save is a new version."""
+    store = _store(session, who)
+    sample = sample_context(store, locale=validation.locale_tag(locale),
+                            public_url=config.public_url, data=body.sample_data)
+    row = templates.save_template(
+        session, store_id=who.store_id, key=key, channel=channel, locale=locale,
+        source=templates.TemplateSource(body.subject, body.body, body.text_body), sample=sample)
+    return TemplateOut.model_validate(row)
+
+
+@router.get("/templates/{key}/{channel}/{locale}", response_model=dict[str, list[TemplateOut]])
+def template_versions(key: Key, channel: Channel, locale: Locale,
+                      who: Principal = Depends(principal),
+                      session: Session = Depends(read_session)) -> dict[str, list[TemplateOut]]:
+    rows = templates.versions(session, store_id=who.store_id, key=key, channel=channel,
+                              locale=locale.replace("-", "_"))
+    return {"items": [TemplateOut.model_validate(r) for r in rows]}
+
+
+@router.post("/templates/preview", response_model=PreviewOut)
+def preview(body: PreviewIn, who: Principal = Depends(principal),
+            config: Settings = Depends(settings),
+            session: Session = Depends(read_session)) -> PreviewOut:
+    store = _store(session, who)
+    sample = sample_context(store, locale=validation.locale_tag(body.locale),
+                            public_url=config.public_url, data=body.sample_data)
+    rendered = templates.validate(body.channel, templates.TemplateSource(
+        body.subject, body.body, body.text_body), sample)
+    return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html,
+                      segments=rendered.segments)
+
+
+@router.get("/messaging/settings", response_model=SettingsIO)
+def get_settings(who: Principal = Depends(principal),
+                 session: Session = Depends(read_session)) -> SettingsIO:
+    return SettingsIO.model_validate(service.sending_settings(session, store_id=who.store_id))
+
+
+@router.put("/messaging/settings", response_model=SettingsIO)
+def put_settings(body: SettingsIO, who: Principal = Depends(principal),
+                 session: Session = Depends(write_session)) -> SettingsIO:
+    row = service.update_sending_settings(session, store_id=who.store_id, **body.model_dump())
+    return SettingsIO.model_validate(row)
+
+
+@router.post("/suppressions", status_code=201, response_model=dict[str, bool])
+def add_suppression(body: SuppressionIn, who: Principal = Depends(principal),
+                    session: Session = Depends(write_session)) -> dict[str, bool]:
+    added = service.suppress(session, store_id=who.store_id, channel=body.channel,
+                             address=body.address, reason=body.reason)
+    return {"added": added}
+
+
+@router.delete("/suppressions", response_model=dict[str, int])
+def remove_suppression(channel: Annotated[str, Query(pattern=r"^(email|sms)$")],
+                       address: Annotated[str, Query(min_length=3, max_length=320)],
+                       who: Principal = Depends(principal),
+                       session: Session = Depends(write_session)) -> dict[str, int]:
+    removed = service.unsuppress(session, store_id=who.store_id, channel=channel,
+                                 address=address)
+    return {"removed": removed}
+
+
+@router.post("/webhook-endpoints", response_model=WebhookEndpointOut, status_code=201)
+def add_endpoint(body: WebhookEndpointIn, who: Principal = Depends(principal),
+                 session: Session = Depends(write_session)) -> WebhookEndpointOut:
+    row = service.add_webhook_endpoint(session, store_id=who.store_id, url=body.url,
+                                       events=body.events)
+    return WebhookEndpointOut(id=row.id, url=row.url, events=row.events, secret=row.secret)
+
+
+# --- links inside messages (no API key: the signed token is the credential) -----------
+
+def _links(config: Settings) -> LinkSigner:
+    return LinkSigner(config.secret_key, config.public_url)
+
+
+@public.get("/m/o/{token}.gif")
+def open_pixel(token: str, config: Settings = Depends(settings),
+               session: Session = Depends(write_session)) -> Response:
+    try:
+        service.record_open(session, token=token, links=_links(config))
+    except InvalidToken:
+        pass  # a pixel always answers with a pixel
+    return Response(PIXEL, media_type="image/gif",
+                    headers={"Cache-Control": "no-store, max-age=0"})
+
+
+@public.get("/m/c/{token}")
+def click(token: str, config: Settings = Depends(settings),
+          session: Session = Depends(write_session)) -> RedirectResponse:
+    try:
+        target = service.record_click(session, token=token, links=_links(config))
+    except InvalidToken as exc:
+        raise ApiError(404, "not_found", "this link is not valid") from exc
+    return RedirectResponse(target, status_code=302)
+
+
+@public.get("/m/u/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: str, request: Request,
+                     config: Settings = Depends(settings)) -> HTMLResponse:
+    # A GET never unsubscribes: mail scanners follow links. The button POSTs.
+    try:
+        _links(config).read("unsubscribe", token)
+    except InvalidToken as exc:
+        raise ApiError(404, "not_found", "this link is not valid") from exc
+    action = html.escape(str(request.url.path), quote=True)
+    return HTMLResponse(
+        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        "<title>Unsubscribe</title><main style='font-family:sans-serif;max-width:30em;"
+        "margin:3em auto'><h1>Unsubscribe</h1><p>Stop marketing messages to this address?</p>"
+        f"<form method=post action='{action}'><input type=hidden name='List-Unsubscribe' "
+        "value='One-Click'><button type=submit>Unsubscribe</button></form></main>")
+
+
+@public.post("/m/u/{token}", response_class=HTMLResponse)
+def unsubscribe(token: str, config: Settings = Depends(settings),
+                session: Session = Depends(write_session)) -> HTMLResponse:
+    """RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` here."""
+    try:
+        service.unsubscribe(session, token=token, links=_links(config))
+    except InvalidToken as exc:
+        raise ApiError(404, "not_found", "this link is not valid") from exc
+    return HTMLResponse("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
+                        "<main style='font-family:sans-serif;max-width:30em;margin:3em auto'>"
+                        "<h1>You are unsubscribed</h1><p>You will not receive marketing "
+                        "messages at this address any more.</p></main>")
+
