@@ -14,8 +14,10 @@ from starlette.staticfiles import StaticFiles
 from afterward import __version__
 from afterward.api import commerce as commerce_api
 from afterward.api import errors, operations, tracking, webhooks_carriers, webhooks_in
+from afterward.api import messaging as messaging_api
 from afterward.api.limits import BodySizeLimit
 from afterward.config import Settings
+from afterward.messaging import runtime
 from afterward.storage.db import Database
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -44,11 +46,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(operations.router)
     app.include_router(webhooks_in.router)
     app.include_router(webhooks_carriers.router)
+    app.include_router(messaging_api.router)
+    app.include_router(messaging_api.public)
+    runtime.configure(settings)
 
-    from afterward.web import admin, media
+    from afterward.web import admin, media, pages
 
     app.include_router(admin.router)
     app.include_router(media.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -110,5 +110,6 @@ def load_handlers(plugins: tuple[str, ...] = ()) -> None:
     """Import every module that registers job handlers, plus configured plugins."""
     import importlib
 
-    for module in ("afterward.commerce.jobs", "afterward.messaging.jobs", *plugins):
+    for module in ("afterward.commerce.jobs", "afterward.messaging.jobs",
+                   "afterward.tracking.polling", "afterward.tracking.replay", *plugins):
         importlib.import_module(module)

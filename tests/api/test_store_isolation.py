@@ -29,8 +29,16 @@ def seed_store_a(client, db, a) -> dict[str, int]:
         job_id = jobs.enqueue(session, "customers.refresh_stats", {"customer_id": 1},
                               store_id=a.id)
         session.execute(update(Job).where(Job.id == job_id).values(status="dead"))
+    message = client.post("/api/v1/messages", headers=a.auth, json={
+        "channel": "email", "category": "order", "template_key": "order_confirmation",
+        "idempotency_key": "a-1", "customer_id": order["customer_id"],
+        "order_id": order["id"]}).json()
+    template = client.put("/api/v1/templates/welcome/sms/en", headers=a.auth,
+                          json={"body": "Hello from A"})
+    assert template.status_code == 201, template.text
     return {"order_id": order["id"], "customer_id": order["customer_id"],
-            "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id}
+            "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id,
+            "message_id": message["id"]}
 
 
 def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db, make_store):
@@ -44,6 +52,8 @@ def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db
         params = re.findall(r"{(\w+)}", path)
         if not path.startswith("/api/v1/") or "webhooks" in path or not params:
             continue
+        if path.startswith("/api/v1/templates/"):
+            continue  # addressed by name, not id: see the template test below
         url = path
         for name in params:
             url = url.replace("{" + name + "}", str(ids[name]))
@@ -52,7 +62,7 @@ def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db
             tried.append((method, path, response.status_code))
             assert response.status_code == 404, (method, path, response.text)
 
-    assert len(tried) >= 6
+    assert len(tried) >= 7
     assert snapshot(db) == before
 
 
@@ -121,3 +131,30 @@ def test_a_revoked_key_stops_working(client, store, db):
 
     assert deps.KEY_CACHE_SECONDS <= 5
     assert response.status_code == 401
+
+
+def test_another_store_sees_none_of_a_stores_templates_and_cannot_change_them(client, db,
+                                                                               make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+    seed_store_a(client, db, a)
+
+    seen = client.get("/api/v1/templates/welcome/sms/en", headers=b.auth)
+    client.put("/api/v1/templates/welcome/sms/en", headers=b.auth, json={"body": "Hello from B"})
+    a_versions = client.get("/api/v1/templates/welcome/sms/en", headers=a.auth).json()["items"]
+
+    assert seen.json()["items"] == []
+    assert [v["body"] for v in a_versions] == ["Hello from A"]
+
+
+def test_a_message_naming_another_stores_customer_or_order_is_refused(client, db, make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+    ids = seed_store_a(client, db, a)
+    before = snapshot(db)
+
+    for ref in ("customer_id", "order_id", "shipment_id"):
+        response = client.post("/api/v1/messages", headers=b.auth, json={
+            "channel": "email", "category": "order", "template_key": "order_confirmation",
+            "idempotency_key": f"b-{ref}", "recipient": "x@example.com", ref: ids[ref]})
+        assert 400 <= response.status_code < 500, (ref, response.text)
+
+    assert snapshot(db) == before

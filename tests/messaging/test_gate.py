@@ -17,7 +17,6 @@ from tests.messaging.conftest import (
     make_customer,
     make_order,
     make_product,
-    make_shipment,
     message_row,
     queue,
     run_jobs,

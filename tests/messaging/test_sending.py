@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from afterward.commerce.models import Store
 from afterward.jobs import Job
 from afterward.messaging import service
 from afterward.messaging.channels.email import EmailChannel
@@ -264,21 +265,27 @@ def test_an_attempt_still_in_flight_is_never_doubled(db, make_store, smtp, monke
 
 def test_a_template_that_fails_at_send_time_fails_that_message_alone(db, make_store, smtp):
     from afterward.messaging import templates
-    from afterward.messaging.models import MessageTemplate
+    from afterward.messaging.context import sample_context
+    from afterward.messaging.templates import TemplateSource
+    from tests.messaging.conftest import make_customer, make_order, make_product
 
     store = make_store("acme")
-    customer_id, order_id, _, _ = shop(db, store.id)
     with db.transaction() as session:
-        # valid against the sample (which has a shipment), but an order confirmation has none
-        session.add(MessageTemplate(
-            store_id=store.id, key="needs_shipment", channel="email", locale="en", version=1,
-            subject="Parcel {{ shipment.tracking_number }}",
-            body="<mjml><mj-body><mj-section><mj-column><mj-text>{{ shipment.carrier }}"
-                 "</mj-text></mj-column></mj-section></mj-body></mjml>"))
+        customer = make_customer(session, store.id)
+        tea = make_product(session, store.id, "TEA-1", "Green tea")
+        order_id = make_order(session, store.id, customer, "1001", [(tea, 1)]).id  # not shipped
+        customer_id = customer.id
+        # valid against the sample, which has a shipment; this order has none yet
+        templates.save_template(
+            session, store_id=store.id, key="needs_shipment", channel="email", locale="en",
+            source=TemplateSource(
+                "Parcel {{ shipment.tracking_number }}",
+                "<mjml><mj-body><mj-section><mj-column><mj-text>{{ shipment.carrier }}"
+                "</mj-text></mj-column></mj-section></mj-body></mjml>"),
+            sample=sample_context(session.get(Store, store.id)))
     broken = confirmation(db, store.id, customer_id, order_id, template_key="needs_shipment",
                           idempotency_key="broken")
     fine = confirmation(db, store.id, customer_id, order_id)
-    assert templates  # imported for the reader: the same render path as previews
 
     run_jobs(db)
 
@@ -315,3 +322,79 @@ def test_many_messages_each_go_once(db, make_store, smtp):
         statuses = session.scalars(select(func.count()).select_from(Message)
                                    .where(Message.id.in_(ids), Message.status == "sent"))
         assert statuses.one() == 12
+
+
+@pytest.mark.slow
+def test_a_killed_worker_process_between_render_and_send_delivers_one_email(
+        db, db_url, make_store, smtp):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent.parent
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    message_id = confirmation(db, store.id, customer_id, order_id)
+
+    def spawn(*plugins: str) -> subprocess.Popen:
+        env = {**os.environ, "AFTERWARD_DATABASE_URL": db_url,
+               "AFTERWARD_SMTP_URL": smtp.url, "AFTERWARD_SECRET_KEY": "k" * 32,
+               "AFTERWARD_PLUGINS": ",".join(plugins), "AFTERWARD_JOB_LEASE_SECONDS": "2",
+               "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        return subprocess.Popen([sys.executable, "-m", "afterward.cli.__main__", "worker"],
+                                env=env, cwd=root, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def wait_for(predicate, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError("condition not met in time")
+
+    def send_job_running() -> bool:
+        return ("messaging.send", "running") in jobs_of(db)
+
+    doomed = spawn("tests.messaging.hang_plugin")
+    try:
+        wait_for(send_job_running)  # rendered and committed, now inside the send step
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+    assert message_row(db, message_id).status == "ready"
+    assert smtp.mailbox.messages == []
+
+    survivor = spawn()
+    try:
+        wait_for(lambda: message_row(db, message_id).status == "sent")
+        time.sleep(1.0)  # give a second send, if there were one, the time to arrive
+    finally:
+        survivor.send_signal(signal.SIGTERM)
+        survivor.wait(timeout=10)
+
+    assert len(smtp.mailbox.messages) == 1
+    assert smtp.mailbox.messages[0]["Subject"] == "Your order 1001 is confirmed"
+
+
+def test_a_bad_smtp_url_keeps_the_message_until_it_is_fixed(db, make_store, messaging_runtime,
+                                                            smtp_server):
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    messaging_runtime(smtp_url="smtp:/nonsense")
+    message_id = confirmation(db, store.id, customer_id, order_id)
+
+    run_jobs(db)
+    assert message_row(db, message_id).status == "ready"  # never marked sending
+
+    messaging_runtime(smtp_url=smtp_server.url)
+    make_jobs_due(db)
+    run_jobs(db)
+
+    assert message_row(db, message_id).status == "sent"
+    assert len(smtp_server.mailbox.messages) == 1

@@ -176,3 +176,10 @@ def test_shipped_sms_in_english_and_german_fits_one_gsm7_segment():
         sms = templates.render("sms", TemplateSource(*builtin_templates.source(
             "shipment_shipped", "sms", locale)), context)
         assert sms.segments == 1, sms.text
+
+
+def test_a_template_cannot_burn_the_cpu():
+    source = TemplateSource(None, "{{ 9 ** 9 ** 9 ** 9 ** 9 }}")  # Jinja: left to right
+    with pytest.raises(TemplateInvalid, match="exponent too large"):
+        templates.validate("sms", source, sample())
+    assert templates.render("sms", TemplateSource(None, "{{ 2 ** 10 }}"), sample()).text == "1024"

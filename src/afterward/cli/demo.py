@@ -23,7 +23,13 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
          customers: int = typer.Option(6000, min=1, hidden=True),
          orders: int = typer.Option(21000, min=1, hidden=True),
          seed: int = typer.Option(20240917, hidden=True)) -> None:
-    """Create a demo store with realistic history, then serve it."""
+    """Create a demo store with realistic history, then serve it.
+
+    Builds store "demo" (Northwind Goods) once: 6,000 customers and 21,000 orders over
+    the last two years, with parcels and their scans. Later runs reuse it. Sign in at
+    /admin as admin@demo.local; the password and API key are derived from
+    AFTERWARD_SECRET_KEY (or the directory's dev secret), so every run prints the same.
+    """
     try:
         from afterward.demo.build import STEPS, build_demo
     except ImportError as exc:  # numpy lives in the "demo" extra
@@ -76,21 +82,25 @@ def banner(summary: DemoSummary, base: str, *, serving: bool) -> str:
     password = summary.admin_password or (
         "(set with another AFTERWARD_SECRET_KEY: run `afterward demo --reset`)")
     api_key = summary.api_key or "(created with another secret key: `afterward store key demo`)"
+    status = (summary.tracking_status or "").replace("_", " ")
+    tracking = (f"  Tracking page  (a parcel that is {status})\n"
+                f"    {base}/t/{summary.tracking_token}"
+                if summary.tracking_token else "  Tracking page  (no parcels yet)")
     lines = [
         headline,
         "",
         f"  Admin          {base}/admin",
-        f"  Sign in        {summary.admin_email} / {escape(password)}",
-        f"  Tracking page  {base}/t/{summary.tracking_token}" if summary.tracking_token
-        else "  Tracking page  (no parcel on its way)",
+        f"  Sign in        {summary.admin_email}",
+        f"  Password       {escape(password)}",
         f"  API docs       {base}/docs",
         f"  API key        {escape(api_key)}",
-        "  Webhook secrets (store slug: demo)",
+        tracking,
+        "  Webhook secrets for store [bold]demo[/bold]:",
         *(f"    {provider:<10} {escape(secret)}"
           for provider, secret in summary.webhook_secrets.items()),
         "",
-        "  The password and key come from the server's secret key, so they stay the same",
-        "  from run to run in this directory.",
+        "  The password and key are derived from the server's secret key, so each run",
+        "  in this directory prints the same ones.",
     ]
     if serving:
         lines.append(f"\nServing on {base} with a job worker; Ctrl+C stops.")

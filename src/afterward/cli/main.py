@@ -8,6 +8,7 @@ import typer
 
 from afterward.cli import admin, bench, demo, importer, jobs, store
 from afterward.cli.common import console, fail, migrated_database, settings
+from afterward.messaging import runtime
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Afterward: the post-purchase experience platform.")
@@ -87,6 +88,7 @@ def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker thread
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_handlers(config.plugins)
+    runtime.configure(config)
     if until_idle:
         done = Worker(db, lease_seconds=config.job_lease_seconds).run(until_idle=True)
         console.print(f"{done} jobs run")

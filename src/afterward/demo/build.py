@@ -42,7 +42,8 @@ class DemoSummary:
     admin_password: str | None  # None when it was set with another secret key
     api_key: str | None  # likewise
     webhook_secrets: dict[str, str]
-    tracking_token: str | None  # a parcel still on its way
+    tracking_token: str | None  # a parcel still on its way, else the latest one
+    tracking_status: str | None
     counts: dict[str, int]
     seconds: float
 
@@ -118,11 +119,11 @@ def describe(session: Session, store: Store, *, secret_key: str, created: bool,
     webhooks = dict(session.execute(select(WebhookSecret.provider, WebhookSecret.secret)
                                     .where(WebhookSecret.store_id == store.id)
                                     .order_by(WebhookSecret.provider)).tuples().all())
-    token = session.scalar(
-        select(Shipment.token)
-        .where(Shipment.store_id == store.id,
-               Shipment.status.in_([Status.in_transit.value, Status.out_for_delivery.value]))
-        .order_by(Shipment.last_event_at.desc(), Shipment.id.desc()).limit(1))
+    moving = Shipment.status.in_([Status.in_transit.value, Status.out_for_delivery.value])
+    example = session.execute(
+        select(Shipment.token, Shipment.status).where(Shipment.store_id == store.id)
+        .order_by(moving.desc(), Shipment.last_event_at.desc(), Shipment.id.desc())
+        .limit(1)).first()
     counts = {name: int(session.scalar(select(func.count()).select_from(model)
                                        .where(model.store_id == store.id)) or 0)
               for name, model in (("customers", Customer), ("orders", Order),
@@ -131,4 +132,6 @@ def describe(session: Session, store: Store, *, secret_key: str, created: bool,
                        admin_email=accounts.ADMIN_EMAIL,
                        admin_password=secrets.password if password_ok else None,
                        api_key=secrets.api_key if key_ok else None, webhook_secrets=webhooks,
-                       tracking_token=token, counts=counts, seconds=seconds)
+                       tracking_token=example.token if example else None,
+                       tracking_status=example.status if example else None,
+                       counts=counts, seconds=seconds)

@@ -165,4 +165,4 @@ def variant_price(spec: ProductSpec, factor: float) -> int:
     raw = spec.price_minor * factor
     if factor == 1.0:
         return spec.price_minor
-    return max(90, int(round(raw / 100.0)) * 100 - 10)
+    return max(90, round(raw / 100.0) * 100 - 10)

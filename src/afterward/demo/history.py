@@ -4,6 +4,7 @@ each other by list index and build.py swaps in the ids."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -48,14 +49,14 @@ def catalogue_variants(products: tuple[ProductSpec, ...]) -> list[VariantRow]:
     rows = []
     for index, spec in enumerate(products):
         for label, suffix, factor in VARIANT_SETS[spec.variants]:
-            rows.append(VariantRow(index, f"{spec.code}-{suffix}",
-                                   spec.title if label == "Default" else f"{spec.title} – {label}",
+            title = spec.title if label == "Default" else f"{spec.title} \u2013 {label}"
+            rows.append(VariantRow(index, f"{spec.code}-{suffix}", title,
                                    variant_price(spec, factor)))
     return rows
 
 
 def generate(*, customers: int, orders: int, seed: int, now: datetime,
-             step: Any = None) -> History:
+             step: Callable[[str], None] | None = None) -> History:
     """step(label) is called as each stage starts (for a progress bar)."""
     report = step or (lambda _label: None)
     rng = np.random.default_rng(seed)

@@ -175,12 +175,15 @@ def _name_locale(locale: str) -> str:
 def make_phone(region: str, rng: np.random.Generator) -> str:
     for _ in range(20):
         if region == "US":
-            raw = f"+1{_US_AREAS[int(rng.integers(0, len(_US_AREAS)))]}55501{rng.integers(0, 100):02d}"
+            area = _US_AREAS[int(rng.integers(0, len(_US_AREAS)))]
+            raw = f"+1{area}55501{rng.integers(0, 100):02d}"
         elif region == "FR":
             raw = f"+3319900{rng.integers(0, 10000):04d}"
         else:
             example = phonenumbers.example_number_for_type(
                 region, phonenumbers.PhoneNumberType.MOBILE)
+            if example is None:  # pragma: no cover - every demo country has one
+                raise RuntimeError(f"no example phone number for {region}")
             digits = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
             raw = digits[:-4] + f"{rng.integers(0, 10000):04d}"
         if phonenumbers.is_valid_number(phonenumbers.parse(raw)):

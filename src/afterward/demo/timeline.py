@@ -46,9 +46,9 @@ def trade_per_day(start: date, days: int) -> np.ndarray:
 
 
 def is_black_week(d: date) -> bool:
-    """Black Friday (fourth Friday of November) to Cyber Monday."""
+    """Black Friday (the day after the fourth Thursday of November) to Cyber Monday."""
     first = date(d.year, 11, 1)
-    friday = first + timedelta(days=(4 - first.weekday()) % 7 + 21)
+    friday = first + timedelta(days=(3 - first.weekday()) % 7 + 22)
     return friday <= d <= friday + timedelta(days=3)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Consent, Customer, Order, OrderLine, Product, Variant
@@ -27,8 +27,8 @@ class Events:
     """Domain events collected from every table, written in time order so that
     event ids follow time, as they would have had they been recorded live."""
 
-    def __init__(self, store_id: int, now: datetime) -> None:
-        self.store_id, self.now = store_id, now
+    def __init__(self, store_id: int) -> None:
+        self.store_id = store_id
         self.rows: list[tuple[datetime, str, str, int, dict[str, Any]]] = []
 
     def add(self, at: datetime, name: EventName | str, subject_type: str, subject_id: int,
@@ -46,7 +46,7 @@ class Events:
 
 def write_history(session: Session, *, store_id: int, currency: str, trade: History,
                   step: Callable[[str], None]) -> None:
-    events = Events(store_id, trade.now)
+    events = Events(store_id)
     bulk = BulkWriter(session)
     step("Writing catalogue and customers")
     variant_ids, product_ids = _catalogue(bulk, store_id, currency, trade)
@@ -74,7 +74,7 @@ def _catalogue(bulk: BulkWriter, store_id: int, currency: str,
                      "howto_content": howto, "replenishment_days": spec.replenishment_days,
                      "created_at": launched})
     product_ids = bulk.insert(Product, rows, ids=True)
-    products = Product.__table__
+    products = cast(Table, Product.__table__)
     bulk.session.execute(update(products).where(products.c.id == bindparam("pid"))
                     .values(image_url=bindparam("url")),
                     [{"pid": pid, "url": f"/media/products/{pid}.svg"} for pid in product_ids])

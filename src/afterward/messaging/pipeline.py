@@ -186,6 +186,9 @@ def deliver(session: Session, *, message_id: int, attempt: int = 1) -> str:
             _mark_sent(own, message_id, receipt)
     except ChannelError as exc:
         return _after_failure(session, message_id, exc, last_attempt)
+    except Exception as exc:  # a bug, not the network: we cannot say what left
+        unknown = ChannelError(f"unexpected error: {exc!r}", transient=True, maybe_sent=True)
+        return _after_failure(session, message_id, unknown, last_attempt)
     return "sent"
 
 

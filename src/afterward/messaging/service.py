@@ -31,6 +31,7 @@ from afterward.messaging.models import (
 from afterward.messaging.policy import Purpose
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE, LinkSigner
 from afterward.storage.types import utcnow
+from afterward.tracking import service as tracking
 
 PREPARE_JOB = "messaging.prepare"
 SEND_JOB = "messaging.send"
@@ -81,13 +82,24 @@ def queue_message(
         raise InvalidValue("purpose", "purpose must be transactional or marketing")
     if not idempotency_key or len(idempotency_key) > 200:
         raise InvalidValue("idempotency_key", "an idempotency key is 1-200 characters")
+    if send_after is not None and send_after.utcoffset() is None:
+        raise InvalidValue("send_after", "send_after needs a time zone, e.g. 2026-03-01T10:00Z")
+    if locale is not None:
+        locale = validation.locale_tag(locale)
     if recipient is not None:
         recipient = (validation.email_address(recipient, "recipient") if channel == "email"
                      else validation.phone_e164(recipient, "recipient"))
     if customer_id is not None and commerce.get_customer(
             session, store_id=store_id, customer_id=customer_id) is None:
         raise InvalidValue("customer_id", "no such customer in this store")
-    if customer_id is None and recipient is None and not (refs or {}).get("order_id"):
+    refs = refs or {}
+    if refs.get("order_id") is not None and commerce.get_order(
+            session, store_id=store_id, order_id=int(refs["order_id"])) is None:
+        raise InvalidValue("order_id", "no such order in this store")
+    if refs.get("shipment_id") is not None and tracking.get_shipment(
+            session, store_id=store_id, shipment_id=int(refs["shipment_id"])) is None:
+        raise InvalidValue("shipment_id", "no such shipment in this store")
+    if customer_id is None and recipient is None and not refs.get("order_id"):
         raise InvalidValue("recipient", "a message needs a customer, an order or a recipient")
     message = Message(
         store_id=store_id, customer_id=customer_id, channel=channel, purpose=purpose,

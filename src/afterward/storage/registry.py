@@ -13,5 +13,6 @@ def metadata() -> MetaData:
     from afterward.messaging import models as messaging_models  # noqa: F401
     from afterward.storage.db import Base
     from afterward.tracking import models as tracking_models  # noqa: F401
+    from afterward.tracking import polling_models  # noqa: F401
 
     return Base.metadata

@@ -19,7 +19,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.orm import Session
 
-from afterward.messaging.channels import Channel, ChannelError, Outgoing, Receipt, register
+from afterward.messaging.channels import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    Outgoing,
+    Receipt,
+    register,
+)
 from afterward.storage.types import utcnow
 
 _DEFAULT_PORTS = {"plain": 25, "starttls": 587, "tls": 465}
@@ -78,8 +85,12 @@ def build_mime(message: Outgoing) -> EmailMessage:
 
 @register("email")
 class EmailChannel(Channel):
+    def __init__(self, config: ChannelConfig) -> None:
+        super().__init__(config)
+        self.target = parse_smtp_url(config.smtp_url)  # a bad URL fails before anything is sent
+
     def send(self, message: Outgoing, session: Session) -> Receipt:
-        target = parse_smtp_url(self.config.smtp_url)
+        target = self.target
         envelope_from = parseaddr(message.sender or "")[1] or target.sender
         if not envelope_from:
             raise ChannelError("no sender address: set from= in AFTERWARD_SMTP_URL",

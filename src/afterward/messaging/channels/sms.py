@@ -17,7 +17,14 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import httpx
 from sqlalchemy.orm import Session
 
-from afterward.messaging.channels import Channel, ChannelError, Outgoing, Receipt, register
+from afterward.messaging.channels import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    Outgoing,
+    Receipt,
+    register,
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,12 @@ def parse_sms_url(url: str) -> SmsTarget:
 
 @register("sms")
 class SmsChannel(Channel):
+    def __init__(self, config: ChannelConfig) -> None:
+        super().__init__(config)
+        self.target = parse_sms_url(config.sms_url)  # a bad URL fails before anything is sent
+
     def send(self, message: Outgoing, session: Session) -> Receipt:
-        target = parse_sms_url(self.config.sms_url)
+        target = self.target
         form = {"To": message.recipient, "Body": message.text or ""}
         if target.messaging_service:
             form["MessagingServiceSid"] = target.messaging_service

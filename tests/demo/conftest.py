@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from afterward.accounts import service as accounts
+from afterward.demo.build import DemoSummary, build_demo
+from afterward.storage.db import Database
+from tests.web.helpers import CHEAP_HASHER
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+SECRET = "test-secret-key-0123456789"
+SIZES = {"customers": 300, "orders": 1200, "seed": 7}
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)
+
+
+def _fresh_url(template_url: str, directory: Path) -> str:
+    if template_url.startswith("postgresql"):
+        engine = create_engine(template_url)
+        with engine.begin() as conn:
+            tables = [r[0] for r in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"))]
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return template_url
+    target = directory / "demo.db"
+    shutil.copyfile(template_url.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="module")
+def built(template_url: str,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
+    """One small demo build shared by a module's read-only tests."""
+    url = _fresh_url(template_url, tmp_path_factory.mktemp("demo"))
+    database = Database(url)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)
+    summary = build_demo(database, secret_key=SECRET, now=NOW, **SIZES)
+    patch.undo()
+    yield database, summary
+    database.dispose()

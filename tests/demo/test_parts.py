@@ -1,0 +1,194 @@
+"""The demo generator's pure parts: no database."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import phonenumbers
+import pytest
+
+from afterward.demo import baskets, history, images, parcels, people, timeline
+from afterward.demo.catalog import CATEGORIES, PRODUCTS, VARIANT_SETS
+from afterward.tracking.statuses import Status
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def test_the_catalogue_has_six_categories_and_unique_skus():
+    variants = history.catalogue_variants(PRODUCTS)
+
+    assert len(PRODUCTS) == 83
+    assert len(variants) == sum(len(VARIANT_SETS[p.variants]) for p in PRODUCTS) == 176
+    assert {p.category for p in PRODUCTS} == set(CATEGORIES)
+    assert len({v.sku for v in variants}) == len(variants)
+    assert all(v.price_minor > 0 for v in variants)
+
+
+def test_bigger_variants_cost_more_and_end_in_90_cents():
+    beans = [v for v in history.catalogue_variants(PRODUCTS) if v.sku.startswith("CT-01-")]
+
+    assert [(v.sku, v.price_minor) for v in beans] == [
+        ("CT-01-250-WB", 1290), ("CT-01-250-GR", 1290), ("CT-01-1KG-WB", 4390),
+        ("CT-01-1KG-GR", 4390)]
+
+
+def test_ups_numbers_carry_the_published_check_digit():
+    # 1Z999AA10123456784 is UPS's own example tracking number.
+    assert parcels.ups_check_digit("999AA1012345678") == 4
+
+
+def test_gs1_check_digit_matches_a_known_ean():
+    assert parcels.mod10_check_digit("400638133393") == 1
+
+
+def test_s10_check_digit_matches_the_upu_example():
+    assert parcels.s10_check_digit("12345678") == 5
+
+
+@pytest.mark.parametrize("carrier,country,pattern", [
+    ("ups", "US", r"^1Z[A-Z]{2}4E9F03\d{8}$"),
+    ("usps", "US", r"^9400111\d{15}$"),
+    ("royal-mail", "GB", r"^[A-Z]{2}\d{9}GB$"),
+    ("postnl", "NL", r"^3SNWG[A-Z]{2}\d{8}$"),
+    ("dpd", "DE", r"^0\d{13}$"),
+    ("colissimo", "FR", r"^6A\d{11}$"),
+    ("dhl", "DE", r"^00340434\d{12}$"),
+    ("dhl", "BR", r"^\d{10}$"),
+])
+def test_tracking_numbers_look_like_the_carriers_own(carrier, country, pattern):
+    number = parcels.tracking_number(carrier, country, np.random.default_rng(1))
+
+    assert re.match(pattern, number), number
+
+
+def test_tracking_numbers_validate_with_their_check_digits():
+    rng = np.random.default_rng(2)
+    ups = parcels.tracking_number("ups", "DE", rng)
+    usps = parcels.tracking_number("usps", "US", rng)
+    royal = parcels.tracking_number("royal-mail", "GB", rng)
+    dhl = parcels.tracking_number("dhl", "DE", rng)
+
+    assert int(ups[-1]) == parcels.ups_check_digit(ups[2:-1])
+    assert int(usps[-1]) == parcels.mod10_check_digit(usps[:-1])
+    assert int(royal[10]) == parcels.s10_check_digit(royal[2:10])
+    assert int(dhl[-1]) == parcels.mod10_check_digit(dhl[:-1])
+
+
+def test_black_week_runs_from_black_friday_to_cyber_monday():
+    assert not timeline.is_black_week(date(2025, 11, 27))
+    assert timeline.is_black_week(date(2025, 11, 28))  # the fourth Friday
+    assert timeline.is_black_week(date(2025, 12, 1))
+    assert not timeline.is_black_week(date(2025, 12, 2))
+    assert timeline.is_black_week(date(2024, 11, 29))
+
+
+def test_trade_averages_one_and_peaks_before_christmas():
+    trade = timeline.trade_per_day(date(2025, 1, 1), 365)
+
+    assert trade.mean() == pytest.approx(1.0)
+    november = trade[304:334].mean()
+    july = trade[181:212].mean()
+    assert november > 1.5 * july
+
+
+def test_simulate_gives_exactly_the_orders_asked_and_everyone_buys_once():
+    bought = timeline.simulate(200, 700, start=date(2024, 1, 1), days=730,
+                               rng=np.random.default_rng(3))
+
+    assert len(bought.day) == 700
+    assert sorted(set(bought.customer.tolist())) == list(range(200))
+    assert (bought.rank == 0).sum() == 200
+    assert bought.day.min() >= 0 and bought.day.max() <= 729
+
+
+def test_simulate_refuses_fewer_orders_than_customers():
+    with pytest.raises(ValueError, match="orders >= customers"):
+        timeline.simulate(10, 9, start=date(2024, 1, 1), days=730, rng=np.random.default_rng(0))
+
+
+def test_a_customers_purchases_come_in_time_order():
+    bought = timeline.simulate(100, 400, start=date(2024, 1, 1), days=730,
+                               rng=np.random.default_rng(4))
+
+    for c in range(100):
+        days = bought.day[bought.customer == c]
+        assert list(days) == sorted(days)
+
+
+def test_baskets_have_one_to_four_distinct_lines():
+    rng = np.random.default_rng(5)
+    catalogue = baskets.Catalogue(PRODUCTS, rng)
+    customer = np.repeat(np.arange(50), 4)
+    lines = baskets.make_lines(catalogue, customer, np.tile(np.arange(4), 50),
+                               baskets.customer_tastes(50, rng), rng)
+
+    per_order = np.bincount(lines.order, minlength=200)
+    assert per_order.min() >= 1 and per_order.max() <= 4
+    pairs = list(zip(lines.order.tolist(), lines.product.tolist(), lines.variant.tolist(),
+                     strict=True))
+    assert len(pairs) == len(set(pairs))
+    assert lines.quantity.min() >= 1
+
+
+def test_people_have_unique_emails_on_reserved_domains_and_valid_phones():
+    who = people.make_people(400, np.random.default_rng(6), today=date(2026, 1, 1))
+
+    assert len(set(who.email)) == 400
+    assert all(e.rsplit("@", 1)[1] in people.EMAIL_DOMAINS for e in who.email)
+    phones = [p for p in who.phone if p]
+    assert 100 < len(phones) < 300
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(p)) for p in phones)
+    assert {"de", "fr", "en", "pt_BR"} <= set(who.locale)
+
+
+def test_a_parcels_scans_run_forward_from_label_to_the_end_of_the_journey():
+    rng = np.random.default_rng(8)
+    ends = set()
+    for i in range(600):
+        country = list(parcels.LANES)[i % len(parcels.LANES)]
+        parcel = parcels.journey(
+            placed=NOW + timedelta(hours=7 * i), country=country, city="Town",
+            zone=parcels.zone_named("Europe/Berlin"), signer="A. Test", u=rng.random(20),
+            z=float(rng.standard_normal()), rng=rng)
+        times = [s.at for s in parcel.scans]
+        assert times == sorted(times)
+        assert parcel.scans[0].status is Status.info_received
+        assert parcel.scans[0].at > NOW + timedelta(hours=7 * i)
+        ends.add(parcel.scans[-1].status)
+    assert Status.delivered in ends
+    assert ends <= {Status.delivered, Status.returned_to_sender}
+
+
+def test_the_same_seed_generates_the_same_history():
+    first = history.generate(customers=60, orders=200, seed=11, now=NOW)
+    second = history.generate(customers=60, orders=200, seed=11, now=NOW)
+
+    assert [o["placed_at"] for o in first.orders] == [o["placed_at"] for o in second.orders]
+    assert [o["total_minor"] for o in first.orders] == [o["total_minor"] for o in second.orders]
+    assert [s["parcel"].tracking_number for s in first.shipments] == [
+        s["parcel"].tracking_number for s in second.shipments]
+
+
+def test_a_product_picture_is_an_svg_with_the_products_initials():
+    svg = images.product_svg("House Espresso Blend", "Coffee & Tea")
+
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert ">HE</text>" in svg
+    assert "#6f4e37" in svg
+
+
+def test_a_product_picture_escapes_its_title():
+    svg = images.product_svg('<script>alert("x")</script>', None)
+
+    assert "<script" not in svg
+    assert "&lt;script&gt;alert(" in svg
+
+
+def test_a_logo_refuses_a_colour_that_is_not_a_colour():
+    svg = images.logo_svg("Acme", '"/><script>', "#E07A1F")
+
+    assert "<script" not in svg
+    assert 'fill="#1f3a5f"' in svg
+    assert ">A</text>" in svg

@@ -1,0 +1,111 @@
+"""Running the demo again: it reuses the store, --reset rebuilds it, and the
+credentials follow the secret key."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from afterward.accounts.models import AdminUser, admin_user_stores
+from afterward.cli.main import app as cli
+from afterward.demo.build import build_demo
+from afterward.storage import registry
+from tests.demo.conftest import NOW, SECRET
+
+SMALL = {"customers": 50, "orders": 150, "seed": 3, "now": NOW}
+
+
+def row_counts(db) -> dict[str, int]:
+    with db.reading() as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t))
+                for t in registry.metadata().sorted_tables}
+
+
+def test_a_second_run_changes_nothing_and_shows_the_same_credentials(db):
+    first = build_demo(db, secret_key=SECRET, **SMALL)
+    before = row_counts(db)
+
+    second = build_demo(db, secret_key=SECRET, customers=999, orders=9999, seed=1, now=NOW)
+
+    assert row_counts(db) == before
+    assert (first.created, second.created) == (True, False)
+    assert second.api_key == first.api_key and second.api_key is not None
+    assert second.admin_password == first.admin_password and second.admin_password is not None
+    assert second.webhook_secrets == first.webhook_secrets
+    assert second.tracking_token == first.tracking_token
+    assert second.counts == {"customers": 50, "orders": 150, "shipments": first.counts["shipments"]}
+
+
+def test_reset_rebuilds_the_store_without_leftovers(db):
+    build_demo(db, secret_key=SECRET, **SMALL)
+    once = row_counts(db)
+
+    rebuilt = build_demo(db, secret_key=SECRET, reset=True, **SMALL)
+
+    assert rebuilt.created is True
+    assert row_counts(db) == once
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(AdminUser)) == 1
+        links = session.execute(select(admin_user_stores)).all()
+    assert [link.store_id for link in links] == [rebuilt.store_id]
+
+
+def test_another_secret_key_does_not_reveal_the_credentials(db):
+    build_demo(db, secret_key=SECRET, **SMALL)
+
+    other = build_demo(db, secret_key="another-secret-key-9876543210", **SMALL)
+
+    assert other.created is False
+    assert other.api_key is None and other.admin_password is None
+    assert set(other.webhook_secrets) == {"aftership", "easypost", "generic", "shippo",
+                                          "shopify"}
+
+
+def test_the_demo_api_key_is_accepted_and_the_admin_can_sign_in(db, client):
+    summary = build_demo(db, secret_key=SECRET, **SMALL)
+
+    response = client.get("/api/v1/orders", params={"number": "10001"},
+                          headers={"Authorization": f"Bearer {summary.api_key}"})
+
+    assert response.status_code == 200
+    from afterward.accounts import service as accounts
+    with db.reading() as session:
+        user = accounts.check_credentials(session, email="admin@demo.local",
+                                          password=summary.admin_password)
+        assert user is not None and [s.slug for s in user.stores] == ["demo"]
+
+
+def test_more_customers_than_orders_is_refused_before_writing(db):
+    before = row_counts(db)
+
+    with pytest.raises(ValueError, match="orders >= customers"):
+        build_demo(db, secret_key=SECRET, customers=20, orders=10, now=NOW)
+
+    assert row_counts(db) == before
+
+
+def test_the_command_builds_without_serving_and_prints_the_urls(settings, monkeypatch, db_url):
+    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
+    monkeypatch.setenv("AFTERWARD_SECRET_KEY", SECRET)
+    runner = CliRunner()
+
+    first = runner.invoke(cli, ["demo", "--no-serve", "--customers", "40", "--orders", "100"])
+    again = runner.invoke(cli, ["demo", "--no-serve", "--port", "8123"])
+
+    assert first.exit_code == 0, first.output
+    assert "Demo store built" in first.output
+    assert again.exit_code == 0, again.output
+    assert "Demo store found (100 orders)" in again.output
+    assert "http://127.0.0.1:8123/admin" in again.output
+    assert "http://127.0.0.1:8123/t/" in again.output
+    assert "admin@demo.local" in again.output
+
+
+def test_the_command_refuses_fewer_orders_than_customers(monkeypatch, db_url):
+    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
+
+    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--customers", "40", "--orders", "10"])
+
+    assert result.exit_code == 1
+    assert "--orders must be at least --customers" in result.output

@@ -1,0 +1,147 @@
+"""The messaging API (router not yet mounted by the app: the test mounts it) and
+the links inside messages: open pixel, click redirect, one-click unsubscribe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from afterward.api import messaging as messaging_api
+from afterward.messaging.models import Suppression
+from afterward.messaging.runtime import current
+from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE
+from tests.messaging.conftest import message_row, run_jobs, shop
+
+MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ customer.first_name }}"
+        "</mj-text></mj-column></mj-section></mj-body></mjml>")
+
+
+@pytest.fixture
+def api(app) -> Iterator[TestClient]:
+    if not any(getattr(r, "path", "") == "/api/v1/messages" for r in app.routes):
+        app.include_router(messaging_api.router)
+        app.include_router(messaging_api.public)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_a_message_is_queued_once_and_shows_in_the_log(api, db, store):
+    customer_id, order_id, _, _ = shop(db, store.id)
+    body = {"channel": "email", "category": "order_confirmation",
+            "template_key": "order_confirmation", "idempotency_key": "order-1001",
+            "customer_id": customer_id, "order_id": order_id}
+
+    first = api.post("/api/v1/messages", json=body, headers=store.auth)
+    again = api.post("/api/v1/messages", json=body, headers=store.auth)
+    run_jobs(db)
+
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    detail = api.get(f"/api/v1/messages/{first.json()['id']}", headers=store.auth).json()
+    assert (detail["status"], detail["subject"], detail["transport"]) == (
+        "sent", "Your order 1001 is confirmed", "outbox")
+    listed = api.get("/api/v1/messages?status=sent", headers=store.auth).json()["items"]
+    assert [m["id"] for m in listed] == [first.json()["id"]]
+
+
+def test_an_invalid_recipient_is_refused_with_the_field(api, store):
+    response = api.post("/api/v1/messages", headers=store.auth, json={
+        "channel": "sms", "category": "x", "template_key": "order_confirmation",
+        "idempotency_key": "k", "recipient": "call me maybe"})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "recipient"
+
+
+def test_another_store_cannot_read_a_message(api, db, store, make_store):
+    other = make_store("other")
+    customer_id, _order_id, _, _ = shop(db, store.id)
+    created = api.post("/api/v1/messages", headers=store.auth, json={
+        "channel": "email", "category": "c", "template_key": "order_confirmation",
+        "idempotency_key": "k", "customer_id": customer_id}).json()
+    assert api.get(f"/api/v1/messages/{created['id']}", headers=other.auth).status_code == 404
+    # nor queue for a customer that is not theirs
+    refused = api.post("/api/v1/messages", headers=other.auth, json={
+        "channel": "email", "category": "c", "template_key": "order_confirmation",
+        "idempotency_key": "k", "customer_id": customer_id})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "customer_id"
+
+
+def test_a_broken_template_is_refused_with_its_line(api, store):
+    response = api.put("/api/v1/templates/welcome/email/de", headers=store.auth, json={
+        "subject": "Hallo", "body": MJML.replace("</mj-text>", "\n{{ order.nope }}</mj-text>")})
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == "body"
+    assert error["message"].startswith("body, line 2: ")
+    versions = api.get("/api/v1/templates/welcome/email/de", headers=store.auth).json()
+    assert versions == {"items": []}
+
+
+def test_templates_are_versioned_and_previewed(api, store):
+    for subject in ("One", "Two"):
+        saved = api.put("/api/v1/templates/welcome/email/de", headers=store.auth,
+                        json={"subject": subject, "body": MJML})
+        assert saved.status_code == 201
+    versions = api.get("/api/v1/templates/welcome/email/de", headers=store.auth).json()["items"]
+    assert [(v["version"], v["subject"]) for v in versions] == [(2, "Two"), (1, "One")]
+
+    preview = api.post("/api/v1/templates/preview", headers=store.auth, json={
+        "channel": "sms", "locale": "de", "body": "Hallo {{ customer.first_name }}, "
+        "{{ order.total_minor | money(order.currency) }}"}).json()
+    assert preview == {"subject": None, "text": "Hallo Ada, 25,95\xa0$", "html": None,
+                       "segments": 1}
+
+
+def test_settings_round_trip_and_refuse_nonsense(api, store):
+    assert api.get("/api/v1/messaging/settings", headers=store.auth).json()["quiet_start"] == \
+        "21:00"
+    saved = api.put("/api/v1/messaging/settings", headers=store.auth, json={
+        "quiet_start": "22:00", "quiet_end": "07:30", "marketing_budget": 5})
+    assert saved.status_code == 200
+    assert (saved.json()["quiet_start"], saved.json()["marketing_budget"]) == ("22:00", 5)
+    bad = api.put("/api/v1/messaging/settings", headers=store.auth,
+                  json={"quiet_start": "late"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "quiet_start"
+
+
+def test_the_links_in_a_message_work(api, db, store):
+    customer_id, order_id, _, _ = shop(db, store.id, marketing=True)
+    message_id = api.post("/api/v1/messages", headers=store.auth, json={
+        "channel": "email", "category": "c", "template_key": "order_confirmation",
+        "idempotency_key": "k", "customer_id": customer_id, "order_id": order_id}).json()["id"]
+    run_jobs(db)
+    links = current().links
+
+    pixel = api.get(f"/m/o/{links.token(OPEN, message_id)}.gif")
+    assert (pixel.status_code, pixel.headers["content-type"]) == (200, "image/gif")
+    assert api.get("/m/o/forged.gif").status_code == 200  # but counts nothing
+    redirect = api.get(f"/m/c/{links.token(CLICK, message_id, 'https://shop.example/x')}",
+                       follow_redirects=False)
+    assert (redirect.status_code, redirect.headers["location"]) == (302,
+                                                                    "https://shop.example/x")
+    assert api.get("/m/c/forged", follow_redirects=False).status_code == 404
+
+    token = links.token(UNSUBSCRIBE, message_id)
+    page = api.get(f"/m/u/{token}")
+    assert page.status_code == 200 and "<form method=post" in page.text
+    assert message_row(db, message_id).status == "clicked"
+    one_click = api.post(f"/m/u/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+    with db.reading() as session:
+        listed = session.scalars(select(Suppression.reason)).all()
+    assert listed == ["unsubscribe"]
+
+
+def test_a_send_time_without_a_time_zone_is_refused(api, db, store):
+    customer_id, _, _, _ = shop(db, store.id)
+    response = api.post("/api/v1/messages", headers=store.auth, json={
+        "channel": "email", "category": "c", "template_key": "order_confirmation",
+        "idempotency_key": "k", "customer_id": customer_id,
+        "send_after": "2026-03-01T10:00:00"})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "send_after"

@@ -1,0 +1,65 @@
+"""The personalization context: order and lines, the shipment's tracking link,
+care content of what was bought, products bought together."""
+
+from __future__ import annotations
+
+from afterward.commerce.models import Store
+from afterward.messaging.context import Links, bought_together, build_context
+from tests.messaging.conftest import make_customer, make_order, make_product, make_shipment
+
+
+def test_the_context_has_order_shipment_care_and_recommendations(db, make_store):
+    store = make_store("acme")
+    with db.transaction() as session:
+        ada = make_customer(session, store.id)
+        bob = make_customer(session, store.id, email="bob@example.com")
+        tea = make_product(session, store.id, "TEA-1", "Green tea", price_minor=450,
+                           care_content="Keep dry.", howto_content="Steep 2 minutes.")
+        mug = make_product(session, store.id, "MUG-1", "Mug", price_minor=1200)
+        whisk = make_product(session, store.id, "WHISK", "Whisk", price_minor=1500)
+        kettle = make_product(session, store.id, "KETTLE", "Kettle", price_minor=4000)
+        spoon = make_product(session, store.id, "SPOON", "Spoon", price_minor=300)
+        # others bought tea with the whisk twice, with the kettle once
+        make_order(session, store.id, bob, "900", [(tea, 1), (whisk, 1)])
+        make_order(session, store.id, bob, "901", [(tea, 1), (whisk, 1), (kettle, 1)])
+        make_order(session, store.id, bob, "902", [(spoon, 9)])  # a best seller, unrelated
+        order = make_order(session, store.id, ada, "1001", [(tea, 2), (mug, 1)])
+        shipment = make_shipment(session, store.id, order, carrier="royal_mail")
+
+        context = build_context(
+            session, store=session.get(Store, store.id), customer=ada,
+            refs={"shipment_id": shipment.id}, data={"coupon": "X"}, locale="en",
+            timezone="Europe/Berlin", public_url="https://shop.example/",
+            links=Links(unsubscribe=None))
+
+    assert context["order"]["number"] == "1001"
+    assert [(line["title"], line["quantity"]) for line in context["order"]["lines"]] == [
+        ("Green tea", 2), ("Mug", 1)]
+    assert context["order"]["total_minor"] == 2 * 450 + 1200 + 495
+    assert context["shipment"]["tracking_url"] == f"https://shop.example/t/{shipment.token}"
+    assert context["shipment"]["carrier_name"] == "Royal Mail"
+    assert context["care"] == [{"title": "Green tea", "care": "Keep dry.",
+                                "howto": "Steep 2 minutes."}]
+    assert [p["title"] for p in context["recommendations"]] == ["Whisk", "Kettle", "Spoon"]
+    assert context["recommendations"][0]["price_minor"] == 1500
+    assert context["customer"]["first_name"] == "Ada"
+    assert context["data"] == {"coupon": "X"}
+    assert set(context) == {"locale", "timezone", "store", "customer", "order", "shipment",
+                            "recommendations", "care", "links", "data"}
+
+
+def test_nothing_bought_means_no_recommendations(db, make_store):
+    store = make_store("acme")
+    with db.reading() as session:
+        assert bought_together(session, store_id=store.id, product_ids=[]) == []
+
+
+def test_recommendations_stay_inside_the_store(db, make_store):
+    acme, other = make_store("acme"), make_store("other")
+    with db.transaction() as session:
+        tea = make_product(session, acme.id, "TEA-1", "Green tea")
+        theirs = make_product(session, other.id, "X-1", "Their product")
+        bob = make_customer(session, other.id, email="bob@example.com")
+        make_order(session, other.id, bob, "1", [(theirs, 5)])
+        found = bought_together(session, store_id=acme.id, product_ids=[tea.id])
+    assert found == []
