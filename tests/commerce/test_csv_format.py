@@ -222,3 +222,20 @@ def test_a_whole_file_of_arbitrary_text_raises_only_unreadable_file(body):
         assert exc.errors
     else:
         assert all(e.line >= 2 for e in result.errors)
+
+
+def test_broken_quoting_is_reported_where_the_record_starts():
+    broken = text(row("1001"), '1002,"unclosed', row("1003"), row("1004"))
+
+    with pytest.raises(UnreadableFile) as caught:
+        parse_orders(broken)
+
+    assert [str(e) for e in caught.value.errors] == [
+        "line 3: file: a quoted cell that starts here is never closed"]
+
+
+def test_bare_carriage_returns_are_refused_with_a_hint():
+    with pytest.raises(UnreadableFile) as caught:
+        parse_orders(text(row("1001")).replace("\n", "\r"))
+
+    assert "bare carriage return" in caught.value.errors[0].message

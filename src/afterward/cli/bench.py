@@ -1,3 +1,48 @@
-def bench(suite: str) -> None:
-    """Run a benchmark suite."""
-    raise SystemExit("not yet")
+"""`afterward bench SUITE`: one module per suite under afterward.bench, each with
+`run(options) -> Iterator[Figure]`. Add a suite by adding it to SUITES."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from afterward.bench.common import BenchError, BenchOptions, Figure
+from afterward.cli.common import fail, print_json
+
+SUITES = {
+    "ingest": "afterward.bench.ingest",  # HTTP orders/s (wrk), CSV bulk import vs plain INSERT
+}
+
+
+def bench(suite: str = typer.Argument(..., help="Suite to run: " + ", ".join(SUITES) + "."),
+          as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+          backend: str = typer.Option("sqlite", "--backend",
+                                      help="sqlite, or postgresql (needs "
+                                           "AFTERWARD_BENCH_POSTGRES_URL)."),
+          orders: int | None = typer.Option(None, "--orders", min=1,
+                                            help="Size of the bulk part (suite default)."),
+          duration: float = typer.Option(10.0, "--duration", min=0,
+                                         help="Seconds of HTTP load; 0 skips it."),
+          ) -> None:
+    """Run a benchmark suite and print its figures (rates ..._per_s, latencies
+    ..._p50_ms/_p95_ms/_p99_ms, ratios ..._ratio)."""
+    if suite not in SUITES:
+        fail(f"unknown suite {suite!r}; one of: {', '.join(SUITES)}")
+    if backend not in ("sqlite", "postgresql"):
+        fail(f"unknown backend {backend!r}; sqlite or postgresql")
+    options = BenchOptions(backend=backend, orders=orders, duration=duration)  # type: ignore[arg-type]
+    module = importlib.import_module(SUITES[suite])
+    try:
+        for figure in module.run(options):
+            _emit(figure, as_json)
+    except BenchError as exc:
+        fail(str(exc))
+
+
+def _emit(figure: Figure, as_json: bool) -> None:
+    if as_json:
+        print_json(figure.as_dict())
+    else:
+        print(f"{figure.suite}\t{figure.metric}\t{figure.value:,.3f} {figure.unit}"
+              f"\t({figure.backend})", flush=True)

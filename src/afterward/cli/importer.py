@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import DBAPIError
 
 from afterward.cli.common import console, fail, migrated_database, print_json
 from afterward.commerce import stores
@@ -39,6 +40,11 @@ def orders(file: Path = typer.Argument(..., help="CSV file, one row per order li
         with _progress_bar() as progress:
             report = import_orders(db, store_id=store_id, source=file, on_error=on_error,
                                    progress=progress)
+    except DBAPIError as exc:
+        # Validation ran first, so this is the database itself, e.g. an order number
+        # that a concurrent writer took after the check: everything was rolled back.
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
+        fail(f"the database refused the import; nothing was imported: {reason}")
     finally:
         db.dispose()
     _print(report, as_json)

@@ -1,20 +1,24 @@
 """Import orders from a CSV file (docs/csv-import.md) in one transaction.
 
-Parsing and validation are pure (csv_format); writing is bulk SQLAlchemy Core:
-ids are allocated up front (max(id) under SQLite's write lock, the sequence on
-PostgreSQL), so customers, orders, lines, events and jobs each go in as plain
-executemany batches without a round trip per row."""
+Parsing and validation are pure (csv_format, csv_orders) and happen before anything
+is written. Writing is bulk: ids are allocated up front (max(id) under SQLite's write
+lock, the id sequence on PostgreSQL), so customers, orders, lines, events and jobs
+each go in as a few big batches (multi-row INSERTs on SQLite, COPY on PostgreSQL) with no
+round trip per row. Lookups (existing numbers, customers, variants) are Core
+queries, one per chunk of values."""
 
 from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from itertools import chain
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import IO, Any
 
@@ -107,7 +111,8 @@ def _import_parsed(db: Database, store_id: int, parsed: ParseResult, mode: OnErr
             bad |= taken
             orders = [o for o in orders if o.number not in taken]
         if errors and mode is OnError.reject:
-            return ImportReport(skipped_orders=len(bad), errors=errors)
+            # Nothing is imported, so every order of the file counts as skipped.
+            return ImportReport(skipped_orders=len(orders) + len(bad), errors=errors)
         report = write_orders(session, store_id=store_id, orders=orders, progress=progress)
     report.skipped_orders, report.errors = len(bad), errors
     return report
@@ -134,57 +139,61 @@ def write_orders(session: Session, *, store_id: int, orders: Sequence[OrderDraft
     """Insert validated orders with their customers, lines, order.created events and
     customers.refresh_stats jobs, in the caller's transaction (never commits)."""
     out = _Writer(session.connection())
-    now = utcnow()
-    customer_of, new_customers = _resolve_customers(out, store_id, orders, now)
-    variants = _variants_by_sku(out.conn, store_id, {ln.sku for o in orders for ln in o.lines
-                                                     if ln.sku})
-    stamp = out.time
-    now_value = stamp(now)
-    lines_written = 0
-    total = len(orders)
+    now = out.time(utcnow())
+    customer_ids, new_customers = _resolve_customers(out, store_id, orders, now)
+    variants = _variants_by_sku(out.conn, store_id, {ln.sku for o in orders for ln in o.lines})
+    lines_written, total = 0, len(orders)
     for start in range(0, total, CHUNK):
-        chunk = orders[start:start + CHUNK]
-        order_ids = out.ids(_ORDERS, len(chunk))
-        order_rows, line_rows, event_rows = [], [], []
-        for order_id, o in zip(order_ids, chunk, strict=True):
-            key = _customer_key(o)
-            customer_id = customer_of[key] if key else None
-            subtotal = 0
-            for position, ln in enumerate(o.lines):
-                line_total = ln.quantity * ln.unit_price_minor
-                subtotal += line_total
-                variant = variants.get(ln.sku) if ln.sku else None
-                line_rows.append((store_id, order_id, position,
-                                  variant[0] if variant else None,
-                                  variant[1] if variant else None, ln.sku, ln.title,
-                                  ln.quantity, ln.unit_price_minor, line_total, 0))
-            total_minor = max(0, subtotal + o.shipping_minor + o.tax_minor - o.discount_minor)
-            placed_at = stamp(o.placed_at)
-            order_rows.append((
-                order_id, store_id, o.number, SOURCE, customer_id, o.email, o.phone,
-                o.currency, subtotal, o.shipping_minor, o.tax_minor, o.discount_minor,
-                total_minor, 0, "open", placed_at, _full_name(o), o.ship_city,
-                o.ship_postal_code, o.ship_country, now_value, now_value))
-            # The payload save_order records, formatted directly: json.dumps per row
-            # would be a tenth of the whole import.
-            event_rows.append((
-                store_id, ORDER_CREATED, "order", order_id,
-                f'{{"number": {_json_str(o.number)}, "total_minor": {total_minor}, '
-                f'"currency": "{o.currency}", "customer_id": '
-                f'{"null" if customer_id is None else customer_id}, "source": "{SOURCE}"}}',
-                placed_at, now_value))
-        out.insert(_ORDERS, _ORDER_COLUMNS, order_rows)
-        out.insert(_LINES, _LINE_COLUMNS, line_rows)
-        out.insert(_EVENTS, _EVENT_COLUMNS, event_rows)
-        lines_written += len(line_rows)
+        end = min(start + CHUNK, total)
+        rows = _order_rows(out, store_id, orders[start:end], customer_ids[start:end],
+                           out.ids(_ORDERS, end - start), variants, now)
+        out.insert(_ORDERS, _ORDER_COLUMNS, rows[0])
+        out.insert(_LINES, _LINE_COLUMNS, rows[1])
+        out.insert(_EVENTS, _EVENT_COLUMNS, rows[2])
+        lines_written += len(rows[1])
         if progress is not None:
-            progress("writing", start + len(chunk), total)
-    touched = sorted({customer_of[key] for o in orders if (key := _customer_key(o))})
+            progress("writing", end, total)
+    touched = sorted({cid for cid in customer_ids if cid is not None})
     out.insert(_JOBS, _JOB_COLUMNS, [
         (store_id, "customers.refresh_stats", f'{{"customer_id": {cid}}}',
-         JobStatus.queued.value, now_value, 0, 8, now_value) for cid in touched])
+         JobStatus.queued.value, now, 0, 8, now) for cid in touched])
     return ImportReport(imported_orders=total, imported_lines=lines_written,
                         new_customers=new_customers)
+
+
+Rows = list[tuple[Any, ...]]
+
+
+def _order_rows(out: _Writer, store_id: int, orders: Sequence[OrderDraft],
+                customer_ids: Sequence[int | None], order_ids: Sequence[int],
+                variants: dict[str, tuple[int, int]], now: Any) -> tuple[Rows, Rows, Rows]:
+    """The orders, lines and order.created events of one chunk, as driver-ready tuples."""
+    order_rows, line_rows, event_rows = [], [], []
+    stamp, variant_of = out.time, variants.get
+    for order_id, customer_id, o in zip(order_ids, customer_ids, orders, strict=True):
+        subtotal = 0
+        for position, ln in enumerate(o.lines):
+            line_total = ln.quantity * ln.unit_price_minor
+            subtotal += line_total
+            variant = variant_of(ln.sku) if ln.sku else None
+            line_rows.append((store_id, order_id, position, variant and variant[0],
+                              variant and variant[1], ln.sku, ln.title, ln.quantity,
+                              ln.unit_price_minor, line_total, 0))
+        total_minor = max(0, subtotal + o.shipping_minor + o.tax_minor - o.discount_minor)
+        placed_at = stamp(o.placed_at)
+        order_rows.append((
+            order_id, store_id, o.number, SOURCE, customer_id, o.email, o.phone, o.currency,
+            subtotal, o.shipping_minor, o.tax_minor, o.discount_minor, total_minor, 0, "open",
+            placed_at, _full_name(o), o.ship_city, o.ship_postal_code, o.ship_country, now,
+            now))
+        # save_order's payload, formatted here: json.dumps per row is a tenth of the import.
+        event_rows.append((
+            store_id, ORDER_CREATED, "order", order_id,
+            f'{{"number": {_json_str(o.number)}, "total_minor": {total_minor}, '
+            f'"currency": "{o.currency}", "customer_id": '
+            f'{"null" if customer_id is None else customer_id}, "source": "{SOURCE}"}}',
+            placed_at, now))
+    return order_rows, line_rows, event_rows
 
 
 ORDER_CREATED = EventName.order_created.value
@@ -222,7 +231,7 @@ def _full_name(o: OrderDraft) -> str | None:
 
 
 def _resolve_customers(out: _Writer, store_id: int, orders: Sequence[OrderDraft],
-                       now: datetime) -> tuple[dict[tuple[str, str], int], int]:
+                       now: Any) -> tuple[list[int | None], int]:
     """Find or create one customer per email (or phone); later rows win for names,
     as they would if the orders had arrived one by one through the API."""
     wanted: dict[tuple[str, str], dict[str, str]] = {}
@@ -238,7 +247,6 @@ def _resolve_customers(out: _Writer, store_id: int, orders: Sequence[OrderDraft]
     found = _existing_customers(out.conn, store_id, wanted)
     ids: dict[tuple[str, str], int] = {}
     updates, events = [], []
-    now_value = out.time(now)
     for key, (customer_id, current) in found.items():
         ids[key] = customer_id
         changed = {k: v for k, v in wanted[key].items() if current.get(k) != v}
@@ -247,25 +255,25 @@ def _resolve_customers(out: _Writer, store_id: int, orders: Sequence[OrderDraft]
                                                     _CUSTOMER_FIELDS}, **changed})
             events.append(_customer_event(out, store_id, customer_id,
                                           EventName.customer_updated,
-                                          {"fields": sorted(changed)}, now_value))
+                                          {"fields": sorted(changed)}, now))
     new_keys = [key for key in wanted if key not in found]
     rows = []
     for customer_id, key in zip(out.ids(_CUSTOMERS, len(new_keys)), new_keys, strict=True):
         ids[key] = customer_id
         values = wanted[key]
         rows.append((customer_id, store_id, values.get("email"), values.get("phone"),
-                     values.get("first_name"), values.get("last_name"), 0, 0, now_value,
-                     now_value))
+                     values.get("first_name"), values.get("last_name"), 0, 0, now,
+                     now))
         events.append(_customer_event(out, store_id, customer_id, EventName.customer_created,
-                                      {"source": SOURCE}, now_value))
+                                      {"source": SOURCE}, now))
     out.insert(_CUSTOMERS, _CUSTOMER_COLUMNS, rows)
     if updates:
         stmt = (_CUSTOMERS.update().where(_CUSTOMERS.c.id == bindparam("b_id"))
-                .values(updated_at=now))
+                .values(updated_at=utcnow()))
         for chunk in _chunks(updates):
             out.conn.execute(stmt, list(chunk))
     out.insert(_EVENTS, _EVENT_COLUMNS, events)
-    return ids, len(rows)
+    return [ids[key] if key else None for key in map(_customer_key, orders)], len(rows)
 
 
 def _existing_customers(conn: Connection, store_id: int,
@@ -304,16 +312,19 @@ def _variants_by_sku(conn: Connection, store_id: int,
 
 
 class _Writer:
-    """Plain DB-API executemany through SQLAlchemy's connection, with values already
-    in the driver's form: SQLAlchemy's per-row bind processing would cost more than
-    the INSERTs themselves. The statements are built from the models' tables."""
+    """Rows straight to the driver (multi-row INSERT on SQLite, COPY on PostgreSQL) through
+    SQLAlchemy's connection, with values already in the driver's form: SQLAlchemy's
+    per-row bind processing would cost more than the INSERTs themselves."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
-        self.marker = "%s" if self.postgres else "?"
         self.next_id: dict[str, int] = {}
-        self.sql: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.max_params = 999  # SQLite's limit before 3.32; asked below when possible
+        if not self.postgres:
+            driver: Any = conn.connection.dbapi_connection
+            if hasattr(driver, "getlimit"):  # Python 3.11+
+                self.max_params = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
     def time(self, value: datetime) -> Any:
         """Aware datetime -> what UTCDateTime would bind (naive UTC text on SQLite)."""
@@ -349,16 +360,28 @@ class _Writer:
                ) -> None:
         if not rows:
             return
-        key = (table.name, columns)
-        if key not in self.sql:
-            quote = self.conn.dialect.identifier_preparer.quote
-            for name in columns:
-                table.c[name]
-            self.sql[key] = (f"INSERT INTO {quote(table.name)} "
-                             f"({', '.join(quote(c) for c in columns)}) "
-                             f"VALUES ({', '.join([self.marker] * len(columns))})")
-        for chunk in _chunks(rows, 50_000):
-            self.conn.exec_driver_sql(self.sql[key], list(chunk))
+        missing = [name for name in columns if name not in table.c]
+        if missing:
+            raise KeyError(f"{table.name} has no column {missing[0]!r}")
+        quote = self.conn.dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        if self.postgres:
+            # COPY is PostgreSQL's bulk path: several times faster than executemany.
+            driver: Any = self.conn.connection.dbapi_connection
+            command = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(command) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # SQLite: multi-row VALUES, a quarter less CPU than executemany of the same rows.
+        width = len(columns)
+        per = max(1, min(500, self.max_params // width))
+        one = f"({', '.join('?' * width)})"
+        head = f"INSERT INTO {quote(table.name)} ({names}) VALUES "
+        full = head + ", ".join([one] * per)
+        for chunk in _chunks(rows, per):
+            sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk))
+            self.conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:

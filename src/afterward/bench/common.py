@@ -1,0 +1,91 @@
+"""What every suite shares: options, figures, throwaway databases, free ports."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from afterward.storage.db import backend_name, normalize_url
+
+Backend = Literal["sqlite", "postgresql"]
+
+
+class BenchError(RuntimeError):
+    """A benchmark cannot run here (missing tool, no database); the message says why."""
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    backend: Backend = "sqlite"
+    orders: int | None = None  # suite-specific size; None: the suite's default
+    duration: float = 10.0  # seconds of load for suites that drive a server; 0 skips it
+
+
+@dataclass(frozen=True)
+class Figure:
+    suite: str
+    metric: str
+    value: float
+    unit: str
+    backend: Backend
+
+    def as_dict(self) -> dict[str, Any]:
+        value = round(self.value, 3) if isinstance(self.value, float) else self.value
+        return {"suite": self.suite, "metric": self.metric, "value": value,
+                "unit": self.unit, "backend": self.backend}
+
+
+def postgres_admin_url() -> str:
+    """AFTERWARD_BENCH_POSTGRES_URL, or AFTERWARD_DATABASE_URL when it is PostgreSQL: a
+    server where the bench may create (and drop) databases of its own."""
+    for name in ("AFTERWARD_BENCH_POSTGRES_URL", "AFTERWARD_DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url and backend_name(normalize_url(url)) == "postgresql":
+            return normalize_url(url)
+    # Short: fail() wraps at the terminal width, and a reason should be one line.
+    raise BenchError("--backend postgresql needs AFTERWARD_BENCH_POSTGRES_URL")
+
+
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="afterward-bench-") as name:
+        yield Path(name)
+
+
+@contextmanager
+def fresh_database(backend: Backend, workdir: Path, label: str) -> Iterator[str]:
+    """A new, empty database URL (not migrated); PostgreSQL ones are dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / label}.db"
+        return
+    admin_url = postgres_admin_url()
+    name = f"afterward_bench_{label}_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        raise BenchError(f"cannot create a PostgreSQL database: {exc}") from exc
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
