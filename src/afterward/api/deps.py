@@ -21,12 +21,14 @@ KEY_CACHE_SECONDS = 5.0
 bearer = HTTPBearer(auto_error=False, description="A store API key: `Bearer aw_...`")
 
 
-def database(request: Request) -> Database:
+# Dependencies that do no blocking I/O are `async def`: FastAPI runs sync ones in the
+# thread pool, and each hop costs more than the work on the ingest path.
+async def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
     return value
 
@@ -74,6 +76,6 @@ def _principal(request: Request, credentials: HTTPAuthorizationCredentials | Non
     return principal
 
 
-def principal(request: Request,
+async def principal(request: Request,
               credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
     return _principal(request, credentials)

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from afterward.cli import admin, bench, demo, importer, jobs, store
+from afterward.cli import admin, bench, demo, importer, insights, jobs, journeys, store
 from afterward.cli.common import console, fail, migrated_database, settings
 from afterward.messaging import runtime
 
@@ -16,6 +16,8 @@ app.add_typer(store.app, name="store")
 app.add_typer(admin.app, name="admin")
 app.add_typer(importer.app, name="import")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(journeys.app, name="journeys")
+app.add_typer(insights.app, name="insights")
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -86,10 +87,22 @@ class Database:
             else self.engine
         )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._write_lock = threading.RLock() if self.backend == "sqlite" else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """The unit of work: commit on success, roll back on any exception."""
+        """The unit of work: commit on success, roll back on any exception.
+
+        On SQLite, threads of one process take turns through a lock before BEGIN
+        IMMEDIATE: SQLite's own busy handler sleeps in steps of up to 100 ms, which
+        wrecks latency when a process's threads queue on it."""
+        if self._write_lock is None:
+            yield from self._transaction()
+            return
+        with self._write_lock:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[Session]:
         session = self.sessions()
         try:
             yield session
