@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, insert
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -56,7 +56,7 @@ class Event(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-_INSERT = insert(Event)
+_INSERT = Event.__table__.insert()
 
 
 def record(
@@ -71,7 +71,7 @@ def record(
 ) -> None:
     """Append one event in the caller's transaction (a Core insert: it is on every write)."""
     now = utcnow()
-    session.execute(_INSERT, {
+    session.connection().execute(_INSERT, {
         "store_id": store_id, "name": str(name), "subject_type": subject_type,
         "subject_id": subject_id, "payload": payload or {}, "occurred_at": occurred_at or now,
         "recorded_at": now})

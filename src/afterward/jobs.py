@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, insert, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -84,7 +84,7 @@ def registered_kinds() -> list[str]:
     return sorted(_HANDLERS)
 
 
-_INSERT = insert(Job).returning(Job.id)
+_INSERT = Job.__table__.insert().returning(Job.__table__.c.id)
 
 
 def enqueue(
@@ -104,7 +104,7 @@ def enqueue(
         if existing is not None:
             return None
     now = utcnow()
-    job_id: int = session.execute(_INSERT, {
+    job_id: int = session.connection().execute(_INSERT, {
         "kind": kind, "payload": payload or {}, "store_id": store_id, "run_at": run_at or now,
         "dedupe_key": dedupe_key, "max_attempts": max_attempts,
         "status": JobStatus.queued.value, "attempts": 0, "created_at": now,

@@ -210,22 +210,26 @@ def _plain_postgres(url: str, orders: list[tuple[Any, ...]],
 # ---------------------------------------------------------------- HTTP
 
 def http_figures(backend: Backend, workdir: Path, duration: float) -> Iterator[Figure]:
+    """One HTTP process (`afterward serve`, the default) and, as a second figure, two
+    processes on the two cores (`afterward serve --workers 2`)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise BenchError("wrk is not installed (Debian package 'wrk'); use --duration 0 "
                          "to skip the HTTP figures")
     script = workdir / "post_orders.lua"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
-    with fresh_database(backend, workdir, "http") as url, _server(backend, url, workdir) as (
-            base, api_key):
-        _wrk(wrk, script, base, "warm", api_key, min(WARMUP_SECONDS, duration))
-        result = _wrk(wrk, script, base, f"run{int(time.time())}", api_key, duration)
-    seconds = result["duration_us"] / 1e6
-    yield Figure(SUITE, "http_orders_per_s", result["requests"] / seconds, "orders/s", backend)
-    for q in ("p50", "p95", "p99"):
-        yield Figure(SUITE, f"http_{q}_ms", result[f"{q}_us"] / 1000, "ms", backend)
-    yield Figure(SUITE, "http_errors", result["non2xx"] + result["socket_errors"], "count",
-                 backend)
+    for processes, prefix in ((1, "http"), (2, "http_2proc")):
+        with fresh_database(backend, workdir, prefix) as url, _server(
+                backend, url, workdir, processes) as (base, api_key):
+            _wrk(wrk, script, base, "warm", api_key, min(WARMUP_SECONDS, duration))
+            result = _wrk(wrk, script, base, f"run{int(time.time())}", api_key, duration)
+        seconds = result["duration_us"] / 1e6
+        yield Figure(SUITE, f"{prefix}_orders_per_s", result["requests"] / seconds, "orders/s",
+                     backend)
+        for q in ("p50", "p95", "p99"):
+            yield Figure(SUITE, f"{prefix}_{q}_ms", result[f"{q}_us"] / 1000, "ms", backend)
+        yield Figure(SUITE, f"{prefix}_errors", result["non2xx"] + result["socket_errors"],
+                     "count", backend)
 
 
 def _cli(*args: str) -> list[str]:
@@ -233,7 +237,8 @@ def _cli(*args: str) -> list[str]:
 
 
 @contextmanager
-def _server(backend: Backend, url: str, workdir: Path) -> Iterator[tuple[str, str]]:
+def _server(backend: Backend, url: str, workdir: Path,
+            processes: int) -> Iterator[tuple[str, str]]:
     """A store on a fresh database and `afterward serve --no-worker` on a free port;
     yields the base URL and the store's API key."""
     env = {**os.environ, "AFTERWARD_DATABASE_URL": url, "AFTERWARD_LOG_LEVEL": "warning",
@@ -245,11 +250,10 @@ def _server(backend: Backend, url: str, workdir: Path) -> Iterator[tuple[str, st
         raise BenchError(f"afterward store create failed: {created.stderr.strip()}")
     api_key = json.loads(created.stdout)["api_key"]
     port = free_port()
-    # PostgreSQL takes concurrent writers: give it two HTTP processes on two cores.
-    processes = ["--workers", "2"] if backend == "postgresql" else []
+    workers = ["--workers", str(processes)] if processes > 1 else []
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(_cli("serve", "--no-worker", "--port", str(port), *processes),
+        process = subprocess.Popen(_cli("serve", "--no-worker", "--port", str(port), *workers),
                                    env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.errors import CommerceError
@@ -17,18 +17,25 @@ from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
            "birthday")
-_COLUMNS = [getattr(Customer, f) for f in ("id", *_FIELDS)]
-_INSERT = insert(Customer).returning(Customer.id)
+_INSERT = Customer.__table__.insert().returning(Customer.__table__.c.id)
+
+
+def _lookup(column: str) -> Any:
+    table = Customer.__table__
+    return (select(*[table.c[name] for name in ("id", *_FIELDS)])
+            .where(table.c.store_id == bindparam("store_id"), table.c[column] == bindparam("v"))
+            .order_by(table.c.id).limit(1))
+
+
+_LOOKUPS = {name: _lookup(name) for name in ("external_id", "email", "phone")}
 
 
 def _find_row(session: Session, store_id: int, external_id: str | None, email: str | None,
               phone: str | None) -> Any:
-    for column, value in ((Customer.external_id, external_id), (Customer.email, email),
-                          (Customer.phone, phone)):
+    conn = session.connection()
+    for column, value in (("external_id", external_id), ("email", email), ("phone", phone)):
         if value:
-            row = session.execute(select(*_COLUMNS).where(
-                Customer.store_id == store_id, column == value)
-                .order_by(Customer.id).limit(1)).first()
+            row = conn.execute(_LOOKUPS[column], {"store_id": store_id, "v": value}).first()
             if row is not None:
                 return row
     return None
@@ -51,7 +58,7 @@ def save_customer(session: Session, *, store_id: int, data: CustomerIn,
     given = {f: getattr(data, f) for f in _FIELDS if getattr(data, f) is not None}
     if row is None:
         now = utcnow()
-        customer_id = session.execute(_INSERT, {
+        customer_id = session.connection().execute(_INSERT, {
             **dict.fromkeys(_FIELDS), "store_id": store_id, "orders_count": 0,
             "total_spent_minor": 0, "created_at": now, "updated_at": now,
             "first_order_at": None, "last_order_at": None, **given}).scalar_one()

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from afterward import jobs
@@ -76,9 +77,16 @@ def load_order(session: Session, order_id: int) -> Order:
 
 
 # Built once: constant statements hit SQLAlchemy's compiled cache without re-building.
-_INSERT_ORDER = insert(Order).returning(Order.id)
+_ORDERS = Order.__table__
+_LINES = OrderLine.__table__
+_INSERT_ORDER = _ORDERS.insert().returning(_ORDERS.c.id)
+_INSERT_LINES = _LINES.insert()
 _NO_ADDRESS = dict.fromkeys(("ship_name", "ship_address1", "ship_city", "ship_region",
                              "ship_postal_code", "ship_country"))
+_VARIANT = Variant.__table__
+_VARIANTS_BY_SKU = select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).where(
+    _VARIANT.c.store_id == bindparam("store_id"),
+    _VARIANT.c.sku.in_(bindparam("skus", expanding=True)))
 _KNOWN = (Order.id, Order.source, Order.source_updated_at, Order.customer_id, Order.status)
 
 
@@ -110,7 +118,10 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
                 meta: OrderMeta | None = None, upsert: bool = False) -> tuple[int, bool]:
     """save_order without loading the result back: returns (order id, created)."""
     meta = meta or OrderMeta()
-    existing = _existing(session, store_id, data, meta)
+    # A plain API create needs no look-up first: the unique (store, number) index refuses
+    # a duplicate, and the refusal rolls the whole request back.
+    plain_create = meta.source == "api" and not upsert
+    existing = None if plain_create else _existing(session, store_id, data, meta)
     if existing is not None and not upsert:
         raise CommerceError("duplicate_order_number", f"order {data.number} already exists",
                             "number", 409)
@@ -130,10 +141,16 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
         placed_at=data.placed_at, source_updated_at=meta.source_updated_at, updated_at=now,
         **_address(data))
     if existing is None:
-        order_id = session.execute(_INSERT_ORDER, {
-            **_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
-            "created_at": now, "cancelled_at": None, "cancel_reason": None, **values,
-        }).scalar_one()
+        try:
+            order_id = session.connection().execute(_INSERT_ORDER, {
+                **_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
+                "created_at": now, "cancelled_at": None, "cancel_reason": None, **values,
+            }).scalar_one()
+        except IntegrityError as exc:
+            if "number" not in str(exc.orig):
+                raise
+            raise CommerceError("duplicate_order_number",
+                                f"order {data.number} already exists", "number", 409) from exc
     else:
         order_id = existing.id
         session.execute(update(Order).where(Order.id == order_id).values(**values))
@@ -151,6 +168,25 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
         jobs.enqueue(session, "customers.refresh_stats", {"customer_id": touched},
                      store_id=store_id)
     return order_id, existing is None
+
+
+_ORDER_COLUMNS = [c for c in _ORDERS.c]
+_LINE_COLUMNS = [_LINES.c[name] for name in (
+    "id", "sku", "title", "quantity", "unit_price_minor", "total_minor", "refunded_quantity",
+    "product_id", "variant_id")]
+_SELECT_ORDER = select(*_ORDER_COLUMNS).where(_ORDERS.c.id == bindparam("order_id"))
+_SELECT_LINES = (select(*_LINE_COLUMNS).where(_LINES.c.order_id == bindparam("order_id"))
+                 .order_by(_LINES.c.position))
+
+
+def order_document(session: Session, order_id: int) -> dict[str, Any]:
+    """The order and its lines as plain dicts, read with two Core selects (the API
+    answer to an ingest, cheaper than loading ORM objects)."""
+    conn = session.connection()
+    order = dict(conn.execute(_SELECT_ORDER, {"order_id": order_id}).mappings().one())
+    order["lines"] = [dict(r) for r in conn.execute(_SELECT_LINES, {"order_id": order_id})
+                      .mappings()]
+    return order
 
 
 def _is_stale(known: datetime | None, meta: OrderMeta) -> bool:
@@ -188,13 +224,12 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
     that are still there, matched by platform id or position, so shipments and
     refunds that point at them stay attached."""
     skus = {line.sku for line in lines if line.sku}
-    variants = {row.sku: row for row in session.execute(
-        select(Variant.sku, Variant.id, Variant.product_id).where(
-            Variant.store_id == store_id, Variant.sku.in_(skus)))} if skus else {}
+    variants = {row.sku: row for row in session.connection().execute(
+        _VARIANTS_BY_SKU, {"store_id": store_id, "skus": list(skus)})} if skus else {}
     current: dict[Any, int] = {}
     if replace:
-        for row in session.execute(select(OrderLine.id, OrderLine.external_id,
-                                          OrderLine.position).where(OrderLine.order_id == order_id)):
+        for row in session.execute(select(OrderLine.id, OrderLine.external_id, OrderLine.position)
+                                   .where(OrderLine.order_id == order_id)):
             current[row.external_id or f"#{row.position}"] = row.id
     fresh = []
     for position, line in enumerate(lines):
@@ -217,7 +252,7 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
     if current:
         session.execute(delete(OrderLine).where(OrderLine.id.in_(current.values())))
     if fresh:
-        session.execute(insert(OrderLine), fresh)
+        session.connection().execute(_INSERT_LINES, fresh)
 
 
 def cancel_order(session: Session, *, order: Order, at: datetime | None = None,
