@@ -111,5 +111,6 @@ def load_handlers(plugins: tuple[str, ...] = ()) -> None:
     import importlib
 
     for module in ("afterward.commerce.jobs", "afterward.messaging.jobs",
-                   "afterward.tracking.polling", "afterward.tracking.replay", *plugins):
+                   "afterward.tracking.polling", "afterward.tracking.replay",
+                   "afterward.journeys.jobs", *plugins):
         importlib.import_module(module)

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from afterward.web.admin import auth, customers, dashboard, orders
+from afterward.web.admin import auth, customers, dashboard, orders, shipments
 
 router = APIRouter(include_in_schema=False)
-for _part in (auth, dashboard, orders, customers):
+for _part in (auth, dashboard, orders, shipments, customers):
     router.include_router(_part.router)
 
 __all__ = ["router"]
