@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from afterward import __version__
 from afterward.api import commerce as commerce_api
 from afterward.api import errors, operations, tracking, webhooks_carriers, webhooks_in
+from afterward.api import journeys as journeys_api
 from afterward.api import messaging as messaging_api
 from afterward.api.limits import BodySizeLimit
 from afterward.config import Settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(webhooks_carriers.router)
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.public)
+    app.include_router(journeys_api.router)
     runtime.configure(settings)
 
     from afterward.web import admin, media, pages

@@ -1,0 +1,137 @@
+"""The shopper's language and clock: which of our catalogues to use (from ?lang=,
+the customer's locale, Accept-Language, then the store's locale), the gettext
+callables for templates, and dates in the shopper's time zone.
+
+Catalogues are the .po files under afterward/locale; they are compiled in memory
+on first use, so there is no build step and no stale .mo file to trip over."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_interval
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from afterward.web import i18n
+
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
+DEFAULT = "en"
+# Our catalogue code -> the language's own name, for the switcher (never translated).
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "pt_BR": "Português (Brasil)",
+}
+_BY_PRIMARY = {"en": "en", "de": "de", "fr": "fr", "pt": "pt_BR"}
+MAX_ACCEPT_LANGUAGE = 500
+
+
+def supported(tag: str | None) -> str | None:
+    """Our catalogue for a locale tag ('de-AT' -> 'de', 'pt' -> 'pt_BR'), or None."""
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return _BY_PRIMARY.get(primary)
+
+
+def accepted(header: str | None) -> list[str]:
+    """Accept-Language tags, the most wanted first; q=0 and malformed weights dropped."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "")[:MAX_ACCEPT_LANGUAGE].split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and tag != "*" and weight > 0:
+            weighted.append((-weight, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose(*, query: str | None, customer: str | None, accept_language: str | None,
+           store: str | None) -> str:
+    for tag in (query, customer, *accepted(accept_language), store):
+        found = supported(tag)
+        if found:
+            return found
+    return DEFAULT
+
+
+def html_lang(code: str) -> str:
+    return code.replace("_", "-")
+
+
+@cache
+def translations(code: str) -> gettext.NullTranslations:
+    po = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+    if code == DEFAULT or not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=code)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain="messages")
+
+
+Gettext = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """One language and one time zone: what a page needs to say things and tell time."""
+
+    code: str
+    zone: str
+
+    @property
+    def tr(self) -> gettext.NullTranslations:
+        return translations(self.code)
+
+    def gettext(self, message: str, **values: object) -> str:
+        text = self.tr.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
+        text = self.tr.ngettext(singular, plural, num)
+        return text % {"num": num, **values}
+
+    def when(self, value: datetime | None) -> str:
+        """Medium date and short time, e.g. '3 Mar 2026, 14:05' in the shopper's zone."""
+        return i18n.when(value, self.zone, self.code)
+
+    def day(self, value: datetime | None) -> str:
+        """A weekday and date, e.g. 'Tue, Mar 10' / 'Di., 10. März'."""
+        if value is None:
+            return ""
+        local = value.astimezone(i18n.zone_or_utc(self.zone))
+        return format_date(local, _skeleton(self.code, "MMMEd"),
+                           locale=i18n.locale_or_default(self.code))
+
+    def window(self, start: datetime, end: datetime) -> str:
+        zone: ZoneInfo = i18n.zone_or_utc(self.zone)
+        start, end = start.astimezone(zone), end.astimezone(zone)
+        if start.date() == end.date():
+            return self.day(start)
+        return format_interval(start.date(), end.date(), skeleton="MMMEd",
+                               locale=i18n.locale_or_default(self.code))
+
+    def iso(self, value: datetime) -> str:
+        return value.astimezone(i18n.zone_or_utc(self.zone)).isoformat(timespec="minutes")
+
+
+def _skeleton(code: str, skeleton: str) -> str:
+    formats = i18n.locale_or_default(code).datetime_skeletons
+    return str(formats.get(skeleton, "medium"))

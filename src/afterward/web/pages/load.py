@@ -1,0 +1,149 @@
+"""Reading what a shopper page needs, through the domain services, in one session:
+a shipment by its token, or an order found by two facts (number + email or
+postal code). A miss costs the same work whichever fact was wrong."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import threading
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, noload
+
+from afterward.commerce import service as commerce
+from afterward.commerce import stores
+from afterward.commerce.models import Customer, Order, Product, Store
+from afterward.insights import copurchase
+from afterward.tracking import service as tracking
+from afterward.tracking.models import Shipment
+from afterward.web.pages.memo import Memo
+from afterward.web.pages.view import Rows
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+MAX_SIBLINGS = 20
+# Co-purchases move slowly: one answer per store and set of products, kept a while
+# and long enough that a shopper's own purchases can still be taken out of it.
+SUGGESTIONS_SECONDS = 15 * 60
+SUGGESTIONS_KEPT = 24
+_create_lock = threading.Lock()
+
+
+def suggestions_memo(app: Any) -> Memo[list[int]]:
+    with _create_lock:
+        memo: Memo[list[int]] | None = getattr(app.state, "copurchase_memo", None)
+        if memo is None:
+            memo = Memo(seconds=SUGGESTIONS_SECONDS, max_entries=20_000)
+            app.state.copurchase_memo = memo
+        return memo
+
+
+def shipment_rows(session: Session, token: str,
+                  memo: Memo[list[int]]) -> tuple[Rows, Customer | None] | None:
+    if not TOKEN.match(token):
+        return None
+    shipment = tracking.by_token(session, token)
+    if shipment is None:
+        return None
+    store = session.get(Store, shipment.store_id)
+    if store is None:
+        return None
+    order = commerce.get_order(session, store_id=store.id, order_id=shipment.order_id) \
+        if shipment.order_id else None
+    return _rows(session, store, order, shipment, memo)
+
+
+def order_rows(session: Session, store: Store, order: Order,
+               memo: Memo[list[int]]) -> tuple[Rows, Customer | None]:
+    return _rows(session, store, order, None, memo)
+
+
+def _rows(session: Session, store: Store, order: Order | None, shipment: Shipment | None,
+          memo: Memo[list[int]]) -> tuple[Rows, Customer | None]:
+    siblings = [shipment] if shipment else []
+    customer = None
+    products: dict[int, Product] = {}
+    suggested: list[Product] = []
+    if order is not None:
+        siblings = order_parcels(session, order)
+        if order.customer_id:
+            customer = commerce.get_customer(session, store_id=store.id,
+                                             customer_id=order.customer_id)
+        bought = {line.product_id for line in order.lines if line.product_id}
+        earlier = copurchase.bought_before(session, store_id=store.id,
+                                           customer_id=order.customer_id) \
+            if order.customer_id else set()
+        wanted = _suggestions(session, memo, store.id, bought, earlier)
+        products = _products(session, store.id, bought | set(wanted))
+        suggested = [products[p] for p in wanted if p in products]
+    return Rows(store=store, order=order, shipment=shipment, siblings=siblings,
+                products=products, suggested=suggested), customer
+
+
+def order_parcels(session: Session, order: Order) -> list[Shipment]:
+    """The order's parcels, oldest first, without their events: the tabs need
+    only their status and carrier, and the page's own parcel is loaded already."""
+    return list(session.scalars(
+        select(Shipment).where(Shipment.store_id == order.store_id,
+                               Shipment.order_id == order.id)
+        .options(noload(Shipment.events), noload(Shipment.lines))
+        .order_by(Shipment.id).limit(MAX_SIBLINGS)))
+
+
+def _suggestions(session: Session, memo: Memo[list[int]], store_id: int, bought: set[int],
+                 earlier: set[int]) -> list[int]:
+    ranked = memo.get((store_id, frozenset(bought)), lambda: copurchase.recommend(
+        session, store_id=store_id, product_ids=bought, limit=SUGGESTIONS_KEPT))
+    return [p for p in ranked if p not in earlier][:copurchase.TOP]
+
+
+def _products(session: Session, store_id: int, ids: set[int]) -> dict[int, Product]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(Product).where(Product.store_id == store_id,
+                                                 Product.id.in_(ids)))
+    return {p.id: p for p in rows}
+
+
+def store_for(session: Session, slug: str | None) -> Store | None:
+    """The store a lookup is for: the one named, or the only one there is."""
+    if slug:
+        return stores.get_by_slug(session, slug.strip().lower()[:64])
+    first_two = session.scalars(select(Store).order_by(Store.id).limit(2)).all()
+    return first_two[0] if len(first_two) == 1 else None
+
+
+def _number_spellings(number: str) -> list[str]:
+    bare = number.strip().lstrip("#").strip()
+    return [bare, f"#{bare}"] if bare else []
+
+
+def normalize_postal_code(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+
+
+def _same(given: str, known: str | None) -> bool:
+    return hmac.compare_digest(given.encode(), (known or "\x00").encode())
+
+
+def find_order(session: Session, store: Store, *, number: str, email: str = "",
+               postal_code: str = "") -> Order | None:
+    """The order with this number whose email (or shipping postal code) matches.
+    One query and one comparison either way, so a wrong number and a wrong email
+    look alike from outside."""
+    candidates = session.scalars(select(Order).where(
+        Order.store_id == store.id, Order.number.in_(_number_spellings(number)[:2] or [""])))
+    email_given = email.strip().casefold()
+    postal_given = normalize_postal_code(postal_code)
+    for order in candidates:
+        if email_given:
+            matched = _same(email_given, (order.email or "").casefold() or None)
+        else:
+            matched = bool(postal_given) and _same(
+                postal_given, normalize_postal_code(order.ship_postal_code or "") or None)
+        if matched:
+            return order
+    return None
+
+

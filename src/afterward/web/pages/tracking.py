@@ -1,0 +1,53 @@
+"""The tracking page: /t/{token}, one parcel of an order with everything around it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from afterward.commerce.models import Customer, Store
+from afterward.storage.db import Database
+from afterward.web.pages import language, load
+from afterward.web.pages.language import Speaker
+from afterward.web.pages.render import render
+from afterward.web.pages.view import Rows, build
+
+router = APIRouter(include_in_schema=False)
+
+
+def speaker_for(request: Request, store: Store | None, customer: Customer | None) -> Speaker:
+    code = language.choose(query=request.query_params.get("lang"),
+                           customer=customer.locale if customer else None,
+                           accept_language=request.headers.get("accept-language"),
+                           store=store.locale if store else None)
+    zone = (customer.timezone if customer else None) or (store.timezone if store else "UTC")
+    return Speaker(code, zone)
+
+
+def lang_query(request: Request) -> str:
+    """Keep an explicit ?lang= on links between a shopper's pages."""
+    chosen = language.supported(request.query_params.get("lang"))
+    return f"?lang={chosen}" if chosen else ""
+
+
+def page_response(request: Request, rows: Rows, customer: Customer | None) -> Response:
+    say = speaker_for(request, rows.store, customer)
+    page = build(rows, say, lang_query(request))
+    return render(request, "pages/tracking.html", say, {"page": page}, brand=page.brand)
+
+
+def not_found(request: Request) -> Response:
+    """The same page whatever was wrong: a malformed, unknown or deleted token."""
+    say = speaker_for(request, None, None)
+    return render(request, "pages/error.html", say, {"lang_link": lang_query(request)},
+                  status=404)
+
+
+@router.get("/t/{token:path}")  # :path, so /t/a/b gets the same page as any miss
+def tracking_page(request: Request, token: str) -> Response:
+    db: Database = request.app.state.db
+    with db.reading() as session:
+        found = load.shipment_rows(session, token, load.suggestions_memo(request.app))
+        if found is None:
+            return not_found(request)
+        return page_response(request, *found)

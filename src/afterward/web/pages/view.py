@@ -1,0 +1,341 @@
+"""What the tracking page shows, as plain values: the store's brand, the parcel's
+state in words, the timeline, the parcels of the order, what was bought and what
+goes with it. Built from rows already loaded (see load.py), in one language and
+one time zone; the template only lays it out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from afterward.commerce.models import Order, OrderLine, Product, Store
+from afterward.tracking import service as tracking
+from afterward.tracking.carriers import registry
+from afterward.tracking.models import Shipment, TrackingEvent
+from afterward.tracking.statuses import TERMINAL, Status
+from afterward.web import i18n
+from afterward.web.pages import contrast, words
+from afterward.web.pages.language import Speaker
+
+DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1f3a5f", "#e07a1f"
+# Delivery-window fields the ETA model may add to a shipment; shown when present.
+ETA_FIELDS = ("eta_earliest", "eta_latest")
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    slug: str
+    logo_url: str | None
+    primary: str  # backgrounds: the header
+    on_primary: str  # text on the primary colour: black or white
+    ink: str  # the primary colour as text on white, darkened to AA when needed
+    accent: str  # decoration only (borders), never text
+    support_email: str | None
+
+    @classmethod
+    def of(cls, store: Store) -> Brand:
+        primary = contrast.safe_colour(store.brand_primary, DEFAULT_PRIMARY)
+        return cls(name=store.name, slug=store.slug, logo_url=store.logo_url,
+                   primary=primary, on_primary=contrast.text_on(primary),
+                   ink=contrast.readable_on(primary),
+                   accent=contrast.safe_colour(store.brand_accent, DEFAULT_ACCENT),
+                   support_email=store.support_email)
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    state: str  # done | current | problem | todo
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: str
+    iso: str
+    title: str
+    detail: str | None
+    message: str | None
+    location: str | None
+    problem: bool
+
+
+@dataclass(frozen=True)
+class Tab:
+    label: str
+    status: str
+    carrier: str | None
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str
+    quantity: int
+    image_url: str | None
+
+
+@dataclass(frozen=True)
+class Guide:
+    title: str
+    care: tuple[str, ...]
+    howto: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title: str
+    image_url: str | None
+    price: str
+
+
+@dataclass(frozen=True)
+class Parcel:
+    status: str
+    headline: str
+    explanation: str
+    detail: str | None
+    problem: bool
+    steps: tuple[Step, ...]
+    facts: tuple[tuple[str, str], ...]  # (label, value) pairs under the headline
+    estimate: str | None
+    carrier: str | None
+    carrier_url: str | None
+    tracking_number: str | None
+    events: tuple[TimelineEntry, ...]
+    is_return: bool = False
+
+
+@dataclass(frozen=True)
+class TrackingPage:
+    brand: Brand
+    title: str
+    order_number: str | None
+    parcel: Parcel
+    tabs: tuple[Tab, ...]
+    items_heading: str
+    items: tuple[Item, ...]
+    guides: tuple[Guide, ...]
+    suggestions: tuple[Suggestion, ...]
+    return_url: str | None
+    support_url: str | None
+
+
+@dataclass
+class Rows:
+    """Everything the page reads, loaded in one session."""
+
+    store: Store
+    order: Order | None
+    shipment: Shipment | None
+    siblings: list[Shipment]
+    products: dict[int, Product]
+    suggested: list[Product]
+    # The ETA model's (earliest, latest) for the shipment, when the caller has one.
+    window: tuple[datetime, datetime] | None = None
+
+
+def build(rows: Rows, say: Speaker, lang_query: str = "") -> TrackingPage:
+    order, shipment = rows.order, rows.shipment
+    parcel = _parcel(shipment, order, say, rows.window) if shipment \
+        else _unshipped(order, say)
+    lines = _lines_in(shipment, order)
+    number = order.number if order else None
+    return TrackingPage(
+        brand=Brand.of(rows.store),
+        title=say.gettext("Order %(number)s", number=number) if number
+        else say.gettext("Your parcel"),
+        order_number=number, parcel=parcel,
+        tabs=_tabs(rows.siblings, shipment, say, lang_query),
+        items_heading=say.gettext("In this parcel") if shipment and shipment.lines
+        else say.gettext("In your order"),
+        items=tuple(_item(line, quantity, rows.products) for line, quantity in lines),
+        guides=_guides([line for line, _ in lines], rows.products),
+        suggestions=tuple(_suggestion(p, say) for p in rows.suggested),
+        return_url=_return_url(order, rows.store),
+        support_url=_support_url(rows.store, order, say))
+
+
+def _parcel(shipment: Shipment, order: Order | None, say: Speaker,
+            window: tuple[datetime, datetime] | None) -> Parcel:
+    status = shipment.status
+    reason = words.reason_for(status, shipment.substatus,
+                              shipment.exception_reason or shipment.last_message)
+    detail = words.detail(status, reason)
+    return Parcel(
+        status=status, headline=say.gettext(words.headline(status, reason)),
+        explanation=say.gettext(words.EXPLANATIONS.get(status, words.EXPLANATIONS["in_transit"])),
+        detail=say.gettext(detail) if detail else None, problem=words.is_problem(status),
+        steps=_steps(status, order, shipment, say), facts=_facts(shipment, order, say),
+        estimate=_estimate(shipment, say, window), carrier=registry.display_name(shipment.carrier),
+        carrier_url=registry.tracking_url(shipment.carrier, shipment.tracking_number),
+        tracking_number=shipment.tracking_number,
+        events=tuple(_entry(e, say) for e in reversed(tracking.timeline(shipment))),
+        is_return=shipment.direction == "return")
+
+
+def _unshipped(order: Order | None, say: Speaker) -> Parcel:
+    status = Status.cancelled if order and order.status == "cancelled" else Status.pending
+    return Parcel(
+        status=status, headline=say.gettext(words.LABELS[status]),
+        explanation=say.gettext(words.EXPLANATIONS[status]), detail=None,
+        problem=words.is_problem(status), steps=_steps(status, order, None, say),
+        facts=_destination(order, say), estimate=None, carrier=None, carrier_url=None,
+        tracking_number=None, events=())
+
+
+def _steps(status: str, order: Order | None, shipment: Shipment | None,
+           say: Speaker) -> tuple[Step, ...]:
+    reached = words.stage_of(status)
+    problem = words.is_problem(status)
+    notes = {0: say.day(order.placed_at) if order else "",
+             1: say.day(shipment.shipped_at) if shipment and shipment.shipped_at else "",
+             4: say.day(shipment.delivered_at) if shipment and shipment.delivered_at else ""}
+    steps = []
+    for index, label in enumerate(words.STAGES):
+        if index < reached or (index == reached and status == Status.delivered):
+            state = "done"
+        elif index == reached:
+            state = "problem" if problem else "current"
+        else:
+            state = "todo"
+        steps.append(Step(say.gettext(label), state, notes.get(index, "") if state != "todo"
+                          else ""))
+    return tuple(steps)
+
+
+def _facts(shipment: Shipment, order: Order | None,
+           say: Speaker) -> tuple[tuple[str, str], ...]:
+    facts: list[tuple[str, str]] = []
+    if shipment.status == Status.delivered and shipment.delivered_at:
+        facts.append((say.gettext("Delivered on"), say.when(shipment.delivered_at)))
+        if shipment.signed_by:
+            facts.append((say.gettext("Signed for by"), shipment.signed_by))
+    if shipment.status == Status.available_for_pickup and shipment.last_location:
+        facts.append((say.gettext("Pickup point"), shipment.last_location))
+    elif shipment.status != Status.delivered and shipment.last_location:
+        facts.append((say.gettext("Last seen"), shipment.last_location))
+    return (*facts, *_destination(order, say))
+
+
+def _destination(order: Order | None, say: Speaker) -> tuple[tuple[str, str], ...]:
+    if order is None or not (order.ship_city or order.ship_country):
+        return ()
+    country = i18n.locale_or_default(say.code).territories.get(order.ship_country or "")
+    place = ", ".join(p for p in (order.ship_city, country or order.ship_country) if p)
+    return ((say.gettext("Shipping to"), place),)
+
+
+def _estimate(shipment: Shipment, say: Speaker,
+              window: tuple[datetime, datetime] | None) -> str | None:
+    """The delivery window in the shopper's words, only from what we were given:
+    the ETA model's window, the store's promise, or the carrier's own estimate."""
+    if shipment.status in TERMINAL or shipment.status == Status.available_for_pickup:
+        return None
+    earliest, latest = window or tuple(getattr(shipment, name, None) for name in ETA_FIELDS)
+    if isinstance(earliest, datetime) and isinstance(latest, datetime):
+        return say.gettext("Estimated delivery: %(window)s",
+                           window=say.window(earliest, latest))
+    if shipment.promised_at:
+        return say.gettext("Expected by %(date)s", date=say.day(shipment.promised_at))
+    if shipment.carrier_estimated_at:
+        return say.gettext("The carrier expects to deliver on %(date)s",
+                           date=say.day(shipment.carrier_estimated_at))
+    return None
+
+
+def _entry(event: TrackingEvent, say: Speaker) -> TimelineEntry:
+    reason = words.reason_for(event.status, event.substatus, event.message)
+    detail = words.detail(event.status, reason)
+    return TimelineEntry(
+        when=say.when(event.occurred_at), iso=say.iso(event.occurred_at),
+        title=say.gettext(words.headline(event.status, reason)),
+        detail=say.gettext(detail) if detail else None, message=event.message,
+        location=event.location, problem=words.is_problem(event.status))
+
+
+def _tabs(siblings: list[Shipment], shipment: Shipment | None, say: Speaker,
+          lang_query: str) -> tuple[Tab, ...]:
+    if len(siblings) < 2:
+        return ()
+    tabs, outbound = [], 0
+    for sibling in siblings:
+        if sibling.direction == "return":
+            label = say.gettext("Return parcel")
+        else:
+            outbound += 1
+            label = say.gettext("Parcel %(num)s", num=outbound)
+        reason = words.reason_for(sibling.status, sibling.substatus, sibling.exception_reason)
+        tabs.append(Tab(label=label, status=say.gettext(words.headline(sibling.status, reason)),
+                        carrier=registry.display_name(sibling.carrier),
+                        url=tracking.tracking_path(sibling) + lang_query,
+                        current=shipment is not None and sibling.id == shipment.id))
+    return tuple(tabs)
+
+
+def _lines_in(shipment: Shipment | None,
+              order: Order | None) -> list[tuple[OrderLine, int]]:
+    if order is None:
+        return []
+    if shipment is not None and shipment.lines:
+        by_id = {line.id: line for line in order.lines}
+        return [(by_id[sl.order_line_id], sl.quantity) for sl in shipment.lines
+                if sl.order_line_id in by_id]
+    return [(line, line.quantity) for line in order.lines]
+
+
+def _item(line: OrderLine, quantity: int, products: dict[int, Product]) -> Item:
+    product = products.get(line.product_id) if line.product_id else None
+    return Item(title=line.title, quantity=quantity, image_url=_image(product, line.variant_id))
+
+
+def _image(product: Product | None, variant_id: int | None = None) -> str | None:
+    if product is None:
+        return None
+    variant = next((v for v in product.variants if v.id == variant_id), None)
+    return (variant.image_url if variant else None) or product.image_url or \
+        f"/media/products/{product.id}.svg"
+
+
+def _paragraphs(text: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"\n\s*\n|\r\n\s*\r\n|\n", text or "")
+                 if p.strip())
+
+
+def _guides(lines: list[OrderLine], products: dict[int, Product]) -> tuple[Guide, ...]:
+    """Care and how-to for what the page lists, each product once."""
+    guides, seen = [], set()
+    for line in lines:
+        product = products.get(line.product_id) if line.product_id else None
+        if product is None or product.id in seen:
+            continue
+        seen.add(product.id)
+        care, howto = _paragraphs(product.care_content), _paragraphs(product.howto_content)
+        if care or howto:
+            guides.append(Guide(product.title, care, howto))
+    return tuple(guides)
+
+
+def _suggestion(product: Product, say: Speaker) -> Suggestion:
+    variant = min(product.variants, key=lambda v: v.price_minor, default=None)
+    price = i18n.money(variant.price_minor, variant.currency, say.code) if variant else ""
+    return Suggestion(title=product.title, image_url=_image(product), price=price)
+
+
+def _return_url(order: Order | None, store: Store) -> str | None:
+    if order is None or not (order.email or order.ship_postal_code):
+        return None
+    fact = {"email": order.email} if order.email else {"postal_code": order.ship_postal_code}
+    return "/returns?" + urlencode({"order_number": order.number, **fact, "store": store.slug})
+
+
+def _support_url(store: Store, order: Order | None, say: Speaker) -> str | None:
+    if not store.support_email:
+        return None
+    subject = say.gettext("Order %(number)s", number=order.number) if order \
+        else say.gettext("My parcel")
+    return f"mailto:{store.support_email}?subject={quote(subject)}"
