@@ -58,8 +58,10 @@ async def create_order(body: OrderIn, response: Response,
 def _create_order(db: Database, store_id: int, body: OrderIn,
                   upsert: bool) -> tuple[dict[str, object], bool]:
     with db.transaction() as session:
+        if not upsert:
+            return service.create_order_document(session, store_id=store_id, data=body), True
         order_id, created = service.write_order(session, store_id=store_id, data=body,
-                                                upsert=upsert)
+                                                upsert=True)
         return service.order_document(session, order_id), created
 
 

@@ -51,6 +51,13 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
 
             summary = build_demo(db, secret_key=config.secret_key, customers=customers,
                                  orders=orders, seed=seed, reset=reset, step=step)
+        if serve:
+            # Recorded carrier events move the newest parcels while you watch
+            # (one recorded hour every 30 s); parcels already replaying are skipped.
+            from afterward.tracking import replay
+
+            with db.transaction() as session:
+                replay.start_replay(session, store_id=summary.store_id, speed=120, limit=50)
     finally:
         db.dispose()
     base = f"http://{_display_host(host)}:{port}"

@@ -80,7 +80,7 @@ def load_order(session: Session, order_id: int) -> Order:
 _ORDERS = Order.__table__
 _LINES = OrderLine.__table__
 _INSERT_ORDER = _ORDERS.insert().returning(_ORDERS.c.id)
-_INSERT_LINES = _LINES.insert()
+_INSERT_LINES = _LINES.insert().returning(_LINES.c.id, sort_by_parameter_order=True)
 _NO_ADDRESS = dict.fromkeys(("ship_name", "ship_address1", "ship_city", "ship_region",
                              "ship_postal_code", "ship_country"))
 _VARIANT = Variant.__table__
@@ -117,7 +117,28 @@ def save_order(session: Session, *, store_id: int, data: OrderIn,
 def write_order(session: Session, *, store_id: int, data: OrderIn,
                 meta: OrderMeta | None = None, upsert: bool = False) -> tuple[int, bool]:
     """save_order without loading the result back: returns (order id, created)."""
-    meta = meta or OrderMeta()
+    written = _write(session, store_id=store_id, data=data, meta=meta or OrderMeta(),
+                     upsert=upsert)
+    return written.order_id, written.created
+
+
+def create_order_document(session: Session, *, store_id: int, data: OrderIn) -> dict[str, Any]:
+    """Create an order from the API and return it as the API shows it, built from what
+    was written (line ids come back from the INSERT) rather than read back."""
+    written = _write(session, store_id=store_id, data=data, meta=OrderMeta(), upsert=False)
+    assert written.document is not None
+    return written.document
+
+
+@dataclass(frozen=True)
+class _Written:
+    order_id: int
+    created: bool
+    document: dict[str, Any] | None = None
+
+
+def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
+           upsert: bool) -> _Written:
     # A plain API create needs no look-up first: the unique (store, number) index refuses
     # a duplicate, and the refusal rolls the whole request back.
     plain_create = meta.source == "api" and not upsert
@@ -126,7 +147,7 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
         raise CommerceError("duplicate_order_number", f"order {data.number} already exists",
                             "number", 409)
     if existing is not None and _is_stale(existing.source_updated_at, meta):
-        return existing.id, False
+        return _Written(existing.id, False)
     customer_id = _customer_for_order(session, store_id=store_id, data=data, source=meta.source)
     subtotal = sum(line.quantity * line.unit_price_minor for line in data.lines)
     total = data.total_minor if data.total_minor is not None else max(
@@ -141,11 +162,10 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
         placed_at=data.placed_at, source_updated_at=meta.source_updated_at, updated_at=now,
         **_address(data))
     if existing is None:
+        row = {**_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
+               "created_at": now, "cancelled_at": None, "cancel_reason": None, **values}
         try:
-            order_id = session.connection().execute(_INSERT_ORDER, {
-                **_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
-                "created_at": now, "cancelled_at": None, "cancel_reason": None, **values,
-            }).scalar_one()
+            order_id = session.connection().execute(_INSERT_ORDER, row).scalar_one()
         except IntegrityError as exc:
             if "number" not in str(exc.orig):
                 raise
@@ -154,7 +174,8 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
     else:
         order_id = existing.id
         session.execute(update(Order).where(Order.id == order_id).values(**values))
-    _write_lines(session, store_id, order_id, data.lines, replace=existing is not None)
+    inserted = _write_lines(session, store_id, order_id, data.lines,
+                            replace=existing is not None)
     record(session, store_id=store_id,
            name=EventName.order_created if existing is None else EventName.order_updated,
            subject_type="order", subject_id=order_id,
@@ -167,7 +188,9 @@ def write_order(session: Session, *, store_id: int, data: OrderIn,
     for touched in {customer_id, previous} - {None}:
         jobs.enqueue(session, "customers.refresh_stats", {"customer_id": touched},
                      store_id=store_id)
-    return order_id, existing is None
+    if existing is not None or meta.cancelled_at is not None:
+        return _Written(order_id, existing is None)
+    return _Written(order_id, True, {**row, "id": order_id, "lines": inserted})
 
 
 _ORDER_COLUMNS = [c for c in _ORDERS.c]
@@ -219,7 +242,7 @@ def _customer_for_order(session: Session, *, store_id: int, data: OrderIn,
 
 
 def _write_lines(session: Session, store_id: int, order_id: int, lines: list[OrderLineIn],
-                 *, replace: bool) -> None:
+                 *, replace: bool) -> list[dict[str, Any]]:
     """Insert the lines; on an update keep the ids (and refunded quantities) of lines
     that are still there, matched by platform id or position, so shipments and
     refunds that point at them stay attached."""
@@ -251,8 +274,10 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
                 else func.least(OrderLine.refunded_quantity, line.quantity)))
     if current:
         session.execute(delete(OrderLine).where(OrderLine.id.in_(current.values())))
-    if fresh:
-        session.connection().execute(_INSERT_LINES, fresh)
+    if not fresh:
+        return []
+    ids = session.connection().execute(_INSERT_LINES, fresh).scalars().all()
+    return [{**line, "id": line_id} for line, line_id in zip(fresh, ids, strict=True)]
 
 
 def cancel_order(session: Session, *, order: Order, at: datetime | None = None,
