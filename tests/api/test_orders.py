@@ -108,3 +108,14 @@ def test_a_cursor_with_an_out_of_range_id_is_a_400(client, store):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_customer_shows_its_marketing_consents(client, store):
+    body = {"email": "bo@example.com", "accepts_marketing": {"email": True, "sms": False}}
+
+    created = client.post("/api/v1/customers", json=body, headers=store.auth)
+    again = client.post("/api/v1/customers", json=body, headers=store.auth)
+
+    assert (created.status_code, again.status_code) == (201, 200)
+    assert [(c["channel"], c["purpose"], c["granted"]) for c in again.json()["consents"]] == [
+        ("email", "marketing", True), ("sms", "marketing", False)]

@@ -79,6 +79,8 @@ class CustomerIn(Strict):
 
 
 class ConsentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     channel: str
     purpose: str
     granted: bool
