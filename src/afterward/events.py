@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Table, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -56,7 +56,7 @@ class Event(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-_INSERT = Event.__table__.insert()
+_INSERT = insert(cast(Table, Event.__table__))
 
 
 def record(

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -84,7 +84,8 @@ def registered_kinds() -> list[str]:
     return sorted(_HANDLERS)
 
 
-_INSERT = Job.__table__.insert().returning(Job.__table__.c.id)
+_JOBS = cast(Table, Job.__table__)
+_INSERT = insert(_JOBS).returning(_JOBS.c.id)
 
 
 def enqueue(

@@ -60,6 +60,8 @@ class Worker:
         return True
 
     def run(self, *, until_idle: bool = False, max_jobs: int | None = None) -> int:
+        if not until_idle:
+            start_periodic(self.db)
         done = 0
         while not self.stopping.is_set():
             found = self.step()
@@ -106,11 +108,25 @@ def run_workers(
             t.join(timeout=0.5)
 
 
+def start_periodic(db: Database) -> None:
+    """Enqueue the first run of the periodic jobs that keep themselves going (one per
+    time slot, deduplicated: a second worker or a restart adds nothing). Called when a
+    long-running worker starts, i.e. by `afterward serve` and `afterward worker`."""
+    from afterward.tracking import overdue
+
+    try:
+        with db.transaction() as session:
+            overdue.ensure_scheduled(session)
+    except Exception:  # a twin worker won the race for the slot's key; it is there
+        log.info("periodic jobs: already scheduled", exc_info=True)
+
+
 def load_handlers(plugins: tuple[str, ...] = ()) -> None:
     """Import every module that registers job handlers, plus configured plugins."""
     import importlib
 
     for module in ("afterward.commerce.jobs", "afterward.messaging.jobs",
                    "afterward.tracking.polling", "afterward.tracking.replay",
+                   "afterward.tracking.overdue",
                    "afterward.journeys.jobs", *plugins):
         importlib.import_module(module)

@@ -13,8 +13,12 @@ from afterward.jobs import Job
 from afterward.tracking.models import Shipment
 from tests.factories import order_body, product_body
 
-
-NAMED_ROUTES = sorted({"/api/v1/templates/{key}/{channel}/{locale}"})
+NAMED_ROUTES = sorted({"/api/v1/templates/{key}/{channel}/{locale}",
+                       # journeys: every route tested in tests/api/test_journeys_api.py
+                       "/api/v1/journeys/{key}", "/api/v1/journeys/{key}/versions/{version}",
+                       "/api/v1/journeys/{key}/enable", "/api/v1/journeys/{key}/disable",
+                       "/api/v1/journeys/{key}/enrolments", "/api/v1/journeys/{key}/results",
+                       "/api/v1/journey-enrolments/{enrolment_id}"})
 
 
 def snapshot(db) -> dict[str, int]:

@@ -28,12 +28,17 @@ def add(db, store_id: int, number: str, *, status: str = "in_transit", carrier: 
         estimated: datetime | None = None, delivered: datetime | None = None,
         last_event: datetime | None = None, lane: tuple[str, str] = ("DE", "FR"),
         direction: str = "outbound", reason: str | None = None) -> int:
+    # The flags are the verdicts the ETA code stores; here, as it would have stored them
+    # for these rows: the promise passed (delayed), no scan for 3+ days (stalled).
+    last_event = last_event or delivered or NOW - timedelta(hours=2)
+    delayed_at = NOW if promised is not None and promised < NOW else None
+    stalled_at = NOW if last_event < NOW - timedelta(days=3) else None
     with db.transaction() as session:
-        shipment = Shipment(
+        shipment = Shipment(delayed_at=delayed_at, stalled_at=stalled_at,
             store_id=store_id, order_id=order_id, token=new_token(), status=status,
             carrier=carrier, tracking_number=number, promised_at=promised,
             carrier_estimated_at=estimated, delivered_at=delivered,
-            last_event_at=last_event or delivered or NOW - timedelta(hours=2),
+            last_event_at=last_event,
             last_message=f"{status} scan", origin_region=lane[0], destination_region=lane[1],
             direction=direction, exception_reason=reason)
         session.add(shipment)

@@ -243,11 +243,31 @@ def test_times_are_shown_in_the_customers_time_zone(client, db):
     assert '<time datetime="2026-03-04T10:05-03:00">4 de mar. de 2026 10:05</time>' in body
 
 
+def test_the_stored_window_is_shown(client, db, scene):
+    from datetime import UTC, datetime
+
+    from afterward.tracking import service as tracking
+
+    with db.transaction() as session:
+        shipment = tracking.by_token(session, scene.tokens["in_transit"])
+        assert shipment.eta_earliest is not None  # the model estimated it at each event
+        shipment.eta_earliest = datetime(2026, 3, 9, 12, tzinfo=UTC)
+        shipment.eta_latest = datetime(2026, 3, 11, 12, tzinfo=UTC)
+
+    body = page(client, scene, "in_transit")
+    window = "Mon, Mar 9\u2009\u2013\u2009Wed, Mar 11"
+    assert f'<p class="estimate">Estimated delivery: {window}</p>' in body
+
+
 def test_a_promised_date_is_shown_and_nothing_is_invented_without_one(client, db, scene):
     from datetime import UTC, datetime
 
     from afterward.tracking import service as tracking
 
+    with db.transaction() as session:  # no window (the model's columns empty), no promise
+        shipment = tracking.by_token(session, scene.tokens["in_transit"])
+        shipment.eta_earliest = shipment.eta_likely = shipment.eta_latest = None
+        shipment.promised_at = None
     assert "estimate" not in page(client, scene, "in_transit")
     with db.transaction() as session:
         shipment = tracking.by_token(session, scene.tokens["in_transit"])
@@ -266,6 +286,8 @@ def test_the_carriers_own_estimate_is_shown_when_there_is_no_promise(client, db,
 
     with db.transaction() as session:
         shipment = tracking.by_token(session, scene.tokens["in_transit"])
+        shipment.eta_earliest = shipment.eta_likely = shipment.eta_latest = None
+        shipment.promised_at = None  # neither a window nor a promise
         shipment.carrier_estimated_at = datetime(2026, 3, 11, 12, tzinfo=UTC)
 
     body = page(client, scene, "in_transit", "fr")

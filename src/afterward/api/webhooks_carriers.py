@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
 from afterward.api.webhooks_in import parse_json
-from afterward.commerce import stores
+from afterward.commerce.models import Store, WebhookSecret
 from afterward.inbound.models import WebhookReceipt
 from afterward.storage.db import Database
 from afterward.tracking import carriers
@@ -83,11 +83,8 @@ def _receive(db: Database, provider_name: str, store_slug: str, headers: Mapping
     if provider is None:
         raise ApiError(404, "unknown_provider", f"no carrier provider {provider_name!r}; one of "
                        f"{', '.join(carriers.PROVIDERS)}", "provider")
-    with db.reading() as session:
-        store = stores.get_by_slug(session, store_slug)
-        secret = (stores.webhook_secret(session, store_id=store.id, provider=provider.name)
-                  if store else None)
-    if store is None:
+    store_id, secret = _store_and_secret(db, store_slug, provider.name)
+    if store_id is None:
         raise ApiError(404, "unknown_store", f"no store {store_slug!r}")
     if secret is None:
         raise ApiError(401, "no_secret", f"this store has no {provider.name} webhook secret set")
@@ -100,11 +97,23 @@ def _receive(db: Database, provider_name: str, store_slug: str, headers: Mapping
         return JSONResponse(CarrierWebhookOut(status="ignored").model_dump())
     key = hashlib.sha256(provider.name.encode() + b"\n" + body).hexdigest()
     try:
-        return _apply(db, store.id, provider.name, update, key, payload)
+        return _apply(db, store_id, provider.name, update, key, payload)
     except IntegrityError:
         # A concurrent delivery of the same body (or event) won the race; its receipt
         # is committed now, so a second look answers "duplicate" or adds the rest.
-        return _apply(db, store.id, provider.name, update, key, payload)
+        return _apply(db, store_id, provider.name, update, key, payload)
+
+
+def _store_and_secret(db: Database, slug: str, provider: str) -> tuple[int | None, str | None]:
+    """The store's id and its secret for this provider, in one query (every delivery
+    asks, so no ORM rows): (None, None) for no such store, (id, None) for no secret."""
+    with db.reading() as session:
+        row = session.execute(
+            select(Store.id, WebhookSecret.secret)
+            .outerjoin(WebhookSecret, (WebhookSecret.store_id == Store.id)
+                       & (WebhookSecret.provider == provider))
+            .where(Store.slug == slug)).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 def _parse(provider: Provider, payload: Any) -> carriers.Update | None:

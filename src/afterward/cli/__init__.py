@@ -1,4 +1,5 @@
-"""The `afterward` command: serve | worker | migrate | store | admin | demo | import | jobs | bench."""
+"""The `afterward` command and its groups (serve, worker, migrate, store, admin, demo,
+import, jobs, journeys, insights, bench)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.errors import CommerceError
@@ -17,7 +17,8 @@ from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
            "birthday")
-_INSERT = Customer.__table__.insert().returning(Customer.__table__.c.id)
+_CUSTOMERS = cast(Table, Customer.__table__)
+_INSERT = insert(_CUSTOMERS).returning(_CUSTOMERS.c.id)
 
 
 def _lookup(column: str) -> Any:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,10 +77,10 @@ def load_order(session: Session, order_id: int) -> Order:
 
 
 # Built once: constant statements hit SQLAlchemy's compiled cache without re-building.
-_ORDERS = Order.__table__
-_LINES = OrderLine.__table__
-_INSERT_ORDER = _ORDERS.insert().returning(_ORDERS.c.id)
-_INSERT_LINES = _LINES.insert().returning(_LINES.c.id, sort_by_parameter_order=True)
+_ORDERS = cast(Table, Order.__table__)
+_LINES = cast(Table, OrderLine.__table__)
+_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
+_INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
 _NO_ADDRESS = dict.fromkeys(("ship_name", "ship_address1", "ship_city", "ship_region",
                              "ship_postal_code", "ship_country"))
 _VARIANT = Variant.__table__
@@ -266,7 +266,7 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
         kept = current.pop(line.external_id or f"#{position}", None)
         if kept is None:
             fresh.append({"store_id": store_id, "order_id": order_id, "refunded_quantity": 0,
-                          **values})  # type: ignore[arg-type]
+                          **values})
         else:
             session.execute(update(OrderLine).where(OrderLine.id == kept).values(
                 **values, refunded_quantity=func.min(OrderLine.refunded_quantity, line.quantity)

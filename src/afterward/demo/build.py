@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Customer, Order, Store, WebhookSecret
 from afterward.demo import accounts, history, writer
+from afterward.journeys import builtins as journeys
 from afterward.storage import registry
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -74,6 +75,7 @@ def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOM
                                   - timedelta(days=60))
         writer.write_history(session, store_id=store.id, currency=store.currency,
                              trade=trade, step=report)
+        journeys.install(session, store_id=store.id)  # on from now: history is not replayed
         report("Committing")
         session.flush()
         summary = describe(session, store, secret_key=secret_key, created=True, seconds=0.0)

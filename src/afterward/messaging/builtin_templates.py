@@ -276,7 +276,11 @@ def _fill(text: str, locale: str) -> str:
 
 def source(key: str, channel: str, locale: str) -> tuple[str | None, str, str | None] | None:
     """(subject, body, text_body) of a built-in, or None when there is none."""
-    if key not in KEYS or locale not in PHRASES:
+    if key not in KEYS:  # the built-in journeys bring templates of their own
+        from afterward.journeys import message_templates
+
+        return message_templates.source(key, channel, locale)
+    if locale not in PHRASES:
         return None
     if channel == "sms":
         return None, _fill(f"[[{key}.sms]]", locale), None

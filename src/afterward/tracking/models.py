@@ -44,7 +44,17 @@ class Shipment(Base):
     destination_region: Mapped[str | None] = mapped_column(String(64))
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The promise to the shopper: set from the first window, never moved later on its own.
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The delivery-date model's window after the latest event (tracking/eta.py), the
+    # fallback level it came from, and the verdicts: delayed (the likely date passed the
+    # promise) and stalled (no scan for longer than the carrier allows), each set once.
+    eta_earliest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_likely: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_latest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_level: Mapped[str | None] = mapped_column(String(32))
+    delayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -18,20 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from afterward.events import record
+from afterward.events import EventName, record
 from afterward.inbound.models import HeldDelivery
 from afterward.storage.types import utcnow
-from afterward.tracking import carriers
+from afterward.tracking import carriers, eta, eta_cache, eta_store
 from afterward.tracking.carriers import detect
 from afterward.tracking.carriers.base import UNKNOWN_PREFIX, CarrierEvent, PayloadError, Update
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent, UnknownCarrierStatus
-from afterward.tracking.statuses import Status
+from afterward.tracking.statuses import TERMINAL, Status
 
 __all__ = [  # CarrierEvent lives in carriers.base; callers keep importing it from here
     "Applied", "CarrierEvent", "ShipmentDraft", "add_event", "add_events", "apply_update",
-    "by_external_id", "by_token", "event_key", "get_shipment", "list_shipments", "new_token",
-    "normalize_tracking_number", "release_held", "shipments_for_tracking", "timeline",
-    "tracking_path", "unknown_statuses", "upsert_shipment"]
+    "by_external_id", "by_token", "event_key", "get_shipment", "list_shipments",
+    "mark_delayed", "new_token", "normalize_tracking_number", "refresh_eta", "release_held",
+    "shipments_for_tracking", "timeline", "tracking_path", "unknown_statuses",
+    "upsert_shipment"]
 
 # Which status wins when two events share a timestamp: the one further along.
 _PRECEDENCE: dict[str, int] = {status.value: rank for rank, status in enumerate((
@@ -40,6 +41,8 @@ _PRECEDENCE: dict[str, int] = {status.value: rank for rank, status in enumerate(
     Status.delivered, Status.returned_to_sender, Status.cancelled))}
 PLATFORM = "platform"  # events a store platform reported, not a carrier scan
 PROBLEMS = frozenset({Status.exception, Status.failed_attempt, Status.returned_to_sender})
+# No delivery window for these: the parcel has arrived or will not arrive.
+NO_WINDOW = frozenset({*TERMINAL, Status.expired})
 
 
 def new_token() -> str:
@@ -151,14 +154,17 @@ def event_key(event: CarrierEvent) -> str:
     return hashlib.sha256(basis.encode()).hexdigest()[:64]
 
 
-def add_event(session: Session, *, shipment: Shipment, event: CarrierEvent) -> bool:
+def add_event(session: Session, *, shipment: Shipment, event: CarrierEvent,
+              now: datetime | None = None) -> bool:
     """Append a carrier event once; False when it was already there."""
-    return add_events(session, shipment=shipment, events=[event]) == 1
+    return add_events(session, shipment=shipment, events=[event], now=now) == 1
 
 
-def add_events(session: Session, *, shipment: Shipment, events: Iterable[CarrierEvent]) -> int:
+def add_events(session: Session, *, shipment: Shipment, events: Iterable[CarrierEvent],
+               now: datetime | None = None) -> int:
     """Append the events not seen before and re-derive the shipment's state from the
-    whole timeline; one domain event `shipment.<status>` when the status changed."""
+    whole timeline; one domain event `shipment.<status>` when the status changed.
+    Then the delivery window is re-estimated (refresh_eta) as of `now`."""
     seen = {e.dedupe_key for e in shipment.events}
     added: list[CarrierEvent] = []
     for event in events:
@@ -187,7 +193,50 @@ def add_events(session: Session, *, shipment: Shipment, events: Iterable[Carrier
                payload={"order_id": shipment.order_id, "from": previous, "to": shipment.status,
                         "substatus": shipment.substatus, "carrier": shipment.carrier,
                         "direction": shipment.direction})
+    if any(event.provider != PLATFORM for event in added):
+        shipment.stalled_at = None  # a scan: it moves again
+    if shipment.status == Status.delivered:
+        shipment.delayed_at = None
+        if previous != shipment.status and shipment.direction == "outbound":
+            eta_cache.CACHE.note_delivery(session, shipment.store_id)
+    refresh_eta(session, shipment=shipment, now=now or utcnow())
     return len(added)
+
+
+def refresh_eta(session: Session, *, shipment: Shipment, now: datetime,
+                cache: eta_cache.EtaCache | None = None) -> eta.Window | None:
+    """Re-estimate an outbound parcel's window with the store's cached model and store
+    it; promise the first window's last day (the promise never moves later on its own);
+    record `shipment.delayed` once when the likely date passes the promise. Return
+    parcels and parcels that arrived or will not arrive keep what they have."""
+    if shipment.direction != "outbound" or shipment.status in NO_WINDOW:
+        return None
+    fitted = (cache or eta_cache.CACHE).get(session, shipment.store_id, now)
+    window = eta_store.estimate_for_shipment(shipment, model=fitted.model, now=now)
+    if window is None:
+        return None
+    shipment.eta_earliest, shipment.eta_likely, shipment.eta_latest = (
+        window.earliest, window.likely, window.latest)
+    shipment.eta_level = window.level[:32]
+    if shipment.promised_at is None:
+        shipment.promised_at = eta.promise_for(window, fitted.clock)
+    if shipment.delayed_at is None and eta_store.is_shipment_delayed(
+            shipment, window=window, now=now):
+        mark_delayed(session, shipment=shipment, window=window, now=now)
+    return window
+
+
+def mark_delayed(session: Session, *, shipment: Shipment, window: eta.Window,
+                 now: datetime) -> None:
+    """Set the delayed verdict and append `shipment.delayed` (once: callers check
+    delayed_at first)."""
+    assert shipment.promised_at is not None
+    shipment.delayed_at = now
+    record(session, store_id=shipment.store_id, name=EventName.shipment_delayed,
+           subject_type="shipment", subject_id=shipment.id, occurred_at=now,
+           payload={"order_id": shipment.order_id, "likely": window.likely.isoformat(),
+                    "promised_at": shipment.promised_at.isoformat(), "level": window.level,
+                    "n": window.n, "carrier": shipment.carrier})
 
 
 def timeline(shipment: Shipment) -> list[TrackingEvent]:

@@ -1,12 +1,15 @@
 """Read-only figures about one store's shipments: counts per status, the delayed
 and stalled flags, and on-time rates per carrier and per lane.
 
-Until the ETA model stores its own verdicts, the flags are computed here, in SQL,
-so lists can filter and count on them:
-- delayed: the promised date has passed and the parcel is not in a final state
-  (delivered, returned to sender, cancelled);
-- stalled: no scan for STALLED_AFTER while the parcel is on its way
-  (info received, in transit, out for delivery).
+The flags are the verdicts the delivery-date model stored on the shipment
+(tracking/service.py at each event, tracking/overdue.py every few minutes), so lists
+filter and count on plain columns:
+- delayed: `delayed_at` is set (the likely date passed the promise, or the promise
+  passed undelivered) and the parcel is not in a final state (delivered, returned to
+  sender, cancelled);
+- stalled: `stalled_at` is set (no scan for longer than the carrier normally allows)
+  and the parcel is still moving (info received, in transit, out for delivery,
+  failed attempt); the next scan clears it.
 
 On time: delivered by `promised_at`, or by the carrier's own estimate when the
 store promised nothing. A delivery with neither is counted as "no promise" and
@@ -20,10 +23,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from afterward.tracking.eta import STALL_FALLBACK
+from afterward.tracking.eta_store import MOVING
 from afterward.tracking.models import Shipment
 from afterward.tracking.statuses import TERMINAL, Status
 
-STALLED_AFTER = timedelta(days=3)
+# What the admin page quotes as the stall threshold: the default when a carrier has too
+# little history (business days); carriers with history get their own (eta.ScanGaps).
+STALLED_AFTER = timedelta(days=STALL_FALLBACK)
 ON_THE_WAY = (Status.info_received.value, Status.in_transit.value, Status.out_for_delivery.value)
 PROBLEM_STATUSES = (Status.exception.value, Status.failed_attempt.value,
                     Status.returned_to_sender.value)
@@ -31,14 +38,16 @@ _FINAL = tuple(status.value for status in TERMINAL)
 _STATUS_ORDER = {status.value: n for n, status in enumerate(Status)}
 
 
+_MOVING = tuple(sorted(status.value for status in MOVING))
+
+
 def delayed(now: datetime) -> ColumnElement[bool]:
-    return and_(Shipment.promised_at.is_not(None), Shipment.promised_at < now,
-                Shipment.status.not_in(_FINAL))
+    """`now` is kept for callers: the verdict was taken when it was stored."""
+    return and_(Shipment.delayed_at.is_not(None), Shipment.status.not_in(_FINAL))
 
 
 def stalled(now: datetime) -> ColumnElement[bool]:
-    last_heard = func.coalesce(Shipment.last_event_at, Shipment.created_at)
-    return and_(Shipment.status.in_(ON_THE_WAY), last_heard < now - STALLED_AFTER)
+    return and_(Shipment.stalled_at.is_not(None), Shipment.status.in_(_MOVING))
 
 
 def problems(now: datetime) -> ColumnElement[bool]:

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from afterward.web.admin import auth, customers, dashboard, orders, shipments
+from afterward.web.admin import auth, customers, dashboard, journeys, orders, shipments
 
 router = APIRouter(include_in_schema=False)
-for _part in (auth, dashboard, orders, shipments, customers):
+for _part in (auth, dashboard, orders, shipments, customers, journeys):
     router.include_router(_part.router)
 
 __all__ = ["router"]

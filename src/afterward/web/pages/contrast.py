@@ -4,6 +4,7 @@ shade that reaches AA (4.5:1) on white; otherwise it is darkened until it does."
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 AA_TEXT = 4.5
 WHITE, BLACK = "#ffffff", "#000000"
@@ -41,6 +42,7 @@ def contrast_ratio(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+@lru_cache(maxsize=1024)  # pure, and every page asks for its store's colours
 def readable_on(colour: str, background: str = WHITE, minimum: float = AA_TEXT) -> str:
     """The colour itself if text in it is readable on `background`, else the lightest
     darker shade (same hue, mixed towards black) that is. Black always qualifies on
@@ -67,6 +69,7 @@ def _floor_to_pass(colour: str, background: str, minimum: float) -> str:
     return to_hex((r, g, b))
 
 
+@lru_cache(maxsize=1024)  # pure, and every page asks for its store's colours
 def text_on(background: str) -> str:
     """Black or white, whichever reads better on `background` (at least 4.58:1 for
     any colour: the two meet at a luminance of about 0.18)."""
@@ -74,6 +77,7 @@ def text_on(background: str) -> str:
         else BLACK
 
 
+@lru_cache(maxsize=1024)  # pure, and every page asks for its store's colours
 def safe_colour(colour: str | None, fallback: str) -> str:
     """A stored brand colour, or the fallback when it is missing or malformed."""
     try:

@@ -27,7 +27,47 @@ MAX_SIBLINGS = 20
 # and long enough that a shopper's own purchases can still be taken out of it.
 SUGGESTIONS_SECONDS = 15 * 60
 SUGGESTIONS_KEPT = 24
+# A store's name, colours and locale, and its products' titles, pictures, prices and
+# guides change rarely: each page process keeps them a little while (as rows detached
+# from their session, read only) instead of asking the database on every page view.
+CATALOGUE_SECONDS = 60
 _create_lock = threading.Lock()
+
+
+class Catalogue:
+    """Stores by id and products by (store id, product id), for CATALOGUE_SECONDS."""
+
+    def __init__(self, seconds: float = CATALOGUE_SECONDS) -> None:
+        self.stores: Memo[Store | None] = Memo(seconds=seconds, max_entries=1_000)
+        self.products: Memo[Product | None] = Memo(seconds=seconds, max_entries=20_000)
+
+    def store(self, session: Session, store_id: int) -> Store | None:
+        return self.stores.get(store_id, lambda: session.get(Store, store_id))
+
+    def product_rows(self, session: Session, store_id: int, ids: set[int]) -> dict[int, Product]:
+        found: dict[int, Product] = {}
+        missing = set()
+        for pid in ids:
+            hit = self.products.peek((store_id, pid))
+            if hit is None:
+                missing.add(pid)
+            elif hit[0] is not None:
+                found[pid] = hit[0]
+        if missing:
+            loaded = _products(session, store_id, missing)
+            for pid in missing:
+                self.products.put((store_id, pid), loaded.get(pid))
+            found.update(loaded)
+        return found
+
+
+def catalogue(app: Any) -> Catalogue:
+    with _create_lock:
+        kept: Catalogue | None = getattr(app.state, "page_catalogue", None)
+        if kept is None:
+            kept = Catalogue()
+            app.state.page_catalogue = kept
+        return kept
 
 
 def suggestions_memo(app: Any) -> Memo[list[int]]:
@@ -39,28 +79,30 @@ def suggestions_memo(app: Any) -> Memo[list[int]]:
         return memo
 
 
-def shipment_rows(session: Session, token: str,
-                  memo: Memo[list[int]]) -> tuple[Rows, Customer | None] | None:
+def shipment_rows(session: Session, token: str, memo: Memo[list[int]],
+                  kept: Catalogue | None = None) -> tuple[Rows, Customer | None] | None:
     if not TOKEN.match(token):
         return None
     shipment = tracking.by_token(session, token)
     if shipment is None:
         return None
-    store = session.get(Store, shipment.store_id)
+    store = kept.store(session, shipment.store_id) if kept else \
+        session.get(Store, shipment.store_id)
     if store is None:
         return None
     order = commerce.get_order(session, store_id=store.id, order_id=shipment.order_id) \
         if shipment.order_id else None
-    return _rows(session, store, order, shipment, memo)
+    return _rows(session, store, order, shipment, memo, kept)
 
 
-def order_rows(session: Session, store: Store, order: Order,
-               memo: Memo[list[int]]) -> tuple[Rows, Customer | None]:
-    return _rows(session, store, order, None, memo)
+def order_rows(session: Session, store: Store, order: Order, memo: Memo[list[int]],
+               kept: Catalogue | None = None) -> tuple[Rows, Customer | None]:
+    return _rows(session, store, order, None, memo, kept)
 
 
 def _rows(session: Session, store: Store, order: Order | None, shipment: Shipment | None,
-          memo: Memo[list[int]]) -> tuple[Rows, Customer | None]:
+          memo: Memo[list[int]],
+          kept: Catalogue | None = None) -> tuple[Rows, Customer | None]:
     siblings = [shipment] if shipment else []
     customer = None
     products: dict[int, Product] = {}
@@ -75,7 +117,9 @@ def _rows(session: Session, store: Store, order: Order | None, shipment: Shipmen
                                            customer_id=order.customer_id) \
             if order.customer_id else set()
         wanted = _suggestions(session, memo, store.id, bought, earlier)
-        products = _products(session, store.id, bought | set(wanted))
+        wanted_ids = bought | set(wanted)
+        products = kept.product_rows(session, store.id, wanted_ids) if kept \
+            else _products(session, store.id, wanted_ids)
         suggested = [products[p] for p in wanted if p in products]
     return Rows(store=store, order=order, shipment=shipment, siblings=siblings,
                 products=products, suggested=suggested), customer

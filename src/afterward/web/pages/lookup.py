@@ -101,7 +101,8 @@ def _lookup(request: Request, *, store_slug: str | None, number: str | None,
                                     status_code=303, headers={"Cache-Control": "no-store"})
         assert store is not None
         return page_response(request, *load.order_rows(
-            session, store, order, load.suggestions_memo(request.app)))
+            session, store, order, load.suggestions_memo(request.app),
+            load.catalogue(request.app)))
 
 
 def _form(request: Request, form: dict, *, problem: str | None = None, status: int = 200,

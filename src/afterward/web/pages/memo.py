@@ -28,9 +28,21 @@ class Memo(Generic[V]):
                 self._entries.move_to_end(key)
                 return hit[1]
         value = compute()  # outside the lock: two misses may both compute, that is fine
+        self.put(key, value, now)
+        return value
+
+    def peek(self, key: Hashable) -> tuple[V] | None:
+        """(value,) when a fresh one is kept, else None (a kept value may be None)."""
         with self._lock:
-            self._entries[key] = (now + self.seconds, value)
+            hit = self._entries.get(key)
+            if hit is None or hit[0] <= self.clock():
+                return None
+            self._entries.move_to_end(key)
+            return (hit[1],)
+
+    def put(self, key: Hashable, value: V, now: float | None = None) -> None:
+        with self._lock:
+            self._entries[key] = ((self.clock() if now is None else now) + self.seconds, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return value

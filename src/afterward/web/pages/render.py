@@ -38,9 +38,11 @@ def security_headers(nonce: str) -> dict[str, str]:
 
 @cache
 def templates() -> Jinja2Templates:
+    # auto_reload off: templates ship with the code, so no stat() of every template file
+    # on every page view to see whether it changed.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+                             lstrip_blocks=True, auto_reload=False)
     return Jinja2Templates(env=env)
 
 

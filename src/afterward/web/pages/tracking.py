@@ -47,7 +47,8 @@ def not_found(request: Request) -> Response:
 def tracking_page(request: Request, token: str) -> Response:
     db: Database = request.app.state.db
     with db.reading() as session:
-        found = load.shipment_rows(session, token, load.suggestions_memo(request.app))
+        found = load.shipment_rows(session, token, load.suggestions_memo(request.app),
+                                   load.catalogue(request.app))
         if found is None:
             return not_found(request)
         return page_response(request, *found)

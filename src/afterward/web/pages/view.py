@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from afterward.commerce.models import Order, OrderLine, Product, Store
@@ -322,8 +323,14 @@ def _guides(lines: list[OrderLine], products: dict[int, Product]) -> tuple[Guide
 
 def _suggestion(product: Product, say: Speaker) -> Suggestion:
     variant = min(product.variants, key=lambda v: v.price_minor, default=None)
-    price = i18n.money(variant.price_minor, variant.currency, say.code) if variant else ""
+    price = _money(variant.price_minor, variant.currency, say.code) if variant else ""
     return Suggestion(title=product.title, image_url=_image(product), price=price)
+
+
+@lru_cache(maxsize=4096)
+def _money(minor: int, currency: str, code: str) -> str:
+    """Babel's currency formatting is slow and the same few prices recur on every page."""
+    return i18n.money(minor, currency, code)
 
 
 def _return_url(order: Order | None, store: Store) -> str | None:

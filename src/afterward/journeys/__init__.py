@@ -1,0 +1,1 @@
+"""Journeys: event-triggered flows of waits, branches, holdouts and sends, as data."""
