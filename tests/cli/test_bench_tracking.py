@@ -13,6 +13,7 @@ from afterward.bench.tracking import load_store
 from afterward.cli.main import app
 from afterward.storage.db import Database
 from afterward.tracking.models import Shipment, TrackingEvent
+from tests.conftest import PG_URL
 
 runner = CliRunner()
 
@@ -58,6 +59,22 @@ def test_tracking_prints_every_figure_as_a_json_line_on_sqlite():
     by_name = {f["metric"]: f["value"] for f in lines}
     assert all(by_name[m] == 0 for m in TRACKING_METRICS if m.endswith("_errors"))
     assert all(by_name[m] > 0 for m in TRACKING_METRICS if m.endswith("_per_s"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PG_URL or shutil.which("wrk") is None,
+                    reason="needs PostgreSQL (AFTERWARD_TEST_DATABASE_URL) and wrk")
+def test_tracking_runs_on_fresh_postgresql_databases(monkeypatch):
+    monkeypatch.setenv("AFTERWARD_BENCH_POSTGRES_URL", PG_URL)
+
+    result = runner.invoke(app, ["bench", "tracking", "--json", "--backend", "postgresql",
+                                 "--orders", "100", "--duration", "1"])
+
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [f["metric"] for f in lines] == TRACKING_METRICS
+    assert {f["backend"] for f in lines} == {"postgresql"}
+    assert all(f["value"] == 0 for f in lines if f["metric"].endswith("_errors"))
 
 
 def test_without_load_the_suite_prints_nothing():

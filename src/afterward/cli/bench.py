@@ -13,6 +13,7 @@ from afterward.cli.common import fail, print_json
 SUITES = {
     "ingest": "afterward.bench.ingest",  # HTTP orders/s (wrk), CSV bulk import vs plain INSERT
     "tracking": "afterward.bench.tracking",  # carrier webhooks in, tracking pages out (wrk)
+    "messaging": "afterward.bench.messaging",  # emails/s through SMTP, event -> send decision
 }
 
 
@@ -23,7 +24,7 @@ def bench(suite: str = typer.Argument(..., help="Suite to run: " + ", ".join(SUI
                                            "AFTERWARD_BENCH_POSTGRES_URL)."),
           orders: int | None = typer.Option(None, "--orders", min=1,
                                             help="Size of the bulk part (suite default; tracking: "
-                                                 "shipments stored)."),
+                                                 "shipments stored; messaging: emails due at once)."),
           duration: float = typer.Option(10.0, "--duration", min=0,
                                          help="Seconds of HTTP load; 0 skips it."),
           ) -> None:

@@ -39,7 +39,7 @@ _LAYOUT = """<mjml lang="[[lang]]">
 [[sections]]
     <mj-section>
       <mj-column>
-        <mj-text css-class="muted">[[help]]{% if links.unsubscribe %}<br /><a href="{{ links.unsubscribe }}">[[unsubscribe]]</a>{% endif %}</mj-text>
+        <mj-text css-class="muted">[[help]]{% if links.preferences %}<br /><a href="{{ links.preferences }}">[[preferences]]</a>{% endif %}{% if links.unsubscribe %}<br /><a href="{{ links.unsubscribe }}">[[unsubscribe]]</a>{% endif %}</mj-text>
       </mj-column>
     </mj-section>
   </mj-body>
@@ -128,6 +128,9 @@ _TEXT = {
 _TEXT_FOOTER = """
 --
 [[help]]
+{% if links.preferences %}
+[[preferences]]: {{ links.preferences }}
+{% endif %}
 {% if links.unsubscribe %}
 [[unsubscribe]]: {{ links.unsubscribe }}
 {% endif %}
@@ -146,6 +149,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "hello_name": "Hi {{ customer.first_name }},", "hello": "Hello,",
         "help": "Questions? Just reply to this email. " + _SUPPORT, "unsubscribe": "Unsubscribe",
+        "preferences": "Manage your preferences",
         "item": "Item", "qty": "Qty", "total": "Total", "shipping": "Shipping",
         "ship_to": "Shipping to",
         "order_confirmation.subject": "Your order {{ order.number }} is confirmed",
@@ -174,7 +178,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "de": {
         "hello_name": "Hallo {{ customer.first_name }},", "hello": "Hallo,",
         "help": "Fragen? Antworten Sie einfach auf diese E-Mail. " + _SUPPORT,
-        "unsubscribe": "Abmelden",
+        "unsubscribe": "Abmelden", "preferences": "Einstellungen verwalten",
         "item": "Artikel", "qty": "Menge", "total": "Summe", "shipping": "Versand",
         "ship_to": "Lieferadresse",
         "order_confirmation.subject": "Ihre Bestellung {{ order.number }} ist bestätigt",
@@ -205,7 +209,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "fr": {
         "hello_name": "Bonjour {{ customer.first_name }},", "hello": "Bonjour,",
         "help": "Une question ? Répondez simplement à cet e-mail. " + _SUPPORT,
-        "unsubscribe": "Se désabonner",
+        "unsubscribe": "Se désabonner", "preferences": "Gérer mes préférences",
         "item": "Article", "qty": "Qté", "total": "Total", "shipping": "Livraison",
         "ship_to": "Adresse de livraison",
         "order_confirmation.subject": "Votre commande {{ order.number }} est confirmée",
@@ -236,6 +240,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "hello_name": "Olá, {{ customer.first_name }}!", "hello": "Olá!",
         "help": "Dúvidas? É só responder a este e-mail. " + _SUPPORT,
         "unsubscribe": "Cancelar inscrição",
+        "preferences": "Gerenciar preferências",
         "item": "Item", "qty": "Qtd.", "total": "Total", "shipping": "Frete",
         "ship_to": "Endereço de entrega",
         "order_confirmation.subject": "Seu pedido {{ order.number }} foi confirmado",

@@ -29,6 +29,7 @@ CARRIER_NAMES = {
 @dataclass(frozen=True)
 class Links:
     unsubscribe: str | None = None
+    preferences: str | None = None  # the shopper's preference centre (every email)
 
 
 def store_part(store: Store) -> dict[str, Any]:
@@ -95,7 +96,8 @@ def build_context(session: Session, *, store: Store, customer: Customer | None,
         "recommendations": bought_together(session, store_id=store.id,
                                            product_ids=product_ids),
         "care": care_content(session, store_id=store.id, product_ids=product_ids),
-        "links": {"unsubscribe": links.unsubscribe}, "data": data,
+        "links": {"unsubscribe": links.unsubscribe, "preferences": links.preferences},
+        "data": data,
     }
 
 
@@ -180,6 +182,7 @@ def sample_context(store: Store, *, locale: str = "en", public_url: str = "",
                              "image_url": None, "price_minor": 1500, "currency": currency}],
         "care": [{"title": "Organic green tea", "care": "Keep dry and away from light.",
                   "howto": "Steep 2 minutes at 80 °C."}],
-        "links": {"unsubscribe": f"{public_url.rstrip('/')}/m/u/sample"},
+        "links": {"unsubscribe": f"{public_url.rstrip('/')}/m/u/sample",
+                  "preferences": f"{public_url.rstrip('/')}/preferences/sample"},
         "data": data or {},
     }

@@ -136,11 +136,13 @@ def _render_into(session: Session, message: Message, store: Store, customer: Cus
             "template", None, f"no {message.channel} template {message.template_key!r}")
     marketing = message.purpose == policy.Purpose.marketing.value
     unsubscribe = rt.links.unsubscribe_url(message.id) if marketing else None
+    preferences = rt.links.preferences_url(message.id)
     refs, data = message.payload.get("refs", {}), message.payload.get("data", {})
     context = build_context(session, store=store, customer=customer, refs=refs, data=data,
                             locale=resolved.locale,
                             timezone=facts.customer_timezone(customer, store),
-                            public_url=rt.public_url, links=Links(unsubscribe=unsubscribe))
+                            public_url=rt.public_url,
+                            links=Links(unsubscribe=unsubscribe, preferences=preferences))
     rendered = templates.render(message.channel, resolved.source, context)
     html = rendered.html
     if html is not None:
@@ -148,7 +150,7 @@ def _render_into(session: Session, message: Message, store: Store, customer: Cus
             html, open_url=rt.links.open_url(message.id) if settings.track_opens else None,
             click_url=(lambda url: rt.links.click_url(message.id, url))
             if settings.track_clicks else None,
-            keep=frozenset({unsubscribe} if unsubscribe else ()))
+            keep=frozenset({preferences, *([unsubscribe] if unsubscribe else [])}))
     message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, html
     message.segments, message.locale = rendered.segments, resolved.locale
     message.template_id = resolved.template_id

@@ -326,3 +326,45 @@ def _stop_marketing(session: Session, message: Message, *, reason: str, source: 
         commerce.set_consent(session, store_id=message.store_id, customer_id=message.customer_id,
                              channel=message.channel, purpose=Purpose.marketing.value,
                              granted=False, source=source)
+
+
+# --- provider reports (delivery status callbacks, bounce and complaint webhooks) -------
+
+def by_provider_id(session: Session, *, store_id: int, channel: str,
+                   provider_message_id: str) -> Message | None:
+    return session.scalar(select(Message).where(
+        Message.store_id == store_id, Message.channel == channel,
+        Message.provider_message_id == provider_message_id).limit(1))
+
+
+def by_message_id_header(session: Session, *, store_id: int, header: str) -> Message | None:
+    value = header.strip()
+    if value and not value.startswith("<"):
+        value = f"<{value}>"
+    return session.scalar(select(Message).where(
+        Message.store_id == store_id, Message.message_id_header == value).limit(1))
+
+
+def record_failure(session: Session, *, store_id: int, message_id: int, detail: str,
+                   permanent: bool) -> Message | None:
+    """The provider could not send it at all; a permanent cause (no such number, a
+    landline) lists the address so nothing more is tried there."""
+    message = get_message(session, store_id=store_id, message_id=message_id)
+    if message is None:
+        return None
+    now = utcnow()
+    message.status, message.status_reason = MessageStatus.failed.value, detail[:500]
+    message.finished_at = message.finished_at or now
+    if permanent and message.recipient:
+        suppress(session, store_id=store_id, channel=message.channel, address=message.recipient,
+                 reason="hard_bounce", message_id=message.id, detail=detail)
+    return message
+
+
+def record_opt_out(session: Session, *, store_id: int, message_id: int,
+                   source: str) -> Message | None:
+    """The recipient opted out at the provider (an SMS 'STOP'): as an unsubscribe."""
+    message = get_message(session, store_id=store_id, message_id=message_id)
+    if message is not None and message.recipient:
+        _stop_marketing(session, message, reason="unsubscribe", source=source)
+    return message

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, URLSafeSerializer
 
 OPEN, CLICK, UNSUBSCRIBE = "open", "click", "unsubscribe"
+PREFERENCES = "preferences"
 
 
 class InvalidToken(ValueError):
@@ -48,6 +49,9 @@ class LinkSigner:
 
     def unsubscribe_url(self, message_id: int) -> str:
         return f"{self.base()}/m/u/{self.token(UNSUBSCRIBE, message_id)}"
+
+    def preferences_url(self, message_id: int) -> str:
+        return f"{self.base()}/preferences/{self.token(PREFERENCES, message_id)}"
 
     def unsubscribe_mailto(self, message_id: int, mailbox: str) -> str:
         subject = quote(f"unsubscribe {self.token(UNSUBSCRIBE, message_id)}")

@@ -1,12 +1,13 @@
-"""Shopper pages: the tracking page (/t/{token}) and the order lookup (/track).
+"""Shopper pages: the tracking page (/t/{token}), the order lookup (/track) and the
+message preference centre (/preferences/{token}).
 Server-rendered, phone first, in the shopper's language, branded per store."""
 
 from fastapi import APIRouter
 
-from afterward.web.pages import lookup, tracking
+from afterward.web.pages import lookup, preferences, tracking
 
 router = APIRouter(include_in_schema=False)
-for _part in (tracking, lookup):
+for _part in (tracking, lookup, preferences):
     router.include_router(_part.router)
 
 __all__ = ["router"]
