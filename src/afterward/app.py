@@ -13,7 +13,14 @@ from starlette.staticfiles import StaticFiles
 
 from afterward import __version__
 from afterward.api import commerce as commerce_api
-from afterward.api import errors, operations, tracking, webhooks_carriers, webhooks_in
+from afterward.api import (
+    errors,
+    operations,
+    tracking,
+    webhooks_carriers,
+    webhooks_in,
+    webhooks_messaging,
+)
 from afterward.api import journeys as journeys_api
 from afterward.api import messaging as messaging_api
 from afterward.api.limits import BodySizeLimit
@@ -47,6 +54,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(operations.router)
     app.include_router(webhooks_in.router)
     app.include_router(webhooks_carriers.router)
+    app.include_router(webhooks_messaging.router)
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.public)
     app.include_router(journeys_api.router)

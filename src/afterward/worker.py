@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 
@@ -62,8 +63,11 @@ class Worker:
     def run(self, *, until_idle: bool = False, max_jobs: int | None = None) -> int:
         if not until_idle:
             start_periodic(self.db)
+        nudge = EventNudge(self.db) if not until_idle else None
         done = 0
         while not self.stopping.is_set():
+            if nudge is not None:
+                nudge.maybe_consume()
             found = self.step()
             if found:
                 done += 1
@@ -72,11 +76,71 @@ class Worker:
                 continue
             if until_idle:
                 break
-            self.stopping.wait(self.idle_sleep)
+            self.stopping.wait(self.idle_sleep if nudge is None
+                               else min(self.idle_sleep, EventNudge.EVERY))
         return done
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+class EventNudge:
+    """Journeys consume a store's events every few seconds (a periodic job). A new
+    event should not wait for that: every EVERY seconds one thread of the process
+    compares the newest event id (one primary-key look-up) with what it saw last,
+    and when it moved, consumes the stores whose cursor is behind, right here.
+    The consumer moves its cursor under a row lock in the same transaction as its
+    work, so racing the periodic job or another worker does nothing twice."""
+
+    EVERY = 0.2
+    _lock = threading.Lock()
+    _next_at = 0.0  # per process: one thread checks per period
+    _seen: dict[str, int] = {}  # database URL -> newest event id already handled
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def maybe_consume(self) -> int:
+        """Run a consume step for stores that are behind; returns events consumed."""
+        now = time.monotonic()
+        with EventNudge._lock:
+            if now < EventNudge._next_at:
+                return 0
+            EventNudge._next_at = now + self.EVERY
+        try:
+            return self.consume_if_behind()
+        except Exception:  # the periodic job is still there; never stop the worker
+            log.warning("event nudge failed", exc_info=True)
+            return 0
+
+    def consume_if_behind(self) -> int:
+        from sqlalchemy import func, select
+
+        from afterward.events import Event
+        from afterward.journeys import consumer
+        from afterward.journeys.models import EventConsumer
+
+        key = self.db.url
+        with self.db.reading() as session:
+            newest = int(session.scalar(select(func.max(Event.id))) or 0)
+            if newest <= EventNudge._seen.get(key, 0):
+                return 0
+            cursors = [(int(name.rpartition(":")[2]), int(last)) for name, last in
+                       session.execute(select(EventConsumer.name, EventConsumer.last_event_id)
+                                       .where(EventConsumer.name.like("journeys:%")))]
+            behind = [store_id for store_id, last in cursors if last < newest and last < int(
+                session.scalar(select(func.max(Event.id)).where(Event.store_id == store_id))
+                or 0)]
+        consumed, more = 0, False
+        for store_id in behind:
+            with self.db.transaction() as session:
+                result = consumer.consume(session, store_id=store_id)
+            consumed += result.events
+            # On PostgreSQL the newest events wait for the visibility horizon: look again.
+            more = more or result.more or result.events == 0
+        if not more:
+            EventNudge._seen[key] = newest
+        return consumed
 
 
 class _LeaseLost(Exception):

@@ -24,7 +24,8 @@ def bench(suite: str = typer.Argument(..., help="Suite to run: " + ", ".join(SUI
                                            "AFTERWARD_BENCH_POSTGRES_URL)."),
           orders: int | None = typer.Option(None, "--orders", min=1,
                                             help="Size of the bulk part (suite default; tracking: "
-                                                 "shipments stored; messaging: emails due at once)."),
+                                                 "shipments stored; messaging: emails due "
+                                                 "at once)."),
           duration: float = typer.Option(10.0, "--duration", min=0,
                                          help="Seconds of HTTP load; 0 skips it."),
           ) -> None:

@@ -12,7 +12,7 @@ from afterward.commerce import validation as v
 from afterward.commerce.models import ApiKey, Store, WebhookSecret
 from afterward.storage.types import utcnow
 
-PROVIDERS = ("shopify", "easypost", "aftership", "shippo", "generic")
+PROVIDERS = ("shopify", "easypost", "aftership", "shippo", "generic", "twilio")
 KEY_PREFIX = "aw_"
 
 

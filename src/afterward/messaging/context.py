@@ -5,11 +5,15 @@ unless it assumes something the real message lacks."""
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from afterward.commerce import service as commerce
@@ -93,12 +97,44 @@ def build_context(session: Session, *, store: Store, customer: Customer | None,
         "locale": locale, "timezone": timezone, "store": store_part(store),
         "customer": customer_part(customer), "order": order_part(order),
         "shipment": shipment_part(shipment, public_url),
-        "recommendations": bought_together(session, store_id=store.id,
-                                           product_ids=product_ids),
+        "recommendations": recommended(session, store_id=store.id, product_ids=product_ids),
         "care": care_content(session, store_id=store.id, product_ids=product_ids),
         "links": {"unsubscribe": links.unsubscribe, "preferences": links.preferences},
         "data": data,
     }
+
+
+# Co-purchase counts scan the store's order lines: a send burst for orders of the
+# same products would repeat that per message. They move slowly, so each process
+# keeps an answer for a short while, per database.
+RECOMMENDATIONS_TTL = 60.0
+_RECOMMENDED: weakref.WeakKeyDictionary[Engine, dict[tuple[int, tuple[int, ...]],
+                                                      tuple[float, list[dict[str, Any]]]]] = (
+    weakref.WeakKeyDictionary())
+_RECOMMENDED_MAX = 4096
+_recommended_lock = threading.Lock()
+
+
+def recommended(session: Session, *, store_id: int, product_ids: list[int]
+                ) -> list[dict[str, Any]]:
+    """bought_together, remembered for RECOMMENDATIONS_TTL seconds."""
+    if not product_ids:
+        return []
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = (store_id, tuple(product_ids))
+    now = time.monotonic()
+    with _recommended_lock:
+        found = _RECOMMENDED.get(engine, {}).get(key)
+    if found is not None and now - found[0] < RECOMMENDATIONS_TTL:
+        return copy.deepcopy(found[1])
+    fresh = bought_together(session, store_id=store_id, product_ids=product_ids)
+    with _recommended_lock:
+        kept = _RECOMMENDED.setdefault(engine, {})
+        if len(kept) >= _RECOMMENDED_MAX:
+            kept.clear()
+        kept[key] = (now, copy.deepcopy(fresh))
+    return fresh
 
 
 def care_content(session: Session, *, store_id: int, product_ids: list[int]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -102,45 +103,110 @@ class EmailChannel(Channel):
     def _transmit(self, target: SmtpTarget, envelope_from: str, recipient: str,
                   data: bytes) -> str:
         """The network call. Everything before DATA's final reply cannot have sent
-        the message; a connection lost during DATA may have (maybe_sent)."""
+        the message; a connection lost during DATA may have (maybe_sent).
+
+        Each thread keeps its connection open between messages (RSET before the next
+        one); a kept connection that the server has closed meanwhile is replaced
+        before anything is sent. After any error the connection is dropped."""
         helo = target.helo or envelope_from.rpartition("@")[2] or "localhost"
         smtp: smtplib.SMTP | None = None
         stage = "connect"
         try:
-            smtp = _connect(target, helo)
+            smtp = _pool.take(target, helo)
             _expect(smtp.mail(envelope_from), (250,), "sender refused")
             _expect(smtp.rcpt(recipient), (250, 251), "recipient refused")
             stage = "data"
             # data() raises when DATA itself is refused but returns the final reply.
             _expect(reply := smtp.data(data), (250,), "message refused")
         except smtplib.SMTPAuthenticationError as exc:
+            _close(smtp)
             # Wrong credentials are the operator's to fix; keep the mail until they do.
             raise ChannelError(f"SMTP login refused: {_text(exc.smtp_error)}",
                                transient=True) from exc
         except smtplib.SMTPResponseException as exc:
+            _quit(smtp)
             raise _refusal(exc.smtp_code, exc.smtp_error, "SMTP refused") from exc
         except (OSError, smtplib.SMTPException) as exc:
+            _close(smtp)
             if stage == "data":
                 raise ChannelError(f"connection lost during DATA: {exc!r}", transient=True,
                                    maybe_sent=True) from exc
             raise ChannelError(f"SMTP server unreachable: {exc!r}", transient=True) from exc
-        finally:
-            _quit(smtp)
+        except BaseException:
+            _close(smtp)
+            raise
+        _pool.give_back(target, helo, smtp)
         return _text(reply[1])[:200]
 
 
+class _Pool:
+    """One open SMTP connection per thread and target, reused between messages."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _kept(self) -> dict[tuple[SmtpTarget, str], smtplib.SMTP]:
+        kept: dict[tuple[SmtpTarget, str], smtplib.SMTP] | None = getattr(
+            self._local, "kept", None)
+        if kept is None:
+            kept = self._local.kept = {}
+        return kept
+
+    def take(self, target: SmtpTarget, helo: str) -> smtplib.SMTP:
+        smtp = self._kept().pop((target, helo), None)
+        if smtp is not None:
+            try:
+                code, _ = smtp.rset()
+                if code == 250:
+                    return smtp
+            except (OSError, smtplib.SMTPException):
+                pass  # the server closed it while idle: connect again, nothing was sent
+            _close(smtp)
+        return _connect(target, helo)
+
+    def give_back(self, target: SmtpTarget, helo: str, smtp: smtplib.SMTP) -> None:
+        old = self._kept().pop((target, helo), None)
+        if old is not None and old is not smtp:
+            _quit(old)
+        self._kept()[(target, helo)] = smtp
+
+    def close_all(self) -> None:
+        """Close this thread's kept connections."""
+        kept = self._kept()
+        while kept:
+            _quit(kept.popitem()[1])
+
+
+_pool = _Pool()
+
+
+def close_connections() -> None:
+    """Close the calling thread's kept SMTP connections (a worker thread at exit)."""
+    _pool.close_all()
+
+
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the system's CA store takes tens of milliseconds: once per process.
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = ssl.create_default_context()
+    return _SSL_CONTEXT
+
+
 def _connect(target: SmtpTarget, helo: str) -> smtplib.SMTP:
-    context = ssl.create_default_context()
     if target.security == "tls":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, local_hostname=helo,
-                                              timeout=target.timeout, context=context)
+                                              timeout=target.timeout, context=_ssl_context())
     else:
         smtp = smtplib.SMTP(target.host, target.port, local_hostname=helo,
                             timeout=target.timeout)
     try:
         smtp.ehlo()
         if target.security == "starttls":
-            smtp.starttls(context=context)
+            smtp.starttls(context=_ssl_context())
             smtp.ehlo()
         if target.username:
             smtp.login(target.username, target.password or "")

@@ -2,10 +2,18 @@
 
 from fastapi import APIRouter
 
-from afterward.web.admin import auth, customers, dashboard, journeys, orders, shipments
+from afterward.web.admin import (
+    auth,
+    customers,
+    dashboard,
+    journeys,
+    messages,
+    orders,
+    shipments,
+)
 
 router = APIRouter(include_in_schema=False)
-for _part in (auth, dashboard, orders, shipments, customers, journeys):
+for _part in (auth, dashboard, orders, shipments, customers, journeys, messages):
     router.include_router(_part.router)
 
 __all__ = ["router"]

@@ -1,0 +1,63 @@
+"""`afterward bench messaging`: every figure as a JSON line, tiny sizes; the data it
+loads is a store whose queued confirmations the worker can send."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from afterward.bench import messaging
+from afterward.cli.main import app
+from afterward.commerce.models import Consent
+from afterward.jobs import Job
+from afterward.journeys.models import Journey
+from afterward.messaging.models import Message
+from afterward.storage.db import Database
+
+runner = CliRunner()
+
+METRICS = {"messages": "count", "emails_per_s": "emails/s", "emails_sent": "count",
+           "emails_failed": "count", "worker_cpu_ms_per_email": "ms/email",
+           "smtp_server_cpu_ms_per_email": "ms/email", "event_to_decision_p50_ms": "ms",
+           "event_to_decision_p95_ms": "ms"}
+
+
+@pytest.fixture(autouse=True)
+def cli_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-0123456789")
+    monkeypatch.chdir(tmp_path)
+
+
+def test_the_load_queues_one_confirmation_per_customer(tmp_path):
+    url = f"sqlite:///{tmp_path / 'load.db'}"
+    messaging.load_store(url, 7)
+    db = Database(url)
+    try:
+        with db.reading() as session:
+            assert session.scalar(select(func.count(Message.id))) == 7
+            assert session.scalar(select(func.count(Job.id)).where(
+                Job.kind == "messaging.prepare")) == 7
+            assert session.scalar(select(func.count(Consent.id))) == 14
+            assert session.scalar(select(func.count(Journey.id)).where(
+                Journey.enabled.is_(True))) > 0
+    finally:
+        db.dispose()
+
+
+def test_bench_messaging_prints_every_figure_as_a_json_line(monkeypatch):
+    monkeypatch.setattr(messaging, "LATENCY_SAMPLES", 2)
+    result = runner.invoke(app, ["bench", "messaging", "--orders", "12", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert [f["metric"] for f in figures] == list(METRICS)
+    for figure in figures:
+        assert figure["suite"] == "messaging" and figure["backend"] == "sqlite"
+        assert figure["unit"] == METRICS[figure["metric"]]
+    values = {f["metric"]: f["value"] for f in figures}
+    assert values["messages"] == values["emails_sent"] == 12
+    assert values["emails_failed"] == 0
+    assert values["emails_per_s"] > 0
+    assert 0 < values["event_to_decision_p50_ms"] <= values["event_to_decision_p95_ms"]
