@@ -87,7 +87,8 @@ def test_an_unknown_suite_fails_in_one_line():
     result = runner.invoke(app, ["bench", "nope", "--json"])
 
     assert result.exit_code == 1
-    assert result.stderr.strip() == "error: unknown suite 'nope'; one of: ingest, tracking, messaging"
+    assert result.stderr.strip() == ("error: unknown suite 'nope'; "
+                                     "one of: ingest, tracking, messaging")
 
 
 def test_the_plain_text_output_names_each_figure():

@@ -19,7 +19,8 @@ from afterward.storage.db import Database
 
 runner = CliRunner()
 
-METRICS = {"messages": "count", "emails_per_s": "emails/s", "emails_sent": "count",
+METRICS = {"messages": "count", "emails_per_s": "emails/s",
+           "emails_end_to_end_per_s": "emails/s", "emails_sent": "count",
            "emails_failed": "count", "worker_cpu_ms_per_email": "ms/email",
            "smtp_server_cpu_ms_per_email": "ms/email", "event_to_decision_p50_ms": "ms",
            "event_to_decision_p95_ms": "ms"}
