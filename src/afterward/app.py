@@ -23,6 +23,7 @@ from afterward.api import (
 )
 from afterward.api import journeys as journeys_api
 from afterward.api import messaging as messaging_api
+from afterward.api.group_commit import GroupCommitter
 from afterward.api.limits import BodySizeLimit
 from afterward.config import Settings
 from afterward.messaging import runtime
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = database
     app.state.key_cache = {}
+    app.state.order_commits = GroupCommitter(database)
     errors.install(app)
     app.include_router(commerce_api.router)
     app.include_router(tracking.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -37,16 +37,19 @@ def _not_found(kind: str) -> ApiError:
 
 
 @router.post("/orders", response_model=OrderOut, status_code=201, tags=["orders"])
-async def create_order(body: OrderIn, upsert: Annotated[bool, Query()] = False,
+async def create_order(request: Request, body: OrderIn,
+                       upsert: Annotated[bool, Query()] = False,
                        who: Principal = Depends(principal),
                        db: Database = Depends(database)) -> Response:
     """Create an order. An existing number is a 409, unless `upsert=true`, which
     replaces that order's contents (200)."""
     # The hottest route. On SQLite, writes of one process go one at a time anyway (see
-    # Database.transaction), so the short write runs on the event loop: a thread-pool
-    # hop cost more than the write. PostgreSQL writes run in the pool, side by side.
+    # Database.transaction), so they run on the event loop, orders that arrive together
+    # sharing a commit (group_commit.py). PostgreSQL writes run in the pool, side by side.
     if db.backend == "sqlite":
-        document, created = _create_order(db, who.store_id, body, upsert)
+        committer = request.app.state.order_commits
+        document, created = await committer.run(
+            lambda session: _write_order(session, who.store_id, body, upsert))
     else:
         document, created = await run_in_threadpool(_create_order, db, who.store_id, body,
                                                     upsert)
@@ -58,11 +61,16 @@ async def create_order(body: OrderIn, upsert: Annotated[bool, Query()] = False,
 def _create_order(db: Database, store_id: int, body: OrderIn,
                   upsert: bool) -> tuple[dict[str, object], bool]:
     with db.transaction() as session:
-        if not upsert:
-            return service.create_order_document(session, store_id=store_id, data=body), True
-        order_id, created = service.write_order(session, store_id=store_id, data=body,
-                                                upsert=True)
-        return service.order_document(session, order_id), created
+        return _write_order(session, store_id, body, upsert)
+
+
+def _write_order(session: Session, store_id: int, body: OrderIn,
+                 upsert: bool) -> tuple[dict[str, object], bool]:
+    if not upsert:
+        return service.create_order_document(session, store_id=store_id, data=body), True
+    order_id, created = service.write_order(session, store_id=store_id, data=body,
+                                            upsert=True)
+    return service.order_document(session, order_id), created
 
 
 @router.get("/orders", response_model=Page[OrderOut], tags=["orders"])
