@@ -44,7 +44,7 @@ def test_it_builds_exactly_the_customers_orders_and_catalogue_asked_for(built):
             300, 1200, 83, 176)
         assert count(Store) == 1
         assert count(ApiKey) == 1
-        assert count(WebhookSecret) == 5
+        assert count(WebhookSecret) == 6  # one per provider, twilio included
     assert summary.created is True
     assert summary.counts["customers"] == 300 and summary.counts["orders"] == 1200
 

@@ -59,7 +59,7 @@ def test_another_secret_key_does_not_reveal_the_credentials(db):
     assert other.created is False
     assert other.api_key is None and other.admin_password is None
     assert set(other.webhook_secrets) == {"aftership", "easypost", "generic", "shippo",
-                                          "shopify"}
+                                          "shopify", "twilio"}
 
 
 def test_the_demo_api_key_is_accepted_and_the_admin_can_sign_in(db, client):
