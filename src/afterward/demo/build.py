@@ -16,6 +16,8 @@ from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Customer, Order, Store, WebhookSecret
 from afterward.demo import accounts, history, writer
 from afterward.journeys import builtins as journeys
+from afterward.journeys.consumer import consumer_name
+from afterward.journeys.models import EventConsumer
 from afterward.storage import registry
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -106,6 +108,9 @@ def delete_store_data(session: Session, store_id: int) -> None:
     for table in reversed(metadata.sorted_tables):
         if table.name != "stores" and "store_id" in table.c:
             session.execute(delete(table).where(table.c.store_id == store_id))
+    # The journeys cursor is keyed by name, not by store_id column.
+    session.execute(delete(EventConsumer).where(
+        EventConsumer.name == consumer_name(store_id)))
     session.execute(delete(Store).where(Store.id == store_id))
     session.expire_all()
 
