@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from afterward.commerce import validation as v
 
 Str100 = Annotated[str, Field(min_length=1, max_length=100)]
 MinorAmount = Annotated[int, Field(ge=0, le=10**12)]
+# Checked and normalised at the edge (commerce/validation.py): a bad value is a 422.
+Email = Annotated[str, AfterValidator(v.email_address)]
+Phone = Annotated[str, AfterValidator(v.phone_e164)]
+LocaleTag = Annotated[str, AfterValidator(v.locale_tag)]
+TimeZone = Annotated[str, AfterValidator(v.timezone_name)]
+Currency = Annotated[str, AfterValidator(v.currency_code)]
 
 
 class Strict(BaseModel):
@@ -48,34 +61,14 @@ class MarketingConsentIn(Strict):
 
 class CustomerIn(Strict):
     external_id: str | None = Field(None, max_length=100)
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, max_length=40)
+    email: Email | None = Field(None, max_length=320)
+    phone: Phone | None = Field(None, max_length=40)
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
-    locale: str | None = Field(None, max_length=16)
-    timezone: str | None = Field(None, max_length=64)
+    locale: LocaleTag | None = Field(None, max_length=16)
+    timezone: TimeZone | None = Field(None, max_length=64)
     birthday: date | None = None
     accepts_marketing: MarketingConsentIn | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return None if value is None else v.email_address(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        return None if value is None else v.phone_e164(value)
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, value: str | None) -> str | None:
-        return None if value is None else v.locale_tag(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else v.timezone_name(value)
 
 
 class ConsentOut(BaseModel):
@@ -113,13 +106,8 @@ class VariantIn(Strict):
     external_id: str | None = Field(None, max_length=100)
     title: str | None = Field(None, max_length=300)
     price_minor: MinorAmount
-    currency: str = Field(min_length=3, max_length=3)
+    currency: Currency = Field(min_length=3, max_length=3)
     image_url: str | None = Field(None, max_length=500)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return v.currency_code(value)
 
 
 class ProductIn(Strict):
@@ -181,9 +169,9 @@ class OrderIn(Strict):
     number: str = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$")
     external_id: str | None = Field(None, max_length=100)
     placed_at: datetime
-    currency: str = Field(min_length=3, max_length=3)
-    email: str | None = Field(None, max_length=320)
-    phone: str | None = Field(None, max_length=40)
+    currency: Currency = Field(min_length=3, max_length=3)
+    email: Email | None = Field(None, max_length=320)
+    phone: Phone | None = Field(None, max_length=40)
     customer: CustomerIn | None = None
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
     shipping_minor: MinorAmount = 0
@@ -194,21 +182,6 @@ class OrderIn(Strict):
     shipping_address: AddressIn | None = None
 
     _placed = field_validator("placed_at")(_aware)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return v.currency_code(value)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return None if value is None else v.email_address(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        return None if value is None else v.phone_e164(value)
 
 
 class OrderLineOut(BaseModel):

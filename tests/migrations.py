@@ -1,0 +1,42 @@
+"""Shared checks for each migration: its tables match the models, and it goes down and up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from afterward.storage.db import normalize_url
+from afterward.storage.migrate import alembic_config, upgrade
+from afterward.storage.registry import metadata
+
+
+def differences_from_models(db_url: str, tables: set[str]) -> list[object]:
+    """What autogenerate would change in these tables (nothing, when they match)."""
+    engine = create_engine(normalize_url(db_url))
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"compare_type": True}), metadata())
+    finally:
+        engine.dispose()
+    return [d for d in diff if any(t in repr(d) for t in tables)]
+
+
+def tables_after_down_and_up(tmp_path: Path, down_to: str) -> tuple[set[str], set[str]]:
+    """Upgrade a fresh SQLite file, downgrade to `down_to`, upgrade again; the table
+    names after the downgrade and after the second upgrade."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), down_to)
+    engine = create_engine(url)
+    after_down = set(inspect(engine).get_table_names())
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    after_up = set(inspect(engine).get_table_names())
+    engine.dispose()
+    return after_down, after_up
