@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -89,3 +93,54 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+SERVER_SECRET = "bench-secret-key-0123456789abcdef"
+
+
+def cli(*args: str) -> list[str]:
+    """The `afterward` command line, run with this interpreter."""
+    return [sys.executable, "-m", "afterward.cli.__main__", *args]
+
+
+def server_env(url: str) -> dict[str, str]:
+    return {**os.environ, "AFTERWARD_DATABASE_URL": url, "AFTERWARD_LOG_LEVEL": "warning",
+            "AFTERWARD_SECRET_KEY": SERVER_SECRET}
+
+
+@contextmanager
+def serve_http(env: dict[str, str], workdir: Path,
+               processes: int) -> Iterator[tuple[str, int]]:
+    """`afterward serve --no-worker` on a free port until the block ends; yields the
+    base URL and the server's pid (for CPU accounting)."""
+    port = free_port()
+    workers = ["--workers", str(processes)] if processes > 1 else []
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cli("serve", "--no-worker", "--port", str(port), *workers),
+                                   env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_healthy(base, process, log_path)
+            yield base, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"afterward serve exited: {log.read_text(errors='replace')[-500:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise BenchError("afterward serve did not become healthy within 60 s")

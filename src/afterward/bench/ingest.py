@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,16 +19,16 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from afterward.bench.common import (
     Backend,
     BenchError,
     BenchOptions,
     Figure,
-    free_port,
+    cli,
     fresh_database,
     scratch_dir,
+    serve_http,
+    server_env,
 )
 from afterward.bench.csvgen import write_orders_csv
 from afterward.commerce import stores
@@ -232,54 +230,20 @@ def http_figures(backend: Backend, workdir: Path, duration: float) -> Iterator[F
                      "count", backend)
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "afterward.cli.__main__", *args]
-
-
 @contextmanager
 def _server(backend: Backend, url: str, workdir: Path,
             processes: int) -> Iterator[tuple[str, str]]:
     """A store on a fresh database and `afterward serve --no-worker` on a free port;
     yields the base URL and the store's API key."""
-    env = {**os.environ, "AFTERWARD_DATABASE_URL": url, "AFTERWARD_LOG_LEVEL": "warning",
-           "AFTERWARD_SECRET_KEY": "bench-secret-key-0123456789abcdef"}
-    created = subprocess.run(_cli("store", "create", "--slug", "bench", "--name", "Bench",
-                                  "--currency", "EUR", "--json"),
+    env = server_env(url)
+    created = subprocess.run(cli("store", "create", "--slug", "bench", "--name", "Bench",
+                                 "--currency", "EUR", "--json"),
                              env=env, cwd=workdir, capture_output=True, text=True, timeout=120)
     if created.returncode != 0:
         raise BenchError(f"afterward store create failed: {created.stderr.strip()}")
     api_key = json.loads(created.stdout)["api_key"]
-    port = free_port()
-    workers = ["--workers", str(processes)] if processes > 1 else []
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(_cli("serve", "--no-worker", "--port", str(port), *workers),
-                                   env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_healthy(base, process, log_path)
-            yield base, api_key
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"afterward serve exited: {log.read_text(errors='replace')[-500:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise BenchError("afterward serve did not become healthy within 60 s")
+    with serve_http(env, workdir, processes) as (base, _pid):
+        yield base, api_key
 
 
 def _wrk(wrk: str, script: Path, base: str, tag: str, api_key: str,

@@ -41,11 +41,11 @@ from afterward.bench.common import (
     BenchError,
     BenchOptions,
     Figure,
+    cli,
     free_port,
     fresh_database,
     scratch_dir,
 )
-from afterward.bench.ingest import _cli
 from afterward.bench.tracking import process_tree_cpu
 from afterward.commerce import stores
 from afterward.commerce.models import Consent, Customer, Order, OrderLine, Product, Variant
@@ -239,7 +239,7 @@ def _workers(env: dict[str, str], workdir: Path, processes: int,
             log = (workdir / f"worker{k}.log").open("wb")
             logs.append(log)
             started.append(subprocess.Popen(
-                _cli("worker", "--concurrency", str(threads)), env=env, cwd=workdir,
+                cli("worker", "--concurrency", str(threads)), env=env, cwd=workdir,
                 stdout=log, stderr=subprocess.STDOUT))
         yield [p.pid for p in started]
     finally:

@@ -26,7 +26,6 @@ import random
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
@@ -37,11 +36,11 @@ from afterward.bench.common import (
     BenchError,
     BenchOptions,
     Figure,
-    free_port,
     fresh_database,
     scratch_dir,
+    serve_http,
+    server_env,
 )
-from afterward.bench.ingest import _cli, _wait_healthy
 from afterward.commerce import stores
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Variant
 from afterward.demo.bulk import BulkWriter
@@ -146,7 +145,7 @@ def run(options: BenchOptions) -> Iterator[Figure]:
                         template = workdir / "template.db"
                         shutil.copyfile(url.removeprefix("sqlite:///"), template)
                 files = _request_files(workdir, slug, tokens, numbers, options.duration)
-                with _server(url, workdir, processes) as (base, pid):
+                with serve_http(server_env(url), workdir, processes) as (base, pid):
                     yield from _loads(wrk, script, base, pid, files, options.duration,
                                       infix, backend)
 
@@ -365,29 +364,6 @@ def process_tree_cpu(pid: int) -> float:
         tree.update(children)
         frontier += children
     return total / tick
-
-
-@contextmanager
-def _server(url: str, workdir: Path, processes: int) -> Iterator[tuple[str, int]]:
-    env = {**os.environ, "AFTERWARD_DATABASE_URL": url, "AFTERWARD_LOG_LEVEL": "warning",
-           "AFTERWARD_SECRET_KEY": "bench-secret-key-0123456789abcdef"}
-    port = free_port()
-    workers = ["--workers", str(processes)] if processes > 1 else []
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(_cli("serve", "--no-worker", "--port", str(port), *workers),
-                                   env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_healthy(base, process, log_path)
-            yield base, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _wrk(wrk: str, script: Path, base: str, requests: Path, seconds: float) -> dict[str, Any]:

@@ -26,8 +26,6 @@ still in flight on a slow worker is never doubled) decides by what is at stake:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from urllib.parse import urlsplit
@@ -56,6 +54,7 @@ from afterward.messaging.service import (
     SEND_MAX_ATTEMPTS,
     sending_settings,
 )
+from afterward.storage.db import side_transaction
 from afterward.storage.types import utcnow
 
 # An attempt younger than this may still be talking to the provider.
@@ -183,7 +182,7 @@ def deliver(session: Session, *, message_id: int, attempt: int = 1) -> str:
         return "skipped"
     outgoing, channel = claimed
     try:
-        with own_transaction(session) as own:
+        with side_transaction(session) as own:
             receipt = channel.send(outgoing, own)
             _mark_sent(own, message_id, receipt)
     except ChannelError as exc:
@@ -194,25 +193,11 @@ def deliver(session: Session, *, message_id: int, attempt: int = 1) -> str:
     return "sent"
 
 
-@contextmanager
-def own_transaction(session: Session) -> Iterator[Session]:
-    """A transaction of our own next to the worker's, committed when the block ends."""
-    own = Session(bind=session.get_bind(), expire_on_commit=False)
-    try:
-        yield own
-        own.commit()
-    except BaseException:
-        own.rollback()
-        raise
-    finally:
-        own.close()
-
-
 def _claim(session: Session, message_id: int, last_attempt: bool
            ) -> tuple[Outgoing, Channel] | None:
     rt = runtime.current()
     now = utcnow()
-    with own_transaction(session) as own:
+    with side_transaction(session) as own:
         message = own.scalar(select(Message).where(Message.id == message_id).with_for_update())
         if message is None:
             return None
@@ -258,7 +243,7 @@ def _mark_sent(own: Session, message_id: int, receipt: Receipt) -> None:
 def _after_failure(session: Session, message_id: int, exc: ChannelError,
                    last_attempt: bool) -> str:
     retry = exc.transient and not last_attempt
-    with own_transaction(session) as own:
+    with side_transaction(session) as own:
         message = own.get(Message, message_id)
         assert message is not None
         if retry and exc.maybe_sent:

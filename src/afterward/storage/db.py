@@ -77,6 +77,22 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+@contextmanager
+def side_transaction(session: Session) -> Iterator[Session]:
+    """A short transaction of its own next to the caller's, on the same database,
+    committed when the block ends. For state that must be durable before the caller's
+    transaction ends, such as "sending" before a network call."""
+    own = Session(bind=session.get_bind(), expire_on_commit=False)
+    try:
+        yield own
+        own.commit()
+    except BaseException:
+        own.rollback()
+        raise
+    finally:
+        own.close()
+
+
 class Database:
     """One per process: owns the engine and the session factory."""
 

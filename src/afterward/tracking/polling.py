@@ -29,8 +29,7 @@ so a round whose job was lost is picked up again."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -39,6 +38,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from afterward import jobs
+from afterward.storage.db import side_transaction
 from afterward.storage.types import utcnow
 from afterward.tracking import service as tracking
 from afterward.tracking.carriers.base import CarrierEvent
@@ -247,7 +247,7 @@ def run_round(session: Session, *, poll_id: int, generation: int) -> str:
     """One round; `session` is the worker's and must not have been used yet, so no
     transaction is open during the fetch. Returns what happened, for logs and tests:
     stale, stopped, waiting, polled, failed or gone."""
-    with _own_transaction(session) as own:
+    with side_transaction(session) as own:
         ticket = _claim(own, poll_id, generation, utcnow())
     if isinstance(ticket, str):
         return ticket
@@ -260,19 +260,6 @@ def run_round(session: Session, *, poll_id: int, generation: int) -> str:
     except Exception as exc:  # the network call's failures are the carrier's, not ours
         error = PollError(f"{type(exc).__name__}: {exc}")
     return _finish(session, ticket, events, error, utcnow())
-
-
-@contextmanager
-def _own_transaction(session: Session) -> Iterator[Session]:
-    own = Session(bind=session.get_bind(), expire_on_commit=False)
-    try:
-        yield own
-        own.commit()
-    except BaseException:
-        own.rollback()
-        raise
-    finally:
-        own.close()
 
 
 def _claim(own: Session, poll_id: int, generation: int, now: datetime) -> _Ticket | str:
