@@ -128,17 +128,22 @@ class EventNudge:
             cursors = [(int(name.rpartition(":")[2]), int(last)) for name, last in
                        session.execute(select(EventConsumer.name, EventConsumer.last_event_id)
                                        .where(EventConsumer.name.like("journeys:%")))]
-            behind = [store_id for store_id, last in cursors if last < newest and last < int(
-                session.scalar(select(func.max(Event.id)).where(Event.store_id == store_id))
-                or 0)]
-        consumed, more = 0, False
-        for store_id in behind:
+            behind = []
+            for store_id, last in cursors:
+                store_newest = int(session.scalar(
+                    select(func.max(Event.id)).where(Event.store_id == store_id)) or 0)
+                if last < min(newest, store_newest):
+                    behind.append((store_id, store_newest))
+        caught_up = True
+        consumed = 0
+        for store_id, store_newest in behind:
             with self.db.transaction() as session:
                 result = consumer.consume(session, store_id=store_id)
             consumed += result.events
-            # On PostgreSQL the newest events wait for the visibility horizon: look again.
-            more = more or result.more or result.events == 0
-        if not more:
+            # On PostgreSQL the newest events wait for the visibility horizon, so a store
+            # counts as handled only once its cursor has reached its newest event.
+            caught_up = caught_up and result.last_event_id >= store_newest
+        if caught_up:
             EventNudge._seen[key] = newest
         return consumed
 
