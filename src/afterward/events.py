@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String, Table, insert
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Table, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
@@ -44,6 +44,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_store_subject", "store_id", "subject_type", "subject_id"),
         Index("ix_events_store_id", "store_id", "id"),
+        # PostgreSQL only: consumers read in (txid, id) order (journeys/consumer.py).
+        Index("ix_events_store_txid", "store_id", "txid", "id").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
@@ -54,6 +56,9 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # PostgreSQL: the writing transaction's id, filled by the column's server default
+    # (migration 0007); empty on SQLite, where commit order is id order.
+    txid: Mapped[int | None] = mapped_column(BigInteger)
 
 
 _INSERT = insert(cast(Table, Event.__table__))

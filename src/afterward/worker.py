@@ -87,18 +87,27 @@ class Worker:
 class EventNudge:
     """Journeys consume a store's events every few seconds (a periodic job). A new
     event should not wait for that: every EVERY seconds one thread of the process
-    compares the newest event id (one primary-key look-up) with what it saw last,
-    and when it moved, consumes the stores whose cursor is behind, right here.
-    The consumer moves its cursor under a row lock in the same transaction as its
-    work, so racing the periodic job or another worker does nothing twice."""
+    looks for stores whose cursor is behind and consumes them, right here. The
+    consumer moves its cursor under a row lock in the same transaction as its work,
+    so racing the periodic job or another worker does nothing twice.
+
+    On SQLite, commit order is id order: one primary-key look-up of the newest event
+    id says whether anything arrived since the last check. On PostgreSQL ids commit
+    out of order, so each store's cursor is checked (one index probe per store)."""
 
     EVERY = 0.2
     _lock = threading.Lock()
     _next_at = 0.0  # per process: one thread checks per period
-    _seen: dict[str, int] = {}  # database URL -> newest event id already handled
+    _seen: dict[str, int] = {}  # SQLite database URL -> newest event id already handled
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop what was seen (a database emptied and its ids restarted, as in tests)."""
+        cls._seen.clear()
+        cls._next_at = 0.0
 
     def maybe_consume(self) -> int:
         """Run a consume step for stores that are behind; returns events consumed."""
@@ -121,29 +130,24 @@ class EventNudge:
         from afterward.journeys.models import EventConsumer
 
         key = self.db.url
+        ordered = self.db.backend == "sqlite"
         with self.db.reading() as session:
             newest = int(session.scalar(select(func.max(Event.id))) or 0)
-            if newest <= EventNudge._seen.get(key, 0):
+            if ordered and newest == EventNudge._seen.get(key):
                 return 0
-            cursors = [(int(name.rpartition(":")[2]), int(last)) for name, last in
-                       session.execute(select(EventConsumer.name, EventConsumer.last_event_id)
-                                       .where(EventConsumer.name.like("journeys:%")))]
-            behind = []
-            for store_id, last in cursors:
-                store_newest = int(session.scalar(
-                    select(func.max(Event.id)).where(Event.store_id == store_id)) or 0)
-                if last < min(newest, store_newest):
-                    behind.append((store_id, store_newest))
+            cursors = session.scalars(
+                select(EventConsumer).where(EventConsumer.name.like("journeys:%"))).all()
+            behind = [store_id for row in cursors
+                      if consumer.behind(session, row, store_id := int(
+                          row.name.rpartition(":")[2]))]
         caught_up = True
         consumed = 0
-        for store_id, store_newest in behind:
+        for store_id in behind:
             with self.db.transaction() as session:
                 result = consumer.consume(session, store_id=store_id)
             consumed += result.events
-            # On PostgreSQL the newest events wait for the visibility horizon, so a store
-            # counts as handled only once its cursor has reached its newest event.
-            caught_up = caught_up and result.last_event_id >= store_newest
-        if caught_up:
+            caught_up = caught_up and not (result.more or result.held)
+        if ordered and caught_up:
             EventNudge._seen[key] = newest
         return consumed
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from afterward.journeys import consumer
 from afterward.journeys.models import Enrolment, EnrolmentStep, Journey, JourneyVersion
 from afterward.storage.types import utcnow
 from tests.factories import order_body
 from tests.journeys.helpers import consume, definition, step, the_enrolments
-
-
-@pytest.fixture(autouse=True)
-def no_visibility_margin(monkeypatch):
-    monkeypatch.setattr(consumer, "VISIBILITY_MARGIN", timedelta(0))
 
 
 def put(client, store, raw, key=None):

@@ -3,11 +3,9 @@ loopback SMTP server; builders live in helpers.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from afterward.journeys import consumer
+from afterward.worker import EventNudge
 from tests.messaging.conftest import (  # noqa: F401  (fixtures, re-exported)
     messaging_runtime,
     smtp,
@@ -16,6 +14,6 @@ from tests.messaging.conftest import (  # noqa: F401  (fixtures, re-exported)
 
 
 @pytest.fixture(autouse=True)
-def no_visibility_margin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PostgreSQL: read events as soon as they commit (tests have no concurrent writers)."""
-    monkeypatch.setattr(consumer, "VISIBILITY_MARGIN", timedelta(0))
+def fresh_event_nudge() -> None:
+    """Each test's database starts its event ids again; the nudge must not remember."""
+    EventNudge.forget()

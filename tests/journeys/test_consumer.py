@@ -308,3 +308,38 @@ def test_an_event_committed_late_with_an_earlier_id_is_not_skipped(db, store):
 
     assert (while_open.events, after.events, after.enrolled) == (0, 2, 2)
     assert sorted(e.order_id for e in the_enrolments(db, store.id)) == [o1, o2]
+
+
+def test_a_consume_reports_events_held_back_by_an_older_open_transaction(db, store):
+    if db.backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer, so nothing is ever held back "
+                    "(this runs in the PostgreSQL pass of .ci/run)")
+    install(db, store.id, definition())
+    ada, o1 = an_order(db, store.id, "1101")
+    _, o2 = an_order(db, store.id, "1102", customer=ada)
+    slow = db.sessions()
+    try:
+        record(slow, store_id=store.id, name="order.created", subject_type="order",
+               subject_id=o1, payload={"customer_id": ada.id})  # older transaction, open
+        slow.flush()
+        order_created(db, store.id, o2, ada.id)  # a newer one, committed
+
+        with db.transaction() as session:
+            while_open = consumer.consume(session, store_id=store.id)
+        slow.commit()
+    finally:
+        slow.close()
+    with db.transaction() as session:
+        after = consumer.consume(session, store_id=store.id)
+
+    assert (while_open.events, while_open.held) == (0, True)
+    assert (after.events, after.held, after.enrolled) == (2, False, 2)
+
+
+@pytest.mark.parametrize(("xid32", "upcoming", "full"), [
+    (700, 1000, 700),
+    (700, (3 << 32) | 1000, (3 << 32) | 700),
+    (0xFFFFFF00, (3 << 32) | 5, (2 << 32) | 0xFFFFFF00),  # the epoch turned since it began
+])
+def test_a_32_bit_transaction_id_widens_below_the_next_one(xid32, upcoming, full):
+    assert consumer.widen_xid(xid32, upcoming) == full

@@ -17,3 +17,19 @@ def test_the_journey_migration_goes_down_and_up(tmp_path):
 
     assert TABLES.isdisjoint(after_down)
     assert after_up >= TABLES
+
+
+def test_the_events_table_with_its_txid_matches_the_models(db_url):
+    assert differences_from_models(db_url, {"'events'", "event_consumers"}) == []
+
+
+def test_the_txid_migration_goes_down_and_up(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    after_down, after_up = tables_after_down_and_up(tmp_path, "0006")
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    columns = {c["name"] for c in inspect(engine).get_columns("events")}
+    engine.dispose()
+
+    assert after_down == after_up
+    assert "txid" in columns

@@ -4,19 +4,21 @@ in the same transaction as that work, so a failed batch changes nothing and the
 next run starts from the same event: nothing is lost, nothing is done twice.
 
 On PostgreSQL, ids are handed out before commit, so a later id can become
-visible before an earlier one. The consumer only reads events recorded before
-every transaction still writing began (pg_stat_activity), minus a margin; an
-event can then no longer appear behind the cursor. SQLite has one writer at a
-time, so commit order is id order."""
+visible before an earlier one. Each event records the id of the transaction that
+wrote it (events.txid); the consumer reads only events of transactions older than
+every transaction still running (the snapshot's xmin), in (txid, id) order, and
+keeps its place as that pair. A transaction that commits later has a txid at or
+above that xmin, so it can never land behind the cursor, and nothing waits for a
+time margin. SQLite has one writer at a time, so commit order is id order."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Select, exists, func, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -35,7 +37,6 @@ from afterward.storage.types import utcnow
 log = logging.getLogger("afterward.journeys")
 
 BATCH = 500
-VISIBILITY_MARGIN = timedelta(seconds=2)
 
 
 def consumer_name(store_id: int) -> str:
@@ -44,6 +45,11 @@ def consumer_name(store_id: int) -> str:
 
 def latest_event_id(session: Session, store_id: int) -> int:
     return int(session.scalar(select(func.max(Event.id)).where(Event.store_id == store_id)) or 0)
+
+
+def _latest_txid(session: Session, store_id: int) -> int:
+    return int(session.scalar(select(func.max(Event.txid)).where(Event.store_id == store_id))
+               or 0)
 
 
 def cursor(session: Session, store_id: int) -> EventConsumer:
@@ -56,6 +62,7 @@ def cursor(session: Session, store_id: int) -> EventConsumer:
     try:
         with session.begin_nested():
             row = EventConsumer(name=name, last_event_id=latest_event_id(session, store_id),
+                                last_txid=_latest_txid(session, store_id),
                                 processed=0, failures=0)
             session.add(row)
             session.flush()
@@ -65,16 +72,47 @@ def cursor(session: Session, store_id: int) -> EventConsumer:
     return row
 
 
-def visibility_horizon(session: Session) -> datetime | None:
-    """PostgreSQL: events recorded before this can no longer appear out of order."""
+_RUNNING = text(
+    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+    "(SELECT array_agg(backend_xid::text::bigint) FROM pg_stat_activity "
+    " WHERE datname = current_database() AND backend_xid IS NOT NULL "
+    " AND pid <> pg_backend_pid())")
+
+
+def oldest_running_txid(session: Session) -> int | None:
+    """PostgreSQL: every transaction of this database with a smaller id has ended,
+    so its events are final. Other databases of the cluster do not count (unlike the
+    snapshot's own xmin). Taken before the cursor lock gives this transaction an id."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    oldest = session.scalar(text(
-        "SELECT coalesce(min(xact_start), clock_timestamp()) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND backend_xid IS NOT NULL "
-        "AND pid <> pg_backend_pid()"))
-    assert isinstance(oldest, datetime)
-    return oldest - VISIBILITY_MARGIN
+    row = session.execute(_RUNNING).one()
+    upcoming, running = int(row[0]), row[1] or []
+    return min((widen_xid(int(xid), upcoming) for xid in running), default=upcoming)
+
+
+def widen_xid(xid32: int, upcoming: int) -> int:
+    """pg_stat_activity shows 32-bit transaction ids; events store 64-bit ones (epoch
+    in the high half). A running id is below the next one to be handed out."""
+    full = (upcoming & ~0xFFFFFFFF) | xid32
+    return full - (1 << 32) if full > upcoming else full
+
+
+def _after(row: EventConsumer, store_id: int, horizon: int | None) -> Select[Event]:
+    """The store's events past the cursor, in the order the cursor moves."""
+    stmt = select(Event).where(Event.store_id == store_id)
+    if horizon is None:
+        return stmt.where(Event.id > row.last_event_id).order_by(Event.id)
+    return stmt.where(tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id),
+                      Event.txid < horizon).order_by(Event.txid, Event.id)
+
+
+def behind(session: Session, row: EventConsumer, store_id: int) -> bool:
+    """Whether any event of the store lies past the cursor, visible or held back."""
+    if session.get_bind().dialect.name != "postgresql":
+        past = Event.id > row.last_event_id
+    else:
+        past = tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id)
+    return bool(session.scalar(select(exists().where(Event.store_id == store_id, past))))
 
 
 @dataclass
@@ -85,7 +123,9 @@ class Consumed:
     resumed: int = 0
     failed: int = 0
     last_event_id: int = 0
+    last_txid: int = 0
     more: bool = False  # the batch was full: run again soon
+    held: bool = False  # PostgreSQL: newer events wait for older transactions to end
 
 
 @dataclass
@@ -124,23 +164,23 @@ def _plan(session: Session, store_id: int) -> _Plan:
 def consume(session: Session, *, store_id: int, now: datetime | None = None,
             limit: int | None = None) -> Consumed:
     now, limit = now or utcnow(), limit or BATCH
+    horizon = oldest_running_txid(session)
     row = cursor(session, store_id)
-    stmt = select(Event).where(Event.store_id == store_id, Event.id > row.last_event_id)
-    horizon = visibility_horizon(session)
-    if horizon is not None:
-        stmt = stmt.where(Event.recorded_at < horizon)
-    batch = list(session.scalars(stmt.order_by(Event.id).limit(limit)))
-    result = Consumed(last_event_id=row.last_event_id)
-    if not batch:
-        return result
-    plan = _plan(session, store_id)
-    for event in batch:
-        if event.name in plan.triggers or event.name in plan.watched:
-            _one(session, event, plan, now, result, row)
-        row.last_event_id = result.last_event_id = event.id
-    row.processed += len(batch)
-    result.events, result.more = len(batch), len(batch) == limit
-    session.flush()
+    batch = list(session.scalars(_after(row, store_id, horizon).limit(limit)))
+    result = Consumed(last_event_id=row.last_event_id, last_txid=row.last_txid)
+    if batch:
+        plan = _plan(session, store_id)
+        for event in batch:
+            if event.name in plan.triggers or event.name in plan.watched:
+                _one(session, event, plan, now, result, row)
+            row.last_event_id = result.last_event_id = event.id
+            if horizon is not None:
+                row.last_txid = result.last_txid = int(event.txid or 0)
+        row.processed += len(batch)
+        result.events, result.more = len(batch), len(batch) == limit
+        session.flush()
+    if horizon is not None and not result.more:
+        result.held = behind(session, row, store_id)
     return result
 
 

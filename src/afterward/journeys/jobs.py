@@ -30,7 +30,8 @@ def consume_events(session: Session, job: JobContext) -> None:
     result = consumer.consume(session, store_id=store_id, now=now)
     if result.more:  # a backlog: go on at once
         jobs.enqueue(session, service.CONSUME_JOB, store_id=store_id, run_at=now,
-                     dedupe_key=f"{service.CONSUME_JOB}:{store_id}:from:{result.last_event_id}")
+                     dedupe_key=f"{service.CONSUME_JOB}:{store_id}:from:"
+                                f"{result.last_txid}:{result.last_event_id}")
         return
     if not service.has_work(session, store_id=store_id):
         return  # nothing listens: the chain stops; enabling a journey starts it again

@@ -132,6 +132,8 @@ class EventConsumer(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # PostgreSQL: the cursor is (last_txid, last_event_id); see journeys/consumer.py.
+    last_txid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     processed: Mapped[int] = mapped_column(BigInteger, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
