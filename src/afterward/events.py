@@ -7,10 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Table, insert
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
+from afterward.storage.fast_insert import FastInsert
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
 
@@ -61,7 +62,7 @@ class Event(Base):
     txid: Mapped[int | None] = mapped_column(BigInteger)
 
 
-_INSERT = insert(cast(Table, Event.__table__))
+_INSERT = FastInsert(cast(Table, Event.__table__))
 
 
 def record(
@@ -74,9 +75,10 @@ def record(
     payload: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
-    """Append one event in the caller's transaction (a Core insert: it is on every write)."""
+    """Append one event in the caller's transaction (straight to the driver: it is on
+    every write)."""
     now = utcnow()
-    session.connection().execute(_INSERT, {
+    _INSERT(session.connection(), [{
         "store_id": store_id, "name": str(name), "subject_type": subject_type,
         "subject_id": subject_id, "payload": payload or {}, "occurred_at": occurred_at or now,
-        "recorded_at": now})
+        "recorded_at": now}])

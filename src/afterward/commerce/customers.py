@@ -13,12 +13,13 @@ from afterward.commerce.models import Consent, Customer, Order
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import EventName, record
+from afterward.storage.fast_insert import FastInsert
 from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
            "birthday")
 _CUSTOMERS = cast(Table, Customer.__table__)
-_INSERT = insert(_CUSTOMERS).returning(_CUSTOMERS.c.id)
+_INSERT = FastInsert(_CUSTOMERS, returning_ids=True)
 
 
 def _lookup(column: str) -> Any:
@@ -59,10 +60,10 @@ def save_customer(session: Session, *, store_id: int, data: CustomerIn,
     given = {f: getattr(data, f) for f in _FIELDS if getattr(data, f) is not None}
     if row is None:
         now = utcnow()
-        customer_id = session.connection().execute(_INSERT, {
+        [customer_id] = _INSERT(session.connection(), [{
             **dict.fromkeys(_FIELDS), "store_id": store_id, "orders_count": 0,
             "total_spent_minor": 0, "created_at": now, "updated_at": now,
-            "first_order_at": None, "last_order_at": None, **given}).scalar_one()
+            "first_order_at": None, "last_order_at": None, **given}])
         record(session, store_id=store_id, name=EventName.customer_created,
                subject_type="customer", subject_id=customer_id, payload={"source": source})
     else:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from afterward.commerce.models import Order, OrderLine, Variant
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
 from afterward.events import Event, EventName, record
+from afterward.storage.fast_insert import FastInsert
 from afterward.storage.types import utcnow
 
 
@@ -79,8 +80,8 @@ def load_order(session: Session, order_id: int) -> Order:
 # Built once: constant statements hit SQLAlchemy's compiled cache without re-building.
 _ORDERS = cast(Table, Order.__table__)
 _LINES = cast(Table, OrderLine.__table__)
-_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
-_INSERT_LINES = insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True)
+_INSERT_ORDER = FastInsert(_ORDERS, returning_ids=True)
+_INSERT_LINES = FastInsert(_LINES, returning_ids=True)
 _NO_ADDRESS = dict.fromkeys(("ship_name", "ship_address1", "ship_city", "ship_region",
                              "ship_postal_code", "ship_country"))
 _VARIANT = Variant.__table__
@@ -165,7 +166,7 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
         row = {**_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
                "created_at": now, "cancelled_at": None, "cancel_reason": None, **values}
         try:
-            order_id = session.connection().execute(_INSERT_ORDER, row).scalar_one()
+            [order_id] = _INSERT_ORDER(session.connection(), [row])
         except IntegrityError as exc:
             if "number" not in str(exc.orig):
                 raise
@@ -276,7 +277,7 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
         session.execute(delete(OrderLine).where(OrderLine.id.in_(current.values())))
     if not fresh:
         return []
-    ids = session.connection().execute(_INSERT_LINES, fresh).scalars().all()
+    ids = _INSERT_LINES(session.connection(), fresh)
     return [{**line, "id": line_id} for line, line_id in zip(fresh, ids, strict=True)]
 
 

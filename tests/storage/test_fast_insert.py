@@ -1,0 +1,96 @@
+"""FastInsert stores exactly what a Core insert stores, returns ids in row order and
+fails the way Connection.execute fails, on SQLite and (through Core) on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from afterward.events import Event
+from afterward.jobs import Job
+from afterward.storage.fast_insert import MAX_PARAMETERS, FastInsert
+
+EVENTS = cast(Table, Event.__table__)
+JOBS = cast(Table, Job.__table__)
+BERLIN = timezone(timedelta(hours=1))
+
+
+def an_event(store_id: int, subject_id: int) -> dict[str, object]:
+    at = datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=BERLIN)
+    return {"store_id": store_id, "name": "order.created", "subject_type": "order",
+            "subject_id": subject_id, "payload": {"number": "#1", "total_minor": 1250,
+                                                 "note": "Grüße"},
+            "occurred_at": at, "recorded_at": at}
+
+
+def stored(session, ids):
+    rows = session.execute(select(Event.subject_id, Event.payload, Event.occurred_at,
+                                  Event.recorded_at).where(Event.id.in_(ids))
+                           .order_by(Event.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_a_row_reads_back_as_the_same_row_a_core_insert_wrote(db, store):
+    with db.transaction() as session:
+        conn = session.connection()
+        [core_id] = conn.execute(insert(EVENTS).returning(EVENTS.c.id),
+                                 [an_event(store.id, 1)]).scalars().all()
+        [fast_id] = FastInsert(EVENTS, returning_ids=True)(conn, [an_event(store.id, 1)])
+
+    with db.reading() as session:
+        core, fast = stored(session, [core_id]), stored(session, [fast_id])
+    assert fast == core
+    assert fast[0][2] == datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
+    assert fast[0][1] == {"number": "#1", "total_minor": 1250, "note": "Grüße"}
+
+
+def test_many_rows_get_their_ids_in_row_order_across_chunks(db, store):
+    count = MAX_PARAMETERS // 7 * 2 + 5  # three statements on SQLite
+    with db.transaction() as session:
+        ids = FastInsert(EVENTS, returning_ids=True)(
+            session.connection(), [an_event(store.id, n) for n in range(count)])
+
+    with db.reading() as session:
+        by_id = dict(session.execute(select(Event.id, Event.subject_id)
+                                     .where(Event.id.in_(ids))).tuples().all())
+    assert len(ids) == count
+    assert [by_id[i] for i in ids] == list(range(count))
+
+
+def test_no_rows_insert_nothing(db):
+    with db.transaction() as session:
+        assert FastInsert(EVENTS, returning_ids=True)(session.connection(), []) == []
+
+
+def test_a_constraint_violation_is_sqlalchemy_s_integrity_error_and_writes_nothing(db, store):
+    job = {"kind": "k", "payload": {}, "store_id": store.id, "run_at": datetime.now(UTC),
+           "dedupe_key": "same", "max_attempts": 3, "status": "queued", "attempts": 0,
+           "created_at": datetime.now(UTC)}
+    with db.transaction() as session:
+        FastInsert(JOBS)(session.connection(), [job])
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        FastInsert(JOBS)(session.connection(), [{**job, "dedupe_key": "other"},
+                                                {**job, "dedupe_key": "same"}])
+
+    with db.reading() as session:
+        keys = session.scalars(select(Job.dedupe_key).where(Job.kind == "k")).all()
+    assert keys == ["same"]
+
+
+def test_a_row_without_a_defaulted_column_gets_sqlalchemy_s_default(db, store):
+    row = an_event(store.id, 7)
+    del row["payload"]  # Event.payload defaults to {} in Python, not in the database
+    with db.transaction() as session:
+        [event_id] = FastInsert(EVENTS, returning_ids=True)(session.connection(), [row])
+
+    with db.reading() as session:
+        assert session.scalar(select(Event.payload).where(Event.id == event_id)) == {}
+
+
+def test_an_unknown_column_is_refused_before_anything_is_sent(db, store):
+    with pytest.raises(KeyError), db.transaction() as session:
+        FastInsert(EVENTS)(session.connection(), [{**an_event(store.id, 1), "colour": "red"}])
