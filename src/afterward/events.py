@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
-from afterward.storage.fast_insert import FastInsert
+from afterward.storage.fast_sql import FastInsert
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
 

@@ -13,7 +13,7 @@ from afterward.commerce.models import Consent, Customer, Order
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import EventName, record
-from afterward.storage.fast_insert import FastInsert
+from afterward.storage.fast_sql import FastInsert, FastSelect
 from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
@@ -29,7 +29,7 @@ def _lookup(column: str) -> Any:
             .order_by(table.c.id).limit(1))
 
 
-_LOOKUPS = {name: _lookup(name) for name in ("external_id", "email", "phone")}
+_LOOKUPS = {name: FastSelect(_lookup(name)) for name in ("external_id", "email", "phone")}
 
 
 def _find_row(session: Session, store_id: int, external_id: str | None, email: str | None,
@@ -37,9 +37,9 @@ def _find_row(session: Session, store_id: int, external_id: str | None, email: s
     conn = session.connection()
     for column, value in (("external_id", external_id), ("email", email), ("phone", phone)):
         if value:
-            row = conn.execute(_LOOKUPS[column], {"store_id": store_id, "v": value}).first()
-            if row is not None:
-                return row
+            rows = _LOOKUPS[column](conn, {"store_id": store_id, "v": value})
+            if rows:
+                return rows[0]
     return None
 
 

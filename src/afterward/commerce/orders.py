@@ -20,7 +20,7 @@ from afterward.commerce.models import Order, OrderLine, Variant
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
 from afterward.events import Event, EventName, record
-from afterward.storage.fast_insert import FastInsert
+from afterward.storage.fast_sql import FastInsert, FastSelect
 from afterward.storage.types import utcnow
 
 
@@ -88,6 +88,24 @@ _VARIANT = Variant.__table__
 _VARIANTS_BY_SKU = select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).where(
     _VARIANT.c.store_id == bindparam("store_id"),
     _VARIANT.c.sku.in_(bindparam("skus", expanding=True)))
+_VARIANTS_BY_FEW_SKUS: dict[int, FastSelect] = {}  # one statement per number of SKUs
+
+
+def _variants(session: Session, store_id: int, skus: list[str]) -> dict[str, Any]:
+    if not skus:
+        return {}
+    conn = session.connection()
+    if len(skus) > 32:
+        return {row.sku: row for row in conn.execute(
+            _VARIANTS_BY_SKU, {"store_id": store_id, "skus": skus})}
+    lookup = _VARIANTS_BY_FEW_SKUS.get(len(skus))
+    if lookup is None:
+        lookup = _VARIANTS_BY_FEW_SKUS[len(skus)] = FastSelect(
+            select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).where(
+                _VARIANT.c.store_id == bindparam("store_id"),
+                _VARIANT.c.sku.in_([bindparam(f"sku{i}") for i in range(len(skus))])))
+    params = {"store_id": store_id, **{f"sku{i}": sku for i, sku in enumerate(skus)}}
+    return {row.sku: row for row in lookup(conn, params)}
 _KNOWN = (Order.id, Order.source, Order.source_updated_at, Order.customer_id, Order.status)
 
 
@@ -247,9 +265,7 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
     """Insert the lines; on an update keep the ids (and refunded quantities) of lines
     that are still there, matched by platform id or position, so shipments and
     refunds that point at them stay attached."""
-    skus = {line.sku for line in lines if line.sku}
-    variants = {row.sku: row for row in session.connection().execute(
-        _VARIANTS_BY_SKU, {"store_id": store_id, "skus": list(skus)})} if skus else {}
+    variants = _variants(session, store_id, sorted({line.sku for line in lines if line.sku}))
     current: dict[Any, int] = {}
     if replace:
         for row in session.execute(select(OrderLine.id, OrderLine.external_id, OrderLine.position)

@@ -1,5 +1,6 @@
 """FastInsert stores exactly what a Core insert stores, returns ids in row order and
-fails the way Connection.execute fails, on SQLite and (through Core) on PostgreSQL."""
+fails the way Connection.execute fails; FastSelect reads back what Core reads; on SQLite
+(the driver path) and on PostgreSQL (Core)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from afterward.events import Event
 from afterward.jobs import Job
-from afterward.storage.fast_insert import MAX_PARAMETERS, FastInsert
+from afterward.storage.fast_sql import MAX_PARAMETERS, FastInsert, FastSelect
 
 EVENTS = cast(Table, Event.__table__)
 JOBS = cast(Table, Job.__table__)
@@ -94,3 +95,38 @@ def test_a_row_without_a_defaulted_column_gets_sqlalchemy_s_default(db, store):
 def test_an_unknown_column_is_refused_before_anything_is_sent(db, store):
     with pytest.raises(KeyError), db.transaction() as session:
         FastInsert(EVENTS)(session.connection(), [{**an_event(store.id, 1), "colour": "red"}])
+
+
+LOOKUP = select(Event.id, Event.payload, Event.occurred_at).where(
+    Event.store_id == bindparam("store_id"), Event.subject_id == bindparam("subject"),
+).order_by(Event.id).limit(5)
+
+
+def test_a_select_returns_what_core_returns_as_named_rows(db, store):
+    with db.transaction() as session:
+        FastInsert(EVENTS)(session.connection(), [an_event(store.id, 3), an_event(store.id, 3),
+                                                  an_event(store.id, 4)])
+    with db.reading() as session:
+        conn = session.connection()
+        core = conn.execute(LOOKUP, {"store_id": store.id, "subject": 3}).all()
+        fast = FastSelect(LOOKUP)(conn, {"store_id": store.id, "subject": 3})
+
+    assert [tuple(r) for r in fast] == [tuple(r) for r in core]
+    assert len(fast) == 2
+    assert fast[0].payload == {"number": "#1", "total_minor": 1250, "note": "Grüße"}
+    assert fast[0].occurred_at == datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_a_select_that_finds_nothing_returns_no_rows(db, store):
+    with db.reading() as session:
+        assert FastSelect(LOOKUP)(session.connection(), {"store_id": store.id,
+                                                         "subject": 99}) == []
+
+
+def test_an_expanding_parameter_is_refused_on_sqlite(db):
+    stmt = select(Event.id).where(Event.id.in_(bindparam("ids", expanding=True)))
+    with db.reading() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("only SQLite takes the driver path (PostgreSQL runs Core)")
+        with pytest.raises(ValueError, match="expanding"):
+            FastSelect(stmt)(session.connection(), {"ids": [1]})
