@@ -78,7 +78,7 @@ def record(
     """Append one event in the caller's transaction (straight to the driver: it is on
     every write)."""
     now = utcnow()
-    _INSERT(session.connection(), [{
+    _INSERT(session, [{
         "store_id": store_id, "name": str(name), "subject_type": subject_type,
         "subject_id": subject_id, "payload": payload or {}, "occurred_at": occurred_at or now,
         "recorded_at": now}])

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from afterward.events import Event
 from afterward.jobs import Job
-from afterward.storage.fast_sql import MAX_PARAMETERS, FastInsert, FastSelect
+from afterward.storage.fast_sql import MAX_PARAMETERS, FastInsert, FastSelect, connection_of
 
 EVENTS = cast(Table, Event.__table__)
 JOBS = cast(Table, Job.__table__)
@@ -130,3 +130,21 @@ def test_an_expanding_parameter_is_refused_on_sqlite(db):
             pytest.skip("only SQLite takes the driver path (PostgreSQL runs Core)")
         with pytest.raises(ValueError, match="expanding"):
             FastSelect(stmt)(session.connection(), {"ids": [1]})
+
+
+def test_a_session_used_for_two_transactions_writes_through_each_one_s_connection(db, store):
+    session = db.sessions()
+    try:
+        FastInsert(EVENTS)(session, [an_event(store.id, 11)])
+        first = connection_of(session)
+        session.commit()
+        FastInsert(EVENTS)(session, [an_event(store.id, 12)])
+        assert connection_of(session) is session.connection()
+        session.rollback()
+    finally:
+        session.close()
+
+    with db.reading() as reading:
+        kept = reading.scalars(select(Event.subject_id).where(Event.store_id == store.id)).all()
+    assert kept == [11]
+    assert first.closed

@@ -13,7 +13,7 @@ from afterward.commerce.models import Consent, Customer, Order
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import EventName, record
-from afterward.storage.fast_sql import FastInsert, FastSelect
+from afterward.storage.fast_sql import FastInsert, FastSelect, connection_of
 from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
@@ -34,7 +34,7 @@ _LOOKUPS = {name: FastSelect(_lookup(name)) for name in ("external_id", "email",
 
 def _find_row(session: Session, store_id: int, external_id: str | None, email: str | None,
               phone: str | None) -> Any:
-    conn = session.connection()
+    conn = connection_of(session)
     for column, value in (("external_id", external_id), ("email", email), ("phone", phone)):
         if value:
             rows = _LOOKUPS[column](conn, {"store_id": store_id, "v": value})
@@ -60,7 +60,7 @@ def save_customer(session: Session, *, store_id: int, data: CustomerIn,
     given = {f: getattr(data, f) for f in _FIELDS if getattr(data, f) is not None}
     if row is None:
         now = utcnow()
-        [customer_id] = _INSERT(session.connection(), [{
+        [customer_id] = _INSERT(session, [{
             **dict.fromkeys(_FIELDS), "store_id": store_id, "orders_count": 0,
             "total_spent_minor": 0, "created_at": now, "updated_at": now,
             "first_order_at": None, "last_order_at": None, **given}])

@@ -20,7 +20,7 @@ from afterward.commerce.models import Order, OrderLine, Variant
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
 from afterward.events import Event, EventName, record
-from afterward.storage.fast_sql import FastInsert, FastSelect
+from afterward.storage.fast_sql import FastInsert, FastSelect, connection_of
 from afterward.storage.types import utcnow
 
 
@@ -94,7 +94,7 @@ _VARIANTS_BY_FEW_SKUS: dict[int, FastSelect] = {}  # one statement per number of
 def _variants(session: Session, store_id: int, skus: list[str]) -> dict[str, Any]:
     if not skus:
         return {}
-    conn = session.connection()
+    conn = connection_of(session)
     if len(skus) > 32:
         return {row.sku: row for row in conn.execute(
             _VARIANTS_BY_SKU, {"store_id": store_id, "skus": skus})}
@@ -106,6 +106,8 @@ def _variants(session: Session, store_id: int, skus: list[str]) -> dict[str, Any
                 _VARIANT.c.sku.in_([bindparam(f"sku{i}") for i in range(len(skus))])))
     params = {"store_id": store_id, **{f"sku{i}": sku for i, sku in enumerate(skus)}}
     return {row.sku: row for row in lookup(conn, params)}
+
+
 _KNOWN = (Order.id, Order.source, Order.source_updated_at, Order.customer_id, Order.status)
 
 
@@ -184,7 +186,7 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
         row = {**_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
                "created_at": now, "cancelled_at": None, "cancel_reason": None, **values}
         try:
-            [order_id] = _INSERT_ORDER(session.connection(), [row])
+            [order_id] = _INSERT_ORDER(session, [row])
         except IntegrityError as exc:
             if "number" not in str(exc.orig):
                 raise
@@ -293,7 +295,7 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
         session.execute(delete(OrderLine).where(OrderLine.id.in_(current.values())))
     if not fresh:
         return []
-    ids = _INSERT_LINES(session.connection(), fresh)
+    ids = _INSERT_LINES(session, fresh)
     return [{**line, "id": line_id} for line, line_id in zip(fresh, ids, strict=True)]
 
 
