@@ -23,6 +23,7 @@ from afterward.api import (
 )
 from afterward.api import journeys as journeys_api
 from afterward.api import messaging as messaging_api
+from afterward.api import privacy as privacy_api
 from afterward.api.group_commit import GroupCommitter
 from afterward.api.limits import BodySizeLimit
 from afterward.config import Settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.public)
     app.include_router(journeys_api.router)
+    app.include_router(privacy_api.router)
     runtime.configure(settings)
 
     from afterward.web import admin, media, pages

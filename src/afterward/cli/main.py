@@ -6,7 +6,17 @@ import logging
 
 import typer
 
-from afterward.cli import admin, bench, demo, importer, insights, jobs, journeys, store
+from afterward.cli import (
+    admin,
+    bench,
+    customers,
+    demo,
+    importer,
+    insights,
+    jobs,
+    journeys,
+    store,
+)
 from afterward.cli.common import console, fail, migrated_database, settings
 from afterward.messaging import runtime
 
@@ -14,6 +24,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Afterward: the post-purchase experience platform.")
 app.add_typer(store.app, name="store")
 app.add_typer(admin.app, name="admin")
+app.add_typer(customers.app, name="customers")
 app.add_typer(importer.app, name="import")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(journeys.app, name="journeys")

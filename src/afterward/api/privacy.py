@@ -1,0 +1,51 @@
+"""Personal data of one customer: export it, erase it (afterward/privacy.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from afterward import privacy
+from afterward.api.deps import Principal, principal, read_session, write_session
+from afterward.api.errors import ApiError, ErrorResponse
+
+router = APIRouter(prefix="/api/v1", tags=["customers"],
+                   responses={code: {"model": ErrorResponse} for code in (401, 404, 422)})
+
+CustomerId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class ErasureOut(BaseModel):
+    customer_id: int
+    erased: bool
+    rows: dict[str, int]  # rows scrubbed or removed, per table
+
+
+def _missing() -> ApiError:
+    return ApiError(404, "not_found", "no such customer in this store")
+
+
+@router.get("/customers/{customer_id}/export")
+def export_customer(customer_id: CustomerId, who: Principal = Depends(principal),
+                    session: Session = Depends(read_session)) -> dict[str, Any]:
+    """Everything Afterward keeps about the customer, one key per module (commerce,
+    tracking, messaging, journeys), as JSON."""
+    try:
+        return privacy.export_customer(session, store_id=who.store_id, customer_id=customer_id)
+    except privacy.UnknownCustomer:
+        raise _missing() from None
+
+
+@router.post("/customers/{customer_id}/erase", response_model=ErasureOut)
+def erase_customer(customer_id: CustomerId, who: Principal = Depends(principal),
+                   session: Session = Depends(write_session)) -> ErasureOut:
+    """Erase the customer's personal data in every module, in one transaction (see
+    docs/privacy.md for what is kept). Erasing twice is harmless."""
+    try:
+        rows = privacy.erase_customer(session, store_id=who.store_id, customer_id=customer_id)
+    except privacy.UnknownCustomer:
+        raise _missing() from None
+    return ErasureOut(customer_id=customer_id, erased=True, rows=rows)

@@ -1,0 +1,96 @@
+"""Personal data: export and erase one customer across every module.
+
+Each module that keeps something about a customer registers a section: `export`
+returns that module's data as plain JSON values, `erase` removes or scrubs it and
+returns how many rows it touched. `export_customer` and `erase_customer` run every
+section in the caller's transaction (a service never commits), so an erasure happens
+whole or not at all.
+
+What erasure means, module by module, is in docs/privacy.md. In short: identity
+(email, phone, names, birthday, addresses, signatures, message bodies) goes; the
+rows that carry money and measurement (orders and their totals, shipments, message
+counts, journey enrolments) stay, no longer pointing at a person. Suppressions of
+the customer's addresses stay, so that an unsubscribe is still honoured."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result
+from sqlalchemy.orm import Session
+
+# The modules that register sections; imported on first use, so that no domain module
+# has to import another one.
+SECTION_MODULES = ("afterward.commerce.privacy", "afterward.tracking.privacy",
+                   "afterward.messaging.privacy", "afterward.journeys.privacy")
+
+Export = Callable[[Session, int, int], Any]
+Erase = Callable[[Session, int, int], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    export: Export
+    erase: Erase
+    order: int  # erasures run in this order (commerce, which scrubs identity, runs last)
+
+
+_SECTIONS: dict[str, Section] = {}
+
+
+class UnknownCustomer(LookupError):
+    """No such customer in this store."""
+
+
+def section(name: str, *, order: int = 50) -> Callable[[type], type]:
+    """Register a class with static `export(session, store_id, customer_id)` and
+    `erase(session, store_id, customer_id)` methods as the module's section."""
+    def register(cls: type) -> type:
+        _SECTIONS[name] = Section(name, cls.export, cls.erase, order)  # type: ignore[attr-defined]
+        return cls
+
+    return register
+
+
+def sections() -> list[Section]:
+    for module in SECTION_MODULES:
+        importlib.import_module(module)
+    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.name))
+
+
+def export_customer(session: Session, *, store_id: int, customer_id: int) -> dict[str, Any]:
+    """Everything Afterward keeps about the customer, one key per module."""
+    found = sections()
+    _require_customer(session, store_id, customer_id)
+    return {"customer_id": customer_id,
+            **{s.name: s.export(session, store_id, customer_id) for s in found}}
+
+
+def erase_customer(session: Session, *, store_id: int, customer_id: int) -> dict[str, int]:
+    """Erase the customer's personal data in every module; rows touched, per table."""
+    found = sections()
+    _require_customer(session, store_id, customer_id)
+    touched: dict[str, int] = {}
+    for s in found:
+        for table, count in s.erase(session, store_id, customer_id).items():
+            touched[table] = touched.get(table, 0) + count
+    return touched
+
+
+def changed(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _require_customer(session: Session, store_id: int, customer_id: int) -> None:
+    from sqlalchemy import select
+
+    from afterward.commerce.models import Customer
+
+    if session.scalar(select(Customer.id).where(Customer.store_id == store_id,
+                                                Customer.id == customer_id)) is None:
+        raise UnknownCustomer(customer_id)
