@@ -1,16 +1,21 @@
-"""Customers: a searchable list and one profile with consents, figures and orders."""
+"""Customers: a searchable list and one profile with consents, figures and orders;
+the customer's personal data downloaded or erased (afterward/privacy.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import Response
 
+from afterward import privacy
 from afterward.commerce import service as commerce
 from afterward.storage.db import Database
 from afterward.web.admin import queries
-from afterward.web.admin.context import Admin, current_store, store_admin
+from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
 from afterward.web.admin.orders import PAGE_SIZE, Cursor, Id, SearchText, checked_cursor
-from afterward.web.admin.pages import AdminRoute, PageError, render
+from afterward.web.admin.pages import AdminRoute, PageError, redirect, render
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
 
@@ -32,8 +37,9 @@ def customer_list(request: Request, admin: Admin = Depends(store_admin), q: Sear
 
 
 @router.get("/customers/{customer_id}")
-def customer_detail(request: Request, customer_id: Id,
-                    admin: Admin = Depends(store_admin)) -> Response:
+def customer_detail(request: Request, customer_id: Id, admin: Admin = Depends(store_admin),
+                    erased: Annotated[bool, Query()] = False,
+                    unconfirmed: Annotated[bool, Query()] = False) -> Response:
     store = current_store(admin)
     db: Database = request.app.state.db
     with db.reading() as s:
@@ -47,4 +53,38 @@ def customer_detail(request: Request, customer_id: Id,
         return render(request, "admin/customer.html", {
             "admin": admin, "store": store, "customer": customer, "orders": orders,
             "more_orders": more is not None, "stats": stats, "consents": consents,
-            "section": "customers"})
+            "erased": erased, "unconfirmed": unconfirmed, "section": "customers"})
+
+
+@router.get("/customers/{customer_id}/export")
+def customer_export(request: Request, customer_id: Id,
+                    admin: Admin = Depends(store_admin)) -> Response:
+    """Everything kept about the customer, as a JSON download."""
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.reading() as s:
+        try:
+            data = privacy.export_customer(s, store_id=store.id, customer_id=customer_id)
+        except privacy.UnknownCustomer:
+            raise PageError(404, "not_found") from None
+    return Response(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                    media_type="application/json", headers={
+                        "Content-Disposition":
+                            f'attachment; filename="customer-{customer_id}.json"'})
+
+
+@router.post("/customers/{customer_id}/erase")
+def customer_erase(request: Request, customer_id: Id,
+                   admin: Admin = Depends(store_csrf_checked),
+                   confirm: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """Erase the customer's personal data; the box must be ticked."""
+    store = current_store(admin)
+    if confirm != "yes":
+        return redirect(f"/admin/customers/{customer_id}?unconfirmed=true#privacy")
+    db: Database = request.app.state.db
+    with db.transaction() as s:
+        try:
+            privacy.erase_customer(s, store_id=store.id, customer_id=customer_id)
+        except privacy.UnknownCustomer:
+            raise PageError(404, "not_found") from None
+    return redirect(f"/admin/customers/{customer_id}?erased=true")
