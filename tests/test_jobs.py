@@ -131,3 +131,123 @@ def test_an_expired_lease_lets_another_worker_take_the_job_and_fences_the_first(
 def test_backoff_doubles_with_jitter_and_a_cap(attempt, low, high):
     for _ in range(50):
         assert low <= jobs.backoff_seconds(attempt) <= high
+
+
+# --- batches -------------------------------------------------------------------------
+
+@jobs.handler("test.batched")
+def _batched_alone(session, job):
+    if job.payload.get("fail"):
+        raise RuntimeError("bad alone")
+    record_batch_effect(session, job, "alone")
+
+
+@jobs.batch_handler("test.batched", size=3)
+def _batched(session, batch):
+    if any(job.payload.get("explode") for job in batch):
+        raise RuntimeError("the whole batch is broken")
+    failed = {}
+    for job in batch:
+        if job.payload.get("fail"):
+            failed[job.job_id] = RuntimeError("bad in batch")
+        else:
+            record_batch_effect(session, job, "batch")
+    return failed
+
+
+def record_batch_effect(session, job, how):
+    from afterward.events import record
+
+    record(session, store_id=job.store_id or 0, name="test.effect", subject_type="job",
+           subject_id=job.job_id, payload={"how": how})
+    session.flush()
+
+
+def effects(db) -> list[tuple[int, str]]:
+    with db.reading() as session:
+        rows = session.execute(select(Event.subject_id, Event.payload)
+                               .where(Event.name == "test.effect").order_by(Event.id))
+        return [(subject, payload["how"]) for subject, payload in rows]
+
+
+def test_claim_many_takes_the_oldest_due_jobs_of_one_kind_under_one_lease(db, store):
+    now = utcnow()
+    older = add_job(db, "test.batched", store.id, run_at=now - timedelta(minutes=2))
+    other_kind = add_job(db, "test.record_effect", store.id, run_at=now - timedelta(minutes=3))
+    newer = add_job(db, "test.batched", store.id, run_at=now - timedelta(minutes=1))
+    add_job(db, "test.batched", store.id, run_at=now + timedelta(hours=1))  # not due
+
+    with db.transaction() as session:
+        claims = jobs.claim_many(session, kind="test.batched", worker_id="w",
+                                 lease_seconds=30, limit=5)
+
+    assert [c.job_id for c in claims] == [older, newer]
+    assert len({c.lease_token for c in claims}) == 1
+    assert job_row(db, other_kind).status == "queued"
+    with db.transaction() as session:
+        assert jobs.mark_done_many(session, claims) is True
+    assert [job_row(db, j).status for j in (older, newer)] == ["done", "done"]
+
+
+def test_a_batch_is_fenced_on_every_lease(db, store):
+    first = add_job(db, "test.batched", store.id)
+    add_job(db, "test.batched", store.id)
+    with db.transaction() as session:
+        claims = jobs.claim_many(session, kind="test.batched", worker_id="a",
+                                 lease_seconds=30, limit=5)
+    with db.transaction() as session:  # the first job's lease ran out and b took it
+        [stolen] = jobs.claim_many(session, kind="test.batched", worker_id="b",
+                                   lease_seconds=30, limit=1,
+                                   now=utcnow() + timedelta(seconds=31))
+    assert stolen.job_id == first
+
+    with db.transaction() as session:
+        assert jobs.mark_done_many(session, claims) is False
+
+
+def test_the_worker_runs_due_jobs_of_a_batched_kind_together(db, store):
+    ids = [add_job(db, "test.batched", store.id) for _ in range(4)]
+
+    assert Worker(db).step() is True
+
+    assert [job_row(db, j).status for j in ids] == ["done", "done", "done", "queued"]
+    assert effects(db) == [(ids[0], "batch"), (ids[1], "batch"), (ids[2], "batch")]
+
+
+def test_a_job_that_fails_in_a_batch_is_retried_and_the_others_are_done(db, store):
+    good = add_job(db, "test.batched", store.id)
+    bad = add_job(db, "test.batched", store.id, {"fail": True})
+
+    Worker(db).step()
+
+    assert job_row(db, good).status == "done"
+    failed = job_row(db, bad)
+    assert (failed.status, failed.attempts, failed.last_error) == (
+        "queued", 1, "RuntimeError: bad in batch")
+    assert effects(db) == [(good, "batch")]
+
+
+def test_a_batch_that_raises_runs_each_job_alone(db, store):
+    good = add_job(db, "test.batched", store.id)
+    broken = add_job(db, "test.batched", store.id, {"explode": True})
+
+    Worker(db).step()
+
+    assert [job_row(db, j).status for j in (good, broken)] == ["done", "done"]
+    assert effects(db) == [(good, "alone"), (broken, "alone")]
+
+
+def test_a_plain_handler_registered_later_replaces_the_batch_handler():
+    assert jobs.batch_handler_for("test.batched") is not None
+
+    @jobs.handler("test.replaced")
+    def alone(session, job):
+        pass
+
+    @jobs.batch_handler("test.replaced", size=5)
+    def together(session, batch):
+        return {}
+
+    assert jobs.batch_handler_for("test.replaced") is not None
+    jobs.handler("test.replaced")(alone)  # e.g. a plugin loaded after the module
+    assert jobs.batch_handler_for("test.replaced") is None

@@ -35,30 +35,69 @@ class Worker:
         self.stopping = threading.Event()
 
     def step(self) -> bool:
-        """Claim and run one job. Returns True when a job was found."""
+        """Claim and run one job (or a batch of due jobs of its kind, when that kind
+        has a batch handler). Returns True when a job was found."""
         with self.db.transaction() as session:
             claim = jobs.claim_one(session, worker_id=self.name, lease_seconds=self.lease_seconds)
+            batch = jobs.batch_handler_for(claim.kind) if claim is not None else None
+            claims = [claim] if claim is not None else []
+            if claim is not None and batch is not None:
+                claims += jobs.claim_many(session, kind=claim.kind, worker_id=self.name,
+                                          lease_seconds=self.lease_seconds,
+                                          limit=batch.size - 1, token=claim.lease_token)
         if claim is None:
             return False
+        if batch is not None:
+            self._run_batch(batch, claims)
+        else:
+            self._run_one(claim)
+        return True
+
+    def _run_one(self, claim: jobs.Claim) -> None:
         run = jobs.handler_for(claim.kind)
-        context = jobs.JobContext(claim.job_id, claim.store_id, claim.attempt, claim.payload)
         try:
             if run is None:
                 raise jobs.PermanentError(f"no handler for job kind {claim.kind!r}")
             with self.db.transaction() as session:
-                run(session, context)
+                run(session, _context(claim))
                 if not jobs.mark_done(session, claim):
                     # Lease lost to another worker: roll our effects back.
                     raise _LeaseLost
         except _LeaseLost:
             log.warning("job %s: lease lost, effects rolled back", claim.job_id)
         except Exception as exc:
-            permanent = isinstance(exc, jobs.PermanentError)
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self._failed(claim, exc)
+
+    def _run_batch(self, batch: jobs.BatchHandler, claims: list[jobs.Claim]) -> None:
+        """One transaction for the batch, fenced on every lease. Jobs the handler
+        reports as failed are retried like any failed job; if the handler raises,
+        each job runs alone, so one bad job never holds the others back."""
+        try:
             with self.db.transaction() as session:
-                status = jobs.mark_failed(session, claim, detail, permanent=permanent)
-            log.warning("job %s (%s) failed, now %s: %s", claim.job_id, claim.kind, status, detail)
-        return True
+                failed = batch.run(session, [_context(claim) for claim in claims])
+                if not jobs.mark_done_many(
+                        session, [c for c in claims if c.job_id not in failed]):
+                    raise _LeaseLost
+        except _LeaseLost:
+            log.warning("jobs %s: a lease was lost, the batch's effects rolled back",
+                        [claim.job_id for claim in claims])
+            return
+        except Exception:
+            log.info("batch of %d %s jobs failed; running them one by one", len(claims),
+                     claims[0].kind, exc_info=True)
+            for claim in claims:
+                self._run_one(claim)
+            return
+        for claim in claims:
+            if claim.job_id in failed:
+                self._failed(claim, failed[claim.job_id])
+
+    def _failed(self, claim: jobs.Claim, exc: Exception) -> None:
+        permanent = isinstance(exc, jobs.PermanentError)
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        with self.db.transaction() as session:
+            status = jobs.mark_failed(session, claim, detail, permanent=permanent)
+        log.warning("job %s (%s) failed, now %s: %s", claim.job_id, claim.kind, status, detail)
 
     def run(self, *, until_idle: bool = False, max_jobs: int | None = None) -> int:
         if not until_idle:
@@ -154,6 +193,10 @@ class EventNudge:
 
 class _LeaseLost(Exception):
     pass
+
+
+def _context(claim: jobs.Claim) -> jobs.JobContext:
+    return jobs.JobContext(claim.job_id, claim.store_id, claim.attempt, claim.payload)
 
 
 def run_workers(

@@ -7,6 +7,8 @@ a plain, complete template. SMS phrases keep to GSM-7 where the language allows
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 KEYS = ("order_confirmation", "shipment_shipped", "shipment_delivered")
 LOCALES = ("en", "de", "fr", "pt_BR")
 
@@ -279,6 +281,7 @@ def _fill(text: str, locale: str) -> str:
     return out
 
 
+@lru_cache(maxsize=256)
 def source(key: str, channel: str, locale: str) -> tuple[str | None, str, str | None] | None:
     """(subject, body, text_body) of a built-in, or None when there is none."""
     if key not in KEYS:  # the built-in journeys bring templates of their own

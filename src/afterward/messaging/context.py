@@ -14,9 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
-from afterward.commerce import service as commerce
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Store
 from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment
@@ -78,27 +77,80 @@ def shipment_part(shipment: Shipment | None, public_url: str) -> dict[str, Any] 
             "delivered_at": shipment.delivered_at}
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What contexts read from the database, loaded once for many messages of a store."""
+
+    shipments: dict[int, Shipment]  # by id, as the messages' refs name them
+    orders: dict[int, Order]  # with their lines
+    latest_shipment: dict[int, Shipment]  # order id -> its newest parcel
+    care_products: dict[int, Product]  # products with care or how-to content
+
+
+def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Loaded:
+    """A few queries for all `refs` (each a message's {order_id, shipment_id})."""
+    quiet = (lazyload(Shipment.events), lazyload(Shipment.lines))  # only columns are read
+    shipment_ids = {int(r["shipment_id"]) for r in refs if r.get("shipment_id")}
+    shipments = {s.id: s for s in session.scalars(select(Shipment).options(*quiet).where(
+        Shipment.store_id == store_id, Shipment.id.in_(shipment_ids)))} if shipment_ids else {}
+    order_ids = {int(oid) for oid in (_order_id(r, shipments) for r in refs) if oid}
+    orders = {o.id: o for o in session.scalars(select(Order).where(
+        Order.store_id == store_id, Order.id.in_(order_ids)))} if order_ids else {}
+    latest: dict[int, Shipment] = {}
+    if orders:
+        for shipment in session.scalars(select(Shipment).options(*quiet).where(
+                Shipment.store_id == store_id, Shipment.order_id.in_(list(orders)))
+                .order_by(Shipment.id.desc())):
+            if shipment.order_id is not None:
+                latest.setdefault(shipment.order_id, shipment)
+    product_ids = {line.product_id for order in orders.values() for line in order.lines
+                   if line.product_id}
+    products = {p.id: p for p in session.scalars(select(Product).where(
+        Product.store_id == store_id, Product.id.in_(product_ids),
+        (Product.care_content.is_not(None)) | (Product.howto_content.is_not(None)),
+    ))} if product_ids else {}
+    return Loaded(shipments, orders, latest, products)
+
+
+def _order_id(refs: dict[str, Any], shipments: dict[int, Shipment]) -> int | None:
+    if refs.get("order_id"):
+        return int(refs["order_id"])
+    shipment = shipments.get(int(refs["shipment_id"])) if refs.get("shipment_id") else None
+    return shipment.order_id if shipment is not None else None
+
+
 def build_context(session: Session, *, store: Store, customer: Customer | None,
                   refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
                   public_url: str, links: Links) -> dict[str, Any]:
-    shipment = None
-    if refs.get("shipment_id"):
-        shipment = tracking.get_shipment(session, store_id=store.id,
-                                         shipment_id=int(refs["shipment_id"]))
-    order_id = refs.get("order_id") or (shipment.order_id if shipment else None)
-    order = commerce.get_order(session, store_id=store.id, order_id=int(order_id)) \
-        if order_id else None
+    loaded = load(session, store_id=store.id, refs=[refs])
+    return assemble(session, loaded, store=store, customer=customer, refs=refs, data=data,
+                    locale=locale, timezone=timezone, public_url=public_url, links=links)
+
+
+def assemble(session: Session, loaded: Loaded, *, store: Store, customer: Customer | None,
+             refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
+             public_url: str, links: Links, needs: frozenset[str] | None = None
+             ) -> dict[str, Any]:
+    """One message's context from what `load` found. `needs` (the names its template
+    uses, None: all) spares the queries behind parts the template never reads."""
+    shipment = loaded.shipments.get(int(refs["shipment_id"])) \
+        if refs.get("shipment_id") else None
+    order_id = _order_id(refs, loaded.shipments)
+    order = loaded.orders.get(order_id) if order_id else None
     if shipment is None and order is not None:  # the order's latest parcel, if any
-        latest = tracking.list_shipments(session, store_id=store.id, order_id=order.id, limit=1)
-        shipment = latest[0] if latest else None
+        shipment = loaded.latest_shipment.get(order.id)
     product_ids = sorted({line.product_id for line in order.lines if line.product_id}) \
         if order else []
+    used = needs if needs is not None else frozenset({"recommendations", "care"})
     return {
         "locale": locale, "timezone": timezone, "store": store_part(store),
         "customer": customer_part(customer), "order": order_part(order),
         "shipment": shipment_part(shipment, public_url),
-        "recommendations": recommended(session, store_id=store.id, product_ids=product_ids),
-        "care": care_content(session, store_id=store.id, product_ids=product_ids),
+        "recommendations": recommended(session, store_id=store.id, product_ids=product_ids)
+        if "recommendations" in used else [],
+        "care": [{"title": p.title, "care": p.care_content, "howto": p.howto_content}
+                 for p in (loaded.care_products.get(i) for i in product_ids) if p is not None]
+        if "care" in used else [],
         "links": {"unsubscribe": links.unsubscribe, "preferences": links.preferences},
         "data": data,
     }

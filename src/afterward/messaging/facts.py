@@ -73,7 +73,7 @@ def gather(session: Session, *, message: Message, customer: Customer | None, sto
         marketing_in_period=_marketing_in_period(session, message, settings, now)
         if purpose == Purpose.marketing else 0,
         budget=settings.marketing_budget,
-        open_problem=_open_problem(session, message)
+        open_problem=open_problem(session, message)
         if message.category in HELD_WHILE_PROBLEM_OPEN else None,
     )
 
@@ -90,7 +90,8 @@ def _marketing_in_period(session: Session, message: Message, settings: Messaging
         Message.status.in_([s.value for s in COUNTED]))) or 0)
 
 
-def _open_problem(session: Session, message: Message) -> str | None:
+def open_problem(session: Session, message: Message) -> str | None:
+    """The first cross-module hold on the message's customer, if any."""
     if message.customer_id is None:
         return None
     for probe in HOLD_PROBES:

@@ -28,14 +28,14 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from email.utils import formataddr
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from afterward import jobs
-from afterward.commerce.models import Customer, Store
-from afterward.messaging import facts, policy, runtime, templates
+from afterward.commerce.models import Store
+from afterward.messaging import policy, preparing, runtime
 from afterward.messaging.channels import (
     Channel,
     ChannelError,
@@ -45,20 +45,17 @@ from afterward.messaging.channels import (
     transport_for,
 )
 from afterward.messaging.channels.email import parse_smtp_url
-from afterward.messaging.context import Links, build_context
-from afterward.messaging.html import add_tracking
 from afterward.messaging.models import Message, MessageStatus, MessagingSettings, WebhookEndpoint
-from afterward.messaging.service import (
-    PREPARE_JOB,
-    SEND_JOB,
-    SEND_MAX_ATTEMPTS,
-    sending_settings,
-)
+from afterward.messaging.preparing import finish
+from afterward.messaging.service import SEND_MAX_ATTEMPTS, sending_settings
 from afterward.storage.db import side_transaction
 from afterward.storage.types import utcnow
 
 # An attempt younger than this may still be talking to the provider.
 IN_FLIGHT_GRACE = timedelta(minutes=5)
+
+
+_MESSAGES = cast(Table, Message.__table__)
 
 
 class RetryLater(Exception):
@@ -68,107 +65,9 @@ class RetryLater(Exception):
 # --- step 1: policy, render, persist -------------------------------------------------
 
 def prepare(session: Session, *, message_id: int, now: datetime | None = None) -> str:
-    now = now or utcnow()
-    message = session.get(Message, message_id)
-    if message is None or message.status != MessageStatus.queued.value:
-        return "skipped"
-    if message.channel == "webhook":
-        return _approve(session, message, now)
-    store = session.get(Store, message.store_id)
-    assert store is not None
-    customer = _customer(session, message)
-    message.recipient = message.recipient or _address_of(session, message, customer)
-    settings = sending_settings(session, store_id=message.store_id)
-    decision = policy.decide(facts.gather(session, message=message, customer=customer,
-                                          store=store, settings=settings, now=now), now)
-    if decision.action == policy.Action.suppress:
-        _finish(message, MessageStatus.suppressed, decision.reason or "policy", now)
-        return "suppressed"
-    if decision.action == policy.Action.defer:
-        assert decision.until is not None
-        message.send_after, message.status_reason = decision.until, decision.reason
-        jobs.enqueue(session, PREPARE_JOB, {"message_id": message.id},
-                     store_id=message.store_id, run_at=decision.until,
-                     max_attempts=SEND_MAX_ATTEMPTS)
-        return "deferred"
-    try:
-        _render_into(session, message, store, customer, settings)
-    except templates.TemplateInvalid as exc:
-        _finish(message, MessageStatus.failed, f"template: {exc.message}", now)
-        return "failed"
-    return _approve(session, message, now)
-
-
-def _customer(session: Session, message: Message) -> Customer | None:
-    if message.customer_id is None:
-        return None
-    stmt = select(Customer).where(Customer.id == message.customer_id)
-    if message.purpose == policy.Purpose.marketing.value:
-        # Serializes budget checks for one customer on PostgreSQL (SQLite: one writer).
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
-
-
-def _address_of(session: Session, message: Message, customer: Customer | None) -> str | None:
-    field = "email" if message.channel == "email" else "phone"
-    if customer is not None and getattr(customer, field):
-        return str(getattr(customer, field))
-    order_id = message.payload.get("refs", {}).get("order_id")
-    if order_id:
-        from afterward.commerce import service as commerce
-
-        order = commerce.get_order(session, store_id=message.store_id, order_id=int(order_id))
-        if order is not None and getattr(order, field):
-            return str(getattr(order, field))
-    return None
-
-
-def _render_into(session: Session, message: Message, store: Store, customer: Customer | None,
-                 settings: MessagingSettings) -> None:
-    rt = runtime.current()
-    preferred = message.locale or (customer.locale if customer else None) or store.locale
-    resolved = templates.resolve(
-        session, store_id=store.id, key=message.template_key or "", channel=message.channel,
-        locales=templates.locale_candidates(_tag(preferred), _tag(store.locale)))
-    if resolved is None:
-        raise templates.TemplateInvalid(
-            "template", None, f"no {message.channel} template {message.template_key!r}")
-    marketing = message.purpose == policy.Purpose.marketing.value
-    unsubscribe = rt.links.unsubscribe_url(message.id) if marketing else None
-    preferences = rt.links.preferences_url(message.id)
-    refs, data = message.payload.get("refs", {}), message.payload.get("data", {})
-    context = build_context(session, store=store, customer=customer, refs=refs, data=data,
-                            locale=resolved.locale,
-                            timezone=facts.customer_timezone(customer, store),
-                            public_url=rt.public_url,
-                            links=Links(unsubscribe=unsubscribe, preferences=preferences))
-    rendered = templates.render(message.channel, resolved.source, context)
-    html = rendered.html
-    if html is not None:
-        html = add_tracking(
-            html, open_url=rt.links.open_url(message.id) if settings.track_opens else None,
-            click_url=(lambda url: rt.links.click_url(message.id, url))
-            if settings.track_clicks else None,
-            keep=frozenset({preferences, *([unsubscribe] if unsubscribe else [])}))
-    message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, html
-    message.segments, message.locale = rendered.segments, resolved.locale
-    message.template_id = resolved.template_id
-
-
-def _tag(locale: str | None) -> str | None:
-    return locale.replace("-", "_") if locale else None
-
-
-def _approve(session: Session, message: Message, now: datetime) -> str:
-    message.status, message.approved_at, message.status_reason = (
-        MessageStatus.ready.value, now, None)
-    jobs.enqueue(session, SEND_JOB, {"message_id": message.id}, store_id=message.store_id,
-                 max_attempts=SEND_MAX_ATTEMPTS)
-    return "ready"
-
-
-def _finish(message: Message, status: MessageStatus, reason: str, now: datetime) -> None:
-    message.status, message.status_reason, message.finished_at = status.value, reason[:500], now
+    """One message's step 1 (a batch of one: see preparing.py)."""
+    outcomes = preparing.prepare_many(session, message_ids=[message_id], now=now or utcnow())
+    return outcomes[message_id]
 
 
 # --- step 2: send --------------------------------------------------------------------
@@ -186,10 +85,10 @@ def deliver(session: Session, *, message_id: int, attempt: int = 1) -> str:
             receipt = channel.send(outgoing, own)
             _mark_sent(own, message_id, receipt)
     except ChannelError as exc:
-        return _after_failure(session, message_id, exc, last_attempt)
+        return after_failure(session, message_id, exc, last_attempt)
     except Exception as exc:  # a bug, not the network: we cannot say what left
         unknown = ChannelError(f"unexpected error: {exc!r}", transient=True, maybe_sent=True)
-        return _after_failure(session, message_id, unknown, last_attempt)
+        return after_failure(session, message_id, unknown, last_attempt)
     return "sent"
 
 
@@ -205,7 +104,7 @@ def _claim(session: Session, message_id: int, last_attempt: bool
             if message.sending_at and now - message.sending_at < IN_FLIGHT_GRACE:
                 raise RetryLater("the previous attempt may still be in flight")
             if not resend_is_safe(message):
-                _finish(message, MessageStatus.failed, "outcome unknown: the worker stopped "
+                finish(message, MessageStatus.failed, "outcome unknown: the worker stopped "
                         "during the send; not resent, to never send marketing twice", now)
                 return None
         elif message.status != MessageStatus.ready.value:
@@ -216,7 +115,7 @@ def _claim(session: Session, message_id: int, last_attempt: bool
         except ValueError as exc:  # configuration, or a webhook endpoint gone
             if not last_attempt and not isinstance(exc, _Gone):
                 raise RetryLater(str(exc)) from exc
-            _finish(message, MessageStatus.failed, str(exc), now)
+            finish(message, MessageStatus.failed, str(exc), now)
             return None
         message.status, message.sending_at = MessageStatus.sending.value, now
         message.send_attempts += 1
@@ -231,16 +130,26 @@ def resend_is_safe(message: Message) -> bool:
     return message.purpose == policy.Purpose.transactional.value
 
 
+MARK_SENT = update(_MESSAGES).where(
+    _MESSAGES.c.id == bindparam("message_id"),
+    # Not IN (...): an expanding list is compiled again on every execution.
+    or_(*(_MESSAGES.c.status == s.value
+          for s in (MessageStatus.sending, MessageStatus.ready, MessageStatus.failed))),
+).values(status=MessageStatus.sent.value, sent_at=bindparam("now"),
+         transport=bindparam("transport"), provider_message_id=bindparam("provider_id"),
+         status_reason=None, finished_at=None, updated_at=bindparam("now"))
+
+
 def _mark_sent(own: Session, message_id: int, receipt: Receipt) -> None:
-    own.execute(update(Message).where(
-        Message.id == message_id,
-        Message.status.in_([MessageStatus.sending.value, MessageStatus.ready.value,
-                            MessageStatus.failed.value]),
-    ).values(status=MessageStatus.sent.value, sent_at=utcnow(), transport=receipt.transport,
-             provider_message_id=receipt.provider_id, status_reason=None, finished_at=None))
+    own.connection().execute(MARK_SENT, mark_sent_values(message_id, receipt))
 
 
-def _after_failure(session: Session, message_id: int, exc: ChannelError,
+def mark_sent_values(message_id: int, receipt: Receipt) -> dict[str, Any]:
+    return {"message_id": message_id, "now": utcnow(), "transport": receipt.transport,
+            "provider_id": receipt.provider_id}
+
+
+def after_failure(session: Session, message_id: int, exc: ChannelError,
                    last_attempt: bool) -> str:
     retry = exc.transient and not last_attempt
     with side_transaction(session) as own:
@@ -252,7 +161,7 @@ def _after_failure(session: Session, message_id: int, exc: ChannelError,
             message.status, message.status_reason = MessageStatus.ready.value, str(exc)[:500]
         else:
             reason = f"outcome unknown: {exc}" if exc.maybe_sent else str(exc)
-            _finish(message, MessageStatus.failed, reason, utcnow())
+            finish(message, MessageStatus.failed, reason, utcnow())
     if retry:
         raise RetryLater(str(exc)) from exc
     return "failed"
@@ -277,7 +186,11 @@ def _outgoing(session: Session, message: Message) -> Outgoing:
                         message.idempotency_key, text=message.body_text)
     store = session.get(Store, message.store_id)
     assert store is not None
-    settings = sending_settings(session, store_id=message.store_id)
+    return email_outgoing(message, store, sending_settings(session, store_id=message.store_id))
+
+
+def email_outgoing(message: Message, store: Store, settings: MessagingSettings) -> Outgoing:
+    assert message.recipient is not None
     address = sender_address(settings, store)
     domain = address.rpartition("@")[2]
     digest = hashlib.sha256(f"{message.store_id}:{message.idempotency_key}".encode())

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, pass_context
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
@@ -68,8 +68,13 @@ def _money(context: Context, minor: int | None, currency: str | None = None) -> 
     if minor is None:
         return ""
     code = currency or context.get("store", {}).get("currency") or "USD"
-    locale = context.get("locale") or "en"
-    return str(format_currency(validation.from_minor(int(minor), code), code, locale=locale))
+    return _format_money(int(minor), code, context.get("locale") or "en")
+
+
+@lru_cache(maxsize=8192)
+def _format_money(minor: int, code: str, locale: str) -> str:
+    # Babel takes tens of microseconds per amount; shops repeat the same prices.
+    return str(format_currency(validation.from_minor(minor, code), code, locale=locale))
 
 
 @pass_context
@@ -138,6 +143,18 @@ def _render_part(name: str, text: str, html: bool, context: dict[str, Any]) -> s
         raise TemplateInvalid(name, _template_line(exc), str(exc)) from exc
     except Exception as exc:  # a filter or a value may fail any way; the message fails alone
         raise TemplateInvalid(name, _template_line(exc), f"{type(exc).__name__}: {exc}") from exc
+
+
+@lru_cache(maxsize=256)
+def names_used(channel: str, source: TemplateSource) -> frozenset[str] | None:
+    """The context names a template reads (None when it does not parse: render says why)."""
+    names: set[str] = set()
+    try:
+        for _, text, html in _parts(channel, source):
+            names |= meta.find_undeclared_variables(environments()[0 if html else 1].parse(text))
+    except TemplateSyntaxError:
+        return None
+    return frozenset(names)
 
 
 def _template_line(exc: BaseException) -> int | None:

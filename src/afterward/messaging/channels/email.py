@@ -9,13 +9,18 @@ helo=mail.shop.example (EHLO name; default: the sender's domain)."""
 
 from __future__ import annotations
 
+import binascii
+import re
+import secrets
 import smtplib
 import ssl
 import threading
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.orm import Session
@@ -46,6 +51,7 @@ class SmtpTarget:
     timeout: float = 10.0
 
 
+@lru_cache(maxsize=64)
 def parse_smtp_url(url: str) -> SmtpTarget:
     parts = urlsplit(url)
     security = _SCHEMES.get(parts.scheme.lower())
@@ -84,6 +90,50 @@ def build_mime(message: Outgoing) -> EmailMessage:
     return mime
 
 
+def mime_bytes(message: Outgoing) -> bytes:
+    """The message as SMTP DATA: assembled directly (quoted-printable parts, CRLF) when
+    every header is plain ASCII, the common case; else through EmailMessage."""
+    fast = _fast_mime(message)
+    return fast if fast is not None else build_mime(message).as_bytes()
+
+
+def _fast_mime(message: Outgoing) -> bytes | None:
+    subject = " ".join((message.subject or "").split())
+    headers = [("From", message.sender or ""), ("To", message.recipient),
+               ("Subject", subject), ("Date", format_datetime(utcnow()))]
+    if message.message_id_header:
+        headers.append(("Message-ID", message.message_id_header))
+    if message.reply_to:
+        headers.append(("Reply-To", message.reply_to))
+    headers += list(message.headers.items())
+    lines = []
+    for name, value in headers:
+        if not value.isascii() or "\r" in value or "\n" in value or len(value) > 900:
+            if name != "Subject" or "\r" in value or "\n" in value:
+                return None  # leave folding and encoding to the email package
+            value = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+        lines.append(f"{name}: {value}")
+    lines.append("MIME-Version: 1.0")
+    text = _part("plain", message.text or "")
+    if not message.html:
+        return ("\r\n".join(lines) + "\r\n").encode() + text
+    boundary = f"==aw-{secrets.token_hex(8)}=="  # "==" never occurs in q-p text
+    lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    mark = f"--{boundary}\r\n".encode()
+    return b"".join((head, mark, text, b"\r\n", mark, _part("html", message.html), b"\r\n",
+                     f"--{boundary}--\r\n".encode()))
+
+
+def _part(subtype: str, content: str) -> bytes:
+    if not content.endswith("\n"):
+        content += "\n"
+    body = binascii.b2a_qp(content.replace("\r\n", "\n").encode(), istext=True)
+    return (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode() + \
+        body.replace(b"\n", b"\r\n")
+
+
 @register("email")
 class EmailChannel(Channel):
     def __init__(self, config: ChannelConfig) -> None:
@@ -92,32 +142,43 @@ class EmailChannel(Channel):
 
     def send(self, message: Outgoing, session: Session) -> Receipt:
         target = self.target
-        envelope_from = parseaddr(message.sender or "")[1] or target.sender
+        envelope_from = _address_of(message.sender or "") or target.sender
         if not envelope_from:
             raise ChannelError("no sender address: set from= in AFTERWARD_SMTP_URL",
                                transient=False)
-        data = build_mime(message).as_bytes()
+        data = mime_bytes(message)
         reply = self._transmit(target, envelope_from, message.recipient, data)
         return Receipt("email", reply)
 
     def _transmit(self, target: SmtpTarget, envelope_from: str, recipient: str,
                   data: bytes) -> str:
-        """The network call. Everything before DATA's final reply cannot have sent
-        the message; a connection lost during DATA may have (maybe_sent).
+        """The network call. Everything before the content is sent cannot have sent
+        the message; a connection lost after that may have (maybe_sent).
 
-        Each thread keeps its connection open between messages (RSET before the next
-        one); a kept connection that the server has closed meanwhile is replaced
-        before anything is sent. After any error the connection is dropped."""
+        Each thread keeps its connection open between messages. A kept connection
+        that the server closed meanwhile fails before any content went out: it is
+        replaced and the envelope sent again. MAIL, RCPT and DATA go in one write when
+        the server offers PIPELINING (RFC 2920). After any error the connection is
+        dropped."""
         helo = target.helo or envelope_from.rpartition("@")[2] or "localhost"
         smtp: smtplib.SMTP | None = None
         stage = "connect"
         try:
-            smtp = _pool.take(target, helo)
-            _expect(smtp.mail(envelope_from), (250,), "sender refused")
-            _expect(smtp.rcpt(recipient), (250, 251), "recipient refused")
+            smtp, kept = _pool.take(target, helo)
+            try:
+                _envelope(smtp, envelope_from, recipient)
+            except (OSError, smtplib.SMTPServerDisconnected):
+                if not kept:
+                    raise
+                _close(smtp)  # closed by the server while idle; nothing was sent
+                smtp = None
+                smtp = _connect(target, helo)
+                _envelope(smtp, envelope_from, recipient)
             stage = "data"
-            # data() raises when DATA itself is refused but returns the final reply.
-            _expect(reply := smtp.data(data), (250,), "message refused")
+            if data.startswith(b".") or b"\n." in data:
+                data = _DOT_AT_LINE_START.sub(b"..", data)
+            smtp.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+            _expect(reply := smtp.getreply(), (250,), "message refused")
         except smtplib.SMTPAuthenticationError as exc:
             _close(smtp)
             # Wrong credentials are the operator's to fix; keep the mail until they do.
@@ -139,6 +200,43 @@ class EmailChannel(Channel):
         return _text(reply[1])[:200]
 
 
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+_PLAIN_ADDRESS = re.compile(r'[^\s<>"(),;:\\\[\]@]+@[^\s<>"(),;:\\\[\]@]+')
+
+
+@lru_cache(maxsize=256)
+def _address_of(sender: str) -> str:
+    return parseaddr(sender)[1]
+
+
+def _angle(address: str) -> str:
+    """The address as SMTP wants it, <local@domain> (what smtplib.quoteaddr gives)."""
+    return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
+    """MAIL, RCPT and DATA, up to the server's 354 (go ahead with the content)."""
+    if any(c in address for address in (envelope_from, recipient) for c in "\r\n"):
+        raise ChannelError("an address with a line break", transient=False)
+    commands = [f"MAIL FROM:{_angle(envelope_from)}", f"RCPT TO:{_angle(recipient)}", "DATA"]
+    if smtp.has_extn("pipelining"):
+        smtp.send("".join(f"{c}\r\n" for c in commands))
+        replies = [smtp.getreply() for _ in commands]
+    else:
+        replies = []
+        for command in commands:
+            smtp.putcmd(command)
+            replies.append(smtp.getreply())
+            if replies[-1][0] >= 400:
+                break
+    mail, *rest = replies
+    _expect(mail, (250,), "sender refused")
+    if rest:
+        _expect(rest[0], (250, 251), "recipient refused")
+    if len(rest) > 1 and rest[1][0] != 354:
+        raise smtplib.SMTPDataError(rest[1][0], rest[1][1])
+
+
 class _Pool:
     """One open SMTP connection per thread and target, reused between messages."""
 
@@ -152,17 +250,12 @@ class _Pool:
             kept = self._local.kept = {}
         return kept
 
-    def take(self, target: SmtpTarget, helo: str) -> smtplib.SMTP:
+    def take(self, target: SmtpTarget, helo: str) -> tuple[smtplib.SMTP, bool]:
+        """A connection, and whether it was kept from an earlier message."""
         smtp = self._kept().pop((target, helo), None)
         if smtp is not None:
-            try:
-                code, _ = smtp.rset()
-                if code == 250:
-                    return smtp
-            except (OSError, smtplib.SMTPException):
-                pass  # the server closed it while idle: connect again, nothing was sent
-            _close(smtp)
-        return _connect(target, helo)
+            return smtp, True
+        return _connect(target, helo), False
 
     def give_back(self, target: SmtpTarget, helo: str, smtp: smtplib.SMTP) -> None:
         old = self._kept().pop((target, helo), None)

@@ -1,0 +1,259 @@
+"""Step 1 of a send for many messages at once: the policy, then render and persist,
+then queue the send jobs (see pipeline.py for the two steps). Everything a message
+needs (its store and settings, customer and consents, suppressions, contact budget
+counts, orders, parcels, templates) is read in a few queries per batch, not per
+message. Runs in the caller's transaction (a worker's, fenced on every job's lease),
+so for each message it happens once; a batch of one is the single-message case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from afterward import jobs
+from afterward.commerce.models import Customer, Order, Store
+from afterward.messaging import context, facts, policy, runtime, templates
+from afterward.messaging.html import add_tracking
+from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
+from afterward.messaging.service import (
+    PREPARE_JOB,
+    SEND_JOB,
+    SEND_MAX_ATTEMPTS,
+    sending_settings,
+)
+
+
+def prepare_many(session: Session, *, message_ids: list[int], now: datetime
+                 ) -> dict[int, str]:
+    """Decide, render and approve each queued message; returns what became of each:
+    ready, suppressed, deferred, failed, or skipped (not queued any more)."""
+    messages = _lock_and_load(session, message_ids)
+    outcomes = {mid: "skipped" for mid in message_ids}
+    for store_id, group in _by_store(m for m in messages
+                                     if m.status == MessageStatus.queued.value).items():
+        batch = _StoreBatch(session, store_id, group, now)
+        approved: list[Message] = []
+        for message in group:
+            outcomes[message.id] = batch.prepare(message)
+            if outcomes[message.id] == "ready":
+                approved.append(message)
+        jobs.enqueue_many(session, SEND_JOB, [{"message_id": m.id} for m in approved],
+                          store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
+    return outcomes
+
+
+def _lock_and_load(session: Session, message_ids: list[int]) -> list[Message]:
+    found = {m.id: m for m in session.scalars(select(Message).where(
+        Message.id.in_(message_ids)))}
+    marketing = sorted({m.customer_id for m in found.values() if m.customer_id is not None
+                        and m.purpose == policy.Purpose.marketing.value
+                        and m.status == MessageStatus.queued.value})
+    if marketing:
+        # Serializes budget checks for one customer on PostgreSQL (SQLite: one writer);
+        # always in id order, so two batches never wait on each other in a circle.
+        list(session.scalars(select(Customer.id).where(Customer.id.in_(marketing))
+                             .order_by(Customer.id).with_for_update()))
+    return [found[mid] for mid in message_ids if mid in found]
+
+
+def _by_store(messages: Iterable[Message]) -> dict[int, list[Message]]:
+    groups: dict[int, list[Message]] = {}
+    for message in messages:
+        groups.setdefault(message.store_id, []).append(message)
+    return groups
+
+
+class _StoreBatch:
+    """The facts of one store's messages in a batch, loaded together."""
+
+    def __init__(self, session: Session, store_id: int, messages: list[Message],
+                 now: datetime) -> None:
+        self.session, self.now = session, now
+        store = session.get(Store, store_id)
+        assert store is not None
+        self.store = store
+        self.settings = sending_settings(session, store_id=store_id)
+        self.customers = _customers(session, {m.customer_id for m in messages
+                                              if m.customer_id is not None})
+        person = [m for m in messages if m.channel != "webhook"]
+        orders = _orders_for_address(session, store_id, [
+            m for m in person if not m.recipient and not self._own_address(m)])
+        for message in person:
+            message.recipient = message.recipient or self._own_address(message) \
+                or _order_address(message, orders)
+        self.suppressions = _suppressions(session, store_id, person)
+        self.budget_used = _marketing_counts(session, person, self.settings, now)
+        self.loaded = context.load(session, store_id=store_id,
+                                   refs=[m.payload.get("refs", {}) for m in person])
+        self.templates: dict[tuple[str, str, tuple[str, ...]], templates.Resolved | None] = {}
+
+    def _own_address(self, message: Message) -> str | None:
+        customer = self.customers.get(message.customer_id) if message.customer_id else None
+        field = "email" if message.channel == "email" else "phone"
+        return str(getattr(customer, field)) if customer is not None and getattr(
+            customer, field) else None
+
+    def prepare(self, message: Message) -> str:
+        if message.channel == "webhook":
+            return _approve(message, self.now)
+        customer = self.customers.get(message.customer_id) if message.customer_id else None
+        decision = policy.decide(self._facts(message, customer), self.now)
+        if decision.action == policy.Action.suppress:
+            finish(message, MessageStatus.suppressed, decision.reason or "policy", self.now)
+            return "suppressed"
+        if decision.action == policy.Action.defer:
+            assert decision.until is not None
+            message.send_after, message.status_reason = decision.until, decision.reason
+            jobs.enqueue(self.session, PREPARE_JOB, {"message_id": message.id},
+                         store_id=message.store_id, run_at=decision.until,
+                         max_attempts=SEND_MAX_ATTEMPTS)
+            return "deferred"
+        try:
+            self._render_into(message, customer)
+        except templates.TemplateInvalid as exc:
+            finish(message, MessageStatus.failed, f"template: {exc.message}", self.now)
+            return "failed"
+        if message.purpose == policy.Purpose.marketing.value and message.customer_id:
+            # Approved now: it counts against the budget of the batch's later messages.
+            self.budget_used[message.customer_id] = \
+                self.budget_used.get(message.customer_id, 0) + 1
+        return _approve(message, self.now)
+
+    def _facts(self, message: Message, customer: Customer | None) -> policy.PolicyFacts:
+        purpose = policy.Purpose(message.purpose)
+        consent = None
+        if customer is not None:
+            consent = next((c.granted for c in customer.consents
+                            if c.channel == message.channel and c.purpose == message.purpose),
+                           None)
+        address = facts.address_key(message.channel, message.recipient) \
+            if message.recipient else None
+        return policy.PolicyFacts(
+            channel=message.channel, purpose=purpose, category=message.category,
+            has_address=bool(message.recipient), consent=consent,
+            suppressions=self.suppressions.get((message.channel, address), frozenset())
+            if address else frozenset(),
+            timezone=facts.customer_timezone(customer, self.store),
+            quiet_hours=policy.QuietHours.parse(self.settings.quiet_start,
+                                                self.settings.quiet_end),
+            marketing_in_period=self.budget_used.get(message.customer_id, 0)
+            if purpose == policy.Purpose.marketing and message.customer_id else 0,
+            budget=self.settings.marketing_budget,
+            open_problem=facts.open_problem(self.session, message)
+            if message.category in policy.HELD_WHILE_PROBLEM_OPEN else None,
+        )
+
+    def _resolve(self, message: Message, customer: Customer | None) -> templates.Resolved | None:
+        preferred = message.locale or (customer.locale if customer else None) \
+            or self.store.locale
+        locales = tuple(templates.locale_candidates(_tag(preferred), _tag(self.store.locale)))
+        key = (message.template_key or "", message.channel, locales)
+        if key not in self.templates:
+            self.templates[key] = templates.resolve(
+                self.session, store_id=self.store.id, key=key[0], channel=key[1],
+                locales=list(locales))
+        return self.templates[key]
+
+    def _render_into(self, message: Message, customer: Customer | None) -> None:
+        rt = runtime.current()
+        resolved = self._resolve(message, customer)
+        if resolved is None:
+            raise templates.TemplateInvalid(
+                "template", None, f"no {message.channel} template {message.template_key!r}")
+        marketing = message.purpose == policy.Purpose.marketing.value
+        unsubscribe = rt.links.unsubscribe_url(message.id) if marketing else None
+        preferences = rt.links.preferences_url(message.id)
+        values = context.assemble(
+            self.session, self.loaded, store=self.store, customer=customer,
+            refs=message.payload.get("refs", {}), data=message.payload.get("data", {}),
+            locale=resolved.locale, timezone=facts.customer_timezone(customer, self.store),
+            public_url=rt.public_url,
+            links=context.Links(unsubscribe=unsubscribe, preferences=preferences),
+            needs=templates.names_used(message.channel, resolved.source))
+        rendered = templates.render(message.channel, resolved.source, values)
+        html = rendered.html
+        if html is not None:
+            settings = self.settings
+            html = add_tracking(
+                html, open_url=rt.links.open_url(message.id) if settings.track_opens else None,
+                click_url=(lambda url: rt.links.click_url(message.id, url))
+                if settings.track_clicks else None,
+                keep=frozenset({preferences, *([unsubscribe] if unsubscribe else [])}))
+        message.subject, message.body_text, message.body_html = (
+            rendered.subject, rendered.text, html)
+        message.segments, message.locale = rendered.segments, resolved.locale
+        message.template_id = resolved.template_id
+
+
+def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Customer).options(
+        selectinload(Customer.consents)).where(Customer.id.in_(ids)))}
+
+
+def _orders_for_address(session: Session, store_id: int, messages: list[Message]
+                        ) -> dict[int, Order]:
+    """Orders of messages whose customer has no address on the channel: theirs is used."""
+    ids = {int(oid) for m in messages if (oid := m.payload.get("refs", {}).get("order_id"))}
+    if not ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Order).where(
+        Order.store_id == store_id, Order.id.in_(ids)))}
+
+
+def _order_address(message: Message, orders: dict[int, Order]) -> str | None:
+    order_id = message.payload.get("refs", {}).get("order_id")
+    order = orders.get(int(order_id)) if order_id else None
+    field = "email" if message.channel == "email" else "phone"
+    return str(getattr(order, field)) if order is not None and getattr(order, field) else None
+
+
+def _suppressions(session: Session, store_id: int, messages: list[Message]
+                  ) -> dict[tuple[str, str], frozenset[str]]:
+    """(channel, address key) -> the reasons the suppression list holds for it."""
+    wanted = {(m.channel, facts.address_key(m.channel, m.recipient))
+              for m in messages if m.recipient}
+    found: dict[tuple[str, str], set[str]] = {}
+    for channel in {c for c, _ in wanted}:
+        addresses = [a for c, a in wanted if c == channel]
+        for address, reason in session.execute(select(Suppression.address, Suppression.reason)
+                                               .where(Suppression.store_id == store_id,
+                                                      Suppression.channel == channel,
+                                                      Suppression.address.in_(addresses))):
+            found.setdefault((channel, address), set()).add(reason)
+    return {key: frozenset(reasons) for key, reasons in found.items()}
+
+
+def _marketing_counts(session: Session, messages: list[Message], settings: MessagingSettings,
+                      now: datetime) -> dict[int, int]:
+    """Marketing messages each customer was approved in the budget period."""
+    ids = {m.customer_id for m in messages
+           if m.customer_id is not None and m.purpose == policy.Purpose.marketing.value}
+    if not ids:
+        return {}
+    since = now - timedelta(days=settings.budget_days)
+    rows = session.execute(select(Message.customer_id, func.count(Message.id)).where(
+        Message.customer_id.in_(ids), Message.purpose == policy.Purpose.marketing.value,
+        Message.approved_at >= since, Message.status.in_([s.value for s in facts.COUNTED]))
+        .group_by(Message.customer_id))
+    return {int(customer_id): int(count) for customer_id, count in rows
+            if customer_id is not None}
+
+
+def _tag(locale: str | None) -> str | None:
+    return locale.replace("-", "_") if locale else None
+
+
+def _approve(message: Message, now: datetime) -> str:
+    message.status, message.approved_at, message.status_reason = (
+        MessageStatus.ready.value, now, None)
+    return "ready"
+
+
+def finish(message: Message, status: MessageStatus, reason: str, now: datetime) -> None:
+    message.status, message.status_reason, message.finished_at = status.value, reason[:500], now
+

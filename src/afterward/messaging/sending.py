@@ -1,0 +1,193 @@
+"""Step 2 of a send for many messages at once (see pipeline.py for the two steps).
+
+The common case, a `ready` email over SMTP, goes through one kept SMTP connection,
+and each message still changes state around its own network call: `sending` is
+committed before its content leaves, `sent` after the server accepted it. To spend
+one commit per message instead of two, a message's `sent` rides in the same
+transaction as the next one's `sending`; both happen after the first message's
+network call and before the second's, so a crash leaves every message in exactly
+the state the one-message path would (at most one in `sending`). Everything else
+(a `sending` left by a crash, SMS, webhooks, the outbox, a message that changed
+under us) goes through `pipeline.deliver`, one message at a time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Engine, Table, bindparam, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from afterward.commerce.models import Store
+from afterward.messaging import pipeline, runtime
+from afterward.messaging.channels import (
+    Channel,
+    ChannelError,
+    Receipt,
+    channel_named,
+    transport_for,
+)
+from afterward.messaging.models import Message, MessageStatus, MessagingSettings
+from afterward.messaging.pipeline import RetryLater
+from afterward.messaging.service import sending_settings
+from afterward.storage.db import side_transaction
+from afterward.storage.types import utcnow
+
+# A batch stops taking new messages after this long (a slow server): the rest run
+# again shortly, well before the jobs' leases run out.
+TIME_BUDGET_SECONDS = 20.0
+
+_MESSAGES = cast(Table, Message.__table__)
+
+
+@dataclass(frozen=True)
+class Send:
+    job_id: int
+    message_id: int
+    attempt: int
+
+
+def deliver_many(session: Session, *, sends: list[Send]) -> dict[int, Exception]:
+    """Send each message; returns the jobs that should run again, with the reason.
+    `session` is the worker's; it stays unused (no transaction open during the sends)."""
+    rows, stores, settings = _load(session, [s.message_id for s in sends])
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    marks = _Marks(engine)
+    try:
+        return _deliver_each(session, sends, rows, stores, settings, marks)
+    except BaseException:
+        marks.flush()  # what the server accepted before the error stays recorded as sent
+        raise
+    finally:
+        marks.close()
+
+
+def _deliver_each(session: Session, sends: list[Send], rows: dict[int, Message],
+                  stores: dict[int, Store], settings: dict[int, MessagingSettings],
+                  marks: _Marks) -> dict[int, Exception]:
+    channel = _smtp_channel()
+    failures: dict[int, Exception] = {}
+    started = time.monotonic()
+    for send in sends:
+        if time.monotonic() - started > TIME_BUDGET_SECONDS:
+            failures[send.job_id] = RetryLater("not tried: the batch ran out of time")
+            continue
+        message = rows.get(send.message_id)
+        if channel is None or message is None or not _plain_email(message):
+            marks.flush()
+            _one_by_one(session, send, failures)
+            continue
+        outgoing = pipeline.email_outgoing(message, stores[message.store_id],
+                                           settings[message.store_id])
+        if not marks.sending(message.id, outgoing.message_id_header):
+            _one_by_one(session, send, failures)  # changed under us: let it decide
+            continue
+        try:
+            receipt = channel.send(outgoing, session)
+        except Exception as exc:
+            marks.flush()
+            _after_failure(session, send, exc, failures)
+            continue
+        marks.sent_later(message.id, receipt)
+    marks.flush()
+    return failures
+
+
+def _load(session: Session, ids: list[int]) -> tuple[
+        dict[int, Message], dict[int, Store], dict[int, MessagingSettings]]:
+    with side_transaction(session) as own:
+        rows = {m.id: m for m in own.scalars(select(Message).where(Message.id.in_(ids)))}
+        store_ids = {m.store_id for m in rows.values()}
+        stores = {s.id: s for s in own.scalars(select(Store).where(Store.id.in_(store_ids)))}
+        settings = {sid: sending_settings(own, store_id=sid) for sid in store_ids}
+    return rows, stores, settings
+
+
+def _smtp_channel() -> Channel | None:
+    config = runtime.current().channels
+    if transport_for("email", config) != "email":
+        return None
+    try:
+        return channel_named("email", config)
+    except ValueError:  # a bad SMTP URL: the one-message path keeps the mail and says why
+        return None
+
+
+def _plain_email(message: Message) -> bool:
+    return (message.channel == "email" and message.status == MessageStatus.ready.value
+            and bool(message.recipient))
+
+
+def _one_by_one(session: Session, send: Send, failures: dict[int, Exception]) -> None:
+    try:
+        pipeline.deliver(session, message_id=send.message_id, attempt=send.attempt)
+    except Exception as exc:  # as the worker would record it for a job of its own
+        failures[send.job_id] = exc
+
+
+def _after_failure(session: Session, send: Send, exc: Exception,
+                   failures: dict[int, Exception]) -> None:
+    if not isinstance(exc, ChannelError):  # a bug, not the network: we cannot say what left
+        exc = ChannelError(f"unexpected error: {exc!r}", transient=True, maybe_sent=True)
+    try:
+        pipeline.after_failure(session, send.message_id, exc,
+                               send.attempt >= pipeline.SEND_MAX_ATTEMPTS)
+    except RetryLater as retry:
+        failures[send.job_id] = retry
+
+
+_SENDING = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"),
+           _MESSAGES.c.status == MessageStatus.ready.value)
+    .values(status=MessageStatus.sending.value, sending_at=bindparam("now"),
+            send_attempts=_MESSAGES.c.send_attempts + 1, transport="email",
+            message_id_header=bindparam("header"), updated_at=bindparam("now"))
+)
+
+
+class _Marks:
+    """Commits `sending` before each network call, with the previous message's `sent`,
+    on one connection kept for the batch."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+        self.pending: tuple[int, Receipt] | None = None
+
+    def sending(self, message_id: int, message_id_header: str | None) -> bool:
+        conn = self._connection()
+        with conn.begin():
+            self._write_sent(conn)
+            result = conn.execute(_SENDING, {"message_id": message_id, "now": utcnow(),
+                                             "header": message_id_header})
+        return bool(result.rowcount == 1)
+
+    def sent_later(self, message_id: int, receipt: Receipt) -> None:
+        self.pending = (message_id, receipt)
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            conn = self._connection()
+            with conn.begin():
+                self._write_sent(conn)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _connection(self) -> Connection:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        return self.conn
+
+    def _write_sent(self, conn: Connection) -> None:
+        if self.pending is None:
+            return
+        message_id, receipt = self.pending
+        conn.execute(pipeline.MARK_SENT, pipeline.mark_sent_values(message_id, receipt))
+        self.pending = None

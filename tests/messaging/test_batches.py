@@ -1,0 +1,195 @@
+"""Many due messages at once: prepared and sent in batches, with the same policy and
+the same exactly-once states as one at a time; SMTP PIPELINING where the server
+offers it; the MIME the fast path builds reads back as what was rendered."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+from sqlalchemy import select
+
+from afterward.jobs import Job
+from afterward.messaging import service
+from afterward.messaging.channels import ChannelConfig, Outgoing
+from afterward.messaging.channels.email import EmailChannel, close_connections, mime_bytes
+from afterward.messaging.models import Message
+from afterward.worker import Worker
+from tests.messaging.conftest import Mailbox, SmtpServer, message_row, queue, run_jobs, shop
+
+
+class SimulatedCrash(BaseException):
+    """Stands for the process dying: the worker does not catch BaseException."""
+
+
+class PipeliningMailbox(Mailbox):
+    """aiosmtpd reads pipelined commands fine; this makes it say so in EHLO."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ehlos = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.ehlos += 1
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+def confirmations(db, store_id, customer_id, order_id, count, **fields):
+    return [queue(db, store_id, customer_id=customer_id, refs={"order_id": order_id},
+                  category="order_confirmation", template_key="order_confirmation",
+                  idempotency_key=f"k{i}", **fields) for i in range(count)]
+
+
+def outgoing(n: int, **fields) -> Outgoing:
+    values = {"subject": f"Hello {n}", "text": "Hi", "html": "<p>Hi</p>",
+              "sender": "Shop <shop@acme.example>"}
+    values.update(fields)
+    return Outgoing(n, 1, "email", f"c{n}@example.com", f"key-{n}", **values)
+
+
+def test_a_batch_sends_each_message_once_on_one_connection(db, make_store, smtp):
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    ids = confirmations(db, store.id, customer_id, order_id, 5)
+
+    assert Worker(db).step() is True  # one batch prepares all five
+    assert {message_row(db, i).status for i in ids} == {"ready"}
+    assert Worker(db).step() is True  # and one batch sends them
+
+    assert len(smtp.mailbox.messages) == 5
+    assert [message_row(db, i).status for i in ids] == ["sent"] * 5
+    assert len({m["Message-ID"] for m in smtp.mailbox.messages}) == 5
+    with db.reading() as session:
+        statuses = session.scalars(select(Job.status)).all()
+    assert statuses == ["done"] * 10
+
+
+def test_the_contact_budget_counts_messages_approved_earlier_in_the_same_batch(
+        db, make_store, smtp):
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id, marketing=True)
+    with db.transaction() as session:
+        service.update_sending_settings(session, store_id=store.id, quiet_start="00:00",
+                                        quiet_end="00:00", marketing_budget=2)
+    ids = confirmations(db, store.id, customer_id, order_id, 3, purpose="marketing")
+
+    Worker(db).step()
+
+    outcomes = [(message_row(db, i).status, message_row(db, i).status_reason) for i in ids]
+    assert outcomes == [("ready", None), ("ready", None), ("suppressed", "contact_budget")]
+
+
+def test_a_crash_in_the_middle_of_a_batch_leaves_at_most_one_message_in_doubt(
+        db, make_store, smtp, monkeypatch):
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    ids = confirmations(db, store.id, customer_id, order_id, 3)
+    Worker(db).step()  # prepare
+    real = EmailChannel._transmit
+    calls = []
+
+    def second_one_dies(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SimulatedCrash
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailChannel, "_transmit", second_one_dies)
+    with pytest.raises(SimulatedCrash):
+        Worker(db).step()
+
+    assert [message_row(db, i).status for i in ids] == ["sent", "sending", "ready"]
+    assert len(smtp.mailbox.messages) == 1
+
+
+def test_pipelining_sends_the_envelope_in_one_write_when_the_server_offers_it():
+    mailbox = PipeliningMailbox()
+    server = SmtpServer()
+    server.mailbox = mailbox
+    server.start()
+    close_connections()
+    try:
+        channel = EmailChannel(ChannelConfig(smtp_url=server.url))
+        for n in (1, 2, 3):
+            assert channel.send(outgoing(n), None).transport == "email"  # type: ignore[arg-type]
+    finally:
+        close_connections()
+        server.stop()
+
+    assert [m["To"] for m in mailbox.messages] == [
+        "c1@example.com", "c2@example.com", "c3@example.com"]
+    assert mailbox.ehlos == 1  # one connection for all three
+
+
+def test_a_refused_recipient_is_a_refusal_with_pipelining_too():
+    class Refusing(PipeliningMailbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            return "550 5.1.1 No such user"
+
+    mailbox = Refusing()
+    server = SmtpServer()
+    server.mailbox = mailbox
+    server.start()
+    close_connections()
+    try:
+        channel = EmailChannel(ChannelConfig(smtp_url=server.url))
+        from afterward.messaging.channels import ChannelError
+
+        with pytest.raises(ChannelError) as refused:
+            channel.send(outgoing(1), None)  # type: ignore[arg-type]
+    finally:
+        close_connections()
+        server.stop()
+
+    assert (str(refused.value), refused.value.transient) == (
+        "recipient refused: 550 5.1.1 No such user", False)
+    assert mailbox.messages == []
+
+
+def test_the_fast_mime_reads_back_as_what_was_rendered():
+    text = "Grüße,\n.a line that starts with a dot\nand a long one " + "x" * 120 + "\n"
+    html = '<p style="color:red">Grüße = 100 %</p>\n' + "<br>" * 60
+    data = mime_bytes(outgoing(7, subject="Ihre Bestellung ist bestätigt", text=text,
+                               html=html, reply_to="help@acme.example",
+                               message_id_header="<abc@acme.example>",
+                               headers={"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))
+
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+
+    assert all(len(line) <= 78 for line in data.split(b"\r\n"))
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert parsed["Subject"] == "Ihre Bestellung ist bestätigt"
+    assert (parsed["From"], parsed["To"], parsed["Reply-To"], parsed["Message-ID"]) == (
+        "Shop <shop@acme.example>", "c7@example.com", "help@acme.example",
+        "<abc@acme.example>")
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed.get_content_type() == "multipart/alternative"
+    def content(kind: str) -> str:  # line breaks travel as CRLF
+        return parsed.get_body((kind,)).get_content().replace("\r\n", "\n")
+
+    assert content("plain") == text
+    assert content("html") == html + "\n"
+
+
+def test_a_header_the_fast_path_cannot_write_plainly_goes_through_the_email_package():
+    data = mime_bytes(outgoing(8, sender="Café Ünïcode <shop@acme.example>"))
+
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+
+    assert parsed["From"] == "Café Ünïcode <shop@acme.example>"
+    assert parsed.get_body(("plain",)).get_content().strip() == "Hi"
+
+
+def test_run_jobs_sends_a_burst_of_messages_once_each(db, make_store, smtp):
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    ids = confirmations(db, store.id, customer_id, order_id, 120)
+
+    run_jobs(db)
+
+    assert len(smtp.mailbox.messages) == 120
+    with db.reading() as session:
+        sent = session.scalars(select(Message.status).where(Message.id.in_(ids))).all()
+    assert sent == ["sent"] * 120
