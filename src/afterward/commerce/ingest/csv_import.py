@@ -73,16 +73,24 @@ class ImportReport:
 
 def import_orders(db: Database, *, store_id: int, source: str | Path | bytes | IO[bytes],
                   on_error: OnError | str = OnError.reject,
-                  progress: ProgressFn | None = None) -> ImportReport:
+                  progress: ProgressFn | None = None,
+                  parallel: bool | None = None) -> ImportReport:
     """Read, validate and write a file of orders. Nothing is written unless every
-    order that is written is whole; in reject mode, nothing unless every row is good."""
+    order that is written is whole; in reject mode, nothing unless every row is good.
+    `parallel`: parse in a second process while this one writes (csv_stream.py);
+    by default on SQLite for files of a megabyte or more."""
+    from afterward.commerce.ingest import csv_stream
+
     mode = OnError(on_error)
     with _collector_paused():
         try:
-            parsed = parse_orders(decode(_read(source)), progress)
+            text = decode(_read(source))
+            if parallel if parallel is not None else csv_stream.worth_it(db, text):
+                return csv_stream.import_streamed(db, store_id, text, mode, progress)
+            parsed = parse_orders(text, progress)
         except UnreadableFile as exc:
             return ImportReport(errors=exc.errors, unreadable=True)
-        return _import_parsed(db, store_id, parsed, mode, progress)
+        return import_parsed(db, store_id, parsed, mode, progress)
 
 
 @contextmanager
@@ -98,7 +106,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import_parsed(db: Database, store_id: int, parsed: ParseResult, mode: OnError,
+def import_parsed(db: Database, store_id: int, parsed: ParseResult, mode: OnError,
                    progress: ProgressFn | None) -> ImportReport:
     orders, errors, bad = parsed.orders, list(parsed.errors), set(parsed.bad_numbers)
     with db.transaction() as session:
@@ -267,13 +275,20 @@ def _resolve_customers(out: _Writer, store_id: int, orders: Sequence[OrderDraft]
         events.append(_customer_event(out, store_id, customer_id, EventName.customer_created,
                                       {"source": SOURCE}, now))
     out.insert(_CUSTOMERS, _CUSTOMER_COLUMNS, rows)
-    if updates:
-        stmt = (_CUSTOMERS.update().where(_CUSTOMERS.c.id == bindparam("b_id"))
-                .values(updated_at=utcnow()))
-        for chunk in _chunks(updates):
-            out.conn.execute(stmt, list(chunk))
+    update_customers(out.conn, updates)
     out.insert(_EVENTS, _EVENT_COLUMNS, events)
     return [ids[key] if key else None for key in map(_customer_key, orders)], len(rows)
+
+
+def update_customers(conn: Connection, updates: list[dict[str, Any]], *,
+                     at: Any = None) -> None:
+    """Each {"b_id": id, field: value...}: the customer's fields, as merged from the file."""
+    if not updates:
+        return
+    stmt = (_CUSTOMERS.update().where(_CUSTOMERS.c.id == bindparam("b_id"))
+            .values(updated_at=utcnow() if at is None else at))
+    for chunk in _chunks(updates):
+        conn.execute(stmt, list(chunk))
 
 
 def _existing_customers(conn: Connection, store_id: int,

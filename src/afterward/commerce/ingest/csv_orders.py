@@ -4,7 +4,7 @@ order-level consistency and per-order limits. Pure, like csv_format."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from afterward.commerce.ingest.csv_format import (
     COLUMNS,
@@ -39,6 +39,7 @@ class _Grouper:
         self.head_raw: tuple[str, ...] = _BLANK_HEAD
         self.code: str | None = None
         self.first_line = self.last_line = 0
+        self.sent = 0  # orders handed out by take_finished()
 
     def add(self, cells: list[str], line: int) -> None:
         errors = self.errors
@@ -115,6 +116,12 @@ class _Grouper:
         if number:
             self.bad_numbers.add(number)
 
+    def take_finished(self) -> list[OrderDraft]:
+        """Orders finished since the last call and without an error so far (a later row
+        can still mark one bad: the final result is what counts)."""
+        taken, self.sent = self.orders[self.sent:], len(self.orders)
+        return taken
+
     def result(self, rows: int) -> ParseResult:
         self._finish()
         orders = [o for o in self.orders if o.number not in self.bad_numbers]
@@ -154,10 +161,15 @@ def _csv_reason(exc: csv.Error) -> str:
     return f"malformed CSV: {reason}"
 
 
+OrdersFn = Callable[[list[OrderDraft], int, int], None]
+
+
 def parse_orders(text: str, progress: ProgressFn | None = None,
-                 every: int = 20_000) -> ParseResult:
+                 every: int = 20_000, on_orders: OrdersFn | None = None) -> ParseResult:
     """Parse a whole file. Raises UnreadableFile (header, quoting); otherwise collects
-    every row error and returns the orders that have none."""
+    every row error and returns the orders that have none. With `on_orders`, every
+    `every` rows hands over the orders finished so far (with the line reached and the
+    number of errors so far), for a writer that starts before the parse ends."""
     total = text.count("\n") + 1
     reader = csv.reader(_lines(text), strict=True)
     next_line = 1  # where the record being read starts
@@ -179,10 +191,16 @@ def parse_orders(text: str, progress: ProgressFn | None = None,
                                                f"has {width}"))
                 grouper.taint(cells)
             rows += 1
-            if progress is not None and rows % every == 0:
-                progress("reading", line, total)
+            if rows % every == 0:
+                if progress is not None:
+                    progress("reading", line, total)
+                if on_orders is not None:
+                    on_orders(grouper.take_finished(), line, len(grouper.errors))
     except csv.Error as exc:
         raise UnreadableFile([RowError(next_line, "file", _csv_reason(exc))]) from None
     if progress is not None:
         progress("reading", total, total)
-    return grouper.result(rows)
+    result = grouper.result(rows)
+    if on_orders is not None:
+        on_orders(grouper.take_finished(), total, len(result.errors))
+    return result
