@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import phonenumbers
@@ -77,6 +77,11 @@ class LineDraft:
     quantity: int
     unit_price_minor: int
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Drafts cross a pipe in bulk (csv_stream.py); the dataclass default pickles
+        # through Python loops over fields(), this through one tuple.
+        return LineDraft, _LINE_STATE(self)
+
 
 @dataclass(slots=True)
 class OrderDraft:
@@ -96,6 +101,9 @@ class OrderDraft:
     ship_country: str | None
     lines: list[LineDraft] = field(default_factory=list)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return OrderDraft, _ORDER_STATE(self)
+
     @property
     def subtotal_minor(self) -> int:
         return sum(ln.quantity * ln.unit_price_minor for ln in self.lines)
@@ -104,6 +112,13 @@ class OrderDraft:
     def total_minor(self) -> int:
         return max(0, self.subtotal_minor + self.shipping_minor + self.tax_minor
                    - self.discount_minor)
+
+
+_LINE_STATE = attrgetter("line", "sku", "title", "quantity", "unit_price_minor")
+_ORDER_STATE = attrgetter(
+    "number", "first_line", "placed_at", "currency", "email", "phone", "first_name",
+    "last_name", "shipping_minor", "tax_minor", "discount_minor", "ship_city",
+    "ship_postal_code", "ship_country", "lines")
 
 
 @dataclass
