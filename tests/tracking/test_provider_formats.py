@@ -216,7 +216,7 @@ def test_a_bad_timestamp_names_its_field(value, problem):
     ("easypost", lambda p: p["result"]["tracking_details"][1].update(datetime="2025-02-07 8am"),
      "result.tracking_details.1.datetime"),
     ("aftership", lambda p: p["msg"]["checkpoints"][2].update(
-        checkpoint_time="2021-03-20T15:32:37"), "msg.checkpoints.2.checkpoint_time"),
+        checkpoint_time="20/03/2021 15:32"), "msg.checkpoints.2.checkpoint_time"),
     ("shippo", lambda p: p["data"]["tracking_history"][0].update(status_date="01/03/2026"),
      "data.tracking_history.0.status_date"),
     ("easypost", lambda p: p["result"].pop("tracking_code"), "result.tracking_code"),
@@ -294,3 +294,34 @@ def test_a_recorded_payload_with_any_one_value_replaced_parses_or_is_refused(
         assert exc.field is None or isinstance(exc.field, str)
     else:
         assert update is None or all(e.occurred_at.tzinfo is UTC for e in update.events)
+
+
+@pytest.mark.parametrize(("checkpoint_country", "route", "utc"), [
+    ("NLD", ("USA", None), "2021-03-20T14:32:37+00:00"),  # the scan's own country
+    (None, ("USA", "NLD"), "2021-03-20T14:32:37+00:00"),  # US has many zones: the origin
+    (None, ("DEU", "NLD"), "2021-03-20T14:32:37+00:00"),
+    ("BRA", (None, None), "2021-03-20T15:32:37+00:00"),  # several zones, nothing else: UTC
+    (None, (None, None), "2021-03-20T15:32:37+00:00"),
+])
+def test_an_aftership_time_without_an_offset_is_local_to_the_scan_and_kept(
+        checkpoint_country, route, utc):
+    payload = payloads.webhook("aftership")
+    checkpoint = payload["msg"]["checkpoints"][2]
+    checkpoint.update(checkpoint_time="2021-03-20T15:32:37", country_iso3=checkpoint_country)
+    payload["msg"]["destination_country_iso3"], payload["msg"]["origin_country_iso3"] = route
+
+    update = PROVIDERS["aftership"].parse(payload)
+
+    event = update.events[2]
+    assert event.occurred_at.isoformat() == utc
+    assert event.raw["checkpoint_time"] == "2021-03-20T15:32:37"  # the original, kept
+
+
+def test_a_summer_time_is_read_with_the_summer_offset():
+    payload = payloads.webhook("aftership")
+    payload["msg"]["checkpoints"][0].update(checkpoint_time="2021-07-01T12:00:00",
+                                            country_iso3="NLD")
+
+    event = PROVIDERS["aftership"].parse(payload).events[0]
+
+    assert event.occurred_at.isoformat() == "2021-07-01T10:00:00+00:00"

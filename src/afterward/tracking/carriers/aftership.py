@@ -65,7 +65,9 @@ def parse(payload: Any) -> base.Update | None:
     number = base.tracking_number(tracking.get("tracking_number"), f"{path}.tracking_number")
     signed_by = base.text(tracking.get("signed_by"), f"{path}.signed_by", 100)
     checkpoints = base.items(tracking.get("checkpoints"), f"{path}.checkpoints")
-    events = tuple(_event(c, f"{path}.checkpoints.{i}", signed_by)
+    # Where a checkpoint's time has no offset: its own country, else the parcel's route.
+    route = (tracking.get("destination_country_iso3"), tracking.get("origin_country_iso3"))
+    events = tuple(_event(c, f"{path}.checkpoints.{i}", signed_by, route)
                    for i, c in enumerate(checkpoints))
     return base.Update(
         topic=topic, tracking_number=number,
@@ -74,7 +76,8 @@ def parse(payload: Any) -> base.Update | None:
         estimated_delivery_at=base.estimate(tracking.get("expected_delivery")))
 
 
-def _event(value: Any, path: str, signed_by: str | None) -> base.CarrierEvent:
+def _event(value: Any, path: str, signed_by: str | None,
+           route: tuple[Any, Any]) -> base.CarrierEvent:
     checkpoint = base.obj(value, path)
     tag = base.text(checkpoint.get("tag"), f"{path}.tag", 100)
     subtag = base.text(checkpoint.get("subtag"), f"{path}.subtag", 64)
@@ -86,7 +89,9 @@ def _event(value: Any, path: str, signed_by: str | None) -> base.CarrierEvent:
         *(base.text(checkpoint.get(k), f"{path}.{k}", 60)
           for k in ("city", "state", "zip", "country_iso3")))
     return base.CarrierEvent(
-        occurred_at=base.timestamp(checkpoint.get("checkpoint_time"), f"{path}.checkpoint_time"),
+        occurred_at=base.local_timestamp(checkpoint.get("checkpoint_time"),
+                                         f"{path}.checkpoint_time",
+                                         (checkpoint.get("country_iso3"), *route)),
         status=status, provider=NAME, provider_status=tag,
         message=message or base.text(checkpoint.get("subtag_message"), f"{path}.subtag_message"),
         location=location, substatus=subtag if known else base.unknown_substatus(tag),

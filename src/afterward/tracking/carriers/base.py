@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.core import get_global
 
 from afterward.tracking.statuses import Status
 
@@ -116,6 +120,43 @@ def timestamp(value: Any, path: str) -> datetime:
         return parsed.astimezone(UTC)
     except OverflowError as exc:
         raise PayloadError(f"{path} is out of range: {raw[:40]!r}", path) from exc
+
+
+def local_timestamp(value: Any, path: str, countries: Sequence[Any]) -> datetime:
+    """Like timestamp(), but a time without an offset is a local time where the scan
+    happened (AfterShip sends carriers' times as they come): it is read in the time zone
+    of the first of `countries` (ISO 3166 alpha-3 or alpha-2) that has exactly one,
+    else as UTC, so the event is kept; its raw payload keeps the original text."""
+    if not isinstance(value, str) or not value.strip():
+        return timestamp(value, path)
+    raw = value.strip()
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return timestamp(value, path)  # refused with the same message as any other
+    if parsed.utcoffset() is not None:
+        return timestamp(value, path)
+    zone = next((z for z in map(single_zone, countries) if z is not None), None)
+    local = parsed.replace(tzinfo=ZoneInfo(zone) if zone else UTC)
+    try:
+        return local.astimezone(UTC)
+    except OverflowError as exc:
+        raise PayloadError(f"{path} is out of range: {raw[:40]!r}", path) from exc
+
+
+@lru_cache(maxsize=512)
+def single_zone(country: Any) -> str | None:
+    """The one time zone of a country (alpha-3 or alpha-2 code), or None."""
+    if not isinstance(country, str) or len(country.strip()) not in (2, 3):
+        return None
+    code = country.strip().upper()
+    if len(code) == 3:
+        aliases = get_global("territory_aliases").get(code)
+        if not aliases:
+            return None
+        code = aliases[0]
+    zones = get_global("territory_zones").get(code) or []
+    return zones[0] if len(zones) == 1 else None
 
 
 def estimate(value: Any) -> datetime | None:
