@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import typer
 from sqlalchemy import func, select
 
 from afterward import jobs as queue
+from afterward import retention
 from afterward.cli.common import console, fail, migrated_database, print_json
+from afterward.storage.types import utcnow
 
 app = typer.Typer(no_args_is_help=True, help="The durable job queue.")
 
@@ -47,3 +51,20 @@ def retry(job_id: int) -> None:
         if not queue.retry_dead(session, job_id=job_id):
             fail(f"no dead job {job_id}")
     console.print(f"job {job_id} queued again")
+
+
+@app.command("purge")
+def purge(older_than_days: int = typer.Option(retention.KEEP_DAYS, min=0, max=3650,
+                                              help="Keep done jobs younger than this.")
+          ) -> None:
+    """Delete done jobs finished more than N days ago (dead and waiting ones stay)."""
+    db = migrated_database()
+    before = utcnow() - timedelta(days=older_than_days)
+    total = 0
+    while True:
+        with db.transaction() as session:
+            gone = retention.purge_done(session, before=before)
+        total += gone
+        if gone < retention.BATCH:
+            break
+    console.print(f"{total} done job(s) deleted")
