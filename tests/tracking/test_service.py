@@ -323,3 +323,51 @@ def test_random_journeys_end_where_the_latest_scan_says(db, store):
         got = state(db, shipment_id)
         assert got["last_event_at"] == latest_time
         assert got["status"] in {e.status.value for e in events if e.occurred_at == latest_time}
+
+
+def test_a_delivery_through_plain_rows_leaves_the_same_state_as_the_orm_path(db, store):
+    # given: one parcel fed event by event through add_events, another by deliveries
+    through_orm = new_shipment(db, store, "JJD0011111111")
+    through_rows = new_shipment(db, store, "JJD0022222222")
+    deliver(db, through_orm, JOURNEY)
+    body = payloads.generic_body()
+    body["tracking_number"] = "JJD0022222222"
+    body["events"] = [{"occurred_at": e.occurred_at.isoformat(), "status": e.status.value,
+                       "provider_status": e.provider_status, "message": e.message,
+                       "location": e.location, "signed_by": e.signed_by} for e in JOURNEY]
+
+    # when
+    with db.transaction() as session:
+        applied = service.apply_update(session, store_id=store.id, provider="generic",
+                                       update=generic.parse(body), delivery_key="rows",
+                                       payload=body)
+
+    # then
+    assert applied.events_added == len(JOURNEY)
+    orm, rows = state(db, through_orm), state(db, through_rows)
+    for field in ("status", "substatus", "last_event_at", "last_location", "last_message",
+                  "delivered_at", "signed_by", "exception_reason", "timeline"):
+        assert orm[field] == rows[field], field
+    assert domain_events(db, through_rows) == domain_events(db, through_orm)
+
+
+def test_a_delivery_of_events_already_there_writes_nothing_to_the_parcel(db, store):
+    # given
+    shipment_id = new_shipment(db, store, "1Z999AA10123456784")
+    body = payloads.generic_body()
+    with db.transaction() as session:
+        service.apply_update(session, store_id=store.id, provider="generic",
+                             update=generic.parse(body), delivery_key="first", payload=body)
+    with db.reading() as session:
+        before = session.get(Shipment, shipment_id).updated_at
+
+    # when: the same events again, in a delivery with another key
+    with db.transaction() as session:
+        applied = service.apply_update(session, store_id=store.id, provider="generic",
+                                       update=generic.parse(body), delivery_key="again",
+                                       payload=body)
+
+    # then
+    assert applied.events_added == 0
+    with db.reading() as session:
+        assert session.get(Shipment, shipment_id).updated_at == before

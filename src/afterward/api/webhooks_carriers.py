@@ -4,22 +4,33 @@ Each provider is verified the way it signs (EasyPost `X-Hmac-Signature`, AfterSh
 `aftership-hmac-sha256`, Shippo a `?token=` in the URL, generic
 `X-Afterward-Signature`), parsed whole before anything is written (a bad timestamp
 refuses the delivery with 422 and the field), and applied in one transaction with
-its receipt, so the same body twice changes nothing the second time."""
+its receipt, so the same body twice changes nothing the second time.
+
+Each process keeps a store's secret for SECRET_SECONDS once a signature matched it:
+a rotated or removed secret stops opening deliveries within that time, and a signature
+that does not match the kept secret is checked against the database before it is
+refused, so a new secret works at once."""
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
-from typing import Annotated, Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
+from afterward.api.group_commit import GroupCommitter
 from afterward.api.webhooks_in import parse_json
 from afterward.commerce.models import Store, WebhookSecret
 from afterward.inbound.models import WebhookReceipt
@@ -32,10 +43,24 @@ from afterward.tracking.schemas import CarrierWebhookOut
 router = APIRouter(prefix="/api/v1/webhooks/carriers", responses=ERRORS, tags=["webhooks"])
 
 MAX_EVENTS = 1000
+SECRET_SECONDS = 5.0
+SECRETS_KEPT = 1000
 Slug = Annotated[str, Path(min_length=1, max_length=64)]
 ProviderName = Annotated[str, Path(min_length=1, max_length=32,
                                    description="easypost, aftership, shippo or generic")]
 Signature = Annotated[str | None, Header(max_length=300)]
+
+# Every delivery runs these, so they are Core statements built once (no ORM rows).
+_STORE_AND_SECRET = (
+    select(Store.id, WebhookSecret.secret)
+    .outerjoin(WebhookSecret, (WebhookSecret.store_id == Store.id)
+               & (WebhookSecret.provider == bindparam("provider")))
+    .where(Store.slug == bindparam("slug")))
+# The receipt, unless this body was received before (then no row: a duplicate).
+_RECEIVED = {name: dialect.insert(cast(Table, WebhookReceipt.__table__))
+             .on_conflict_do_nothing(index_elements=["store_id", "provider", "delivery_key"])
+             .returning(WebhookReceipt.id)
+             for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 
 
 @router.post("/{provider}/{store_slug}", response_model=CarrierWebhookOut,
@@ -74,45 +99,99 @@ async def carrier_webhook(
         ("X-Afterward-Signature", x_afterward_signature)) if value is not None}
     query = {"token": token} if token is not None else {}
     db: Database = request.app.state.db
-    return await run_in_threadpool(_receive, db, provider, store_slug, headers, query, body)
+    kept: Kept | None = getattr(request.app.state, "carrier_secrets", None)
+    if kept is None:
+        kept = request.app.state.carrier_secrets = {}
+    if db.backend != "sqlite":
+        return await run_in_threadpool(_receive, db, provider, store_slug, headers, query,
+                                       body, kept)
+    # On SQLite one process writes one transaction at a time anyway (Database.transaction):
+    # deliveries run on the event loop, and those arriving together share a commit
+    # (api/group_commit.py), as orders do.
+    received = _received(db, provider, store_slug, headers, query, body, kept)
+    if isinstance(received, JSONResponse):
+        return received
+    committer: GroupCommitter | None = getattr(request.app.state, "carrier_commits", None)
+    if committer is None:
+        committer = request.app.state.carrier_commits = GroupCommitter(db)
+    try:
+        return await committer.run(partial(_apply_in, received=received))
+    except IntegrityError:
+        # A concurrent delivery of the same body (or event) won the race; its receipt
+        # is committed now, so a second look answers "duplicate" or adds the rest.
+        return await committer.run(partial(_apply_in, received=received))
+
+
+Kept = dict[tuple[str, str], tuple[int, str, float]]  # (slug, provider) -> (id, secret, until)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A verified, parsed delivery, ready to apply."""
+
+    store_id: int
+    provider: str
+    update: carriers.Update
+    key: str  # sha256 of provider and body: the same body twice is one delivery
+    payload: Any
 
 
 def _receive(db: Database, provider_name: str, store_slug: str, headers: Mapping[str, str],
-             query: Mapping[str, str], body: bytes) -> JSONResponse:
+             query: Mapping[str, str], body: bytes, kept: Kept | None = None) -> JSONResponse:
+    received = _received(db, provider_name, store_slug, headers, query, body,
+                         {} if kept is None else kept)
+    if isinstance(received, JSONResponse):
+        return received
+    try:
+        return _apply(db, received)
+    except IntegrityError:
+        # As above: the second look answers "duplicate" or adds the rest.
+        return _apply(db, received)
+
+
+def _received(db: Database, provider_name: str, store_slug: str, headers: Mapping[str, str],
+              query: Mapping[str, str], body: bytes, kept: Kept) -> Received | JSONResponse:
+    """Verify and parse, writing nothing: the delivery, or the answer for one that
+    carries no tracking."""
     provider = carriers.provider(provider_name)
     if provider is None:
         raise ApiError(404, "unknown_provider", f"no carrier provider {provider_name!r}; one of "
                        f"{', '.join(carriers.PROVIDERS)}", "provider")
-    store_id, secret = _store_and_secret(db, store_slug, provider.name)
-    if store_id is None:
-        raise ApiError(404, "unknown_store", f"no store {store_slug!r}")
-    if secret is None:
-        raise ApiError(401, "no_secret", f"this store has no {provider.name} webhook secret set")
-    if not provider.verify(secret, body, headers, query):
-        raise ApiError(401, "invalid_signature",
-                       f"the {provider.name} signature ({provider.signature}) does not match")
+    store_id = _verified_store(db, kept, provider, store_slug, headers, query, body)
     payload = parse_json(body)
     update = _parse(provider, payload)
     if update is None:
         return JSONResponse(CarrierWebhookOut(status="ignored").model_dump())
     key = hashlib.sha256(provider.name.encode() + b"\n" + body).hexdigest()
-    try:
-        return _apply(db, store_id, provider.name, update, key, payload)
-    except IntegrityError:
-        # A concurrent delivery of the same body (or event) won the race; its receipt
-        # is committed now, so a second look answers "duplicate" or adds the rest.
-        return _apply(db, store_id, provider.name, update, key, payload)
+    return Received(store_id, provider.name, update, key, payload)
+
+
+def _verified_store(db: Database, kept: Kept, provider: Provider, slug: str,
+                    headers: Mapping[str, str], query: Mapping[str, str], body: bytes) -> int:
+    """The id of the store whose secret signed this body, or the refusal."""
+    hit = kept.get((slug, provider.name))
+    if hit is not None and hit[2] > time.monotonic() and \
+            provider.verify(hit[1], body, headers, query):
+        return hit[0]
+    store_id, secret = _store_and_secret(db, slug, provider.name)
+    if store_id is None:
+        raise ApiError(404, "unknown_store", f"no store {slug!r}")
+    if secret is None:
+        raise ApiError(401, "no_secret", f"this store has no {provider.name} webhook secret set")
+    if not provider.verify(secret, body, headers, query):
+        raise ApiError(401, "invalid_signature",
+                       f"the {provider.name} signature ({provider.signature}) does not match")
+    if len(kept) >= SECRETS_KEPT:
+        kept.clear()
+    kept[(slug, provider.name)] = (store_id, secret, time.monotonic() + SECRET_SECONDS)
+    return store_id
 
 
 def _store_and_secret(db: Database, slug: str, provider: str) -> tuple[int | None, str | None]:
     """The store's id and its secret for this provider, in one query (every delivery
     asks, so no ORM rows): (None, None) for no such store, (id, None) for no secret."""
-    with db.reading() as session:
-        row = session.execute(
-            select(Store.id, WebhookSecret.secret)
-            .outerjoin(WebhookSecret, (WebhookSecret.store_id == Store.id)
-                       & (WebhookSecret.provider == provider))
-            .where(Store.slug == slug)).first()
+    with db.read_engine.connect() as conn:
+        row = conn.execute(_STORE_AND_SECRET, {"slug": slug, "provider": provider}).first()
     return (None, None) if row is None else (row[0], row[1])
 
 
@@ -126,19 +205,24 @@ def _parse(provider: Provider, payload: Any) -> carriers.Update | None:
     return update
 
 
-def _apply(db: Database, store_id: int, provider: str, update: carriers.Update, key: str,
-           payload: Any) -> JSONResponse:
+def _apply(db: Database, received: Received) -> JSONResponse:
     with db.transaction() as session:
-        seen = session.scalar(select(WebhookReceipt.id).where(
-            WebhookReceipt.store_id == store_id, WebhookReceipt.provider == provider,
-            WebhookReceipt.delivery_key == key))
-        if seen is not None:
-            out = CarrierWebhookOut(status="duplicate", tracking_number=update.tracking_number)
-            return JSONResponse(out.model_dump())
-        session.add(WebhookReceipt(store_id=store_id, provider=provider,
-                                   topic=update.topic[:64], delivery_key=key))
-        applied = tracking.apply_update(session, store_id=store_id, provider=provider,
-                                        update=update, delivery_key=key, payload=payload)
+        return _apply_in(session, received=received)
+
+
+def _apply_in(session: Session, *, received: Received) -> JSONResponse:
+    """The receipt and the delivery's events, in the caller's transaction."""
+    update = received.update
+    conn = session.connection()
+    receipt = conn.execute(_RECEIVED[conn.dialect.name], {
+        "store_id": received.store_id, "provider": received.provider,
+        "topic": update.topic[:64], "delivery_key": received.key})
+    if receipt.first() is None:
+        out = CarrierWebhookOut(status="duplicate", tracking_number=update.tracking_number)
+        return JSONResponse(out.model_dump())
+    applied = tracking.apply_update(session, store_id=received.store_id,
+                                    provider=received.provider, update=update,
+                                    delivery_key=received.key, payload=received.payload)
     out = CarrierWebhookOut(status="held" if applied.outcome == "held" else "applied",
                             tracking_number=update.tracking_number,
                             events_added=applied.events_added)

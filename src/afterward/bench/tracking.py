@@ -15,7 +15,13 @@ keep-alive connections), once with one HTTP process and once with two (`_2proc`)
 wrk cannot sign, so the signed requests are written to a file beforehand and the Lua
 script cycles through them. Each load also reports the server's CPU time (user +
 system, every process of the server) per request, or per event for the batches:
-steadier than a rate on a shared machine."""
+steadier than a rate on a shared machine.
+
+Both set-ups are always printed. Carrier webhooks are writes, which SQLite takes one
+at a time, so the one-process figures are their headline; the tracking page only
+reads, and `afterward serve --workers 2` is how a shop on SQLite would serve it, so
+`tracking_page_2proc_*` is the page's headline (docs/benchmarks.md says which figure
+each target is read against)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from itertools import pairwise
 
 GRID = 100  # quantile functions are stored at p = 0, 1/GRID, ..., 1
@@ -141,6 +142,9 @@ class Quantiles:
     def shortest(self, mass: float) -> tuple[float, float]:
         """The probabilities (lo, lo + mass) of the narrowest interval holding `mass`:
         for a right-skewed transit time it starts lower than the central one."""
+        return _shortest(self, mass)
+
+    def _shortest(self, mass: float) -> tuple[float, float]:
         steps = round((1 - mass) * GRID)
         widths = [self.at(i / GRID + mass) - self.at(i / GRID) for i in range(steps + 1)]
         lo = widths.index(min(widths)) / GRID
@@ -156,6 +160,12 @@ class Quantiles:
             return max(self.at(done + p * (1 - done)), elapsed)
         done = self.cdf(pivot)
         return elapsed + max(self.at(done + p * (1 - done)) - pivot, p * OVERDUE_SPREAD)
+
+
+@lru_cache(maxsize=4096)
+def _shortest(quantiles: Quantiles, mass: float) -> tuple[float, float]:
+    """Quantiles.shortest, remembered: a store's model asks it for every parcel event."""
+    return quantiles._shortest(mass)
 
 
 def _rising(values: Iterable[float]) -> tuple[float, ...]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from afterward.tracking import eta
 from afterward.tracking.models import Shipment, TrackingEvent
 from afterward.tracking.statuses import Status
+from afterward.tracking.timeline import Parcel
 
 HISTORY_LIMIT = 20_000  # most recent delivered parcels a fit reads
 GAP_HISTORY_LIMIT = 2_000  # most recent delivered parcels whose scans give stall gaps
@@ -31,7 +32,7 @@ def clock_for(timezone: str | None) -> eta.Clock:
         return eta.Clock()
 
 
-def route_of(shipment: Shipment) -> eta.Route:
+def route_of(shipment: Parcel) -> eta.Route:
     return eta.Route(carrier=shipment.carrier, service=shipment.service,
                      origin=shipment.origin_region, destination=shipment.destination_region)
 
@@ -61,7 +62,7 @@ def fit_for_store(session: Session, *, store_id: int, as_of: datetime,
                    config=eta.EtaConfig(clock=clock_for(timezone)))
 
 
-def estimate_for_shipment(shipment: Shipment, *, model: eta.EtaModel,
+def estimate_for_shipment(shipment: Parcel, *, model: eta.EtaModel,
                           now: datetime) -> eta.Window | None:
     """The window after the shipment's latest event; None for return parcels and for
     parcels that will not arrive (cancelled, returned to sender, expired)."""
@@ -110,5 +111,5 @@ def is_shipment_stalled(shipment: Shipment, *, gaps: eta.ScanGaps, clock: eta.Cl
                           clock=clock)
 
 
-def is_shipment_delayed(shipment: Shipment, *, window: eta.Window, now: datetime) -> bool:
+def is_shipment_delayed(shipment: Parcel, *, window: eta.Window, now: datetime) -> bool:
     return eta.is_delayed(window, shipment.promised_at, now)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,11 +23,13 @@ from sqlalchemy.orm import Session
 from afterward.events import EventName, record
 from afterward.inbound.models import HeldDelivery
 from afterward.storage.types import utcnow
-from afterward.tracking import carriers, eta, eta_cache, eta_store
+from afterward.tracking import carriers, eta, eta_cache, eta_store, parcel_rows
+from afterward.tracking import timeline as timeline_rules
 from afterward.tracking.carriers import detect
 from afterward.tracking.carriers.base import UNKNOWN_PREFIX, CarrierEvent, PayloadError, Update
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent, UnknownCarrierStatus
-from afterward.tracking.statuses import TERMINAL, Status
+from afterward.tracking.statuses import Status
+from afterward.tracking.timeline import EventView, Parcel
 
 __all__ = [  # CarrierEvent lives in carriers.base; callers keep importing it from here
     "Applied", "CarrierEvent", "ShipmentDraft", "add_event", "add_events", "apply_update",
@@ -34,22 +38,21 @@ __all__ = [  # CarrierEvent lives in carriers.base; callers keep importing it fr
     "shipments_for_tracking", "timeline", "tracking_path", "unknown_statuses",
     "upsert_shipment"]
 
-# Which status wins when two events share a timestamp: the one further along.
-_PRECEDENCE: dict[str, int] = {status.value: rank for rank, status in enumerate((
-    Status.pending, Status.info_received, Status.in_transit, Status.out_for_delivery,
-    Status.available_for_pickup, Status.failed_attempt, Status.exception, Status.expired,
-    Status.delivered, Status.returned_to_sender, Status.cancelled))}
-PLATFORM = "platform"  # events a store platform reported, not a carrier scan
-PROBLEMS = frozenset({Status.exception, Status.failed_attempt, Status.returned_to_sender})
-# No delivery window for these: the parcel has arrived or will not arrive.
-NO_WINDOW = frozenset({*TERMINAL, Status.expired})
+# Derivation lives in timeline.py; these names stay importable from here.
+PLATFORM, PROBLEMS, NO_WINDOW = timeline_rules.PLATFORM, timeline_rules.PROBLEMS, \
+    timeline_rules.NO_WINDOW
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
 
-def tracking_path(shipment: Shipment) -> str:
+class _Tokened(Protocol):
+    @property
+    def token(self) -> str: ...
+
+
+def tracking_path(shipment: _Tokened) -> str:
     return f"/t/{shipment.token}"
 
 
@@ -165,45 +168,57 @@ def add_events(session: Session, *, shipment: Shipment, events: Iterable[Carrier
     """Append the events not seen before and re-derive the shipment's state from the
     whole timeline; one domain event `shipment.<status>` when the status changed.
     Then the delivery window is re-estimated (refresh_eta) as of `now`."""
-    seen = {e.dedupe_key for e in shipment.events}
-    added: list[CarrierEvent] = []
-    for event in events:
-        key = event_key(event)
-        if key in seen:
-            continue
-        seen.add(key)
-        added.append(event)
+    fresh = _unseen(events, {e.dedupe_key for e in shipment.events})
+    if not fresh:
+        return 0
+    for key, event in fresh:
         shipment.events.append(TrackingEvent(
             store_id=shipment.store_id, occurred_at=event.occurred_at,
             status=event.status.value, substatus=event.substatus, provider=event.provider,
             provider_status=event.provider_status, message=event.message,
             location=event.location, signed_by=event.signed_by, dedupe_key=key, raw=event.raw))
-    if not added:
-        return 0
     session.flush()
-    previous = shipment.status
-    _derive_state(shipment)
+    _settle(session, shipment, shipment.events, [e for _, e in fresh], now or utcnow())
+    return len(fresh)
+
+
+def _unseen(events: Iterable[CarrierEvent], seen: set[str]) -> list[tuple[str, CarrierEvent]]:
+    """(dedupe key, event) for each event not seen before, each once."""
+    fresh = []
+    for event in events:
+        key = event_key(event)
+        if key not in seen:
+            seen.add(key)
+            fresh.append((key, event))
+    return fresh
+
+
+def _settle(session: Session, parcel: Parcel, events: Sequence[EventView],
+            added: list[CarrierEvent], now: datetime) -> None:
+    """After new events: the state from the whole timeline, the domain event for a new
+    status, the stalled/delayed verdicts a scan or delivery clears, the window."""
+    previous = parcel.status
+    timeline_rules.derive_state(parcel, timeline_rules.ordered(events))
     for event in added:
         if event.substatus and event.substatus.startswith(UNKNOWN_PREFIX):
-            _count_unknown(session, store_id=shipment.store_id, event=event)
-    if shipment.status != previous:
-        record(session, store_id=shipment.store_id, name=f"shipment.{shipment.status}",
-               subject_type="shipment", subject_id=shipment.id,
-               occurred_at=shipment.last_event_at,
-               payload={"order_id": shipment.order_id, "from": previous, "to": shipment.status,
-                        "substatus": shipment.substatus, "carrier": shipment.carrier,
-                        "direction": shipment.direction})
+            _count_unknown(session, store_id=parcel.store_id, event=event)
+    if parcel.status != previous:
+        record(session, store_id=parcel.store_id, name=f"shipment.{parcel.status}",
+               subject_type="shipment", subject_id=parcel.id,
+               occurred_at=parcel.last_event_at,
+               payload={"order_id": parcel.order_id, "from": previous, "to": parcel.status,
+                        "substatus": parcel.substatus, "carrier": parcel.carrier,
+                        "direction": parcel.direction})
     if any(event.provider != PLATFORM for event in added):
-        shipment.stalled_at = None  # a scan: it moves again
-    if shipment.status == Status.delivered:
-        shipment.delayed_at = None
-        if previous != shipment.status and shipment.direction == "outbound":
-            eta_cache.CACHE.note_delivery(session, shipment.store_id)
-    refresh_eta(session, shipment=shipment, now=now or utcnow())
-    return len(added)
+        parcel.stalled_at = None  # a scan: it moves again
+    if parcel.status == Status.delivered:
+        parcel.delayed_at = None
+        if previous != parcel.status and parcel.direction == "outbound":
+            eta_cache.CACHE.note_delivery(session, parcel.store_id)
+    refresh_eta(session, shipment=parcel, now=now)
 
 
-def refresh_eta(session: Session, *, shipment: Shipment, now: datetime,
+def refresh_eta(session: Session, *, shipment: Parcel, now: datetime,
                 cache: eta_cache.EtaCache | None = None) -> eta.Window | None:
     """Re-estimate an outbound parcel's window with the store's cached model and store
     it; promise the first window's last day (the promise never moves later on its own);
@@ -226,7 +241,7 @@ def refresh_eta(session: Session, *, shipment: Shipment, now: datetime,
     return window
 
 
-def mark_delayed(session: Session, *, shipment: Shipment, window: eta.Window,
+def mark_delayed(session: Session, *, shipment: Parcel, window: eta.Window,
                  now: datetime) -> None:
     """Set the delayed verdict and append `shipment.delayed` (once: callers check
     delayed_at first)."""
@@ -242,43 +257,7 @@ def mark_delayed(session: Session, *, shipment: Shipment, window: eta.Window,
 def timeline(shipment: Shipment) -> list[TrackingEvent]:
     """Events oldest first; ties broken by how far along they are, then by content,
     never by arrival."""
-    return sorted(shipment.events,
-                  key=lambda e: (e.occurred_at, _PRECEDENCE.get(e.status, 2), e.dedupe_key))
-
-
-def _current(ordered: list[TrackingEvent]) -> TrackingEvent:
-    """The event that sets the state: the latest carrier scan, unless the store
-    platform reported something newer *and* further along. A platform's own
-    "info_received" stamped at import time must not hide the scans before it."""
-    scans = [e for e in ordered if e.provider != PLATFORM]
-    if not scans:
-        return ordered[-1]
-    latest = scans[-1]
-    reported = [e for e in ordered if e.provider == PLATFORM]
-    if reported and reported[-1].occurred_at > latest.occurred_at and \
-            _PRECEDENCE.get(reported[-1].status, 2) >= _PRECEDENCE.get(latest.status, 2):
-        return reported[-1]
-    return latest
-
-
-def _derive_state(shipment: Shipment) -> None:
-    ordered = timeline(shipment)
-    latest = _current(ordered)
-    shipment.status = latest.status
-    shipment.substatus = latest.substatus
-    shipment.provider_status = latest.provider_status
-    shipment.last_event_at = latest.occurred_at
-    shipment.last_message = latest.message[:500] if latest.message else None
-    shipment.last_location = next((e.location for e in reversed(ordered) if e.location),
-                                  shipment.last_location)
-    delivered = [e for e in ordered if e.status == Status.delivered]
-    if delivered:
-        shipment.delivered_at = delivered[-1].occurred_at
-        shipment.signed_by = next((e.signed_by for e in reversed(delivered) if e.signed_by),
-                                  shipment.signed_by)
-    shipment.exception_reason = (
-        (latest.message or latest.substatus or latest.status)[:300]
-        if latest.status in PROBLEMS else None)
+    return timeline_rules.ordered(shipment.events)
 
 
 def _count_unknown(session: Session, *, store_id: int, event: CarrierEvent) -> None:
@@ -318,27 +297,53 @@ def held_key(tracking_number: str) -> str:
 def apply_update(session: Session, *, store_id: int, provider: str, update: Update,
                  delivery_key: str, payload: dict) -> Applied:
     """A provider's delivery: its events onto every shipment of the store with that
-    tracking number, or held (the raw payload, re-parsed on release) if there is none."""
-    shipments = shipments_for_tracking(session, store_id=store_id,
-                                       tracking_number=update.tracking_number)
-    if not shipments:
+    tracking number, or held (the raw payload, re-parsed on release) if there is none.
+    Plain rows and Core statements (parcel_rows): this runs on every carrier webhook."""
+    conn = session.connection()
+    parcels = parcel_rows.by_number(conn, store_id=store_id,
+                                    number=normalize_tracking_number(update.tracking_number))
+    if not parcels:
         session.add(HeldDelivery(store_id=store_id, provider=provider, topic=update.topic[:64],
                                  waiting_for=held_key(update.tracking_number),
                                  delivery_key=delivery_key, body=payload))
         session.flush()
         return Applied("held", (), 0)
-    added = sum(_apply_to(session, shipment, update) for shipment in shipments)
-    return Applied("applied", tuple(s.id for s in shipments), added)
+    stored = parcel_rows.events_of(conn, [parcel.id for parcel in parcels])
+    added = 0
+    for parcel in parcels:
+        before = parcel.values()
+        added += _onto(parcel, update, partial(_add_rows, session, parcel, stored[parcel.id],
+                                               update.events))
+        parcel_rows.save(conn, parcel, before)
+    return Applied("applied", tuple(parcel.id for parcel in parcels), added)
+
+
+def _add_rows(session: Session, parcel: parcel_rows.ParcelRow,
+              stored: list[parcel_rows.StoredEvent], events: Iterable[CarrierEvent]) -> int:
+    """add_events for a plain parcel row: Core inserts, the same rules."""
+    fresh = _unseen(events, {e.dedupe_key for e in stored})
+    if not fresh:
+        return 0
+    stored.extend(parcel_rows.insert_events(session.connection(), parcel, fresh))
+    _settle(session, parcel, stored, [e for _, e in fresh], utcnow())
+    return len(fresh)
 
 
 def _apply_to(session: Session, shipment: Shipment, update: Update) -> int:
-    if update.carrier and not shipment.carrier:
-        shipment.carrier = update.carrier
-    added = add_events(session, shipment=shipment, events=update.events)
+    return _onto(shipment, update,
+                 lambda: add_events(session, shipment=shipment, events=update.events))
+
+
+def _onto(parcel: Parcel, update: Update, add_events_of_update: Callable[[], int]) -> int:
+    """An update's carrier and events onto a parcel; the carrier's estimate is kept
+    when the update carries the parcel's latest event."""
+    if update.carrier and not parcel.carrier:
+        parcel.carrier = update.carrier
+    added = add_events_of_update()
     newest = max((e.occurred_at for e in update.events), default=None)
-    if update.estimated_delivery_at and newest is not None and shipment.last_event_at \
-            and newest >= shipment.last_event_at:
-        shipment.carrier_estimated_at = update.estimated_delivery_at
+    if update.estimated_delivery_at and newest is not None and parcel.last_event_at \
+            and newest >= parcel.last_event_at:
+        parcel.carrier_estimated_at = update.estimated_delivery_at
     return added
 
 

@@ -8,10 +8,11 @@ on first use, so there is no build step and no stale .mo file to trip over."""
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
+from datetime import date, datetime, time
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -110,26 +111,53 @@ class Speaker:
 
     def when(self, value: datetime | None) -> str:
         """Medium date and short time, e.g. '3 Mar 2026, 14:05' in the shopper's zone."""
-        return i18n.when(value, self.zone, self.code)
+        if value is None or not _short_time_in_minutes(self.code):
+            return i18n.when(value, self.zone, self.code)
+        local = value.astimezone(i18n.zone_or_utc(self.zone))
+        return _when(local.date(), local.hour, local.minute, self.zone, self.code)
 
     def day(self, value: datetime | None) -> str:
         """A weekday and date, e.g. 'Tue, Mar 10' / 'Di., 10. März'."""
         if value is None:
             return ""
-        local = value.astimezone(i18n.zone_or_utc(self.zone))
-        return format_date(local, _skeleton(self.code, "MMMEd"),
-                           locale=i18n.locale_or_default(self.code))
+        return _day(value.astimezone(i18n.zone_or_utc(self.zone)).date(), self.code)
 
     def window(self, start: datetime, end: datetime) -> str:
         zone: ZoneInfo = i18n.zone_or_utc(self.zone)
         start, end = start.astimezone(zone), end.astimezone(zone)
         if start.date() == end.date():
             return self.day(start)
-        return format_interval(start.date(), end.date(), skeleton="MMMEd",
-                               locale=i18n.locale_or_default(self.code))
+        return _interval(start.date(), end.date(), self.code)
 
     def iso(self, value: datetime) -> str:
         return value.astimezone(i18n.zone_or_utc(self.zone)).isoformat(timespec="minutes")
+
+
+# Babel's formatting is most of a page's time in words, and pages repeat the same days
+# and minutes: the words are remembered per local day (and hour and minute).
+@lru_cache(maxsize=4096)
+def _day(day: date, code: str) -> str:
+    return format_date(day, _skeleton(code, "MMMEd"), locale=i18n.locale_or_default(code))
+
+
+@lru_cache(maxsize=4096)
+def _interval(start: date, end: date, code: str) -> str:
+    return format_interval(start, end, skeleton="MMMEd", locale=i18n.locale_or_default(code))
+
+
+@lru_cache(maxsize=16384)
+def _when(day: date, hour: int, minute: int, zone: str, code: str) -> str:
+    return i18n.when(datetime.combine(day, time(hour, minute), i18n.zone_or_utc(zone)),
+                     zone, code)
+
+
+@cache
+def _short_time_in_minutes(code: str) -> bool:
+    """Whether the language's short time shows only hours, minutes and the day period
+    (then a moment's words depend on its local day, hour and minute alone)."""
+    pattern = str(i18n.locale_or_default(code).time_formats["short"].pattern)
+    fields = {c for c in re.sub(r"'[^']*'", "", pattern) if c.isascii() and c.isalpha()}
+    return fields <= set("hHkKmabB")
 
 
 def _skeleton(code: str, skeleton: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 import re
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, noload
@@ -16,13 +16,13 @@ from afterward.commerce import service as commerce
 from afterward.commerce import stores
 from afterward.commerce.models import Customer, Order, Product, Store
 from afterward.insights import copurchase
-from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment
+from afterward.web.pages import plain_rows
 from afterward.web.pages.memo import Memo
-from afterward.web.pages.view import Rows
+from afterward.web.pages.view import OrderView, Rows
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
-MAX_SIBLINGS = 20
+MAX_SIBLINGS = plain_rows.MAX_SIBLINGS
 # Co-purchases move slowly: one answer per store and set of products, kept a while
 # and long enough that a shopper's own purchases can still be taken out of it.
 SUGGESTIONS_SECONDS = 15 * 60
@@ -32,6 +32,15 @@ SUGGESTIONS_KEPT = 24
 # from their session, read only) instead of asking the database on every page view.
 CATALOGUE_SECONDS = 60
 _create_lock = threading.Lock()
+
+
+class Speaking(Protocol):
+    """What the page's language and time zone come from: the customer's settings."""
+
+    @property
+    def locale(self) -> str | None: ...
+    @property
+    def timezone(self) -> str | None: ...
 
 
 class Catalogue:
@@ -80,49 +89,47 @@ def suggestions_memo(app: Any) -> Memo[list[int]]:
 
 
 def shipment_rows(session: Session, token: str, memo: Memo[list[int]],
-                  kept: Catalogue | None = None) -> tuple[Rows, Customer | None] | None:
+                  kept: Catalogue | None = None) -> tuple[Rows, Speaking | None] | None:
+    """The page for a parcel's token, read as plain rows (plain_rows.py)."""
     if not TOKEN.match(token):
         return None
-    shipment = tracking.by_token(session, token)
-    if shipment is None:
+    found = plain_rows.by_token(session.connection(), token)
+    if found is None:
         return None
-    store = kept.store(session, shipment.store_id) if kept else \
-        session.get(Store, shipment.store_id)
+    store_id = found.parcel.store_id
+    store = kept.store(session, store_id) if kept else session.get(Store, store_id)
     if store is None:
         return None
-    order = commerce.get_order(session, store_id=store.id, order_id=shipment.order_id) \
-        if shipment.order_id else None
-    return _rows(session, store, order, shipment, memo, kept)
+    products, suggested = _goods(session, store.id, found.order, memo, kept)
+    return Rows(store=store, order=found.order, shipment=found.parcel, siblings=found.siblings,
+                products=products, suggested=suggested), found.customer
 
 
 def order_rows(session: Session, store: Store, order: Order, memo: Memo[list[int]],
                kept: Catalogue | None = None) -> tuple[Rows, Customer | None]:
-    return _rows(session, store, order, None, memo, kept)
-
-
-def _rows(session: Session, store: Store, order: Order | None, shipment: Shipment | None,
-          memo: Memo[list[int]],
-          kept: Catalogue | None = None) -> tuple[Rows, Customer | None]:
-    siblings = [shipment] if shipment else []
-    customer = None
-    products: dict[int, Product] = {}
-    suggested: list[Product] = []
-    if order is not None:
-        siblings = order_parcels(session, order)
-        if order.customer_id:
-            customer = commerce.get_customer(session, store_id=store.id,
-                                             customer_id=order.customer_id)
-        bought = {line.product_id for line in order.lines if line.product_id}
-        earlier = copurchase.bought_before(session, store_id=store.id,
-                                           customer_id=order.customer_id) \
-            if order.customer_id else set()
-        wanted = _suggestions(session, memo, store.id, bought, earlier)
-        wanted_ids = bought | set(wanted)
-        products = kept.product_rows(session, store.id, wanted_ids) if kept \
-            else _products(session, store.id, wanted_ids)
-        suggested = [products[p] for p in wanted if p in products]
-    return Rows(store=store, order=order, shipment=shipment, siblings=siblings,
+    """The page for an order without a parcel yet (found by the lookup)."""
+    customer = commerce.get_customer(session, store_id=store.id,
+                                     customer_id=order.customer_id) \
+        if order.customer_id else None
+    products, suggested = _goods(session, store.id, order, memo, kept)
+    return Rows(store=store, order=order, shipment=None, siblings=order_parcels(session, order),
                 products=products, suggested=suggested), customer
+
+
+def _goods(session: Session, store_id: int, order: OrderView | None, memo: Memo[list[int]],
+           kept: Catalogue | None) -> tuple[dict[int, Product], list[Product]]:
+    """The products of the order's lines and those suggested with them."""
+    if order is None:
+        return {}, []
+    bought = {line.product_id for line in order.lines if line.product_id}
+    earlier = copurchase.bought_before(session, store_id=store_id,
+                                       customer_id=order.customer_id) \
+        if order.customer_id else set()
+    wanted = _suggestions(session, memo, store_id, bought, earlier)
+    wanted_ids = bought | set(wanted)
+    products = kept.product_rows(session, store_id, wanted_ids) if kept \
+        else _products(session, store_id, wanted_ids)
+    return products, [products[p] for p in wanted if p in products]
 
 
 def order_parcels(session: Session, order: Order) -> list[Shipment]:

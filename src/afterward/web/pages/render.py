@@ -5,7 +5,7 @@ store's colours arrive as CSS custom properties in a <style> allowed by a nonce.
 from __future__ import annotations
 
 import secrets
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -50,14 +50,19 @@ def switcher(request: Request, current: str,
              keep: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """A link per language to this same page: GET parameters kept (only those in
     `keep`, when given), lang replaced."""
-    params = [(k, v) for k, v in request.query_params.multi_items()
-              if k != "lang" and (keep is None or k in keep)]
-    links = []
-    for code, name in LANGUAGES.items():
-        query = urlencode([*params, ("lang", code)])
-        links.append({"code": code, "name": name, "lang": html_lang(code),
-                      "url": f"{request.url.path}?{query}", "current": code == current})
-    return links
+    params = tuple((k, v) for k, v in request.query_params.multi_items()
+                   if k != "lang" and (keep is None or k in keep))
+    path = request.url.path
+    return [{"code": code, "name": name, "lang": html_lang(code),
+             "url": f"{path}?{query}", "current": code == current}
+            for code, name, query in _queries(params)]
+
+
+@lru_cache(maxsize=256)
+def _queries(params: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    """(code, name, query string) per language: the same few on most page views."""
+    return tuple((code, name, urlencode([*params, ("lang", code)]))
+                 for code, name in LANGUAGES.items())
 
 
 def render(request: Request, name: str, say: Speaker, context: dict[str, Any],

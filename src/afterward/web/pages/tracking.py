@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from afterward.commerce.models import Customer, Store
+from afterward.commerce.models import Store
 from afterward.storage.db import Database
 from afterward.web.pages import language, load
 from afterward.web.pages.language import Speaker
@@ -15,7 +16,8 @@ from afterward.web.pages.view import Rows, build
 router = APIRouter(include_in_schema=False)
 
 
-def speaker_for(request: Request, store: Store | None, customer: Customer | None) -> Speaker:
+def speaker_for(request: Request, store: Store | None,
+                customer: load.Speaking | None) -> Speaker:
     code = language.choose(query=request.query_params.get("lang"),
                            customer=customer.locale if customer else None,
                            accept_language=request.headers.get("accept-language"),
@@ -30,7 +32,7 @@ def lang_query(request: Request) -> str:
     return f"?lang={chosen}" if chosen else ""
 
 
-def page_response(request: Request, rows: Rows, customer: Customer | None) -> Response:
+def page_response(request: Request, rows: Rows, customer: load.Speaking | None) -> Response:
     say = speaker_for(request, rows.store, customer)
     page = build(rows, say, lang_query(request))
     return render(request, "pages/tracking.html", say, {"page": page}, brand=page.brand)
@@ -44,7 +46,16 @@ def not_found(request: Request) -> Response:
 
 
 @router.get("/t/{token:path}")  # :path, so /t/a/b gets the same page as any miss
-def tracking_page(request: Request, token: str) -> Response:
+async def tracking_page(request: Request, token: str) -> Response:
+    # On SQLite a page is a few reads of pages in memory and a few milliseconds of
+    # Python, so it runs on the event loop: a worker thread's hand-offs of the GIL cost
+    # more than the reads wait. A server's reads run in the thread pool.
+    if request.app.state.db.backend == "sqlite":
+        return tracking_page_now(request, token)
+    return await run_in_threadpool(tracking_page_now, request, token)
+
+
+def tracking_page_now(request: Request, token: str) -> Response:
     db: Database = request.app.state.db
     with db.reading() as session:
         found = load.shipment_rows(session, token, load.suggestions_memo(request.app),

@@ -6,16 +6,19 @@ one time zone; the template only lays it out."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import quote, urlencode
 
-from afterward.commerce.models import Order, OrderLine, Product, Store
+from afterward.commerce.models import Product, Store
 from afterward.tracking import service as tracking
+from afterward.tracking import timeline
 from afterward.tracking.carriers import registry
-from afterward.tracking.models import Shipment, TrackingEvent
 from afterward.tracking.statuses import TERMINAL, Status
+from afterward.tracking.timeline import EventView
 from afterward.web import i18n
 from afterward.web.pages import contrast, words
 from afterward.web.pages.language import Speaker
@@ -23,6 +26,95 @@ from afterward.web.pages.language import Speaker
 DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1f3a5f", "#e07a1f"
 # Delivery-window fields the ETA model may add to a shipment; shown when present.
 ETA_FIELDS = ("eta_earliest", "eta_latest")
+
+
+class TabParcel(Protocol):
+    """What a parcel's tab reads: an ORM Shipment or a plain row (plain_rows.py)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def substatus(self) -> str | None: ...
+    @property
+    def exception_reason(self) -> str | None: ...
+    @property
+    def carrier(self) -> str | None: ...
+
+
+class ParcelLineView(Protocol):
+    @property
+    def order_line_id(self) -> int: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+class ShipmentView(TabParcel, Protocol):
+    """What the page reads of its own parcel."""
+
+    @property
+    def tracking_number(self) -> str | None: ...
+    @property
+    def last_message(self) -> str | None: ...
+    @property
+    def last_location(self) -> str | None: ...
+    @property
+    def signed_by(self) -> str | None: ...
+    @property
+    def shipped_at(self) -> datetime | None: ...
+    @property
+    def delivered_at(self) -> datetime | None: ...
+    @property
+    def promised_at(self) -> datetime | None: ...
+    @property
+    def carrier_estimated_at(self) -> datetime | None: ...
+    @property
+    def events(self) -> Sequence[EventView]: ...
+    @property
+    def lines(self) -> Sequence[ParcelLineView]: ...
+
+
+class LineView(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def product_id(self) -> int | None: ...
+    @property
+    def variant_id(self) -> int | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+class OrderView(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def store_id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def customer_id(self) -> int | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def placed_at(self) -> datetime: ...
+    @property
+    def ship_city(self) -> str | None: ...
+    @property
+    def ship_country(self) -> str | None: ...
+    @property
+    def ship_postal_code(self) -> str | None: ...
+    @property
+    def lines(self) -> Sequence[LineView]: ...
 
 
 @dataclass(frozen=True)
@@ -131,9 +223,9 @@ class Rows:
     """Everything the page reads, loaded in one session."""
 
     store: Store
-    order: Order | None
-    shipment: Shipment | None
-    siblings: list[Shipment]
+    order: OrderView | None
+    shipment: ShipmentView | None
+    siblings: Sequence[TabParcel]
     products: dict[int, Product]
     suggested: list[Product]
     # The ETA model's (earliest, latest) for the shipment, when the caller has one.
@@ -161,7 +253,7 @@ def build(rows: Rows, say: Speaker, lang_query: str = "") -> TrackingPage:
         support_url=_support_url(rows.store, order, say))
 
 
-def _parcel(shipment: Shipment, order: Order | None, say: Speaker,
+def _parcel(shipment: ShipmentView, order: OrderView | None, say: Speaker,
             window: tuple[datetime, datetime] | None) -> Parcel:
     status = shipment.status
     reason = words.reason_for(status, shipment.substatus,
@@ -175,11 +267,11 @@ def _parcel(shipment: Shipment, order: Order | None, say: Speaker,
         estimate=_estimate(shipment, say, window), carrier=registry.display_name(shipment.carrier),
         carrier_url=registry.tracking_url(shipment.carrier, shipment.tracking_number),
         tracking_number=shipment.tracking_number,
-        events=tuple(_entry(e, say) for e in reversed(tracking.timeline(shipment))),
+        events=tuple(_entry(e, say) for e in reversed(timeline.ordered(shipment.events))),
         is_return=shipment.direction == "return")
 
 
-def _unshipped(order: Order | None, say: Speaker) -> Parcel:
+def _unshipped(order: OrderView | None, say: Speaker) -> Parcel:
     status = Status.cancelled if order and order.status == "cancelled" else Status.pending
     return Parcel(
         status=status, headline=say.gettext(words.LABELS[status]),
@@ -189,7 +281,7 @@ def _unshipped(order: Order | None, say: Speaker) -> Parcel:
         tracking_number=None, events=())
 
 
-def _steps(status: str, order: Order | None, shipment: Shipment | None,
+def _steps(status: str, order: OrderView | None, shipment: ShipmentView | None,
            say: Speaker) -> tuple[Step, ...]:
     reached = words.stage_of(status)
     problem = words.is_problem(status)
@@ -209,7 +301,7 @@ def _steps(status: str, order: Order | None, shipment: Shipment | None,
     return tuple(steps)
 
 
-def _facts(shipment: Shipment, order: Order | None,
+def _facts(shipment: ShipmentView, order: OrderView | None,
            say: Speaker) -> tuple[tuple[str, str], ...]:
     facts: list[tuple[str, str]] = []
     if shipment.status == Status.delivered and shipment.delivered_at:
@@ -223,7 +315,7 @@ def _facts(shipment: Shipment, order: Order | None,
     return (*facts, *_destination(order, say))
 
 
-def _destination(order: Order | None, say: Speaker) -> tuple[tuple[str, str], ...]:
+def _destination(order: OrderView | None, say: Speaker) -> tuple[tuple[str, str], ...]:
     if order is None or not (order.ship_city or order.ship_country):
         return ()
     country = i18n.locale_or_default(say.code).territories.get(order.ship_country or "")
@@ -231,7 +323,7 @@ def _destination(order: Order | None, say: Speaker) -> tuple[tuple[str, str], ..
     return ((say.gettext("Shipping to"), place),)
 
 
-def _estimate(shipment: Shipment, say: Speaker,
+def _estimate(shipment: ShipmentView, say: Speaker,
               window: tuple[datetime, datetime] | None) -> str | None:
     """The delivery window in the shopper's words, only from what we were given:
     the ETA model's window, the store's promise, or the carrier's own estimate."""
@@ -249,7 +341,7 @@ def _estimate(shipment: Shipment, say: Speaker,
     return None
 
 
-def _entry(event: TrackingEvent, say: Speaker) -> TimelineEntry:
+def _entry(event: EventView, say: Speaker) -> TimelineEntry:
     reason = words.reason_for(event.status, event.substatus, event.message)
     detail = words.detail(event.status, reason)
     return TimelineEntry(
@@ -259,7 +351,7 @@ def _entry(event: TrackingEvent, say: Speaker) -> TimelineEntry:
         location=event.location, problem=words.is_problem(event.status))
 
 
-def _tabs(siblings: list[Shipment], shipment: Shipment | None, say: Speaker,
+def _tabs(siblings: Sequence[TabParcel], shipment: ShipmentView | None, say: Speaker,
           lang_query: str) -> tuple[Tab, ...]:
     if len(siblings) < 2:
         return ()
@@ -278,8 +370,8 @@ def _tabs(siblings: list[Shipment], shipment: Shipment | None, say: Speaker,
     return tuple(tabs)
 
 
-def _lines_in(shipment: Shipment | None,
-              order: Order | None) -> list[tuple[OrderLine, int]]:
+def _lines_in(shipment: ShipmentView | None,
+              order: OrderView | None) -> list[tuple[LineView, int]]:
     if order is None:
         return []
     if shipment is not None and shipment.lines:
@@ -289,7 +381,7 @@ def _lines_in(shipment: Shipment | None,
     return [(line, line.quantity) for line in order.lines]
 
 
-def _item(line: OrderLine, quantity: int, products: dict[int, Product]) -> Item:
+def _item(line: LineView, quantity: int, products: dict[int, Product]) -> Item:
     product = products.get(line.product_id) if line.product_id else None
     return Item(title=line.title, quantity=quantity, image_url=_image(product, line.variant_id))
 
@@ -307,7 +399,7 @@ def _paragraphs(text: str | None) -> tuple[str, ...]:
                  if p.strip())
 
 
-def _guides(lines: list[OrderLine], products: dict[int, Product]) -> tuple[Guide, ...]:
+def _guides(lines: list[LineView], products: dict[int, Product]) -> tuple[Guide, ...]:
     """Care and how-to for what the page lists, each product once."""
     guides, seen = [], set()
     for line in lines:
@@ -333,14 +425,14 @@ def _money(minor: int, currency: str, code: str) -> str:
     return i18n.money(minor, currency, code)
 
 
-def _return_url(order: Order | None, store: Store) -> str | None:
+def _return_url(order: OrderView | None, store: Store) -> str | None:
     if order is None or not (order.email or order.ship_postal_code):
         return None
     fact = {"email": order.email} if order.email else {"postal_code": order.ship_postal_code}
     return "/returns?" + urlencode({"order_number": order.number, **fact, "store": store.slug})
 
 
-def _support_url(store: Store, order: Order | None, say: Speaker) -> str | None:
+def _support_url(store: Store, order: OrderView | None, say: Speaker) -> str | None:
     if not store.support_email:
         return None
     subject = say.gettext("Order %(number)s", number=order.number) if order \
