@@ -3,6 +3,7 @@ Nothing runs at import time."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,6 +53,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = {}
     app.state.order_commits = GroupCommitter(database)
     errors.install(app)
+    from afterward.web import admin, media, pages
+
+    # Shopper pages first: they are the busiest routes a browser asks for, and routes
+    # are matched in order (none of these paths overlaps another router's).
+    app.include_router(pages.router)
     app.include_router(commerce_api.router)
     app.include_router(tracking.router)
     app.include_router(operations.router)
@@ -63,12 +69,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(journeys_api.router)
     app.include_router(privacy_api.router)
     runtime.configure(settings)
-
-    from afterward.web import admin, media, pages
-
     app.include_router(admin.router)
     app.include_router(media.router)
-    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
@@ -77,3 +79,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def ready_to_serve(app: FastAPI) -> FastAPI:
+    """What a long-running server process adds to an app: SQLite checkpoints off the
+    request path, and start-up's objects (modules, routes, templates: ~135,000) moved
+    out of the garbage collector's sight, so its full passes take a few milliseconds
+    instead of 70-100 ms in the middle of a request."""
+    app.state.db.checkpoint_in_background()
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """The factory `afterward serve --workers N` gives uvicorn (one per process)."""
+    return ready_to_serve(create_app())

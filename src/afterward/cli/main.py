@@ -78,12 +78,13 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
         console.print(banner, highlight=False)
     try:
         if processes > 1:
-            uvicorn.run("afterward.app:create_app", factory=True, host=host, port=port,
+            uvicorn.run("afterward.app:create_served_app", factory=True, host=host, port=port,
                         workers=processes, log_level="warning", access_log=False)
         else:
-            from afterward.app import create_app
+            from afterward.app import create_app, ready_to_serve
 
-            uvicorn.run(create_app(config, db), host=host, port=port, log_level="warning",
+            uvicorn.run(ready_to_serve(create_app(config, db)), host=host, port=port,
+                        log_level="warning",
                         access_log=False)
     finally:
         if background:

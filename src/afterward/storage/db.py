@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +110,23 @@ class Database:
         )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_lock = threading.RLock() if self.backend == "sqlite" else None
+        self._checkpointer: _Checkpointer | None = None
+        if self.backend == "sqlite":
+            event.listen(self.engine, "connect", self._sqlite_connected)
+
+    def _sqlite_connected(self, dbapi_conn: Any, _record: Any) -> None:
+        if self._checkpointer is not None:
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint_in_background(self, every: float = 1.0) -> None:
+        """SQLite, long-running servers: copy the WAL back into the database from a
+        thread of its own every `every` seconds, instead of in whichever request's
+        commit crosses the threshold (that request would wait 40-150 ms)."""
+        if self.backend != "sqlite" or self._checkpointer is not None:
+            return
+        self._checkpointer = _Checkpointer(self.url.removeprefix("sqlite:///"), every)
+        self.engine.dispose()  # pooled connections were opened with automatic checkpoints
+        self._checkpointer.start()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -144,5 +162,35 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+class _Checkpointer(threading.Thread):
+    """PASSIVE checkpoints on a connection of its own: they never block writers or
+    readers (a busy database just means "next time"); the SQLite call runs without
+    the GIL."""
+
+    def __init__(self, path: str, every: float) -> None:
+        super().__init__(name="sqlite-checkpoint", daemon=True)
+        self.path, self.every = path, every
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=0.1, check_same_thread=False,
+                               isolation_level=None)
+        try:
+            while not self.stopping.wait(self.every):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    continue  # busy or locked: the next round
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
