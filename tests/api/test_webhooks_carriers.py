@@ -8,9 +8,10 @@ import json
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from afterward.commerce import stores
+from afterward.commerce.models import Store
 from afterward.events import Event
 from afterward.inbound.models import HeldDelivery, WebhookReceipt
 from afterward.tracking import service
@@ -379,3 +380,18 @@ def test_the_route_is_described_in_openapi(client):
     operation = spec["paths"]["/api/v1/webhooks/carriers/{provider}/{store_slug}"]["post"]
 
     assert {"200", "202", "401", "404", "422"} <= set(operation["responses"])
+
+
+def test_a_store_deleted_while_this_process_kept_its_secret_is_404_not_500(
+        client, store, secrets, db):
+    first = post(client, "generic", payloads.generic_body())  # the secret is kept now
+    with db.transaction() as session:
+        session.execute(delete(Store).where(Store.id == store.id))
+
+    body = payloads.generic_body()
+    body["events"][0]["message"] = "a different body"
+    again = post(client, "generic", body)
+
+    assert first.status_code == 202
+    assert again.status_code == 404
+    assert again.json()["error"]["code"] == "unknown_store"

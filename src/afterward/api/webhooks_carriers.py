@@ -118,7 +118,12 @@ async def carrier_webhook(
         return await committer.run(partial(_apply_in, received=received))
     except IntegrityError:
         # A concurrent delivery of the same body (or event) won the race; its receipt
-        # is committed now, so a second look answers "duplicate" or adds the rest.
+        # is committed now, so a second look answers "duplicate" or adds the rest. Or
+        # the store this process kept is gone: verifying again from the database says so.
+        received = _received(db, provider, store_slug, headers, query, body,
+                             _forget(kept, store_slug))
+        if isinstance(received, JSONResponse):
+            return received
         return await committer.run(partial(_apply_in, received=received))
 
 
@@ -138,15 +143,25 @@ class Received:
 
 def _receive(db: Database, provider_name: str, store_slug: str, headers: Mapping[str, str],
              query: Mapping[str, str], body: bytes, kept: Kept | None = None) -> JSONResponse:
-    received = _received(db, provider_name, store_slug, headers, query, body,
-                         {} if kept is None else kept)
+    kept = {} if kept is None else kept
+    received = _received(db, provider_name, store_slug, headers, query, body, kept)
     if isinstance(received, JSONResponse):
         return received
     try:
         return _apply(db, received)
     except IntegrityError:
-        # As above: the second look answers "duplicate" or adds the rest.
+        # As above: the second look answers "duplicate" or adds the rest, or 404.
+        received = _received(db, provider_name, store_slug, headers, query, body,
+                             _forget(kept, store_slug))
+        if isinstance(received, JSONResponse):
+            return received
         return _apply(db, received)
+
+
+def _forget(kept: Kept, store_slug: str) -> Kept:
+    for key in [k for k in kept if k[0] == store_slug]:
+        kept.pop(key, None)
+    return kept
 
 
 def _received(db: Database, provider_name: str, store_slug: str, headers: Mapping[str, str],
