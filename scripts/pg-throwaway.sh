@@ -2,12 +2,13 @@
 # Start or stop a throwaway PostgreSQL cluster for tests and benchmarks.
 #   scripts/pg-throwaway.sh start [DIR]   prints a connection URL on stdout
 #   scripts/pg-throwaway.sh stop  [DIR]
-# The cluster listens on 127.0.0.1 only, trusts local connections, keeps its
-# data in DIR (default /tmp/afterward-pg) and is fast-and-unsafe (fsync off).
+# The cluster listens on 127.0.0.1 only (on AFTERWARD_PG_PORT, else a free port),
+# trusts local connections, keeps its data in DIR (default /tmp/afterward-pg) and
+# is fast-and-unsafe (fsync off).
 set -euo pipefail
 action=${1:-start}
 dir=${2:-/tmp/afterward-pg}
-port=${AFTERWARD_PG_PORT:-55432}
+port=${AFTERWARD_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   echo "PostgreSQL server binaries not found (install the Debian package 'postgresql')" >&2
