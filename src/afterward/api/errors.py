@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from afterward.commerce.service import CommerceError
@@ -80,6 +81,16 @@ def install(app: FastAPI) -> None:
         code = "malformed_json" if kind == "json_invalid" else "invalid"
         status = 400 if code == "malformed_json" else 422
         return error_response(status, code, message, _field_of(tuple(first.get("loc", ()))))
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value its column type cannot hold (PostgreSQL: a NUL in
+        # text, a number out of range). Bad input that slipped past the schema: a 422,
+        # and the request's transaction was rolled back whole.
+        log.warning("database refused a value: %s", str(exc.orig).splitlines()[0])
+        if "NUL" in str(exc.orig) or "\\u0000" in str(exc.orig):
+            return error_response(422, "invalid", "text may not contain NUL characters")
+        return error_response(422, "invalid", "a value is out of range for its field")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

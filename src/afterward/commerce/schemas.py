@@ -26,8 +26,8 @@ TimeZone = Annotated[str, AfterValidator(v.timezone_name)]
 Currency = Annotated[str, AfterValidator(v.currency_code)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class NoNul(BaseModel):
+    """Input that refuses NUL characters anywhere inside it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -35,6 +35,10 @@ class Strict(BaseModel):
         if contains_nul(data):
             raise ValueError("text may not contain NUL characters")
         return data
+
+
+class Strict(NoNul):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def contains_nul(value: object) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Any
 
+from afterward.commerce.schemas import contains_nul
 from afterward.commerce.validation import InvalidValue
 from afterward.journeys import conditions
 from afterward.journeys.conditions import Node, Problem
@@ -161,6 +162,8 @@ def parse_text(text: str) -> Journey:
 
 
 def parse(raw: Any) -> Journey:
+    if contains_nul(raw):  # PostgreSQL's JSON cannot hold one; nor has it any use here
+        raise DefinitionError([Problem("", "text may not contain NUL characters")])
     problems: list[Problem] = []
     journey = _Parser(problems).journey(raw)
     if problems or journey is None:

@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from afterward.commerce.schemas import NoNul
 
-class MessageIn(BaseModel):
+
+class MessageIn(NoNul):
     channel: Literal["email", "sms"]
     purpose: Literal["transactional", "marketing"] = "transactional"
     category: str = Field(min_length=1, max_length=64)
@@ -57,7 +59,7 @@ class MessageDetail(MessageOut):
     body_html: str | None
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(NoNul):
     subject: str | None = Field(default=None, max_length=998)
     body: str = Field(min_length=1, max_length=200_000)
     text_body: str | None = Field(default=None, max_length=100_000)
@@ -92,7 +94,7 @@ class PreviewOut(BaseModel):
     segments: int | None
 
 
-class SettingsIO(BaseModel):
+class SettingsIO(NoNul):
     model_config = ConfigDict(from_attributes=True)
 
     from_email: str | None = None
@@ -106,13 +108,13 @@ class SettingsIO(BaseModel):
     track_clicks: bool = True
 
 
-class SuppressionIn(BaseModel):
+class SuppressionIn(NoNul):
     channel: Literal["email", "sms"]
     address: str = Field(min_length=3, max_length=320)
     reason: Literal["hard_bounce", "complaint", "unsubscribe", "manual"] = "manual"
 
 
-class WebhookEndpointIn(BaseModel):
+class WebhookEndpointIn(NoNul):
     url: str = Field(min_length=8, max_length=500)
     events: list[str] = Field(default_factory=list, max_length=100)
 
