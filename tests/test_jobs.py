@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -251,3 +252,38 @@ def test_a_plain_handler_registered_later_replaces_the_batch_handler():
     assert jobs.batch_handler_for("test.replaced") is not None
     jobs.handler("test.replaced")(alone)  # e.g. a plugin loaded after the module
     assert jobs.batch_handler_for("test.replaced") is None
+
+
+@jobs.handler("test.own_transactions")
+def _own_alone(session, job):
+    record_batch_effect(session, job, "alone")
+
+
+@jobs.batch_handler("test.own_transactions", size=5, own_transactions=True)
+def _own_batch(session, batch):
+    # given to the handler: a session with nothing begun, and on SQLite the write lock
+    seen.append((session.in_transaction(), session.info.get(jobs.WRITE_LOCK) is not None))
+    lock = session.info.get(jobs.WRITE_LOCK)
+    from afterward.storage.db import side_transaction
+
+    with lock if lock is not None else contextlib.nullcontext(), \
+            side_transaction(session) as own:
+        for job in batch[1:]:
+            record_batch_effect(own, job, "own")
+    return {batch[0].job_id: RuntimeError("first one failed")}
+
+
+seen: list[tuple[bool, bool]] = []
+
+
+def test_a_batch_with_its_own_transactions_runs_outside_the_workers(db, store):
+    # given
+    ids = [add_job(db, "test.own_transactions", store.id) for _ in range(3)]
+    seen.clear()
+    # when
+    assert Worker(db).step() is True
+    # then: its commits stand, the jobs it did not fail are done, the failed one retries
+    assert seen == [(False, db.backend == "sqlite")]
+    assert effects(db) == [(ids[1], "own"), (ids[2], "own")]
+    assert [job_row(db, j).status for j in ids] == ["queued", "done", "done"]
+    assert job_row(db, ids[0]).last_error.startswith("RuntimeError: first one failed")

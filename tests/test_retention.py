@@ -74,3 +74,16 @@ def test_the_cli_purges_with_the_age_given(db, db_url, monkeypatch):
     assert "0 done job(s) deleted" in kept.output
     assert "1 done job(s) deleted" in purged.output
     assert kinds_left(db) == []
+
+
+def test_a_long_running_worker_schedules_the_purge_once(db):
+    from afterward.worker import load_handlers, start_periodic
+
+    load_handlers()
+    start_periodic(db)
+    start_periodic(db)  # a second worker adds nothing
+
+    with db.reading() as session:
+        purges = session.scalars(select(Job).where(Job.kind == retention.PURGE_JOB)).all()
+    assert len(purges) == 1
+    assert jobs.handler_for(retention.PURGE_JOB) is retention.run_purge

@@ -90,6 +90,16 @@ BatchRun = Callable[[Session, list[JobContext]], dict[int, Exception]]
 class BatchHandler:
     run: BatchRun
     size: int  # at most this many jobs per batch
+    # The handler commits its own short transactions (a send: `sending`, then `sent`)
+    # and leaves the session it gets unused: the worker then runs it with no
+    # transaction open, and marks the jobs done in one of its own afterwards.
+    own_transactions: bool = False
+
+
+# On SQLite, the session an own-transactions handler gets carries, under this key in
+# `session.info`, the process's write lock: hold it around each short transaction, so
+# that threads take turns in Python instead of in SQLite's sleeping busy handler.
+WRITE_LOCK = "afterward.write_lock"
 
 
 _BATCH_HANDLERS: dict[str, BatchHandler] = {}
@@ -105,10 +115,11 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def batch_handler(kind: str, *, size: int) -> Callable[[BatchRun], BatchRun]:
+def batch_handler(kind: str, *, size: int, own_transactions: bool = False
+                  ) -> Callable[[BatchRun], BatchRun]:
     """Register a batch variant of `kind`'s plain handler (register that one first)."""
     def register(fn: BatchRun) -> BatchRun:
-        _BATCH_HANDLERS[kind] = BatchHandler(fn, size)
+        _BATCH_HANDLERS[kind] = BatchHandler(fn, size, own_transactions)
         return fn
 
     return register
@@ -226,11 +237,16 @@ def _oldest_due(session: Session, now: datetime, *, limit: int,
     half walks ix_jobs_due in order, where one OR would sort every due job first
     (tens of milliseconds per claim with 100,000 due)."""
     found: list[tuple[datetime, int]] = []
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for due in (_queued_and_due(now), _lease_expired(now)):
-        stmt = select(Job.run_at, Job.id).where(due).order_by(Job.run_at, Job.id).limit(limit)
+        # On SQLite the index holds the rowid, so (run_at, id) is its order. On
+        # PostgreSQL it is not: ordering by id too would read and sort every job due at
+        # the same instant (100,000 in a burst) for each claim; ties come in index order.
+        order = (Job.run_at,) if postgresql else (Job.run_at, Job.id)
+        stmt = select(Job.run_at, Job.id).where(due).order_by(*order).limit(limit)
         if kind is not None:
             stmt = stmt.where(Job.kind == kind)
-        if session.get_bind().dialect.name == "postgresql":
+        if postgresql:
             stmt = stmt.with_for_update(skip_locked=True)
         found += [(row.run_at, row.id) for row in session.execute(stmt)]
     return [job_id for _, job_id in sorted(found)[:limit]]

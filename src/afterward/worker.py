@@ -69,12 +69,16 @@ class Worker:
             self._failed(claim, exc)
 
     def _run_batch(self, batch: jobs.BatchHandler, claims: list[jobs.Claim]) -> None:
-        """One transaction for the batch, fenced on every lease. Jobs the handler
-        reports as failed are retried like any failed job; if the handler raises,
-        each job runs alone, so one bad job never holds the others back."""
+        """One transaction for the batch, fenced on every lease (a handler with its own
+        transactions runs before it, and that transaction only marks the jobs done).
+        Jobs the handler reports as failed are retried like any failed job; if the
+        handler raises, each job runs alone, so one bad job never holds the others back."""
         try:
+            if batch.own_transactions:
+                failed = self._run_outside_a_transaction(batch, claims)
             with self.db.transaction() as session:
-                failed = batch.run(session, [_context(claim) for claim in claims])
+                if not batch.own_transactions:
+                    failed = batch.run(session, [_context(claim) for claim in claims])
                 if not jobs.mark_done_many(
                         session, [c for c in claims if c.job_id not in failed]):
                     raise _LeaseLost
@@ -91,6 +95,19 @@ class Worker:
         for claim in claims:
             if claim.job_id in failed:
                 self._failed(claim, failed[claim.job_id])
+
+    def _run_outside_a_transaction(self, batch: jobs.BatchHandler,
+                                   claims: list[jobs.Claim]) -> dict[int, Exception]:
+        """A handler that commits its own short transactions, with none of ours open
+        (on SQLite, not even the process's write lock: the other threads claim and
+        send while this one waits for the network)."""
+        session = self.db.sessions()
+        # Database keeps it private; only this worker and such handlers share it.
+        session.info[jobs.WRITE_LOCK] = getattr(self.db, "_write_lock", None)
+        try:
+            return batch.run(session, [_context(claim) for claim in claims])
+        finally:
+            session.close()
 
     def _failed(self, claim: jobs.Claim, exc: Exception) -> None:
         permanent = isinstance(exc, jobs.PermanentError)
@@ -228,11 +245,13 @@ def start_periodic(db: Database) -> None:
     """Enqueue the first run of the periodic jobs that keep themselves going (one per
     time slot, deduplicated: a second worker or a restart adds nothing). Called when a
     long-running worker starts, i.e. by `afterward serve` and `afterward worker`."""
+    from afterward import retention
     from afterward.tracking import overdue
 
     try:
         with db.transaction() as session:
             overdue.ensure_scheduled(session)
+            retention.ensure_scheduled(session)
     except Exception:  # a twin worker won the race for the slot's key; it is there
         log.info("periodic jobs: already scheduled", exc_info=True)
 
@@ -243,6 +262,6 @@ def load_handlers(plugins: tuple[str, ...] = ()) -> None:
 
     for module in ("afterward.commerce.jobs", "afterward.messaging.jobs",
                    "afterward.tracking.polling", "afterward.tracking.replay",
-                   "afterward.tracking.overdue",
+                   "afterward.tracking.overdue", "afterward.retention",
                    "afterward.journeys.jobs", *plugins):
         importlib.import_module(module)

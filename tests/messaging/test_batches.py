@@ -66,6 +66,25 @@ def test_a_batch_sends_each_message_once_on_one_connection(db, make_store, smtp)
     assert statuses == ["done"] * 10
 
 
+def test_each_message_of_a_batch_is_recorded_as_one_sent_alone_would_be(db, make_store, smtp):
+    # given: three prepared confirmations
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    ids = confirmations(db, store.id, customer_id, order_id, 3)
+    Worker(db).step()
+    # when: one batch sends them (each `sent` rides with the next one's `sending`)
+    Worker(db).step()
+    # then
+    rows = [message_row(db, i) for i in ids]
+    assert [(r.status, r.transport, r.send_attempts, r.status_reason, r.finished_at)
+            for r in rows] == [("sent", "email", 1, None, None)] * 3
+    assert all(r.sent_at is not None and r.sending_at is not None
+               and r.sending_at <= r.sent_at for r in rows)
+    assert [r.message_id_header for r in rows] == [m["Message-ID"]
+                                                   for m in smtp.mailbox.messages]
+    assert all(r.provider_message_id for r in rows)
+
+
 def test_the_contact_budget_counts_messages_approved_earlier_in_the_same_batch(
         db, make_store, smtp):
     store = make_store("acme")

@@ -5,14 +5,16 @@ confirmations queued and due at once (default 100,000; `--orders` sets N) is
 bulk-loaded into a fresh, migrated database. A small asyncio SMTP sink (real SMTP
 with PIPELINING; see SMTP_SERVER) runs on loopback in a process of its own and
 counts what it accepts; then real `afterward worker` processes run with
-AFTERWARD_SMTP_URL pointing at it (2 processes on PostgreSQL, 1 on SQLite, which
-has one writer). Workers take due jobs in batches (messaging's batch handlers):
+AFTERWARD_SMTP_URL pointing at it (2 processes of 3 threads on PostgreSQL, 1 of 3 on
+SQLite, which has one writer). Workers take due jobs in batches (messaging's batch handlers):
 
-- emails_per_s: accepted messages / time from the first acceptance to the last;
-  every message is policy-checked (consent, suppression list, holds), rendered
-  (Jinja2 -> MJML -> inlined HTML + text, tracking links) and sent. Jobs run in due
-  order, so all prepares come before the first send: this is the send phase;
-- emails_end_to_end_per_s: the same count from the workers' start (prepare too);
+- emails_per_s (the headline, issue #4's figure): accepted messages / time from the
+  workers' start (all N due then) to the last acceptance. Every message is
+  policy-checked (consent, suppression list, holds), rendered (Jinja2 -> MJML ->
+  inlined HTML + text, tracking links) and sent within that time;
+- send_phase_emails_per_s: the same count / time from the first acceptance to the
+  last. Jobs run in due order, so nearly all prepares come before the first send:
+  this is the send step alone, a secondary figure;
 - emails_sent, emails_failed (messages not `sent` at the end), messages (N);
 - worker_cpu_ms_per_email and smtp_server_cpu_ms_per_email (user + system);
 - event_to_decision_p50_ms / _p95_ms: with the built-in journeys installed and the
@@ -63,8 +65,10 @@ SUITE = "messaging"
 DEFAULT_MESSAGES = 100_000  # issue #4's figure; about 8 minutes a backend
 PRODUCTS = 20
 LATENCY_SAMPLES = 20
-# Worker processes x threads per backend.
-WORKERS = {"sqlite": (1, 2), "postgresql": (2, 3)}
+# Worker processes x threads per backend. One SQLite process: it has one writer. Three
+# threads there: send batches hold the write lock only per commit, so while one thread
+# waits for the SMTP server the others claim, prepare and send.
+WORKERS = {"sqlite": (1, 3), "postgresql": (2, 3)}
 SECRET_KEY = "bench-secret-key-0123456789abcdef"
 
 # The SMTP server: a small asyncio SMTP sink (EHLO with PIPELINING, MAIL, RCPT, DATA,
@@ -374,12 +378,11 @@ def _throughput(url: str, count: int, status: Path, pids: list[int], smtp_pid: i
                 Message.status != MessageStatus.sent.value)) or 0)
     finally:
         db.dispose()
-    yield Figure(SUITE, "emails_per_s", sent / span, "emails/s", backend)
-    # Jobs run in due order, so every prepare comes before the first send: this one
-    # counts from the workers' start, render and policy included.
-    yield Figure(SUITE, "emails_end_to_end_per_s",
+    # From due to accepted: render and policy included (the workers start with all due).
+    yield Figure(SUITE, "emails_per_s",
                  sent / max(1e-6, float(state["last"] or started) - started), "emails/s",
                  backend)
+    yield Figure(SUITE, "send_phase_emails_per_s", sent / span, "emails/s", backend)
     yield Figure(SUITE, "emails_sent", sent, "count", backend)
     yield Figure(SUITE, "emails_failed", not_sent, "count", backend)
     yield Figure(SUITE, "worker_cpu_ms_per_email", worker_cpu * 1000 / max(1, sent),

@@ -11,8 +11,8 @@ from afterward.messaging.service import PREPARE_JOB, SEND_JOB
 from afterward.storage.types import utcnow
 
 # Due messages are prepared and sent in batches of up to this many jobs per transaction.
-PREPARE_BATCH = 50
-SEND_BATCH = 50
+PREPARE_BATCH = 200
+SEND_BATCH = 200
 
 
 def _message_id(job: JobContext) -> int:
@@ -40,7 +40,7 @@ def prepare_messages(session: Session, batch: list[JobContext]) -> dict[int, Exc
     return {}
 
 
-@batch_handler(SEND_JOB, size=SEND_BATCH)
+@batch_handler(SEND_JOB, size=SEND_BATCH, own_transactions=True)
 def send_messages(session: Session, batch: list[JobContext]) -> dict[int, Exception]:
     return sending.deliver_many(session, sends=[
         sending.Send(job.job_id, _message_id(job), job.attempt) for job in batch])

@@ -13,14 +13,17 @@ under us) goes through `pipeline.deliver`, one message at a time."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Engine, Table, bindparam, select, update
+from sqlalchemy import Engine, Table, bindparam, case, null, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Store
+from afterward.jobs import WRITE_LOCK
 from afterward.messaging import pipeline, runtime
 from afterward.messaging.channels import (
     Channel,
@@ -52,10 +55,11 @@ class Send:
 def deliver_many(session: Session, *, sends: list[Send]) -> dict[int, Exception]:
     """Send each message; returns the jobs that should run again, with the reason.
     `session` is the worker's; it stays unused (no transaction open during the sends)."""
-    rows, stores, settings = _load(session, [s.message_id for s in sends])
+    with _turn(session):
+        rows, stores, settings = _load(session, [s.message_id for s in sends])
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    marks = _Marks(engine)
+    marks = _Marks(engine, lambda: _turn(session))
     try:
         return _deliver_each(session, sends, rows, stores, settings, marks)
     except BaseException:
@@ -96,6 +100,14 @@ def _deliver_each(session: Session, sends: list[Send], rows: dict[int, Message],
     return failures
 
 
+def _turn(session: Session) -> AbstractContextManager[object]:
+    """The process's write lock when the worker runs us outside its transaction
+    (SQLite; see jobs.WRITE_LOCK), held around each short transaction, never while
+    the server is being talked to."""
+    lock = session.info.get(WRITE_LOCK)
+    return lock if lock is not None else nullcontext()
+
+
 def _load(session: Session, ids: list[int]) -> tuple[
         dict[int, Message], dict[int, Store], dict[int, MessagingSettings]]:
     with side_transaction(session) as own:
@@ -123,7 +135,8 @@ def _plain_email(message: Message) -> bool:
 
 def _one_by_one(session: Session, send: Send, failures: dict[int, Exception]) -> None:
     try:
-        pipeline.deliver(session, message_id=send.message_id, attempt=send.attempt)
+        with _turn(session):
+            pipeline.deliver(session, message_id=send.message_id, attempt=send.attempt)
     except Exception as exc:  # as the worker would record it for a job of its own
         failures[send.job_id] = exc
 
@@ -133,8 +146,9 @@ def _after_failure(session: Session, send: Send, exc: Exception,
     if not isinstance(exc, ChannelError):  # a bug, not the network: we cannot say what left
         exc = ChannelError(f"unexpected error: {exc!r}", transient=True, maybe_sent=True)
     try:
-        pipeline.after_failure(session, send.message_id, exc,
-                               send.attempt >= pipeline.SEND_MAX_ATTEMPTS)
+        with _turn(session):
+            pipeline.after_failure(session, send.message_id, exc,
+                                   send.attempt >= pipeline.SEND_MAX_ATTEMPTS)
     except RetryLater as retry:
         failures[send.job_id] = retry
 
@@ -148,23 +162,56 @@ _SENDING = (
             message_id_header=bindparam("header"), updated_at=bindparam("now"))
 )
 
+# The previous message's `sent` and the next one's `sending` in one statement: one
+# round trip fewer per message on PostgreSQL. Each row gets exactly what MARK_SENT and
+# _SENDING would give it, under the same conditions.
+_C = _MESSAGES.c
+_IS_NEXT = _C.id == bindparam("message_id")
+_SENT_OR_READY = or_(*(_C.status == s.value for s in (
+    MessageStatus.sending, MessageStatus.ready, MessageStatus.failed)))
+_SENT_AND_SENDING = (
+    update(_MESSAGES)
+    .where(or_(_IS_NEXT & (_C.status == MessageStatus.ready.value),
+               (_C.id == bindparam("sent_id")) & _SENT_OR_READY))
+    .values(status=case((_IS_NEXT, MessageStatus.sending.value),
+                        else_=MessageStatus.sent.value),
+            sending_at=case((_IS_NEXT, bindparam("now")), else_=_C.sending_at),
+            send_attempts=case((_IS_NEXT, _C.send_attempts + 1), else_=_C.send_attempts),
+            transport=case((_IS_NEXT, "email"), else_=bindparam("transport")),
+            message_id_header=case((_IS_NEXT, bindparam("header")),
+                                   else_=_C.message_id_header),
+            sent_at=case((_IS_NEXT, _C.sent_at), else_=bindparam("now")),
+            provider_message_id=case((_IS_NEXT, _C.provider_message_id),
+                                     else_=bindparam("provider_id")),
+            status_reason=case((_IS_NEXT, _C.status_reason), else_=null()),
+            finished_at=case((_IS_NEXT, _C.finished_at), else_=null()),
+            updated_at=bindparam("now"))
+    .returning(_C.id)
+)
+
 
 class _Marks:
     """Commits `sending` before each network call, with the previous message's `sent`,
     on one connection kept for the batch."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine,
+                 turn: Callable[[], AbstractContextManager[object]]) -> None:
+        self.engine, self.turn = engine, turn
         self.conn: Connection | None = None
         self.pending: tuple[int, Receipt] | None = None
 
     def sending(self, message_id: int, message_id_header: str | None) -> bool:
         conn = self._connection()
-        with conn.begin():
-            self._write_sent(conn)
-            result = conn.execute(_SENDING, {"message_id": message_id, "now": utcnow(),
-                                             "header": message_id_header})
-        return bool(result.rowcount == 1)
+        values = {"message_id": message_id, "now": utcnow(), "header": message_id_header}
+        with self.turn(), conn.begin():
+            if self.pending is None:
+                return bool(conn.execute(_SENDING, values).rowcount == 1)
+            sent_id, receipt = self.pending
+            changed = set(conn.execute(_SENT_AND_SENDING, {
+                **values, "sent_id": sent_id, "transport": receipt.transport,
+                "provider_id": receipt.provider_id}).scalars())
+            self.pending = None
+        return message_id in changed
 
     def sent_later(self, message_id: int, receipt: Receipt) -> None:
         self.pending = (message_id, receipt)
@@ -172,7 +219,7 @@ class _Marks:
     def flush(self) -> None:
         if self.pending is not None:
             conn = self._connection()
-            with conn.begin():
+            with self.turn(), conn.begin():
                 self._write_sent(conn)
 
     def close(self) -> None:

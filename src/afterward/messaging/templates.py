@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce import validation
 from afterward.commerce.validation import InvalidValue
-from afterward.messaging import builtin_templates
+from afterward.messaging import builtin_templates, skeletons
 from afterward.messaging.html import MjmlError, html_to_text, mjml_to_html
 from afterward.messaging.models import MessageTemplate
 from afterward.messaging.segments import count_segments
@@ -106,10 +107,11 @@ class _Sandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _environment(*, html: bool) -> SandboxedEnvironment:
+def _environment(*, html: bool, finalize: Callable[[Any], Any] | None = None
+                 ) -> SandboxedEnvironment:
     env = _Sandbox(autoescape=html, undefined=StrictUndefined,
                                trim_blocks=not html, lstrip_blocks=not html,
-                               keep_trailing_newline=False)
+                               keep_trailing_newline=False, finalize=finalize)
     env.filters.update(money=_money, date=_date, datetime=_datetime)
     return env
 
@@ -132,6 +134,36 @@ def _parts(channel: str, source: TemplateSource) -> list[tuple[str, str, bool]]:
 @lru_cache(maxsize=1024)
 def _compiled(text: str, html: bool) -> Template:
     return environments()[0 if html else 1].from_string(text)
+
+
+@cache
+def _marking_environment() -> SandboxedEnvironment:
+    return _environment(html=True, finalize=skeletons.mark)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_marking(text: str) -> Template:
+    return _marking_environment().from_string(text)
+
+
+_SKELETONS = skeletons.SkeletonCache(mjml_to_html)
+
+
+def _email_body(text: str, context: dict[str, Any]) -> Callable[[], str]:
+    """Render the body now and give what turns it into HTML: through the skeleton
+    cache (see skeletons.py) when it applies, else MJML on the rendered body."""
+    if skeletons.markable(_marking_environment(), text):
+        try:
+            template = _compiled_marking(text)  # compiled outside a marking render
+            skeleton, values = skeletons.render_marked(template, context)
+        except Exception:  # the ordinary render below says what is wrong
+            skeleton, values = None, []
+        if skeleton is not None and not any(
+                skeletons.OPEN in v or skeletons.CLOSE in v for v in values):
+            marked = skeleton
+            return lambda: _SKELETONS.html_for(marked, values)
+    body = _render_part("body", text, True, context)
+    return lambda: mjml_to_html(body)
 
 
 def _render_part(name: str, text: str, html: bool, context: dict[str, Any]) -> str:
@@ -165,15 +197,17 @@ def _template_line(exc: BaseException) -> int | None:
 
 def render(channel: str, source: TemplateSource, context: dict[str, Any]) -> Rendered:
     """Render every part; raises TemplateInvalid (with part and line) on failure."""
-    out = {name: _render_part(name, text, html, context)
-           for name, text, html in _parts(channel, source)}
     if channel == "sms":
-        text = out["body"].strip()
+        text = _render_part("body", source.body, False, context).strip()
         if not text:
             raise TemplateInvalid("body", None, "the SMS renders empty")
         return Rendered(None, text, None, count_segments(text).segments)
+    out = {"subject": _render_part("subject", source.subject or "", False, context)}
+    to_html = _email_body(source.body, context)
+    if source.text_body:
+        out["text_body"] = _render_part("text_body", source.text_body, False, context)
     try:
-        html = mjml_to_html(out["body"])
+        html = to_html()
     except MjmlError as exc:
         raise TemplateInvalid("body", None, str(exc)) from exc
     subject = " ".join(out["subject"].split())
