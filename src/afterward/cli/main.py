@@ -95,6 +95,7 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
 def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker threads."),
            until_idle: bool = typer.Option(False, help="Exit when no job is due.")) -> None:
     """Run job workers until SIGTERM (or, with --until-idle, until the queue is empty)."""
+    from afterward.process import freeze_start_up_heap
     from afterward.worker import Worker, load_handlers, run_workers
 
     config = settings()
@@ -107,4 +108,5 @@ def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker thread
         done = Worker(db, lease_seconds=config.job_lease_seconds).run(until_idle=True)
         console.print(f"{done} jobs run")
         return
+    freeze_start_up_heap()
     run_workers(db, concurrency=concurrency, lease_seconds=config.job_lease_seconds)
