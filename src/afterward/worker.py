@@ -103,7 +103,7 @@ class Worker:
         send while this one waits for the network)."""
         session = self.db.sessions()
         # Database keeps it private; only this worker and such handlers share it.
-        session.info[jobs.WRITE_LOCK] = getattr(self.db, "_write_lock", None)
+        session.info[jobs.WRITE_LOCK] = self.db.write_lock
         try:
             return batch.run(session, [_context(claim) for claim in claims])
         finally:

@@ -114,6 +114,11 @@ class Database:
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", self._sqlite_connected)
 
+    @property
+    def write_lock(self) -> threading.RLock | None:
+        """SQLite: the lock this process's writers take turns through (None elsewhere)."""
+        return self._write_lock
+
     def _sqlite_connected(self, dbapi_conn: Any, _record: Any) -> None:
         if self._checkpointer is not None:
             dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")

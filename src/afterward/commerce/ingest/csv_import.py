@@ -44,11 +44,11 @@ SOURCE = "csv"
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 _json_str = encode_basestring_ascii
 CHUNK = 5000  # rows per executemany and values per IN (...), well under SQLite's limits
-_ORDERS: Table = Order.__table__  # type: ignore[assignment]
-_LINES: Table = OrderLine.__table__  # type: ignore[assignment]
-_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
-_EVENTS: Table = Event.__table__  # type: ignore[assignment]
-_JOBS: Table = Job.__table__  # type: ignore[assignment]
+ORDERS: Table = Order.__table__  # type: ignore[assignment]
+LINES: Table = OrderLine.__table__  # type: ignore[assignment]
+CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
 class OnError(StrEnum):
@@ -151,23 +151,23 @@ def write_orders(session: Session, *, store_id: int, orders: Sequence[OrderDraft
                  progress: ProgressFn | None = None) -> ImportReport:
     """Insert validated orders with their customers, lines, order.created events and
     customers.refresh_stats jobs, in the caller's transaction (never commits)."""
-    out = _Writer(session.connection())
+    out = Writer(session.connection())
     now = out.time(utcnow())
-    customer_ids, new_customers = _resolve_customers(out, store_id, orders, now)
-    variants = _variants_by_sku(out.conn, store_id, {ln.sku for o in orders for ln in o.lines})
+    customer_ids, new_customers = resolve_customers(out, store_id, orders, now)
+    variants = variants_by_sku(out.conn, store_id, {ln.sku for o in orders for ln in o.lines})
     lines_written, total = 0, len(orders)
     for start in range(0, total, CHUNK):
         end = min(start + CHUNK, total)
-        rows = _order_rows(out, store_id, orders[start:end], customer_ids[start:end],
-                           out.ids(_ORDERS, end - start), variants, now)
-        out.insert(_ORDERS, _ORDER_COLUMNS, rows[0])
-        out.insert(_LINES, _LINE_COLUMNS, rows[1])
-        out.insert(_EVENTS, _EVENT_COLUMNS, rows[2])
+        rows = order_rows(out, store_id, orders[start:end], customer_ids[start:end],
+                           out.ids(ORDERS, end - start), variants, now)
+        out.insert(ORDERS, ORDER_COLUMNS, rows[0])
+        out.insert(LINES, LINE_COLUMNS, rows[1])
+        out.insert(EVENTS, EVENT_COLUMNS, rows[2])
         lines_written += len(rows[1])
         if progress is not None:
             progress("writing", end, total)
     touched = sorted({cid for cid in customer_ids if cid is not None})
-    out.insert(_JOBS, _JOB_COLUMNS, [
+    out.insert(JOBS, JOB_COLUMNS, [
         (store_id, "customers.refresh_stats", f'{{"customer_id": {cid}}}',
          JobStatus.queued.value, now, 0, 8, now) for cid in touched])
     return ImportReport(imported_orders=total, imported_lines=lines_written,
@@ -177,11 +177,11 @@ def write_orders(session: Session, *, store_id: int, orders: Sequence[OrderDraft
 Rows = list[tuple[Any, ...]]
 
 
-def _order_rows(out: _Writer, store_id: int, orders: Sequence[OrderDraft],
+def order_rows(out: Writer, store_id: int, orders: Sequence[OrderDraft],
                 customer_ids: Sequence[int | None], order_ids: Sequence[int],
                 variants: dict[str, tuple[int, int]], now: Any) -> tuple[Rows, Rows, Rows]:
     """The orders, lines and order.created events of one chunk, as driver-ready tuples."""
-    order_rows, line_rows, event_rows = [], [], []
+    order_values, line_rows, event_rows = [], [], []
     stamp, variant_of = out.time, variants.get
     for order_id, customer_id, o in zip(order_ids, customer_ids, orders, strict=True):
         subtotal = 0
@@ -194,7 +194,7 @@ def _order_rows(out: _Writer, store_id: int, orders: Sequence[OrderDraft],
                               ln.unit_price_minor, line_total, 0))
         total_minor = max(0, subtotal + o.shipping_minor + o.tax_minor - o.discount_minor)
         placed_at = stamp(o.placed_at)
-        order_rows.append((
+        order_values.append((
             order_id, store_id, o.number, SOURCE, customer_id, o.email, o.phone, o.currency,
             subtotal, o.shipping_minor, o.tax_minor, o.discount_minor, total_minor, 0, "open",
             placed_at, _full_name(o), o.ship_city, o.ship_postal_code, o.ship_country, now,
@@ -206,30 +206,30 @@ def _order_rows(out: _Writer, store_id: int, orders: Sequence[OrderDraft],
             f'"currency": "{o.currency}", "customer_id": '
             f'{"null" if customer_id is None else customer_id}, "source": "{SOURCE}"}}',
             placed_at, now))
-    return order_rows, line_rows, event_rows
+    return order_values, line_rows, event_rows
 
 
 ORDER_CREATED = EventName.order_created.value
-_ORDER_COLUMNS = ("id", "store_id", "number", "source", "customer_id", "email", "phone",
+ORDER_COLUMNS = ("id", "store_id", "number", "source", "customer_id", "email", "phone",
                   "currency", "subtotal_minor", "shipping_minor", "tax_minor", "discount_minor",
                   "total_minor", "refunded_minor", "status", "placed_at", "ship_name",
                   "ship_city", "ship_postal_code", "ship_country", "created_at", "updated_at")
-_LINE_COLUMNS = ("store_id", "order_id", "position", "variant_id", "product_id", "sku",
+LINE_COLUMNS = ("store_id", "order_id", "position", "variant_id", "product_id", "sku",
                  "title", "quantity", "unit_price_minor", "total_minor", "refunded_quantity")
-_EVENT_COLUMNS = ("store_id", "name", "subject_type", "subject_id", "payload", "occurred_at",
+EVENT_COLUMNS = ("store_id", "name", "subject_type", "subject_id", "payload", "occurred_at",
                   "recorded_at")
-_JOB_COLUMNS = ("store_id", "kind", "payload", "status", "run_at", "attempts",
+JOB_COLUMNS = ("store_id", "kind", "payload", "status", "run_at", "attempts",
                 "max_attempts", "created_at")
-_CUSTOMER_COLUMNS = ("id", "store_id", "email", "phone", "first_name", "last_name",
+CUSTOMER_COLUMNS = ("id", "store_id", "email", "phone", "first_name", "last_name",
                      "orders_count", "total_spent_minor", "created_at", "updated_at")
 
 
 # ---------------------------------------------------------------- customers
 
-_CUSTOMER_FIELDS = ("email", "phone", "first_name", "last_name")
+CUSTOMER_FIELDS = ("email", "phone", "first_name", "last_name")
 
 
-def _customer_key(o: OrderDraft) -> tuple[str, str] | None:
+def customer_key(o: OrderDraft) -> tuple[str, str] | None:
     # Matched by email; an order with only a phone is matched by phone.
     if o.email:
         return ("email", o.email)
@@ -243,46 +243,70 @@ def _full_name(o: OrderDraft) -> str | None:
     return name[:200] or None
 
 
-def _resolve_customers(out: _Writer, store_id: int, orders: Sequence[OrderDraft],
-                       now: Any) -> tuple[list[int | None], int]:
+Key = tuple[str, str]  # ("email", address) or ("phone", number)
+Wanted = dict[Key, dict[str, str]]
+
+
+def resolve_customers(out: Writer, store_id: int, orders: Sequence[OrderDraft],
+                      now: Any) -> tuple[list[int | None], int]:
     """Find or create one customer per email (or phone); later rows win for names,
     as they would if the orders had arrived one by one through the API."""
-    wanted: dict[tuple[str, str], dict[str, str]] = {}
-    for o in orders:
-        key = _customer_key(o)
+    wanted: Wanted = {}
+    keys = merge_customers(orders, wanted)
+    found = existing_customers(out.conn, store_id, wanted)
+    ids = {key: customer_id for key, (customer_id, _) in found.items()}
+    updates, events = customer_changes(out, store_id, found, wanted, now)
+    new_keys = [key for key in wanted if key not in found]
+    created = list(zip(new_keys, out.ids(CUSTOMERS, len(new_keys)), strict=True))
+    ids.update(created)
+    rows, created_events = new_customers(out, store_id, created, wanted, now)
+    out.insert(CUSTOMERS, CUSTOMER_COLUMNS, rows)
+    update_customers(out.conn, updates)
+    out.insert(EVENTS, EVENT_COLUMNS, events + created_events)
+    return [ids[key] if key else None for key in keys], len(rows)
+
+
+def merge_customers(orders: Sequence[OrderDraft], wanted: Wanted) -> list[Key | None]:
+    """Each order's customer key; its values merged into `wanted` (later rows win)."""
+    keys = [customer_key(o) for o in orders]
+    for key, o in zip(keys, orders, strict=True):
         if key is None:
             continue
         merged = wanted.setdefault(key, {})
-        for name in _CUSTOMER_FIELDS:
+        for name in CUSTOMER_FIELDS:
             value = getattr(o, name)
             if value is not None:
                 merged[name] = value
-    found = _existing_customers(out.conn, store_id, wanted)
-    ids: dict[tuple[str, str], int] = {}
+    return keys
+
+
+def customer_changes(out: Writer, store_id: int, found: dict[Key, tuple[int, dict[str, Any]]],
+                     wanted: Wanted, now: Any) -> tuple[list[dict[str, Any]], Rows]:
+    """For customers already in the store: the updates the file asks for, and one
+    customer.updated event each."""
     updates, events = [], []
     for key, (customer_id, current) in found.items():
-        ids[key] = customer_id
         changed = {k: v for k, v in wanted[key].items() if current.get(k) != v}
         if changed:
             updates.append({"b_id": customer_id, **{k: current.get(k) for k in
-                                                    _CUSTOMER_FIELDS}, **changed})
-            events.append(_customer_event(out, store_id, customer_id,
-                                          EventName.customer_updated,
-                                          {"fields": sorted(changed)}, now))
-    new_keys = [key for key in wanted if key not in found]
-    rows = []
-    for customer_id, key in zip(out.ids(_CUSTOMERS, len(new_keys)), new_keys, strict=True):
-        ids[key] = customer_id
+                                                    CUSTOMER_FIELDS}, **changed})
+            events.append(customer_event(out, store_id, customer_id,
+                                         EventName.customer_updated,
+                                         {"fields": sorted(changed)}, now))
+    return updates, events
+
+
+def new_customers(out: Writer, store_id: int, created: Sequence[tuple[Key, int]],
+                  wanted: Wanted, now: Any) -> tuple[Rows, Rows]:
+    """Rows for customers new to the store, and one customer.created event each."""
+    rows, events = [], []
+    for key, customer_id in created:
         values = wanted[key]
         rows.append((customer_id, store_id, values.get("email"), values.get("phone"),
-                     values.get("first_name"), values.get("last_name"), 0, 0, now,
-                     now))
-        events.append(_customer_event(out, store_id, customer_id, EventName.customer_created,
-                                      {"source": SOURCE}, now))
-    out.insert(_CUSTOMERS, _CUSTOMER_COLUMNS, rows)
-    update_customers(out.conn, updates)
-    out.insert(_EVENTS, _EVENT_COLUMNS, events)
-    return [ids[key] if key else None for key in map(_customer_key, orders)], len(rows)
+                     values.get("first_name"), values.get("last_name"), 0, 0, now, now))
+        events.append(customer_event(out, store_id, customer_id, EventName.customer_created,
+                                     {"source": SOURCE}, now))
+    return rows, events
 
 
 def update_customers(conn: Connection, updates: list[dict[str, Any]], *,
@@ -290,16 +314,16 @@ def update_customers(conn: Connection, updates: list[dict[str, Any]], *,
     """Each {"b_id": id, field: value...}: the customer's fields, as merged from the file."""
     if not updates:
         return
-    stmt = (_CUSTOMERS.update().where(_CUSTOMERS.c.id == bindparam("b_id"))
+    stmt = (CUSTOMERS.update().where(CUSTOMERS.c.id == bindparam("b_id"))
             .values(updated_at=utcnow() if at is None else at))
     for chunk in _chunks(updates):
         conn.execute(stmt, list(chunk))
 
 
-def _existing_customers(conn: Connection, store_id: int,
+def existing_customers(conn: Connection, store_id: int,
                         wanted: dict[tuple[str, str], dict[str, str]]
                         ) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
-    c = _CUSTOMERS.c
+    c = CUSTOMERS.c
     found: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     for kind, column in (("email", c.email), ("phone", c.phone)):
         values = [value for k, value in wanted if k == kind]
@@ -313,14 +337,14 @@ def _existing_customers(conn: Connection, store_id: int,
     return found
 
 
-def _customer_event(out: _Writer, store_id: int, customer_id: int, name: EventName,
+def customer_event(out: Writer, store_id: int, customer_id: int, name: EventName,
                     payload: dict[str, Any], now: Any) -> tuple[Any, ...]:
     return (store_id, name.value, "customer", customer_id, out.json(payload), now, now)
 
 
 # ---------------------------------------------------------------- helpers
 
-def _variants_by_sku(conn: Connection, store_id: int,
+def variants_by_sku(conn: Connection, store_id: int,
                      skus: set[str | None]) -> dict[str, tuple[int, int]]:
     v = Variant.__table__.c
     found: dict[str, tuple[int, int]] = {}
@@ -331,7 +355,7 @@ def _variants_by_sku(conn: Connection, store_id: int,
     return found
 
 
-class _Writer:
+class Writer:
     """Rows straight to the driver (multi-row INSERT on SQLite, COPY on PostgreSQL) through
     SQLAlchemy's connection, with values already in the driver's form: SQLAlchemy's
     per-row bind processing would cost more than the INSERTs themselves."""

@@ -40,7 +40,6 @@ from afterward.commerce.ingest.csv_format import (
     UnreadableFile,
 )
 from afterward.commerce.ingest.csv_orders import parse_orders
-from afterward.events import EventName
 from afterward.jobs import JobStatus
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -77,7 +76,7 @@ def _import(db: Database, store_id: int, parser: _ChildParser, mode: bulk.OnErro
     received: list[OrderDraft] = []
     try:
         with db.transaction() as session:
-            writer = _Writer(session, store_id)
+            writer = Writer(session, store_id)
             for batch, line, errors_so_far in parser.batches():
                 received += batch
                 if mode is bulk.OnError.reject and errors_so_far:
@@ -189,77 +188,54 @@ def _parse_in_child(text: str, send: Pipe) -> None:
 
 @dataclass
 class _Customers:
-    """bulk._resolve_customers spread over batches: a new customer is written when first
+    """bulk.resolve_customers spread over batches: a new customer is written when first
     seen, and written again at the end if later rows changed its values."""
 
-    out: bulk._Writer
+    out: bulk.Writer
     store_id: int
     now: Any  # as the driver takes it
     at: datetime  # the same moment, for Core statements
-    ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    wanted: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
-    existing: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    written: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    ids: dict[bulk.Key, int] = field(default_factory=dict)
+    wanted: bulk.Wanted = field(default_factory=dict)
+    # Already in the store: (id, the values it had) -- as existing_customers finds them.
+    existing: dict[bulk.Key, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    written: bulk.Wanted = field(default_factory=dict)  # created here, with these values
 
     def ids_for(self, orders: Sequence[OrderDraft]) -> list[int | None]:
-        keys = [bulk._customer_key(o) for o in orders]
-        for key, o in zip(keys, orders, strict=True):
-            if key is None:
-                continue
-            merged = self.wanted.setdefault(key, {})
-            for name in bulk._CUSTOMER_FIELDS:
-                value = getattr(o, name)
-                if value is not None:
-                    merged[name] = value
+        keys = bulk.merge_customers(orders, self.wanted)
         unseen = [k for k in dict.fromkeys(keys) if k is not None and k not in self.ids]
         if unseen:
-            found = bulk._existing_customers(self.out.conn, self.store_id,
-                                             {key: self.wanted[key] for key in unseen})
-            for key in unseen:
-                if key in found:
-                    self.ids[key], self.existing[key] = found[key]
-            self._create([k for k in unseen if k not in found])
+            found = bulk.existing_customers(self.out.conn, self.store_id,
+                                            {key: self.wanted[key] for key in unseen})
+            for key, (customer_id, current) in found.items():
+                self.ids[key], self.existing[key] = customer_id, (customer_id, current)
+            fresh = [k for k in unseen if k not in found]
+            created = list(zip(fresh, self.out.ids(bulk.CUSTOMERS, len(fresh)), strict=True))
+            for key, customer_id in created:
+                self.ids[key], self.written[key] = customer_id, dict(self.wanted[key])
+            rows, events = bulk.new_customers(self.out, self.store_id, created, self.wanted,
+                                              self.now)
+            self.out.insert(bulk.CUSTOMERS, bulk.CUSTOMER_COLUMNS, rows)
+            self.out.insert(bulk.EVENTS, bulk.EVENT_COLUMNS, events)
         return [self.ids[k] if k is not None else None for k in keys]
 
-    def _create(self, keys: list[tuple[str, str]]) -> None:
-        rows, events, now = [], [], self.now
-        for key, customer_id in zip(keys, self.out.ids(bulk._CUSTOMERS, len(keys)),
-                                    strict=True):
-            values = self.wanted[key]
-            self.ids[key], self.written[key] = customer_id, dict(values)
-            rows.append((customer_id, self.store_id, values.get("email"), values.get("phone"),
-                         values.get("first_name"), values.get("last_name"), 0, 0, now, now))
-            events.append(bulk._customer_event(self.out, self.store_id, customer_id,
-                                               EventName.customer_created,
-                                               {"source": bulk.SOURCE}, now))
-        self.out.insert(bulk._CUSTOMERS, bulk._CUSTOMER_COLUMNS, rows)
-        self.out.insert(bulk._EVENTS, bulk._EVENT_COLUMNS, events)
-
     def finish(self) -> None:
-        events, updates = [], []
-        for key, current in self.existing.items():
-            changed = {k: v for k, v in self.wanted[key].items() if current.get(k) != v}
-            if changed:
-                customer_id = self.ids[key]
-                updates.append({"b_id": customer_id, **{k: current.get(k) for k in
-                                                        bulk._CUSTOMER_FIELDS}, **changed})
-                events.append(bulk._customer_event(self.out, self.store_id, customer_id,
-                                                   EventName.customer_updated,
-                                                   {"fields": sorted(changed)}, self.now))
+        updates, events = bulk.customer_changes(self.out, self.store_id, self.existing,
+                                                self.wanted, self.now)
         bulk.update_customers(self.out.conn, updates)
         # Created earlier in this import: later rows' values, as if written once, no event.
         bulk.update_customers(self.out.conn, [
-            {"b_id": self.ids[key], **dict.fromkeys(bulk._CUSTOMER_FIELDS), **self.wanted[key]}
+            {"b_id": self.ids[key], **dict.fromkeys(bulk.CUSTOMER_FIELDS), **self.wanted[key]}
             for key, first in self.written.items() if self.wanted[key] != first],
             at=self.at)
-        self.out.insert(bulk._EVENTS, bulk._EVENT_COLUMNS, events)
+        self.out.insert(bulk.EVENTS, bulk.EVENT_COLUMNS, events)
 
 
-class _Writer:
+class Writer:
     def __init__(self, session: Session, store_id: int) -> None:
         conn: Connection = session.connection()
         self.session = session
-        self.out = bulk._Writer(conn)
+        self.out = bulk.Writer(conn)
         self.store_id = store_id
         at = utcnow()
         self.now = self.out.time(at)
@@ -287,18 +263,18 @@ class _Writer:
             return
         skus = {ln.sku for o in batch for ln in o.lines if ln.sku} - self.looked_up
         if skus:
-            self.variants.update(bulk._variants_by_sku(self.out.conn, self.store_id,
+            self.variants.update(bulk.variants_by_sku(self.out.conn, self.store_id,
                                                        set[str | None](skus)))
             self.looked_up |= skus
         customer_ids = self.customers.ids_for(batch)
         for start in range(0, len(batch), bulk.CHUNK):
             chunk = batch[start:start + bulk.CHUNK]
-            orders, lines, events = bulk._order_rows(
+            orders, lines, events = bulk.order_rows(
                 self.out, self.store_id, chunk, customer_ids[start:start + bulk.CHUNK],
-                self.out.ids(bulk._ORDERS, len(chunk)), self.variants, self.now)
-            self.out.insert(bulk._ORDERS, bulk._ORDER_COLUMNS, orders)
-            self.out.insert(bulk._LINES, bulk._LINE_COLUMNS, lines)
-            self.out.insert(bulk._EVENTS, bulk._EVENT_COLUMNS, events)
+                self.out.ids(bulk.ORDERS, len(chunk)), self.variants, self.now)
+            self.out.insert(bulk.ORDERS, bulk.ORDER_COLUMNS, orders)
+            self.out.insert(bulk.LINES, bulk.LINE_COLUMNS, lines)
+            self.out.insert(bulk.EVENTS, bulk.EVENT_COLUMNS, events)
             self.lines += len(lines)
         self.orders += len(batch)
         self.written.update(o.number for o in batch)
@@ -306,7 +282,7 @@ class _Writer:
     def finish(self) -> bulk.ImportReport:
         self.customers.finish()
         touched = sorted(set(self.customers.ids.values()))
-        self.out.insert(bulk._JOBS, bulk._JOB_COLUMNS, [
+        self.out.insert(bulk.JOBS, bulk.JOB_COLUMNS, [
             (self.store_id, "customers.refresh_stats", f'{{"customer_id": {cid}}}',
              JobStatus.queued.value, self.now, 0, 8, self.now) for cid in touched])
         return bulk.ImportReport(imported_orders=self.orders, imported_lines=self.lines,
