@@ -46,6 +46,8 @@ class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_due", "status", "run_at"),
+        # A batch claim takes due jobs of one kind (see _oldest_due).
+        Index("ix_jobs_claim", "status", "kind", "run_at"),
         Index("ix_jobs_store_status", "store_id", "status"),
     )
 
@@ -226,19 +228,24 @@ def claim_many(
     if limit <= 0:
         return []
     now = now or utcnow()
-    return _claim(session, _oldest_due(session, now, limit=limit, kind=kind),
+    # Extending a batch takes queued jobs only: the claim that began it looked for an
+    # expired lease already, and one more look per batch cost PostgreSQL a walk over
+    # every running job (~2 ms with 100,000 due). An expired job still goes first.
+    return _claim(session, _oldest_due(session, now, limit=limit, kind=kind,
+                                       expired=token is None),
                   worker_id=worker_id, lease_seconds=lease_seconds, now=now,
                   token=token or secrets.token_hex(16))
 
 
 def _oldest_due(session: Session, now: datetime, *, limit: int,
-                kind: str | None = None) -> list[int]:
+                kind: str | None = None, expired: bool = True) -> list[int]:
     """Ids of the oldest due jobs. Queued and expired jobs are looked up apart: each
-    half walks ix_jobs_due in order, where one OR would sort every due job first
-    (tens of milliseconds per claim with 100,000 due)."""
+    half walks ix_jobs_due (ix_jobs_claim for one kind) in order, where one OR, or a
+    kind the index lacks, would sort every due job first (tens of milliseconds per
+    claim with 100,000 due)."""
     found: list[tuple[datetime, int]] = []
     postgresql = session.get_bind().dialect.name == "postgresql"
-    for due in (_queued_and_due(now), _lease_expired(now)):
+    for due in (_queued_and_due(now), _lease_expired(now))[:2 if expired else 1]:
         # On SQLite the index holds the rowid, so (run_at, id) is its order. On
         # PostgreSQL it is not: ordering by id too would read and sort every job due at
         # the same instant (100,000 in a burst) for each claim; ties come in index order.

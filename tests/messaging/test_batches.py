@@ -212,3 +212,31 @@ def test_run_jobs_sends_a_burst_of_messages_once_each(db, make_store, smtp):
     with db.reading() as session:
         sent = session.scalars(select(Message.status).where(Message.id.in_(ids))).all()
     assert sent == ["sent"] * 120
+
+
+def test_an_ascii_part_in_short_lines_travels_as_7bit_and_reads_back_unchanged():
+    html = '<p style="color:red">Total = 100 %</p>\n.starts with a dot\n' + "<br>" * 200
+    data = mime_bytes(outgoing(9, text="Thanks.\nSee you.\n", html=html))
+
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    parts = {p.get_content_type(): p for p in parsed.iter_parts()}
+
+    assert [p["Content-Transfer-Encoding"] for p in parts.values()] == ["7bit", "7bit"]
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    assert parts["text/plain"].get_content().replace("\r\n", "\n") == "Thanks.\nSee you.\n"
+    assert parts["text/html"].get_content().replace("\r\n", "\n") == html + "\n"
+
+
+def test_a_line_longer_than_smtp_carries_or_a_boundary_lookalike_goes_quoted_printable():
+    long_line = "<p>" + "x" * 1000 + "</p>"
+    lookalike = "a ==aw-0123456789abcdef== b"
+    data = mime_bytes(outgoing(10, text=lookalike, html=long_line))
+
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    parts = {p.get_content_type(): p for p in parsed.iter_parts()}
+
+    assert [p["Content-Transfer-Encoding"] for p in parts.values()] == [
+        "quoted-printable", "quoted-printable"]
+    assert all(len(line) <= 78 for line in data.split(b"\r\n"))
+    assert parts["text/plain"].get_content().replace("\r\n", "\n") == lookalike + "\n"
+    assert parts["text/html"].get_content().replace("\r\n", "\n") == long_line + "\n"
