@@ -39,7 +39,7 @@ def test_it_imports_orders_lines_customers_events_and_jobs_exactly(db, store):
 
     assert (report.imported_orders, report.imported_lines, report.skipped_orders) == (3, 4, 0)
     assert report.errors == []
-    assert counts(db) == {"Order": 3, "OrderLine": 4, "Customer": 2, "Event": 5, "Job": 2}
+    assert counts(db) == {"Order": 3, "OrderLine": 4, "Customer": 2, "Event": 5, "Job": 1}
     with db.reading() as session:
         orders = session.scalars(select(Order).order_by(Order.number)).all()
         ada = session.scalar(select(Customer).where(Customer.email == "ada@example.com"))
@@ -68,6 +68,21 @@ def test_the_refresh_jobs_fill_in_customer_stats(db, store):
         ada = session.scalar(select(Customer).where(Customer.email == "ada@example.com"))
         assert (ada.orders_count, ada.total_spent_minor) == (2, 2595 + 2995)
         assert ada.last_order_at == datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+
+
+def test_an_import_asks_for_its_customers_stats_in_jobs_of_500(db, store, monkeypatch):
+    monkeypatch.setattr("afterward.commerce.ingest.csv_import.REFRESH_BATCH", 2)
+    rows = [row(str(1001 + n), email=f"c{n}@example.com") for n in range(5)]
+
+    import_orders(db, store_id=store.id, source=text(*rows).encode(), parallel=False)
+
+    with db.reading() as session:
+        ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
+        jobs = session.scalars(select(Job).order_by(Job.id)).all()
+    assert [(j.kind, j.payload) for j in jobs] == [
+        ("customers.refresh_stats", {"customer_ids": ids[0:2]}),
+        ("customers.refresh_stats", {"customer_ids": ids[2:4]}),
+        ("customers.refresh_stats", {"customer_ids": ids[4:5]})]
 
 
 def test_reject_mode_writes_nothing_when_one_row_is_bad(db, store):

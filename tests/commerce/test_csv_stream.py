@@ -57,7 +57,8 @@ def state(db, store_id: int) -> dict[str, Any]:
             "events": sorted((e.name, subject(e), repr(sorted(
                 {**e.payload, "customer_id": who.get(e.payload["customer_id"])}.items()
                 if "customer_id" in e.payload else e.payload.items()))) for e in events),
-            "jobs": sorted((j.kind, who.get(j.payload.get("customer_id"))) for j in jobs),
+            "jobs": sorted((j.kind, tuple(who.get(c) for c in j.payload["customer_ids"]))
+                           for j in jobs),
         }
 
 

@@ -135,17 +135,34 @@ def list_customers(session: Session, *, store_id: int, email: str | None = None,
 
 def refresh_customer_stats(session: Session, *, store_id: int, customer_id: int) -> None:
     """Recompute from orders, so running it twice gives the same row."""
-    count, spent, first, last = session.execute(
-        select(func.count(Order.id),
+    refresh_customers_stats(session, store_id=store_id, customer_ids=[customer_id])
+
+
+def refresh_customers_stats(session: Session, *, store_id: int,
+                            customer_ids: list[int]) -> None:
+    """refresh_customer_stats for many customers: one grouped query, one executemany
+    (a customer without orders, or only cancelled ones, gets zeros)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    stats = {int(row[0]): row[1:] for row in session.execute(
+        select(Order.customer_id, func.count(Order.id),
                func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0),
                func.min(Order.placed_at), func.max(Order.placed_at))
-        .where(Order.store_id == store_id, Order.customer_id == customer_id,
+        .where(Order.store_id == store_id, Order.customer_id.in_(ids),
                Order.status != "cancelled")
-    ).one()
-    session.execute(update(Customer).where(
-        Customer.store_id == store_id, Customer.id == customer_id).values(
-        orders_count=int(count), total_spent_minor=int(spent),
-        first_order_at=_aware(first), last_order_at=_aware(last)))
+        .group_by(Order.customer_id))}
+    rows = []
+    for customer_id in ids:
+        count, spent, first, last = stats.get(customer_id, (0, 0, None, None))
+        rows.append({"b_id": customer_id, "b_count": int(count), "b_spent": int(spent),
+                     "b_first": _aware(first), "b_last": _aware(last)})
+    session.connection().execute(_REFRESH.where(Customer.store_id == store_id), rows)
+
+
+_REFRESH = update(Customer).where(Customer.id == bindparam("b_id")).values(
+    orders_count=bindparam("b_count"), total_spent_minor=bindparam("b_spent"),
+    first_order_at=bindparam("b_first"), last_order_at=bindparam("b_last"))
 
 
 def _aware(value: datetime | str | None) -> datetime | None:

@@ -40,7 +40,6 @@ from afterward.commerce.ingest.csv_format import (
     UnreadableFile,
 )
 from afterward.commerce.ingest.csv_orders import parse_orders
-from afterward.jobs import JobStatus
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 
@@ -281,9 +280,7 @@ class Writer:
 
     def finish(self) -> bulk.ImportReport:
         self.customers.finish()
-        touched = sorted(set(self.customers.ids.values()))
-        self.out.insert(bulk.JOBS, bulk.JOB_COLUMNS, [
-            (self.store_id, "customers.refresh_stats", f'{{"customer_id": {cid}}}',
-             JobStatus.queued.value, self.now, 0, 8, self.now) for cid in touched])
+        self.out.insert(bulk.JOBS, bulk.JOB_COLUMNS,
+                        bulk.refresh_jobs(self.store_id, self.customers.ids.values(), self.now))
         return bulk.ImportReport(imported_orders=self.orders, imported_lines=self.lines,
                                  new_customers=len(self.customers.written))
