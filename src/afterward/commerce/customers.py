@@ -145,7 +145,7 @@ def refresh_customers_stats(session: Session, *, store_id: int,
     ids = sorted(set(customer_ids))
     if not ids:
         return
-    stats = {int(row[0]): row[1:] for row in session.execute(
+    stats = {cast(int, row[0]): row[1:] for row in session.execute(
         select(Order.customer_id, func.count(Order.id),
                func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0),
                func.min(Order.placed_at), func.max(Order.placed_at))
