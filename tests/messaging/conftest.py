@@ -41,17 +41,19 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps what it accepts; `replies` scripts refusals."""
+    """An aiosmtpd handler that keeps what it accepts; `replies` scripts refusals, one
+    per message in turn (None: accept that one)."""
 
     def __init__(self) -> None:
         self.envelopes: list[Any] = []
-        self.replies: list[str] = []
+        self.replies: list[str | None] = []
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
-            if self.replies:
-                return self.replies.pop(0)
+            reply = self.replies.pop(0) if self.replies else None
+            if reply is not None:
+                return reply
             self.envelopes.append(envelope)
         return "250 2.0.0 Ok: queued as TEST"
 

@@ -20,10 +20,14 @@ from afterward.messaging.html import add_tracking
 from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
 from afterward.messaging.service import (
     PREPARE_JOB,
+    SEND_BATCH_JOB,
     SEND_JOB,
     SEND_MAX_ATTEMPTS,
     sending_settings,
 )
+
+# Messages per send-batch job.
+SEND_BATCH = 200
 
 
 def prepare_many(session: Session, *, message_ids: list[int], now: datetime
@@ -44,10 +48,21 @@ def prepare_many(session: Session, *, message_ids: list[int], now: datetime
                 outcomes[message.id] = batch.prepare(message)
                 if outcomes[message.id] == "ready":
                     approved.append(message)
-            jobs.enqueue_many(session, SEND_JOB, [{"message_id": m.id} for m in approved],
-                              store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
+            _enqueue_sends(session, store_id, [m.id for m in approved])
     session.flush()
     return outcomes
+
+
+def _enqueue_sends(session: Session, store_id: int, message_ids: list[int]) -> None:
+    """One send job for a message alone, one per SEND_BATCH messages otherwise."""
+    if len(message_ids) == 1:
+        jobs.enqueue_many(session, SEND_JOB, [{"message_id": message_ids[0]}],
+                          store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
+    elif message_ids:
+        jobs.enqueue_many(session, SEND_BATCH_JOB, [
+            {"message_ids": message_ids[start:start + SEND_BATCH]}
+            for start in range(0, len(message_ids), SEND_BATCH)],
+            store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
 
 
 def _lock_and_load(session: Session, message_ids: list[int]) -> list[Message]:

@@ -55,11 +55,11 @@ class Send:
 def deliver_many(session: Session, *, sends: list[Send]) -> dict[int, Exception]:
     """Send each message; returns the jobs that should run again, with the reason.
     `session` is the worker's; it stays unused (no transaction open during the sends)."""
-    with _turn(session):
+    with turn(session):
         rows, stores, settings = _load(session, [s.message_id for s in sends])
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    marks = _Marks(engine, lambda: _turn(session))
+    marks = _Marks(engine, lambda: turn(session))
     try:
         return _deliver_each(session, sends, rows, stores, settings, marks)
     except BaseException:
@@ -100,7 +100,7 @@ def _deliver_each(session: Session, sends: list[Send], rows: dict[int, Message],
     return failures
 
 
-def _turn(session: Session) -> AbstractContextManager[object]:
+def turn(session: Session) -> AbstractContextManager[object]:
     """The process's write lock when the worker runs us outside its transaction
     (SQLite; see jobs.WRITE_LOCK), held around each short transaction, never while
     the server is being talked to."""
@@ -135,7 +135,7 @@ def _plain_email(message: Message) -> bool:
 
 def _one_by_one(session: Session, send: Send, failures: dict[int, Exception]) -> None:
     try:
-        with _turn(session):
+        with turn(session):
             pipeline.deliver(session, message_id=send.message_id, attempt=send.attempt)
     except Exception as exc:  # as the worker would record it for a job of its own
         failures[send.job_id] = exc
@@ -146,7 +146,7 @@ def _after_failure(session: Session, send: Send, exc: Exception,
     if not isinstance(exc, ChannelError):  # a bug, not the network: we cannot say what left
         exc = ChannelError(f"unexpected error: {exc!r}", transient=True, maybe_sent=True)
     try:
-        with _turn(session):
+        with turn(session):
             pipeline.after_failure(session, send.message_id, exc,
                                    send.attempt >= pipeline.SEND_MAX_ATTEMPTS)
     except RetryLater as retry:

@@ -35,6 +35,10 @@ from afterward.tracking import service as tracking
 
 PREPARE_JOB = "messaging.prepare"
 SEND_JOB = "messaging.send"
+# The send step for many messages prepared together: one job, not one per message
+# (each job is a row inserted, claimed and marked done). A message in it that must be
+# tried again gets a SEND_JOB of its own, with backoff.
+SEND_BATCH_JOB = "messaging.send_batch"
 # With the jobs table's backoff (2 s doubling, capped at an hour) 16 attempts span
 # about five hours: an SMTP server down for an afternoon loses nothing.
 SEND_MAX_ATTEMPTS = 16
