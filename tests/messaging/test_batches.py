@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-
-import pytest
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from afterward.jobs import Job
@@ -17,8 +16,8 @@ from afterward.messaging import service
 from afterward.messaging.channels import ChannelConfig, Outgoing
 from afterward.messaging.channels.email import EmailChannel, close_connections, mime_bytes
 from afterward.messaging.models import Message
-from afterward.worker import Worker
 from afterward.storage.types import utcnow
+from afterward.worker import Worker
 from tests.messaging.conftest import (
     Mailbox,
     SmtpServer,
