@@ -1,6 +1,7 @@
 """FastInsert stores exactly what a Core insert stores, returns ids in row order and
 fails the way Connection.execute fails; FastSelect reads back what Core reads; on SQLite
-(the driver path) and on PostgreSQL (Core)."""
+(the driver path) and on PostgreSQL (Core). FastWrite changes rows as Core's UPDATE
+does, on the driver of both."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from afterward.events import Event
 from afterward.jobs import Job
-from afterward.storage.fast_sql import MAX_PARAMETERS, FastInsert, FastSelect, connection_of
+from afterward.storage.fast_sql import (
+    MAX_PARAMETERS,
+    FastInsert,
+    FastSelect,
+    FastWrite,
+    connection_of,
+)
 
 EVENTS = cast(Table, Event.__table__)
 JOBS = cast(Table, Job.__table__)
@@ -148,3 +155,70 @@ def test_a_session_used_for_two_transactions_writes_through_each_one_s_connectio
         kept = reading.scalars(select(Event.subject_id).where(Event.store_id == store.id)).all()
     assert kept == [11]
     assert first.closed
+
+
+# A conditional UPDATE with a CASE, a literal, a repeated parameter, an aware datetime
+# and RETURNING: what messaging's sending marks look like.
+_LEASE = (update(JOBS)
+          .where((JOBS.c.id == bindparam("first")) | (JOBS.c.id == bindparam("second")),
+                 JOBS.c.status == "queued")
+          .values(status=case((JOBS.c.id == bindparam("first"), "running"), else_="dead"),
+                  locked_until=bindparam("until"), attempts=JOBS.c.attempts + 1)
+          .returning(JOBS.c.id))
+
+
+def two_jobs(db, store_id: int) -> list[int]:
+    with db.transaction() as session:
+        return list(session.connection().execute(insert(JOBS).returning(JOBS.c.id), [
+            {"store_id": store_id, "kind": "test.fast", "payload": {}, "status": "queued",
+             "run_at": datetime(2026, 3, 1, tzinfo=UTC), "attempts": 0, "max_attempts": 8,
+             "created_at": datetime(2026, 3, 1, tzinfo=UTC)}] * 2).scalars())
+
+
+def jobs_state(db, ids):
+    with db.reading() as session:
+        return [tuple(r) for r in session.execute(
+            select(Job.status, Job.locked_until, Job.attempts).where(Job.id.in_(ids))
+            .order_by(Job.id))]
+
+
+def test_a_fast_write_changes_the_rows_a_core_update_changes(db, store):
+    until = datetime(2026, 3, 1, 11, 0, tzinfo=BERLIN)
+    core_ids, fast_ids = two_jobs(db, store.id), two_jobs(db, store.id)
+
+    with db.transaction() as session:
+        conn = session.connection()
+        core = conn.execute(_LEASE, {"first": core_ids[0], "second": core_ids[1],
+                                     "until": until})
+        core_rows = sorted(tuple(r) for r in core)  # (pysqlite counts no RETURNING rows)
+        fast_rows, fast_count = FastWrite(_LEASE)(conn, {
+            "first": fast_ids[0], "second": fast_ids[1], "until": until})
+
+    assert jobs_state(db, fast_ids) == jobs_state(db, core_ids) == [
+        ("running", datetime(2026, 3, 1, 10, 0, tzinfo=UTC), 1),
+        ("dead", datetime(2026, 3, 1, 10, 0, tzinfo=UTC), 1)]
+    assert (sorted(fast_rows), fast_count) == ([(fast_ids[0],), (fast_ids[1],)], 2)
+    assert core_rows == [(core_ids[0],), (core_ids[1],)]
+
+
+def test_a_fast_write_that_matches_nothing_changes_nothing(db, store):
+    ids = two_jobs(db, store.id)
+    before = jobs_state(db, ids)
+
+    with db.transaction() as session:
+        rows, count = FastWrite(_LEASE)(session.connection(), {
+            "first": -1, "second": -2, "until": datetime(2026, 3, 1, tzinfo=UTC)})
+
+    assert (rows, count) == ([], 0)
+    assert jobs_state(db, ids) == before
+
+
+def test_a_fast_write_the_database_refuses_fails_as_core_would(db, store):
+    ids = two_jobs(db, store.id)
+    before = jobs_state(db, ids)
+    not_null = update(JOBS).where(JOBS.c.id == bindparam("job")).values(kind=None)
+
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        FastWrite(not_null)(session.connection(), {"job": ids[0]})
+
+    assert jobs_state(db, ids) == before

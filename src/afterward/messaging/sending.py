@@ -36,6 +36,7 @@ from afterward.messaging.models import Message, MessageStatus, MessagingSettings
 from afterward.messaging.pipeline import RetryLater
 from afterward.messaging.service import sending_settings
 from afterward.storage.db import side_transaction
+from afterward.storage.fast_sql import FastWrite
 from afterward.storage.types import utcnow
 
 # A batch stops taking new messages after this long (a slow server): the rest run
@@ -190,6 +191,12 @@ _SENT_AND_SENDING = (
 )
 
 
+# One mark per message: straight to the driver (storage/fast_sql.py).
+_RUN_SENDING = FastWrite(_SENDING)
+_RUN_SENT_AND_SENDING = FastWrite(_SENT_AND_SENDING)
+_RUN_MARK_SENT = FastWrite(pipeline.MARK_SENT)
+
+
 class _Marks:
     """Commits `sending` before each network call, with the previous message's `sent`,
     on one connection kept for the batch."""
@@ -205,13 +212,13 @@ class _Marks:
         values = {"message_id": message_id, "now": utcnow(), "header": message_id_header}
         with self.turn(), self._transaction(conn):
             if self.pending is None:
-                return bool(conn.execute(_SENDING, values).rowcount == 1)
+                return _RUN_SENDING(conn, values)[1] == 1
             sent_id, receipt = self.pending
-            changed = set(conn.execute(_SENT_AND_SENDING, {
+            rows, _ = _RUN_SENT_AND_SENDING(conn, {
                 **values, "sent_id": sent_id, "transport": receipt.transport,
-                "provider_id": receipt.provider_id}).scalars())
+                "provider_id": receipt.provider_id})
             self.pending = None
-        return message_id in changed
+        return (message_id,) in rows
 
     def sent_later(self, message_id: int, receipt: Receipt) -> None:
         self.pending = (message_id, receipt)
@@ -244,5 +251,5 @@ class _Marks:
         if self.pending is None:
             return
         message_id, receipt = self.pending
-        conn.execute(pipeline.MARK_SENT, pipeline.mark_sent_values(message_id, receipt))
+        _RUN_MARK_SENT(conn, pipeline.mark_sent_values(message_id, receipt))
         self.pending = None

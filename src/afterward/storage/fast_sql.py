@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, exc, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 Processor = Callable[[Any], Any] | None
 MAX_PARAMETERS = 999  # SQLite's oldest limit per statement; rows are sent in chunks below it
@@ -166,3 +167,59 @@ class _PreparedSelect:
     defaults: dict[str, Any]
     results: list[Processor]
     row: Any
+
+
+class FastWrite:
+    """A fixed UPDATE or DELETE (plain bind parameters), run one row's worth at a time
+    straight on the driver's cursor, on SQLite and on PostgreSQL alike, with
+    SQLAlchemy's bind processors: Core spends ~80 µs of CPU setting up each execution,
+    psycopg ~45 µs in all (measured for messaging's sending marks). Returns the rows
+    of its RETURNING clause as plain tuples (none without one) and the row count."""
+
+    def __init__(self, stmt: UpdateBase) -> None:
+        self.stmt = stmt
+        self._prepared: dict[str, _PreparedWrite] = {}
+
+    def __call__(self, conn: Connection, params: Mapping[str, Any]
+                 ) -> tuple[list[tuple[Any, ...]], int]:
+        prepared = self._prepared.get(conn.dialect.name) or self._prepare(conn.dialect)
+        processed = {}
+        for name, process in prepared.binds:
+            value = params[name] if name in params else prepared.defaults[name]
+            processed[name] = value if process is None else process(value)
+        values: Any = [processed[name] for name in prepared.order] if prepared.order \
+            else processed
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            try:
+                cursor.execute(prepared.sql, values)
+                rows = [tuple(r) for r in cursor.fetchall()] if prepared.returns else []
+            except conn.dialect.loaded_dbapi.Error as error:
+                raise exc.DBAPIError.instance(prepared.sql, values, error,
+                                              conn.dialect.loaded_dbapi.Error) from error
+            return rows, int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _prepare(self, dialect: Dialect) -> _PreparedWrite:
+        compiled = self.stmt.compile(dialect=dialect)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("FastWrite takes plain bind parameters, not expanding ones")
+        names = list(compiled.positiontup or compiled.binds)
+        prepared = self._prepared[dialect.name] = _PreparedWrite(
+            sql=compiled.string,
+            binds=[(name, compiled.binds[name].type._cached_bind_processor(dialect))
+                   for name in dict.fromkeys(names)],
+            defaults={name: compiled.binds[name].effective_value for name in names},
+            order=list(compiled.positiontup or []),
+            returns=bool(compiled.returning))
+        return prepared
+
+
+@dataclass(frozen=True)
+class _PreparedWrite:
+    sql: str
+    binds: list[tuple[str, Processor]]
+    defaults: dict[str, Any]
+    order: list[str]  # positional parameters (SQLite); empty for named ones
+    returns: bool
