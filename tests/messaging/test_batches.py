@@ -309,3 +309,19 @@ def test_a_line_longer_than_smtp_carries_or_a_boundary_lookalike_goes_quoted_pri
     assert all(len(line) <= 78 for line in data.split(b"\r\n"))
     assert parts["text/plain"].get_content().replace("\r\n", "\n") == lookalike + "\n"
     assert parts["text/html"].get_content().replace("\r\n", "\n") == long_line + "\n"
+
+
+def test_lines_that_start_with_a_dot_arrive_as_they_were_written():
+    server = SmtpServer()
+    server.start()
+    close_connections()
+    text = ".first\n..second\nthird .\n.\nlast\n"
+    try:
+        EmailChannel(ChannelConfig(smtp_url=server.url)).send(
+            outgoing(11, text=text, html=None), None)  # type: ignore[arg-type]
+    finally:
+        close_connections()
+        server.stop()
+
+    [received] = server.mailbox.messages
+    assert received.get_content().replace("\r\n", "\n") == text

@@ -189,8 +189,10 @@ class EmailChannel(Channel):
                 smtp = _connect(target, helo)
                 _envelope(smtp, envelope_from, recipient)
             stage = "data"
-            if data.startswith(b".") or b"\n." in data:
-                data = _DOT_AT_LINE_START.sub(b"..", data)
+            # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
+            data = data.replace(b"\n.", b"\n..")
+            if data.startswith(b"."):
+                data = b"." + data
             smtp.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
             _expect(reply := smtp.getreply(), (250,), "message refused")
         except smtplib.SMTPAuthenticationError as exc:
@@ -214,7 +216,6 @@ class EmailChannel(Channel):
         return _text(reply[1])[:200]
 
 
-_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 _PLAIN_ADDRESS = re.compile(r'[^\s<>"(),;:\\\[\]@]+@[^\s<>"(),;:\\\[\]@]+')
 
 
