@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from email.utils import formataddr
+from functools import lru_cache
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -203,9 +204,14 @@ def email_outgoing(message: Message, store: Store, settings: MessagingSettings) 
     return Outgoing(
         message.id, message.store_id, "email", message.recipient, message.idempotency_key,
         subject=message.subject, text=message.body_text, html=message.body_html,
-        sender=formataddr((settings.from_name or store.name, address)),
+        sender=_sender(settings.from_name or store.name, address),
         reply_to=settings.reply_to or store.support_email,
         message_id_header=f"<{digest.hexdigest()[:32]}@{domain}>", headers=headers)
+
+
+@lru_cache(maxsize=256)
+def _sender(name: str, address: str) -> str:
+    return formataddr((name, address))
 
 
 def sender_address(settings: MessagingSettings, store: Store) -> str:
