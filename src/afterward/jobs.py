@@ -255,7 +255,7 @@ def _oldest_due(session: Session, now: datetime, *, limit: int,
             stmt = stmt.where(Job.kind == kind)
         if postgresql:
             stmt = stmt.with_for_update(skip_locked=True)
-        found += [(row.run_at, row.id) for row in session.execute(stmt)]
+        found += [(row.run_at, row.id) for row in session.connection().execute(stmt)]
     return [job_id for _, job_id in sorted(found)[:limit]]
 
 
@@ -269,7 +269,7 @@ def _claim(session: Session, job_ids: list[int], *, worker_id: str, lease_second
     still_due = case((Job.status == JobStatus.queued.value, Job.run_at <= now),
                      (Job.status == JobStatus.running.value, Job.locked_until < now),
                      else_=false())
-    result = session.execute(
+    result = session.connection().execute(
         update(Job)
         .where(Job.id.in_(job_ids), still_due)
         .values(
@@ -289,14 +289,14 @@ def _claim(session: Session, job_ids: list[int], *, worker_id: str, lease_second
 
 def mark_done(session: Session, claim: Claim) -> bool:
     """Fenced completion: False when our lease was lost (someone else owns the job)."""
-    result = session.execute(
+    result = session.connection().execute(
         update(Job)
         .where(Job.id == claim.job_id, Job.lease_token == claim.lease_token,
                Job.status == JobStatus.running.value)
         .values(status=JobStatus.done.value, finished_at=utcnow(), locked_until=None,
                 lease_token=None, last_error=None)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def mark_done_many(session: Session, claims: list[Claim]) -> bool:
@@ -304,14 +304,14 @@ def mark_done_many(session: Session, claims: list[Claim]) -> bool:
     done = 0
     for token in {claim.lease_token for claim in claims}:
         ids = [claim.job_id for claim in claims if claim.lease_token == token]
-        result = session.execute(
+        result = session.connection().execute(
             update(Job)
             .where(Job.id.in_(ids), Job.lease_token == token,
                    Job.status == JobStatus.running.value)
             .values(status=JobStatus.done.value, finished_at=utcnow(), locked_until=None,
                     lease_token=None, last_error=None)
         )
-        done += result.rowcount  # type: ignore[attr-defined]
+        done += result.rowcount
     return done == len(claims)
 
 
@@ -330,7 +330,7 @@ def mark_failed(session: Session, claim: Claim, error: str, *, permanent: bool =
             status=JobStatus.queued.value,
             run_at=utcnow() + timedelta(seconds=backoff_seconds(claim.attempt)),
         )
-    session.execute(
+    session.connection().execute(
         update(Job)
         .where(Job.id == claim.job_id, Job.lease_token == claim.lease_token)
         .values(**values)
@@ -343,11 +343,11 @@ def retry_dead(session: Session, *, job_id: int, store_id: int | None = None) ->
     stmt = update(Job).where(Job.id == job_id, Job.status == JobStatus.dead.value)
     if store_id is not None:
         stmt = stmt.where(Job.store_id == store_id)
-    result = session.execute(
+    result = session.connection().execute(
         stmt.values(status=JobStatus.queued.value, run_at=utcnow(), attempts=0,
                     finished_at=None, last_error=None)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def list_jobs(

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from afterward import jobs
-from afterward.commerce.models import Customer, Order, Store
+from afterward.commerce.models import Consent, Customer, Order, Store
 from afterward.messaging import context, facts, policy, runtime, templates
 from afterward.messaging.html import add_tracking
 from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
@@ -96,8 +96,9 @@ class _StoreBatch:
         assert store is not None
         self.store = store
         self.settings = sending_settings(session, store_id=store_id)
-        self.customers = _customers(session, {m.customer_id for m in messages
-                                              if m.customer_id is not None})
+        customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
+        self.customers = _customers(session, customer_ids)
+        self.consents = _consents(session, customer_ids)
         person = [m for m in messages if m.channel != "webhook"]
         orders = _orders_for_address(session, store_id, [
             m for m in person if not m.recipient and not self._own_address(m)])
@@ -144,11 +145,8 @@ class _StoreBatch:
 
     def _facts(self, message: Message, customer: Customer | None) -> policy.PolicyFacts:
         purpose = policy.Purpose(message.purpose)
-        consent = None
-        if customer is not None:
-            consent = next((c.granted for c in customer.consents
-                            if c.channel == message.channel and c.purpose == message.purpose),
-                           None)
+        consent = self.consents.get((customer.id, message.channel, message.purpose)) \
+            if customer is not None else None
         address = facts.address_key(message.channel, message.recipient) \
             if message.recipient else None
         return policy.PolicyFacts(
@@ -211,8 +209,18 @@ class _StoreBatch:
 def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
     if not ids:
         return {}
-    return {c.id: c for c in session.scalars(select(Customer).options(
-        selectinload(Customer.consents)).where(Customer.id.in_(ids)))}
+    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+
+
+def _consents(session: Session, ids: set[int]) -> dict[tuple[int, str, str], bool]:
+    """(customer, channel, purpose) -> granted, as plain rows (the ORM collection cost
+    ~0.1 ms a message)."""
+    if not ids:
+        return {}
+    return {(row.customer_id, row.channel, row.purpose): bool(row.granted)
+            for row in session.connection().execute(
+                select(Consent.customer_id, Consent.channel, Consent.purpose, Consent.granted)
+                .where(Consent.customer_id.in_(ids)))}
 
 
 def _orders_for_address(session: Session, store_id: int, messages: list[Message]
