@@ -105,23 +105,7 @@ def test_a_message_of_a_batch_that_must_wait_gets_a_send_job_of_its_own(db, make
 
 def test_a_batch_run_again_after_a_crash_sends_the_rest_and_nothing_twice(
         db, make_store, smtp, monkeypatch):
-    store = make_store("acme")
-    customer_id, order_id, _, _ = shop(db, store.id)
-    ids = confirmations(db, store.id, customer_id, order_id, 3)
-    Worker(db).step()  # prepare
-    real = EmailChannel._transmit
-    calls = []
-
-    def second_one_dies(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise SimulatedCrash
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(EmailChannel, "_transmit", second_one_dies)
-    with pytest.raises(SimulatedCrash):
-        Worker(db).step()
-    monkeypatch.setattr(EmailChannel, "_transmit", real)
+    ids = three_prepared_and_a_crash_at_the_second_send(db, make_store, monkeypatch)
     with db.transaction() as session:  # the dead worker's lease runs out
         session.execute(update(Job).where(Job.status == "running")
                         .values(locked_until=utcnow() - timedelta(seconds=1)))
@@ -169,8 +153,9 @@ def test_the_contact_budget_counts_messages_approved_earlier_in_the_same_batch(
     assert outcomes == [("ready", None), ("ready", None), ("suppressed", "contact_budget")]
 
 
-def test_a_crash_in_the_middle_of_a_batch_leaves_at_most_one_message_in_doubt(
-        db, make_store, smtp, monkeypatch):
+def three_prepared_and_a_crash_at_the_second_send(db, make_store, monkeypatch) -> list[int]:
+    """Three confirmations prepared; the send batch dies (as the process would) while
+    the second one is being sent."""
     store = make_store("acme")
     customer_id, order_id, _, _ = shop(db, store.id)
     ids = confirmations(db, store.id, customer_id, order_id, 3)
@@ -187,6 +172,13 @@ def test_a_crash_in_the_middle_of_a_batch_leaves_at_most_one_message_in_doubt(
     monkeypatch.setattr(EmailChannel, "_transmit", second_one_dies)
     with pytest.raises(SimulatedCrash):
         Worker(db).step()
+    monkeypatch.setattr(EmailChannel, "_transmit", real)
+    return ids
+
+
+def test_a_crash_in_the_middle_of_a_batch_leaves_at_most_one_message_in_doubt(
+        db, make_store, smtp, monkeypatch):
+    ids = three_prepared_and_a_crash_at_the_second_send(db, make_store, monkeypatch)
 
     assert [message_row(db, i).status for i in ids] == ["sent", "sending", "ready"]
     assert len(smtp.mailbox.messages) == 1
