@@ -4,6 +4,7 @@ loads is a store whose queued confirmations the worker can send."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from afterward.jobs import Job
 from afterward.journeys.models import Journey
 from afterward.messaging.models import Message
 from afterward.storage.db import Database
+from tests.conftest import PG_URL
 
 runner = CliRunner()
 
@@ -63,3 +65,28 @@ def test_bench_messaging_prints_every_figure_as_a_json_line(monkeypatch):
     assert values["emails_per_s"] > 0
     assert values["send_phase_emails_per_s"] >= values["emails_per_s"]
     assert 0 < values["event_to_decision_p50_ms"] <= values["event_to_decision_p95_ms"]
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (AFTERWARD_TEST_DATABASE_URL)")
+def test_a_postgresql_server_on_this_machine_is_found_by_its_main_process():
+    pid = messaging.local_server_pid(PG_URL)
+
+    assert pid is not None
+    assert Path(f"/proc/{pid}/comm").read_text().strip() in ("postgres", "postmaster")
+    assert messaging.process_tree_cpu(pid, reaped=True) > 0
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (AFTERWARD_TEST_DATABASE_URL)")
+def test_bench_messaging_on_postgresql_adds_the_database_s_cpu(monkeypatch):
+    monkeypatch.setattr(messaging, "LATENCY_SAMPLES", 2)
+    monkeypatch.setenv("AFTERWARD_BENCH_POSTGRES_URL", PG_URL)
+
+    result = runner.invoke(app, ["bench", "messaging", "--orders", "12", "--json",
+                                 "--backend", "postgresql"])
+
+    assert result.exit_code == 0, result.output
+    figures = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    names = [f["metric"] for f in figures]
+    assert names == [*list(METRICS)[:7], "database_cpu_ms_per_email", *list(METRICS)[7:]]
+    values = {f["metric"]: f["value"] for f in figures}
+    assert values["emails_sent"] == 12 and values["database_cpu_ms_per_email"] > 0

@@ -16,7 +16,9 @@ Workers take due jobs in batches (messaging's batch handlers):
   last. Jobs run in due order, so nearly all prepares come before the first send:
   this is the send step alone, a secondary figure;
 - emails_sent, emails_failed (messages not `sent` at the end), messages (N);
-- worker_cpu_ms_per_email and smtp_server_cpu_ms_per_email (user + system);
+- worker_cpu_ms_per_email and smtp_server_cpu_ms_per_email (user + system), and on
+  PostgreSQL, when its server runs on this machine, database_cpu_ms_per_email (the
+  server's processes, over the same time);
 - event_to_decision_p50_ms / _p95_ms: with the built-in journeys installed and the
   workers idle, orders are created one at a time (the `order.created` event is
   recorded in the order's transaction, as the API does) and each is timed from
@@ -37,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from afterward.bench.common import (
     Backend,
@@ -198,10 +200,17 @@ def run(options: BenchOptions) -> Iterator[Figure]:
                    "AFTERWARD_LOG_LEVEL": "warning", "AFTERWARD_SECRET_KEY": SECRET_KEY,
                    "AFTERWARD_SMTP_URL": smtp_url}
             smtp_cpu0 = process_tree_cpu(smtp_pid)
+            server = local_server_pid(url) if backend == "postgresql" else None
+            server_cpu0 = process_tree_cpu(server, reaped=True) if server else 0.0
             started = time.time()
             with _workers(env, workdir, processes, threads) as pids:
                 yield from _throughput(url, count, status, pids, smtp_pid, smtp_cpu0, started,
                                        backend)
+                if server is not None:
+                    sent = _sent(url)
+                    yield Figure(SUITE, "database_cpu_ms_per_email", (process_tree_cpu(
+                        server, reaped=True) - server_cpu0) * 1000 / max(1, sent), "ms/email",
+                        backend)
                 yield from _latency(url, backend)
 
 
@@ -404,6 +413,34 @@ def _throughput(url: str, count: int, status: Path, pids: list[int], smtp_pid: i
                  "ms/email", backend)
     yield Figure(SUITE, "smtp_server_cpu_ms_per_email", smtp_cpu * 1000 / max(1, sent),
                  "ms/email", backend)
+
+
+def local_server_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (the parent
+    of our connection's backend process), else None."""
+    db = Database(url)
+    try:
+        with db.reading() as session:
+            backend = int(session.scalar(text("SELECT pg_backend_pid()")) or 0)
+    finally:
+        db.dispose()
+    try:
+        stat = Path(f"/proc/{backend}/stat").read_text()
+        parent = int(stat[stat.rindex(")") + 2:].split()[1])
+        name = Path(f"/proc/{parent}/comm").read_text().strip()
+    except (OSError, ValueError, IndexError):
+        return None
+    return parent if name in ("postgres", "postmaster") else None
+
+
+def _sent(url: str) -> int:
+    db = Database(url)
+    try:
+        with db.reading() as session:
+            return int(session.scalar(select(func.count(Message.id)).where(
+                Message.status == MessageStatus.sent.value)) or 0)
+    finally:
+        db.dispose()
 
 
 def _unfinished(db: Database) -> int:

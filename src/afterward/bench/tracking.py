@@ -347,8 +347,9 @@ def _loads(wrk: str, script: Path, base: str, pid: int, files: dict[str, tuple[P
                      result["non2xx"] + result["socket_errors"], "count", backend)
 
 
-def process_tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process and all its descendants."""
+def process_tree_cpu(pid: int, *, reaped: bool = False) -> float:
+    """CPU seconds (user + system) of a process and all its descendants (`reaped`: and
+    of its children that have ended, as the process counted them when they did)."""
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     times: dict[int, int] = {}
@@ -362,6 +363,8 @@ def process_tree_cpu(pid: int) -> float:
         fields = stat[stat.rindex(")") + 2:].split()
         parents[int(entry)] = int(fields[1])
         times[int(entry)] = int(fields[11]) + int(fields[12])
+        if reaped and int(entry) == pid:
+            times[pid] += int(fields[13]) + int(fields[14])
     tree, total, frontier = {pid}, 0, [pid]
     while frontier:
         current = frontier.pop()
