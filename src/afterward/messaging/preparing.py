@@ -26,8 +26,8 @@ from afterward.messaging.service import (
     sending_settings,
 )
 
-# Messages per send-batch job.
-SEND_BATCH = 200
+# Messages per messaging.send_batch job.
+MESSAGES_PER_SEND_JOB = 200
 
 
 def prepare_many(session: Session, *, message_ids: list[int], now: datetime
@@ -54,14 +54,14 @@ def prepare_many(session: Session, *, message_ids: list[int], now: datetime
 
 
 def _enqueue_sends(session: Session, store_id: int, message_ids: list[int]) -> None:
-    """One send job for a message alone, one per SEND_BATCH messages otherwise."""
+    """One send job for a message alone, one per MESSAGES_PER_SEND_JOB messages otherwise."""
     if len(message_ids) == 1:
         jobs.enqueue_many(session, SEND_JOB, [{"message_id": message_ids[0]}],
                           store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
     elif message_ids:
         jobs.enqueue_many(session, SEND_BATCH_JOB, [
-            {"message_ids": message_ids[start:start + SEND_BATCH]}
-            for start in range(0, len(message_ids), SEND_BATCH)],
+            {"message_ids": message_ids[start:start + MESSAGES_PER_SEND_JOB]}
+            for start in range(0, len(message_ids), MESSAGES_PER_SEND_JOB)],
             store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
 
 
