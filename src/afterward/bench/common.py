@@ -144,3 +144,31 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None
             pass
         time.sleep(0.1)
     raise BenchError("afterward serve did not become healthy within 60 s")
+
+
+def process_tree_cpu(pid: int, *, reaped: bool = False) -> float:
+    """CPU seconds (user + system) of a process and all its descendants (`reaped`: and
+    of its children that have ended, as the process counted them when they did)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = int(fields[11]) + int(fields[12])
+        if reaped and int(entry) == pid:
+            times[pid] += int(fields[13]) + int(fields[14])
+    tree, total, frontier = {pid}, 0, [pid]
+    while frontier:
+        current = frontier.pop()
+        total += times.get(current, 0)
+        children = [p for p, parent in parents.items() if parent == current and p not in tree]
+        tree.update(children)
+        frontier += children
+    return total / tick

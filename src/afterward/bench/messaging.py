@@ -49,9 +49,9 @@ from afterward.bench.common import (
     cli,
     free_port,
     fresh_database,
+    process_tree_cpu,
     scratch_dir,
 )
-from afterward.bench.tracking import process_tree_cpu
 from afterward.commerce import stores
 from afterward.commerce.models import Consent, Customer, Order, OrderLine, Product, Variant
 from afterward.demo.bulk import BulkWriter

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -43,6 +42,7 @@ from afterward.bench.common import (
     BenchOptions,
     Figure,
     fresh_database,
+    process_tree_cpu,
     scratch_dir,
     serve_http,
     server_env,
@@ -345,34 +345,6 @@ def _loads(wrk: str, script: Path, base: str, pid: int, files: dict[str, tuple[P
                      f"ms/{per}", backend)
         yield Figure(SUITE, f"{metric}{infix}_errors",
                      result["non2xx"] + result["socket_errors"], "count", backend)
-
-
-def process_tree_cpu(pid: int, *, reaped: bool = False) -> float:
-    """CPU seconds (user + system) of a process and all its descendants (`reaped`: and
-    of its children that have ended, as the process counted them when they did)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        parents[int(entry)] = int(fields[1])
-        times[int(entry)] = int(fields[11]) + int(fields[12])
-        if reaped and int(entry) == pid:
-            times[pid] += int(fields[13]) + int(fields[14])
-    tree, total, frontier = {pid}, 0, [pid]
-    while frontier:
-        current = frontier.pop()
-        total += times.get(current, 0)
-        children = [p for p, parent in parents.items() if parent == current and p not in tree]
-        tree.update(children)
-        frontier += children
-    return total / tick
 
 
 def _wrk(wrk: str, script: Path, base: str, requests: Path, seconds: float) -> dict[str, Any]:
