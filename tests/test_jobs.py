@@ -128,6 +128,36 @@ def test_an_expired_lease_lets_another_worker_take_the_job_and_fences_the_first(
     assert job_row(db, job_id).status == "done"
 
 
+def test_expired_leases_are_looked_for_at_most_every_sweep_interval_while_queued_jobs_fill_claims(
+        db, store, monkeypatch):
+    stuck = add_job(db, "test.record_effect", store.id, run_at=utcnow() - timedelta(minutes=5))
+    with db.transaction() as session:
+        jobs.claim_one(session, worker_id="dead", lease_seconds=30)
+    queued = [add_job(db, "test.record_effect", store.id) for _ in range(2)]
+    later = utcnow() + timedelta(seconds=31)  # the stuck job's lease has run out
+    clock = [1000.0]
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(jobs, "_last_sweep", jobs.weakref.WeakKeyDictionary())
+
+    def claim() -> int:
+        with db.transaction() as session:
+            claim = jobs.claim_one(session, worker_id="b", lease_seconds=30, now=later)
+        assert claim is not None
+        return claim.job_id
+
+    first = claim()  # the first claim sweeps
+    clock[0] += jobs.LEASE_SWEEP_SECONDS - 1
+    second = claim()  # queued fills it, and the last sweep was recent
+    clock[0] += 1
+    third = claim()
+
+    assert (first, second, third) == (stuck, queued[0], queued[1])
+    with db.transaction() as session:  # nothing queued is due: the sweep runs at once
+        again = jobs.claim_one(session, worker_id="d", lease_seconds=30,
+                               now=later + timedelta(seconds=31))
+    assert again is not None and again.job_id == stuck
+
+
 @pytest.mark.parametrize("attempt,low,high", [(1, 1.0, 2.0), (3, 4.0, 8.0), (30, 1800, 3600)])
 def test_backoff_doubles_with_jitter_and_a_cap(attempt, low, high):
     for _ in range(50):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Engine,
     ForeignKey,
     Index,
     Integer,
@@ -32,6 +36,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from afterward.storage.db import Base
 from afterward.storage.fast_sql import FastInsert
+from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
 
@@ -237,15 +242,35 @@ def claim_many(
                   token=token or secrets.token_hex(16))
 
 
+# Expired leases (a worker that died mid-job) are looked for whenever nothing queued
+# fills a claim, and otherwise at most this often per process and database: the look
+# walks every running job (1-2 ms on PostgreSQL with 100,000 due), and a lease is a
+# minute long, so a few seconds more before its job is taken again changes nothing.
+LEASE_SWEEP_SECONDS = 5.0
+_last_sweep: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+_sweep_lock = threading.Lock()
+
+
+def _sweep_due(engine: Engine) -> bool:
+    """True (and the clock restarts) when this process should look for expired leases."""
+    now = time.monotonic()
+    with _sweep_lock:
+        if now - _last_sweep.get(engine, float("-inf")) < LEASE_SWEEP_SECONDS:
+            return False
+        _last_sweep[engine] = now
+        return True
+
+
 def _oldest_due(session: Session, now: datetime, *, limit: int,
                 kind: str | None = None, expired: bool = True) -> list[int]:
     """Ids of the oldest due jobs. Queued and expired jobs are looked up apart: each
     half walks ix_jobs_due (ix_jobs_claim for one kind) in order, where one OR, or a
     kind the index lacks, would sort every due job first (tens of milliseconds per
-    claim with 100,000 due)."""
-    found: list[tuple[datetime, int]] = []
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    for due in (_queued_and_due(now), _lease_expired(now))[:2 if expired else 1]:
+    claim with 100,000 due). Expired leases: see LEASE_SWEEP_SECONDS."""
+    bind = session.get_bind()
+    postgresql = bind.dialect.name == "postgresql"
+
+    def oldest(due: ColumnElement[bool]) -> list[tuple[datetime, int]]:
         # On SQLite the index holds the rowid, so (run_at, id) is its order. On
         # PostgreSQL it is not: ordering by id too would read and sort every job due at
         # the same instant (100,000 in a burst) for each claim; ties come in index order.
@@ -255,7 +280,12 @@ def _oldest_due(session: Session, now: datetime, *, limit: int,
             stmt = stmt.where(Job.kind == kind)
         if postgresql:
             stmt = stmt.with_for_update(skip_locked=True)
-        found += [(row.run_at, row.id) for row in session.connection().execute(stmt)]
+        return [(row.run_at, row.id) for row in session.connection().execute(stmt)]
+
+    found = oldest(_queued_and_due(now))
+    if expired and (len(found) < limit or _sweep_due(
+            bind if isinstance(bind, Engine) else bind.engine)):
+        found += oldest(_lease_expired(now))
     return [job_id for _, job_id in sorted(found)[:limit]]
 
 
@@ -271,7 +301,7 @@ def _claim(session: Session, job_ids: list[int], *, worker_id: str, lease_second
                      else_=false())
     result = session.connection().execute(
         update(Job)
-        .where(Job.id.in_(job_ids), still_due)
+        .where(one_of(session, Job.id, job_ids), still_due)
         .values(
             status=JobStatus.running.value,
             lease_token=token,
@@ -306,7 +336,7 @@ def mark_done_many(session: Session, claims: list[Claim]) -> bool:
         ids = [claim.job_id for claim in claims if claim.lease_token == token]
         result = session.connection().execute(
             update(Job)
-            .where(Job.id.in_(ids), Job.lease_token == token,
+            .where(one_of(session, Job.id, ids), Job.lease_token == token,
                    Job.status == JobStatus.running.value)
             .values(status=JobStatus.done.value, finished_at=utcnow(), locked_until=None,
                     lease_token=None, last_error=None)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Store
+from afterward.storage.queries import one_of
 from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment
 
@@ -92,14 +93,15 @@ def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Load
     quiet = (lazyload(Shipment.events), lazyload(Shipment.lines))  # only columns are read
     shipment_ids = {int(r["shipment_id"]) for r in refs if r.get("shipment_id")}
     shipments = {s.id: s for s in session.scalars(select(Shipment).options(*quiet).where(
-        Shipment.store_id == store_id, Shipment.id.in_(shipment_ids)))} if shipment_ids else {}
+        Shipment.store_id == store_id, one_of(session, Shipment.id, shipment_ids)))
+    } if shipment_ids else {}
     order_ids = {int(oid) for oid in (_order_id(r, shipments) for r in refs) if oid}
     orders = {o.id: o for o in session.scalars(select(Order).where(
-        Order.store_id == store_id, Order.id.in_(order_ids)))} if order_ids else {}
+        Order.store_id == store_id, one_of(session, Order.id, order_ids)))} if order_ids else {}
     latest: dict[int, Shipment] = {}
     if orders:
         for shipment in session.scalars(select(Shipment).options(*quiet).where(
-                Shipment.store_id == store_id, Shipment.order_id.in_(list(orders)))
+                Shipment.store_id == store_id, one_of(session, Shipment.order_id, orders))
                 .order_by(Shipment.id.desc())):
             if shipment.order_id is not None:
                 latest.setdefault(shipment.order_id, shipment)

@@ -25,6 +25,7 @@ from afterward.messaging.service import (
     SEND_MAX_ATTEMPTS,
     sending_settings,
 )
+from afterward.storage.queries import one_of
 
 # Messages per messaging.send_batch job.
 MESSAGES_PER_SEND_JOB = 200
@@ -67,14 +68,14 @@ def _enqueue_sends(session: Session, store_id: int, message_ids: list[int]) -> N
 
 def _lock_and_load(session: Session, message_ids: list[int]) -> list[Message]:
     found = {m.id: m for m in session.scalars(select(Message).where(
-        Message.id.in_(message_ids)))}
+        one_of(session, Message.id, message_ids)))}
     marketing = sorted({m.customer_id for m in found.values() if m.customer_id is not None
                         and m.purpose == policy.Purpose.marketing.value
                         and m.status == MessageStatus.queued.value})
     if marketing:
         # Serializes budget checks for one customer on PostgreSQL (SQLite: one writer);
         # always in id order, so two batches never wait on each other in a circle.
-        list(session.scalars(select(Customer.id).where(Customer.id.in_(marketing))
+        list(session.scalars(select(Customer.id).where(one_of(session, Customer.id, marketing))
                              .order_by(Customer.id).with_for_update()))
     return [found[mid] for mid in message_ids if mid in found]
 
@@ -209,7 +210,8 @@ class _StoreBatch:
 def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
     if not ids:
         return {}
-    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return {c.id: c for c in session.scalars(select(Customer).where(
+        one_of(session, Customer.id, ids)))}
 
 
 def _consents(session: Session, ids: set[int]) -> dict[tuple[int, str, str], bool]:
@@ -220,7 +222,7 @@ def _consents(session: Session, ids: set[int]) -> dict[tuple[int, str, str], boo
     return {(row.customer_id, row.channel, row.purpose): bool(row.granted)
             for row in session.connection().execute(
                 select(Consent.customer_id, Consent.channel, Consent.purpose, Consent.granted)
-                .where(Consent.customer_id.in_(ids)))}
+                .where(one_of(session, Consent.customer_id, ids)))}
 
 
 def _orders_for_address(session: Session, store_id: int, messages: list[Message]
@@ -230,7 +232,7 @@ def _orders_for_address(session: Session, store_id: int, messages: list[Message]
     if not ids:
         return {}
     return {o.id: o for o in session.scalars(select(Order).where(
-        Order.store_id == store_id, Order.id.in_(ids)))}
+        Order.store_id == store_id, one_of(session, Order.id, ids)))}
 
 
 def _order_address(message: Message, orders: dict[int, Order]) -> str | None:
@@ -248,10 +250,10 @@ def _suppressions(session: Session, store_id: int, messages: list[Message]
     found: dict[tuple[str, str], set[str]] = {}
     for channel in {c for c, _ in wanted}:
         addresses = [a for c, a in wanted if c == channel]
-        for address, reason in session.execute(select(Suppression.address, Suppression.reason)
-                                               .where(Suppression.store_id == store_id,
-                                                      Suppression.channel == channel,
-                                                      Suppression.address.in_(addresses))):
+        for address, reason in session.execute(
+                select(Suppression.address, Suppression.reason)
+                .where(Suppression.store_id == store_id, Suppression.channel == channel,
+                       one_of(session, Suppression.address, addresses))):
             found.setdefault((channel, address), set()).add(reason)
     return {key: frozenset(reasons) for key, reasons in found.items()}
 
@@ -265,7 +267,8 @@ def _marketing_counts(session: Session, messages: list[Message], settings: Messa
         return {}
     since = now - timedelta(days=settings.budget_days)
     rows = session.execute(select(Message.customer_id, func.count(Message.id)).where(
-        Message.customer_id.in_(ids), Message.purpose == policy.Purpose.marketing.value,
+        one_of(session, Message.customer_id, ids),
+        Message.purpose == policy.Purpose.marketing.value,
         Message.approved_at >= since, Message.status.in_([s.value for s in facts.COUNTED]))
         .group_by(Message.customer_id))
     return {int(customer_id): int(count) for customer_id, count in rows

@@ -37,6 +37,7 @@ from afterward.messaging.pipeline import RetryLater
 from afterward.messaging.service import sending_settings
 from afterward.storage.db import side_transaction
 from afterward.storage.fast_sql import FastWrite
+from afterward.storage.queries import one_of
 from afterward.storage.types import utcnow
 
 # A batch stops taking new messages after this long (a slow server): the rest run
@@ -112,9 +113,10 @@ def turn(session: Session) -> AbstractContextManager[object]:
 def _load(session: Session, ids: list[int]) -> tuple[
         dict[int, Message], dict[int, Store], dict[int, MessagingSettings]]:
     with side_transaction(session) as own:
-        rows = {m.id: m for m in own.scalars(select(Message).where(Message.id.in_(ids)))}
+        rows = {m.id: m for m in own.scalars(select(Message).where(one_of(own, Message.id, ids)))}
         store_ids = {m.store_id for m in rows.values()}
-        stores = {s.id: s for s in own.scalars(select(Store).where(Store.id.in_(store_ids)))}
+        stores = {s.id: s for s in own.scalars(select(Store).where(
+            one_of(own, Store.id, store_ids)))}
         settings = {sid: sending_settings(own, store_id=sid) for sid in store_ids}
     return rows, stores, settings
 
