@@ -81,6 +81,20 @@ def test_the_sandbox_refuses_reaching_into_python():
         templates.validate("email", source, sample())
 
 
+def test_dotted_names_read_a_dict_s_keys_and_its_methods_as_jinja_does():
+    context = sample(items=3, note="kept")
+    source = TemplateSource(
+        "{{ data.note }} {{ data.missing is undefined }}", MJML,
+        "{% for k, v in data.items() %}{{ k }}={{ v }};{% endfor %} {{ data.__class__ }}")
+
+    with pytest.raises(TemplateInvalid, match="unsafe|__class__"):
+        templates.render("email", source, context)
+    rendered = templates.render("email", TemplateSource(source.subject, MJML, source.text_body
+                                                        .replace(" {{ data.__class__ }}", "")),
+                                context)
+    assert (rendered.subject, rendered.text) == ("kept True", "items=3;note=kept;\n")
+
+
 def test_html_is_escaped_but_text_parts_are_not():
     context = sample()
     context["customer"]["first_name"] = "<b>Bob</b> & co"

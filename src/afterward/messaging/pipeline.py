@@ -29,7 +29,7 @@ import hashlib
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Table, bindparam, or_, select, update
@@ -190,7 +190,29 @@ def _outgoing(session: Session, message: Message) -> Outgoing:
     return email_outgoing(message, store, sending_settings(session, store_id=message.store_id))
 
 
-def email_outgoing(message: Message, store: Store, settings: MessagingSettings) -> Outgoing:
+class EmailContent(Protocol):
+    """What an email's Outgoing is made of: a Message, or a row of its columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def store_id(self) -> int: ...
+    @property
+    def recipient(self) -> str | None: ...
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def body_text(self) -> str | None: ...
+    @property
+    def body_html(self) -> str | None: ...
+
+
+def email_outgoing(message: EmailContent, store: Store, settings: MessagingSettings
+                   ) -> Outgoing:
     assert message.recipient is not None
     address = sender_address(settings, store)
     domain = address.rpartition("@")[2]

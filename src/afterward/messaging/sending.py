@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Engine, Table, bindparam, case, null, or_, select, update
 from sqlalchemy.engine import Connection
@@ -71,7 +71,7 @@ def deliver_many(session: Session, *, sends: list[Send]) -> dict[int, Exception]
         marks.close()
 
 
-def _deliver_each(session: Session, sends: list[Send], rows: dict[int, Message],
+def _deliver_each(session: Session, sends: list[Send], rows: dict[int, _Row],
                   stores: dict[int, Store], settings: dict[int, MessagingSettings],
                   marks: _Marks) -> dict[int, Exception]:
     channel = _smtp_channel()
@@ -110,10 +110,30 @@ def turn(session: Session) -> AbstractContextManager[object]:
     return lock if lock is not None else nullcontext()
 
 
+class _Row(NamedTuple):
+    """A message as the send step reads it (pipeline.EmailContent and what
+    _plain_email looks at): plain columns, not an ORM object with its payload."""
+
+    id: int
+    store_id: int
+    channel: str
+    status: str
+    recipient: str | None
+    idempotency_key: str
+    purpose: str
+    subject: str | None
+    body_text: str | None
+    body_html: str | None
+
+
+_ROW_COLUMNS = [getattr(_MESSAGES.c, name) for name in _Row._fields]
+
+
 def _load(session: Session, ids: list[int]) -> tuple[
-        dict[int, Message], dict[int, Store], dict[int, MessagingSettings]]:
+        dict[int, _Row], dict[int, Store], dict[int, MessagingSettings]]:
     with side_transaction(session) as own:
-        rows = {m.id: m for m in own.scalars(select(Message).where(one_of(own, Message.id, ids)))}
+        rows = {row.id: row for row in map(_Row._make, own.connection().execute(
+            select(*_ROW_COLUMNS).where(one_of(own, _MESSAGES.c.id, ids))))}
         store_ids = {m.store_id for m in rows.values()}
         stores = {s.id: s for s in own.scalars(select(Store).where(
             one_of(own, Store.id, store_ids)))}
@@ -131,7 +151,7 @@ def _smtp_channel() -> Channel | None:
         return None
 
 
-def _plain_email(message: Message) -> bool:
+def _plain_email(message: _Row) -> bool:
     return (message.channel == "email" and message.status == MessageStatus.ready.value
             and bool(message.recipient))
 

@@ -96,9 +96,23 @@ def _datetime(context: Context, value: datetime | None, style: str = "medium") -
                                locale=context.get("locale") or "en"))
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Sandbox(SandboxedEnvironment):
     # A template may not compute 9**9**9: the sandbox guards attributes, not CPU time.
     intercepted_binops = frozenset({"**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`order.number` on a context dict: its key at once. Jinja would first try the
+        attribute and look the key up after the AttributeError, which is what happens
+        for any name a dict does have as an attribute (`data.items`), as before."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if (operator == "**" and isinstance(left, int) and isinstance(right, int)
