@@ -60,22 +60,27 @@ class Mailbox:
     @property
     def messages(self) -> list[EmailMessage]:
         with self.lock:
-            return [email.message_from_bytes(e.content, policy=email.policy.default)
+            return [email.message_from_bytes(e.original_content, policy=email.policy.default)
                     for e in self.envelopes]  # type: ignore[misc]
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None) -> None:
+    """aiosmtpd on loopback; `eight_bit=False` makes it a server without 8BITMIME."""
+
+    def __init__(self, port: int | None = None, *, eight_bit: bool = True) -> None:
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self.controller: Controller | None = None
+        self.eight_bit = eight_bit
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}?from=shop%40acme.example"
 
     def start(self) -> SmtpServer:
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        # aiosmtpd offers 8BITMIME unless it is to decode the content as text.
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
+                                     decode_data=not self.eight_bit)
         self.controller.start()
         return self
 

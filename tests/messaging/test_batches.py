@@ -288,10 +288,12 @@ def test_an_ascii_part_in_short_lines_travels_as_7bit_and_reads_back_unchanged()
     assert parts["text/html"].get_content().replace("\r\n", "\n") == html + "\n"
 
 
-def test_a_line_longer_than_smtp_carries_or_a_boundary_lookalike_goes_quoted_printable():
-    long_line = "<p>" + "x" * 1000 + "</p>"
+@pytest.mark.parametrize("eight_bit", [False, True])
+def test_a_line_longer_than_smtp_carries_or_a_boundary_lookalike_goes_quoted_printable(
+        eight_bit):
+    long_line = "<p>" + "é" * 500 + "</p>"  # 1,007 bytes in UTF-8
     lookalike = "a ==aw-0123456789abcdef== b"
-    data = mime_bytes(outgoing(10, text=lookalike, html=long_line))
+    data = mime_bytes(outgoing(10, text=lookalike, html=long_line), eight_bit=eight_bit)
 
     parsed = email.message_from_bytes(data, policy=email.policy.default)
     parts = {p.get_content_type(): p for p in parsed.iter_parts()}

@@ -87,7 +87,7 @@ def test_dotted_names_read_a_dict_s_keys_and_its_methods_as_jinja_does():
         "{{ data.note }} {{ data.missing is undefined }}", MJML,
         "{% for k, v in data.items() %}{{ k }}={{ v }};{% endfor %} {{ data.__class__ }}")
 
-    with pytest.raises(TemplateInvalid, match="unsafe|__class__"):
+    with pytest.raises(TemplateInvalid, match="attribute '__class__' of 'dict' object is unsafe"):
         templates.render("email", source, context)
     rendered = templates.render("email", TemplateSource(source.subject, MJML, source.text_body
                                                         .replace(" {{ data.__class__ }}", "")),

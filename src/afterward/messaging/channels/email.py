@@ -90,14 +90,15 @@ def build_mime(message: Outgoing) -> EmailMessage:
     return mime
 
 
-def mime_bytes(message: Outgoing) -> bytes:
-    """The message as SMTP DATA: assembled directly (quoted-printable parts, CRLF) when
+def mime_bytes(message: Outgoing, *, eight_bit: bool = False) -> bytes:
+    """The message as SMTP DATA: assembled directly (CRLF; 7bit parts, 8bit ones when
+    `eight_bit` says the server takes them (RFC 6152), else quoted-printable) when
     every header is plain ASCII, the common case; else through EmailMessage."""
-    fast = _fast_mime(message)
+    fast = _fast_mime(message, eight_bit)
     return fast if fast is not None else build_mime(message).as_bytes()
 
 
-def _fast_mime(message: Outgoing) -> bytes | None:
+def _fast_mime(message: Outgoing, eight_bit: bool = False) -> bytes | None:
     subject = " ".join((message.subject or "").split())
     headers = [("From", message.sender or ""), ("To", message.recipient),
                ("Subject", subject), ("Date", _date_header())]
@@ -114,19 +115,20 @@ def _fast_mime(message: Outgoing) -> bytes | None:
             value = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
         lines.append(f"{name}: {value}")
     lines.append("MIME-Version: 1.0")
-    text = _part("plain", message.text or "")
+    text = _part("plain", message.text or "", eight_bit)
     if not message.html:
         return ("\r\n".join(lines) + "\r\n").encode() + text
-    # "==" never occurs in q-p text, and a 7bit part is one without BOUNDARY_MARK.
+    # "==" never occurs in q-p text, and a 7bit or 8bit part is one without BOUNDARY_MARK.
     boundary = f"{BOUNDARY_MARK}{secrets.token_hex(8)}=="
     lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
     head = ("\r\n".join(lines) + "\r\n\r\n").encode()
     mark = f"--{boundary}\r\n".encode()
-    return b"".join((head, mark, text, b"\r\n", mark, _part("html", message.html), b"\r\n",
-                     f"--{boundary}--\r\n".encode()))
+    return b"".join((head, mark, text, b"\r\n", mark, _part("html", message.html, eight_bit),
+                     b"\r\n", f"--{boundary}--\r\n".encode()))
 
 
 BOUNDARY_MARK = "==aw-"
+_MARK_BYTES = BOUNDARY_MARK.encode()
 # RFC 5321 4.5.3.1.6: at most 998 characters on a line, before its CRLF.
 MAX_LINE = 998
 
@@ -144,18 +146,21 @@ def _date_header() -> str:
     return str(_date.text)
 
 
-def _part(subtype: str, content: str) -> bytes:
-    """A text part as it is: 7bit when it is ASCII in lines SMTP carries unchanged (a
-    rendered email usually is, and that skips encoding ~10 KB per message), else
-    quoted-printable."""
+def _part(subtype: str, content: str, eight_bit: bool = False) -> bytes:
+    """A text part as it is, when SMTP carries its lines unchanged: 7bit when it is
+    ASCII (a rendered email often is), 8bit UTF-8 when the server takes 8BITMIME (one
+    with a price in euros, or a name with an accent); else quoted-printable, which
+    costs ~0.1 ms per 10 KB."""
     if not content.endswith("\n"):
         content += "\n"
     content = content.replace("\r\n", "\n")
-    if content.isascii() and "\r" not in content and "\x00" not in content and \
-            BOUNDARY_MARK not in content and max(map(len, content.split("\n"))) <= MAX_LINE:
-        encoding, body = "7bit", content.encode("ascii")
+    body = content.encode()
+    plain = body.isascii()
+    if (plain or eight_bit) and b"\r" not in body and b"\x00" not in body and \
+            _MARK_BYTES not in body and max(map(len, body.split(b"\n"))) <= MAX_LINE:
+        encoding = "7bit" if plain else "8bit"
     else:
-        encoding, body = "quoted-printable", binascii.b2a_qp(content.encode(), istext=True)
+        encoding, body = "quoted-printable", binascii.b2a_qp(body, istext=True)
     return (f"Content-Type: text/{subtype}; charset=\"utf-8\"\r\n"
             f"Content-Transfer-Encoding: {encoding}\r\n\r\n").encode() + \
         body.replace(b"\n", b"\r\n")
@@ -173,34 +178,34 @@ class EmailChannel(Channel):
         if not envelope_from:
             raise ChannelError("no sender address: set from= in AFTERWARD_SMTP_URL",
                                transient=False)
-        data = mime_bytes(message)
-        reply = self._transmit(target, envelope_from, message.recipient, data)
+        reply = self._transmit(target, envelope_from, message)
         return Receipt("email", reply)
 
-    def _transmit(self, target: SmtpTarget, envelope_from: str, recipient: str,
-                  data: bytes) -> str:
+    def _transmit(self, target: SmtpTarget, envelope_from: str, message: Outgoing) -> str:
         """The network call. Everything before the content is sent cannot have sent
         the message; a connection lost after that may have (maybe_sent).
 
         Each thread keeps its connection open between messages. A kept connection
         that the server closed meanwhile fails before any content went out: it is
         replaced and the envelope sent again. MAIL, RCPT and DATA go in one write when
-        the server offers PIPELINING (RFC 2920). After any error the connection is
-        dropped."""
+        the server offers PIPELINING (RFC 2920). The content is written for what the
+        server takes (8BITMIME or not). After any error the connection is dropped."""
         helo = target.helo or envelope_from.rpartition("@")[2] or "localhost"
         smtp: smtplib.SMTP | None = None
         stage = "connect"
         try:
             smtp, kept = _pool.take(target, helo)
+            data = mime_bytes(message, eight_bit=smtp.has_extn("8bitmime"))
             try:
-                _envelope(smtp, envelope_from, recipient)
+                _envelope(smtp, envelope_from, message.recipient, eight_bit=not data.isascii())
             except (OSError, smtplib.SMTPServerDisconnected):
                 if not kept:
                     raise
                 _close(smtp)  # closed by the server while idle; nothing was sent
                 smtp = None
                 smtp = _connect(target, helo)
-                _envelope(smtp, envelope_from, recipient)
+                data = mime_bytes(message, eight_bit=smtp.has_extn("8bitmime"))
+                _envelope(smtp, envelope_from, message.recipient, eight_bit=not data.isascii())
             stage = "data"
             # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
             data = data.replace(b"\n.", b"\n..")
@@ -242,11 +247,15 @@ def _angle(address: str) -> str:
     return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
 
 
-def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
-    """MAIL, RCPT and DATA, up to the server's 354 (go ahead with the content)."""
+def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str, *,
+              eight_bit: bool = False) -> None:
+    """MAIL, RCPT and DATA, up to the server's 354 (go ahead with the content).
+    `eight_bit`: the content has 8bit parts, so MAIL says BODY=8BITMIME (RFC 6152)."""
     if any(c in address for address in (envelope_from, recipient) for c in "\r\n"):
         raise ChannelError("an address with a line break", transient=False)
-    commands = [f"MAIL FROM:{_angle(envelope_from)}", f"RCPT TO:{_angle(recipient)}", "DATA"]
+    body = " BODY=8BITMIME" if eight_bit else ""
+    commands = [f"MAIL FROM:{_angle(envelope_from)}{body}", f"RCPT TO:{_angle(recipient)}",
+                "DATA"]
     if smtp.has_extn("pipelining"):
         smtp.send("".join(f"{c}\r\n" for c in commands))
         replies = [smtp.getreply() for _ in commands]
