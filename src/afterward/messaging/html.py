@@ -17,6 +17,9 @@ _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=
 # it 75 µs for a 10 KB email, this 11 µs).
 _QUOTED_URL = re.compile(r'="(https?://[^"]+)"')
 _BLOCKS = frozenset({"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "li", "table", "section"})
+# A start tag in serialized HTML, where every attribute value is in double quotes
+# (html5ever's serializer, which css-inline uses, writes them so, " inside as &quot;).
+_START_TAG = re.compile(r'<[a-zA-Z][^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
 class MjmlError(ValueError):
@@ -30,7 +33,20 @@ def mjml_to_html(source: str) -> str:
         raise MjmlError(f"MJML: {exc}") from exc
     # Media queries stay in <style> (keep_style_tags); everything else is inlined too,
     # for the clients that drop <style>.
-    return str(_INLINER.inline(rendered))
+    return fold_tags(str(_INLINER.inline(rendered)))
+
+
+def fold_tags(html: str) -> str:
+    """Serialized HTML with a line break before a start tag's first attribute and
+    after each quoted value: the same document (HTML reads any whitespace between
+    attributes alike), in lines that SMTP carries as they are. The inliner writes the
+    body as one line of ~9 KB, over SMTP's 998 bytes, which made every email
+    quoted-printable (~0.1 ms a message, and a third larger). Text is not touched."""
+    return _START_TAG.sub(_fold_tag, html)
+
+
+def _fold_tag(match: re.Match[str]) -> str:
+    return match.group(0).replace(" ", "\n", 1).replace('" ', '"\n')
 
 
 def add_tracking(html: str, *, open_url: str | None,
