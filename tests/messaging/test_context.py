@@ -63,3 +63,29 @@ def test_recommendations_stay_inside_the_store(db, make_store):
         make_order(session, other.id, bob, "1", [(theirs, 5)])
         found = bought_together(session, store_id=acme.id, product_ids=[tea.id])
     assert found == []
+
+
+def test_order_lines_come_in_their_position_order_with_the_order_s_own_columns(db, make_store):
+    store = make_store("acme")
+    with db.transaction() as session:
+        ada = make_customer(session, store.id)
+        tea = make_product(session, store.id, "TEA-1", "Green tea", price_minor=450)
+        mug = make_product(session, store.id, "MUG-1", "Mug", price_minor=1200)
+        order = make_order(session, store.id, ada, "1002", [(tea, 2), (mug, 1)])
+        tea_id, mug_id = tea.id, mug.id
+        order.lines[0].position, order.lines[1].position = 1, 0  # the mug was listed first
+        session.flush()
+        session.expire_all()
+
+        context = build_context(
+            session, store=session.get(Store, store.id), customer=ada,
+            refs={"order_id": order.id}, data={}, locale="en", timezone="UTC",
+            public_url="https://shop.example/", links=Links())
+
+    assert context["order"]["lines"] == [
+        {"title": "Mug", "sku": "MUG-1", "quantity": 1, "unit_price_minor": 1200,
+         "total_minor": 1200, "product_id": mug_id},
+        {"title": "Green tea", "sku": "TEA-1", "quantity": 2, "unit_price_minor": 450,
+         "total_minor": 900, "product_id": tea_id}]
+    assert (context["order"]["number"], context["order"]["subtotal_minor"],
+            context["order"]["ship_city"]) == ("1002", 2100, "Berlin")

@@ -11,7 +11,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased, lazyload
@@ -50,7 +50,37 @@ def customer_part(customer: Customer | None) -> dict[str, Any] | None:
             "phone": customer.phone, "orders_count": customer.orders_count}
 
 
-def order_part(order: Order | None) -> dict[str, Any] | None:
+class OrderLineRow(NamedTuple):
+    order_id: int
+    title: str
+    sku: str | None
+    quantity: int
+    unit_price_minor: int
+    total_minor: int
+    product_id: int | None
+
+
+class OrderRow(NamedTuple):
+    """The columns of an order that a context shows, with its lines in their order."""
+
+    id: int
+    number: str
+    placed_at: datetime
+    currency: str
+    subtotal_minor: int
+    shipping_minor: int
+    tax_minor: int
+    discount_minor: int
+    total_minor: int
+    ship_name: str | None
+    ship_address1: str | None
+    ship_city: str | None
+    ship_postal_code: str | None
+    ship_country: str | None
+    lines: list[OrderLineRow]
+
+
+def order_part(order: Order | OrderRow | None) -> dict[str, Any] | None:
     if order is None:
         return None
     lines = [{"title": line.title, "sku": line.sku, "quantity": line.quantity,
@@ -83,7 +113,7 @@ class Loaded:
     """What contexts read from the database, loaded once for many messages of a store."""
 
     shipments: dict[int, Shipment]  # by id, as the messages' refs name them
-    orders: dict[int, Order]  # with their lines
+    orders: dict[int, OrderRow]  # with their lines
     latest_shipment: dict[int, Shipment]  # order id -> its newest parcel
     care_products: dict[int, Product]  # products with care or how-to content
 
@@ -96,8 +126,7 @@ def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Load
         Shipment.store_id == store_id, one_of(session, Shipment.id, shipment_ids)))
     } if shipment_ids else {}
     order_ids = {int(oid) for oid in (_order_id(r, shipments) for r in refs) if oid}
-    orders = {o.id: o for o in session.scalars(select(Order).where(
-        Order.store_id == store_id, one_of(session, Order.id, order_ids)))} if order_ids else {}
+    orders = _orders(session, store_id, order_ids) if order_ids else {}
     latest: dict[int, Shipment] = {}
     if orders:
         for shipment in session.scalars(select(Shipment).options(*quiet).where(
@@ -112,6 +141,24 @@ def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Load
         (Product.care_content.is_not(None)) | (Product.howto_content.is_not(None)),
     ))} if product_ids else {}
     return Loaded(shipments, orders, latest, products)
+
+
+_ORDER_COLUMNS = [getattr(Order, name) for name in OrderRow._fields if name != "lines"]
+_LINE_COLUMNS = [getattr(OrderLine, name) for name in OrderLineRow._fields]
+
+
+def _orders(session: Session, store_id: int, ids: set[int]) -> dict[int, OrderRow]:
+    """Orders and their lines as plain rows: two queries, and no ORM objects to build
+    (about 0.1 ms a message as Order objects with their lines)."""
+    conn = session.connection()
+    lines: dict[int, list[OrderLineRow]] = {}
+    for line in conn.execute(select(*_LINE_COLUMNS).where(
+            OrderLine.store_id == store_id, one_of(session, OrderLine.order_id, ids))
+            .order_by(OrderLine.order_id, OrderLine.position, OrderLine.id)):
+        lines.setdefault(line.order_id, []).append(OrderLineRow(*line))
+    return {row.id: OrderRow._make((*row, lines.get(row.id, []))) for row in conn.execute(
+        select(*_ORDER_COLUMNS).where(Order.store_id == store_id,
+                                      one_of(session, Order.id, ids)))}
 
 
 def _order_id(refs: dict[str, Any], shipments: dict[int, Shipment]) -> int | None:
