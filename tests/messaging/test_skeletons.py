@@ -89,3 +89,13 @@ def test_a_broken_template_fails_as_before():
     with pytest.raises(templates.TemplateInvalid) as failure:
         templates.render("email", source, context_for("Ada"))
     assert failure.value.part == "body"
+
+
+def test_pieces_fill_a_text_as_substitute_does():
+    o, c = skeletons.OPEN, skeletons.CLOSE
+    text = f"<p>{o}1{c} and {o}0{c}</p>{o}1{c}"
+    values = ["Ada", "€12.00"]
+
+    assert skeletons.Pieces(text).fill(values) == skeletons.substitute(text, values) == (
+        "<p>€12.00 and Ada</p>€12.00")
+    assert skeletons.Pieces("no markers").fill([]) == "no markers"
