@@ -7,7 +7,7 @@ import time
 from sqlalchemy.orm import Session
 
 from afterward.events import record
-from afterward.jobs import JobContext, PermanentError, handler
+from afterward.jobs import JobContext, PermanentError, enqueue_many, handler, run_next
 
 
 @handler("test.record_effect")
@@ -28,3 +28,16 @@ def always_fails(session: Session, job: JobContext) -> None:
 @handler("test.permanent")
 def permanent(session: Session, job: JobContext) -> None:
     raise PermanentError("cannot ever work")
+
+
+@handler("test.chain")
+def chain(session: Session, job: JobContext) -> None:
+    """Enqueues a test.record_hint job and asks its worker to run it next, with a hint."""
+    (follower,) = enqueue_many(session, "test.record_hint", [{}], store_id=job.store_id)
+    run_next(session, follower, {"from": job.job_id})
+
+
+@handler("test.record_hint")
+def record_hint(session: Session, job: JobContext) -> None:
+    record(session, store_id=job.store_id or 0, name="test.hint", subject_type="job",
+           subject_id=job.job_id, payload={"hint": job.hint})

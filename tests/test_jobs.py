@@ -317,3 +317,37 @@ def test_a_batch_with_its_own_transactions_runs_outside_the_workers(db, store):
     assert effects(db) == [(ids[1], "own"), (ids[2], "own")]
     assert [job_row(db, j).status for j in ids] == ["queued", "done", "done"]
     assert job_row(db, ids[0]).last_error.startswith("RuntimeError: first one failed")
+
+
+def hints_recorded(db) -> list[object]:
+    with db.reading() as session:
+        return [e.payload["hint"] for e in session.scalars(
+            select(Event).where(Event.name == "test.hint").order_by(Event.id))]
+
+
+def test_a_job_asked_to_run_next_is_the_worker_s_next_step_with_its_hint(db, store):
+    first = add_job(db, "test.chain", store.id)
+    later = add_job(db, "test.record_effect", store.id)  # due before the follower is made
+    worker = Worker(db, name="w")
+
+    assert worker.step() is True  # the chain job
+    assert list(worker.next) != []
+    assert worker.step() is True  # its follower, ahead of the job that was due first
+
+    assert hints_recorded(db) == [{"from": first}]
+    assert job_row(db, later).status == "queued"
+    with db.reading() as session:
+        assert [j.status for j in session.scalars(select(Job).order_by(Job.id))] == [
+            "done", "queued", "done"]
+
+
+def test_a_follower_another_worker_took_runs_there_once_without_the_hint(db, store):
+    add_job(db, "test.chain", store.id)
+    chaining, other = Worker(db, name="a"), Worker(db, name="b")
+
+    chaining.step()
+    assert other.step() is True  # b claims the follower as any due job
+    assert chaining.step() is False  # nothing left of what it was asked to run
+
+    assert hints_recorded(db) == [None]
+    assert chaining.next == {}

@@ -83,6 +83,10 @@ class JobContext:
     store_id: int | None
     attempt: int
     payload: dict[str, Any]
+    # What the transaction that enqueued the job left for it in memory, when the same
+    # worker runs it right after that commit (see run_next); None anywhere else. A
+    # handler may only use it to spare reading what that transaction wrote.
+    hint: Any = None
 
 
 Handler = Callable[[Session, JobContext], None]
@@ -146,6 +150,7 @@ def registered_kinds() -> list[str]:
 
 _JOBS = cast(Table, Job.__table__)
 _INSERT = FastInsert(_JOBS, returning_ids=True)
+_INSERT_MANY = insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True)
 
 
 def enqueue(
@@ -176,17 +181,37 @@ def enqueue(
 
 def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]], *,
                  store_id: int | None = None, run_at: datetime | None = None,
-                 max_attempts: int = 8) -> None:
-    """Add one job per payload (no dedupe keys) in one executemany."""
+                 max_attempts: int = 8) -> list[int]:
+    """Add one job per payload (no dedupe keys) in one executemany; their ids, in order."""
     if not payloads:
-        return
+        return []
     now = utcnow()
-    session.connection().execute(insert(_JOBS), [{
+    return list(session.connection().execute(_INSERT_MANY, [{
         "kind": kind, "payload": payload, "store_id": store_id, "run_at": run_at or now,
         "dedupe_key": None, "max_attempts": max_attempts, "status": JobStatus.queued.value,
         "attempts": 0, "created_at": now, "lease_token": None, "locked_by": None,
         "locked_until": None, "last_error": None, "finished_at": None}
-        for payload in payloads])
+        for payload in payloads]).scalars())
+
+
+# Jobs a handler asked its worker to run right after the commit: job id -> hint.
+RUN_NEXT = "afterward.jobs.run_next"
+
+
+def run_next(session: Session, job_id: int, hint: Any = None) -> None:
+    """Ask the worker whose transaction this is to run job `job_id` (enqueued in this
+    transaction, and due) as soon as it commits, handing it `hint`. The worker claims
+    it as any job first: if the worker stops, or another one took the job, it runs
+    once all the same, later and without the hint. Outside a worker, nothing happens."""
+    session.info.setdefault(RUN_NEXT, {})[job_id] = hint
+
+
+def claim_ids(session: Session, job_ids: list[int], *, worker_id: str, lease_seconds: int,
+              now: datetime | None = None) -> list[Claim]:
+    """Claim these jobs, those still due (queued and due, or with an expired lease),
+    under one lease token."""
+    return _claim(session, job_ids, worker_id=worker_id, lease_seconds=lease_seconds,
+                  now=now or utcnow(), token=secrets.token_hex(16))
 
 
 def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 3600.0) -> float:

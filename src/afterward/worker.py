@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 from afterward import jobs
 from afterward.storage.db import Database
@@ -33,10 +34,17 @@ class Worker:
         self.idle_sleep = idle_sleep
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.stopping = threading.Event()
+        # Jobs the last step's handlers asked to run next (jobs.run_next): job -> hint.
+        self.next: dict[int, Any] = {}
 
     def step(self) -> bool:
         """Claim and run one job (or a batch of due jobs of its kind, when that kind
-        has a batch handler). Returns True when a job was found."""
+        has a batch handler), or the jobs the previous step asked to run next.
+        Returns True when a job was found."""
+        if self.next:
+            hints, self.next = self.next, {}
+            if self._run_next(hints):
+                return True
         with self.db.transaction() as session:
             claim = jobs.claim_one(session, worker_id=self.name, lease_seconds=self.lease_seconds)
             batch = jobs.batch_handler_for(claim.kind) if claim is not None else None
@@ -53,35 +61,43 @@ class Worker:
             self._run_one(claim)
         return True
 
-    def _run_one(self, claim: jobs.Claim) -> None:
+    def _run_one(self, claim: jobs.Claim, hint: Any = None) -> None:
         run = jobs.handler_for(claim.kind)
+        follow: dict[int, Any] | None = None
         try:
             if run is None:
                 raise jobs.PermanentError(f"no handler for job kind {claim.kind!r}")
             with self.db.transaction() as session:
-                run(session, _context(claim))
+                run(session, _context(claim, hint))
                 if not jobs.mark_done(session, claim):
                     # Lease lost to another worker: roll our effects back.
                     raise _LeaseLost
+                follow = session.info.pop(jobs.RUN_NEXT, None)
         except _LeaseLost:
             log.warning("job %s: lease lost, effects rolled back", claim.job_id)
         except Exception as exc:
             self._failed(claim, exc)
+        self.next.update(follow or {})
 
-    def _run_batch(self, batch: jobs.BatchHandler, claims: list[jobs.Claim]) -> None:
+    def _run_batch(self, batch: jobs.BatchHandler, claims: list[jobs.Claim],
+                   hints: dict[int, Any] | None = None) -> None:
         """One transaction for the batch, fenced on every lease (a handler with its own
         transactions runs before it, and that transaction only marks the jobs done).
         Jobs the handler reports as failed are retried like any failed job; if the
-        handler raises, each job runs alone, so one bad job never holds the others back."""
+        handler raises, each job runs alone, so one bad job never holds the others back.
+        The jobs the handler asked to run next (jobs.run_next) are the next step's."""
+        contexts = [_context(claim, (hints or {}).get(claim.job_id)) for claim in claims]
+        follow: dict[int, Any] | None = None
         try:
             if batch.own_transactions:
-                failed = self._run_outside_a_transaction(batch, claims)
+                failed = self._run_outside_a_transaction(batch, contexts)
             with self.db.transaction() as session:
                 if not batch.own_transactions:
-                    failed = batch.run(session, [_context(claim) for claim in claims])
+                    failed = batch.run(session, contexts)
                 if not jobs.mark_done_many(
                         session, [c for c in claims if c.job_id not in failed]):
                     raise _LeaseLost
+                follow = session.info.pop(jobs.RUN_NEXT, None)
         except _LeaseLost:
             log.warning("jobs %s: a lease was lost, the batch's effects rolled back",
                         [claim.job_id for claim in claims])
@@ -90,14 +106,35 @@ class Worker:
             log.info("batch of %d %s jobs failed; running them one by one", len(claims),
                      claims[0].kind, exc_info=True)
             for claim in claims:
-                self._run_one(claim)
+                self._run_one(claim, (hints or {}).get(claim.job_id))
             return
         for claim in claims:
             if claim.job_id in failed:
                 self._failed(claim, failed[claim.job_id])
+        self.next.update(follow or {})
+
+    def _run_next(self, hints: dict[int, Any]) -> bool:
+        """Claim the jobs a committed transaction asked for and run them, batched by
+        kind as usual, each with its hint; False when none was left to claim (those
+        gone meanwhile are someone else's)."""
+        with self.db.transaction() as session:
+            claims = jobs.claim_ids(session, list(hints), worker_id=self.name,
+                                    lease_seconds=self.lease_seconds)
+        by_kind: dict[str, list[jobs.Claim]] = {}
+        for claim in claims:
+            by_kind.setdefault(claim.kind, []).append(claim)
+        for kind, group in by_kind.items():
+            batch = jobs.batch_handler_for(kind)
+            if batch is None:
+                for claim in group:
+                    self._run_one(claim, hints.get(claim.job_id))
+                continue
+            for start in range(0, len(group), batch.size):
+                self._run_batch(batch, group[start:start + batch.size], hints)
+        return bool(claims)
 
     def _run_outside_a_transaction(self, batch: jobs.BatchHandler,
-                                   claims: list[jobs.Claim]) -> dict[int, Exception]:
+                                   contexts: list[jobs.JobContext]) -> dict[int, Exception]:
         """A handler that commits its own short transactions, with none of ours open
         (on SQLite, not even the process's write lock: the other threads claim and
         send while this one waits for the network)."""
@@ -105,7 +142,7 @@ class Worker:
         # Database keeps it private; only this worker and such handlers share it.
         session.info[jobs.WRITE_LOCK] = self.db.write_lock
         try:
-            return batch.run(session, [_context(claim) for claim in claims])
+            return batch.run(session, contexts)
         finally:
             session.close()
 
@@ -212,8 +249,8 @@ class _LeaseLost(Exception):
     pass
 
 
-def _context(claim: jobs.Claim) -> jobs.JobContext:
-    return jobs.JobContext(claim.job_id, claim.store_id, claim.attempt, claim.payload)
+def _context(claim: jobs.Claim, hint: Any = None) -> jobs.JobContext:
+    return jobs.JobContext(claim.job_id, claim.store_id, claim.attempt, claim.payload, hint)
 
 
 def run_workers(

@@ -9,7 +9,7 @@ import email.policy
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from afterward.jobs import Job
 from afterward.messaging import service
@@ -77,6 +77,29 @@ def test_a_batch_sends_each_message_once_on_one_connection(db, make_store, smtp)
     assert [(j.kind, j.status) for j in jobs] == [("messaging.prepare", "done")] * 5 + [
         ("messaging.send_batch", "done")]
     assert jobs[-1].payload == {"message_ids": ids}
+
+
+def test_the_worker_that_prepared_a_batch_sends_it_next_without_reading_it_back(
+        db, make_store, smtp):
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    ids = confirmations(db, store.id, customer_id, order_id, 5)
+    worker = Worker(db)
+    worker.step()  # prepares the five, and asks for their send batch next
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert worker.step() is True
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert [message_row(db, i).status for i in ids] == ["sent"] * 5
+    assert [m["Subject"] for m in smtp.mailbox.messages] == ["Your order 1001 is confirmed"] * 5
+    assert not [s for s in statements if "body_html" in s and s.lstrip().startswith("SELECT")]
 
 
 def test_a_message_of_a_batch_that_must_wait_gets_a_send_job_of_its_own(db, make_store, smtp):

@@ -81,7 +81,8 @@ def _send_batch(session: Session, job: JobContext) -> None:
     skips what was sent and leaves a message caught mid-send to pipeline's rules."""
     ids = _message_ids(job)
     failures = sending.deliver_many(session, sends=[
-        sending.Send(n, message_id, job.attempt) for n, message_id in enumerate(ids)])
+        sending.Send(n, message_id, job.attempt) for n, message_id in enumerate(ids)],
+        known=job.hint if isinstance(job.hint, dict) else None)
     if not failures:
         return
     retry_at = utcnow() + timedelta(seconds=jobs.backoff_seconds(job.attempt))

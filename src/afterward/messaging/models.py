@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -35,6 +35,22 @@ class MessageStatus(StrEnum):
     bounced = "bounced"
     failed = "failed"  # will not be sent; status_reason says why
     suppressed = "suppressed"  # the policy said no; status_reason says why
+
+
+class SendRow(NamedTuple):
+    """A message as the send step reads it: the columns an email is made of, and
+    what decides whether it is one to send now."""
+
+    id: int
+    store_id: int
+    channel: str
+    status: str
+    recipient: str | None
+    idempotency_key: str
+    purpose: str
+    subject: str | None
+    body_text: str | None
+    body_html: str | None
 
 
 # Engagement only moves forward: a late "delivered" never hides an "opened".

@@ -17,7 +17,13 @@ from afterward import jobs
 from afterward.commerce.models import Consent, Customer, Order, Store
 from afterward.messaging import context, facts, policy, runtime, templates
 from afterward.messaging.html import add_tracking
-from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
+from afterward.messaging.models import (
+    Message,
+    MessageStatus,
+    MessagingSettings,
+    SendRow,
+    Suppression,
+)
 from afterward.messaging.service import (
     PREPARE_JOB,
     SEND_BATCH_JOB,
@@ -49,21 +55,33 @@ def prepare_many(session: Session, *, message_ids: list[int], now: datetime
                 outcomes[message.id] = batch.prepare(message)
                 if outcomes[message.id] == "ready":
                     approved.append(message)
-            _enqueue_sends(session, store_id, [m.id for m in approved])
+            _enqueue_sends(session, store_id, approved)
     session.flush()
     return outcomes
 
 
-def _enqueue_sends(session: Session, store_id: int, message_ids: list[int]) -> None:
-    """One send job for a message alone, one per MESSAGES_PER_SEND_JOB messages otherwise."""
-    if len(message_ids) == 1:
-        jobs.enqueue_many(session, SEND_JOB, [{"message_id": message_ids[0]}],
-                          store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
-    elif message_ids:
-        jobs.enqueue_many(session, SEND_BATCH_JOB, [
-            {"message_ids": message_ids[start:start + MESSAGES_PER_SEND_JOB]}
-            for start in range(0, len(message_ids), MESSAGES_PER_SEND_JOB)],
-            store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
+def _enqueue_sends(session: Session, store_id: int, messages: list[Message]) -> None:
+    """One send job for a message alone, one per MESSAGES_PER_SEND_JOB messages
+    otherwise; the worker runs them as soon as this transaction commits (a batch with
+    the messages as they stand, so they are not read back)."""
+    if len(messages) == 1:
+        (job_id,) = jobs.enqueue_many(session, SEND_JOB, [{"message_id": messages[0].id}],
+                                      store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
+        jobs.run_next(session, job_id)
+        return
+    chunks = [messages[start:start + MESSAGES_PER_SEND_JOB]
+              for start in range(0, len(messages), MESSAGES_PER_SEND_JOB)]
+    job_ids = jobs.enqueue_many(session, SEND_BATCH_JOB, [
+        {"message_ids": [m.id for m in chunk]} for chunk in chunks],
+        store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
+    for job_id, chunk in zip(job_ids, chunks, strict=True):
+        jobs.run_next(session, job_id, {m.id: _send_row(m) for m in chunk})
+
+
+def _send_row(message: Message) -> SendRow:
+    return SendRow(message.id, message.store_id, message.channel, message.status,
+                   message.recipient, message.idempotency_key, message.purpose,
+                   message.subject, message.body_text, message.body_html)
 
 
 def _lock_and_load(session: Session, message_ids: list[int]) -> list[Message]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import cast
 
 from sqlalchemy import Engine, Table, bindparam, case, null, or_, select, update
 from sqlalchemy.engine import Connection
@@ -32,7 +32,7 @@ from afterward.messaging.channels import (
     channel_named,
     transport_for,
 )
-from afterward.messaging.models import Message, MessageStatus, MessagingSettings
+from afterward.messaging.models import Message, MessageStatus, MessagingSettings, SendRow
 from afterward.messaging.pipeline import RetryLater
 from afterward.messaging.service import sending_settings
 from afterward.storage.db import side_transaction
@@ -54,11 +54,14 @@ class Send:
     attempt: int
 
 
-def deliver_many(session: Session, *, sends: list[Send]) -> dict[int, Exception]:
+def deliver_many(session: Session, *, sends: list[Send],
+                 known: dict[int, SendRow] | None = None) -> dict[int, Exception]:
     """Send each message; returns the jobs that should run again, with the reason.
-    `session` is the worker's; it stays unused (no transaction open during the sends)."""
+    `session` is the worker's; it stays unused (no transaction open during the sends).
+    `known`: messages as the transaction that made them ready committed them (the
+    prepare step hands them over when its worker sends them next), not read again."""
     with turn(session):
-        rows, stores, settings = _load(session, [s.message_id for s in sends])
+        rows, stores, settings = _load(session, [s.message_id for s in sends], known or {})
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     marks = _Marks(engine, lambda: turn(session))
@@ -71,7 +74,7 @@ def deliver_many(session: Session, *, sends: list[Send]) -> dict[int, Exception]
         marks.close()
 
 
-def _deliver_each(session: Session, sends: list[Send], rows: dict[int, _Row],
+def _deliver_each(session: Session, sends: list[Send], rows: dict[int, SendRow],
                   stores: dict[int, Store], settings: dict[int, MessagingSettings],
                   marks: _Marks) -> dict[int, Exception]:
     channel = _smtp_channel()
@@ -110,30 +113,18 @@ def turn(session: Session) -> AbstractContextManager[object]:
     return lock if lock is not None else nullcontext()
 
 
-class _Row(NamedTuple):
-    """A message as the send step reads it (pipeline.EmailContent and what
-    _plain_email looks at): plain columns, not an ORM object with its payload."""
-
-    id: int
-    store_id: int
-    channel: str
-    status: str
-    recipient: str | None
-    idempotency_key: str
-    purpose: str
-    subject: str | None
-    body_text: str | None
-    body_html: str | None
+_ROW_COLUMNS = [getattr(_MESSAGES.c, name) for name in SendRow._fields]
 
 
-_ROW_COLUMNS = [getattr(_MESSAGES.c, name) for name in _Row._fields]
-
-
-def _load(session: Session, ids: list[int]) -> tuple[
-        dict[int, _Row], dict[int, Store], dict[int, MessagingSettings]]:
+def _load(session: Session, ids: list[int], known: dict[int, SendRow]) -> tuple[
+        dict[int, SendRow], dict[int, Store], dict[int, MessagingSettings]]:
+    """The messages (those in `known` as they are there), their stores and settings."""
+    rows = {i: known[i] for i in ids if i in known}
+    missing = [i for i in ids if i not in rows]
     with side_transaction(session) as own:
-        rows = {row.id: row for row in map(_Row._make, own.connection().execute(
-            select(*_ROW_COLUMNS).where(one_of(own, _MESSAGES.c.id, ids))))}
+        if missing:
+            rows.update((row.id, row) for row in map(SendRow._make, own.connection().execute(
+                select(*_ROW_COLUMNS).where(one_of(own, _MESSAGES.c.id, missing)))))
         store_ids = {m.store_id for m in rows.values()}
         stores = {s.id: s for s in own.scalars(select(Store).where(
             one_of(own, Store.id, store_ids)))}
@@ -151,7 +142,7 @@ def _smtp_channel() -> Channel | None:
         return None
 
 
-def _plain_email(message: _Row) -> bool:
+def _plain_email(message: SendRow) -> bool:
     return (message.channel == "email" and message.status == MessageStatus.ready.value
             and bool(message.recipient))
 
