@@ -36,11 +36,11 @@ def database(config: Settings | None = None) -> Database:
 
 
 def migrated_database(config: Settings | None = None) -> Database:
-    from afterward.storage.migrate import upgrade
+    from afterward.storage.migrate import upgrade_if_behind
 
     config = config or settings()
     try:
-        upgrade(config.database_url)
+        upgrade_if_behind(config.database_url)
     except Exception as exc:
         fail(f"cannot migrate {config.database_url!r}: {exc}")
     return database(config)
