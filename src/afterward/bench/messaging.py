@@ -5,7 +5,8 @@ confirmations queued and due at once (default 100,000; `--orders` sets N) is
 bulk-loaded into a fresh, migrated database. A small asyncio SMTP sink (real SMTP
 with PIPELINING; see SMTP_SERVER) runs on loopback in a process of its own and
 counts what it accepts; then real `afterward worker` processes run with
-AFTERWARD_SMTP_URL pointing at it (2 processes of 3 threads, on both databases).
+AFTERWARD_SMTP_URL pointing at it (see WORKERS: 1 process of 4 threads on SQLite,
+2 of 3 on PostgreSQL).
 Workers take due jobs in batches (messaging's batch handlers):
 
 - emails_per_s (the headline, issue #4's figure): accepted messages / time from the
@@ -13,8 +14,8 @@ Workers take due jobs in batches (messaging's batch handlers):
   policy-checked (consent, suppression list, holds), rendered (Jinja2 -> MJML ->
   inlined HTML + text, tracking links) and sent within that time;
 - send_phase_emails_per_s: the same count / time from the first acceptance to the
-  last. Jobs run in due order, so nearly all prepares come before the first send:
-  this is the send step alone, a secondary figure;
+  last. A worker sends each batch it prepared right after (jobs.run_next), so this
+  differs from emails_per_s by the first batch's prepare only;
 - emails_sent, emails_failed (messages not `sent` at the end), messages (N);
 - worker_cpu_ms_per_email and smtp_server_cpu_ms_per_email (user + system), and on
   PostgreSQL, when its server runs on this machine, database_cpu_ms_per_email (the
@@ -67,13 +68,14 @@ SUITE = "messaging"
 DEFAULT_MESSAGES = 100_000  # issue #4's figure; about 8 minutes a backend
 PRODUCTS = 20
 LATENCY_SAMPLES = 20
-# Worker processes x threads per backend. Two processes on SQLite too: its writes go one
-# at a time, but rendering and the SMTP exchange run outside them, and one process is
-# held to one core by the GIL (1 process of 3 threads: ~470 emails/s at 100,000 due,
-# 2 of 3: ~510, measured 2026-11-22). Three threads each: send batches hold the write
-# lock only per commit, so while one thread waits for the SMTP server the others claim,
-# prepare and send.
-WORKERS = {"sqlite": (2, 3), "postgresql": (2, 3)}
+# Worker processes x threads per backend. SQLite: one process of four threads. Its
+# writes go one at a time, and the threads of one process take turns through a lock
+# that wakes the next at once, where a second process waits in SQLite's busy handler,
+# which sleeps in steps of up to 100 ms (20,000 due, measured 2026-11-22 back to back:
+# 1 x 4: 564 and 528 emails/s, 2 x 3: 535 and 497, 1 x 6: 487 and 480). PostgreSQL:
+# two processes, one a core, of three threads, so that while one thread waits for the
+# database or the SMTP server the others render and send.
+WORKERS = {"sqlite": (1, 4), "postgresql": (2, 3)}
 SECRET_KEY = "bench-secret-key-0123456789abcdef"
 
 # The SMTP server: a small asyncio SMTP sink (EHLO with PIPELINING, MAIL, RCPT, DATA,
