@@ -17,10 +17,17 @@ from afterward.storage.registry import metadata
 def differences_from_models(db_url: str, tables: set[str]) -> list[object]:
     """What autogenerate would change in these tables (nothing, when they match)."""
     engine = create_engine(normalize_url(db_url))
+
+    def on_this_database(obj: object, *_: object) -> bool:
+        # Autogenerate does not read Index.ddl_if: an index made on one database only.
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, engine.dialect.name)
+
     try:
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(
-                conn, opts={"compare_type": True}), metadata())
+                conn, opts={"compare_type": True, "include_object": on_this_database}),
+                metadata())
     finally:
         engine.dispose()
     return [d for d in diff if any(t in repr(d) for t in tables)]
