@@ -5,8 +5,8 @@ confirmations queued and due at once (default 100,000; `--orders` sets N) is
 bulk-loaded into a fresh, migrated database. A small asyncio SMTP sink (real SMTP
 with PIPELINING; see SMTP_SERVER) runs on loopback in a process of its own and
 counts what it accepts; then real `afterward worker` processes run with
-AFTERWARD_SMTP_URL pointing at it (see WORKERS: 1 process of 4 threads on SQLite,
-2 of 3 on PostgreSQL).
+AFTERWARD_SMTP_URL pointing at it (2 processes of 3 threads, on both databases;
+see WORKERS).
 Workers take due jobs in batches (messaging's batch handlers):
 
 - emails_per_s (the headline, issue #4's figure): accepted messages / time from the
@@ -68,14 +68,14 @@ SUITE = "messaging"
 DEFAULT_MESSAGES = 100_000  # issue #4's figure; about 8 minutes a backend
 PRODUCTS = 20
 LATENCY_SAMPLES = 20
-# Worker processes x threads per backend. SQLite: one process of four threads. Its
-# writes go one at a time, and the threads of one process take turns through a lock
-# that wakes the next at once, where a second process waits in SQLite's busy handler,
-# which sleeps in steps of up to 100 ms (20,000 due, measured 2026-11-22 back to back:
-# 1 x 4: 564 and 528 emails/s, 2 x 3: 535 and 497, 1 x 6: 487 and 480). PostgreSQL:
-# two processes, one a core, of three threads, so that while one thread waits for the
-# database or the SMTP server the others render and send.
-WORKERS = {"sqlite": (1, 4), "postgresql": (2, 3)}
+# Worker processes x threads per backend: two processes of three threads on both.
+# SQLite's writes go one at a time, but much of a write is SQLite's own C code, which
+# runs without the GIL, so a second process uses the second core. Measured
+# 2026-11-22, 100,000 due: 2 x 3 402 emails/s, 1 x 4 352 and 359 (at 20,000 due 1 x 4
+# was ahead, 564 and 528 against 535 and 497: the larger database costs SQLite more
+# per write). PostgreSQL: while one thread waits for the database or the SMTP server,
+# the others render and send.
+WORKERS = {"sqlite": (2, 3), "postgresql": (2, 3)}
 SECRET_KEY = "bench-secret-key-0123456789abcdef"
 
 # The SMTP server: a small asyncio SMTP sink (EHLO with PIPELINING, MAIL, RCPT, DATA,
