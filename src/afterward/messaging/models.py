@@ -52,6 +52,12 @@ class SendRow(NamedTuple):
     body_text: str | None
     body_html: str | None
 
+    @classmethod
+    def of(cls, message: Message) -> SendRow:
+        return cls(message.id, message.store_id, message.channel, message.status,
+                   message.recipient, message.idempotency_key, message.purpose,
+                   message.subject, message.body_text, message.body_html)
+
 
 # Engagement only moves forward: a late "delivered" never hides an "opened".
 STATUS_RANK = {

@@ -29,7 +29,7 @@ import hashlib
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from functools import lru_cache
-from typing import Any, Protocol, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Table, bindparam, or_, select, update
@@ -46,7 +46,13 @@ from afterward.messaging.channels import (
     transport_for,
 )
 from afterward.messaging.channels.email import parse_smtp_url
-from afterward.messaging.models import Message, MessageStatus, MessagingSettings, WebhookEndpoint
+from afterward.messaging.models import (
+    Message,
+    MessageStatus,
+    MessagingSettings,
+    SendRow,
+    WebhookEndpoint,
+)
 from afterward.messaging.preparing import finish
 from afterward.messaging.service import SEND_MAX_ATTEMPTS, sending_settings
 from afterward.storage.db import side_transaction
@@ -187,32 +193,11 @@ def _outgoing(session: Session, message: Message) -> Outgoing:
                         message.idempotency_key, text=message.body_text)
     store = session.get(Store, message.store_id)
     assert store is not None
-    return email_outgoing(message, store, sending_settings(session, store_id=message.store_id))
+    return email_outgoing(SendRow.of(message), store,
+                          sending_settings(session, store_id=message.store_id))
 
 
-class EmailContent(Protocol):
-    """What an email's Outgoing is made of: a Message, or a row of its columns."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def store_id(self) -> int: ...
-    @property
-    def recipient(self) -> str | None: ...
-    @property
-    def idempotency_key(self) -> str: ...
-    @property
-    def purpose(self) -> str: ...
-    @property
-    def subject(self) -> str | None: ...
-    @property
-    def body_text(self) -> str | None: ...
-    @property
-    def body_html(self) -> str | None: ...
-
-
-def email_outgoing(message: EmailContent, store: Store, settings: MessagingSettings
-                   ) -> Outgoing:
+def email_outgoing(message: SendRow, store: Store, settings: MessagingSettings) -> Outgoing:
     assert message.recipient is not None
     address = sender_address(settings, store)
     domain = address.rpartition("@")[2]

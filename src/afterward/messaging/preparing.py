@@ -75,13 +75,7 @@ def _enqueue_sends(session: Session, store_id: int, messages: list[Message]) -> 
         {"message_ids": [m.id for m in chunk]} for chunk in chunks],
         store_id=store_id, max_attempts=SEND_MAX_ATTEMPTS)
     for job_id, chunk in zip(job_ids, chunks, strict=True):
-        jobs.run_next(session, job_id, {m.id: _send_row(m) for m in chunk})
-
-
-def _send_row(message: Message) -> SendRow:
-    return SendRow(message.id, message.store_id, message.channel, message.status,
-                   message.recipient, message.idempotency_key, message.purpose,
-                   message.subject, message.body_text, message.body_html)
+        jobs.run_next(session, job_id, {m.id: SendRow.of(m) for m in chunk})
 
 
 def _lock_and_load(session: Session, message_ids: list[int]) -> list[Message]:

@@ -195,17 +195,15 @@ class EmailChannel(Channel):
         stage = "connect"
         try:
             smtp, kept = _pool.take(target, helo)
-            data = mime_bytes(message, eight_bit=smtp.has_extn("8bitmime"))
             try:
-                _envelope(smtp, envelope_from, message.recipient, eight_bit=not data.isascii())
+                data = _begin(smtp, envelope_from, message)
             except (OSError, smtplib.SMTPServerDisconnected):
                 if not kept:
                     raise
                 _close(smtp)  # closed by the server while idle; nothing was sent
                 smtp = None
                 smtp = _connect(target, helo)
-                data = mime_bytes(message, eight_bit=smtp.has_extn("8bitmime"))
-                _envelope(smtp, envelope_from, message.recipient, eight_bit=not data.isascii())
+                data = _begin(smtp, envelope_from, message)
             stage = "data"
             # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
             data = data.replace(b"\n.", b"\n..")
@@ -245,6 +243,14 @@ def _address_of(sender: str) -> str:
 def _angle(address: str) -> str:
     """The address as SMTP wants it, <local@domain> (what smtplib.quoteaddr gives)."""
     return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+def _begin(smtp: smtplib.SMTP, envelope_from: str, message: Outgoing) -> bytes:
+    """The content, written for what this server takes, after its envelope was
+    accepted (up to the 354)."""
+    data = mime_bytes(message, eight_bit=smtp.has_extn("8bitmime"))
+    _envelope(smtp, envelope_from, message.recipient, eight_bit=not data.isascii())
+    return data
 
 
 def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str, *,
