@@ -292,7 +292,7 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
          "transport": None, "purpose": "transactional", "category": "order_confirmation",
          "template_key": "order_confirmation", "template_id": None, "locale": None,
          "idempotency_key": f"bench:{order_ids[i]}", "enrolment_id": None, "step_key": None,
-         "recipient": None, "subject": None, "body_text": None, "body_html": None,
+         "recipient": None, "subject": None,
          "payload": {"refs": {"order_id": order_ids[i]}, "data": {}}, "segments": None,
          "status": MessageStatus.queued.value, "status_reason": None,
          "message_id_header": None, "provider_message_id": None, "send_attempts": 0,

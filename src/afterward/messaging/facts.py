@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer, Order, Store
-from afterward.messaging.models import Message, MessageStatus, MessagingSettings, Suppression
+from afterward.messaging.models import (
+    Draft,
+    Message,
+    MessageStatus,
+    MessagingSettings,
+    Suppression,
+)
 from afterward.messaging.policy import HELD_WHILE_PROBLEM_OPEN, PolicyFacts, Purpose, QuietHours
 from afterward.tracking.models import Shipment
 from afterward.tracking.statuses import Status
@@ -90,7 +96,7 @@ def _marketing_in_period(session: Session, message: Message, settings: Messaging
         Message.status.in_([s.value for s in COUNTED]))) or 0)
 
 
-def open_problem(session: Session, message: Message) -> str | None:
+def open_problem(session: Session, message: Message | Draft) -> str | None:
     """The first cross-module hold on the message's customer, if any."""
     if message.customer_id is None:
         return None

@@ -3,9 +3,10 @@ the outbox, outbound webhook endpoints and each store's sending settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from afterward.storage.db import Base
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
@@ -53,10 +54,49 @@ class SendRow(NamedTuple):
     body_html: str | None
 
     @classmethod
-    def of(cls, message: Message) -> SendRow:
+    def of(cls, message: Any) -> SendRow:
+        """From a `Message`, or a message being prepared (preparing.Draft)."""
         return cls(message.id, message.store_id, message.channel, message.status,
                    message.recipient, message.idempotency_key, message.purpose,
                    message.subject, message.body_text, message.body_html)
+
+
+@dataclass(slots=True)
+class Draft:
+    """A queued message as the prepare step reads and changes it: a plain object, read
+    and written back with one statement per batch (preparing.py), not an ORM row."""
+
+    id: int
+    store_id: int
+    customer_id: int | None
+    channel: str
+    purpose: str
+    category: str
+    template_key: str | None
+    template_id: int | None
+    locale: str | None
+    idempotency_key: str
+    recipient: str | None
+    payload: dict[str, Any]
+    status: str
+    status_reason: str | None
+    send_after: datetime
+    subject: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    segments: int | None = None
+    approved_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    # The columns a draft is read from, in its fields' order.
+    READ: ClassVar[tuple[str, ...]] = (
+        "id", "store_id", "customer_id", "channel", "purpose", "category", "template_key",
+        "template_id", "locale", "idempotency_key", "recipient", "payload", "status",
+        "status_reason", "send_after")
+    # The columns the prepare step writes back.
+    WRITTEN: ClassVar[tuple[str, ...]] = (
+        "recipient", "subject", "segments", "locale", "template_id", "status",
+        "status_reason", "approved_at", "finished_at", "send_after")
 
 
 # Engagement only moves forward: a late "delivered" never hides an "opened".
@@ -135,8 +175,6 @@ class Message(Base):
     step_key: Mapped[str | None] = mapped_column(String(64))
     recipient: Mapped[str | None] = mapped_column(String(500))
     subject: Mapped[str | None] = mapped_column(String(998))
-    body_text: Mapped[str | None] = mapped_column(Text)
-    body_html: Mapped[str | None] = mapped_column(Text)
     # refs (order_id, shipment_id...), data for the template, or the webhook body.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     segments: Mapped[int | None] = mapped_column(Integer)
@@ -158,6 +196,49 @@ class Message(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # failed or suppressed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Loaded when asked for (the admin's message view, the API's detail): the hot
+    # paths write and read message_bodies with statements of their own.
+    body: Mapped[MessageBody | None] = relationship(lazy="select", passive_deletes=True)
+
+    @property
+    def body_text(self) -> str | None:
+        return self.body.body_text if self.body is not None else None
+
+    @body_text.setter
+    def body_text(self, value: str | None) -> None:
+        self._own_body().body_text = value
+
+    @property
+    def body_html(self) -> str | None:
+        return self.body.body_html if self.body is not None else None
+
+    @body_html.setter
+    def body_html(self, value: str | None) -> None:
+        self._own_body().body_html = value
+
+    def _own_body(self) -> MessageBody:
+        if self.body is None:
+            if self.store_id is None:
+                raise ValueError("a message's store comes before its body")
+            self.body = MessageBody(store_id=self.store_id)
+        return self.body
+
+
+class MessageBody(Base):
+    """A message's rendered text and HTML, in a row apart from the message's own. The
+    message row changes three times after it is rendered (ready, sending, sent), and
+    SQLite rewrites a whole record, overflow pages and all, at each change; here the
+    ~10 KB of content is written once and the three changes rewrite ~300 bytes."""
+
+    __tablename__ = "message_bodies"
+
+    message_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
 
 
 class Suppression(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from afterward.commerce.models import Customer
 from afterward.commerce.privacy import plain
 from afterward.messaging.facts import address_key
-from afterward.messaging.models import Message, OutboxEntry, Suppression
+from afterward.messaging.models import Message, MessageBody, OutboxEntry, Suppression
 from afterward.privacy import changed, section
 
 _MESSAGE_FIELDS = ("channel", "purpose", "category", "recipient", "subject", "status",
@@ -50,8 +50,9 @@ class MessagingSection:
                                           Message.customer_id == customer_id)
         outbox = changed(session.execute(delete(OutboxEntry).where(
             OutboxEntry.store_id == store_id, OutboxEntry.message_id.in_(theirs))))
+        session.execute(delete(MessageBody).where(
+            MessageBody.store_id == store_id, MessageBody.message_id.in_(theirs)))
         messages = changed(session.execute(update(Message).where(
             Message.store_id == store_id, Message.customer_id == customer_id)
-            .values(recipient=None, subject=None, body_text=None, body_html=None,
-                    payload={})))
+            .values(recipient=None, subject=None, payload={})))
         return {"messages": messages, "message_outbox": outbox}

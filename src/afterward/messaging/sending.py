@@ -32,7 +32,13 @@ from afterward.messaging.channels import (
     channel_named,
     transport_for,
 )
-from afterward.messaging.models import Message, MessageStatus, MessagingSettings, SendRow
+from afterward.messaging.models import (
+    Message,
+    MessageBody,
+    MessageStatus,
+    MessagingSettings,
+    SendRow,
+)
 from afterward.messaging.pipeline import RetryLater
 from afterward.messaging.service import sending_settings
 from afterward.storage.db import side_transaction
@@ -113,7 +119,11 @@ def turn(session: Session) -> AbstractContextManager[object]:
     return lock if lock is not None else nullcontext()
 
 
-_ROW_COLUMNS = [getattr(_MESSAGES.c, name) for name in SendRow._fields]
+_BODIES = cast(Table, MessageBody.__table__)
+_ROW_COLUMNS = [getattr(_BODIES.c if name in ("body_text", "body_html") else _MESSAGES.c, name)
+                for name in SendRow._fields]
+_ROWS = select(*_ROW_COLUMNS).select_from(
+    _MESSAGES.outerjoin(_BODIES, _BODIES.c.message_id == _MESSAGES.c.id))
 
 
 def _load(session: Session, ids: list[int], known: dict[int, SendRow]) -> tuple[
@@ -124,7 +134,7 @@ def _load(session: Session, ids: list[int], known: dict[int, SendRow]) -> tuple[
     with side_transaction(session) as own:
         if missing:
             rows.update((row.id, row) for row in map(SendRow._make, own.connection().execute(
-                select(*_ROW_COLUMNS).where(one_of(own, _MESSAGES.c.id, missing)))))
+                _ROWS.where(one_of(own, _MESSAGES.c.id, missing)))))
         store_ids = {m.store_id for m in rows.values()}
         stores = {s.id: s for s in own.scalars(select(Store).where(
             one_of(own, Store.id, store_ids)))}
