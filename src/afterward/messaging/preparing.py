@@ -54,6 +54,21 @@ _WRITE_BACK = (
              "updated_at": bindparam("d_updated_at")})
 )
 _INSERT_BODIES = insert(_BODIES)
+# PostgreSQL: the batch's new states in one statement, a column of values per array,
+# instead of an execution per message (client and server CPU per message, measured on
+# 200-message batches: 27-38 and 20-45 µs, against 54-56 and 65-85 µs).
+_ARRAY_TYPES = {"recipient": "varchar", "subject": "varchar", "segments": "int",
+                "locale": "varchar", "template_id": "bigint", "status": "varchar",
+                "status_reason": "varchar", "approved_at": "timestamptz",
+                "finished_at": "timestamptz", "send_after": "timestamptz"}
+assert tuple(_ARRAY_TYPES) == Draft.WRITTEN
+_WRITE_BACK_ARRAYS = (
+    "UPDATE messages SET updated_at = %s, "
+    + ", ".join(f"{name} = v.{name}" for name in Draft.WRITTEN)
+    + " FROM unnest(%s::bigint[], "
+    + ", ".join(f"%s::{kind}[]" for kind in _ARRAY_TYPES.values())
+    + f") AS v(id, {', '.join(Draft.WRITTEN)}) WHERE messages.id = v.id"
+)
 
 
 def prepare_many(session: Session, *, message_ids: list[int], now: datetime
@@ -84,9 +99,14 @@ def _write_back(session: Session, drafts: list[Draft]) -> None:
         return
     written = utcnow()
     conn = session.connection()
-    conn.execute(_WRITE_BACK, [
-        {"d_id": d.id, "d_updated_at": written,
-         **{f"d_{name}": getattr(d, name) for name in Draft.WRITTEN}} for d in drafts])
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_WRITE_BACK_ARRAYS, (
+            written, [d.id for d in drafts],
+            *([getattr(d, name) for d in drafts] for name in Draft.WRITTEN)))
+    else:
+        conn.execute(_WRITE_BACK, [
+            {"d_id": d.id, "d_updated_at": written,
+             **{f"d_{name}": getattr(d, name) for name in Draft.WRITTEN}} for d in drafts])
     bodies = [{"message_id": d.id, "store_id": d.store_id, "body_text": d.body_text,
                "body_html": d.body_html}
               for d in drafts if d.body_text is not None or d.body_html is not None]
