@@ -32,6 +32,8 @@ from jinja2 import Template, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from afterward.messaging import jinja_render
+
 # Letters only: MJML and the inliner copy them through in text and URLs alike (they
 # escape other characters in an href). A template or value that has them is not marked.
 OPEN, CLOSE = "QzkX", "XkzQ"
@@ -77,7 +79,7 @@ def render_marked(template: Template, context: dict[str, Any]) -> tuple[str, lis
     values: list[str] = []
     _marking.values = values
     try:
-        return template.render(context), values
+        return jinja_render.render(template, context), values
     finally:
         _marking.values = None
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce import validation
 from afterward.commerce.validation import InvalidValue
-from afterward.messaging import builtin_templates, skeletons
+from afterward.messaging import builtin_templates, jinja_render, skeletons
 from afterward.messaging.html import MjmlError, html_to_text, mjml_to_html
 from afterward.messaging.models import MessageTemplate
 from afterward.messaging.segments import count_segments
@@ -182,7 +182,7 @@ def _email_body(text: str, context: dict[str, Any]) -> Callable[[], str]:
 
 def _render_part(name: str, text: str, html: bool, context: dict[str, Any]) -> str:
     try:
-        return _compiled(text, html).render(context)
+        return jinja_render.render(_compiled(text, html), context)
     except TemplateSyntaxError as exc:
         raise TemplateInvalid(name, exc.lineno, exc.message or str(exc)) from exc
     except TemplateError as exc:
