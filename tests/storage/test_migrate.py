@@ -1,4 +1,5 @@
-"""HEAD names the newest migration; a database at HEAD is not migrated again."""
+"""HEAD names the newest migration; a database at HEAD is not migrated again; the
+migrated schema is the models' schema."""
 
 from __future__ import annotations
 
@@ -34,3 +35,10 @@ def test_a_database_behind_head_is_migrated(tmp_path):
     migrate.upgrade_if_behind(url)
 
     assert migrate.current_heads(url) == {migrate.HEAD}
+
+
+def test_the_migrated_schema_matches_the_models_in_every_table(db_url):
+    from afterward.storage.registry import metadata
+    from tests.migrations import differences_from_models
+
+    assert differences_from_models(db_url, set(metadata().tables)) == []

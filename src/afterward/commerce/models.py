@@ -143,6 +143,7 @@ class Variant(Base):
     __tablename__ = "variants"
     __table_args__ = (
         UniqueConstraint("store_id", "sku"),
+        Index("ix_variants_product", "product_id"),  # a product's variants (and its FK)
         CheckConstraint("price_minor >= 0", name="variant_price_nonnegative"),
     )
 

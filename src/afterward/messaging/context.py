@@ -149,16 +149,20 @@ _LINE_COLUMNS = [getattr(OrderLine, name) for name in OrderLineRow._fields]
 
 def _orders(session: Session, store_id: int, ids: set[int]) -> dict[int, OrderRow]:
     """Orders and their lines as plain rows: two queries, and no ORM objects to build
-    (about 0.1 ms a message as Order objects with their lines)."""
+    (about 0.1 ms a message as Order objects with their lines). Both look up by key
+    alone and check the store on the rows: SQLite, with no statistics, preferred an
+    index on store_id for `store_id = ? AND id IN (...)`, and read every order and
+    line of the store for each batch (a third of a worker's time at 100,000 orders)."""
     conn = session.connection()
     lines: dict[int, list[OrderLineRow]] = {}
-    for line in conn.execute(select(*_LINE_COLUMNS).where(
-            OrderLine.store_id == store_id, one_of(session, OrderLine.order_id, ids))
+    for line in conn.execute(select(OrderLine.store_id, *_LINE_COLUMNS).where(
+            one_of(session, OrderLine.order_id, ids))
             .order_by(OrderLine.order_id, OrderLine.position, OrderLine.id)):
-        lines.setdefault(line.order_id, []).append(OrderLineRow(*line))
-    return {row.id: OrderRow._make((*row, lines.get(row.id, []))) for row in conn.execute(
-        select(*_ORDER_COLUMNS).where(Order.store_id == store_id,
-                                      one_of(session, Order.id, ids)))}
+        if line[0] == store_id:
+            lines.setdefault(line.order_id, []).append(OrderLineRow(*line[1:]))
+    return {row.id: OrderRow._make((*row[1:], lines.get(row.id, []))) for row in conn.execute(
+        select(Order.store_id, *_ORDER_COLUMNS).where(one_of(session, Order.id, ids)))
+        if row[0] == store_id}
 
 
 def _order_id(refs: dict[str, Any], shipments: dict[int, Shipment]) -> int | None:

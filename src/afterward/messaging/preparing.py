@@ -297,8 +297,9 @@ def _orders_for_address(session: Session, store_id: int, messages: list[Draft]
     ids = {int(oid) for m in messages if (oid := m.payload.get("refs", {}).get("order_id"))}
     if not ids:
         return {}
-    return {o.id: o for o in session.scalars(select(Order).where(
-        Order.store_id == store_id, one_of(session, Order.id, ids)))}
+    # By key alone, the store checked on the rows (see context._orders).
+    return {o.id: o for o in session.scalars(select(Order).where(one_of(session, Order.id, ids)))
+            if o.store_id == store_id}
 
 
 def _order_address(message: Draft, orders: dict[int, Order]) -> str | None:
