@@ -153,7 +153,8 @@ def _part(subtype: str, content: str, eight_bit: bool = False) -> bytes:
     costs ~0.1 ms per 10 KB."""
     if not content.endswith("\n"):
         content += "\n"
-    content = content.replace("\r\n", "\n")
+    if "\r" in content:  # a search is ~1 µs; the copy a replace makes, ~11 µs per 10 KB
+        content = content.replace("\r\n", "\n")
     body = content.encode()
     plain = body.isascii()
     if (plain or eight_bit) and b"\r" not in body and b"\x00" not in body and \
@@ -206,7 +207,8 @@ class EmailChannel(Channel):
                 data = _begin(smtp, envelope_from, message)
             stage = "data"
             # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
-            data = data.replace(b"\n.", b"\n..")
+            if b"\n." in data:
+                data = data.replace(b"\n.", b"\n..")
             if data.startswith(b"."):
                 data = b"." + data
             smtp.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
