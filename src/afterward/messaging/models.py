@@ -146,8 +146,7 @@ class Message(Base):
         # On PostgreSQL no index names a column a message's state changes write
         # (status, approved_at, ...): those updates stay heap-only, with the room
         # fillfactor 70 leaves on each page (migration 0009). SQLite has no such
-        # updates, and keeps its status index: there a status stored after the bodies
-        # is read through their overflow pages, so a filter without it reads them all.
+        # updates, and keeps its status index for the admin's status filter.
         Index("ix_messages_budget", "customer_id", "purpose"),
         Index("ix_messages_store_created", "store_id", "created_at"),
         Index("ix_messages_store_status", "store_id", "status").ddl_if(dialect="sqlite"),
