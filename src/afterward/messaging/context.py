@@ -42,7 +42,28 @@ def store_part(store: Store) -> dict[str, Any]:
             "support_email": store.support_email, "currency": store.currency}
 
 
-def customer_part(customer: Customer | None) -> dict[str, Any] | None:
+class CustomerRow(NamedTuple):
+    """The columns of a customer that a message needs (its policy and its context)."""
+
+    id: int
+    store_id: int
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    locale: str | None
+    timezone: str | None
+    orders_count: int
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+CUSTOMER_COLUMNS = [getattr(Customer, name) for name in CustomerRow._fields]
+
+
+def customer_part(customer: Customer | CustomerRow | None) -> dict[str, Any] | None:
     if customer is None:
         return None
     return {"id": customer.id, "first_name": customer.first_name,
@@ -172,7 +193,7 @@ def _order_id(refs: dict[str, Any], shipments: dict[int, Shipment]) -> int | Non
     return shipment.order_id if shipment is not None else None
 
 
-def build_context(session: Session, *, store: Store, customer: Customer | None,
+def build_context(session: Session, *, store: Store, customer: Customer | CustomerRow | None,
                   refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
                   public_url: str, links: Links) -> dict[str, Any]:
     loaded = load(session, store_id=store.id, refs=[refs])
@@ -180,7 +201,8 @@ def build_context(session: Session, *, store: Store, customer: Customer | None,
                     locale=locale, timezone=timezone, public_url=public_url, links=links)
 
 
-def assemble(session: Session, loaded: Loaded, *, store: Store, customer: Customer | None,
+def assemble(session: Session, loaded: Loaded, *, store: Store,
+             customer: Customer | CustomerRow | None,
              refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
              public_url: str, links: Links, needs: frozenset[str] | None = None
              ) -> dict[str, Any]:

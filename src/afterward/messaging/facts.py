@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer, Order, Store
+from afterward.messaging.context import CustomerRow
 from afterward.messaging.models import (
     Draft,
     Message,
@@ -48,7 +49,7 @@ def address_key(channel: str, address: str) -> str:
     return address.lower() if channel == "email" else address
 
 
-def customer_timezone(customer: Customer | None, store: Store) -> str:
+def customer_timezone(customer: Customer | CustomerRow | None, store: Store) -> str:
     for name in (customer.timezone if customer else None, store.timezone):
         if name:
             try:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from afterward import jobs
 from afterward.commerce.models import Consent, Customer, Order, Store
 from afterward.messaging import context, facts, policy, runtime, templates
+from afterward.messaging.context import CustomerRow
 from afterward.messaging.html import add_tracking
 from afterward.messaging.models import (
     Draft,
@@ -222,7 +223,7 @@ class _StoreBatch:
                 self.budget_used.get(message.customer_id, 0) + 1
         return _approve(message, self.now)
 
-    def _facts(self, message: Draft, customer: Customer | None) -> policy.PolicyFacts:
+    def _facts(self, message: Draft, customer: CustomerRow | None) -> policy.PolicyFacts:
         purpose = policy.Purpose(message.purpose)
         consent = self.consents.get((customer.id, message.channel, message.purpose)) \
             if customer is not None else None
@@ -243,7 +244,7 @@ class _StoreBatch:
             if message.category in policy.HELD_WHILE_PROBLEM_OPEN else None,
         )
 
-    def _resolve(self, message: Draft, customer: Customer | None) -> templates.Resolved | None:
+    def _resolve(self, message: Draft, customer: CustomerRow | None) -> templates.Resolved | None:
         preferred = message.locale or (customer.locale if customer else None) \
             or self.store.locale
         locales = tuple(templates.locale_candidates(_tag(preferred), _tag(self.store.locale)))
@@ -254,7 +255,7 @@ class _StoreBatch:
                 locales=list(locales))
         return self.templates[key]
 
-    def _render_into(self, message: Draft, customer: Customer | None) -> None:
+    def _render_into(self, message: Draft, customer: CustomerRow | None) -> None:
         rt = runtime.current()
         resolved = self._resolve(message, customer)
         if resolved is None:
@@ -285,11 +286,11 @@ class _StoreBatch:
         message.template_id = resolved.template_id
 
 
-def _customers(session: Session, ids: set[int]) -> dict[int, Customer]:
+def _customers(session: Session, ids: set[int]) -> dict[int, CustomerRow]:
     if not ids:
         return {}
-    return {c.id: c for c in session.scalars(select(Customer).where(
-        one_of(session, Customer.id, ids)))}
+    return {row[0]: CustomerRow._make(row) for row in session.connection().execute(
+        select(*context.CUSTOMER_COLUMNS).where(one_of(session, Customer.id, ids)))}
 
 
 def _consents(session: Session, ids: set[int]) -> dict[tuple[int, str, str], bool]:
