@@ -8,6 +8,8 @@ import re
 from html import unescape
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from afterward.messaging import service
@@ -135,3 +137,13 @@ def test_without_an_smtp_url_email_goes_to_the_outbox(db, make_store):
         message_id, "ada@example.com", "Your order 1001 is confirmed")
     assert "Green tea" in entry.body_text and "<html" in entry.body_html
     assert entry.headers["Message-ID"] == message.message_id_header
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2100), min_size=1, max_size=8),
+       st.booleans())
+def test_lines_fit_says_whether_every_line_is_at_most_998_bytes(lengths, final_break):
+    from afterward.messaging.channels.email import lines_fit
+
+    body = b"\n".join(b"x" * n for n in lengths) + (b"\n" if final_break else b"")
+
+    assert lines_fit(body) is (max(lengths) <= 998)

@@ -133,6 +133,22 @@ _MARK_BYTES = BOUNDARY_MARK.encode()
 MAX_LINE = 998
 
 
+# A line of MAX_LINE + 1 bytes or more covers a whole aligned block of this size
+# (2 * _BLOCK - 1 <= MAX_LINE + 1).
+_BLOCK = (MAX_LINE + 2) // 2
+
+
+def lines_fit(body: bytes) -> bool:
+    """No line of `body` is longer than MAX_LINE bytes. When every aligned block of
+    _BLOCK bytes holds a line break, no line can be (a search per block: ~3 µs for
+    10 KB, where measuring every line took ~25 µs); only otherwise are lines measured."""
+    find = body.find
+    for start in range(0, len(body), _BLOCK):
+        if find(b"\n", start, start + _BLOCK) < 0:
+            return max(map(len, body.split(b"\n"))) <= MAX_LINE
+    return True
+
+
 _date = threading.local()
 
 
@@ -158,7 +174,7 @@ def _part(subtype: str, content: str, eight_bit: bool = False) -> bytes:
     body = content.encode()
     plain = body.isascii()
     if (plain or eight_bit) and b"\r" not in body and b"\x00" not in body and \
-            _MARK_BYTES not in body and max(map(len, body.split(b"\n"))) <= MAX_LINE:
+            _MARK_BYTES not in body and lines_fit(body):
         encoding = "7bit" if plain else "8bit"
     else:
         encoding, body = "quoted-printable", binascii.b2a_qp(body, istext=True)
