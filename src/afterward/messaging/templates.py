@@ -84,7 +84,13 @@ def _date(context: Context, value: datetime | date | None, style: str = "medium"
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(context.get("timezone") or "UTC")).date()
-    return str(format_date(value, format=style, locale=context.get("locale") or "en"))
+    return _format_date(value, style, context.get("locale") or "en")
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, style: str, locale: str) -> str:
+    # Babel looks the locale's patterns up each time; a send burst repeats a few days.
+    return str(format_date(value, format=style, locale=locale))
 
 
 @pass_context
