@@ -344,12 +344,12 @@ def test_lines_that_start_with_a_dot_arrive_as_they_were_written():
     assert received.get_content().replace("\r\n", "\n") == text
 
 
-def test_on_sqlite_a_batch_finds_its_orders_and_lines_by_key_not_by_reading_the_store(
+def test_on_sqlite_a_batch_finds_its_orders_lines_and_parcels_by_key_not_by_reading_the_store(
         tmp_path, messaging_runtime):
     """SQLite has no statistics unless asked; `store_id = ? AND id IN (...)` made it
     read every order and line of the store for each batch."""
     from afterward.commerce import stores
-    from afterward.messaging import pipeline
+    from afterward.messaging import preparing
     from afterward.storage.db import Database
     from afterward.storage.migrate import upgrade
 
@@ -361,8 +361,10 @@ def test_on_sqlite_a_batch_finds_its_orders_and_lines_by_key_not_by_reading_the_
         with db.transaction() as session:
             store_id = stores.create_store(session, slug="acme", name="Acme",
                                            currency="USD", timezone="UTC").id
-        customer_id, order_id, _, _ = shop(db, store_id)
-        (message_id,) = confirmations(db, store_id, customer_id, order_id, 1)
+        customer_id, order_id, shipment_id, _ = shop(db, store_id)
+        (confirmation,) = confirmations(db, store_id, customer_id, order_id, 1)
+        shipped = queue(db, store_id, customer_id=customer_id, idempotency_key="shipped",
+                        refs={"shipment_id": shipment_id})
         selects: list[tuple[str, object]] = []
 
         def seen(conn, cursor, statement, parameters, *args) -> None:
@@ -372,21 +374,24 @@ def test_on_sqlite_a_batch_finds_its_orders_and_lines_by_key_not_by_reading_the_
         event.listen(db.engine, "before_cursor_execute", seen)
         try:
             with db.transaction() as session:
-                assert pipeline.prepare(session, message_id=message_id) == "ready"
+                assert preparing.prepare_many(session, message_ids=[confirmation, shipped],
+                                              now=utcnow()) == {confirmation: "ready",
+                                                                shipped: "ready"}
         finally:
             event.remove(db.engine, "before_cursor_execute", seen)
         with db.engine.connect() as conn:
-            plans = {statement.split(" WHERE ")[0].split(" FROM ")[-1]: [
+            plans = [(statement.split(" WHERE ")[0].split(" FROM ")[-1], [
                 row[3] for row in conn.exec_driver_sql(
-                    f"EXPLAIN QUERY PLAN {statement}", parameters)]
-                for statement, parameters in selects}
+                    f"EXPLAIN QUERY PLAN {statement}", parameters)])
+                for statement, parameters in selects]
     finally:
         db.dispose()
 
-    assert plans["orders"] == ["SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)"]
-    assert plans["order_lines"] == [
+    assert ("orders", ["SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)"]) in plans
+    assert ("order_lines", [
         "SEARCH order_lines USING INDEX ix_order_lines_order (order_id=?)",
-        "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"]
-    assert not [(table, plan) for table, plan in plans.items()
+        "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"]) in plans
+    assert ("shipments", ["SEARCH shipments USING INTEGER PRIMARY KEY (rowid=?)"]) in plans
+    assert not [(table, plan) for table, plan in plans
                 if any(step.endswith("(store_id=?)") or step.startswith("SCAN")
                        for step in plan)]

@@ -143,8 +143,9 @@ def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Load
     """A few queries for all `refs` (each a message's {order_id, shipment_id})."""
     quiet = (lazyload(Shipment.events), lazyload(Shipment.lines))  # only columns are read
     shipment_ids = {int(r["shipment_id"]) for r in refs if r.get("shipment_id")}
+    # By key alone, the store checked on the rows (see _orders).
     shipments = {s.id: s for s in session.scalars(select(Shipment).options(*quiet).where(
-        Shipment.store_id == store_id, one_of(session, Shipment.id, shipment_ids)))
+        one_of(session, Shipment.id, shipment_ids))) if s.store_id == store_id
     } if shipment_ids else {}
     order_ids = {int(oid) for oid in (_order_id(r, shipments) for r in refs) if oid}
     orders = _orders(session, store_id, order_ids) if order_ids else {}
