@@ -34,6 +34,13 @@ def _lz4_available() -> bool:
     return values is not None and "lz4" in values
 
 
+def _compress_bodies_of(table: str) -> None:
+    """lz4 for the table's body columns, where the server has it (as 0008 did)."""
+    if _lz4_available():
+        for column in ("body_text", "body_html"):
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4")
+
+
 def upgrade() -> None:
     op.create_table(
         "message_bodies",
@@ -45,9 +52,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["store_id"], ["stores.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("message_id"),
     )
-    if _lz4_available():
-        for column in ("body_text", "body_html"):
-            op.execute(f"ALTER TABLE message_bodies ALTER COLUMN {column} SET COMPRESSION lz4")
+    _compress_bodies_of("message_bodies")
     op.execute("INSERT INTO message_bodies (message_id, store_id, body_text, body_html) "
                "SELECT id, store_id, body_text, body_html FROM messages "
                "WHERE body_text IS NOT NULL OR body_html IS NOT NULL")
@@ -60,9 +65,7 @@ def downgrade() -> None:
     with op.batch_alter_table("messages") as batch:
         batch.add_column(sa.Column("body_text", sa.Text(), nullable=True))
         batch.add_column(sa.Column("body_html", sa.Text(), nullable=True))
-    if _lz4_available():
-        for column in ("body_text", "body_html"):
-            op.execute(f"ALTER TABLE messages ALTER COLUMN {column} SET COMPRESSION lz4")
+    _compress_bodies_of("messages")
     op.execute("UPDATE messages SET body_text = (SELECT b.body_text FROM message_bodies b "
                "WHERE b.message_id = messages.id), body_html = (SELECT b.body_html FROM "
                "message_bodies b WHERE b.message_id = messages.id)")
