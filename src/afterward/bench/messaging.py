@@ -419,13 +419,18 @@ def _throughput(url: str, count: int, status: Path, pids: list[int], smtp_pid: i
 
 def local_server_pid(url: str) -> int | None:
     """The PostgreSQL server's main process when it runs on this machine (the parent
-    of our connection's backend process), else None."""
+    of our connection's backend process), else None. The backend is read while its
+    connection is open: once closed, its process may be gone before /proc is read."""
     db = Database(url)
     try:
         with db.reading() as session:
             backend = int(session.scalar(text("SELECT pg_backend_pid()")) or 0)
+            return _postmaster_of(backend)
     finally:
         db.dispose()
+
+
+def _postmaster_of(backend: int) -> int | None:
     try:
         stat = Path(f"/proc/{backend}/stat").read_text()
         parent = int(stat[stat.rindex(")") + 2:].split()[1])
