@@ -42,6 +42,10 @@ def test_a_merchant_signs_in_switches_store_and_reads_an_order(
     # given: a deep link while signed out
     page.goto(f"{live_server.url}/admin/orders")
     assert page.url.startswith(f"{live_server.url}/admin/login?next=")
+    # Chromium applies autofocus in a rendering step after "load": wait for it (a busy
+    # machine ran the check first), then say what holds the focus.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'",
+                           timeout=5000)
     assert page.evaluate("document.activeElement.id") == "email"
     page.screenshot(path=str(artifacts / f"admin-login-{name}.png"), full_page=True)
 
