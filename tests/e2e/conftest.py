@@ -92,6 +92,19 @@ def new_page(browser) -> Iterator[Callable[..., Any]]:
         context.close()
 
 
+def keep_screenshot(page: Any, path: Path) -> None:
+    """A full-page screenshot kept for people to look at (never asserted on). Chromium
+    sometimes answers "Unable to capture screenshot" on a busy machine (seen once in a
+    CI dry run); one more try, a moment later, takes it."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Error:
+        page.wait_for_timeout(250)
+        page.screenshot(path=str(path), full_page=True)
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

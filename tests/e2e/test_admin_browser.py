@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from afterward.storage.types import utcnow
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot
 from tests.web.helpers import PASSWORD, add_shipment, make_admin, place_order
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +47,7 @@ def test_a_merchant_signs_in_switches_store_and_reads_an_order(
     page.wait_for_function("document.activeElement && document.activeElement.id === 'email'",
                            timeout=5000)
     assert page.evaluate("document.activeElement.id") == "email"
-    page.screenshot(path=str(artifacts / f"admin-login-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"admin-login-{name}.png")
 
     # when: signing in with the keyboard-reachable labelled fields
     page.get_by_label("Email").fill("ann@example.com")
@@ -68,14 +68,14 @@ def test_a_merchant_signs_in_switches_store_and_reads_an_order(
     page.wait_for_url(f"{live_server.url}/admin")
     assert page.locator("#orders-30d").inner_text() == "4"
     assert page.locator("#revenue-30d").inner_text().strip() == "$139.80"
-    page.screenshot(path=str(artifacts / f"admin-dashboard-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"admin-dashboard-{name}.png")
     page.get_by_role("link", name="Orders", exact=True).click()
     page.get_by_label("Search orders").fill("hopper")
     page.get_by_label("Search orders").press("Enter")
     page.wait_for_url("**/admin/orders?q=hopper")
     rows = page.locator("#orders tbody tr")
     assert rows.count() == 1
-    page.screenshot(path=str(artifacts / f"admin-orders-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"admin-orders-{name}.png")
     rows.get_by_role("link", name="G-2000").click()
 
     # then: the order page shows its lines, money, shipment and history
@@ -95,7 +95,7 @@ def test_a_merchant_signs_in_switches_store_and_reads_an_order(
     no_sideways_scroll = page.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth")
     assert no_sideways_scroll
-    page.screenshot(path=str(artifacts / f"admin-order-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"admin-order-{name}.png")
 
 
 def test_a_signed_in_merchant_retries_a_dead_job(live_server, new_page, artifacts, db, store):
@@ -119,6 +119,6 @@ def test_a_signed_in_merchant_retries_a_dead_job(live_server, new_page, artifact
 
     page.wait_for_url(f"{live_server.url}/admin/jobs?retried={job_id}")
     assert page.get_by_role("status").inner_text() == f"Job {job_id} is queued again."
-    page.screenshot(path=str(artifacts / "admin-jobs-phone.png"), full_page=True)
+    keep_screenshot(page, artifacts / "admin-jobs-phone.png")
     with db.reading() as session:
         assert session.get(Job, job_id).status == "queued"

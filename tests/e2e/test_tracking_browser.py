@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot
 from tests.web import tracking_scenes
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_a_shopper_finds_their_order_and_reads_each_kind_of_parcel(
     # given: the lookup form, with nothing filled in yet
     page.goto(f"{live_server.url}/track")
     assert page.get_by_role("heading", level=1).inner_text() == "Track your order"
-    page.screenshot(path=str(artifacts / f"track-lookup-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"track-lookup-{name}.png")
 
     # when: the shopper types the order number and email and submits with the keyboard
     page.get_by_label("Order number").fill("#1001")
@@ -58,19 +58,19 @@ def test_a_shopper_finds_their_order_and_reads_each_kind_of_parcel(
     assert timeline.first.locator(".event-title").inner_text() == "Delivered"
     assert page.get_by_role("heading", name="Goes with what you bought").is_visible()
     assert page.get_by_role("link", name="Start a return").is_visible()
-    page.screenshot(path=str(artifacts / f"track-delivered-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"track-delivered-{name}.png")
 
     # and: the in-transit and the held-at-customs parcels
     page.goto(f"{live_server.url}/t/{scene.tokens['in_transit']}")
     assert page.locator("#status-heading").inner_text().strip() == "In transit"
     assert page.locator(".progress [aria-current=step] .step-label").inner_text() == \
         "In transit"
-    page.screenshot(path=str(artifacts / f"track-in-transit-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"track-in-transit-{name}.png")
 
     page.goto(f"{live_server.url}/t/{scene.tokens['exception']}")
     assert page.locator("#status-heading").inner_text().strip().endswith("Held at customs")
     assert page.locator(".status.is-problem").count() == 1
-    page.screenshot(path=str(artifacts / f"track-exception-{name}.png"), full_page=True)
+    keep_screenshot(page, artifacts / f"track-exception-{name}.png")
 
 
 @pytest.mark.parametrize(("name", "viewport"), VIEWPORTS)
@@ -101,15 +101,14 @@ def test_the_language_switcher_and_the_parcel_tabs_work_without_javascript(
     assert page.evaluate("document.documentElement.lang") == "de"
     assert page.locator("#status-heading").inner_text().strip().endswith(
         "Beim Zoll festgehalten")
-    page.screenshot(path=str(artifacts / "track-exception-phone-de.png"), full_page=True)
+    keep_screenshot(page, artifacts / "track-exception-phone-de.png")
 
     # and: the other parcel of a split order, through its tab, in the chosen language
     page.goto(f"{live_server.url}/t/{scene.tokens['parcel_a']}?lang=pt_BR")
     page.get_by_role("link", name="Pacote 2").click()
     assert page.url.endswith(f"/t/{scene.tokens['parcel_b']}?lang=pt_BR")
     assert page.locator("#status-heading").inner_text().strip() == "Em trânsito"
-    page.screenshot(path=str(artifacts / "track-second-parcel-phone-pt_BR.png"),
-                    full_page=True)
+    keep_screenshot(page, artifacts / "track-second-parcel-phone-pt_BR.png")
 
 
 def test_a_wrong_email_in_the_form_shows_the_same_message_as_a_wrong_number(
