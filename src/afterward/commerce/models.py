@@ -63,6 +63,10 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def full_name(first_name: str | None, last_name: str | None) -> str:
+    return " ".join(p for p in (first_name, last_name) if p)
+
+
 class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
@@ -94,7 +98,7 @@ class Customer(Base):
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p)
+        return full_name(self.first_name, self.last_name)
 
 
 class Consent(Base):

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
-from afterward.commerce.models import Customer, Order, OrderLine, Product, Store
+from afterward.commerce.models import Customer, Order, OrderLine, Product, Store, full_name
 from afterward.storage.queries import one_of
 from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment
@@ -57,7 +57,7 @@ class CustomerRow(NamedTuple):
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p)
+        return full_name(self.first_name, self.last_name)
 
 
 CUSTOMER_COLUMNS = [getattr(Customer, name) for name in CustomerRow._fields]

@@ -3,7 +3,7 @@ the outbox, outbound webhook endpoints and each store's sending settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, NamedTuple
@@ -54,8 +54,8 @@ class SendRow(NamedTuple):
     body_html: str | None
 
     @classmethod
-    def of(cls, message: Any) -> SendRow:
-        """From a `Message`, or a message being prepared (preparing.Draft)."""
+    def of(cls, message: Message | Draft) -> SendRow:
+        """From a `Message`, or a message being prepared."""
         return cls(message.id, message.store_id, message.channel, message.status,
                    message.recipient, message.idempotency_key, message.purpose,
                    message.subject, message.body_text, message.body_html)
@@ -88,15 +88,16 @@ class Draft:
     approved_at: datetime | None = None
     finished_at: datetime | None = None
 
-    # The columns a draft is read from, in its fields' order.
-    READ: ClassVar[tuple[str, ...]] = (
-        "id", "store_id", "customer_id", "channel", "purpose", "category", "template_key",
-        "template_id", "locale", "idempotency_key", "recipient", "payload", "status",
-        "status_reason", "send_after")
+    # The columns a draft is read from: its fields without a default, in their order
+    # (set below the class).
+    READ: ClassVar[tuple[str, ...]] = ()
     # The columns the prepare step writes back.
     WRITTEN: ClassVar[tuple[str, ...]] = (
         "recipient", "subject", "segments", "locale", "template_id", "status",
         "status_reason", "approved_at", "finished_at", "send_after")
+
+
+Draft.READ = tuple(f.name for f in fields(Draft) if f.default is MISSING)
 
 
 # Engagement only moves forward: a late "delivered" never hides an "opened".
