@@ -99,3 +99,20 @@ def test_pieces_fill_a_text_as_substitute_does():
     assert skeletons.Pieces(text).fill(values) == skeletons.substitute(text, values) == (
         "<p>€12.00 and Ada</p>€12.00")
     assert skeletons.Pieces("no markers").fill([]) == "no markers"
+
+
+def test_a_marked_value_is_recorded_as_escape_would_write_it_whatever_its_type():
+    # given: plain and special strings, numbers, markup, None, and more outputs than
+    # there are markers made in advance
+    from markupsafe import Markup, escape
+    outputs = ["Ada", "O'Brien & <Sons>", 'say "hi"', "", 7, -3, 2.5, None,
+               Markup("<b>bold</b>"), True] * 8
+    template = templates._compiled_marking("".join(
+        f"{{{{ v[{i}] }}}}|" for i in range(len(outputs))))
+    # when
+    skeleton, values = skeletons.render_marked(template, {"v": outputs})
+    # then
+    assert values == [str(escape(value)) for value in outputs]
+    assert skeleton == "".join(f"{skeletons.OPEN}{i}{skeletons.CLOSE}|"
+                               for i in range(len(outputs)))
+    assert skeletons.mark("outside a render") == "outside a render"

@@ -53,14 +53,28 @@ class _Marking(threading.local):
 _marking = _Marking()
 
 
+# What markupsafe.escape changes; a string without them is its own escaped form.
+_ESCAPED = re.compile(r"[&<>\"']")
+_MARKERS = [Markup(f"{OPEN}{index}{CLOSE}") for index in range(64)]
+
+
 def mark(value: Any) -> Any:
     """Jinja's finalize in the marking environment: record the output, emit a marker.
-    Outside a marking render (constants folded at compile time) the value stays."""
+    Outside a marking render (constants folded at compile time) the value stays.
+    (A plain string or int is recorded as it is, what escape() would give, and the
+    first markers are made once: ~20 outputs an email made three Markups each.)"""
     values = _marking.values
     if values is None:
         return value
-    values.append(str(escape(value)))
-    return Markup(f"{OPEN}{len(values) - 1}{CLOSE}")
+    kind = type(value)
+    if kind is str and _ESCAPED.search(value) is None:
+        values.append(value)
+    elif kind is int:
+        values.append(str(value))
+    else:
+        values.append(str(escape(value)))
+    index = len(values) - 1
+    return _MARKERS[index] if index < len(_MARKERS) else Markup(f"{OPEN}{index}{CLOSE}")
 
 
 @lru_cache(maxsize=256)
@@ -114,6 +128,7 @@ class SkeletonCache:
         self.fixed: dict[str, frozenset[int]] = {}  # skeleton -> markers that are not
         self.html: dict[str, Pieces | None] = {}  # skeleton, fixed filled in -> HTML or None
         self.variants: dict[str, int] = {}  # skeleton -> distinct fixed fillings seen
+        self.pieces: dict[str, Pieces] = {}  # skeleton -> cut at its markers
         self.lock = threading.Lock()
 
     def html_for(self, skeleton: str, values: list[str]) -> str:
@@ -125,8 +140,7 @@ class SkeletonCache:
         if len(fixed) == len(values) + 1 or self.variants.get(base, 0) > _VARIANTS_MAX:
             return self.to_html(substitute(base, values))  # not worth it for this one
         if fixed:
-            skeleton = _MARKER.sub(lambda m: values[int(m.group(1))]
-                                   if int(m.group(1)) in fixed else m.group(0), skeleton)
+            skeleton = self._with_fixed(base, fixed, values)
         if not all(_plain(value) for i, value in enumerate(values) if i not in fixed):
             return self.to_html(substitute(skeleton, values))
         if skeleton in self.html:
@@ -147,6 +161,19 @@ class SkeletonCache:
         with self.lock:
             self.variants[base] = self.variants.get(base, 0) + 1
         return ordinary
+
+    def _with_fixed(self, base: str, fixed: frozenset[int], values: list[str]) -> str:
+        """The skeleton with its fixed markers' values in and the others kept (a join
+        of the skeleton's pieces, cut once, rather than a regular-expression pass)."""
+        pieces = self.pieces.get(base)
+        if pieces is None:
+            pieces = Pieces(base)
+            self._keep(self.pieces, base, pieces)
+        if any(index >= len(values) for index in pieces.indexes):
+            return _MARKER.sub(lambda m: values[int(m.group(1))]
+                               if int(m.group(1)) in fixed else m.group(0), base)
+        return pieces.fill([value if index in fixed else f"{OPEN}{index}{CLOSE}"
+                            for index, value in enumerate(values)])
 
     def _analyse(self, skeleton: str, count: int) -> frozenset[int]:
         try:
