@@ -90,3 +90,39 @@ def test_bench_messaging_on_postgresql_adds_the_database_s_cpu(monkeypatch):
     assert names == [*list(METRICS)[:7], "database_cpu_ms_per_email", *list(METRICS)[7:]]
     values = {f["metric"]: f["value"] for f in figures}
     assert values["emails_sent"] == 12 and values["database_cpu_ms_per_email"] > 0
+
+
+def test_the_bench_s_smtp_server_takes_data_and_bdat_chunks_alike(tmp_path):
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    def replies(sock: socket.socket, count: int) -> list[bytes]:
+        got = b""
+        while got.count(b"\r\n") < count:
+            got += sock.recv(4096)
+        return got.splitlines()
+
+    with messaging._smtp_server(tmp_path) as (url, status, _pid):
+        port = urlsplit(url).port
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            replies(sock, 1)  # greeting
+            sock.sendall(b"EHLO t\r\n")
+            assert b"250-CHUNKING" in replies(sock, 5)
+            # when: one message by DATA, one in two BDAT chunks, one BDAT without RCPT
+            sock.sendall(b"MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n")
+            assert replies(sock, 3)[2].startswith(b"354")
+            sock.sendall(b"Subject: one\r\n\r\nhi\r\n.\r\n")
+            assert replies(sock, 1) == [b"250 2.0.0 Ok: queued"]
+            sock.sendall(b"MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nBDAT 5\r\nSubjeBDAT 15 LAST\r\n"
+                         b"ct: two\r\n\r\nhi\r\n")
+            assert replies(sock, 4)[2:] == [b"250 2.0.0 Ok: chunk received",
+                                           b"250 2.0.0 Ok: queued"]
+            sock.sendall(b"BDAT 3 LAST\r\nabc")
+            assert replies(sock, 1) == [b"503 5.5.1 RCPT first"]
+        # then (the server writes its status five times a second)
+        deadline = time.monotonic() + 10
+        while messaging._read_status(status)["count"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert {k: messaging._read_status(status)[k] for k in ("count", "bytes")} == {
+            "count": 2, "bytes": 2 * len(b"Subject: one\r\n\r\nhi\r\n")}

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as AioSMTP
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -64,14 +65,83 @@ class Mailbox:
                     for e in self.envelopes]  # type: ignore[misc]
 
 
-class SmtpServer:
-    """aiosmtpd on loopback; `eight_bit=False` makes it a server without 8BITMIME."""
+class ChunkingSMTP(AioSMTP):
+    """aiosmtpd with PIPELINING and CHUNKING (RFC 3030) offered, and BDAT: each chunk
+    is read whole (its size says how long it is) and the last one is handed to the
+    handler as DATA's content would be. `commands` records each DATA and BDAT;
+    `drop_at_bdat` makes it read a chunk and close the connection without a reply."""
 
-    def __init__(self, port: int | None = None, *, eight_bit: bool = True) -> None:
+    commands: list[str]
+    drop_at_bdat = False
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        replies: list[str] = []
+        push = self.push
+
+        async def collect(status: Any) -> None:
+            replies.append(str(status))
+
+        self.push = collect  # type: ignore[method-assign]
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self.push = push  # type: ignore[method-assign]
+        for reply in [*replies[:-1], "250-PIPELINING", "250-CHUNKING", replies[-1]]:
+            await push(reply)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self.commands.append("DATA")
+        await super().smtp_DATA(arg)
+
+    async def smtp_BDAT(self, arg: str) -> None:
+        self.commands.append("BDAT")
+        words = arg.split()
+        if not words or not words[0].isdigit() or words[1:] not in ([], ["LAST"]):
+            await self.push("501 5.5.4 Syntax: BDAT size [LAST]")
+            return
+        chunk = await self._reader.readexactly(int(words[0]))  # read even when refused
+        if self.drop_at_bdat:
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 5.5.1 Error: need RCPT command")
+            return
+        chunks = self.chunks = [*getattr(self, "chunks", []), chunk]
+        if words[1:] != ["LAST"]:
+            await self.push(f"250 2.0.0 {len(chunk)} octets received")
+            return
+        self.chunks = []
+        self.envelope.content = self.envelope.original_content = b"".join(chunks)
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push(status)
+
+
+class ChunkingController(Controller):
+    def __init__(self, *args: Any, commands: list[str], drop_at_bdat: bool,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands, self.drop_at_bdat = commands, drop_at_bdat
+
+    def factory(self) -> AioSMTP:
+        server = ChunkingSMTP(self.handler, **self.SMTP_kwargs)
+        server.commands, server.drop_at_bdat = self.commands, self.drop_at_bdat
+        return server
+
+
+class SmtpServer:
+    """aiosmtpd on loopback; `eight_bit=False` makes it a server without 8BITMIME,
+    `chunking=True` one that offers BDAT (see ChunkingSMTP)."""
+
+    def __init__(self, port: int | None = None, *, eight_bit: bool = True,
+                 chunking: bool = False, drop_at_bdat: bool = False) -> None:
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self.controller: Controller | None = None
         self.eight_bit = eight_bit
+        self.chunking, self.drop_at_bdat = chunking, drop_at_bdat
+        self.commands: list[str] = []  # with chunking: each DATA and BDAT, in turn
 
     @property
     def url(self) -> str:
@@ -79,8 +149,14 @@ class SmtpServer:
 
     def start(self) -> SmtpServer:
         # aiosmtpd offers 8BITMIME unless it is to decode the content as text.
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
-                                     decode_data=not self.eight_bit)
+        if self.chunking:
+            self.controller = ChunkingController(
+                self.mailbox, hostname="127.0.0.1", port=self.port,
+                decode_data=not self.eight_bit, commands=self.commands,
+                drop_at_bdat=self.drop_at_bdat)
+        else:
+            self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
+                                         decode_data=not self.eight_bit)
         self.controller.start()
         return self
 

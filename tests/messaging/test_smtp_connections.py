@@ -1,10 +1,13 @@
 """Each worker thread keeps its SMTP connection between messages and connects again
 when the server dropped it; a dropped connection loses and doubles nothing. Content
-is written for what the server takes: 8bit parts only where it offers 8BITMIME."""
+is written for what the server takes: 8bit parts only where it offers 8BITMIME, and
+as one BDAT chunk with the envelope where it offers CHUNKING."""
 
 from __future__ import annotations
 
-from afterward.messaging.channels import ChannelConfig, Outgoing
+import pytest
+
+from afterward.messaging.channels import ChannelConfig, ChannelError, Outgoing
 from afterward.messaging.channels import email as email_channel
 from afterward.messaging.channels.email import EmailChannel, close_connections
 from tests.messaging.conftest import SmtpServer
@@ -16,7 +19,7 @@ def outgoing(n: int) -> Outgoing:
 
 
 def kept() -> list[object]:
-    return list(email_channel._pool._kept().values())
+    return [smtp for smtp, _ in email_channel._pool._kept().values()]
 
 
 def test_one_connection_carries_many_messages(smtp_server):
@@ -92,3 +95,95 @@ def grüße(n: int) -> Outgoing:
     return Outgoing(n, 1, "email", f"c{n}@example.com", f"key-{n}", subject="Grüße",
                     text="Grüße, 12,00 €", html="<p>Grüße, 12,00 €</p>",
                     sender="Shop <shop@acme.example>")
+
+
+def sent_through(server: SmtpServer, *messages: Outgoing) -> list[str]:
+    """Send the messages on one channel; what each send's receipt said."""
+    close_connections()
+    try:
+        channel = EmailChannel(ChannelConfig(smtp_url=server.url))
+        return [channel.send(m, None).provider_id or "" for m in messages]  # type: ignore[arg-type]
+    finally:
+        close_connections()
+        server.stop()
+
+
+def test_a_server_with_chunking_gets_each_message_as_one_bdat_chunk():
+    # given: a line that DATA would dot-stuff, and 8bit parts
+    server = SmtpServer(chunking=True).start()
+    dotted = Outgoing(1, 1, "email", "c1@example.com", "key-1", subject="Grüße",
+                      text=".a line that starts with a dot\nGrüße", html="<p>Grüße</p>",
+                      sender="Shop <shop@acme.example>")
+    # when
+    receipts = sent_through(server, dotted, outgoing(2), outgoing(3))
+    # then
+    assert receipts == ["2.0.0 Ok: queued as TEST"] * 3
+    assert server.commands == ["BDAT", "BDAT", "BDAT"]
+    first, second, third = server.mailbox.messages
+    assert [m["To"] for m in (first, second, third)] == [
+        "c1@example.com", "c2@example.com", "c3@example.com"]
+    assert first.get_body(("plain",)).get_content() == (
+        ".a line that starts with a dot\r\nGrüße\r\n")
+    assert [e.mail_options for e in server.mailbox.envelopes] == [["BODY=8BITMIME"], [], []]
+    raw = server.mailbox.envelopes[0].original_content
+    assert b"\r\n.a line" in raw and b"\r\n..a line" not in raw  # not dot-stuffed
+    assert raw.endswith(b"--\r\n")
+
+
+def test_a_connection_idle_for_a_while_takes_the_data_path_once(monkeypatch):
+    # given: a kept connection counts as idle at once
+    monkeypatch.setattr(email_channel, "RECENT_SECONDS", 0.0)
+    server = SmtpServer(chunking=True).start()
+    # when
+    sent_through(server, outgoing(1), outgoing(2))
+    # then: the first on its new connection, the second checked by DATA's envelope
+    assert server.commands == ["BDAT", "DATA"]
+    assert [m["To"] for m in server.mailbox.messages] == ["c1@example.com", "c2@example.com"]
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced_before_any_content_leaves(
+        monkeypatch):
+    monkeypatch.setattr(email_channel, "RECENT_SECONDS", 0.0)
+    server = SmtpServer(chunking=True).start()
+    close_connections()
+    channel = EmailChannel(ChannelConfig(smtp_url=server.url))
+    channel.send(outgoing(1), None)  # type: ignore[arg-type]
+    server.stop()  # drops every connection
+    again = SmtpServer(port=server.port, chunking=True).start()
+    try:
+        # when
+        receipt = channel.send(outgoing(2), None)  # type: ignore[arg-type]
+    finally:
+        close_connections()
+        again.stop()
+    # then
+    assert receipt.transport == "email"
+    assert [m["To"] for m in server.mailbox.messages] == ["c1@example.com"]
+    assert [m["To"] for m in again.mailbox.messages] == ["c2@example.com"]
+
+
+def test_a_refused_recipient_is_a_refusal_with_bdat_and_nothing_is_delivered():
+    server = SmtpServer(chunking=True)
+
+    async def refuse(server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such user"
+
+    server.mailbox.handle_RCPT = refuse  # type: ignore[attr-defined]
+    server.start()
+    with pytest.raises(ChannelError) as refused:
+        sent_through(server, outgoing(1))
+
+    assert (str(refused.value), refused.value.transient, refused.value.maybe_sent) == (
+        "recipient refused: 550 5.1.1 No such user", False, False)
+    assert server.mailbox.messages == []
+    assert server.commands == ["BDAT"]
+
+
+def test_a_connection_lost_after_the_bdat_chunk_went_out_may_have_sent_it():
+    server = SmtpServer(chunking=True, drop_at_bdat=True).start()
+    with pytest.raises(ChannelError) as lost:
+        sent_through(server, outgoing(1))
+
+    assert (lost.value.transient, lost.value.maybe_sent) == (True, True)
+    assert str(lost.value).startswith("connection lost during DATA")
+    assert server.commands == ["BDAT"]

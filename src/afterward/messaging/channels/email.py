@@ -10,11 +10,12 @@ helo=mail.shop.example (EHLO name; default: the sender's domain)."""
 from __future__ import annotations
 
 import binascii
+import random
 import re
-import secrets
 import smtplib
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
@@ -118,8 +119,9 @@ def _fast_mime(message: Outgoing, eight_bit: bool = False) -> bytes | None:
     text = _part("plain", message.text or "", eight_bit)
     if not message.html:
         return ("\r\n".join(lines) + "\r\n").encode() + text
-    # "==" never occurs in q-p text, and a 7bit or 8bit part is one without BOUNDARY_MARK.
-    boundary = f"{BOUNDARY_MARK}{secrets.token_hex(8)}=="
+    # "==" never occurs in q-p text, and a 7bit or 8bit part is one without BOUNDARY_MARK,
+    # so the random part need not be secret (secrets asks the kernel, ~5 µs a message).
+    boundary = f"{BOUNDARY_MARK}{random.getrandbits(64):016x}=="
     lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
     head = ("\r\n".join(lines) + "\r\n\r\n").encode()
     mark = f"--{boundary}\r\n".encode()
@@ -206,29 +208,41 @@ class EmailChannel(Channel):
         that the server closed meanwhile fails before any content went out: it is
         replaced and the envelope sent again. MAIL, RCPT and DATA go in one write when
         the server offers PIPELINING (RFC 2920). The content is written for what the
-        server takes (8BITMIME or not). After any error the connection is dropped."""
+        server takes (8BITMIME or not). After any error the connection is dropped.
+
+        When the server also offers CHUNKING (RFC 3030), a connection that was opened
+        for this message or used within RECENT_SECONDS sends MAIL, RCPT and the
+        content as one BDAT ... LAST in one write: one round trip a message instead of
+        two (with a relay 20 ms away, twice the messages per connection). A
+        connection idle for longer may have been closed by the server, which BDAT
+        could only learn after the content went out; so it takes the DATA path once,
+        whose envelope finds that out before any content leaves."""
         helo = target.helo or envelope_from.rpartition("@")[2] or "localhost"
         smtp: smtplib.SMTP | None = None
         stage = "connect"
         try:
-            smtp, kept = _pool.take(target, helo)
-            try:
-                data = _begin(smtp, envelope_from, message)
-            except (OSError, smtplib.SMTPServerDisconnected):
-                if not kept:
-                    raise
-                _close(smtp)  # closed by the server while idle; nothing was sent
-                smtp = None
-                smtp = _connect(target, helo)
-                data = _begin(smtp, envelope_from, message)
-            stage = "data"
-            # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
-            if b"\n." in data:
-                data = data.replace(b"\n.", b"\n..")
-            if data.startswith(b"."):
-                data = b"." + data
-            smtp.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-            _expect(reply := smtp.getreply(), (250,), "message refused")
+            smtp, kept, recent = _pool.take(target, helo)
+            if recent and _chunking(smtp):
+                stage = "data"  # the content leaves with the envelope
+                reply = _chunked(smtp, envelope_from, message)
+            else:
+                try:
+                    data = _begin(smtp, envelope_from, message)
+                except (OSError, smtplib.SMTPServerDisconnected):
+                    if not kept:
+                        raise
+                    _close(smtp)  # closed by the server while idle; nothing was sent
+                    smtp = None
+                    smtp = _connect(target, helo)
+                    data = _begin(smtp, envelope_from, message)
+                stage = "data"
+                # Dot-stuffing (RFC 5321 4.5.2): a line that starts with "." gets another.
+                if b"\n." in data:
+                    data = data.replace(b"\n.", b"\n..")
+                if data.startswith(b"."):
+                    data = b"." + data
+                smtp.send(_ended(data) + b".\r\n")
+                _expect(reply := smtp.getreply(), (250,), "message refused")
         except smtplib.SMTPAuthenticationError as exc:
             _close(smtp)
             # Wrong credentials are the operator's to fix; keep the mail until they do.
@@ -271,15 +285,43 @@ def _begin(smtp: smtplib.SMTP, envelope_from: str, message: Outgoing) -> bytes:
     return data
 
 
-def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str, *,
-              eight_bit: bool = False) -> None:
-    """MAIL, RCPT and DATA, up to the server's 354 (go ahead with the content).
-    `eight_bit`: the content has 8bit parts, so MAIL says BODY=8BITMIME (RFC 6152)."""
+def _chunking(smtp: smtplib.SMTP) -> bool:
+    return bool(smtp.has_extn("chunking") and smtp.has_extn("pipelining"))
+
+
+def _ended(data: bytes) -> bytes:
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def _chunked(smtp: smtplib.SMTP, envelope_from: str, message: Outgoing) -> tuple[int, bytes]:
+    """MAIL, RCPT and the content as one BDAT chunk (RFC 3030), in one write; the
+    server's reply to BDAT. No dot-stuffing: BDAT says how many bytes follow. A
+    refused sender or recipient fails the BDAT too, and is what the error names."""
+    data = _ended(mime_bytes(message, eight_bit=smtp.has_extn("8bitmime")))
+    commands = _envelope_commands(envelope_from, message.recipient,
+                                  eight_bit=not data.isascii())
+    smtp.send("".join(f"{c}\r\n" for c in commands).encode()
+              + f"BDAT {len(data)} LAST\r\n".encode() + data)
+    mail, rcpt, bdat = (smtp.getreply() for _ in range(3))
+    _expect(mail, (250,), "sender refused")
+    _expect(rcpt, (250, 251), "recipient refused")
+    _expect(bdat, (250,), "message refused")
+    return bdat
+
+
+def _envelope_commands(envelope_from: str, recipient: str, *, eight_bit: bool) -> list[str]:
+    """MAIL and RCPT. `eight_bit`: the content has 8bit parts, so MAIL says
+    BODY=8BITMIME (RFC 6152)."""
     if any(c in address for address in (envelope_from, recipient) for c in "\r\n"):
         raise ChannelError("an address with a line break", transient=False)
     body = " BODY=8BITMIME" if eight_bit else ""
-    commands = [f"MAIL FROM:{_angle(envelope_from)}{body}", f"RCPT TO:{_angle(recipient)}",
-                "DATA"]
+    return [f"MAIL FROM:{_angle(envelope_from)}{body}", f"RCPT TO:{_angle(recipient)}"]
+
+
+def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str, *,
+              eight_bit: bool = False) -> None:
+    """MAIL, RCPT and DATA, up to the server's 354 (go ahead with the content)."""
+    commands = [*_envelope_commands(envelope_from, recipient, eight_bit=eight_bit), "DATA"]
     if smtp.has_extn("pipelining"):
         smtp.send("".join(f"{c}\r\n" for c in commands))
         replies = [smtp.getreply() for _ in commands]
@@ -298,37 +340,44 @@ def _envelope(smtp: smtplib.SMTP, envelope_from: str, recipient: str, *,
         raise smtplib.SMTPDataError(rest[1][0], rest[1][1])
 
 
+# A kept connection used this recently is taken to be open (see _transmit): servers
+# close idle connections after minutes (Postfix: 300 s), not seconds.
+RECENT_SECONDS = 2.0
+
+
 class _Pool:
     """One open SMTP connection per thread and target, reused between messages."""
 
     def __init__(self) -> None:
         self._local = threading.local()
 
-    def _kept(self) -> dict[tuple[SmtpTarget, str], smtplib.SMTP]:
-        kept: dict[tuple[SmtpTarget, str], smtplib.SMTP] | None = getattr(
+    def _kept(self) -> dict[tuple[SmtpTarget, str], tuple[smtplib.SMTP, float]]:
+        kept: dict[tuple[SmtpTarget, str], tuple[smtplib.SMTP, float]] | None = getattr(
             self._local, "kept", None)
         if kept is None:
             kept = self._local.kept = {}
         return kept
 
-    def take(self, target: SmtpTarget, helo: str) -> tuple[smtplib.SMTP, bool]:
-        """A connection, and whether it was kept from an earlier message."""
-        smtp = self._kept().pop((target, helo), None)
-        if smtp is not None:
-            return smtp, True
-        return _connect(target, helo), False
+    def take(self, target: SmtpTarget, helo: str) -> tuple[smtplib.SMTP, bool, bool]:
+        """A connection, whether it was kept from an earlier message, and whether it is
+        new or was last used within RECENT_SECONDS."""
+        entry = self._kept().pop((target, helo), None)
+        if entry is not None:
+            smtp, used = entry
+            return smtp, True, time.monotonic() - used < RECENT_SECONDS
+        return _connect(target, helo), False, True
 
     def give_back(self, target: SmtpTarget, helo: str, smtp: smtplib.SMTP) -> None:
         old = self._kept().pop((target, helo), None)
-        if old is not None and old is not smtp:
-            _quit(old)
-        self._kept()[(target, helo)] = smtp
+        if old is not None and old[0] is not smtp:
+            _quit(old[0])
+        self._kept()[(target, helo)] = (smtp, time.monotonic())
 
     def close_all(self) -> None:
         """Close this thread's kept connections."""
         kept = self._kept()
         while kept:
-            _quit(kept.popitem()[1])
+            _quit(kept.popitem()[1][0])
 
 
 _pool = _Pool()
