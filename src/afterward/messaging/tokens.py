@@ -4,12 +4,13 @@ purpose-specific salt: a token for one purpose is worthless for another."""
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
-from itsdangerous import BadSignature, Signer, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.signer import HMACAlgorithm
 
@@ -31,18 +32,19 @@ class LinkSigner:
 
     def token(self, purpose: str, message_id: int, url: str | None = None) -> str:
         """A `URLSafeSerializer` token (`read` checks it with itsdangerous), made faster:
-        the derived key is computed once per purpose, a short payload is not tried
-        with zlib (about 80 µs per attempt, and it cannot win on a few bytes), and the
-        HMAC-SHA1 is hmac.digest's one call into OpenSSL (itsdangerous hands hmac a
-        Python function for SHA-1, which takes hmac's pure-Python path)."""
-        data: list[int | str] = [message_id] if url is None else [message_id, url]
-        serializer, signer, key = _signing(self.secret_key, purpose)
+        the derived key is computed once per purpose, the payload is never tried with
+        zlib (itsdangerous keeps a compressed payload only when it is shorter; either
+        form reads back), and the HMAC-SHA1 comes from SHA-1 states with the key's pads
+        already hashed. hmac.digest lets go of the GIL for its one call into OpenSSL,
+        and in a worker with three threads getting it back took a thread switch."""
+        signing = _signing(self.secret_key, purpose)
         if url is None:
             payload = base64_encode(f"[{message_id:d}]".encode())  # json.dumps([id])
         else:
-            payload = serializer.dump_payload(data)
-        signature = base64_encode(hmac.digest(key, payload, "sha1"))
-        return (payload + signer.sep + signature).decode("ascii")
+            payload = base64_encode(signing.serializer.serializer.dumps(
+                [message_id, url]).encode())
+        return (payload + signing.separator + base64_encode(signing.mac(payload))).decode(
+            "ascii")
 
     def read(self, purpose: str, token: str) -> tuple[int, str | None]:
         try:
@@ -73,11 +75,33 @@ class LinkSigner:
         return f"mailto:{mailbox}?subject={subject}"
 
 
+@dataclass(frozen=True)
+class _Signing:
+    serializer: URLSafeSerializer
+    separator: bytes
+    inner: Any  # SHA-1 states after the key xor ipad, and xor opad (RFC 2104)
+    outer: Any
+
+    def mac(self, payload: bytes) -> bytes:
+        """HMAC-SHA1(key, payload), what hmac.digest(key, payload, "sha1") gives."""
+        inner = self.inner.copy()
+        inner.update(payload)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return bytes(outer.digest())
+
+
 @lru_cache(maxsize=64)
-def _signing(secret_key: str, purpose: str) -> tuple[URLSafeSerializer, Signer, bytes]:
+def _signing(secret_key: str, purpose: str) -> _Signing:
     serializer = URLSafeSerializer(secret_key, salt=f"afterward.messaging.{purpose}")
     signer = serializer.make_signer()
-    # hmac.digest below computes what this signer's algorithm does: HMAC-SHA1.
+    # The signer's algorithm is HMAC-SHA1, which _Signing.mac computes.
     assert isinstance(signer.algorithm, HMACAlgorithm) and \
         signer.algorithm.digest_method().name == "sha1"
-    return serializer, signer, signer.derive_key()
+    key = signer.derive_key()  # itsdangerous derives a SHA-1 digest: shorter than a block
+    block = hashlib.sha1().block_size
+    assert len(key) <= block
+    key = key.ljust(block, b"\0")
+    return _Signing(serializer, signer.sep,
+                    hashlib.sha1(bytes(b ^ 0x36 for b in key)),
+                    hashlib.sha1(bytes(b ^ 0x5C for b in key)))
