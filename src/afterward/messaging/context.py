@@ -136,7 +136,7 @@ class Loaded:
     shipments: dict[int, Shipment]  # by id, as the messages' refs name them
     orders: dict[int, OrderRow]  # with their lines
     latest_shipment: dict[int, Shipment]  # order id -> its newest parcel
-    care_products: dict[int, Product]  # products with care or how-to content
+    care_products: dict[int, CareRow]  # products with care or how-to content
 
 
 def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Loaded:
@@ -158,11 +158,24 @@ def load(session: Session, *, store_id: int, refs: list[dict[str, Any]]) -> Load
                 latest.setdefault(shipment.order_id, shipment)
     product_ids = {line.product_id for order in orders.values() for line in order.lines
                    if line.product_id}
-    products = {p.id: p for p in session.scalars(select(Product).where(
-        Product.store_id == store_id, Product.id.in_(product_ids),
-        (Product.care_content.is_not(None)) | (Product.howto_content.is_not(None)),
-    ))} if product_ids else {}
+    products = {row[0]: CareRow._make(row[1:]) for row in session.connection().execute(
+        select(Product.id, *_CARE_COLUMNS).where(
+            Product.store_id == store_id, Product.id.in_(product_ids),
+            (Product.care_content.is_not(None)) | (Product.howto_content.is_not(None))))
+    } if product_ids else {}
     return Loaded(shipments, orders, latest, products)
+
+
+class CareRow(NamedTuple):
+    """What a message tells of a product it was about: its care and how-to content."""
+
+    title: str
+    care_content: str | None
+    howto_content: str | None
+
+
+# Plain rows: the ORM spent ~1.5 % of a worker making Product objects for these.
+_CARE_COLUMNS = [getattr(Product, name) for name in CareRow._fields]
 
 
 _ORDER_COLUMNS = [getattr(Order, name) for name in OrderRow._fields if name != "lines"]
