@@ -69,10 +69,19 @@ class ChunkingSMTP(AioSMTP):
     """aiosmtpd with PIPELINING and CHUNKING (RFC 3030) offered, and BDAT: each chunk
     is read whole (its size says how long it is) and the last one is handed to the
     handler as DATA's content would be. `commands` records each DATA and BDAT;
-    `drop_at_bdat` makes it read a chunk and close the connection without a reply."""
+    `drop_at_bdat` makes it read a chunk and close the connection without a reply,
+    `close_at_mail` answer MAIL with 421 and close it."""
 
     commands: list[str]
     drop_at_bdat = False
+    close_at_mail = False
+
+    async def smtp_MAIL(self, arg: str) -> None:
+        if self.close_at_mail:
+            await self.push("421 4.3.2 Shutting down")
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        await super().smtp_MAIL(arg)
 
     async def smtp_EHLO(self, hostname: str) -> None:
         replies: list[str] = []
@@ -120,13 +129,15 @@ class ChunkingSMTP(AioSMTP):
 
 class ChunkingController(Controller):
     def __init__(self, *args: Any, commands: list[str], drop_at_bdat: bool,
-                 **kwargs: Any) -> None:
+                 close_at_mail: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands, self.drop_at_bdat = commands, drop_at_bdat
+        self.close_at_mail = close_at_mail
 
     def factory(self) -> AioSMTP:
         server = ChunkingSMTP(self.handler, **self.SMTP_kwargs)
         server.commands, server.drop_at_bdat = self.commands, self.drop_at_bdat
+        server.close_at_mail = self.close_at_mail
         return server
 
 
@@ -135,12 +146,14 @@ class SmtpServer:
     `chunking=True` one that offers BDAT (see ChunkingSMTP)."""
 
     def __init__(self, port: int | None = None, *, eight_bit: bool = True,
-                 chunking: bool = False, drop_at_bdat: bool = False) -> None:
+                 chunking: bool = False, drop_at_bdat: bool = False,
+                 close_at_mail: bool = False) -> None:
         self.port = port or free_port()
         self.mailbox = Mailbox()
         self.controller: Controller | None = None
         self.eight_bit = eight_bit
         self.chunking, self.drop_at_bdat = chunking, drop_at_bdat
+        self.close_at_mail = close_at_mail
         self.commands: list[str] = []  # with chunking: each DATA and BDAT, in turn
 
     @property
@@ -153,7 +166,7 @@ class SmtpServer:
             self.controller = ChunkingController(
                 self.mailbox, hostname="127.0.0.1", port=self.port,
                 decode_data=not self.eight_bit, commands=self.commands,
-                drop_at_bdat=self.drop_at_bdat)
+                drop_at_bdat=self.drop_at_bdat, close_at_mail=self.close_at_mail)
         else:
             self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
                                          decode_data=not self.eight_bit)

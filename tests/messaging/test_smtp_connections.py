@@ -187,3 +187,13 @@ def test_a_connection_lost_after_the_bdat_chunk_went_out_may_have_sent_it():
     assert (lost.value.transient, lost.value.maybe_sent) == (True, True)
     assert str(lost.value).startswith("connection lost during DATA")
     assert server.commands == ["BDAT"]
+
+
+def test_a_server_that_refuses_mail_and_hangs_up_surely_took_nothing():
+    server = SmtpServer(chunking=True, close_at_mail=True).start()
+    with pytest.raises(ChannelError) as refused:
+        sent_through(server, outgoing(1))
+
+    assert (str(refused.value), refused.value.transient, refused.value.maybe_sent) == (
+        "sender refused: 421 4.3.2 Shutting down", True, False)
+    assert server.mailbox.messages == []

@@ -296,17 +296,18 @@ def _ended(data: bytes) -> bytes:
 def _chunked(smtp: smtplib.SMTP, envelope_from: str, message: Outgoing) -> tuple[int, bytes]:
     """MAIL, RCPT and the content as one BDAT chunk (RFC 3030), in one write; the
     server's reply to BDAT. No dot-stuffing: BDAT says how many bytes follow. A
-    refused sender or recipient fails the BDAT too, and is what the error names."""
+    refused sender or recipient fails the BDAT too (there is no mail transaction to
+    add it to), so the first refusal is the error, read before anything else: a
+    server that refuses MAIL and hangs up (421) has surely not taken the message."""
     data = _ended(mime_bytes(message, eight_bit=smtp.has_extn("8bitmime")))
     commands = _envelope_commands(envelope_from, message.recipient,
                                   eight_bit=not data.isascii())
     smtp.send("".join(f"{c}\r\n" for c in commands).encode()
               + f"BDAT {len(data)} LAST\r\n".encode() + data)
-    mail, rcpt, bdat = (smtp.getreply() for _ in range(3))
-    _expect(mail, (250,), "sender refused")
-    _expect(rcpt, (250, 251), "recipient refused")
-    _expect(bdat, (250,), "message refused")
-    return bdat
+    _expect(smtp.getreply(), (250,), "sender refused")
+    _expect(smtp.getreply(), (250, 251), "recipient refused")
+    _expect(reply := smtp.getreply(), (250,), "message refused")
+    return reply
 
 
 def _envelope_commands(envelope_from: str, recipient: str, *, eight_bit: bool) -> list[str]:
