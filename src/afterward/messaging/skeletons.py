@@ -55,7 +55,13 @@ _marking = _Marking()
 
 # What markupsafe.escape changes; a string without them is its own escaped form.
 _ESCAPED = re.compile(r"[&<>\"']")
-_MARKERS = [Markup(f"{OPEN}{index}{CLOSE}") for index in range(64)]
+
+
+def _marker(index: int) -> Markup:
+    return Markup(f"{OPEN}{index}{CLOSE}")
+
+
+_MARKERS = [_marker(index) for index in range(64)]
 
 
 def mark(value: Any) -> Any:
@@ -74,7 +80,7 @@ def mark(value: Any) -> Any:
     else:
         values.append(str(escape(value)))
     index = len(values) - 1
-    return _MARKERS[index] if index < len(_MARKERS) else Markup(f"{OPEN}{index}{CLOSE}")
+    return _MARKERS[index] if index < len(_MARKERS) else _marker(index)
 
 
 @lru_cache(maxsize=256)
@@ -164,15 +170,14 @@ class SkeletonCache:
 
     def _with_fixed(self, base: str, fixed: frozenset[int], values: list[str]) -> str:
         """The skeleton with its fixed markers' values in and the others kept (a join
-        of the skeleton's pieces, cut once, rather than a regular-expression pass)."""
+        of the skeleton's pieces, cut once, rather than a regular-expression pass).
+        Every marker in a skeleton is one of its values': a template or value with
+        marker text in it is never marked (templates._email_body)."""
         pieces = self.pieces.get(base)
         if pieces is None:
             pieces = Pieces(base)
             self._keep(self.pieces, base, pieces)
-        if any(index >= len(values) for index in pieces.indexes):
-            return _MARKER.sub(lambda m: values[int(m.group(1))]
-                               if int(m.group(1)) in fixed else m.group(0), base)
-        return pieces.fill([value if index in fixed else f"{OPEN}{index}{CLOSE}"
+        return pieces.fill([value if index in fixed else _marker(index)
                             for index, value in enumerate(values)])
 
     def _analyse(self, skeleton: str, count: int) -> frozenset[int]:

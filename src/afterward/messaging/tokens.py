@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -79,8 +78,8 @@ class LinkSigner:
 class _Signing:
     serializer: URLSafeSerializer
     separator: bytes
-    inner: Any  # SHA-1 states after the key xor ipad, and xor opad (RFC 2104)
-    outer: Any
+    inner: hashlib._Hash  # SHA-1 states after the key xor ipad, and xor opad (RFC 2104)
+    outer: hashlib._Hash
 
     def mac(self, payload: bytes) -> bytes:
         """HMAC-SHA1(key, payload), what hmac.digest(key, payload, "sha1") gives."""
@@ -88,7 +87,7 @@ class _Signing:
         inner.update(payload)
         outer = self.outer.copy()
         outer.update(inner.digest())
-        return bytes(outer.digest())
+        return outer.digest()
 
 
 @lru_cache(maxsize=64)
