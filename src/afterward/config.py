@@ -51,6 +51,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     job_lease_seconds: int = 60
     job_max_attempts: int = 8
+    # On SIGTERM, in-flight requests and jobs get this long to finish, then go.
+    shutdown_grace_seconds: int = 10
     plugins: tuple[str, ...] = ()
     log_level: str = "info"
 
@@ -69,6 +71,7 @@ class Settings:
             max_body_bytes=env_int("MAX_BODY_BYTES", 1024 * 1024),
             job_lease_seconds=env_int("JOB_LEASE_SECONDS", 60),
             job_max_attempts=env_int("JOB_MAX_ATTEMPTS", 8),
+            shutdown_grace_seconds=env_int("SHUTDOWN_GRACE_SECONDS", 10),
             plugins=plugins,
             log_level=env_str("LOG_LEVEL", "info"),
         )

@@ -254,10 +254,12 @@ def _context(claim: jobs.Claim, hint: Any = None) -> jobs.JobContext:
 
 
 def run_workers(
-    db: Database, *, concurrency: int, lease_seconds: int,
+    db: Database, *, concurrency: int, lease_seconds: int, grace_seconds: float = 10.0,
     install_signals: bool = True, on_start: Callable[[], None] | None = None,
 ) -> None:
-    """Run N worker threads until SIGTERM or SIGINT."""
+    """Run N worker threads until SIGTERM or SIGINT; then each finishes its job within
+    `grace_seconds`, or is left behind (a daemon thread: its uncommitted job is run
+    again by another worker when the lease ends)."""
     workers = [Worker(db, lease_seconds=lease_seconds) for _ in range(concurrency)]
     if install_signals:
         def _stop(_signum: int, _frame: object) -> None:
@@ -273,9 +275,14 @@ def run_workers(
     log.info("%d worker(s) started", concurrency)
     if on_start:
         on_start()
-    while any(t.is_alive() for t in threads):
+    while any(t.is_alive() for t in threads) and not workers[0].stopping.is_set():
         for t in threads:
             t.join(timeout=0.5)
+    deadline = time.monotonic() + grace_seconds
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in threads):
+        log.warning("stopping with jobs still running; their leases bring them back")
 
 
 def start_periodic(db: Database) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from afterward.api.deps import Principal, database, principal, read_session, write_session
+from afterward.api.deps import Principal, Write, database, principal, read_session, writer
 from afterward.api.errors import ApiError, ErrorResponse
 from afterward.commerce import service
 from afterward.commerce.schemas import (
@@ -44,24 +44,18 @@ async def create_order(request: Request, body: OrderIn,
     """Create an order. An existing number is a 409, unless `upsert=true`, which
     replaces that order's contents (200)."""
     # The hottest route. On SQLite, writes of one process go one at a time anyway (see
-    # Database.transaction), so they run on the event loop, orders that arrive together
-    # sharing a commit (group_commit.py). PostgreSQL writes run in the pool, side by side.
+    # Database.transaction), so orders that arrive together share a commit
+    # (group_commit.py). PostgreSQL writes run in the pool, side by side.
+    def work(session: Session) -> tuple[dict[str, object], bool]:
+        return _write_order(session, who.store_id, body, upsert)
+
     if db.backend == "sqlite":
-        committer = request.app.state.order_commits
-        document, created = await committer.run(
-            lambda session: _write_order(session, who.store_id, body, upsert))
+        document, created = await request.app.state.order_commits.run(work)
     else:
-        document, created = await run_in_threadpool(_create_order, db, who.store_id, body,
-                                                    upsert)
+        document, created = await run_in_threadpool(db.run, work)
     # Serialised once here; returning the model would have FastAPI validate it again.
     return Response(OrderOut.model_validate(document).model_dump_json(),
                     status_code=201 if created else 200, media_type="application/json")
-
-
-def _create_order(db: Database, store_id: int, body: OrderIn,
-                  upsert: bool) -> tuple[dict[str, object], bool]:
-    with db.transaction() as session:
-        return _write_order(session, store_id, body, upsert)
 
 
 def _write_order(session: Session, store_id: int, body: OrderIn,
@@ -98,21 +92,28 @@ def get_order(order_id: IdPath, who: Principal = Depends(principal),
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut, tags=["orders"])
 def cancel_order(order_id: IdPath, who: Principal = Depends(principal),
-                 session: Session = Depends(write_session)) -> OrderOut:
-    order = service.get_order(session, store_id=who.store_id, order_id=order_id)
-    if order is None:
-        raise _not_found("order")
-    service.cancel_order(session, order=order, reason="api")
-    return OrderOut.model_validate(order)
+                 write: Write = Depends(writer)) -> OrderOut:
+    def work(session: Session) -> OrderOut:
+        order = service.get_order(session, store_id=who.store_id, order_id=order_id)
+        if order is None:
+            raise _not_found("order")
+        service.cancel_order(session, order=order, reason="api")
+        return OrderOut.model_validate(order)
+
+    return write(work)
 
 
 @router.post("/customers", response_model=CustomerOut, status_code=201, tags=["customers"])
 def upsert_customer(body: CustomerIn, response: Response, who: Principal = Depends(principal),
-                    session: Session = Depends(write_session)) -> CustomerOut:
+                    write: Write = Depends(writer)) -> CustomerOut:
     """Create a customer, or update the one with the same external_id, email or phone (200)."""
-    customer, created = service.upsert_customer(session, store_id=who.store_id, data=body)
+    def work(session: Session) -> tuple[CustomerOut, bool]:
+        customer, created = service.upsert_customer(session, store_id=who.store_id, data=body)
+        return CustomerOut.model_validate(customer), created
+
+    out, created = write(work)
     response.status_code = 201 if created else 200
-    return CustomerOut.model_validate(customer)
+    return out
 
 
 @router.get("/customers", response_model=Page[CustomerOut], tags=["customers"])
@@ -137,11 +138,15 @@ def get_customer(customer_id: IdPath, who: Principal = Depends(principal),
 
 @router.post("/products", response_model=ProductOut, status_code=201, tags=["products"])
 def upsert_product(body: ProductIn, response: Response, who: Principal = Depends(principal),
-                   session: Session = Depends(write_session)) -> ProductOut:
+                   write: Write = Depends(writer)) -> ProductOut:
     """Create a product, or update the one with the same external_id or SKUs (200)."""
-    product, created = service.upsert_product(session, store_id=who.store_id, data=body)
+    def work(session: Session) -> tuple[ProductOut, bool]:
+        product, created = service.upsert_product(session, store_id=who.store_id, data=body)
+        return ProductOut.model_validate(product), created
+
+    out, created = write(work)
     response.status_code = 201 if created else 200
-    return ProductOut.model_validate(product)
+    return out
 
 
 @router.get("/products", response_model=Page[ProductOut], tags=["products"])

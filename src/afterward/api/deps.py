@@ -1,15 +1,23 @@
-"""Dependencies: the database session (one transaction per request) and the store
-that the bearer API key belongs to."""
+"""Dependencies: a read session, the unit of work for writes, and the store that
+the bearer API key belongs to.
+
+Writes are not a session dependency: FastAPI runs a generator dependency's code
+before and after `yield` in threads that may differ, and (by default) after the
+response has gone out. A write route gets `Write`, a function that runs its work in
+one transaction in the route's own thread and commits before the route returns,
+so the answer is sent only for what is stored."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from afterward.api.errors import ApiError
 from afterward.commerce import stores
@@ -33,11 +41,14 @@ async def settings(request: Request) -> Settings:
     return value
 
 
-def write_session(db: Database = Depends(database)) -> Iterator[Session]:
-    """The request's unit of work: committed after the handler returns, rolled
-    back on any error, so a refused request leaves nothing behind."""
-    with db.transaction() as session:
-        yield session
+T = TypeVar("T")
+Write = Callable[[Callable[[Session], T]], T]
+
+
+async def writer(db: Database = Depends(database)) -> Callable[..., Any]:
+    """`write(work)` runs `work(session)` as the request's unit of work (Database.run):
+    committed when it returns, rolled back whole on any error, run again on a lost race."""
+    return db.run
 
 
 def read_session(db: Database = Depends(database)) -> Iterator[Session]:
@@ -51,31 +62,43 @@ class Principal:
     store_slug: str
 
 
-def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+def _raw_key(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "unauthorized", "send a store API key as `Authorization: Bearer ...`",
                        headers={"WWW-Authenticate": "Bearer"})
-    # Keys are cached for a few seconds: a revoked key stops working within KEY_CACHE_SECONDS.
+    return credentials.credentials
+
+
+def _cached(request: Request, raw: str) -> Principal | None:
+    """Keys are cached for a few seconds: a revoked key stops working within
+    KEY_CACHE_SECONDS."""
     cache: dict[str, tuple[Principal, float]] = request.app.state.key_cache
-    raw = credentials.credentials
-    key = stores.hash_key(raw)
-    hit = cache.get(key)
-    now = time.monotonic()
-    principal = hit[0] if hit and hit[1] > now else None
-    if principal is None:
-        db: Database = request.app.state.db
-        with db.reading() as session:
-            store = stores.store_for_key(session, raw)
-            if store is None:
-                raise ApiError(401, "unauthorized", "this API key is unknown or revoked",
-                               headers={"WWW-Authenticate": "Bearer"})
-            principal = Principal(store.id, store.slug)
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = (principal, now + KEY_CACHE_SECONDS)
-    return principal
+    hit = cache.get(stores.hash_key(raw))
+    return hit[0] if hit and hit[1] > time.monotonic() else None
+
+
+def _look_up(request: Request, raw: str) -> Principal:
+    db: Database = request.app.state.db
+    with db.reading() as session:
+        store = stores.store_for_key(session, raw)
+        if store is None:
+            raise ApiError(401, "unauthorized", "this API key is unknown or revoked",
+                           headers={"WWW-Authenticate": "Bearer"})
+        found = Principal(store.id, store.slug)
+    cache: dict[str, tuple[Principal, float]] = request.app.state.key_cache
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[stores.hash_key(raw)] = (found, time.monotonic() + KEY_CACHE_SECONDS)
+    return found
 
 
 async def principal(request: Request,
-              credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
-    return _principal(request, credentials)
+                    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+                    ) -> Principal:
+    """A cached key is answered on the event loop; a look-up goes to the thread pool,
+    so a slow or restarting database never holds up the loop."""
+    raw = _raw_key(credentials)
+    found = _cached(request, raw)
+    if found is None:
+        found = await run_in_threadpool(_look_up, request, raw)
+    return found

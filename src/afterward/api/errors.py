@@ -9,12 +9,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from afterward.commerce.service import CommerceError
 from afterward.commerce.stores import StoreError
 from afterward.commerce.validation import InvalidValue
+from afterward.storage.db import DatabaseBusy
 
 log = logging.getLogger("afterward.api")
 
@@ -46,12 +48,34 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
                413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid",
-               429: "rate_limited"}
+               429: "rate_limited", 503: "unavailable"}
 
 
 def _field_of(loc: tuple[Any, ...]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or None
+
+
+# PostgreSQL SQLSTATE classes and codes that mean "the server is not there right now".
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Is this the database being down, restarting or busy, rather than a bug?"""
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    if exc.connection_invalidated or state.startswith(_UNAVAILABLE_STATES):
+        return True
+    text = str(exc.orig).lower()
+    return any(sign in text for sign in ("database is locked", "connection refused",
+                                         "server closed the connection", "connection failed",
+                                         "terminating connection", "the database system is"))
+
+
+def _unavailable() -> JSONResponse:
+    return error_response(503, "unavailable",
+                          "the database is unavailable for a moment: try again shortly",
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def install(app: FastAPI) -> None:
@@ -91,6 +115,30 @@ def install(app: FastAPI) -> None:
         if "NUL" in str(exc.orig) or "\\u0000" in str(exc.orig):
             return error_response(422, "invalid", "text may not contain NUL characters")
         return error_response(422, "invalid", "a value is out of range for its field")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint still refused the change after Database.run's retries: the
+        # request conflicts with what is stored. Rolled back whole.
+        log.info("constraint refused a change: %s", str(exc.orig).splitlines()[0])
+        return error_response(409, "conflict", "this change conflicts with stored data")
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not unavailable(exc):
+            return await _unexpected(request, exc)
+        log.warning("database unavailable: %s", str(exc.orig).splitlines()[0])
+        return _unavailable()
+
+    @app.exception_handler(DatabaseBusy)
+    async def _busy(_request: Request, exc: DatabaseBusy) -> JSONResponse:
+        log.warning("database busy: %s", exc)
+        return _unavailable()
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(_request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection free: %s", exc)
+        return _unavailable()
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from afterward.api.commerce import ERRORS
-from afterward.api.deps import Principal, principal, read_session, write_session
+from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError
 from afterward.journeys import builtins, service
 from afterward.journeys import definition as spec
@@ -78,9 +78,9 @@ def validate(body: Definition, who: Principal = Depends(principal)) -> Validatio
 
 @router.post("/journeys/install-builtins", response_model=dict[str, list[InstalledOut]])
 def install_builtins(who: Principal = Depends(principal),
-                     session: Session = Depends(write_session)) -> dict[str, list[InstalledOut]]:
+                     write: Write = Depends(writer)) -> dict[str, list[InstalledOut]]:
     """Create or update the built-in journeys and switch them on (idempotent)."""
-    done = builtins.install(session, store_id=who.store_id)
+    done = write(lambda session: builtins.install(session, store_id=who.store_id))
     return {"items": [InstalledOut(key=i.key, outcome=i.outcome, version=i.version,
                                    enabled=i.enabled) for i in done]}
 
@@ -88,16 +88,21 @@ def install_builtins(who: Principal = Depends(principal),
 @router.put("/journeys/{key}", response_model=JourneyDetail, status_code=201)
 def save_journey(key: Key, body: Definition, response: Response,
                  who: Principal = Depends(principal),
-                 session: Session = Depends(write_session)) -> JourneyDetail:
+                 write: Write = Depends(writer)) -> JourneyDetail:
     """Create a journey or save a new version of it (201). The same definition as the
     latest version saves nothing (200). Enrolments keep the version they started with."""
     if body.get("key", key) != key:
         raise ApiError(422, "invalid", "the key in the body differs from the key in the path",
                        "key")
-    saved = service.save(session, store_id=who.store_id, raw={**body, "key": key})
-    if not saved.changed:
+
+    def work(session: Session) -> tuple[JourneyDetail, bool]:
+        saved = service.save(session, store_id=who.store_id, raw={**body, "key": key})
+        return _detail(session, saved.journey), saved.changed
+
+    detail, changed = write(work)
+    if not changed:
         response.status_code = 200
-    return _detail(session, saved.journey)
+    return detail
 
 
 @router.get("/journeys/{key}", response_model=JourneyDetail)
@@ -123,16 +128,16 @@ def _switch(session: Session, who: Principal, key: str, enabled: bool) -> Journe
 
 @router.post("/journeys/{key}/enable", response_model=JourneyOut)
 def enable(key: Key, who: Principal = Depends(principal),
-           session: Session = Depends(write_session)) -> JourneyOut:
+           write: Write = Depends(writer)) -> JourneyOut:
     """Enrol from the next event on (events from before are never replayed)."""
-    return _switch(session, who, key, True)
+    return write(lambda session: _switch(session, who, key, True))
 
 
 @router.post("/journeys/{key}/disable", response_model=JourneyOut)
 def disable(key: Key, who: Principal = Depends(principal),
-            session: Session = Depends(write_session)) -> JourneyOut:
+            write: Write = Depends(writer)) -> JourneyOut:
     """No new enrolments; enrolments in progress leave at their next step."""
-    return _switch(session, who, key, False)
+    return write(lambda session: _switch(session, who, key, False))
 
 
 @router.get("/journeys/{key}/enrolments", response_model=dict[str, list[EnrolmentOut]])

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from afterward.api.commerce import ERRORS
-from afterward.api.deps import Principal, principal, read_session, settings, write_session
+from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
 from afterward.api.errors import ApiError
 from afterward.commerce import validation
 from afterward.commerce.models import Store
@@ -54,16 +54,19 @@ def _store(session: Session, who: Principal) -> Store:
 
 @router.post("/messages", response_model=MessageOut, status_code=201)
 def queue_message(body: MessageIn, who: Principal = Depends(principal),
-                  session: Session = Depends(write_session)) -> MessageOut:
-    refs = {k: v for k, v in (("order_id", body.order_id), ("shipment_id", body.shipment_id))
-            if v is not None}
-    message = service.queue_message(
-        session, store_id=who.store_id, channel=body.channel, purpose=body.purpose,
-        category=body.category, idempotency_key=body.idempotency_key,
-        template_key=body.template_key, customer_id=body.customer_id, recipient=body.recipient,
-        refs=refs, data=body.data, send_after=body.send_after, locale=body.locale)
-    session.flush()
-    return MessageOut.model_validate(message)
+                  write: Write = Depends(writer)) -> MessageOut:
+    def work(session: Session) -> MessageOut:
+        refs = {k: v for k, v in (("order_id", body.order_id), ("shipment_id", body.shipment_id))
+                if v is not None}
+        message = service.queue_message(
+            session, store_id=who.store_id, channel=body.channel, purpose=body.purpose,
+            category=body.category, idempotency_key=body.idempotency_key,
+            template_key=body.template_key, customer_id=body.customer_id, recipient=body.recipient,
+            refs=refs, data=body.data, send_after=body.send_after, locale=body.locale)
+        session.flush()
+        return MessageOut.model_validate(message)
+
+    return write(work)
 
 
 @router.get("/messages", response_model=dict[str, list[MessageOut]])
@@ -90,16 +93,19 @@ def get_message(message_id: IdPath, who: Principal = Depends(principal),
 @router.put("/templates/{key}/{channel}/{locale}", response_model=TemplateOut, status_code=201)
 def save_template(key: Key, channel: Channel, locale: Locale, body: TemplateIn,
                   who: Principal = Depends(principal), config: Settings = Depends(settings),
-                  session: Session = Depends(write_session)) -> TemplateOut:
+                  write: Write = Depends(writer)) -> TemplateOut:
     """Checked against the sample context; a template that does not render is refused
     (422) with the part and line that failed. Each save is a new version."""
-    store = _store(session, who)
-    sample = sample_context(store, locale=validation.locale_tag(locale),
-                            public_url=config.public_url, data=body.sample_data)
-    row = templates.save_template(
-        session, store_id=who.store_id, key=key, channel=channel, locale=locale,
-        source=templates.TemplateSource(body.subject, body.body, body.text_body), sample=sample)
-    return TemplateOut.model_validate(row)
+    def work(session: Session) -> TemplateOut:
+        store = _store(session, who)
+        sample = sample_context(store, locale=validation.locale_tag(locale),
+                                public_url=config.public_url, data=body.sample_data)
+        row = templates.save_template(
+            session, store_id=who.store_id, key=key, channel=channel, locale=locale,
+            source=templates.TemplateSource(body.subject, body.body, body.text_body), sample=sample)
+        return TemplateOut.model_validate(row)
+
+    return write(work)
 
 
 @router.get("/templates/{key}/{channel}/{locale}", response_model=dict[str, list[TemplateOut]])
@@ -132,35 +138,47 @@ def get_settings(who: Principal = Depends(principal),
 
 @router.put("/messaging/settings", response_model=SettingsIO)
 def put_settings(body: SettingsIO, who: Principal = Depends(principal),
-                 session: Session = Depends(write_session)) -> SettingsIO:
-    row = service.update_sending_settings(session, store_id=who.store_id, **body.model_dump())
-    return SettingsIO.model_validate(row)
+                 write: Write = Depends(writer)) -> SettingsIO:
+    def work(session: Session) -> SettingsIO:
+        row = service.update_sending_settings(session, store_id=who.store_id, **body.model_dump())
+        return SettingsIO.model_validate(row)
+
+    return write(work)
 
 
 @router.post("/suppressions", status_code=201, response_model=dict[str, bool])
 def add_suppression(body: SuppressionIn, who: Principal = Depends(principal),
-                    session: Session = Depends(write_session)) -> dict[str, bool]:
-    added = service.suppress(session, store_id=who.store_id, channel=body.channel,
-                             address=body.address, reason=body.reason)
-    return {"added": added}
+                    write: Write = Depends(writer)) -> dict[str, bool]:
+    def work(session: Session) -> dict[str, bool]:
+        added = service.suppress(session, store_id=who.store_id, channel=body.channel,
+                                 address=body.address, reason=body.reason)
+        return {"added": added}
+
+    return write(work)
 
 
 @router.delete("/suppressions", response_model=dict[str, int])
 def remove_suppression(channel: Annotated[str, Query(pattern=r"^(email|sms)$")],
                        address: Annotated[str, Query(min_length=3, max_length=320)],
                        who: Principal = Depends(principal),
-                       session: Session = Depends(write_session)) -> dict[str, int]:
-    removed = service.unsuppress(session, store_id=who.store_id, channel=channel,
-                                 address=address)
-    return {"removed": removed}
+                       write: Write = Depends(writer)) -> dict[str, int]:
+    def work(session: Session) -> dict[str, int]:
+        removed = service.unsuppress(session, store_id=who.store_id, channel=channel,
+                                     address=address)
+        return {"removed": removed}
+
+    return write(work)
 
 
 @router.post("/webhook-endpoints", response_model=WebhookEndpointOut, status_code=201)
 def add_endpoint(body: WebhookEndpointIn, who: Principal = Depends(principal),
-                 session: Session = Depends(write_session)) -> WebhookEndpointOut:
-    row = service.add_webhook_endpoint(session, store_id=who.store_id, url=body.url,
-                                       events=body.events)
-    return WebhookEndpointOut(id=row.id, url=row.url, events=row.events, secret=row.secret)
+                 write: Write = Depends(writer)) -> WebhookEndpointOut:
+    def work(session: Session) -> WebhookEndpointOut:
+        row = service.add_webhook_endpoint(session, store_id=who.store_id, url=body.url,
+                                           events=body.events)
+        return WebhookEndpointOut(id=row.id, url=row.url, events=row.events, secret=row.secret)
+
+    return write(work)
 
 
 # --- links inside messages (no API key: the signed token is the credential) -----------
@@ -171,23 +189,29 @@ def _links(config: Settings) -> LinkSigner:
 
 @public.get("/m/o/{token}.gif")
 def open_pixel(token: str, config: Settings = Depends(settings),
-               session: Session = Depends(write_session)) -> Response:
-    try:
-        service.record_open(session, token=token, links=_links(config))
-    except InvalidToken:
-        pass  # a pixel always answers with a pixel
-    return Response(PIXEL, media_type="image/gif",
-                    headers={"Cache-Control": "no-store, max-age=0"})
+               write: Write = Depends(writer)) -> Response:
+    def work(session: Session) -> Response:
+        try:
+            service.record_open(session, token=token, links=_links(config))
+        except InvalidToken:
+            pass  # a pixel always answers with a pixel
+        return Response(PIXEL, media_type="image/gif",
+                        headers={"Cache-Control": "no-store, max-age=0"})
+
+    return write(work)
 
 
 @public.get("/m/c/{token}")
 def click(token: str, config: Settings = Depends(settings),
-          session: Session = Depends(write_session)) -> RedirectResponse:
-    try:
-        target = service.record_click(session, token=token, links=_links(config))
-    except InvalidToken as exc:
-        raise ApiError(404, "not_found", "this link is not valid") from exc
-    return RedirectResponse(target, status_code=302)
+          write: Write = Depends(writer)) -> RedirectResponse:
+    def work(session: Session) -> RedirectResponse:
+        try:
+            target = service.record_click(session, token=token, links=_links(config))
+        except InvalidToken as exc:
+            raise ApiError(404, "not_found", "this link is not valid") from exc
+        return RedirectResponse(target, status_code=302)
+
+    return write(work)
 
 
 @public.get("/m/u/{token}", response_class=HTMLResponse)
@@ -209,14 +233,17 @@ def unsubscribe_page(token: str, request: Request,
 
 @public.post("/m/u/{token}", response_class=HTMLResponse)
 def unsubscribe(token: str, config: Settings = Depends(settings),
-                session: Session = Depends(write_session)) -> HTMLResponse:
+                write: Write = Depends(writer)) -> HTMLResponse:
     """RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` here."""
-    try:
-        service.unsubscribe(session, token=token, links=_links(config))
-    except InvalidToken as exc:
-        raise ApiError(404, "not_found", "this link is not valid") from exc
-    return HTMLResponse("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
-                        "<main style='font-family:sans-serif;max-width:30em;margin:3em auto'>"
-                        "<h1>You are unsubscribed</h1><p>You will not receive marketing "
-                        "messages at this address any more.</p></main>")
+    def work(session: Session) -> HTMLResponse:
+        try:
+            service.unsubscribe(session, token=token, links=_links(config))
+        except InvalidToken as exc:
+            raise ApiError(404, "not_found", "this link is not valid") from exc
+        return HTMLResponse("<!doctype html><meta charset=utf-8><title>Unsubscribed</title>"
+                            "<main style='font-family:sans-serif;max-width:30em;margin:3em auto'>"
+                            "<h1>You are unsubscribed</h1><p>You will not receive marketing "
+                            "messages at this address any more.</p></main>")
+
+    return write(work)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from afterward import jobs
 from afterward.api.commerce import ERRORS
-from afterward.api.deps import Principal, principal, read_session, write_session
+from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError
 from afterward.commerce.service import decode_cursor, encode_cursor
 from afterward.events import Event
@@ -56,12 +56,15 @@ def list_jobs(who: Principal = Depends(principal), session: Session = Depends(re
 
 @router.post("/jobs/{job_id}/retry", response_model=JobOut, tags=["jobs"])
 def retry_job(job_id: Annotated[int, Path(ge=1, le=2**62)], who: Principal = Depends(principal),
-              session: Session = Depends(write_session)) -> JobOut:
+              write: Write = Depends(writer)) -> JobOut:
     """Put a dead job back in the queue with a fresh set of attempts."""
-    if not jobs.retry_dead(session, job_id=job_id, store_id=who.store_id):
-        raise ApiError(404, "not_found", "no dead job with this id in this store")
-    job = session.get(jobs.Job, job_id)
-    return JobOut.model_validate(job)
+    def work(session: Session) -> JobOut:
+        if not jobs.retry_dead(session, job_id=job_id, store_id=who.store_id):
+            raise ApiError(404, "not_found", "no dead job with this id in this store")
+        job = session.get(jobs.Job, job_id)
+        return JobOut.model_validate(job)
+
+    return write(work)
 
 
 @router.get("/events", tags=["events"])

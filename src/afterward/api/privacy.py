@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from afterward import privacy
-from afterward.api.deps import Principal, principal, read_session, write_session
+from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError, ErrorResponse
 
 router = APIRouter(prefix="/api/v1", tags=["customers"],
@@ -41,11 +41,14 @@ def export_customer(customer_id: CustomerId, who: Principal = Depends(principal)
 
 @router.post("/customers/{customer_id}/erase", response_model=ErasureOut)
 def erase_customer(customer_id: CustomerId, who: Principal = Depends(principal),
-                   session: Session = Depends(write_session)) -> ErasureOut:
+                   write: Write = Depends(writer)) -> ErasureOut:
     """Erase the customer's personal data in every module, in one transaction (see
     docs/privacy.md for what is kept). Erasing twice is harmless."""
-    try:
-        rows = privacy.erase_customer(session, store_id=who.store_id, customer_id=customer_id)
-    except privacy.UnknownCustomer:
-        raise _missing() from None
-    return ErasureOut(customer_id=customer_id, erased=True, rows=rows)
+    def work(session: Session) -> ErasureOut:
+        try:
+            rows = privacy.erase_customer(session, store_id=who.store_id, customer_id=customer_id)
+        except privacy.UnknownCustomer:
+            raise _missing() from None
+        return ErasureOut(customer_id=customer_id, erased=True, rows=rows)
+
+    return write(work)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from afterward.api.commerce import ERRORS
-from afterward.api.deps import Principal, principal, read_session, settings, write_session
+from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
 from afterward.api.errors import ApiError
 from afterward.commerce import service as commerce
 from afterward.config import Settings
@@ -61,16 +61,19 @@ def get_shipment(shipment_id: Annotated[int, Path(ge=1, le=2**62)],
 
 @router.post("/shipments", response_model=ShipmentOut, status_code=201)
 def create_shipment(body: ShipmentIn, who: Principal = Depends(principal),
-                    session: Session = Depends(write_session),
+                    write: Write = Depends(writer),
                     config: Settings = Depends(settings)) -> ShipmentOut:
     """Add a parcel to an order (a fulfillment made outside a store platform)."""
-    order = commerce.get_order(session, store_id=who.store_id, order_id=body.order_id)
-    if order is None:
-        raise ApiError(422, "unknown_order", "no such order in this store", "order_id")
-    draft = service.ShipmentDraft(external_id=body.external_id, carrier=body.carrier,
-                                  service=body.service, tracking_number=body.tracking_number,
-                                  shipped_at=body.shipped_at, status=body.status,
-                                  direction=body.direction)
-    shipment, _ = service.upsert_shipment(session, store_id=who.store_id, order_id=order.id,
-                                          draft=draft)
-    return shipment_out(shipment, config.public_url)
+    def work(session: Session) -> ShipmentOut:
+        order = commerce.get_order(session, store_id=who.store_id, order_id=body.order_id)
+        if order is None:
+            raise ApiError(422, "unknown_order", "no such order in this store", "order_id")
+        draft = service.ShipmentDraft(external_id=body.external_id, carrier=body.carrier,
+                                      service=body.service, tracking_number=body.tracking_number,
+                                      shipped_at=body.shipped_at, status=body.status,
+                                      direction=body.direction)
+        shipment, _ = service.upsert_shipment(session, store_id=who.store_id, order_id=order.id,
+                                              draft=draft)
+        return shipment_out(shipment, config.public_url)
+
+    return write(work)

@@ -221,8 +221,7 @@ def _parse(provider: Provider, payload: Any) -> carriers.Update | None:
 
 
 def _apply(db: Database, received: Received) -> JSONResponse:
-    with db.transaction() as session:
-        return _apply_in(session, received=received)
+    return db.run(lambda session: _apply_in(session, received=received))
 
 
 def _apply_in(session: Session, *, received: Received) -> JSONResponse:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from afterward.api.commerce import ERRORS
@@ -66,21 +67,29 @@ def _receive_shopify(db: Database, store_slug: str, topic: str | None, signature
         raise ApiError(401, "no_secret", "this store has no Shopify webhook secret set")
     if not shopify.verify(secret, body, signature):
         raise ApiError(401, "invalid_signature", "X-Shopify-Hmac-Sha256 does not match the body")
-    if topic not in shopify.TOPICS:
+    if topic is None or topic not in shopify.TOPICS:
         raise ApiError(422, "unsupported_topic",
                        f"topic {topic!r} is not one of {', '.join(shopify.TOPICS)}",
                        "X-Shopify-Topic")
     payload = parse_json(body)
-    assert topic is not None
     key = hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()
-    with db.transaction() as session:
-        seen = session.scalar(select(WebhookReceipt.id).where(
-            WebhookReceipt.store_id == store.id, WebhookReceipt.provider == "shopify",
-            WebhookReceipt.delivery_key == key))
-        if seen is not None:
-            return JSONResponse({"status": "duplicate"})
-        session.add(WebhookReceipt(store_id=store.id, provider="shopify",
-                                   topic=topic, delivery_key=key))
-        outcome = shopify.apply(session, store_id=store.id, topic=topic,
-                                payload=payload, delivery_key=key)
+    store_id, known_topic = store.id, topic
+    return db.run(lambda session: _apply_once(session, store_id, known_topic, key, payload))
+
+
+def _apply_once(session: Session, store_id: int, topic: str, key: str,
+                payload: Any) -> JSONResponse:
+    """The delivery's effects and its receipt in one transaction; a delivery already
+    received changes nothing (a concurrent twin's receipt makes this one's insert fail
+    on the unique key, and Database.run's second attempt finds it here)."""
+    seen = session.scalar(select(WebhookReceipt.id).where(
+        WebhookReceipt.store_id == store_id, WebhookReceipt.provider == "shopify",
+        WebhookReceipt.delivery_key == key))
+    if seen is not None:
+        return JSONResponse({"status": "duplicate"})
+    session.add(WebhookReceipt(store_id=store_id, provider="shopify", topic=topic,
+                               delivery_key=key))
+    session.flush()
+    outcome = shopify.apply(session, store_id=store_id, topic=topic, payload=payload,
+                            delivery_key=key)
     return JSONResponse({"status": outcome}, status_code=202 if outcome == "held" else 200)

@@ -70,25 +70,33 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     background: Worker | None = None
+    thread: threading.Thread | None = None
     if with_worker:
         load_handlers(config.plugins)
         background = Worker(db, lease_seconds=config.job_lease_seconds)
-        threading.Thread(target=background.run, name="worker", daemon=True).start()
+        thread = threading.Thread(target=background.run, name="worker", daemon=True)
+        thread.start()
     if banner:
         console.print(banner, highlight=False)
+    # SIGTERM: uvicorn stops accepting, gives in-flight requests the grace period, then
+    # cancels them; the worker finishes its job within the same grace, or leaves it to
+    # its lease (its effects were not committed, another worker runs it again).
+    grace = config.shutdown_grace_seconds
     try:
         if processes > 1:
             uvicorn.run("afterward.app:create_served_app", factory=True, host=host, port=port,
-                        workers=processes, log_level="warning", access_log=False)
+                        workers=processes, log_level="warning", access_log=False,
+                        timeout_graceful_shutdown=grace)
         else:
             from afterward.app import create_app, ready_to_serve
 
             uvicorn.run(ready_to_serve(create_app(config, db)), host=host, port=port,
-                        log_level="warning",
-                        access_log=False)
+                        log_level="warning", access_log=False,
+                        timeout_graceful_shutdown=grace)
     finally:
-        if background:
+        if background and thread:
             background.stop()
+            thread.join(timeout=grace)
 
 
 @app.command()
@@ -109,4 +117,5 @@ def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker thread
         console.print(f"{done} jobs run")
         return
     freeze_start_up_heap()
-    run_workers(db, concurrency=concurrency, lease_seconds=config.job_lease_seconds)
+    run_workers(db, concurrency=concurrency, lease_seconds=config.job_lease_seconds,
+                grace_seconds=config.shutdown_grace_seconds)

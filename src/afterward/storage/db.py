@@ -5,14 +5,33 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
+
+# Enough connections for every thread that may hold one at once (the server's thread
+# pool is 40), so a request waits for the database, never for a connection; the
+# checkout timeout is short, and running out is a 503, not a hang.
+POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT = 5, 45, 10
+PG_CONNECT_TIMEOUT = 5
+# PostgreSQL's SQLSTATEs for "try the transaction again": serialization failure, deadlock.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+UNIQUE_VIOLATION = "23505"
+# SQLite: the longest a writer waits for its turn in this process (SQLite's own busy
+# timeout, for writers in other processes, is the same).
+WRITE_WAIT_SECONDS = 30.0
+
+
+class DatabaseBusy(Exception):
+    """No turn to write came in time: the caller should try again later (a 503)."""
 
 
 class Base(DeclarativeBase):
@@ -37,20 +56,21 @@ def make_engine(
 ) -> Engine:
     url = normalize_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if pool:
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=POOL_TIMEOUT)
+    else:
+        kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if ":memory:" in url or url in {"sqlite://", "sqlite:///"}:
             raise ValueError("in-memory SQLite is not supported: use a file path")
-        if not pool:
-            kwargs["poolclass"] = NullPool
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
         return engine
-    if not pool:
-        kwargs["poolclass"] = NullPool
-    else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+    kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
+    if pool:
+        kwargs["pool_pre_ping"] = True  # a restarted server's dead connections are replaced
     return create_engine(url, **kwargs)
 
 
@@ -153,7 +173,9 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """The unit of work: commit on success, roll back on any exception.
+        """The unit of work: commit on success, roll back on any exception. Enter and
+        leave it in one thread, within one call (never across a generator's yield that
+        another thread resumes: the lock below belongs to the thread that took it).
 
         On SQLite, threads of one process take turns through a lock before BEGIN
         IMMEDIATE: SQLite's own busy handler sleeps in steps of up to 100 ms, which
@@ -161,8 +183,27 @@ class Database:
         if self._write_lock is None:
             yield from self._transaction()
             return
-        with self._write_lock:
+        if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise DatabaseBusy(f"no turn to write within {WRITE_WAIT_SECONDS:.0f} s")
+        try:
             yield from self._transaction()
+        finally:
+            self._write_lock.release()
+
+    def run(self, work: Callable[[Session], T], *, attempts: int = 3) -> T:
+        """Run `work` as one unit of work: in one transaction, in the calling thread,
+        committed before this returns. A transaction that lost a race is run again
+        from the start: on PostgreSQL a serialization failure or deadlock, and on
+        either database a unique key taken meanwhile by a concurrent writer, which
+        the next attempt sees as the existing row (an idempotent answer or a 409)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if attempt == attempts or not lost_a_race(exc):
+                    raise
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _transaction(self) -> Iterator[Session]:
         session = self.sessions()
@@ -190,6 +231,16 @@ class Database:
             self._checkpointer = None
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+def lost_a_race(exc: DBAPIError) -> bool:
+    """Would running the same transaction again give a different outcome?"""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in RETRYABLE_SQLSTATES:
+        return True
+    if not isinstance(exc, IntegrityError):
+        return False
+    return state == UNIQUE_VIOLATION or "UNIQUE constraint failed" in str(exc.orig)
 
 
 class _Checkpointer(threading.Thread):
