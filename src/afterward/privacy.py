@@ -73,7 +73,7 @@ def export_customer(session: Session, *, store_id: int, customer_id: int) -> dic
 def erase_customer(session: Session, *, store_id: int, customer_id: int) -> dict[str, int]:
     """Erase the customer's personal data in every module; rows touched, per table."""
     found = sections()
-    _require_customer(session, store_id, customer_id)
+    _require_customer(session, store_id, customer_id, lock=True)
     touched: dict[str, int] = {}
     for s in found:
         for table, count in s.erase(session, store_id, customer_id).items():
@@ -86,11 +86,14 @@ def changed(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def _require_customer(session: Session, store_id: int, customer_id: int) -> None:
+def _require_customer(session: Session, store_id: int, customer_id: int, *,
+                      lock: bool = False) -> None:
+    """With `lock`, the customer's row is held until the transaction ends: concurrent
+    erasures of one customer run one after the other (the second finds nothing left)."""
     from sqlalchemy import select
 
     from afterward.commerce.models import Customer
 
-    if session.scalar(select(Customer.id).where(Customer.store_id == store_id,
-                                                Customer.id == customer_id)) is None:
+    query = select(Customer.id).where(Customer.store_id == store_id, Customer.id == customer_id)
+    if session.scalar(query.with_for_update() if lock else query) is None:
         raise UnknownCustomer(customer_id)

@@ -94,7 +94,7 @@ def get_order(order_id: IdPath, who: Principal = Depends(principal),
 def cancel_order(order_id: IdPath, who: Principal = Depends(principal),
                  write: Write = Depends(writer)) -> OrderOut:
     def work(session: Session) -> OrderOut:
-        order = service.get_order(session, store_id=who.store_id, order_id=order_id)
+        order = service.get_order(session, store_id=who.store_id, order_id=order_id, lock=True)
         if order is None:
             raise _not_found("order")
         service.cancel_order(session, order=order, reason="api")

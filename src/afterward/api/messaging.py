@@ -92,20 +92,25 @@ def get_message(message_id: IdPath, who: Principal = Depends(principal),
 
 @router.put("/templates/{key}/{channel}/{locale}", response_model=TemplateOut, status_code=201)
 def save_template(key: Key, channel: Channel, locale: Locale, body: TemplateIn,
-                  who: Principal = Depends(principal), config: Settings = Depends(settings),
+                  response: Response, who: Principal = Depends(principal),
+                  config: Settings = Depends(settings),
                   write: Write = Depends(writer)) -> TemplateOut:
     """Checked against the sample context; a template that does not render is refused
-    (422) with the part and line that failed. Each save is a new version."""
-    def work(session: Session) -> TemplateOut:
+    (422) with the part and line that failed. Each change is a new version (201); the
+    same source as the latest version saves nothing (200)."""
+    def work(session: Session) -> tuple[TemplateOut, bool]:
         store = _store(session, who)
         sample = sample_context(store, locale=validation.locale_tag(locale),
                                 public_url=config.public_url, data=body.sample_data)
-        row = templates.save_template(
+        row, added = templates.save_version(
             session, store_id=who.store_id, key=key, channel=channel, locale=locale,
-            source=templates.TemplateSource(body.subject, body.body, body.text_body), sample=sample)
-        return TemplateOut.model_validate(row)
+            source=templates.TemplateSource(body.subject, body.body, body.text_body),
+            sample=sample)
+        return TemplateOut.model_validate(row), added
 
-    return write(work)
+    out, added = write(work)
+    response.status_code = 201 if added else 200
+    return out
 
 
 @router.get("/templates/{key}/{channel}/{locale}", response_model=dict[str, list[TemplateOut]])
@@ -171,14 +176,20 @@ def remove_suppression(channel: Annotated[str, Query(pattern=r"^(email|sms)$")],
 
 
 @router.post("/webhook-endpoints", response_model=WebhookEndpointOut, status_code=201)
-def add_endpoint(body: WebhookEndpointIn, who: Principal = Depends(principal),
+def add_endpoint(body: WebhookEndpointIn, response: Response,
+                 who: Principal = Depends(principal),
                  write: Write = Depends(writer)) -> WebhookEndpointOut:
-    def work(session: Session) -> WebhookEndpointOut:
-        row = service.add_webhook_endpoint(session, store_id=who.store_id, url=body.url,
-                                           events=body.events)
-        return WebhookEndpointOut(id=row.id, url=row.url, events=row.events, secret=row.secret)
+    """Add an endpoint (201). The URL is the endpoint: adding one already there sets
+    its events and answers 200 with it."""
+    def work(session: Session) -> tuple[WebhookEndpointOut, bool]:
+        row, added = service.put_webhook_endpoint(session, store_id=who.store_id, url=body.url,
+                                                  events=body.events)
+        return WebhookEndpointOut(id=row.id, url=row.url, events=row.events,
+                                  secret=row.secret), added
 
-    return write(work)
+    out, added = write(work)
+    response.status_code = 201 if added else 200
+    return out
 
 
 # --- links inside messages (no API key: the signed token is the credential) -----------

@@ -57,12 +57,15 @@ def list_jobs(who: Principal = Depends(principal), session: Session = Depends(re
 @router.post("/jobs/{job_id}/retry", response_model=JobOut, tags=["jobs"])
 def retry_job(job_id: Annotated[int, Path(ge=1, le=2**62)], who: Principal = Depends(principal),
               write: Write = Depends(writer)) -> JobOut:
-    """Put a dead job back in the queue with a fresh set of attempts."""
+    """Put a dead job back in the queue with a fresh set of attempts; a job that is
+    not dead (already retried, say) is a 409."""
     def work(session: Session) -> JobOut:
         if not jobs.retry_dead(session, job_id=job_id, store_id=who.store_id):
-            raise ApiError(404, "not_found", "no dead job with this id in this store")
-        job = session.get(jobs.Job, job_id)
-        return JobOut.model_validate(job)
+            job = session.get(jobs.Job, job_id)
+            if job is None or job.store_id != who.store_id:
+                raise ApiError(404, "not_found", "no job with this id in this store")
+            raise ApiError(409, "not_dead", f"this job is {job.status}, not dead")
+        return JobOut.model_validate(session.get(jobs.Job, job_id))
 
     return write(work)
 

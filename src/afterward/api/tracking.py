@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from afterward.api.commerce import ERRORS
@@ -60,20 +60,25 @@ def get_shipment(shipment_id: Annotated[int, Path(ge=1, le=2**62)],
 
 
 @router.post("/shipments", response_model=ShipmentOut, status_code=201)
-def create_shipment(body: ShipmentIn, who: Principal = Depends(principal),
-                    write: Write = Depends(writer),
+def create_shipment(body: ShipmentIn, response: Response,
+                    who: Principal = Depends(principal), write: Write = Depends(writer),
                     config: Settings = Depends(settings)) -> ShipmentOut:
-    """Add a parcel to an order (a fulfillment made outside a store platform)."""
-    def work(session: Session) -> ShipmentOut:
-        order = commerce.get_order(session, store_id=who.store_id, order_id=body.order_id)
+    """Add a parcel to an order (a fulfillment made outside a store platform). The same
+    tracking number on the same order (or the same external_id) is the same parcel:
+    told again, it is updated and answered with 200."""
+    def work(session: Session) -> tuple[ShipmentOut, bool]:
+        order = commerce.get_order(session, store_id=who.store_id, order_id=body.order_id,
+                                   lock=True)
         if order is None:
             raise ApiError(422, "unknown_order", "no such order in this store", "order_id")
         draft = service.ShipmentDraft(external_id=body.external_id, carrier=body.carrier,
                                       service=body.service, tracking_number=body.tracking_number,
                                       shipped_at=body.shipped_at, status=body.status,
                                       direction=body.direction)
-        shipment, _ = service.upsert_shipment(session, store_id=who.store_id, order_id=order.id,
-                                              draft=draft)
-        return shipment_out(shipment, config.public_url)
+        shipment, created = service.upsert_shipment(session, store_id=who.store_id,
+                                                    order_id=order.id, draft=draft)
+        return shipment_out(shipment, config.public_url), created
 
-    return write(work)
+    out, created = write(work)
+    response.status_code = 201 if created else 200
+    return out

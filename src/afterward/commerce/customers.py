@@ -13,6 +13,7 @@ from afterward.commerce.models import Consent, Customer, Order
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import EventName, record
+from afterward.storage import locks
 from afterward.storage.fast_sql import FastInsert, FastSelect, connection_of
 from afterward.storage.types import utcnow
 
@@ -56,6 +57,9 @@ def save_customer(session: Session, *, store_id: int, data: CustomerIn,
     if not (data.external_id or data.email or data.phone):
         raise CommerceError("invalid", "a customer needs an email, a phone or an external_id",
                             "email")
+    locks.hold_all(session, [("customer", store_id, column, value) for column, value in (
+        ("external_id", data.external_id), ("email", data.email), ("phone", data.phone))
+        if value])  # concurrent first orders of one new customer: one customer
     row = _find_row(session, store_id, data.external_id, data.email, data.phone)
     given = {f: getattr(data, f) for f in _FIELDS if getattr(data, f) is not None}
     if row is None:

@@ -20,6 +20,7 @@ from afterward.commerce.models import Order, OrderLine, Variant
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
 from afterward.events import Event, EventName, record
+from afterward.storage import locks
 from afterward.storage.fast_sql import FastInsert, FastSelect, connection_of
 from afterward.storage.types import utcnow
 
@@ -35,8 +36,12 @@ class OrderMeta:
     fulfillment_status: str | None = None
 
 
-def get_order(session: Session, *, store_id: int, order_id: int) -> Order | None:
-    return session.scalar(select(Order).where(Order.store_id == store_id, Order.id == order_id))
+def get_order(session: Session, *, store_id: int, order_id: int,
+              lock: bool = False) -> Order | None:
+    """The order; with `lock`, its row is held until the transaction ends (PostgreSQL),
+    so changes to the order and its parcels run one at a time."""
+    query = select(Order).where(Order.store_id == store_id, Order.id == order_id)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def order_by_number(session: Session, *, store_id: int, number: str) -> Order | None:
@@ -112,14 +117,18 @@ _KNOWN = (Order.id, Order.source, Order.source_updated_at, Order.customer_id, Or
 
 
 def _existing(session: Session, store_id: int, data: OrderIn, meta: OrderMeta) -> Any:
+    """The stored order this one is, its row held until the transaction ends, so
+    concurrent updates of one order apply one after the other, each whole. Its
+    number's lock is taken first: two first deliveries of one order, one insert."""
+    locks.hold(session, "order", store_id, data.number)
     if data.external_id and meta.source != "api":
         row = session.execute(select(*_KNOWN).where(
             Order.store_id == store_id, Order.source == meta.source,
-            Order.external_id == data.external_id)).first()
+            Order.external_id == data.external_id).with_for_update()).first()
         if row is not None:
             return row
     row = session.execute(select(*_KNOWN).where(
-        Order.store_id == store_id, Order.number == data.number)).first()
+        Order.store_id == store_id, Order.number == data.number).with_for_update()).first()
     if row is not None and row.source != meta.source and meta.source != "api":
         raise CommerceError("duplicate_order_number",
                             f"order {data.number} already exists from {row.source}", "number", 409)
@@ -188,8 +197,8 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
         try:
             [order_id] = _INSERT_ORDER(session, [row])
         except IntegrityError as exc:
-            if "number" not in str(exc.orig):
-                raise
+            if "number" not in str(exc.orig) or upsert:
+                raise  # an upsert that lost the race runs again and updates (Database.run)
             raise CommerceError("duplicate_order_number",
                                 f"order {data.number} already exists", "number", 409) from exc
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Consent, Customer, Order, OrderLine
@@ -74,9 +74,11 @@ class CommerceSection:
         orders = changed(session.execute(update(Order).where(
             Order.store_id == store_id, Order.customer_id == customer_id)
             .values(updated_at=now, **dict.fromkeys(ORDER_IDENTITY))))
-        session.execute(update(Customer).where(
-            Customer.store_id == store_id, Customer.id == customer_id)
-            .values(updated_at=now, **dict.fromkeys(CUSTOMER_IDENTITY)))
-        record(session, store_id=store_id, name=EventName.customer_erased,
-               subject_type="customer", subject_id=customer_id, payload={})
-        return {"customers": 1, "consents": consents, "orders": orders}
+        customers = changed(session.execute(update(Customer).where(
+            Customer.store_id == store_id, Customer.id == customer_id,
+            or_(*(getattr(Customer, name).is_not(None) for name in CUSTOMER_IDENTITY)))
+            .values(updated_at=now, **dict.fromkeys(CUSTOMER_IDENTITY))))
+        if customers:  # erased again (a double click, a retried call): no second event
+            record(session, store_id=store_id, name=EventName.customer_erased,
+                   subject_type="customer", subject_id=customer_id, payload={})
+        return {"customers": customers, "consents": consents, "orders": orders}

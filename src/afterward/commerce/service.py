@@ -29,6 +29,7 @@ from afterward.commerce.orders import (
 )
 from afterward.commerce.paging import decode_cursor, encode_cursor, page
 from afterward.commerce.products import get_product, list_products, upsert_product
+from afterward.commerce.stores import lock_store
 
 __all__ = [
     "CommerceError",
@@ -46,6 +47,7 @@ __all__ = [
     "list_orders",
     "list_products",
     "load_order",
+    "lock_store",
     "order_by_external_id",
     "order_by_number",
     "order_document",

@@ -61,6 +61,13 @@ def create_store(
     return store
 
 
+def lock_store(session: Session, store_id: int) -> None:
+    """Hold the store's row until the transaction ends (PostgreSQL: SELECT ... FOR
+    UPDATE), so a check-then-insert of the store's settings runs one at a time. SQLite
+    writers already run one at a time."""
+    session.execute(select(Store.id).where(Store.id == store_id).with_for_update())
+
+
 def get_by_slug(session: Session, slug: str) -> Store | None:
     return session.scalar(select(Store).where(Store.slug == slug))
 

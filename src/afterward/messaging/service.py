@@ -136,14 +136,27 @@ def _insert_once(session: Session, message: Message) -> Message:
 
 def add_webhook_endpoint(session: Session, *, store_id: int, url: str,
                          events: list[str] | None = None) -> WebhookEndpoint:
+    return put_webhook_endpoint(session, store_id=store_id, url=url, events=events)[0]
+
+
+def put_webhook_endpoint(session: Session, *, store_id: int, url: str,
+                         events: list[str] | None = None) -> tuple[WebhookEndpoint, bool]:
+    """The store's endpoint at `url`, added (True) or, when there, given `events`."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidValue("url", "a webhook URL starts with https:// (or http://)")
+    commerce.lock_store(session, store_id)  # concurrent adds of one URL: one endpoint
+    existing = session.scalar(select(WebhookEndpoint).where(
+        WebhookEndpoint.store_id == store_id, WebhookEndpoint.url == url.strip(),
+        WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id).limit(1))
+    if existing is not None:  # the URL is the endpoint: adding it again updates its events
+        existing.events = list(events or [])
+        return existing, False
     endpoint = WebhookEndpoint(store_id=store_id, url=url.strip(), events=list(events or []),
                                secret="whsec_" + secrets.token_urlsafe(32), active=True)
     session.add(endpoint)
     session.flush()
-    return endpoint
+    return endpoint, True
 
 
 def queue_webhook_event(session: Session, *, store_id: int, event_type: str, event_id: str,
@@ -270,7 +283,7 @@ def record_delivery(session: Session, *, store_id: int, message_id: int) -> Mess
 
 def record_open(session: Session, *, token: str, links: LinkSigner) -> Message | None:
     message_id, _ = links.read(OPEN, token)
-    message = session.get(Message, message_id)
+    message = session.get(Message, message_id, with_for_update=True)  # counts add up
     if message is not None:
         message.open_count += 1
         advance(message, MessageStatus.opened)
@@ -281,7 +294,7 @@ def record_click(session: Session, *, token: str, links: LinkSigner) -> str:
     """Returns where to redirect. The URL comes from the signed token, so the
     redirect cannot be pointed anywhere else (no open redirect)."""
     message_id, target = links.read(CLICK, token)
-    message = session.get(Message, message_id)
+    message = session.get(Message, message_id, with_for_update=True)  # counts add up
     if message is not None:
         message.click_count += 1
         advance(message, MessageStatus.opened)

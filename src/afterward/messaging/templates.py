@@ -19,7 +19,7 @@ from babel.numbers import format_currency
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward.commerce import validation
@@ -28,6 +28,7 @@ from afterward.messaging import builtin_templates, jinja_render, skeletons
 from afterward.messaging.html import MjmlError, html_to_text, mjml_to_html
 from afterward.messaging.models import MessageTemplate
 from afterward.messaging.segments import count_segments
+from afterward.storage import locks
 
 TEMPLATE_CHANNELS = ("email", "sms")
 MAX_SMS_SEGMENTS = 10
@@ -251,20 +252,43 @@ def validate(channel: str, source: TemplateSource, sample: dict[str, Any]) -> Re
 
 def save_template(session: Session, *, store_id: int, key: str, channel: str, locale: str,
                   source: TemplateSource, sample: dict[str, Any]) -> MessageTemplate:
-    """Validate against `sample` (see context.sample_context), then store a new version."""
+    """save_version without saying whether a version was added."""
+    return save_version(session, store_id=store_id, key=key, channel=channel, locale=locale,
+                        source=source, sample=sample)[0]
+
+
+def save_version(session: Session, *, store_id: int, key: str, channel: str, locale: str,
+                 source: TemplateSource, sample: dict[str, Any]
+                 ) -> tuple[MessageTemplate, bool]:
+    """Validate against `sample` (see context.sample_context), then store a new version,
+    unless the latest version is the same source (a repeated save stores nothing).
+    Concurrent saves of one template take turns, each numbering after the last."""
     locale = validation.locale_tag(locale)
     if not key or len(key) > 64 or not key.replace("_", "").replace("-", "").isalnum():
         raise InvalidValue("key", "a template key is letters, digits, _ and -")
     validate(channel, source, sample)
-    latest = session.scalar(select(func.max(MessageTemplate.version)).where(
+    locks.hold(session, "template", store_id, key, channel, locale)  # saves take turns
+    latest = session.scalar(select(MessageTemplate).where(
         MessageTemplate.store_id == store_id, MessageTemplate.key == key,
-        MessageTemplate.channel == channel, MessageTemplate.locale == locale))
+        MessageTemplate.channel == channel, MessageTemplate.locale == locale,
+    ).order_by(MessageTemplate.version.desc()).limit(1))
+    if latest is not None and _source_of(latest) == _normalized(source):
+        return latest, False
     row = MessageTemplate(store_id=store_id, key=key, channel=channel, locale=locale,
-                          version=(latest or 0) + 1, subject=source.subject,
-                          body=source.body, text_body=source.text_body or None)
+                          version=(latest.version if latest else 0) + 1,
+                          subject=source.subject, body=source.body,
+                          text_body=source.text_body or None)
     session.add(row)
     session.flush()
-    return row
+    return row, True
+
+
+def _source_of(row: MessageTemplate) -> TemplateSource:
+    return TemplateSource(row.subject, row.body, row.text_body or None)
+
+
+def _normalized(source: TemplateSource) -> TemplateSource:
+    return TemplateSource(source.subject, source.body, source.text_body or None)
 
 
 def versions(session: Session, *, store_id: int, key: str, channel: str,

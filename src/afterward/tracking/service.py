@@ -115,6 +115,8 @@ def upsert_shipment(session: Session, *, store_id: int, order_id: int | None,
     shipment = None
     if draft.external_id:
         shipment = by_external_id(session, store_id=store_id, external_id=draft.external_id)
+    elif order_id is not None and draft.tracking_number:
+        shipment = _on_order(session, store_id, order_id, draft.tracking_number)
     created = shipment is None
     if shipment is None:
         shipment = Shipment(store_id=store_id, order_id=order_id, token=new_token(),
@@ -144,6 +146,15 @@ def upsert_shipment(session: Session, *, store_id: int, order_id: int | None,
             message=None, location=None))
     release_held(session, shipment=shipment)
     return shipment, created
+
+
+def _on_order(session: Session, store_id: int, order_id: int,
+              tracking_number: str) -> Shipment | None:
+    """The order's parcel with this tracking number: the same parcel told twice."""
+    return session.scalar(select(Shipment).where(
+        Shipment.store_id == store_id, Shipment.order_id == order_id,
+        Shipment.tracking_number == normalize_tracking_number(tracking_number),
+    ).order_by(Shipment.id).limit(1))
 
 
 def _detected(number: str | None) -> str | None:

@@ -1,0 +1,504 @@
+"""Every write route under many concurrent clients, against a real `afterward serve`
+process (API and in-process worker) on the test database: identical requests
+(redelivered webhooks, double clicks) and conflicting ones. No 5xx, no hung request,
+and exactly the final state that one-at-a-time requests would leave."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from afterward.api.webhooks_messaging import twilio_signature
+from afterward.commerce import stores
+from afterward.commerce.models import Customer, Order, Product
+from afterward.events import Event
+from afterward.inbound.models import WebhookReceipt
+from afterward.jobs import Job
+from afterward.journeys.models import Journey, JourneyVersion
+from afterward.messaging.models import (
+    Message,
+    MessageTemplate,
+    MessagingSettings,
+    Suppression,
+    WebhookEndpoint,
+)
+from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE, LinkSigner
+from afterward.storage.db import Database
+from afterward.tracking.models import Shipment, TrackingEvent
+from tests.factories import order_body, product_body
+from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
+
+pytestmark = pytest.mark.slow
+
+SHOPIFY_SECRET, CARRIER_SECRET, TWILIO_TOKEN = "shpss_live", "generic-live", "twilio-live"
+DATA = Path(__file__).parents[1] / "data"
+
+
+@dataclass
+class Served:
+    url: str
+    db: Database
+    store_id: int
+    auth: dict[str, str]
+    server: ServerProcess
+
+
+@pytest.fixture(scope="module")
+def served(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    url = fresh_database(template_url, tmp_path_factory.mktemp("live"), "concurrent")
+    db = Database(url)
+    with db.transaction() as session:
+        store = stores.create_store(session, slug="busy", name="Busy", currency="EUR",
+                                    timezone="UTC")
+        key = stores.issue_api_key(session, store=store)
+        for provider, secret in (("shopify", SHOPIFY_SECRET), ("generic", CARRIER_SECRET),
+                                 ("twilio", TWILIO_TOKEN)):
+            stores.set_webhook_secret(session, store=store, provider=provider, secret=secret)
+        store_id = store.id
+    server = ServerProcess(url).wait_ready()
+    yield Served(server.url, db, store_id, {"Authorization": f"Bearer {key}"}, server)
+    took = server.terminate()
+    db.dispose()
+    assert took < 15
+    assert server.errors_logged() == ""
+
+
+def count(db: Database, model: Any, *where: Any) -> int:
+    with db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def statuses(answers: list[Answer]) -> Counter[int]:
+    return Counter(a.status for a in answers)
+
+
+def same(n: int, method: str, path: str, **options: Any) -> list[Call]:
+    return [Call(method, path, options) for _ in range(n)]
+
+
+def create_order(served: Served, number: str) -> int:
+    answer = hammer(served.url, [Call("POST", "/api/v1/orders", {
+        "json": order_body(number), "headers": served.auth})], clients=1)[0]
+    assert answer.status == 201, answer
+    return int(answer.body["id"])
+
+
+# --- orders, customers, products, shipments ------------------------------------------
+
+def test_identical_order_creations_store_one_order_and_refuse_the_rest(served):
+    answers = hammer(served.url, same(24, "POST", "/api/v1/orders",
+                                      json=order_body("SAME-1"), headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 409: 23}
+    assert count(served.db, Order, Order.number == "SAME-1") == 1
+
+
+def test_distinct_order_creations_all_succeed(served):
+    calls = [Call("POST", "/api/v1/orders", {"json": order_body(f"MANY-{i}"),
+                                             "headers": served.auth}) for i in range(48)]
+
+    answers = hammer(served.url, calls)
+
+    assert statuses(answers) == {201: 48}
+    assert count(served.db, Order, Order.number.like("MANY-%")) == 48
+    assert count(served.db, Event, Event.name == "order.created",
+                 Event.store_id == served.store_id) >= 48
+
+
+def test_conflicting_upserts_of_one_order_leave_one_whole_version(served):
+    two_lines = order_body("CONFLICT-1", lines=[
+        {"sku": "A", "title": "A", "quantity": 1, "unit_price_minor": 100},
+        {"sku": "B", "title": "B", "quantity": 1, "unit_price_minor": 200}])
+    one_line = order_body("CONFLICT-1", lines=[
+        {"sku": "C", "title": "C", "quantity": 5, "unit_price_minor": 300}])
+    calls = [Call("POST", "/api/v1/orders?upsert=true",
+                  {"json": two_lines if i % 2 else one_line, "headers": served.auth})
+             for i in range(24)]
+
+    answers = hammer(served.url, calls)
+
+    assert statuses(answers) == {201: 1, 200: 23}
+    stored = hammer(served.url, [Call("GET", "/api/v1/orders?number=CONFLICT-1",
+                                      {"headers": served.auth})], clients=1)[0]
+    [order] = stored.body["items"]
+    skus = sorted(line["sku"] for line in order["lines"])
+    assert skus in (["A", "B"], ["C"])
+    assert order["subtotal_minor"] == (300 if skus == ["A", "B"] else 1500)
+
+
+def test_cancelling_one_order_many_times_cancels_it_once(served):
+    order_id = create_order(served, "CANCEL-1")
+
+    answers = hammer(served.url, same(16, "POST", f"/api/v1/orders/{order_id}/cancel",
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 16}
+    assert {a.body["status"] for a in answers} == {"cancelled"}
+    assert count(served.db, Event, Event.name == "order.cancelled",
+                 Event.subject_id == order_id) == 1
+
+
+def test_identical_customer_upserts_store_one_customer(served):
+    body = {"email": "twin@example.com", "first_name": "Twin"}
+
+    answers = hammer(served.url, same(24, "POST", "/api/v1/customers", json=body,
+                                      headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 23}
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, Customer, Customer.email == "twin@example.com") == 1
+
+
+def test_identical_product_upserts_store_one_product(served):
+    answers = hammer(served.url, same(24, "POST", "/api/v1/products",
+                                      json=product_body("TWIN-1"), headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 23}
+    assert count(served.db, Product, Product.external_id == "p-TWIN-1") == 1
+
+
+def test_identical_shipments_store_one_shipment(served):
+    order_id = create_order(served, "SHIP-1")
+    body = {"order_id": order_id, "tracking_number": "TWIN0001", "carrier": "dhl"}
+
+    answers = hammer(served.url, same(24, "POST", "/api/v1/shipments", json=body,
+                                      headers=served.auth))
+
+    assert server_statuses_ok(answers)
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, Shipment, Shipment.tracking_number == "TWIN0001") == 1
+
+
+def server_statuses_ok(answers: list[Answer]) -> bool:
+    return set(statuses(answers)) <= {200, 201}
+
+
+# --- webhooks in -----------------------------------------------------------------------
+
+def shopify_call(served: Served, topic: str, body: bytes) -> Call:
+    signature = base64.b64encode(hmac.new(SHOPIFY_SECRET.encode(), body,
+                                          hashlib.sha256).digest()).decode()
+    return Call("POST", "/api/v1/webhooks/shopify/busy", {"content": body, "headers": {
+        "X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": signature,
+        "Content-Type": "application/json"}})
+
+
+def test_a_shopify_order_delivered_many_times_at_once_is_applied_once(served):
+    body = json.dumps(json.loads((DATA / "shopify" / "order.json").read_text())["order"]).encode()
+
+    answers = hammer(served.url, [shopify_call(served, "orders/create", body)] * 24)
+
+    assert statuses(answers) == {200: 24}
+    outcomes = Counter(a.body["status"] for a in answers)
+    assert outcomes["duplicate"] == 23
+    external_id = str(json.loads(body)["id"])
+    assert count(served.db, Order, Order.external_id == external_id) == 1
+    assert count(served.db, WebhookReceipt, WebhookReceipt.provider == "shopify") == 1
+
+
+def carrier_call(body: bytes) -> Call:
+    digest = hmac.new(CARRIER_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return Call("POST", "/api/v1/webhooks/carriers/generic/busy", {"content": body, "headers": {
+        "X-Afterward-Signature": f"sha256={digest}", "Content-Type": "application/json"}})
+
+
+def test_a_carrier_update_delivered_many_times_at_once_adds_its_events_once(served):
+    order_id = create_order(served, "TRACK-1")
+    payload = json.loads((DATA / "generic" / "tracking.json").read_text())
+    hammer(served.url, [Call("POST", "/api/v1/shipments", {"json": {
+        "order_id": order_id, "tracking_number": payload["tracking_number"],
+        "carrier": "ups"}, "headers": served.auth})], clients=1)
+    body = json.dumps(payload).encode()
+
+    answers = hammer(served.url, [carrier_call(body)] * 24)
+
+    assert statuses(answers) == {200: 24}
+    assert Counter(a.body["status"] for a in answers) == {"applied": 1, "duplicate": 23}
+    with served.db.reading() as session:
+        shipment = session.scalar(select(Shipment).where(
+            Shipment.tracking_number == payload["tracking_number"]))
+        assert shipment.status == "delivered"
+    # the label made (POST /shipments) and the carrier's five scans
+    assert count(served.db, TrackingEvent, TrackingEvent.shipment_id == shipment.id) == 6
+
+
+@pytest.fixture(scope="module")
+def sent_messages(served: Served) -> dict[str, int]:
+    with served.db.transaction() as session:
+        ada = Customer(store_id=served.store_id, email="sent@example.com",
+                       phone="+4915112345678")
+        session.add(ada)
+        session.flush()
+        ids = {"customer": ada.id}
+        for channel, recipient in (("sms", "+4915112345678"), ("email", "sent@example.com")):
+            message = Message(store_id=served.store_id, channel=channel, purpose="marketing",
+                              category="win_back", idempotency_key=f"live-{channel}",
+                              template_key="x", customer_id=ada.id, recipient=recipient,
+                              status="sent")
+            if channel == "sms":
+                message.provider_message_id = "SMLIVE1"
+            session.add(message)
+            session.flush()
+            ids[channel] = message.id
+        return ids
+
+
+def test_an_sms_delivery_report_delivered_many_times_marks_the_message_once(
+        served, sent_messages):
+    params = {"MessageSid": "SMLIVE1", "MessageStatus": "delivered"}
+    url = f"{served.url}/api/v1/webhooks/sms/busy"
+    call = Call("POST", "/api/v1/webhooks/sms/busy", {"data": params, "headers": {
+        "X-Twilio-Signature": twilio_signature(TWILIO_TOKEN, url, params)}})
+
+    answers = hammer(served.url, [call] * 16)
+
+    assert statuses(answers) == {200: 16}
+    with served.db.reading() as session:
+        assert session.get(Message, sent_messages["sms"]).status == "delivered"
+
+
+def email_event_call(body: dict[str, Any]) -> Call:
+    raw = json.dumps(body).encode()
+    digest = hmac.new(CARRIER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    return Call("POST", "/api/v1/webhooks/email-events/busy", {"content": raw, "headers": {
+        "X-Afterward-Signature": f"sha256={digest}", "Content-Type": "application/json"}})
+
+
+def test_an_email_bounce_reported_many_times_lists_the_address_once(served, sent_messages):
+    call = email_event_call({"event": "bounced", "bounce_type": "hard",
+                             "message_id": sent_messages["email"]})
+
+    answers = hammer(served.url, [call] * 16)
+
+    assert statuses(answers) == {200: 16}
+    assert count(served.db, Suppression, Suppression.address == "sent@example.com") == 1
+    with served.db.reading() as session:
+        assert session.get(Message, sent_messages["email"]).status == "bounced"
+
+
+# --- messaging ---------------------------------------------------------------------------
+
+def test_one_message_requested_many_times_is_queued_once(served, sent_messages):
+    body = {"channel": "email", "category": "receipt", "template_key": "order_confirmation",
+            "idempotency_key": "double-click-1", "customer_id": sent_messages["customer"]}
+
+    answers = hammer(served.url, same(24, "POST", "/api/v1/messages", json=body,
+                                      headers=served.auth))
+
+    assert server_statuses_ok(answers)
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, Message, Message.idempotency_key == "double-click-1") == 1
+
+
+def test_one_template_saved_many_times_at_once_is_one_version(served):
+    body = {"subject": "Hi {{ customer.first_name }}",
+            "body": "<mjml><mj-body><mj-section><mj-column><mj-text>Hello</mj-text>"
+                    "</mj-column></mj-section></mj-body></mjml>"}
+
+    answers = hammer(served.url, same(16, "PUT", "/api/v1/templates/live_hello/email/en",
+                                      json=body, headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert count(served.db, MessageTemplate, MessageTemplate.key == "live_hello") == 1
+
+
+def test_different_templates_saved_at_once_each_get_their_own_version(served):
+    calls = [Call("PUT", "/api/v1/templates/live_many/sms/en", {
+        "json": {"body": f"Version {i}"}, "headers": served.auth}) for i in range(12)]
+
+    answers = hammer(served.url, calls, clients=12)
+
+    assert statuses(answers) == {201: 12}
+    with served.db.reading() as session:
+        versions = sorted(session.scalars(select(MessageTemplate.version).where(
+            MessageTemplate.key == "live_many")))
+    assert versions == list(range(1, 13))
+
+
+def test_conflicting_sending_settings_leave_one_of_them_whole(served):
+    quiet = {"quiet_start": "20:00", "quiet_end": "09:00"}
+    loud = {"quiet_start": "23:00", "quiet_end": "06:00"}
+    current = hammer(served.url, [Call("GET", "/api/v1/messaging/settings",
+                                       {"headers": served.auth})], clients=1)[0].body
+    calls = [Call("PUT", "/api/v1/messaging/settings", {
+        "json": {**current, **(quiet if i % 2 else loud)}, "headers": served.auth})
+        for i in range(16)]
+
+    answers = hammer(served.url, calls)
+
+    assert statuses(answers) == {200: 16}
+    assert count(served.db, MessagingSettings,
+                 MessagingSettings.store_id == served.store_id) == 1
+    final = hammer(served.url, [Call("GET", "/api/v1/messaging/settings",
+                                     {"headers": served.auth})], clients=1)[0].body
+    assert (final["quiet_start"], final["quiet_end"]) in (("20:00", "09:00"), ("23:00", "06:00"))
+
+
+def test_one_address_suppressed_many_times_is_listed_once_and_removed_once(served):
+    body = {"channel": "email", "address": "gone@example.com"}
+
+    added = hammer(served.url, same(16, "POST", "/api/v1/suppressions", json=body,
+                                    headers=served.auth))
+    removed = hammer(served.url, same(16, "DELETE", "/api/v1/suppressions", params=body,
+                                      headers=served.auth))
+
+    assert statuses(added) == {201: 16}
+    assert Counter(a.body["added"] for a in added) == {True: 1, False: 15}
+    assert statuses(removed) == {200: 16}
+    assert sum(a.body["removed"] for a in removed) == 1
+    assert count(served.db, Suppression, Suppression.address == "gone@example.com") == 0
+
+
+def test_one_webhook_endpoint_added_many_times_is_one_endpoint(served):
+    body = {"url": "https://hooks.example.com/afterward", "events": ["order.created"]}
+
+    answers = hammer(served.url, same(16, "POST", "/api/v1/webhook-endpoints", json=body,
+                                      headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, WebhookEndpoint, WebhookEndpoint.store_id == served.store_id) == 1
+
+
+def signed_link(kind: str, message_id: int, target: str | None = None) -> str:
+    return LinkSigner(SECRET_KEY, "http://unused").token(kind, message_id, target)
+
+
+def test_opens_and_clicks_from_many_clients_are_all_counted(served, sent_messages):
+    message_id = sent_messages["email"]
+    opens = same(20, "GET", f"/m/o/{signed_link(OPEN, message_id)}.gif")
+    clicks = same(20, "GET", f"/m/c/{signed_link(CLICK, message_id, 'https://shop.example')}",
+                  follow_redirects=False)
+
+    answers = hammer(served.url, opens + clicks)
+
+    assert statuses(answers) == {200: 20, 302: 20}
+    with served.db.reading() as session:
+        message = session.get(Message, message_id)
+        assert (message.open_count, message.click_count) == (20, 20)
+
+
+def test_an_unsubscribe_clicked_many_times_suppresses_the_address_once(served, sent_messages):
+    token = signed_link(UNSUBSCRIBE, sent_messages["sms"])
+
+    answers = hammer(served.url, same(16, "POST", f"/m/u/{token}",
+                                      data={"List-Unsubscribe": "One-Click"}))
+
+    assert statuses(answers) == {200: 16}
+    assert count(served.db, Suppression, Suppression.address == "+4915112345678") == 1
+
+
+# --- journeys, jobs, privacy ---------------------------------------------------------------
+
+def test_built_in_journeys_installed_many_times_at_once_exist_once(served):
+    answers = hammer(served.url, same(8, "POST", "/api/v1/journeys/install-builtins",
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 8}
+    installed = {item["key"] for item in answers[0].body["items"]}
+    assert count(served.db, Journey, Journey.store_id == served.store_id) == len(installed)
+    with served.db.reading() as session:
+        versions = session.scalar(select(func.count()).select_from(JourneyVersion).join(
+            Journey).where(Journey.store_id == served.store_id))
+    assert versions == len(installed)
+
+
+def test_one_journey_saved_many_times_at_once_is_one_version(served):
+    definition = {"name": "Live thanks", "trigger": {"event": "order.created"},
+                  "steps": [{"key": "thank", "send": {"channel": "email",
+                                                "template": "order_confirmation"}}]}
+
+    answers = hammer(served.url, same(16, "PUT", "/api/v1/journeys/live-thanks",
+                                      json=definition, headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    with served.db.reading() as session:
+        journey = session.scalar(select(Journey).where(Journey.key == "live-thanks"))
+        assert count(served.db, JourneyVersion, JourneyVersion.journey_id == journey.id) == 1
+
+
+def test_a_journey_switched_on_and_off_at_once_ends_in_one_state(served):
+    definition = {"name": "Live switch", "trigger": {"event": "order.created"},
+                  "steps": [{"key": "thank", "send": {"channel": "email",
+                                                "template": "order_confirmation"}}]}
+    hammer(served.url, [Call("PUT", "/api/v1/journeys/live-switch",
+                             {"json": definition, "headers": served.auth})], clients=1)
+    enable = Call("POST", "/api/v1/journeys/live-switch/enable", {"headers": served.auth})
+    disable = Call("POST", "/api/v1/journeys/live-switch/disable", {"headers": served.auth})
+    calls = [enable, disable] * 8
+
+    answers = hammer(served.url, calls)
+
+    assert statuses(answers) == {200: 16}
+    with served.db.reading() as session:
+        journey = session.scalar(select(Journey).where(Journey.key == "live-switch"))
+        assert journey.enabled in (True, False)
+
+
+def test_a_dead_job_retried_many_times_at_once_is_queued_once(served):
+    with served.db.transaction() as session:
+        job = Job(store_id=served.store_id, kind="test.nothing", payload={}, status="dead",
+                  attempts=8, max_attempts=8, last_error="boom")
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    answers = hammer(served.url, same(16, "POST", f"/api/v1/jobs/{job_id}/retry",
+                                      headers=served.auth))
+
+    # The in-process worker takes the job at once and, with no handler for its kind,
+    # buries it again, so a later click may retry it again: each 200 is one retry of a
+    # dead job, every other answer says it was not dead, and it stays one job.
+    assert set(statuses(answers)) <= {200, 409}
+    assert statuses(answers)[200] >= 1
+    assert {a.body["error"]["code"] for a in answers if a.status == 409} <= {"not_dead"}
+    assert count(served.db, Job, Job.kind == "test.nothing") == 1
+
+
+def test_one_customer_erased_many_times_at_once_is_erased_once(served):
+    created = hammer(served.url, [Call("POST", "/api/v1/customers", {
+        "json": {"email": "erase-me@example.com"}, "headers": served.auth})], clients=1)[0]
+    customer_id = created.body["id"]
+
+    answers = hammer(served.url, same(8, "POST", f"/api/v1/customers/{customer_id}/erase",
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 8}
+    assert count(served.db, Customer, Customer.email == "erase-me@example.com") == 0
+    assert count(served.db, Event, Event.name == "customer.erased",
+                 Event.subject_id == customer_id) == 1
+
+
+def test_every_write_route_of_the_api_is_exercised_here():
+    """A new write route must come with its concurrency test in this module."""
+    from afterward.app import create_app
+    from afterward.config import Settings
+
+    spec = create_app(Settings(database_url="sqlite:////tmp/afterward-unused.db",
+                               secret_key=SECRET_KEY)).openapi()
+    writes = {(method.upper(), path) for path, ops in spec["paths"].items()
+              for method in ops if method in ("post", "put", "patch", "delete")}
+    source = Path(__file__).read_text(encoding="utf-8")
+    tested = {(m, p) for m, p in writes if _mentioned(source, p)}
+    assert writes - tested - READ_ONLY_POSTS == set()
+
+
+READ_ONLY_POSTS = {("POST", "/api/v1/templates/preview"), ("POST", "/api/v1/journeys/validate")}
+
+
+def _mentioned(source: str, path: str) -> bool:
+    import re
+
+    pattern = re.escape(path)
+    pattern = re.sub(r"\\\{[a-z_]+\\\}", r"[^\"'/]+", pattern)
+    return re.search(pattern, source) is not None

@@ -1,0 +1,159 @@
+"""Real server processes for tests: `afterward serve` (or `afterward worker`) started as
+a child process on a free port over the test database, stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "test-secret-key-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def child_env(db_url: str, **extra: str) -> dict[str, str]:
+    return {**os.environ, "AFTERWARD_DATABASE_URL": db_url,
+            "AFTERWARD_SECRET_KEY": SECRET_KEY, "AFTERWARD_LOG_LEVEL": "warning",
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            **{f"AFTERWARD_{k.upper()}": v for k, v in extra.items()}}
+
+
+class ServerProcess:
+    """`afterward serve` on 127.0.0.1:<free port>; `url` is its base."""
+
+    def __init__(self, db_url: str, *args: str, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings.setdefault("public_url", self.url)
+        self.log = ROOT / "test-artifacts" / f"server-{self.port}.log"
+        self.log.parent.mkdir(exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "afterward.cli.__main__", "serve", "--port", str(self.port),
+             *args], env=child_env(db_url, **settings), cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
+
+    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}): "
+                                   f"{self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the server did not answer /healthz in time")
+
+    def errors_logged(self) -> str:
+        """What the server logged at ERROR (tracebacks of unexpected errors)."""
+        text = self.log.read_text(errors="replace")
+        return "\n".join(line for line in text.splitlines() if " ERROR " in line)
+
+    def terminate(self, timeout: float = 30.0) -> float:
+        """SIGTERM, then wait; returns the seconds it took to exit."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        return time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+
+CLIENT_TIMEOUT = 20.0
+
+
+def hammer(base_url: str, calls: list[Call], *, clients: int = 16) -> list[Answer]:
+    """Send `calls` from `clients` threads at once (each its own connection pool) and
+    return the answers in call order. A request that times out or loses its
+    connection fails the test: a hang is never an acceptable answer."""
+    local = threading.local()
+    start = threading.Barrier(min(clients, len(calls)))
+
+    opened: list[httpx.Client] = []
+
+    def client() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT)
+            opened.append(local.client)
+        return local.client  # type: ignore[no-any-return]
+
+    def send(index: int) -> Answer:
+        if index < start.parties:  # the first wave leaves together
+            start.wait(timeout=CLIENT_TIMEOUT)
+        call = calls[index]
+        response = client().request(call.method, call.path, **call.options)
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        return Answer(response.status_code, body)
+
+    try:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            return list(pool.map(send, range(len(calls))))
+    finally:
+        for each in opened:
+            each.close()
+
+
+def server_errors(answers: list[Answer]) -> list[Answer]:
+    return [a for a in answers if a.status >= 500]
+
+
+def fresh_database(template_url: str, directory: Path, name: str) -> str:
+    """A migrated database of its own, copied from the session's template (SQLite) or
+    created next to it (PostgreSQL), for a server that outlives one test."""
+    if not template_url.startswith("postgresql"):
+        target = directory / f"{name}.db"
+        shutil.copyfile(template_url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+    from sqlalchemy import create_engine, text
+
+    from afterward.storage.migrate import upgrade
+
+    database = f"{template_url.rsplit('/', 1)[1]}_{name}"
+    admin = create_engine(template_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    url = template_url.rsplit("/", 1)[0] + f"/{database}"
+    upgrade(url)
+    return url
