@@ -32,7 +32,11 @@ class BenchError(RuntimeError):
 class BenchOptions:
     backend: Backend = "sqlite"
     orders: int | None = None  # suite-specific size; None: the suite's default
-    duration: float = 10.0  # seconds of load for suites that drive a server; 0 skips it
+    # Seconds of load for suites that drive a server (0 skips it); None: the suite's own.
+    duration: float | None = None
+
+    def seconds(self, default: float = 10.0) -> float:
+        return default if self.duration is None else self.duration
 
 
 @dataclass(frozen=True)
@@ -109,15 +113,16 @@ def server_env(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def serve_http(env: dict[str, str], workdir: Path,
-               processes: int) -> Iterator[tuple[str, int]]:
-    """`afterward serve --no-worker` on a free port until the block ends; yields the
-    base URL and the server's pid (for CPU accounting)."""
+def serve_http(env: dict[str, str], workdir: Path, processes: int, *,
+               with_worker: bool = False) -> Iterator[tuple[str, int]]:
+    """`afterward serve --no-worker` (or with its worker) on a free port until the block
+    ends; yields the base URL and the server's pid (for CPU accounting)."""
     port = free_port()
     workers = ["--workers", str(processes)] if processes > 1 else []
+    workers += [] if with_worker else ["--no-worker"]
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(cli("serve", "--no-worker", "--port", str(port), *workers),
+        process = subprocess.Popen(cli("serve", "--port", str(port), *workers),
                                    env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"

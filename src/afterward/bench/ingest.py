@@ -97,8 +97,8 @@ end
 def run(options: BenchOptions) -> Iterator[Figure]:
     backend = options.backend
     with scratch_dir() as workdir:
-        if options.duration > 0:
-            yield from http_figures(backend, workdir, options.duration)
+        if options.seconds() > 0:
+            yield from http_figures(backend, workdir, options.seconds())
         orders = options.orders or DEFAULT_ORDERS
         csv_path = write_orders_csv(workdir / "orders.csv", orders)
         bulk = bulk_import_rate(backend, workdir, csv_path)

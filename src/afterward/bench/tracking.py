@@ -129,7 +129,7 @@ end
 
 
 def run(options: BenchOptions) -> Iterator[Figure]:
-    if options.duration <= 0:
+    if options.seconds() <= 0:
         return  # every figure of this suite is an HTTP one
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -150,9 +150,9 @@ def run(options: BenchOptions) -> Iterator[Figure]:
                     if backend == "sqlite":
                         template = workdir / "template.db"
                         shutil.copyfile(url.removeprefix("sqlite:///"), template)
-                files = _request_files(workdir, slug, tokens, numbers, options.duration)
+                files = _request_files(workdir, slug, tokens, numbers, options.seconds())
                 with serve_http(server_env(url), workdir, processes) as (base, pid):
-                    yield from _loads(wrk, script, base, pid, files, options.duration,
+                    yield from _loads(wrk, script, base, pid, files, options.seconds(),
                                       infix, backend)
 
 

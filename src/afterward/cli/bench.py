@@ -14,6 +14,7 @@ SUITES = {
     "ingest": "afterward.bench.ingest",  # HTTP orders/s (wrk), CSV bulk import vs plain INSERT
     "tracking": "afterward.bench.tracking",  # carrier webhooks in, tracking pages out (wrk)
     "messaging": "afterward.bench.messaging",  # emails/s through SMTP, event -> send decision
+    "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
 }
 
 
@@ -26,8 +27,9 @@ def bench(suite: str = typer.Argument(..., help="Suite to run: " + ", ".join(SUI
                                             help="Size of the bulk part (suite default; tracking: "
                                                  "shipments stored; messaging: emails due "
                                                  "at once)."),
-          duration: float = typer.Option(10.0, "--duration", min=0,
-                                         help="Seconds of HTTP load; 0 skips it."),
+          duration: float | None = typer.Option(None, "--duration", min=0,
+                                                help="Seconds of HTTP load (suite default: "
+                                                     "10, concurrency 60); 0 skips it."),
           ) -> None:
     """Run a benchmark suite and print its figures (rates ..._per_s, latencies
     ..._p50_ms/_p95_ms/_p99_ms, ratios ..._ratio)."""
