@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
 
 import typer
+import uvicorn
 
 from afterward.cli import (
     admin,
@@ -61,8 +65,6 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
                banner: str | None = None) -> None:
     import threading
 
-    import uvicorn
-
     from afterward.worker import Worker, load_handlers
 
     config = settings()
@@ -79,9 +81,13 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
     if banner:
         console.print(banner, highlight=False)
     # SIGTERM: uvicorn stops accepting, gives in-flight requests the grace period, then
-    # cancels them; the worker finishes its job within the same grace, or leaves it to
-    # its lease (its effects were not committed, another worker runs it again).
+    # cancels them; the worker, told at the same moment, finishes its job within the
+    # same grace, or leaves it to its lease (its effects were not committed, another
+    # worker runs it again). uvicorn re-raises the signal once it has shut down; the
+    # handler below takes it, so the process ends normally (exit status 0).
     grace = config.shutdown_grace_seconds
+    stop = background.stop if background else (lambda: None)
+    _on_stop_signal(stop)
     try:
         if processes > 1:
             uvicorn.run("afterward.app:create_served_app", factory=True, host=host, port=port,
@@ -90,13 +96,34 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
         else:
             from afterward.app import create_app, ready_to_serve
 
-            uvicorn.run(ready_to_serve(create_app(config, db)), host=host, port=port,
-                        log_level="warning", access_log=False,
-                        timeout_graceful_shutdown=grace)
+            app_ = ready_to_serve(create_app(config, db))
+            _Server(uvicorn.Config(app_, host=host, port=port, log_level="warning",
+                                   access_log=False, timeout_graceful_shutdown=grace),
+                    on_exit=stop).run()
     finally:
-        if background and thread:
-            background.stop()
+        stop()
+        if thread:
             thread.join(timeout=grace)
+
+
+def _on_stop_signal(stop: Callable[[], None]) -> None:
+    def handler(_signum: int, _frame: object) -> None:
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the worker thread to stop when it is told to."""
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.on_exit()
+        super().handle_exit(sig, frame)
 
 
 @app.command()
