@@ -53,3 +53,20 @@ def test_email_and_phone_checks_refuse_with_invalid_value_only(text):
             check(text)
         except v.InvalidValue:
             pass
+
+
+@pytest.mark.parametrize("address", [
+    "https://cdn.example/p.png", "http://cdn.example/p.png?w=200&h=200",
+    "https://cdn.example/p.png?\"><script>alert(1)</script>", "/media/stores/acme/logo.svg"])
+def test_a_picture_s_address_is_http_or_a_path_on_this_site(address):
+    assert v.web_url(address, "image_url") == address
+
+
+@pytest.mark.parametrize("address", [
+    "javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)", "//evil.example/p.png", "/\\evil.example/p.png", "https://",
+    "https://cdn.example/a b.png", "https://cdn.example/p.png\n", "ftp://cdn.example/p.png",
+    "p.png", ""])
+def test_any_other_picture_address_is_refused(address):
+    with pytest.raises(v.InvalidValue, match="is not an http"):
+        v.web_url(address, "image_url")

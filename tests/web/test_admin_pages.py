@@ -251,6 +251,7 @@ def test_the_customer_page_shows_profile_consents_figures_and_orders(signed_in, 
 
     text = page.text
     assert page.status_code == 200
+    assert "<title>Ada Lovelace · Acme · Afterward</title>" in text
     assert "<h1>Ada Lovelace</h1>" in text
     assert "<dd>+49301234567</dd>" in text
     assert "<td>email</td>\n        <td>marketing</td>\n        <td>Yes" in text

@@ -24,6 +24,7 @@ Phone = Annotated[str, AfterValidator(v.phone_e164)]
 LocaleTag = Annotated[str, AfterValidator(v.locale_tag)]
 TimeZone = Annotated[str, AfterValidator(v.timezone_name)]
 Currency = Annotated[str, AfterValidator(v.currency_code)]
+WebUrl = Annotated[str, AfterValidator(v.web_url)]
 
 
 class NoNul(BaseModel):
@@ -119,14 +120,14 @@ class VariantIn(Strict):
     title: str | None = Field(None, max_length=300)
     price_minor: MinorAmount
     currency: Currency = Field(min_length=3, max_length=3)
-    image_url: str | None = Field(None, max_length=500)
+    image_url: WebUrl | None = Field(None, max_length=500)
 
 
 class ProductIn(Strict):
     external_id: str | None = Field(None, max_length=100)
     title: str = Field(min_length=1, max_length=300)
     category: str | None = Field(None, max_length=100)
-    image_url: str | None = Field(None, max_length=500)
+    image_url: WebUrl | None = Field(None, max_length=500)
     care_content: str | None = Field(None, max_length=20000)
     howto_content: str | None = Field(None, max_length=20000)
     replenishment_days: int | None = Field(None, ge=1, le=3650)

@@ -53,7 +53,7 @@ def create_store(
         locale=v.locale_tag(locale),
         brand_primary=v.colour(brand_primary, "brand_primary"),
         brand_accent=v.colour(brand_accent, "brand_accent"),
-        logo_url=logo_url,
+        logo_url=v.web_url(logo_url, "logo_url") if logo_url else None,
         support_email=v.email_address(support_email) if support_email else None,
     )
     session.add(store)

@@ -1,4 +1,5 @@
-"""Pure checks for what arrives at the edge: currency, email, phone, time zone, locale."""
+"""Pure checks for what arrives at the edge: currency, email, phone, time zone, locale,
+colours and the addresses of pictures."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#][^\s\x00-\x1f\x7f]*", re.IGNORECASE)
+_SITE_PATH = re.compile(r"/(?![/\\])[^\s\x00-\x1f\x7f]*")
 
 
 class InvalidValue(ValueError):
@@ -118,3 +121,17 @@ def colour(value: str, field: str) -> str:
     if not _COLOUR.match(value or ""):
         raise InvalidValue(field, f"{value!r} is not a colour like #1f3a5f")
     return value.lower()
+
+
+def is_http_url(value: object) -> bool:
+    """An absolute http(s) address: what a link or a picture may point at. Any other
+    scheme (javascript:, data:) is something a page or an email would run or open."""
+    return isinstance(value, str) and _HTTP_URL.fullmatch(value) is not None
+
+
+def web_url(value: str, field: str = "url") -> str:
+    """A picture's address: absolute http(s), or a path on this site."""
+    if not (is_http_url(value) or _SITE_PATH.fullmatch(value or "")):
+        raise InvalidValue(field, f"{value!r} is not an http(s) address or a path like "
+                                  "/media/logo.svg")
+    return value

@@ -24,7 +24,7 @@ _RECS = """    {% if recommendations %}<mj-section background-color="#ffffff">
     </mj-section>{% endif %}"""
 
 _REVIEW = """        {% if order %}<mj-text>{% for line in order.lines %}{{ line.title }}<br />{% endfor %}</mj-text>{% endif %}
-        {% if data.review_url is defined and data.review_url %}<mj-button background-color="{{ store.brand_accent }}" href="{{ data.review_url }}">[[review_button]]</mj-button>
+        {% if data.review_url is defined and data.review_url is http_url %}<mj-button background-color="{{ store.brand_accent }}" href="{{ data.review_url }}">[[review_button]]</mj-button>
         {% else %}<mj-text>[[review_reply]]</mj-text>{% endif %}"""
 
 _OFFER = """        {% if data.offer_code is defined and data.offer_code %}<mj-text>[[offer_code]]: <strong>{{ data.offer_code }}</strong></mj-text>{% endif %}"""
@@ -67,7 +67,7 @@ _REVIEW_TEXT = """{% if order %}
 {% endfor %}
 {% endif %}
 
-{% if data.review_url is defined and data.review_url %}
+{% if data.review_url is defined and data.review_url is http_url %}
 [[review_button]]: {{ data.review_url }}
 {% else %}
 [[review_reply]]

@@ -218,7 +218,9 @@ def email_outgoing(message: SendRow, store: Store, settings: MessagingSettings) 
 
 @lru_cache(maxsize=256)
 def _sender(name: str, address: str) -> str:
-    return formataddr((name, address))
+    # A header cannot carry a line break: a name typed with one is folded to spaces,
+    # as the subject is (else building the message fails on every attempt).
+    return formataddr((" ".join(name.split()), address))
 
 
 def sender_address(settings: MessagingSettings, store: Store) -> str:

@@ -134,6 +134,9 @@ def _environment(*, html: bool, finalize: Callable[[Any], Any] | None = None
                                trim_blocks=not html, lstrip_blocks=not html,
                                keep_trailing_newline=False, finalize=finalize)
     env.filters.update(money=_money, date=_date, datetime=_datetime)
+    # `{% if url is http_url %}`: a link from outside data only when it is http(s);
+    # autoescaping keeps a value inside its attribute, not javascript: out of an href.
+    env.tests["http_url"] = validation.is_http_url
     return env
 
 

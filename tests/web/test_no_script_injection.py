@@ -1,0 +1,218 @@
+"""No script injection: a store whose every outside-controlled field holds hostile
+text (hostile_shop.py), and every page a shopper or a merchant can open, walked
+(hostile_walk.py). Each page shows the text as text, whole, and has no script, no
+event handler attribute and no javascript: URL of its own making; a route that no
+visit covers fails the walk, so a new page cannot be forgotten."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from afterward.commerce import stores
+from afterward.commerce.validation import InvalidValue
+from tests.hostile import SCRIPT_URL, hostile
+from tests.web import hostile_shop as h
+from tests.web.helpers import csrf_of, make_admin, sign_in
+from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
+
+# Routes the walk leaves out, each with the reason.
+NOT_PAGES = {
+    "/openapi.json": "the API's description, JSON",
+    "/docs": "FastAPI's API explorer: no stored or request data in it",
+    "/docs/oauth2-redirect": "FastAPI's API explorer: no stored or request data in it",
+    "/redoc": "FastAPI's API reference: no stored or request data in it",
+    "/healthz": "a JSON status",
+}
+API = "/api/"  # JSON for integrators, never rendered as a page
+
+# What a visitor types into a form or a link, echoed back on the page.
+TYPED = {name: hostile(f"typed {name}", 200) for name in (
+    "number", "contact", "store", "search", "status", "email", "recipient", "draft", "next")}
+SLUG_TYPED = "[typed slug]\"><img src=x onerror=alert(1)>' onmouseover='alert(1) {{7*7}}"
+BROKEN_JOURNEY = json.dumps({"key": "hostile", "name": TYPED["draft"], "trigger": {
+    "event": "order.created"}, "steps": [{"wait": {"duration": TYPED["draft"]}}]})
+
+PARCEL = (h.STORE_NAME, h.LOGO_URL, h.SUPPORT_EMAIL, h.ORDER_NUMBER, h.CARRIER, h.LINE_TITLE,
+          h.VARIANT_IMAGE, h.PRODUCT["title"], h.PRODUCT["care_content"],
+          h.PRODUCT["howto_content"], h.PRODUCT_IMAGE, h.SUGGESTED_TITLE, h.ADDRESS["city"])
+SHOPPER = (
+    Visit("/t/{token:path}", "/t/{shop.tokens[0]}",
+          (*PARCEL, h.SCAN["message"], h.SCAN["location"], h.SIGNER)),
+    Visit("/t/{token:path}", "/t/{shop.tokens[1]}?" + query(lang="xx", note=TYPED["search"]),
+          (*PARCEL, h.PROBLEM["message"], h.PROBLEM["location"])),
+    Visit("/t/{token:path}", "/t/" + q(TYPED["search"]), status=404),  # a / in it too
+    Visit("/track", "/track"),
+    Visit("/track", "/track?" + query(order_number=TYPED["number"], email=TYPED["contact"],
+                                      store=TYPED["store"]),
+          (TYPED["number"], TYPED["contact"], TYPED["store"]), status=404),
+    Visit("/track", "/track", (TYPED["number"], TYPED["contact"]), status=404,
+          form={"order_number": TYPED["number"], "email": TYPED["contact"], "store": h.SLUG}),
+    Visit("/track", "/track?" + query(order_number=h.ORDER_NUMBER, email=h.EMAIL, store=h.SLUG),
+          (h.ORDER_NUMBER, h.LINE_TITLE, h.SCAN["message"])),
+    Visit("/track", "/track?" + query(order_number=h.UNSHIPPED_NUMBER, email=h.EMAIL,
+                                      store=h.SLUG), (h.UNSHIPPED_NUMBER, h.LINE_TITLE)),
+    Visit("/s/{store_slug}/track", "/s/acme/track?" + query(
+        order_number=TYPED["number"], postal_code=TYPED["contact"]),
+          (h.STORE_NAME, TYPED["number"], TYPED["contact"]), status=404),
+    Visit("/s/{store_slug}/track", "/s/" + q(SLUG_TYPED) + "/track", (SLUG_TYPED,)),
+    Visit("/s/{store_slug}/track", "/s/acme/track", (h.STORE_NAME, TYPED["number"]),
+          status=404, form={"order_number": TYPED["number"], "email": h.EMAIL}),
+    Visit("/preferences/{token}", "{shop.preferences_path}", (h.STORE_NAME,)),
+    Visit("/preferences/{token}", "{shop.preferences_path}", (h.STORE_NAME,), status=403,
+          form={"email": "1"}),
+    Visit("/preferences/{token}", "/preferences/" + q(SLUG_TYPED), status=404),
+    Visit("/m/u/{token}", "{shop.unsubscribe_path}"),
+    Visit("/m/u/{token}", "/m/u/" + q(SLUG_TYPED), status=404, kind="json"),
+    Visit("/m/c/{token}", "{shop.click_path}", status=302, kind="redirect"),
+    Visit("/m/c/{token}", "/m/c/" + q(SLUG_TYPED), status=404, kind="json"),
+    Visit("/m/o/{token}.gif", "/m/o/" + q(SLUG_TYPED) + ".gif", kind="gif"),
+    Visit("/media/products/{product_id}.svg", "/media/products/{shop.product_id}.svg",
+          (h.PRODUCT["title"],), kind="svg"),
+    Visit("/media/products/{product_id}.svg", "/media/products/" + q(SLUG_TYPED) + ".svg",
+          status=404, kind="json"),
+    Visit("/media/stores/{slug}/logo.svg", "/media/stores/acme/logo.svg", (h.STORE_NAME,),
+          kind="svg"),
+)
+NEXT = "/admin/orders?q=" + TYPED["next"]  # an admin path: kept for after signing in
+SIGNED_OUT = (
+    Visit("/admin/login", "/admin/login?" + query(next=NEXT), (NEXT,)),
+    Visit("/admin/login", "/admin/login", (TYPED["email"], NEXT), status=401, form={
+        "email": TYPED["email"], "password": "not it", "csrf": CSRF, "next": NEXT}),
+)
+MAIL = (h.EMAIL, h.STORE_NAME, h.CUSTOMER["first_name"], h.LINE_TITLE)  # the review request
+ADMIN = (
+    Visit("/admin", "/admin", (h.STORE_NAME, h.OTHER_STORE_NAME)),
+    Visit("/admin/jobs", "/admin/jobs", (h.JOB_ERROR,)),
+    Visit("/admin/orders", "/admin/orders", (h.ORDER_NUMBER, h.UNSHIPPED_NUMBER, h.EMAIL,
+                                             h.ADDRESS["name"], h.FULFILMENT)),
+    Visit("/admin/orders", "/admin/orders?" + query(q=TYPED["search"]), (TYPED["search"],)),
+    Visit("/admin/orders/{order_id}", "/admin/orders/{shop.order_id}", (
+        h.ORDER_NUMBER, h.CUSTOMER["first_name"], h.CUSTOMER["last_name"], h.EMAIL, h.PAID,
+        *h.ADDRESS.values(), h.LINE_TITLE, h.SKU, h.CARRIER)),
+    Visit("/admin/orders/{order_id}", "/admin/orders/{shop.unshipped_order_id}",
+          (h.UNSHIPPED_NUMBER, h.CANCEL_REASON)),
+    Visit("/admin/orders/{order_id}", "/admin/orders/" + q(SLUG_TYPED), status=404),
+    Visit("/admin/shipments", "/admin/shipments", (
+        h.ORDER_NUMBER, h.CARRIER, h.SERVICE, h.PROBLEM["location"])),
+    Visit("/admin/shipments", "/admin/shipments?" + query(q=TYPED["search"],
+                                                          status=TYPED["status"]),
+          (TYPED["status"],), status=400),
+    Visit("/admin/customers", "/admin/customers", (
+        h.CUSTOMER["first_name"], h.CUSTOMER["last_name"], h.EMAIL)),
+    Visit("/admin/customers", "/admin/customers?" + query(q=TYPED["search"]),
+          (TYPED["search"],)),
+    Visit("/admin/customers/{customer_id}", "/admin/customers/{shop.customer_id}", (
+        h.CUSTOMER["first_name"], h.CUSTOMER["last_name"], h.EMAIL, h.CUSTOMER["external_id"],
+        h.ORDER_NUMBER, h.UNSHIPPED_NUMBER)),
+    Visit("/admin/customers/{customer_id}/export", "/admin/customers/{shop.customer_id}/export",
+          (h.CUSTOMER["first_name"], h.EMAIL, h.ORDER_NUMBER), kind="json"),
+    Visit("/admin/journeys", "/admin/journeys", (h.JOURNEY["name"],)),
+    Visit("/admin/journeys/{key}", "/admin/journeys/hostile", (
+        h.JOURNEY["name"], h.JOURNEY["description"], h.JOURNEY["reason"])),
+    Visit("/admin/journeys/{key}", "/admin/journeys/hostile", (TYPED["draft"],), status=422,
+          form={"csrf": CSRF, "definition": TYPED["draft"]}),
+    Visit("/admin/journeys/{key}", "/admin/journeys/hostile", (BROKEN_JOURNEY,), status=422,
+          form={"csrf": CSRF, "definition": BROKEN_JOURNEY}),
+    Visit("/admin/journeys/enrolments/{enrolment_id}",
+          "/admin/journeys/enrolments/{shop.enrolment_id}",
+          (h.JOURNEY["name"], h.JOURNEY["reason"])),
+    Visit("/admin/messages", "/admin/messages", (
+        h.CATEGORY, h.JOURNEY["category"], h.EMAIL, h.TEMPLATE_SUBJECT)),
+    Visit("/admin/messages", "/admin/messages?" + query(
+        email=TYPED["email"], category=hostile("typed category", 64)),
+          (TYPED["email"],)),
+    Visit("/admin/messages/outbox", "/admin/messages/outbox", (h.EMAIL, h.TEMPLATE_SUBJECT)),
+    Visit("/admin/messages/outbox/{entry_id}", "/admin/messages/outbox/{shop.outbox_id}",
+          MAIL),
+    Visit("/admin/messages/templates", "/admin/messages/templates", (h.STORE_NAME,)),
+    Visit("/admin/messages/preview", "/admin/messages/preview?key=hostile_note",
+          (h.TEMPLATE_SUBJECT, h.STORE_NAME)),
+    Visit("/admin/messages/send-test", "/admin/messages/send-test", (TYPED["recipient"],),
+          status=422, form={"csrf": CSRF, "key": "order_confirmation", "channel": "email",
+                            "recipient": TYPED["recipient"]}),
+    Visit("/admin/messages/{message_id}", "/admin/messages/{shop.message_id}",
+          (*MAIL, h.CATEGORY, h.BOUNCE)),
+)
+VISITS = (*SHOPPER, *SIGNED_OUT, *ADMIN)
+
+
+def walk(client: TestClient, shop: h.Shop, visits: tuple[Visit, ...], csrf_page: str
+         ) -> list[str]:
+    problems = []
+    for visit in visits:
+        url = visit.target(shop)
+        if visit.form is None:
+            response = client.get(url, follow_redirects=visit.kind != "redirect")
+        else:
+            token = csrf_of(client.get(csrf_page).text) if CSRF in visit.form.values() else ""
+            form = {k: token if v is CSRF else v for k, v in visit.form.items()}
+            response = client.post(url, data=form)
+        problems += problems_with(response, visit, shop)
+    return problems
+
+
+def test_every_shopper_page_shows_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+
+    problems = walk(client, shop, SHOPPER, "")
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_admin_page_shows_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+    make_admin(db, stores=(h.SLUG, "other"))
+
+    signed_out = walk(client, shop, SIGNED_OUT, "/admin/login")
+    sign_in(client)
+    signed_in = walk(client, shop, ADMIN, "/admin")
+
+    assert signed_out == [], "\n".join(signed_out)
+    assert signed_in == [], "\n".join(signed_in)
+
+
+def test_the_walk_covers_every_page_the_app_serves(app):
+    walked = {visit.route for visit in VISITS if visit.method == "GET"}
+    served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
+
+    assert sorted(served - walked - set(NOT_PAGES)) == []
+    assert sorted(set(NOT_PAGES) - served) == []  # no stale excuse
+
+
+def test_each_visit_goes_to_the_route_it_names(app):
+    shop = h.Shop(order_id=2, unshipped_order_id=3, customer_id=4, product_id=5,
+                  tokens=("t1", "t2"), message_id=6, outbox_id=7, enrolment_id=8,
+                  preferences_path="/preferences/p", unsubscribe_path="/m/u/u",
+                  click_path="/m/c/c")
+    routes = {method: routes_of(app, method) for method in ("GET", "POST")}
+
+    astray = [f"{visit.method} {visit.target(shop)}" for visit in VISITS
+              if visit.route not in routes[visit.method] or not routes[visit.method][
+                  visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
+
+    assert astray == []
+
+
+def test_a_picture_address_that_runs_script_is_refused_and_nothing_is_kept(client, store):
+    product = {"title": "Tea", "external_id": "p-1", "image_url": SCRIPT_URL,
+               "variants": [{"sku": "TEA-1", "price_minor": 450, "currency": "EUR"}]}
+
+    refused = client.post("/api/v1/products", headers=store.auth, json=product)
+    listed = client.get("/api/v1/products", headers=store.auth)
+
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "image_url"
+    assert listed.json()["items"] == []
+
+
+def test_a_store_logo_that_runs_script_is_refused(db):
+    with db.transaction() as session, pytest.raises(InvalidValue) as refused:
+        stores.create_store(session, slug="acme", name="Acme", logo_url=SCRIPT_URL)
+
+    assert refused.value.field == "logo_url"
+    with db.reading() as session:
+        assert stores.list_stores(session) == []
