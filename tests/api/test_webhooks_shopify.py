@@ -188,6 +188,17 @@ def test_nan_is_not_json_so_a_body_with_it_is_a_400(client, store, db):
     assert counts(db) == before
 
 
+def test_a_body_nested_too_deep_to_read_is_a_400_and_nothing_is_written(client, store, db):
+    before = counts(db)
+
+    response = deliver(client, "orders/create", None,
+                       raw=b'{"id": 1, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert counts(db) == before
+
+
 def test_an_unsupported_topic_is_a_422(client, store):
     response = deliver(client, "products/create", resource("order"))
 

@@ -168,6 +168,15 @@ def test_an_order_without_created_at_is_placed_at_its_processed_at(client, store
     assert stored_order(db, ORDER_ID).placed_at == datetime(2008, 1, 10, 17, 30, tzinfo=UTC)
 
 
+def test_a_created_at_beyond_the_calendar_in_utc_places_the_order_at_its_updated_at(
+        client, store, db):
+    order = order_with(created_at="9999-12-31T23:00:00-05:00")
+
+    assert_applied(deliver(client, "orders/create", order))
+
+    assert stored_order(db, ORDER_ID).placed_at == datetime(2008, 1, 10, 16, 0, tzinfo=UTC)
+
+
 def test_prices_sent_as_numbers_are_read_exactly(client, store, db):
     lines = [line(1, price=19.99), line(2, price=20), line(3, price="7.5")]
 
@@ -322,6 +331,14 @@ def test_an_order_with_no_id_is_kept_for_review_and_no_order_written(client, sto
     response = deliver(client, "orders/create", order)
 
     assert_kept_for_review(response, db, before, "id: the order has no id")
+
+
+def test_an_id_longer_than_any_shopify_id_is_kept_for_review(client, store, db):
+    before = counts(db)
+
+    response = deliver(client, "orders/create", order_with(id="9" * 80))
+
+    assert_kept_for_review(response, db, before, "id: id is not an id: '99999999999999999999'...")
 
 
 def test_a_negative_price_is_kept_for_review_and_no_order_written(client, store, db):

@@ -42,6 +42,9 @@ def read_json(body: bytes) -> Any:
     except json.JSONDecodeError as exc:
         raise ApiError(400, "malformed_json", f"the body is not JSON: {exc.msg} at line "
                        f"{exc.lineno} column {exc.colno}") from exc
+    except (RecursionError, ValueError) as exc:  # nested too deep; a number of 4300+ digits
+        raise ApiError(400, "malformed_json", "the body is JSON too deeply nested or with "
+                       "too long a number to read") from exc
 
 
 def _not_json(constant: str) -> Any:

@@ -31,7 +31,7 @@ from afterward.tracking.statuses import Status
 
 def parse_order(data: dict[str, Any], *, store_currency: str,
                 now: datetime | None = None) -> tuple[PlatformOrderIn, OrderMeta]:
-    order_id = read.identifier(data.get("id"))
+    order_id = read.identifier(data.get("id"), "id")
     if order_id is None:
         raise Unreadable("id", "the order has no id")
     currency = read.currency(data.get("currency"), store_currency)
@@ -67,7 +67,8 @@ def _order_lines(value: Any, currency: str) -> list[OrderLineIn]:
         if count == 0:
             continue
         lines.append(OrderLineIn(
-            sku=read.text(item.get("sku"), 100), external_id=read.identifier(item.get("id")),
+            sku=read.text(item.get("sku"), 100),
+            external_id=read.identifier(item.get("id"), f"{field}.id"),
             title=read.text(item.get("name"), 300) or read.text(item.get("title"), 300)
             or "Item",
             quantity=count,
@@ -109,7 +110,7 @@ def _customer(value: Any, order: dict[str, Any]) -> CustomerIn | None:
     """The order's customer; a POS sale often has none, and then no customer link."""
     if not isinstance(value, dict):
         return None
-    external_id = read.identifier(value.get("id"))
+    external_id = read.identifier(value.get("id"), "customer.id")
     email = read.email(value.get("email")) or read.email(order.get("email"))
     if external_id is None and email is None:
         return None
@@ -160,8 +161,8 @@ class FulfillmentIn:
 
 
 def parse_fulfillment(data: dict[str, Any]) -> FulfillmentIn:
-    order_id = read.identifier(data.get("order_id"))
-    fulfillment_id = read.identifier(data.get("id"))
+    order_id = read.identifier(data.get("order_id"), "order_id")
+    fulfillment_id = read.identifier(data.get("id"), "id")
     if order_id is None or fulfillment_id is None:
         raise Unreadable("order_id", "a fulfillment needs id and order_id")
     status = _SHIPMENT_STATUS.get(read.text(data.get("shipment_status"), 64) or "",
@@ -192,7 +193,7 @@ def _tracking_number(data: dict[str, Any]) -> str | None:
 def _fulfilled_lines(value: Any) -> tuple[tuple[str, int], ...]:
     lines = []
     for index, item in enumerate(read.objects(value, "line_items")):
-        line_id = read.identifier(item.get("id"))
+        line_id = read.identifier(item.get("id"), f"line_items.{index}.id")
         count = read.quantity(item.get("quantity", 1), f"line_items.{index}.quantity")
         if line_id is not None and count > 0:
             lines.append((line_id, count))
@@ -225,7 +226,8 @@ class RefundIn:
 
 
 def parse_refund(data: dict[str, Any]) -> RefundIn:
-    order_id, refund_id = read.identifier(data.get("order_id")), read.identifier(data.get("id"))
+    order_id = read.identifier(data.get("order_id"), "order_id")
+    refund_id = read.identifier(data.get("id"), "id")
     if order_id is None or refund_id is None:
         raise Unreadable("order_id", "a refund needs id and order_id")
     items = []
@@ -235,7 +237,8 @@ def parse_refund(data: dict[str, Any]) -> RefundIn:
         nested = item.get("line_item")
         line: dict[str, Any] = nested if isinstance(nested, dict) else {}
         if count > 0:
-            items.append(RefundedItem(read.identifier(item.get("line_item_id")),
+            items.append(RefundedItem(read.identifier(item.get("line_item_id"),
+                                                      f"refund_line_items.{index}.line_item_id"),
                                       read.text(line.get("sku"), 100), count))
     return RefundIn(order_id, f"shopify:{refund_id}", read.timestamp(data.get("created_at")),
                     tuple(items),

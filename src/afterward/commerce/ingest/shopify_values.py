@@ -25,6 +25,8 @@ from afterward.commerce.validation import (
 # Orders' and lines' money columns are INTEGER: PostgreSQL refuses anything larger.
 LARGEST_STORABLE_MINOR = 2**31 - 1
 _NOT_IN_A_NUMBER = re.compile(r"[\s\x00-\x1f]+")
+# A Shopify resource nests five levels deep; anything below this is cut to null.
+MAX_NESTING = 32
 
 
 class Unreadable(CommerceError):
@@ -34,17 +36,21 @@ class Unreadable(CommerceError):
         super().__init__("unreadable", message, field)
 
 
-def storable(value: Any) -> Any:
+def storable(value: Any, depth: int = 0) -> Any:
     """The payload without what no database column can hold: NUL characters, lone
-    UTF-16 surrogates, and NaN or infinite numbers (PostgreSQL's JSONB refuses them)."""
+    UTF-16 surrogates, NaN or infinite numbers (PostgreSQL's JSONB refuses them), and
+    nesting deeper than a Shopify resource has (it would exhaust Python's stack in
+    the JSON encoder, so it is cut to null)."""
     if isinstance(value, str):
         return _storable_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, dict | list) and depth >= MAX_NESTING:
+        return None
     if isinstance(value, dict):
-        return {_storable_text(str(k)): storable(v) for k, v in value.items()}
+        return {_storable_text(str(k)): storable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [storable(v) for v in value]
+        return [storable(v, depth + 1) for v in value]
     return value
 
 
@@ -66,9 +72,13 @@ def text(value: Any, size: int) -> str | None:
     return cut or None
 
 
-def identifier(value: Any) -> str | None:
-    """Shopify ids are numbers; a string id is taken as it is (up to 100 characters)."""
-    return text(value, 100)
+def identifier(value: Any, field: str) -> str | None:
+    """Shopify ids are numbers; a string id is taken as it is. One longer than 64
+    characters is no Shopify id, and cutting it could make it another's."""
+    found = text(value, 1000)
+    if found is not None and len(found) > 64:
+        raise Unreadable(field, f"{field} is not an id: {found[:20]!r}...")
+    return found
 
 
 def order_number(*candidates: Any) -> str | None:
@@ -139,11 +149,11 @@ def timestamp(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: beyond year 1..9999 in UTC
         return None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def email(value: Any) -> str | None:
