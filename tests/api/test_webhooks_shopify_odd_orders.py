@@ -374,6 +374,17 @@ def test_an_order_whose_number_an_api_order_has_is_kept_for_review_and_both_unto
         assert session.scalar(select(Order.source).where(Order.number == "#1001")) == "api"
 
 
+def test_another_shopify_order_with_the_same_name_is_kept_for_review_not_overwriting(
+        client, store, db):
+    deliver(client, "orders/create", resource("order"))
+    before = counts(db)
+
+    response = deliver(client, "orders/create", order_with(id=1234, line_items=[]))
+
+    assert_kept_for_review(response, db, before, "number: #1001 is another order's number")
+    assert len(stored_order(db, ORDER_ID).lines) == 3
+
+
 def test_a_delivery_kept_for_review_twice_is_a_duplicate_the_second_time(client, store, db):
     order = order_with(line_items=[line(1, price="abc")])
     deliver(client, "orders/create", order)

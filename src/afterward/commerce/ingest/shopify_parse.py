@@ -29,8 +29,8 @@ from afterward.tracking.service import ShipmentDraft
 from afterward.tracking.statuses import Status
 
 
-def parse_order(data: dict[str, Any], *, store_currency: str,
-                now: datetime | None = None) -> tuple[PlatformOrderIn, OrderMeta]:
+def parse_order(data: dict[str, Any], *,
+                store_currency: str) -> tuple[PlatformOrderIn, OrderMeta]:
     order_id = read.identifier(data.get("id"), "id")
     if order_id is None:
         raise Unreadable("id", "the order has no id")
@@ -38,7 +38,7 @@ def parse_order(data: dict[str, Any], *, store_currency: str,
     updated_at = read.timestamp(data.get("updated_at"))
     placed_at = (read.timestamp(data.get("created_at"))
                  or read.timestamp(data.get("processed_at")) or updated_at
-                 or now or datetime.now(UTC))
+                 or datetime.now(UTC))
     try:
         lines = _order_lines(data.get("line_items"), currency)
         order = PlatformOrderIn(
