@@ -1,45 +1,15 @@
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from afterward.commerce.models import Customer, Order, OrderLine
+from afterward.commerce.models import Customer, Order
 from afterward.events import Event
-from afterward.inbound.models import HeldDelivery, WebhookReceipt
 from afterward.tracking.models import Shipment
-
-DATA = Path(__file__).parent.parent / "data" / "shopify"
-SECRET = "shpss_test_secret"
-
-
-def resource(name: str) -> dict:
-    return json.loads((DATA / f"{name}.json").read_text())[name]
-
-
-def sign(body: bytes, secret: str = SECRET) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def deliver(client, topic: str, payload, *, slug: str = "acme", signature: str | None = None,
-            raw: bytes | None = None):
-    body = raw if raw is not None else json.dumps(payload).encode()
-    headers = {"X-Shopify-Topic": topic, "Content-Type": "application/json",
-               "X-Shopify-Hmac-Sha256": signature if signature is not None else sign(body)}
-    return client.post(f"/api/v1/webhooks/shopify/{slug}", content=body, headers=headers)
-
-
-def counts(db) -> dict[str, int]:
-    with db.reading() as session:
-        return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
-                for model in (Order, OrderLine, Customer, Event, Shipment, WebhookReceipt,
-                              HeldDelivery)}
+from tests.api.shopify_helpers import counts, deliver, resource, set_aside, sign
 
 
 def test_orders_create_stores_the_order_in_minor_units(client, store, db):
@@ -169,28 +139,63 @@ def test_malformed_json_is_a_400_and_nothing_is_written(client, store, db):
     assert counts(db) == before
 
 
-def test_an_unknown_currency_is_a_422_and_nothing_is_written(client, store, db):
+def test_an_unknown_currency_code_is_read_as_the_store_currency(client, make_store, db):
+    make_store("euro", currency="EUR", shopify_secret="shpss_test_secret")
     order = resource("order")
     order["currency"] = "XYZ"
-    before = counts(db)
 
-    response = deliver(client, "orders/create", order)
+    response = deliver(client, "orders/create", order, slug="euro")
 
-    assert response.status_code == 422
-    assert response.json()["error"]["field"] == "currency"
-    assert counts(db) == before
+    assert (response.status_code, response.json()) == (200, {"status": "applied"})
+    with db.reading() as session:
+        stored = session.scalar(select(Order))
+        assert (stored.currency, stored.total_minor) == ("EUR", 40994)
 
 
-def test_wrong_types_are_a_422_and_nothing_is_written(client, store, db):
+def test_a_quantity_that_is_not_a_number_is_kept_for_review_and_no_order_written(
+        client, store, db):
     order = resource("order")
     order["line_items"][1]["quantity"] = "two"
     before = counts(db)
 
     response = deliver(client, "orders/create", order)
 
+    assert (response.status_code, response.json()) == (202, {"status": "kept_for_review"})
+    assert set_aside(db) == [("orders/create", "review:line_items.1.quantity: "
+                              "line_items.1.quantity is not a whole number: 'two'")]
+    after = counts(db)
+    assert (after["orders"], after["events"]) == (before["orders"], before["events"])
+    assert after["webhook_receipts"] == before["webhook_receipts"] + 1
+
+
+def test_a_body_that_is_not_a_json_object_is_a_422_and_nothing_is_written(client, store, db):
+    before = counts(db)
+
+    response = deliver(client, "orders/create", [resource("order")])
+
     assert response.status_code == 422
-    assert response.json()["error"] == {"code": "invalid", "field": "line_items.1.quantity",
-                                        "message": "quantity must be a positive integer"}
+    assert response.json()["error"]["code"] == "invalid"
+    assert counts(db) == before
+
+
+def test_nan_is_not_json_so_a_body_with_it_is_a_400(client, store, db):
+    before = counts(db)
+
+    response = deliver(client, "orders/create", None, raw=b'{"id": 1, "total_price": NaN}')
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert counts(db) == before
+
+
+def test_a_body_nested_too_deep_to_read_is_a_400_and_nothing_is_written(client, store, db):
+    before = counts(db)
+
+    response = deliver(client, "orders/create", None,
+                       raw=b'{"id": 1, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
     assert counts(db) == before
 
 

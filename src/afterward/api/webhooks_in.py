@@ -28,19 +28,33 @@ Slug = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def parse_json(body: bytes) -> Any:
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json", "the body is not UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"the body is not JSON: {exc.msg} at line "
-                       f"{exc.lineno} column {exc.colno}") from exc
+    value = read_json(body)
     if contains_nul(value):
         raise ApiError(422, "invalid", "text may not contain NUL characters")
     return value
 
 
-@router.post("/shopify/{store_slug}", response_model=dict[str, str])
+def read_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_not_json)
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "malformed_json", "the body is not UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "malformed_json", f"the body is not JSON: {exc.msg} at line "
+                       f"{exc.lineno} column {exc.colno}") from exc
+    except (RecursionError, ValueError) as exc:  # nested too deep; a number of 4300+ digits
+        raise ApiError(400, "malformed_json", "the body is JSON too deeply nested or with "
+                       "too long a number to read") from exc
+
+
+def _not_json(constant: str) -> Any:
+    """Python reads NaN and Infinity; JSON has no such numbers (and JSONB refuses them)."""
+    raise ApiError(400, "malformed_json", f"the body is not JSON: {constant} is not a number")
+
+
+@router.post("/shopify/{store_slug}", response_model=dict[str, str], responses={202: {
+    "model": dict[str, str],
+    "description": "taken, not yet applied: `held` or `kept_for_review`"}})
 async def shopify_webhook(
     request: Request,
     store_slug: Slug,
@@ -48,7 +62,10 @@ async def shopify_webhook(
     x_shopify_hmac_sha256: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """Shopify `orders/*`, `fulfillments/*` and `refunds/create`, signed with the
-    store's Shopify webhook secret."""
+    store's Shopify webhook secret. A well-signed JSON object is never refused (Shopify
+    drops a subscription that keeps failing): 200 `applied` (or `duplicate`), 202
+    `held` while the order it refers to has not arrived, 202 `kept_for_review` when
+    it cannot be stored without guessing (kept, with the reason, for a person)."""
     body = await request.body()
     db: Database = request.app.state.db
     return await run_in_threadpool(_receive_shopify, db, store_slug, x_shopify_topic,
@@ -71,7 +88,8 @@ def _receive_shopify(db: Database, store_slug: str, topic: str | None, signature
         raise ApiError(422, "unsupported_topic",
                        f"topic {topic!r} is not one of {', '.join(shopify.TOPICS)}",
                        "X-Shopify-Topic")
-    payload = parse_json(body)
+    # NUL characters are removed, not refused: Shopify would retry the delivery forever.
+    payload = read_json(body)
     key = hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()
     store_id, known_topic = store.id, topic
     return db.run(lambda session: _apply_once(session, store_id, known_topic, key, payload))
@@ -92,4 +110,5 @@ def _apply_once(session: Session, store_id: int, topic: str, key: str,
     session.flush()
     outcome = shopify.apply(session, store_id=store_id, topic=topic, payload=payload,
                             delivery_key=key)
-    return JSONResponse({"status": outcome}, status_code=202 if outcome == "held" else 200)
+    return JSONResponse({"status": outcome},
+                        status_code=202 if outcome in shopify.NOT_YET_APPLIED else 200)

@@ -197,6 +197,13 @@ class OrderIn(Strict):
     _placed = field_validator("placed_at")(_aware)
 
 
+class PlatformOrderIn(OrderIn):
+    """An order a store platform has already taken, stored as the platform reports
+    it: it may have no lines (Shopify sends such orders), which the API refuses."""
+
+    lines: list[OrderLineIn] = Field(default_factory=list, max_length=500)
+
+
 class OrderLineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

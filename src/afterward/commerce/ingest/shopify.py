@@ -1,37 +1,47 @@
-"""Shopify webhooks: verify, parse the REST resource, apply once.
+"""Shopify webhooks: verify, read the REST resource (shopify_parse), apply once.
 
-Pure parsing (payload -> OrderIn, ShipmentDraft, refund lines) is separate from
-applying, so the parsers can be property-tested without a database."""
+A well-signed delivery is never refused: Shopify retries a refused webhook and
+removes the subscription after repeated failures, so one odd order would cut the
+store off. What can be stored is applied; a delivery about an order that is not
+here yet is held until the order arrives; one that cannot be read without
+guessing, or that would overwrite another order, is kept for review. Only a body
+that is not a JSON object is refused."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward.commerce import service
-from afterward.commerce.schemas import (
-    AddressIn,
-    CustomerIn,
-    MarketingConsentIn,
-    OrderIn,
-    OrderLineIn,
+from afterward.commerce.ingest import shopify_values as read
+from afterward.commerce.ingest.shopify_parse import (
+    FulfillmentIn,
+    RefundIn,
+    parse_fulfillment,
+    parse_order,
+    parse_refund,
 )
-from afterward.commerce.service import CommerceError, OrderMeta, RefundLine
-from afterward.commerce.validation import InvalidValue, currency_code, to_minor
+from afterward.commerce.ingest.shopify_values import Unreadable
+from afterward.commerce.models import Order, Store
+from afterward.commerce.schemas import PlatformOrderIn
+from afterward.commerce.service import CommerceError, RefundLine
 from afterward.inbound.models import HeldDelivery
 from afterward.tracking import service as tracking
-from afterward.tracking.statuses import Status
 
 TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "fulfillments/create",
           "fulfillments/update", "refunds/create")
 _RESOURCE = {"orders": "order", "fulfillments": "fulfillment", "refunds": "refund"}
+# Outcomes of apply(): taken but not (yet) applied, so answered 202 rather than 200.
+HELD = "held"
+KEPT_FOR_REVIEW = "kept_for_review"
+NOT_YET_APPLIED = frozenset({HELD, KEPT_FOR_REVIEW})
 
 
 def verify(secret: str, body: bytes, signature: str | None) -> bool:
@@ -52,247 +62,139 @@ def unwrap(topic: str, payload: Any) -> dict[str, Any]:
     return payload
 
 
-def parse_time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
-        raise CommerceError("invalid", f"{field} must be an ISO 8601 timestamp", field)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise CommerceError("invalid", f"{field} is not an ISO 8601 timestamp: {value!r}",
-                            field) from exc
-    if parsed.tzinfo is None:
-        raise CommerceError("invalid", f"{field} has no time zone offset", field)
-    return parsed.astimezone(UTC)
-
-
-def _str(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _list(value: Any, field: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise CommerceError("invalid", f"{field} must be a list", field)
-    return value
-
-
-def _count(value: Any, field: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100000:
-        raise CommerceError("invalid", "quantity must be a positive integer", field)
-    return value
-
-
-def _money(value: Any, currency: str, field: str) -> int:
-    if value is None or value == "":
-        return 0
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise CommerceError("invalid", f"{field} must be a decimal amount", field)
-    try:
-        amount = to_minor(str(value), currency, field)
-    except InvalidValue as exc:
-        raise CommerceError("invalid", exc.message, field) from exc
-    if amount < 0:
-        raise CommerceError("invalid", f"{field} cannot be negative", field)
-    return amount
-
-
-def parse_order(data: dict[str, Any]) -> tuple[OrderIn, OrderMeta]:
-    try:
-        currency = currency_code(str(data.get("currency") or ""))
-    except InvalidValue as exc:
-        raise CommerceError("invalid", exc.message, "currency") from exc
-    order_id = _str(data.get("id"))
-    if order_id is None:
-        raise CommerceError("invalid", "the order has no id", "id")
-    number = _str(data.get("name")) or _str(data.get("order_number")) or order_id
-    lines_raw = data.get("line_items")
-    if not isinstance(lines_raw, list) or not lines_raw:
-        raise CommerceError("invalid", "the order has no line_items", "line_items")
-    lines = []
-    for index, item in enumerate(lines_raw):
-        if not isinstance(item, dict):
-            raise CommerceError("invalid", "a line item must be an object", f"line_items.{index}")
-        title = _str(item.get("name")) or _str(item.get("title")) or "Item"
-        quantity = _count(item.get("quantity"), f"line_items.{index}.quantity")
-        lines.append(dict(sku=_str(item.get("sku")), external_id=_str(item.get("id")),
-                          title=title[:300], quantity=quantity,
-                          unit_price_minor=_money(item.get("price"), currency,
-                                                  f"line_items.{index}.price")))
-    shipping = sum(_money(s.get("price"), currency, "shipping_lines.price")
-                   for s in _list(data.get("shipping_lines"), "shipping_lines")
-                   if isinstance(s, dict))
-    customer = data.get("customer") if isinstance(data.get("customer"), dict) else None
-    address = data.get("shipping_address")
-    address = address if isinstance(address, dict) else None
-    try:
-        order = OrderIn(
-            number=number.replace(" ", "")[:64],
-            external_id=order_id,
-            placed_at=parse_time(data.get("created_at"), "created_at"),
-            currency=currency,
-            email=_str(data.get("email") or data.get("contact_email")),
-            lines=[OrderLineIn(**line) for line in lines],
-            shipping_minor=shipping,
-            tax_minor=_money(data.get("total_tax"), currency, "total_tax"),
-            discount_minor=_money(data.get("total_discounts"), currency, "total_discounts"),
-            total_minor=_money(data.get("total_price"), currency, "total_price"),
-            financial_status=_str(data.get("financial_status")),
-            customer=_customer(customer, data) if customer else None,
-            shipping_address=AddressIn(
-                name=_str(address.get("name")), address1=_str(address.get("address1")),
-                city=_str(address.get("city")), region=_str(address.get("province_code")),
-                postal_code=_str(address.get("zip")),
-                country=_str(address.get("country_code"))) if address else None,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise CommerceError("invalid", str(first["msg"]).removeprefix("Value error, "),
-                            field) from exc
-    meta = OrderMeta(
-        source="shopify",
-        source_updated_at=parse_time(data["updated_at"], "updated_at")
-        if data.get("updated_at") else None,
-        cancelled_at=parse_time(data["cancelled_at"], "cancelled_at")
-        if data.get("cancelled_at") else None,
-        cancel_reason=_str(data.get("cancel_reason")),
-        fulfillment_status=_str(data.get("fulfillment_status")),
-    )
-    return order, meta
-
-
-def _customer(customer: dict[str, Any], order: dict[str, Any]) -> CustomerIn:
-    accepts = customer.get("accepts_marketing", order.get("buyer_accepts_marketing"))
-    email = _str(customer.get("email")) or _str(order.get("email"))
-    return CustomerIn(
-        external_id=_str(customer.get("id")),
-        email=email,
-        first_name=_str(customer.get("first_name")),
-        last_name=_str(customer.get("last_name")),
-        accepts_marketing=MarketingConsentIn(email=bool(accepts))
-        if isinstance(accepts, bool) else None,
-    )
-
-
-_SHOPIFY_SHIPMENT_STATUS = {
-    "confirmed": Status.info_received, "label_printed": Status.info_received,
-    "label_purchased": Status.info_received, "in_transit": Status.in_transit,
-    "out_for_delivery": Status.out_for_delivery, "attempted_delivery": Status.failed_attempt,
-    "ready_for_pickup": Status.available_for_pickup, "delivered": Status.delivered,
-    "failure": Status.exception,
-}
-
-
-def parse_fulfillment(data: dict[str, Any]) -> tuple[str, tracking.ShipmentDraft,
-                                                      list[tuple[str, int]]]:
-    order_id = _str(data.get("order_id"))
-    fulfillment_id = _str(data.get("id"))
-    if order_id is None or fulfillment_id is None:
-        raise CommerceError("invalid", "a fulfillment needs id and order_id", "order_id")
-    numbers = _list(data.get("tracking_numbers"), "tracking_numbers")
-    number = _str(data.get("tracking_number")) or (_str(numbers[0]) if numbers else None)
-    if number is not None and (len(number) > 64 or not number.isprintable()):
-        raise CommerceError("invalid", "tracking_number is not a tracking number",
-                            "tracking_number")
-    shipment_status = _str(data.get("shipment_status"))
-    status = _SHOPIFY_SHIPMENT_STATUS.get(shipment_status or "", Status.info_received)
-    if data.get("status") == "cancelled":
-        status = Status.cancelled
-    company = _str(data.get("tracking_company"))
-    lines = [(str(li.get("id")), _count(li.get("quantity", 1), "line_items.quantity"))
-             for li in _list(data.get("line_items"), "line_items") if isinstance(li, dict)]
-    draft = tracking.ShipmentDraft(
-        external_id=f"shopify:{fulfillment_id}",
-        carrier=None if company in (None, "null-company", "Other") else company,
-        service=_str(data.get("service")),
-        tracking_number=number,
-        shipped_at=parse_time(data["created_at"], "created_at") if data.get("created_at") else None,
-        status=status,
-    )
-    return order_id, draft, lines
-
-
-def parse_refund(data: dict[str, Any], currency: str) -> tuple[str, str, int, list[RefundLine]]:
-    order_id, refund_id = _str(data.get("order_id")), _str(data.get("id"))
-    if order_id is None or refund_id is None:
-        raise CommerceError("invalid", "a refund needs id and order_id", "order_id")
-    amount = sum(_money(t.get("amount"), currency, "transactions.amount")
-                 for t in _list(data.get("transactions"), "transactions")
-                 if isinstance(t, dict) and t.get("kind") == "refund"
-                 and t.get("status", "success") == "success")
-    lines = []
-    for item in _list(data.get("refund_line_items"), "refund_line_items"):
-        if not isinstance(item, dict):
-            continue
-        nested = item.get("line_item")
-        line: dict[str, Any] = nested if isinstance(nested, dict) else {}
-        lines.append(RefundLine(line_external_id=_str(item.get("line_item_id")),
-                                sku=_str(line.get("sku")),
-                                quantity=_count(item.get("quantity"),
-                                                "refund_line_items.quantity")))
-    return order_id, f"shopify:{refund_id}", amount, lines
-
-
-# ---------------------------------------------------------------- applying
-
-def apply(session: Session, *, store_id: int, topic: str, payload: dict[str, Any],
+def apply(session: Session, *, store_id: int, topic: str, payload: Any,
           delivery_key: str) -> str:
-    """Apply one delivery; returns what happened ('applied', 'stale', 'held')."""
+    """Apply one delivery; returns what happened: 'applied', 'duplicate' (a refund
+    applied before), 'held' (its order is not here yet) or 'kept_for_review'."""
+    if topic not in TOPICS:
+        raise CommerceError("unsupported_topic", f"topic {topic!r} is not handled", "topic")
+    payload = read.storable(payload)
     data = unwrap(topic, payload)
-    if topic.startswith("orders/"):
-        order_in, meta = parse_order(data)
-        if topic == "orders/cancelled" and meta.cancelled_at is None:
-            meta = OrderMeta(**{**meta.__dict__, "cancelled_at": meta.source_updated_at
-                                or datetime.now(UTC)})
-        saved, _created = service.save_order(session, store_id=store_id, data=order_in,
-                                             meta=meta, upsert=True)
-        if meta.cancelled_at is not None:
-            service.cancel_order(session, order=saved, at=meta.cancelled_at,
-                                 reason=meta.cancel_reason)
-        _release_held(session, store_id=store_id, order_external_id=order_in.external_id or "")
-        return "applied"
-    if topic.startswith("fulfillments/"):
-        order_ext, draft, line_refs = parse_fulfillment(data)
-        order = service.order_by_external_id(session, store_id=store_id, source="shopify",
-                                              external_id=order_ext)
-        if order is None:
-            return _hold(session, store_id, topic, order_ext, delivery_key, payload)
-        by_ext = {ln.external_id: ln.id for ln in order.lines}
-        draft = tracking.ShipmentDraft(**{**draft.__dict__, "lines": tuple(
-            (by_ext[ref], qty) for ref, qty in line_refs if ref in by_ext)})
-        tracking.upsert_shipment(session, store_id=store_id, order_id=order.id, draft=draft)
-        return "applied"
-    if topic == "refunds/create":
-        order_ext = _str(data.get("order_id")) or ""
-        order = service.order_by_external_id(session, store_id=store_id, source="shopify",
-                                              external_id=order_ext)
-        if order is None:
-            return _hold(session, store_id, topic, order_ext, delivery_key, payload)
-        _, refund_key, amount, lines = parse_refund(data, order.currency)
-        applied = service.apply_refund(session, order=order, refund_key=refund_key,
-                                       amount_minor=amount, lines=lines,
-                                       at=parse_time(data["created_at"], "created_at")
-                                       if data.get("created_at") else None)
-        return "applied" if applied else "duplicate"
-    raise CommerceError("unsupported_topic", f"topic {topic!r} is not handled", "topic", 422)
+    try:
+        if topic.startswith("orders/"):
+            return _apply_order(session, store_id, topic, data, delivery_key, payload)
+        if topic.startswith("fulfillments/"):
+            return _apply_fulfillment(session, store_id, topic, data, delivery_key, payload)
+        return _apply_refund(session, store_id, topic, data, delivery_key, payload)
+    except Unreadable as exc:  # raised before this delivery wrote anything
+        reason = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        return _keep_for_review(session, store_id, topic, delivery_key, payload, reason)
+
+
+def _apply_order(session: Session, store_id: int, topic: str, data: dict[str, Any],
+                 delivery_key: str, payload: dict[str, Any]) -> str:
+    store = session.get(Store, store_id)
+    order_in, meta = parse_order(data, store_currency=store.currency if store else "USD")
+    if topic == "orders/cancelled" and meta.cancelled_at is None:
+        meta = replace(meta, cancelled_at=meta.source_updated_at or datetime.now(UTC))
+    if _number_belongs_to_another_order(session, store_id, order_in):
+        return _keep_for_review(session, store_id, topic, delivery_key, payload,
+                                f"number: {order_in.number} is another order's number")
+    saved, _created = service.save_order(session, store_id=store_id, data=order_in,
+                                         meta=meta, upsert=True)
+    if meta.cancelled_at is not None:
+        service.cancel_order(session, order=saved, at=meta.cancelled_at,
+                             reason=meta.cancel_reason)
+    _release_held(session, store_id=store_id, order_external_id=order_in.external_id or "")
+    return "applied"
+
+
+def _number_belongs_to_another_order(session: Session, store_id: int,
+                                     order: PlatformOrderIn) -> bool:
+    """An order from the API or a CSV file, or another Shopify order, already has the
+    number: saving would refuse (or overwrite) it, so a person decides."""
+    holder = session.execute(select(Order.source, Order.external_id).where(
+        Order.store_id == store_id, Order.number == order.number)).first()
+    return holder is not None and (holder.source, holder.external_id) != (
+        "shopify", order.external_id)
+
+
+def _apply_fulfillment(session: Session, store_id: int, topic: str, data: dict[str, Any],
+                       delivery_key: str, payload: dict[str, Any]) -> str:
+    fulfillment = parse_fulfillment(data)
+    order = service.order_by_external_id(session, store_id=store_id, source="shopify",
+                                          external_id=fulfillment.order_external_id)
+    if order is None:
+        return _hold(session, store_id, topic, fulfillment.order_external_id, delivery_key,
+                     payload)
+    tracking.upsert_shipment(session, store_id=store_id, order_id=order.id,
+                             draft=replace(fulfillment.draft,
+                                           lines=_shipped_lines(order, fulfillment)))
+    return "applied"
+
+
+def _shipped_lines(order: Order, fulfillment: FulfillmentIn) -> tuple[tuple[int, int], ...]:
+    """The fulfilled lines the order has, by our line id; lines it lacks are skipped."""
+    by_external_id = {line.external_id: line.id for line in order.lines}
+    return tuple((by_external_id[ref], count) for ref, count in fulfillment.lines
+                 if ref in by_external_id)
+
+
+def _apply_refund(session: Session, store_id: int, topic: str, data: dict[str, Any],
+                  delivery_key: str, payload: dict[str, Any]) -> str:
+    refund = parse_refund(data)
+    order = service.order_by_external_id(session, store_id=store_id, source="shopify",
+                                          external_id=refund.order_external_id)
+    if order is None:
+        return _hold(session, store_id, topic, refund.order_external_id, delivery_key, payload)
+    amount = min(refund.amount_minor(order.currency),
+                 max(0, order.total_minor - order.refunded_minor))
+    applied = service.apply_refund(session, order=order, refund_key=refund.refund_key,
+                                   amount_minor=amount, lines=_refundable_lines(order, refund),
+                                   at=refund.created_at)
+    return "applied" if applied else "duplicate"
+
+
+def _refundable_lines(order: Order, refund: RefundIn) -> list[RefundLine]:
+    """Shopify has refunded these items already; our copy of the order may lack a line
+    or count fewer items left on it (an update not yet arrived). So each item is
+    matched to the line it names and cut to what that line has left, and items for
+    lines the order lacks are skipped: the refunded amount is applied all the same."""
+    left = {line.id: line.quantity - line.refunded_quantity for line in order.lines}
+    refunded = []
+    for item in refund.items:
+        line = next((ln for ln in order.lines if item.line_external_id
+                     and ln.external_id == item.line_external_id), None) or next(
+            (ln for ln in order.lines if item.sku and ln.sku == item.sku), None)
+        count = min(item.quantity, left[line.id]) if line is not None else 0
+        if line is None or count == 0:
+            continue
+        left[line.id] -= count
+        refunded.append(RefundLine(line_external_id=line.external_id,
+                                   sku=None if line.external_id else line.sku, quantity=count))
+    return refunded
+
+
+def _waiting_for_order(order_external_id: str) -> str:
+    return f"order:{order_external_id}"[:100]
 
 
 def _hold(session: Session, store_id: int, topic: str, order_ext: str, delivery_key: str,
           payload: dict[str, Any]) -> str:
+    return _set_aside(session, store_id, topic, delivery_key, payload,
+                      _waiting_for_order(order_ext), HELD)
+
+
+def _keep_for_review(session: Session, store_id: int, topic: str, delivery_key: str,
+                     payload: dict[str, Any], reason: str) -> str:
+    """Taken, not applied, never replayed by itself: `waiting_for` says why."""
+    return _set_aside(session, store_id, topic, delivery_key, payload,
+                      f"review:{reason}"[:100], KEPT_FOR_REVIEW)
+
+
+def _set_aside(session: Session, store_id: int, topic: str, delivery_key: str,
+               payload: dict[str, Any], waiting_for: str, outcome: str) -> str:
     session.add(HeldDelivery(store_id=store_id, provider="shopify", topic=topic,
-                             waiting_for=f"order:{order_ext}", delivery_key=delivery_key,
-                             body=payload))
+                             waiting_for=waiting_for, delivery_key=delivery_key, body=payload))
     session.flush()
-    return "held"
+    return outcome
 
 
 def _release_held(session: Session, *, store_id: int, order_external_id: str) -> None:
     held = session.scalars(select(HeldDelivery).where(
         HeldDelivery.store_id == store_id, HeldDelivery.provider == "shopify",
-        HeldDelivery.waiting_for == f"order:{order_external_id}").order_by(HeldDelivery.id)).all()
+        HeldDelivery.waiting_for == _waiting_for_order(order_external_id))
+        .order_by(HeldDelivery.id)).all()
     for row in held:
         session.delete(row)
         session.flush()
