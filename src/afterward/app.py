@@ -11,23 +11,12 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from afterward import __version__
-from afterward.api import commerce as commerce_api
-from afterward.api import (
-    errors,
-    operations,
-    tracking,
-    webhooks_carriers,
-    webhooks_in,
-    webhooks_messaging,
-)
-from afterward.api import journeys as journeys_api
-from afterward.api import messaging as messaging_api
+from afterward import __version__, modules
+from afterward.api import errors, operations
 from afterward.api import privacy as privacy_api
 from afterward.api.group_commit import GroupCommitter
 from afterward.api.limits import BodySizeLimit
 from afterward.config import Settings
-from afterward.messaging import runtime
 from afterward.process import freeze_start_up_heap
 from afterward.storage.db import Database
 
@@ -53,24 +42,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = {}
     app.state.order_commits = GroupCommitter(database)
     errors.install(app)
-    from afterward.web import admin, media, pages
+    from afterward.web import admin
 
-    # Shopper pages first: they are the busiest routes a browser asks for, and routes
-    # are matched in order (none of these paths overlaps another router's).
-    app.include_router(pages.router)
-    app.include_router(commerce_api.router)
-    app.include_router(tracking.router)
+    # What the installed modules bring, shopper pages first: they are the busiest
+    # routes a browser asks for, and routes are matched in order (no two overlap).
+    for router in modules.resolved("pages") + modules.resolved("api"):
+        app.include_router(router)
     app.include_router(operations.router)
-    app.include_router(webhooks_in.router)
-    app.include_router(webhooks_carriers.router)
-    app.include_router(webhooks_messaging.router)
-    app.include_router(messaging_api.router)
-    app.include_router(messaging_api.public)
-    app.include_router(journeys_api.router)
     app.include_router(privacy_api.router)
-    runtime.configure(settings)
-    app.include_router(admin.router)
-    app.include_router(media.router)
+    modules.configure(settings)
+    app.include_router(admin.router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -14,7 +14,6 @@ the customer's addresses stay, so that an unsubscribe is still honoured."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -22,13 +21,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result
 from sqlalchemy.orm import Session
 
-# The modules that register sections; imported on first use, so that no domain module
-# has to import another one.
-SECTION_MODULES = ("afterward.commerce.privacy", "afterward.tracking.privacy",
-                   "afterward.messaging.privacy", "afterward.journeys.privacy")
+from afterward import modules
 
 Export = Callable[[Session, int, int], Any]
 Erase = Callable[[Session, int, int], dict[str, int]]
+
+
+Find = Callable[[Session, int, int, bool], bool]
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,9 @@ class Section:
     export: Export
     erase: Erase
     order: int  # erasures run in this order (commerce, which scrubs identity, runs last)
+    # The section of the module that keeps the customers themselves answers "is there
+    # such a customer in this store?" (with lock: holding the row to the transaction's end).
+    find: Find | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -50,15 +52,15 @@ def section(name: str, *, order: int = 50) -> Callable[[type], type]:
     """Register a class with static `export(session, store_id, customer_id)` and
     `erase(session, store_id, customer_id)` methods as the module's section."""
     def register(cls: type) -> type:
-        _SECTIONS[name] = Section(name, cls.export, cls.erase, order)  # type: ignore[attr-defined]
+        _SECTIONS[name] = Section(name, cls.export, cls.erase, order,  # type: ignore[attr-defined]
+                                  getattr(cls, "find", None))
         return cls
 
     return register
 
 
 def sections() -> list[Section]:
-    for module in SECTION_MODULES:
-        importlib.import_module(module)
+    modules.import_all("privacy")  # each installed module's section registers itself
     return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.name))
 
 
@@ -90,10 +92,5 @@ def _require_customer(session: Session, store_id: int, customer_id: int, *,
                       lock: bool = False) -> None:
     """With `lock`, the customer's row is held until the transaction ends: concurrent
     erasures of one customer run one after the other (the second finds nothing left)."""
-    from sqlalchemy import select
-
-    from afterward.commerce.models import Customer
-
-    query = select(Customer.id).where(Customer.store_id == store_id, Customer.id == customer_id)
-    if session.scalar(query.with_for_update() if lock else query) is None:
+    if not any(s.find(session, store_id, customer_id, lock) for s in sections() if s.find):
         raise UnknownCustomer(customer_id)

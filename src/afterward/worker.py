@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from afterward import jobs
+from afterward import jobs, modules
 from afterward.storage.db import Database
 
 log = logging.getLogger("afterward.worker")
@@ -178,15 +178,16 @@ class Worker:
 
 
 class EventNudge:
-    """Journeys consume a store's events every few seconds (a periodic job). A new
+    """Event consumers (journeys) also run as periodic jobs every few seconds. A new
     event should not wait for that: every EVERY seconds one thread of the process
-    looks for stores whose cursor is behind and consumes them, right here. The
-    consumer moves its cursor under a row lock in the same transaction as its work,
-    so racing the periodic job or another worker does nothing twice.
+    runs each installed module's consumer (Module.consumers), right here. A consumer
+    moves its cursor under a row lock in the same transaction as its work, so racing
+    the periodic job or another worker does nothing twice.
 
     On SQLite, commit order is id order: one primary-key look-up of the newest event
-    id says whether anything arrived since the last check. On PostgreSQL ids commit
-    out of order, so each store's cursor is checked (one index probe per store)."""
+    id says whether anything arrived since the last check, and when every consumer
+    caught up, nothing runs until a newer event exists. On PostgreSQL ids commit out
+    of order, so the consumers always look (each checks its cursors cheaply)."""
 
     EVERY = 0.2
     _lock = threading.Lock()
@@ -203,7 +204,7 @@ class EventNudge:
         cls._next_at = 0.0
 
     def maybe_consume(self) -> int:
-        """Run a consume step for stores that are behind; returns events consumed."""
+        """Run the consumers when it is this thread's turn; returns events consumed."""
         now = time.monotonic()
         with EventNudge._lock:
             if now < EventNudge._next_at:
@@ -211,7 +212,7 @@ class EventNudge:
             EventNudge._next_at = now + self.EVERY
         try:
             return self.consume_if_behind()
-        except Exception:  # the periodic job is still there; never stop the worker
+        except Exception:  # the periodic jobs are still there; never stop the worker
             log.warning("event nudge failed", exc_info=True)
             return 0
 
@@ -219,27 +220,16 @@ class EventNudge:
         from sqlalchemy import func, select
 
         from afterward.events import Event
-        from afterward.journeys import consumer
-        from afterward.journeys.models import EventConsumer
 
-        key = self.db.url
-        ordered = self.db.backend == "sqlite"
+        key, ordered = self.db.url, self.db.backend == "sqlite"
         with self.db.reading() as session:
             newest = int(session.scalar(select(func.max(Event.id))) or 0)
-            if ordered and newest == EventNudge._seen.get(key):
-                return 0
-            cursors = session.scalars(
-                select(EventConsumer).where(EventConsumer.name.like("journeys:%"))).all()
-            behind = [store_id for row in cursors
-                      if consumer.behind(session, row, store_id := int(
-                          row.name.rpartition(":")[2]))]
-        caught_up = True
-        consumed = 0
-        for store_id in behind:
-            with self.db.transaction() as session:
-                result = consumer.consume(session, store_id=store_id)
-            consumed += result.events
-            caught_up = caught_up and not (result.more or result.held)
+        if ordered and newest == EventNudge._seen.get(key):
+            return 0
+        consumed, caught_up = 0, True
+        for consume in modules.resolved("consumers"):
+            events, done = consume(self.db)
+            consumed, caught_up = consumed + events, caught_up and done
         if ordered and caught_up:
             EventNudge._seen[key] = newest
         return consumed
@@ -290,22 +280,22 @@ def start_periodic(db: Database) -> None:
     time slot, deduplicated: a second worker or a restart adds nothing). Called when a
     long-running worker starts, i.e. by `afterward serve` and `afterward worker`."""
     from afterward import retention
-    from afterward.tracking import overdue
 
     try:
         with db.transaction() as session:
-            overdue.ensure_scheduled(session)
             retention.ensure_scheduled(session)
+            for schedule in modules.resolved("periodic"):
+                schedule(session)
     except Exception:  # a twin worker won the race for the slot's key; it is there
         log.info("periodic jobs: already scheduled", exc_info=True)
 
 
 def load_handlers(plugins: tuple[str, ...] = ()) -> None:
-    """Import every module that registers job handlers, plus configured plugins."""
+    """Import what registers job handlers: the spine's, each installed module's
+    (Module.jobs), then the configured plugins."""
     import importlib
 
-    for module in ("afterward.commerce.jobs", "afterward.messaging.jobs",
-                   "afterward.tracking.polling", "afterward.tracking.replay",
-                   "afterward.tracking.overdue", "afterward.retention",
-                   "afterward.journeys.jobs", *plugins):
-        importlib.import_module(module)
+    importlib.import_module("afterward.retention")
+    modules.import_all("jobs")
+    for plugin in plugins:
+        importlib.import_module(plugin)

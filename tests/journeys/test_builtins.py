@@ -16,7 +16,7 @@ from afterward.events import Event
 from afterward.journeys import builtins, engine, message_templates, scans, service
 from afterward.journeys import definition as spec
 from afterward.journeys.models import JourneyVersion
-from afterward.messaging import builtin_templates, templates
+from afterward.messaging import template_registry, templates
 from afterward.messaging.context import sample_context
 from afterward.messaging.models import Message
 from afterward.messaging.templates import TemplateSource
@@ -99,12 +99,12 @@ def a_store() -> Store:
 @pytest.mark.parametrize("key", message_templates.KEYS)
 def test_every_journey_template_renders_in_every_language(key, locale):
     context = sample_context(a_store(), locale=locale, public_url="https://shop.example")
-    email = templates.validate("email", TemplateSource(*builtin_templates.source(
+    email = templates.validate("email", TemplateSource(*template_registry.source(
         key, "email", locale)), context)
     assert f'lang="{locale.split("_")[0]}"' in email.html
     assert email.subject and email.text.strip()
     if key in message_templates.SHIPMENT_KEYS:
-        sms = templates.validate("sms", TemplateSource(*builtin_templates.source(
+        sms = templates.validate("sms", TemplateSource(*template_registry.source(
             key, "sms", locale)), context)
         assert "1001" in sms.text and sms.segments == 1, sms.text
 
@@ -113,12 +113,12 @@ def test_every_template_a_built_in_journey_sends_exists():
     for raw in builtins.definitions():
         for step_ in spec.walk(spec.parse(raw).steps):
             if isinstance(step_, spec.Send):
-                assert builtin_templates.source(step_.template, step_.channel, "en"), step_
+                assert template_registry.source(step_.template, step_.channel, "en"), step_
 
 
 def test_the_replenishment_reminder_data_reaches_the_email():
     context = sample_context(a_store(), data={"product_title": "Green tea"})
-    rendered = templates.render("email", TemplateSource(*builtin_templates.source(
+    rendered = templates.render("email", TemplateSource(*template_registry.source(
         "replenishment_reminder", "email", "en")), context)
 
     assert rendered.subject == "Running low on Green tea?"

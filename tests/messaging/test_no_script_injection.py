@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from afterward.commerce.models import Customer, Store
 from afterward.journeys import message_templates
-from afterward.messaging import builtin_templates, service, templates
+from afterward.messaging import builtin_templates, service, template_registry, templates
 from afterward.messaging.context import sample_context
 from afterward.messaging.templates import TemplateSource
 from tests.hostile import SCRIPT_URL, hostile, missing, parse
@@ -82,7 +82,7 @@ def printed(source: str) -> list[str]:
 
 
 def the_source(key: str, channel: str, locale: str) -> TemplateSource:
-    found = builtin_templates.source(key, channel, locale)
+    found = template_registry.source(key, channel, locale)
     assert found is not None
     return TemplateSource(*found)
 

@@ -10,29 +10,19 @@ from types import FrameType
 import typer
 import uvicorn
 
-from afterward.cli import (
-    admin,
-    bench,
-    customers,
-    demo,
-    importer,
-    insights,
-    jobs,
-    journeys,
-    store,
-)
+from afterward import modules
+from afterward.cli import admin, bench, customers, demo, insights, jobs
 from afterward.cli.common import console, fail, migrated_database, settings
-from afterward.messaging import runtime
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Afterward: the post-purchase experience platform.")
-app.add_typer(store.app, name="store")
 app.add_typer(admin.app, name="admin")
 app.add_typer(customers.app, name="customers")
-app.add_typer(importer.app, name="import")
 app.add_typer(jobs.app, name="jobs")
-app.add_typer(journeys.app, name="journeys")
 app.add_typer(insights.app, name="insights")
+for _module in modules.installed():  # each installed module's command groups
+    for _name, _group in _module.cli:
+        app.add_typer(modules.resolve(_group), name=_name)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 
@@ -138,7 +128,7 @@ def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker thread
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_handlers(config.plugins)
-    runtime.configure(config)
+    modules.configure(config)
     if until_idle:
         done = Worker(db, lease_seconds=config.job_lease_seconds).run(until_idle=True)
         console.print(f"{done} jobs run")

@@ -67,6 +67,12 @@ class CommerceSection:
         }
 
     @staticmethod
+    def find(session: Session, store_id: int, customer_id: int, lock: bool) -> bool:
+        query = select(Customer.id).where(Customer.store_id == store_id,
+                                          Customer.id == customer_id)
+        return session.scalar(query.with_for_update() if lock else query) is not None
+
+    @staticmethod
     def erase(session: Session, store_id: int, customer_id: int) -> dict[str, int]:
         now = utcnow()
         consents = changed(session.execute(delete(Consent).where(

@@ -32,6 +32,7 @@ from afterward.journeys.models import (
     Journey,
     JourneyVersion,
 )
+from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 
 log = logging.getLogger("afterward.journeys")
@@ -239,3 +240,20 @@ def _touched(session: Session, event: Event, refs: facts.Refs) -> list[Enrolment
                                 Enrolment.status == EnrolmentStatus.active.value,
                                 Enrolment.trigger_event_id < event.id, or_(*links))
         .order_by(Enrolment.id).with_for_update()))
+
+
+def consume_behind(db: Database) -> tuple[int, bool]:
+    """For the worker's nudge (Module.consumers): consume every store whose cursor
+    is behind, each in a transaction of its own; (events consumed, all caught up)."""
+    with db.reading() as session:
+        cursors = session.scalars(
+            select(EventConsumer).where(EventConsumer.name.like("journeys:%"))).all()
+        stores = [store_id for row in cursors
+                  if behind(session, row, store_id := int(row.name.rpartition(":")[2]))]
+    consumed, caught_up = 0, True
+    for store_id in stores:
+        with db.transaction() as session:
+            result = consume(session, store_id=store_id)
+        consumed += result.events
+        caught_up = caught_up and not (result.more or result.held)
+    return consumed, caught_up

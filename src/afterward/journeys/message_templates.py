@@ -9,6 +9,7 @@ SMS phrases keep to GSM-7 where the language allows."""
 from __future__ import annotations
 
 from afterward.messaging import builtin_templates as base
+from afterward.messaging import template_registry
 
 SHIPMENT_KEYS = ("shipment_out_for_delivery", "shipment_delayed", "shipment_failed_attempt",
                  "shipment_exception")
@@ -29,7 +30,7 @@ _REVIEW = """        {% if order %}<mj-text>{% for line in order.lines %}{{ line
 
 _OFFER = """        {% if data.offer_code is defined and data.offer_code %}<mj-text>[[offer_code]]: <strong>{{ data.offer_code }}</strong></mj-text>{% endif %}"""
 
-_CONTENT = {key: (base._TRACK, "") for key in SHIPMENT_KEYS} | {
+_CONTENT = {key: (base.TRACK, "") for key in SHIPMENT_KEYS} | {
     "review_request": (_REVIEW, ""),
     "replenishment_reminder": ("", _RECS),
     "birthday_offer": (_OFFER, _RECS),
@@ -73,7 +74,7 @@ _REVIEW_TEXT = """{% if order %}
 [[review_reply]]
 {% endif %}
 """
-_HEAD_TEXT = "[[heading]]\n\n" + base._HELLO_TEXT + "\n[[intro]]\n"
+_HEAD_TEXT = "[[heading]]\n\n" + base.HELLO_TEXT + "\n[[intro]]\n"
 _TEXT = {key: _HEAD_TEXT + "\n" + _TRACK_TEXT for key in SHIPMENT_KEYS} | {
     "review_request": _HEAD_TEXT + "\n" + _REVIEW_TEXT,
     "replenishment_reminder": _HEAD_TEXT + _RECS_TEXT,
@@ -269,9 +270,12 @@ def source(key: str, channel: str, locale: str) -> tuple[str | None, str, str | 
     if channel != "email":
         return None
     content, sections = _CONTENT[key]
-    body = (base._LAYOUT.replace("[[content]]", content).replace("[[sections]]", sections)
+    body = (base.LAYOUT.replace("[[content]]", content).replace("[[sections]]", sections)
             .replace("[[heading]]", f"[[{key}.heading]]").replace("[[intro]]", f"[[{key}.intro]]")
             .replace("[[preview]]", f"[[{key}.heading]]"))
-    text = (_TEXT[key] + base._TEXT_FOOTER).replace("[[heading]]", f"[[{key}.heading]]").replace(
+    text = (_TEXT[key] + base.TEXT_FOOTER).replace("[[heading]]", f"[[{key}.heading]]").replace(
         "[[intro]]", f"[[{key}.intro]]")
     return _fill(f"[[{key}.subject]]", locale), _fill(body, locale), _fill(text, locale)
+
+
+template_registry.register(KEYS, source)

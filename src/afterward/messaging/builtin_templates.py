@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-KEYS = ("order_confirmation", "shipment_shipped", "shipment_delivered")
-LOCALES = ("en", "de", "fr", "pt_BR")
+from afterward.messaging import template_registry
 
-_HELLO = ("{% if customer and customer.first_name %}[[hello_name]]"
+KEYS = ("order_confirmation", "shipment_shipped", "shipment_delivered")
+LOCALES = template_registry.LOCALES
+
+HELLO = ("{% if customer and customer.first_name %}[[hello_name]]"
           "{% else %}[[hello]]{% endif %}")
 
-_LAYOUT = """<mjml lang="[[lang]]">
+LAYOUT = """<mjml lang="[[lang]]">
   <mj-head>
     <mj-preview>[[preview]]</mj-preview>
     <mj-attributes>
@@ -34,7 +36,7 @@ _LAYOUT = """<mjml lang="[[lang]]">
     <mj-section background-color="#ffffff">
       <mj-column>
         <mj-text><h1 style="font-size:22px;margin:0 0 12px 0;">[[heading]]</h1>
-          <p>""" + _HELLO + """</p><p>[[intro]]</p></mj-text>
+          <p>""" + HELLO + """</p><p>[[intro]]</p></mj-text>
 [[content]]
       </mj-column>
     </mj-section>
@@ -61,7 +63,7 @@ _LINES = """        <mj-table>
         </mj-table>
         {% if order.ship_city %}<mj-text><strong>[[ship_to]]</strong><br />{{ order.ship_name or '' }}<br />{{ order.ship_address1 or '' }}<br />{{ order.ship_postal_code or '' }} {{ order.ship_city }}</mj-text>{% endif %}"""
 
-_TRACK = """        {% if shipment.tracking_number %}<mj-text>[[tracking_number]]: <strong>{{ shipment.tracking_number }}</strong>{% if shipment.expected_by %}<br />[[expected]]{% endif %}</mj-text>{% endif %}
+TRACK = """        {% if shipment.tracking_number %}<mj-text>[[tracking_number]]: <strong>{{ shipment.tracking_number }}</strong>{% if shipment.expected_by %}<br />[[expected]]{% endif %}</mj-text>{% endif %}
         {% if shipment.tracking_url %}<mj-button background-color="{{ store.brand_accent }}" href="{{ shipment.tracking_url }}">[[button]]</mj-button>{% endif %}"""
 
 _CARE = """    {% if care %}<mj-section background-color="#ffffff">
@@ -79,11 +81,11 @@ _CARE = """    {% if care %}<mj-section background-color="#ffffff">
 
 # Text parts render with trim_blocks: the newline after a block tag is dropped, so
 # block tags sit on lines of their own.
-_HELLO_TEXT = _HELLO + "\n\n"
+HELLO_TEXT = HELLO + "\n\n"
 _TEXT = {
     "order_confirmation": """[[heading]]
 
-""" + _HELLO_TEXT + """
+""" + HELLO_TEXT + """
 [[intro]]
 
 {% for line in order.lines %}
@@ -94,7 +96,7 @@ _TEXT = {
 """,
     "shipment_shipped": """[[heading]]
 
-""" + _HELLO_TEXT + """
+""" + HELLO_TEXT + """
 [[intro]]
 
 {% if shipment.tracking_number %}
@@ -109,7 +111,7 @@ _TEXT = {
 """,
     "shipment_delivered": """[[heading]]
 
-""" + _HELLO_TEXT + """
+""" + HELLO_TEXT + """
 [[intro]]
 {% if care %}
 
@@ -127,7 +129,7 @@ _TEXT = {
 {% endif %}
 """,
 }
-_TEXT_FOOTER = """
+TEXT_FOOTER = """
 --
 [[help]]
 {% if links.preferences %}
@@ -140,7 +142,7 @@ _TEXT_FOOTER = """
 
 _CONTENT = {
     "order_confirmation": (_LINES, ""),
-    "shipment_shipped": (_TRACK, ""),
+    "shipment_shipped": (TRACK, ""),
     "shipment_delivered": ("", _CARE),
 }
 
@@ -283,21 +285,20 @@ def _fill(text: str, locale: str) -> str:
 
 @lru_cache(maxsize=256)
 def source(key: str, channel: str, locale: str) -> tuple[str | None, str, str | None] | None:
-    """(subject, body, text_body) of a built-in, or None when there is none."""
-    if key not in KEYS:  # the built-in journeys bring templates of their own
-        from afterward.journeys import message_templates
-
-        return message_templates.source(key, channel, locale)
-    if locale not in PHRASES:
+    """(subject, body, text_body) of one of messaging's built-ins, or None."""
+    if key not in KEYS or locale not in PHRASES:
         return None
     if channel == "sms":
         return None, _fill(f"[[{key}.sms]]", locale), None
     if channel != "email":
         return None
     content, sections = _CONTENT[key]
-    body = (_LAYOUT.replace("[[content]]", content).replace("[[sections]]", sections)
+    body = (LAYOUT.replace("[[content]]", content).replace("[[sections]]", sections)
             .replace("[[heading]]", f"[[{key}.heading]]").replace("[[intro]]", f"[[{key}.intro]]")
             .replace("[[preview]]", f"[[{key}.heading]]"))
-    text = (_TEXT[key] + _TEXT_FOOTER).replace("[[heading]]", f"[[{key}.heading]]").replace(
+    text = (_TEXT[key] + TEXT_FOOTER).replace("[[heading]]", f"[[{key}.heading]]").replace(
         "[[intro]]", f"[[{key}.intro]]")
     return _fill(f"[[{key}.subject]]", locale), _fill(body, locale), _fill(text, locale)
+
+
+template_registry.register(KEYS, source)

@@ -1,6 +1,6 @@
 """The thin database side of the policy: read the facts `policy.decide` needs.
-Cross-module holds are probes: each answers "is something wrong for this customer
-right now?"; the returns module's probe joins the list when that module exists."""
+Cross-module holds are probes that the installed modules declare (Module.hold_probes):
+each answers "is something wrong for this customer right now?"."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from afterward.commerce.models import Customer, Order, Store
+from afterward import modules
+from afterward.commerce.models import Customer, Store
 from afterward.messaging.context import CustomerRow
 from afterward.messaging.models import (
     Draft,
@@ -21,8 +22,6 @@ from afterward.messaging.models import (
     Suppression,
 )
 from afterward.messaging.policy import HELD_WHILE_PROBLEM_OPEN, PolicyFacts, Purpose, QuietHours
-from afterward.tracking.models import Shipment
-from afterward.tracking.statuses import Status
 
 # Statuses that used up a slot of the contact budget (approved, whatever happened next).
 COUNTED = (MessageStatus.ready, MessageStatus.sending, MessageStatus.sent,
@@ -30,17 +29,6 @@ COUNTED = (MessageStatus.ready, MessageStatus.sending, MessageStatus.sent,
            MessageStatus.bounced)
 
 Probe = Callable[[Session, int, int], str | None]
-
-
-def open_shipment_exception(session: Session, store_id: int, customer_id: int) -> str | None:
-    found = session.scalar(
-        select(Shipment.id).join(Order, Order.id == Shipment.order_id)
-        .where(Shipment.store_id == store_id, Order.customer_id == customer_id,
-               Shipment.status == Status.exception.value).limit(1))
-    return "shipment_exception" if found is not None else None
-
-
-HOLD_PROBES: list[Probe] = [open_shipment_exception]
 
 
 def address_key(channel: str, address: str) -> str:
@@ -101,7 +89,7 @@ def open_problem(session: Session, message: Message | Draft) -> str | None:
     """The first cross-module hold on the message's customer, if any."""
     if message.customer_id is None:
         return None
-    for probe in HOLD_PROBES:
+    for probe in modules.resolved("hold_probes"):
         found = probe(session, message.store_id, message.customer_id)
         if found:
             return found

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce import validation
 from afterward.commerce.validation import InvalidValue
-from afterward.messaging import builtin_templates, jinja_render, skeletons
+from afterward.messaging import jinja_render, skeletons, template_registry
 from afterward.messaging.html import MjmlError, html_to_text, mjml_to_html
 from afterward.messaging.models import MessageTemplate
 from afterward.messaging.segments import count_segments
@@ -325,7 +325,7 @@ def resolve(session: Session, *, store_id: int, key: str, channel: str,
         ).order_by(MessageTemplate.version.desc()).limit(1))
         if row is not None:
             return Resolved(TemplateSource(row.subject, row.body, row.text_body), locale, row.id)
-        builtin = builtin_templates.source(key, channel, locale)
+        builtin = template_registry.source(key, channel, locale)
         if builtin is not None:
             subject, body, text_body = builtin
             return Resolved(TemplateSource(subject, body, text_body), locale, None)

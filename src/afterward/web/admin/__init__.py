@@ -1,19 +1,18 @@
-"""The merchant admin: server-rendered pages under /admin, one store at a time."""
+"""The merchant admin: server-rendered pages under /admin, one store at a time.
+The shell (sign-in, dashboard, failed jobs) is here; each installed module adds its
+pages (Module.admin) and its entry in the navigation (Module.nav)."""
 
 from fastapi import APIRouter
 
-from afterward.web.admin import (
-    auth,
-    customers,
-    dashboard,
-    journeys,
-    messages,
-    orders,
-    shipments,
-)
+from afterward import modules
+from afterward.web.admin import auth, dashboard
 
-router = APIRouter(include_in_schema=False)
-for _part in (auth, dashboard, orders, shipments, customers, journeys, messages):
-    router.include_router(_part.router)
+
+def router() -> APIRouter:
+    combined = APIRouter(include_in_schema=False)
+    for part in (auth.router, dashboard.router, *modules.resolved("admin")):
+        combined.include_router(part)
+    return combined
+
 
 __all__ = ["router"]

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from afterward.commerce.models import Customer, Order, Store
 from afterward.commerce.validation import InvalidValue
 from afterward.config import Settings
-from afterward.messaging import builtin_templates, service, templates
+from afterward.messaging import service, template_registry, templates
 from afterward.messaging.context import sample_context
 from afterward.messaging.facts import address_key
 from afterward.messaging.models import (
@@ -176,9 +176,9 @@ def template_rows(session: Session, store_id: int) -> list[TemplateRow]:
                func.max(MessageTemplate.version), func.count())
         .where(MessageTemplate.store_id == store_id)
         .group_by(MessageTemplate.key, MessageTemplate.channel, MessageTemplate.locale))}
-    for key in builtin_templates.KEYS:
+    for key in template_registry.registered_keys():
         for channel in TEMPLATE_CHANNELS:
-            for locale in builtin_templates.LOCALES:
+            for locale in template_registry.LOCALES:
                 found.setdefault((key, channel, locale), (None, 0))
     return [TemplateRow(k, c, loc, v, n) for (k, c, loc), (v, n) in sorted(found.items())]
 
@@ -203,7 +203,7 @@ def _source(session: Session, store_id: int, key: str, channel: str, locale: str
         return templates.TemplateSource(chosen.subject, chosen.body, chosen.text_body), versions
     if version:
         return None, versions
-    builtin = builtin_templates.source(key, channel, locale)
+    builtin = template_registry.source(key, channel, locale)
     return (templates.TemplateSource(*builtin) if builtin else None), versions
 
 
@@ -238,7 +238,7 @@ def _preview_page(request: Request, admin: Admin, *, key: str, channel: str, loc
             "version": version, "versions": versions, "rendered": rendered, "error": error,
             "html": without_pixel(rendered.html) if rendered else None,
             "keys": sorted({r.key for r in template_rows(s, store.id)}),
-            "channels": TEMPLATE_CHANNELS, "locales": builtin_templates.LOCALES,
+            "channels": TEMPLATE_CHANNELS, "locales": template_registry.LOCALES,
             "recipient": recipient, "problem": problem, "section": "messages"},
             status=status))
 

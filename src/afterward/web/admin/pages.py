@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from afterward import modules
 from afterward.web import i18n
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -64,6 +65,7 @@ def templates() -> Jinja2Templates:
                              lstrip_blocks=True)
     env.filters["money"] = _money
     env.filters["when"] = _when
+    env.globals["navigation"] = modules.navigation()  # each installed module's entries
     return Jinja2Templates(env=env)
 
 

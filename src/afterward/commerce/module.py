@@ -1,0 +1,19 @@
+"""Commerce: stores, customers, products and orders, and the platforms they come from."""
+
+from afterward.modules import Module, NavEntry
+
+MODULE = Module(
+    name="commerce",
+    tables=("afterward.commerce.models",),
+    api=("afterward.api.commerce:router", "afterward.api.webhooks_in:router"),
+    pages=("afterward.web.media:router",),
+    admin=("afterward.web.admin.orders:router", "afterward.web.admin.customers:router"),
+    nav=(NavEntry("Orders", "/admin/orders", "orders", 10),
+         NavEntry("Customers", "/admin/customers", "customers", 30)),
+    cli=(("store", "afterward.cli.store:app"), ("import", "afterward.cli.importer:app")),
+    jobs=("afterward.commerce.jobs",),
+    privacy="afterward.commerce.privacy",
+    events=("order.created", "order.updated", "order.cancelled", "order.refunded",
+            "customer.created", "customer.updated", "customer.consent_changed",
+            "customer.erased", "product.created", "product.updated"),
+)

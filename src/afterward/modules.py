@@ -1,0 +1,114 @@
+"""The installed modules: the one list the spine reads, and what a module declares.
+
+A module is a package (tracking, journeys, returns, ...) with a `module.py` that
+holds `MODULE = Module(...)`: its tables, API routers, shopper and admin pages, admin
+navigation, CLI groups, job handlers, event consumers, periodic jobs, privacy
+section, message templates and the probes that hold messages back. Everything is
+named by import path ("package.module" or "package.module:attribute"), so a domain
+package never imports the API, web or CLI layers: the spine imports what a module
+names when it assembles the app, the worker or the CLI. Adding a module is writing
+its package and adding one line to INSTALLED (docs/architecture.md shows how)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+INSTALLED: tuple[str, ...] = (
+    "afterward.commerce",
+    "afterward.tracking",
+    "afterward.messaging",
+    "afterward.journeys",
+)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the admin's navigation: `current` is what its pages pass as
+    `current` to mark it; `order` sorts the entries (the dashboard is 0)."""
+
+    label: str
+    path: str
+    current: str
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    tables: tuple[str, ...] = ()  # modules whose import defines the tables (models.py)
+    api: tuple[str, ...] = ()  # "module:router" included under the API (OpenAPI)
+    pages: tuple[str, ...] = ()  # "module:router" of shopper pages (no API key)
+    admin: tuple[str, ...] = ()  # "module:router" of admin pages (mounted in /admin)
+    nav: tuple[NavEntry, ...] = ()
+    cli: tuple[tuple[str, str], ...] = ()  # (command group name, "module:typer_app")
+    jobs: tuple[str, ...] = ()  # modules whose import registers job handlers
+    periodic: tuple[str, ...] = ()  # "module:fn(session)" scheduling self-renewing jobs
+    consumers: tuple[str, ...] = ()  # "module:fn(db) -> (events, caught_up)" (the nudge)
+    configure: tuple[str, ...] = ()  # "module:fn(settings)" run when a process starts
+    privacy: str | None = None  # module whose import registers its privacy section
+    templates: tuple[str, ...] = ()  # modules whose import registers built-in templates
+    hold_probes: tuple[str, ...] = ()  # "module:fn(session, store_id, customer_id)"
+    events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
+
+
+@cache
+def installed() -> tuple[Module, ...]:
+    """Every installed module's declaration, in INSTALLED order."""
+    return tuple(_declaration(package) for package in INSTALLED)
+
+
+def _declaration(package: str) -> Module:
+    module = importlib.import_module(f"{package}.module").MODULE
+    if not isinstance(module, Module):
+        raise TypeError(f"{package}.module.MODULE is not a Module")
+    return module
+
+
+def resolve(reference: str) -> Any:
+    """'package.module:attribute' -> the attribute; 'package.module' -> the module."""
+    path, _, attribute = reference.partition(":")
+    module = importlib.import_module(path)
+    return getattr(module, attribute) if attribute else module
+
+
+def each(field: str) -> Iterator[str]:
+    """Every reference the installed modules give for `field`, in order."""
+    for module in installed():
+        value = getattr(module, field)
+        if isinstance(value, str):
+            yield value
+        elif value:
+            yield from value
+
+
+def import_all(field: str) -> None:
+    """Import what every installed module names in `field` (tables, jobs, ...)."""
+    for reference in each(field):
+        resolve(reference)
+
+
+@cache
+def resolved(field: str) -> tuple[Any, ...]:
+    """What every installed module names in `field` (routers, functions), resolved
+    once per process."""
+    return tuple(resolve(reference) for reference in each(field))
+
+
+def configure(settings: Any) -> None:
+    """Give every installed module the process's settings (Module.configure): the app,
+    the worker and the CLI commands that send call this once at start."""
+    for configure_module in resolved("configure"):
+        configure_module(settings)
+
+
+def navigation() -> list[NavEntry]:
+    return sorted((entry for module in installed() for entry in module.nav),
+                  key=lambda entry: entry.order)
+
+
+def event_names() -> list[str]:
+    return sorted({name for module in installed() for name in module.events})

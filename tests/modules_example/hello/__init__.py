@@ -1,0 +1,1 @@
+"""Hello: greets, counts its greetings in a job, and keeps nothing about customers."""
