@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from afterward.storage.turns import Turns
+
 T = TypeVar("T")
 
 # Enough connections for every thread that may hold one at once (the server's thread
@@ -147,13 +149,13 @@ class Database:
             else self.engine
         )
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._write_lock = threading.RLock() if self.backend == "sqlite" else None
+        self._write_lock = Turns() if self.backend == "sqlite" else None
         self._checkpointer: _Checkpointer | None = None
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", self._sqlite_connected)
 
     @property
-    def write_lock(self) -> threading.RLock | None:
+    def write_lock(self) -> Turns | None:
         """SQLite: the lock this process's writers take turns through (None elsewhere)."""
         return self._write_lock
 
@@ -178,8 +180,9 @@ class Database:
         another thread resumes: the lock below belongs to the thread that took it).
 
         On SQLite, threads of one process take turns through a lock before BEGIN
-        IMMEDIATE: SQLite's own busy handler sleeps in steps of up to 100 ms, which
-        wrecks latency when a process's threads queue on it."""
+        IMMEDIATE, in the order they came (storage/turns.py): SQLite's own busy
+        handler sleeps in steps of up to 100 ms, which wrecks latency when a
+        process's threads queue on it, and serves no one in order."""
         if self._write_lock is None:
             yield from self._transaction()
             return
