@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from afterward import modules
+from afterward import catalogues, modules
 
 Source = Callable[[str, str, str], "tuple[str | None, str, str | None] | None"]
-LOCALES = ("en", "de", "fr", "pt_BR")
+LOCALES = tuple(catalogues.LANGUAGES)
 
 _SOURCES: dict[str, Source] = {}
 

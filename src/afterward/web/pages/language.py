@@ -1,9 +1,7 @@
 """The shopper's language and clock: which of our catalogues to use (from ?lang=,
 the customer's locale, Accept-Language, then the store's locale), the gettext
-callables for templates, and dates in the shopper's time zone.
-
-Catalogues are the .po files under afterward/locale; they are compiled in memory
-on first use, so there is no build step and no stale .mo file to trip over."""
+callables for templates, and dates in the shopper's time zone. The catalogues
+themselves are afterward.catalogues, shared with the built-in messages."""
 
 from __future__ import annotations
 
@@ -13,26 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache, lru_cache
-from io import BytesIO
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_interval
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
+from afterward.catalogues import DEFAULT, translations
 from afterward.web import i18n
 
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
-DEFAULT = "en"
-# Our catalogue code -> the language's own name, for the switcher (never translated).
-LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "pt_BR": "Português (Brasil)",
-}
 _BY_PRIMARY = {"en": "en", "de": "de", "fr": "fr", "pt": "pt_BR"}
 MAX_ACCEPT_LANGUAGE = 500
 
@@ -72,19 +57,6 @@ def choose(*, query: str | None, customer: str | None, accept_language: str | No
 
 def html_lang(code: str) -> str:
     return code.replace("_", "-")
-
-
-@cache
-def translations(code: str) -> gettext.NullTranslations:
-    po = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-    if code == DEFAULT or not po.exists():
-        return gettext.NullTranslations()
-    with po.open("rb") as source:
-        catalog = read_po(source, locale=code)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled, domain="messages")
 
 
 Gettext = Callable[..., str]

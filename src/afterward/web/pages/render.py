@@ -15,7 +15,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
-from afterward.web.pages.language import LANGUAGES, Speaker, html_lang
+from afterward.catalogues import LANGUAGES
+from afterward.web.pages.language import Speaker, html_lang
 from afterward.web.pages.view import Brand
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
