@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from afterward.tracking.statuses import Status
 from afterward.web.pages import contrast
 from tests.web import tracking_scenes
 
@@ -97,9 +98,40 @@ def test_the_timeline_is_newest_first_with_place_local_time_and_the_carriers_wor
                     "Mar 4, 2026, 7:30 AM · Berlin, DE",
                     "Mar 2, 2026, 6:00 PM · Leipzig, DE",
                     "Mar 2, 2026, 9:00 AM"]
-    assert all_text(body, "event-message") == [
+    assert all_text(body, "carrier-words") == [
         "With delivery courier", "Departed facility", "Shipment information received"]
     assert '<ol class="timeline" reversed>' in body
+
+
+CARRIER_SOURCE = {"en": "From the carrier:", "fr": "Du transporteur :"}
+EVENT_TITLES = {"en": ["Delivered", "Out for delivery", "In transit"],
+                "fr": ["Livré", "En cours de livraison", "En transit"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_each_event_says_its_status_in_the_page_language_beside_the_carriers_own_words(
+        client, db, scene, lang):
+    # given a German carrier that reports in German, and one message in English
+    with db.transaction() as session:
+        order = tracking_scenes.add_order(session, scene.store_id, "1006", ("TEA",))
+        tracking_scenes.add_parcel(session, scene, "german", order, "00340434161234567890", "dhl", [
+            (tracking_scenes.at(10, 8), Status.in_transit, None, "Arrival scan", "Leipzig, DE"),
+            (tracking_scenes.at(10, 16), Status.out_for_delivery, None,
+             "Die Sendung wurde in das Zustellfahrzeug geladen", "Berlin, DE"),
+            (tracking_scenes.at(11, 9), Status.delivered, None, "Zugestellt", "Berlin, DE"),
+        ])
+
+    # when
+    body = page(client, scene, "german", lang)
+
+    # then
+    assert all_text(body, "event-title") == EVENT_TITLES[lang]
+    assert all_text(body, "event-message") == [
+        f"{CARRIER_SOURCE[lang]} Zugestellt",
+        f"{CARRIER_SOURCE[lang]} Die Sendung wurde in das Zustellfahrzeug geladen",
+        f"{CARRIER_SOURCE[lang]} Arrival scan"]
+    assert body.count('<q class="carrier-words" translate="no">') == 3
+    assert '<q class="carrier-words" translate="no">Zugestellt</q>' in body
 
 
 def test_an_in_transit_parcel_marks_the_current_stage_and_links_to_the_carrier(client, scene):

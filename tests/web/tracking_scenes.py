@@ -72,17 +72,17 @@ def build(db: Database, *, brand_primary: str = "#f4b400", store_locale: str = "
                 external_id=sku, title=title, care_content=care, howto_content=howto,
                 variants=[VariantIn(sku=sku, price_minor=price, currency="EUR")]))
         for n, basket in enumerate(HISTORY):
-            _order(session, store.id, f"H{n}", basket, email=f"past{n}@example.com")
+            add_order(session, store.id, f"H{n}", basket, email=f"past{n}@example.com")
         _delivered(session, scene, customer_locale, customer_timezone)
         _in_transit(session, scene)
         _exception(session, scene)
         _two_parcels(session, scene)
-        order = _order(session, store.id, "1005", ("TEA",))
+        order = add_order(session, store.id, "1005", ("TEA",))
         scene.orders["pending"] = order.id
         return scene
 
 
-def _order(session, store_id: int, number: str, skus, *, email: str = EMAIL,
+def add_order(session, store_id: int, number: str, skus, *, email: str = EMAIL,
            locale: str | None = None, timezone: str | None = None) -> Order:
     data = OrderIn(
         number=number, placed_at=at(1, 9), currency="EUR", email=email,
@@ -95,7 +95,7 @@ def _order(session, store_id: int, number: str, skus, *, email: str = EMAIL,
     return order
 
 
-def _ship(session, scene: Scene, name: str, order: Order, number: str, carrier: str,
+def add_parcel(session, scene: Scene, name: str, order: Order, number: str, carrier: str,
           events: list[tuple[datetime, Status, str | None, str | None, str | None]],
           lines: tuple[tuple[int, int], ...] = ()) -> None:
     shipment, _ = tracking.upsert_shipment(
@@ -113,9 +113,9 @@ def _ship(session, scene: Scene, name: str, order: Order, number: str, carrier: 
 
 
 def _delivered(session, scene: Scene, locale: str | None, timezone: str | None) -> None:
-    order = _order(session, scene.store_id, "1001", ("BEAN", "GRND"), locale=locale,
+    order = add_order(session, scene.store_id, "1001", ("BEAN", "GRND"), locale=locale,
                    timezone=timezone)
-    _ship(session, scene, "delivered", order, "JJD0099999999", "dhl_express", [
+    add_parcel(session, scene, "delivered", order, "JJD0099999999", "dhl_express", [
         (at(2, 8), Status.info_received, "InfoReceived_001", "Shipment information received",
          None),
         (at(2, 17), Status.in_transit, "InTransit_001", "Departed facility", "Leipzig, DE"),
@@ -125,29 +125,29 @@ def _delivered(session, scene: Scene, locale: str | None, timezone: str | None) 
 
 
 def _in_transit(session, scene: Scene) -> None:
-    order = _order(session, scene.store_id, "1002", ("BEAN",))
-    _ship(session, scene, "in_transit", order, "1Z999AA10123456784", "ups", [
+    order = add_order(session, scene.store_id, "1002", ("BEAN",))
+    add_parcel(session, scene, "in_transit", order, "1Z999AA10123456784", "ups", [
         (at(5, 10), Status.info_received, None, "Label created", None),
         (at(5, 19), Status.in_transit, None, "Arrived at facility", "Köln, DE"),
     ])
 
 
 def _exception(session, scene: Scene) -> None:
-    order = _order(session, scene.store_id, "1003", ("GRND",))
-    _ship(session, scene, "exception", order, "RR123456785GB", "royal_mail", [
+    order = add_order(session, scene.store_id, "1003", ("GRND",))
+    add_parcel(session, scene, "exception", order, "RR123456785GB", "royal_mail", [
         (at(6, 9), Status.in_transit, None, "Accepted at origin", "London, GB"),
         (at(7, 11), Status.exception, "Exception_004", "Held by customs", "Frankfurt, DE"),
     ])
 
 
 def _two_parcels(session, scene: Scene) -> None:
-    order = _order(session, scene.store_id, "1004", ("KETL", "SCAL"))
+    order = add_order(session, scene.store_id, "1004", ("KETL", "SCAL"))
     kettle, scale = order.lines
-    _ship(session, scene, "parcel_a", order, "JJD0088888888", "dhl_express", [
+    add_parcel(session, scene, "parcel_a", order, "JJD0088888888", "dhl_express", [
         (at(8, 9), Status.in_transit, None, "Departed facility", "Leipzig, DE"),
         (at(9, 8), Status.failed_attempt, "AttemptFail_002", "Recipient not home",
          "Berlin, DE"),
     ], lines=((kettle.id, 1),))
-    _ship(session, scene, "parcel_b", order, "1Z999AA10123456791", "ups", [
+    add_parcel(session, scene, "parcel_b", order, "1Z999AA10123456791", "ups", [
         (at(8, 10), Status.in_transit, None, "Origin scan", "Hamburg, DE"),
     ], lines=((scale.id, 1),))
