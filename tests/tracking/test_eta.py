@@ -257,29 +257,13 @@ def test_window_rejects_naive_or_unordered_moments():
         eta.Window(at(5), at(4), at(6), "lane", 1)
 
 
-# Promise, delay, stall
+# Promise and stall (late or not: test_lateness.py)
 
 def test_promise_is_the_end_of_the_latest_day():
     clock = eta.Clock()
 
     assert eta.promise_for(eta.Window(at(4), at(5, 12), at(7), "lane", 4), clock) == at(7)
     assert eta.promise_for(eta.Window(at(4), at(5), at(5, 12), "lane", 4), clock) == at(6)
-
-
-def test_delayed_when_the_likely_arrival_passes_the_promise():
-    window = eta.Window(at(4), at(5, 12), at(7), "lane", 4)
-
-    assert eta.is_delayed(window, at(5), now=at(4)) is True
-    assert eta.is_delayed(window, at(6), now=at(4)) is False
-    assert eta.is_delayed(window, at(6), now=at(6, 1)) is True
-    assert eta.is_delayed(window, None, now=at(20)) is False
-
-
-def test_delivered_in_time_is_not_delayed_later():
-    delivered = eta.Window(at(5), at(5), at(5), "delivered", 0)
-
-    assert eta.is_delayed(delivered, at(6), now=at(20)) is False
-    assert eta.is_delayed(delivered, at(4), now=at(20)) is True
 
 
 def test_scan_gaps_are_learned_per_carrier_with_fallbacks():

@@ -144,11 +144,3 @@ def test_stalled_only_while_the_parcel_should_be_moving(acme):
     assert eta_store.is_shipment_stalled(at_pickup, gaps=gaps, clock=CLOCK,
                                          now=at(20)) is False
 
-
-def test_delayed_against_the_shipments_promise(acme):
-    window = eta.Window(at(4), at(5, 12), at(7), "lane", 4)
-    promised = shipment(acme.id, delivered=None, status="in_transit", promised_at=at(5))
-    unpromised = shipment(acme.id, delivered=None, status="in_transit")
-
-    assert eta_store.is_shipment_delayed(promised, window=window, now=at(4)) is True
-    assert eta_store.is_shipment_delayed(unpromised, window=window, now=at(4)) is False

@@ -1,6 +1,7 @@
 """The delivery-date model wired into shipments, on a real database: the window and the
-promise stored at each event, `shipment.delayed` and `shipment.stalled` once each and
-cleared again, the periodic check, and the per-process model cache."""
+promise stored at each event, `shipment.delayed` (when the window first ends after the
+promised day, tracking/lateness.py) and `shipment.stalled` once each and cleared again,
+the periodic check, and the per-process model cache."""
 
 from __future__ import annotations
 
@@ -111,22 +112,47 @@ def test_return_parcels_get_no_window(db, store):
     assert (s.eta_earliest, s.eta_likely, s.eta_latest, s.promised_at) == (None,) * 4
 
 
-def test_delayed_fires_once_when_the_likely_date_passes_the_promise_and_clears_on_delivery(
+def test_a_window_that_moves_later_but_still_ends_on_the_promised_day_is_not_late(
         db, store):
+    shipment_id = new_shipment(db, store.id)
+    deliver(db, shipment_id, scan(at(3, 12)), now=at(3, 12))  # promised: Monday 06-10
+
+    deliver(db, shipment_id, scan(at(4, 12)), now=at(4, 12))
+
+    s = row(db, shipment_id)
+    assert (s.eta_latest, s.promised_at) == (at(10, 20.1), PROMISE)  # later, same day
+    assert s.delayed_at is None
+    assert domain_events(db, shipment_id, "shipment.delayed") == []
+
+
+def test_delayed_fires_once_when_the_window_first_ends_after_the_promised_day(db, store):
     shipment_id = new_shipment(db, store.id)
     deliver(db, shipment_id, scan(at(3, 12)), now=at(3, 12))
 
-    deliver(db, shipment_id, scan(at(10)), now=at(10))  # likely now 06-11 09:00
-    deliver(db, shipment_id, scan(at(10, 6)), now=at(10, 6))
+    deliver(db, shipment_id, scan(at(5)), now=at(5))  # the window now ends 06-11 01:30
 
     s = row(db, shipment_id)
-    assert (s.delayed_at, s.eta_likely) == (at(10), at(11, 12))  # re-estimated at 06:00
+    assert (s.delayed_at, s.eta_likely, s.eta_latest) == (at(5), at(6, 12), at(11, 1.5))
     assert domain_events(db, shipment_id, "shipment.delayed") == [("shipment.delayed", {
-        "order_id": None, "likely": "2024-06-11T09:00:00+00:00",
+        "order_id": None, "likely": "2024-06-06T12:00:00+00:00",
         "promised_at": "2024-06-11T00:00:00+00:00", "level": "prior", "n": 0,
-        "carrier": "ups"})]
+        "carrier": "ups", "promised_day": "2024-06-10", "window_first": "2024-06-05",
+        "window_last": "2024-06-11"})]
     with db.reading() as session:
-        assert stats.status_counts(session, store_id=store.id, now=at(10, 6)).delayed == 1
+        assert stats.status_counts(session, store_id=store.id, now=at(5)).delayed == 1
+
+
+def test_a_window_moving_later_again_records_no_second_delay_and_delivery_clears_it(
+        db, store):
+    shipment_id = new_shipment(db, store.id)
+    deliver(db, shipment_id, scan(at(3, 12)), now=at(3, 12))
+    deliver(db, shipment_id, scan(at(5)), now=at(5))
+
+    deliver(db, shipment_id, scan(at(7)), now=at(7))  # now ends 06-13 06:00
+
+    s = row(db, shipment_id)
+    assert (s.delayed_at, s.eta_latest) == (at(5), at(13, 6))
+    assert len(domain_events(db, shipment_id, "shipment.delayed")) == 1
 
     deliver(db, shipment_id, scan(at(12), Status.delivered), now=at(12))
 
@@ -137,9 +163,33 @@ def test_delayed_fires_once_when_the_likely_date_passes_the_promise_and_clears_o
         assert stats.status_counts(session, store_id=store.id, now=at(12)).delayed == 0
 
 
+def test_an_exception_past_the_promised_day_is_its_own_message_not_a_delay(db, store):
+    shipment_id = new_shipment(db, store.id)
+    deliver(db, shipment_id, scan(at(3, 12)), now=at(3, 12))
+
+    deliver(db, shipment_id, scan(at(5), Status.exception), now=at(5))
+
+    assert row(db, shipment_id).delayed_at is None
+    assert [name for name, _ in domain_events(
+        db, shipment_id, "shipment.delayed", "shipment.exception")] == ["shipment.exception"]
+
+
+def test_a_parcel_delivered_after_its_promised_day_is_never_late_afterwards(db, store):
+    shipment_id = new_shipment(db, store.id)
+    deliver(db, shipment_id, scan(at(3, 12)), now=at(3, 12))
+
+    deliver(db, shipment_id, scan(at(12), Status.delivered), now=at(12, 1))
+    check(db, store.id, at(14))
+
+    assert row(db, shipment_id).delayed_at is None
+    assert domain_events(db, shipment_id, "shipment.delayed") == []
+
+
 def test_stalled_fires_once_from_the_periodic_check_and_clears_on_the_next_scan(db, store):
     shipment_id = new_shipment(db, store.id)
     deliver(db, shipment_id, scan(at(3, 12)), now=at(3, 12))
+    with db.transaction() as session:  # a generous promise: only the stall is at stake
+        session.get(Shipment, shipment_id).promised_at = at(28)
 
     # No history: a parcel may go eta.STALL_FALLBACK = 3 business days without a scan.
     assert check(db, store.id, at(6, 12)) == overdue.Checked(1, 0, 0)  # exactly 3: not yet

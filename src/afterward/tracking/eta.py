@@ -21,9 +21,9 @@ counts: having travelled e units undelivered, the window is e + quantiles of
 (T - e | T > e). Past the 90th percentile (overdue) the excess over that point is
 reused from now on, at least one unit wide, so the window keeps moving forward.
 
-Delayed: the likely arrival passes the promise. Stalled: no scan for longer than the
-carrier's 95th percentile gap between scans (store-wide, then STALL_FALLBACK, when
-there are too few; never under STALL_FLOOR).
+Late (the window ends after the promised day) is decided in lateness.py. Stalled: no
+scan for longer than the carrier's 95th percentile gap between scans (store-wide, then
+STALL_FALLBACK, when there are too few; never under STALL_FLOOR).
 """
 
 from __future__ import annotations
@@ -228,15 +228,6 @@ def estimate_from_order(model: EtaModel, route: Route, handover: Estimate, *,
 def promise_for(window: Window, clock: Clock) -> datetime:
     """What to promise the shopper: the end of the window's latest day."""
     return clock.end_of_day(window.latest - timedelta(microseconds=1))
-
-
-def is_delayed(window: Window, promised_latest: datetime | None, now: datetime) -> bool:
-    """The likely arrival is past the promise (or the promise passed undelivered)."""
-    if promised_latest is None:
-        return False
-    if window.level == DELIVERED:
-        return window.likely > promised_latest
-    return max(window.likely, now) > promised_latest
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,3 @@ def is_shipment_stalled(shipment: Shipment, *, gaps: eta.ScanGaps, clock: eta.Cl
     return eta.is_stalled(shipment.last_event_at, now, allowed=gaps.allowance(shipment.carrier),
                           clock=clock)
 
-
-def is_shipment_delayed(shipment: Parcel, *, window: eta.Window, now: datetime) -> bool:
-    return eta.is_delayed(window, shipment.promised_at, now)

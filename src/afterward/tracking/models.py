@@ -47,8 +47,9 @@ class Shipment(Base):
     # The promise to the shopper: set from the first window, never moved later on its own.
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The delivery-date model's window after the latest event (tracking/eta.py), the
-    # fallback level it came from, and the verdicts: delayed (the likely date passed the
-    # promise) and stalled (no scan for longer than the carrier allows), each set once.
+    # fallback level it came from, and the verdicts: delayed (the window ended after the
+    # promised day, tracking/lateness.py: `shipment.delayed` was recorded) and stalled
+    # (no scan for longer than the carrier allows), each set once.
     eta_earliest: Mapped[datetime | None] = mapped_column(UTCDateTime)
     eta_likely: Mapped[datetime | None] = mapped_column(UTCDateTime)
     eta_latest: Mapped[datetime | None] = mapped_column(UTCDateTime)

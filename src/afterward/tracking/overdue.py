@@ -5,8 +5,9 @@ catches what silence means, every CHECK_EVERY:
 - stalled: a moving outbound parcel with no scan for longer than its carrier normally
   goes between scans (eta_store.is_shipment_stalled) -> `stalled_at` and one
   `shipment.stalled` event; the next scan clears `stalled_at` (service.add_events);
-- delayed: the promise passes (or the likely date moves past it) without any event ->
-  `delayed_at` and one `shipment.delayed` event (service.refresh_eta).
+- late: the re-estimated window ends after the promised day (lateness.py), or the
+  promised day passes, without any event -> `delayed_at` and one `shipment.delayed`
+  event (service.refresh_eta).
 Only parcels where something can have changed are read: moving ones quiet for a day or
 more, ones whose stored window has run out (re-estimated, so the tracking page never
 shows a window in the past), whose promise has passed or that have no window yet (up to

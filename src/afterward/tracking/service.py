@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from afterward.events import EventName, record
 from afterward.inbound.models import HeldDelivery
 from afterward.storage.types import utcnow
-from afterward.tracking import carriers, eta, eta_cache, eta_store, parcel_rows
+from afterward.tracking import carriers, eta, eta_cache, eta_store, lateness, parcel_rows
 from afterward.tracking import timeline as timeline_rules
 from afterward.tracking.carriers import detect
 from afterward.tracking.carriers.base import UNKNOWN_PREFIX, CarrierEvent, PayloadError, Update
@@ -233,8 +233,9 @@ def refresh_eta(session: Session, *, shipment: Parcel, now: datetime,
                 cache: eta_cache.EtaCache | None = None) -> eta.Window | None:
     """Re-estimate an outbound parcel's window with the store's cached model and store
     it; promise the first window's last day (the promise never moves later on its own);
-    record `shipment.delayed` once when the likely date passes the promise. Return
-    parcels and parcels that arrived or will not arrive keep what they have."""
+    record `shipment.delayed` once, the first time the window ends after the promised
+    day (lateness.py decides). Return parcels and parcels that arrived or will not
+    arrive keep what they have."""
     if shipment.direction != "outbound" or shipment.status in NO_WINDOW:
         return None
     fitted = (cache or eta_cache.CACHE).get(session, shipment.store_id, now)
@@ -246,23 +247,27 @@ def refresh_eta(session: Session, *, shipment: Parcel, now: datetime,
     shipment.eta_level = window.level[:32]
     if shipment.promised_at is None:
         shipment.promised_at = eta.promise_for(window, fitted.clock)
-    if shipment.delayed_at is None and eta_store.is_shipment_delayed(
-            shipment, window=window, now=now):
-        mark_delayed(session, shipment=shipment, window=window, now=now)
+    verdict = lateness.of_parcel(shipment, zone=fitted.clock.tz, now=now)
+    if shipment.delayed_at is None and verdict.late:
+        mark_delayed(session, shipment=shipment, window=window, verdict=verdict, now=now)
     return window
 
 
 def mark_delayed(session: Session, *, shipment: Parcel, window: eta.Window,
-                 now: datetime) -> None:
-    """Set the delayed verdict and append `shipment.delayed` (once: callers check
-    delayed_at first)."""
+                 verdict: lateness.Lateness, now: datetime) -> None:
+    """Set the delayed verdict and append `shipment.delayed` with the promised day and
+    the new window (once: callers check delayed_at first)."""
     assert shipment.promised_at is not None
+    assert verdict.promised_day is not None and verdict.window is not None
     shipment.delayed_at = now
     record(session, store_id=shipment.store_id, name=EventName.shipment_delayed,
            subject_type="shipment", subject_id=shipment.id, occurred_at=now,
            payload={"order_id": shipment.order_id, "likely": window.likely.isoformat(),
                     "promised_at": shipment.promised_at.isoformat(), "level": window.level,
-                    "n": window.n, "carrier": shipment.carrier})
+                    "n": window.n, "carrier": shipment.carrier,
+                    "promised_day": verdict.promised_day.isoformat(),
+                    "window_first": verdict.window.first.isoformat(),
+                    "window_last": verdict.window.last.isoformat()})
 
 
 def timeline(shipment: Shipment) -> list[TrackingEvent]:

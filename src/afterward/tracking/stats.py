@@ -4,9 +4,9 @@ and stalled flags, and on-time rates per carrier and per lane.
 The flags are the verdicts the delivery-date model stored on the shipment
 (tracking/service.py at each event, tracking/overdue.py every few minutes), so lists
 filter and count on plain columns:
-- delayed: `delayed_at` is set (the likely date passed the promise, or the promise
-  passed undelivered) and the parcel is not in a final state (delivered, returned to
-  sender, cancelled);
+- delayed: `delayed_at` is set (the window ended after the promised day and
+  `shipment.delayed` was recorded, tracking/lateness.py) and the parcel is not in a
+  final state (delivered, returned to sender, cancelled);
 - stalled: `stalled_at` is set (no scan for longer than the carrier normally allows)
   and the parcel is still moving (info received, in transit, out for delivery,
   failed attempt); the next scan clears it.
