@@ -179,13 +179,25 @@ def test_every_reason_has_the_right_words_in_every_language(reason):
     ("returned_to_sender", None, "Returned to sender", None),  # the label already says it
     ("delivered", "Delivered_002", None, "picked_up"),
     ("delivered", "Exception_004", "customs", None),  # a delivery is never held at customs
-    ("in_transit", "delayed", None, "delayed"),
+    ("in_transit", "delayed", None, None),  # a carrier's "delayed" alone is not late
+    ("in_transit", "weather_delay", None, None),
+    ("exception", "Exception_005", None, None),  # an exception is a problem, not a delay
+    ("exception", None, "Held up by the weather", None),
+    ("in_transit", "rescheduled", None, "rescheduled"),
     ("in_transit", None, "Arrived at customs", None),  # only problems read the message
     ("in_transit", "unknown:weird", None, None),
 ])
 def test_the_reason_comes_from_the_code_or_the_carriers_message(status, substatus, message,
                                                                  reason):
     assert words.reason_for(status, substatus, message) == reason
+
+
+@pytest.mark.parametrize(("status", "substatus", "reason"), [
+    ("in_transit", "delayed", "delayed"), ("in_transit", "weather_delay", "weather"),
+    ("failed_attempt", "Exception_005", "delayed")])
+def test_the_carriers_delayed_is_said_when_the_parcel_is_late_by_our_rule(status, substatus,
+                                                                          reason):
+    assert words.reason_for(status, substatus, None, late=True) == reason
 
 
 def test_a_problems_reason_becomes_the_headline_other_reasons_a_detail():

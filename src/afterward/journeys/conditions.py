@@ -31,7 +31,8 @@ FIELDS: dict[str, frozenset[str] | None] = {
         "id", "number", "source", "status", "currency", "total_minor", "subtotal_minor",
         "discount_minor", "placed_at", "lines_count", "items_count", "categories",
         "main_category", "skus", "ship_country", "refunded_minor"}),
-    "shipment": frozenset({"id", "status", "carrier", "direction", "order_id", "substatus"}),
+    "shipment": frozenset({"id", "status", "carrier", "direction", "order_id", "substatus",
+                           "late"}),
     "product": frozenset({"id", "title", "category", "replenishment_days", "sku"}),
     "enrolment": frozenset({"id", "group", "days_enrolled"}),
 }

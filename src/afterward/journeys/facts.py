@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from afterward.commerce.models import Customer, Order, Product, Store
 from afterward.events import Event
 from afterward.messaging.facts import customer_timezone
+from afterward.tracking import lateness
 from afterward.tracking.models import Shipment
 
 
@@ -83,7 +84,7 @@ def gather(session: Session, *, store_id: int, refs: Refs, event: Event | None, 
         "customer": _customer(session, store_id, refs.customer_id, now),
         "order": order[0],
         "product": order[1],
-        "shipment": _shipment(session, store_id, refs.shipment_id),
+        "shipment": _shipment(session, store_id, refs.shipment_id, now),
         "enrolment": enrolment or {},
     }
     return facts
@@ -177,16 +178,20 @@ def _product_part(order: Order, products: dict[int, Product]) -> dict[str, Any]:
             "replenishment_days": product.replenishment_days, "sku": sku}
 
 
-def _shipment(session: Session, store_id: int, shipment_id: int | None) -> dict[str, Any]:
+def _shipment(session: Session, store_id: int, shipment_id: int | None,
+              now: datetime) -> dict[str, Any]:
     if shipment_id is None:
         return {}
     shipment = session.scalar(select(Shipment).where(
         Shipment.id == shipment_id, Shipment.store_id == store_id))
     if shipment is None:
         return {}
+    store = session.get(Store, store_id)
+    verdict = lateness.of_parcel(shipment, now=now, zone=lateness.store_zone(
+        store.timezone if store is not None else None))
     return {"id": shipment.id, "status": shipment.status, "carrier": shipment.carrier,
             "direction": shipment.direction, "order_id": shipment.order_id,
-            "substatus": shipment.substatus}
+            "substatus": shipment.substatus, "late": verdict.late}
 
 
 def timezone_for(session: Session, *, store_id: int, customer_id: int | None) -> str:

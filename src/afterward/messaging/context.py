@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, aliased, lazyload
 
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Store, full_name
 from afterward.storage.queries import one_of
+from afterward.storage.types import utcnow
+from afterward.tracking import lateness
 from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment
 
@@ -116,7 +118,8 @@ def order_part(order: Order | OrderRow | None) -> dict[str, Any] | None:
             "ship_country": order.ship_country}
 
 
-def shipment_part(shipment: Shipment | None, public_url: str) -> dict[str, Any] | None:
+def shipment_part(shipment: Shipment | None, public_url: str, *, store_timezone: str | None,
+                  now: datetime) -> dict[str, Any] | None:
     if shipment is None:
         return None
     carrier = shipment.carrier or ""
@@ -124,9 +127,19 @@ def shipment_part(shipment: Shipment | None, public_url: str) -> dict[str, Any] 
             "carrier_name": CARRIER_NAMES.get(carrier, carrier.replace("_", " ").title()),
             "tracking_number": shipment.tracking_number, "status": shipment.status,
             "tracking_url": public_url.rstrip("/") + tracking.tracking_path(shipment),
-            # The delivery-time model will give a window; until then, the carrier's promise.
             "expected_by": shipment.promised_at, "shipped_at": shipment.shipped_at,
-            "delivered_at": shipment.delivered_at}
+            "delivered_at": shipment.delivered_at,
+            **late_part(lateness.of_parcel(shipment, zone=lateness.store_zone(store_timezone),
+                                           now=now))}
+
+
+def late_part(verdict: lateness.Lateness) -> dict[str, Any]:
+    """The same verdict as the tracking page's delay notice (tracking/lateness.py): late
+    or not, the promised day and the window, as days in the store's time zone."""
+    window = verdict.window if verdict.late else None
+    return {"late": verdict.late, "promised_day": verdict.promised_day,
+            "window_first": window.first if window else None,
+            "window_last": window.last if window else None}
 
 
 @dataclass(frozen=True)
@@ -218,10 +231,11 @@ def build_context(session: Session, *, store: Store, customer: Customer | Custom
 def assemble(session: Session, loaded: Loaded, *, store: Store,
              customer: Customer | CustomerRow | None,
              refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
-             public_url: str, links: Links, needs: frozenset[str] | None = None
-             ) -> dict[str, Any]:
-    """One message's context from what `load` found. `needs` (the names its template
-    uses, None: all) spares the queries behind parts the template never reads."""
+             public_url: str, links: Links, needs: frozenset[str] | None = None,
+             now: datetime | None = None) -> dict[str, Any]:
+    """One message's context from what `load` found, as of `now` (default: the clock).
+    `needs` (the names its template uses, None: all) spares the queries behind parts
+    the template never reads."""
     shipment = loaded.shipments.get(int(refs["shipment_id"])) \
         if refs.get("shipment_id") else None
     order_id = _order_id(refs, loaded.shipments)
@@ -234,7 +248,8 @@ def assemble(session: Session, loaded: Loaded, *, store: Store,
     return {
         "locale": locale, "timezone": timezone, "store": store_part(store),
         "customer": customer_part(customer), "order": order_part(order),
-        "shipment": shipment_part(shipment, public_url),
+        "shipment": shipment_part(shipment, public_url, store_timezone=store.timezone,
+                                  now=now or utcnow()),
         "recommendations": recommended(session, store_id=store.id, product_ids=product_ids)
         if "recommendations" in used else [],
         "care": [{"title": p.title, "care": p.care_content, "howto": p.howto_content}
@@ -354,7 +369,10 @@ def sample_context(store: Store, *, locale: str = "en", public_url: str = "",
                      "tracking_number": "JD014600006281234567", "status": "in_transit",
                      "tracking_url": f"{public_url.rstrip('/')}/t/sample",
                      "expected_by": now + timedelta(days=2), "shipped_at": now,
-                     "delivered_at": None},
+                     "delivered_at": None, "late": True,
+                     "promised_day": (now + timedelta(days=2)).date(),
+                     "window_first": (now + timedelta(days=3)).date(),
+                     "window_last": (now + timedelta(days=5)).date()},
         "recommendations": [{"id": 3, "title": "Bamboo tea whisk", "category": "tea",
                              "image_url": None, "price_minor": 1500, "currency": currency}],
         "care": [{"title": "Organic green tea", "care": "Keep dry and away from light.",

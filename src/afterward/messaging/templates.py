@@ -14,7 +14,8 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_interval
 from babel.numbers import format_currency
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, pass_context
 from jinja2.runtime import Context
@@ -95,6 +96,23 @@ def _format_date(value: date, style: str, locale: str) -> str:
 
 
 @pass_context
+def _days(context: Context, first: date | None, last: date | None = None) -> str:
+    """A window of days, e.g. 'Wed, Jan 6 - Tue, Jan 12' in English: the tracking page's words
+    for the same window (web/pages/language.py, Speaker.days)."""
+    if first is None:
+        return ""
+    return _format_days(first, last or first, context.get("locale") or "en")
+
+
+@lru_cache(maxsize=4096)
+def _format_days(first: date, last: date, locale: str) -> str:
+    if first == last:
+        pattern = Locale.parse(locale).datetime_skeletons.get("MMMEd", "medium")
+        return str(format_date(first, str(pattern), locale=locale))
+    return str(format_interval(first, last, skeleton="MMMEd", locale=locale))
+
+
+@pass_context
 def _datetime(context: Context, value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -133,7 +151,7 @@ def _environment(*, html: bool, finalize: Callable[[Any], Any] | None = None
     env = _Sandbox(autoescape=html, undefined=StrictUndefined,
                                trim_blocks=not html, lstrip_blocks=not html,
                                keep_trailing_newline=False, finalize=finalize)
-    env.filters.update(money=_money, date=_date, datetime=_datetime)
+    env.filters.update(money=_money, date=_date, datetime=_datetime, days=_days)
     # `{% if url is http_url %}`: a link from outside data only when it is http(s);
     # autoescaping keeps a value inside its attribute, not javascript: out of an href.
     env.tests["http_url"] = validation.is_http_url

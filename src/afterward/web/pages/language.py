@@ -101,6 +101,11 @@ class Speaker:
             return self.day(start)
         return _interval(start.date(), end.date(), self.code)
 
+    def days(self, first: date, last: date) -> str:
+        """A window of whole days, already in the zone they were counted in (the
+        delay email says the same: messaging/templates.py, the `days` filter)."""
+        return _day(first, self.code) if first == last else _interval(first, last, self.code)
+
     def iso(self, value: datetime) -> str:
         return value.astimezone(i18n.zone_or_utc(self.zone)).isoformat(timespec="minutes")
 

@@ -10,111 +10,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
 from urllib.parse import quote, urlencode
 
 from afterward.commerce.models import Product, Store
+from afterward.storage.types import utcnow
+from afterward.tracking import lateness, timeline
 from afterward.tracking import service as tracking
-from afterward.tracking import timeline
 from afterward.tracking.carriers import registry
 from afterward.tracking.statuses import TERMINAL, Status
 from afterward.tracking.timeline import EventView
 from afterward.web import i18n
-from afterward.web.pages import contrast, words
+from afterward.web.pages import contrast, late, words
 from afterward.web.pages.language import Speaker
+from afterward.web.pages.shapes import LineView, OrderView, ShipmentView, TabParcel
 
 DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1f3a5f", "#e07a1f"
-# Delivery-window fields the ETA model may add to a shipment; shown when present.
-ETA_FIELDS = ("eta_earliest", "eta_latest")
-
-
-class TabParcel(Protocol):
-    """What a parcel's tab reads: an ORM Shipment or a plain row (plain_rows.py)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def token(self) -> str: ...
-    @property
-    def direction(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def substatus(self) -> str | None: ...
-    @property
-    def exception_reason(self) -> str | None: ...
-    @property
-    def carrier(self) -> str | None: ...
-
-
-class ParcelLineView(Protocol):
-    @property
-    def order_line_id(self) -> int: ...
-    @property
-    def quantity(self) -> int: ...
-
-
-class ShipmentView(TabParcel, Protocol):
-    """What the page reads of its own parcel."""
-
-    @property
-    def tracking_number(self) -> str | None: ...
-    @property
-    def last_message(self) -> str | None: ...
-    @property
-    def last_location(self) -> str | None: ...
-    @property
-    def signed_by(self) -> str | None: ...
-    @property
-    def shipped_at(self) -> datetime | None: ...
-    @property
-    def delivered_at(self) -> datetime | None: ...
-    @property
-    def promised_at(self) -> datetime | None: ...
-    @property
-    def carrier_estimated_at(self) -> datetime | None: ...
-    @property
-    def events(self) -> Sequence[EventView]: ...
-    @property
-    def lines(self) -> Sequence[ParcelLineView]: ...
-
-
-class LineView(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def product_id(self) -> int | None: ...
-    @property
-    def variant_id(self) -> int | None: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def quantity(self) -> int: ...
-
-
-class OrderView(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def store_id(self) -> int: ...
-    @property
-    def number(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def customer_id(self) -> int | None: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def placed_at(self) -> datetime: ...
-    @property
-    def ship_city(self) -> str | None: ...
-    @property
-    def ship_country(self) -> str | None: ...
-    @property
-    def ship_postal_code(self) -> str | None: ...
-    @property
-    def lines(self) -> Sequence[LineView]: ...
 
 
 @dataclass(frozen=True)
@@ -201,6 +111,7 @@ class Parcel:
     tracking_number: str | None
     events: tuple[TimelineEntry, ...]
     is_return: bool = False
+    delay: late.DelayNotice | None = None  # shown instead of the estimate when late
 
 
 @dataclass(frozen=True)
@@ -232,10 +143,13 @@ class Rows:
     window: tuple[datetime, datetime] | None = None
 
 
-def build(rows: Rows, say: Speaker, lang_query: str = "") -> TrackingPage:
+def build(rows: Rows, say: Speaker, lang_query: str = "",
+          now: datetime | None = None) -> TrackingPage:
+    """The page as of `now` (default: the clock), which decides whether it is late."""
     order, shipment = rows.order, rows.shipment
-    parcel = _parcel(shipment, order, say, rows.window) if shipment \
-        else _unshipped(order, say)
+    parcel = _parcel(shipment, order, say, rows.window,
+                     late.verdict_for(shipment, rows.store.timezone, now or utcnow())) \
+        if shipment else _unshipped(order, say)
     lines = _lines_in(shipment, order)
     number = order.number if order else None
     return TrackingPage(
@@ -254,21 +168,24 @@ def build(rows: Rows, say: Speaker, lang_query: str = "") -> TrackingPage:
 
 
 def _parcel(shipment: ShipmentView, order: OrderView | None, say: Speaker,
-            window: tuple[datetime, datetime] | None) -> Parcel:
+            window: tuple[datetime, datetime] | None, verdict: lateness.Lateness) -> Parcel:
     status = shipment.status
     reason = words.reason_for(status, shipment.substatus,
-                              shipment.exception_reason or shipment.last_message)
+                              shipment.exception_reason or shipment.last_message,
+                              late=verdict.late)
     detail = words.detail(status, reason)
+    delay = late.notice(verdict, say)
     return Parcel(
         status=status, headline=say.gettext(words.headline(status, reason)),
         explanation=say.gettext(words.EXPLANATIONS.get(status, words.EXPLANATIONS["in_transit"])),
         detail=say.gettext(detail) if detail else None, problem=words.is_problem(status),
         steps=_steps(status, order, shipment, say), facts=_facts(shipment, order, say),
-        estimate=_estimate(shipment, say, window), carrier=registry.display_name(shipment.carrier),
+        estimate=None if delay else _estimate(shipment, say, window),
+        carrier=registry.display_name(shipment.carrier),
         carrier_url=registry.tracking_url(shipment.carrier, shipment.tracking_number),
         tracking_number=shipment.tracking_number,
         events=tuple(_entry(e, say) for e in reversed(timeline.ordered(shipment.events))),
-        is_return=shipment.direction == "return")
+        is_return=shipment.direction == "return", delay=delay)
 
 
 def _unshipped(order: OrderView | None, say: Speaker) -> Parcel:
@@ -329,8 +246,8 @@ def _estimate(shipment: ShipmentView, say: Speaker,
     the ETA model's window, the store's promise, or the carrier's own estimate."""
     if shipment.status in TERMINAL or shipment.status == Status.available_for_pickup:
         return None
-    earliest, latest = window or tuple(getattr(shipment, name, None) for name in ETA_FIELDS)
-    if isinstance(earliest, datetime) and isinstance(latest, datetime):
+    earliest, latest = window or (shipment.eta_earliest, shipment.eta_latest)
+    if earliest is not None and latest is not None:
         return say.gettext("Estimated delivery: %(window)s",
                            window=say.window(earliest, latest))
     if shipment.promised_at:

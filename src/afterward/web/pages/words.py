@@ -121,6 +121,7 @@ _WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _PROBLEM = frozenset({Status.exception, Status.failed_attempt, Status.returned_to_sender,
                       Status.expired})
 _ON_THE_WAY = frozenset({"delayed", "weather", "rescheduled"})
+LATE_REASONS = frozenset({"delayed", "weather"})  # they say "late": only with the verdict
 _ALLOWED: dict[str, frozenset[str]] = {
     Status.delivered: frozenset({"picked_up", "neighbour"}),
     Status.info_received: _ON_THE_WAY,
@@ -130,9 +131,13 @@ _ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
-def reason_for(status: str, substatus: str | None, message: str | None) -> str | None:
-    """A key of REASONS, or None when there is nothing plainer to say than the status."""
-    allowed = _ALLOWED.get(status, frozenset())
+def reason_for(status: str, substatus: str | None, message: str | None, *,
+               late: bool = False) -> str | None:
+    """A key of REASONS, or None when there is nothing plainer to say than the status.
+    A carrier's "delayed" is said only when the parcel is late by our one rule
+    (tracking/lateness.py, `late`): the page never says "delayed" while the window
+    still ends by the promised day, and an exception is a problem, not a delay."""
+    allowed = _ALLOWED.get(status, frozenset()) - (frozenset() if late else LATE_REASONS)
     reason = _CODES.get((substatus or "").strip().lower())
     if reason is None and status in _PROBLEM and message:
         reason = next((key for key, pattern in _WORDS if pattern.search(message)), None)
