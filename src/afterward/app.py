@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if owns_db:
             database.dispose()
 
+    # docs_url/redoc_url off: web/docs.py serves both from vendored files, not a CDN.
     app = FastAPI(title="Afterward", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Post-purchase experience platform: orders, shipments, "
                   "journeys, returns, loyalty and reviews for one store per API key.")
     app.state.settings = settings
@@ -42,7 +44,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = {}
     app.state.order_commits = GroupCommitter(database)
     errors.install(app)
-    from afterward.web import admin
+    from afterward.web import admin, docs
 
     # What the installed modules bring, shopper pages first: they are the busiest
     # routes a browser asks for, and routes are matched in order (no two overlap).
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(privacy_api.router)
     modules.configure(settings)
     app.include_router(admin.router())
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
