@@ -150,7 +150,7 @@ def test_a_journey_page_shows_its_results_against_the_holdout(signed_in, db, sto
     rows = re.findall(r"<th scope=\"row\">(Treated|Holdout)</th>\s*<td class=\"num\">(\d+)</td>"
                       r"\s*<td class=\"num\">(\d+)</td>", page.text)
     assert rows == [("Treated", "4", "2"), ("Holdout", "3", "1")]
-    assert "50.0% (15.0\u201385.0%)" in text  # an en dash between the bounds
+    assert "50.0% (15.0%\u201385.0%)" in text  # an en dash between the bounds
     assert "Conversion lift: +16.7 points" in text
     assert "Revenue per customer: $8.33 (95% interval -$10.00 to $28.33)" in text
     assert "1 more customers are still inside their 30-day window." in text

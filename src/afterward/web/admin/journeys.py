@@ -19,6 +19,7 @@ from afterward.journeys.conditions import Lit, Node, Var
 from afterward.journeys.models import Journey
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from afterward.web.admin import queries
 from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
 from afterward.web.admin.pages import AdminRoute, PageError, redirect, render
 
@@ -136,12 +137,15 @@ def _page(request: Request, admin: Admin, key: str, *, window: int, version: int
         parsed, _ = enrolments.compiled(shown)
         recent = service.list_enrolments(s, store_id=store.id, journey_id=journey.id,
                                          limit=RECENT)
+        customers = queries.customer_labels(
+            s, store_id=store.id, customer_ids={row.customer_id for row in recent})
         return render(request, "admin/journey.html", {
             "admin": admin, "store": store, "journey": journey, "parsed": parsed,
             "summary": service.summary(s, journey=journey), "shown": shown,
             "steps": outline(parsed.steps), "versions": service.versions(s, journey=journey),
             "definition": json.dumps(shown.definition, indent=2, ensure_ascii=False),
             "draft": draft, "problems": problems or [], "enrolments": recent,
+            "customers": customers,
             "results": measured.journey_results(s, journey=journey, window_days=window,
                                                 now=utcnow()),
             "window": window, "windows": WINDOWS, "section": "journeys"}, status=status)
@@ -214,4 +218,6 @@ def enrolment_detail(request: Request, enrolment_id: Id,
         return render(request, "admin/journey_enrolment.html", {
             "admin": admin, "store": store, "enrolment": row, "journey": journey,
             "version": service.version_numbers(s, {row.version_id})[row.version_id],
+            "customer": queries.customer_labels(
+                s, store_id=store.id, customer_ids={row.customer_id}).get(row.customer_id or 0),
             "history": service.history(s, enrolment=row), "section": "journeys"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -17,7 +17,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from afterward import modules
-from afterward.web import i18n
+from afterward.web.admin import display
+from afterward.web.pages import language
+from afterward.web.pages.language import Speaker
+
+if TYPE_CHECKING:
+    from afterward.web.admin.context import StoreView
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -45,33 +50,30 @@ class Redirect(Exception):
         self.location = location
 
 
-@jinja2.pass_context
-def _money(ctx: Any, minor: int | None, currency: str) -> str:
-    store = ctx.get("store")
-    return i18n.money(minor, currency, store.locale if store else None)
-
-
-@jinja2.pass_context
-def _when(ctx: Any, value: Any, fmt: str = "medium") -> str:
-    store = ctx.get("store")
-    return i18n.when(value, store.timezone if store else None, store.locale if store else None,
-                     fmt)
-
-
 @cache
 def templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
-    env.filters["money"] = _money
-    env.filters["when"] = _when
+    env.filters.update(display.FILTERS)
     env.globals["navigation"] = modules.navigation()  # each installed module's entries
     return Jinja2Templates(env=env)
+
+
+def speaker(request: Request, store: StoreView | None) -> Speaker:
+    """The language the admin's words are in: the browser's, else the store's. Figures
+    and moments are always in the store's locale and time zone (see display.py)."""
+    code = language.choose(query=None, customer=None,
+                           accept_language=request.headers.get("accept-language"),
+                           store=store.locale if store else None)
+    return Speaker(code, store.timezone if store else "UTC")
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
            status: int = 200) -> Response:
     ctx = {"admin": None, "store": None, **(context or {})}
+    say = speaker(request, ctx["store"])
+    ctx.update({"_": say.gettext, "ngettext": say.ngettext, "lang": language.html_lang(say.code)})
     return templates().TemplateResponse(request, name, ctx, status_code=status,
                                         headers=SECURITY_HEADERS)
 

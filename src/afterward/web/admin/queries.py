@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from afterward.commerce.models import Customer, Order
+from afterward.commerce.models import Customer, Order, full_name
 from afterward.events import Event
 from afterward.jobs import Job, JobStatus
 from afterward.tracking.models import Shipment
@@ -49,6 +49,21 @@ def dashboard(session: Session, *, store_id: int, now: datetime) -> Dashboard:
                                    key=lambda row: _STATUS_ORDER.get(row[0], 99)),
         dead_jobs=int(dead),
     )
+
+
+def customer_labels(session: Session, *, store_id: int,
+                    customer_ids: set[int | None]) -> dict[int, str]:
+    """Each customer's name, else email, else phone, for lists that name customers;
+    a customer with none of them (erased) is left out."""
+    wanted = sorted(i for i in customer_ids if i is not None)
+    if not wanted:
+        return {}
+    rows = session.execute(select(
+        Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.phone)
+        .where(Customer.store_id == store_id, Customer.id.in_(wanted)))
+    labels = {row.id: full_name(row.first_name, row.last_name) or row.email or row.phone
+              for row in rows}
+    return {customer_id: label for customer_id, label in labels.items() if label}
 
 
 def order_history(session: Session, *, store_id: int, order_id: int,

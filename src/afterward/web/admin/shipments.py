@@ -19,11 +19,11 @@ from afterward.commerce.models import Order
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking import stats
-from afterward.tracking.carriers import registry
 from afterward.tracking.models import Shipment
 from afterward.tracking.service import normalize_tracking_number
 from afterward.tracking.statuses import Status
 from afterward.web.admin.context import Admin, current_store, store_admin
+from afterward.web.admin.display import carrier_label, percent
 from afterward.web.admin.pages import AdminRoute, render
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
@@ -168,12 +168,6 @@ def _search(text: str) -> ColumnElement[bool]:
     return or_(*matches)
 
 
-def carrier_label(code: str | None) -> str:
-    if not code or code == "?":
-        return "Unknown carrier"
-    return registry.display_name(code) or code
-
-
 def carriers_in_use(session: Session, *, store_id: int) -> list[tuple[str, str]]:
     codes = session.scalars(select(Shipment.carrier).distinct().where(
         Shipment.store_id == store_id, Shipment.carrier.is_not(None)).order_by(Shipment.carrier))
@@ -187,12 +181,8 @@ class Bar:
     text: str
 
 
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.1%}"
-
-
-def bars(rows: list[stats.OnTime], label: Callable[[str], str]) -> list[Bar]:
-    return [Bar(label(row.key), row.rate, percent(row.rate)) for row in rows]
+def bars(rows: list[stats.OnTime], label: Callable[[str], str], locale: str) -> list[Bar]:
+    return [Bar(label(row.key), row.rate, percent(row.rate, locale)) for row in rows]
 
 
 @router.get("/shipments")
@@ -222,6 +212,6 @@ def shipment_list(request: Request, admin: Admin = Depends(store_admin), q: Para
         "filters": filters, "problem": problem, "next_before": next_before, "counts": counts,
         "carriers": carriers, "statuses": [s.value for s in Status], "show_options": SHOW,
         "periods": PERIODS, "by_carrier": by_carrier, "by_lane": by_lane,
-        "carrier_bars": bars(by_carrier, carrier_label), "lane_bars": bars(by_lane, str),
-        "carrier_name": carrier_label, "percent": percent,
+        "carrier_bars": bars(by_carrier, carrier_label, store.locale),
+        "lane_bars": bars(by_lane, str, store.locale), "carrier_name": carrier_label,
         "stalled_days": stats.STALLED_AFTER.days}, status=400 if problem else 200)
