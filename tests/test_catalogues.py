@@ -75,6 +75,12 @@ def test_extraction_finds_the_pages_and_the_built_in_messages(in_use):
     assert (None, "Shipping to") in in_use  # the page's words, translated apart
 
 
+def test_extraction_finds_the_admin_s_phrases(in_use):
+    assert (None, "Orders per day") in in_use  # an admin template
+    assert (None, "Sign out") in in_use  # the admin's layout
+    assert (None, "Journeys") in in_use  # a module's navigation label (its module.py)
+
+
 @pytest.mark.parametrize("code", sorted(LANGUAGES))
 def test_each_catalogue_translates_exactly_the_phrases_in_use(in_use, code):
     assert problems(catalogue(code), in_use) == []

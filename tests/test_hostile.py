@@ -34,6 +34,9 @@ def test_a_clean_page_has_no_problem_and_shows_its_text_and_attributes():
      "<script type='application/ld+json'>: data that is not plain JSON"),
     ('<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>',
      "document > <iframe srcdoc>: <script type='text/javascript'>: a script"),
+    ('<script src="https://evil.example/x.js"></script>', "<script type='text/javascript'>"),
+    ('<script src="//evil.example/static/x.js"></script>', "<script type='text/javascript'>"),
+    ('<script src="/static/admin-charts.js">alert(1)</script>', "with inline code: a script"),
 ])
 def test_each_way_out_of_text_is_a_problem(html, problem):
     assert any(problem in found for found in parse(html).problems), parse(html).problems
@@ -42,6 +45,13 @@ def test_each_way_out_of_text_is_a_problem(html, problem):
 def test_plain_json_data_in_a_page_is_no_problem():
     assert parse('<script type="application/ld+json">{"name": "a\\u003c/script"}</script>'
                  ).problems == []
+
+
+def test_the_app_s_own_static_scripts_are_no_problem():
+    page = ('<script src="/static/vendor/chart.js/chart.umd.min.js" defer></script>'
+            '<script src="/static/admin-charts.js" defer></script>')
+
+    assert parse(page).problems == []
 
 
 def test_text_that_was_evaluated_or_cut_is_missing():

@@ -25,10 +25,17 @@ INSTALLED: tuple[str, ...] = (
 )
 
 
+def N_(message: str) -> str:
+    """Marks a phrase for the catalogues (babel.cfg reads each module.py); it is
+    translated where it is shown, in the reader's language."""
+    return message
+
+
 @dataclass(frozen=True)
 class NavEntry:
-    """A link in the admin's navigation: `current` is what its pages pass as
-    `current` to mark it; `order` sorts the entries (the dashboard is 0)."""
+    """A link in the admin's navigation: `label` marked with N_ (the admin shows it
+    translated), `current` is what its pages pass as `current` to mark it; `order`
+    sorts the entries (the dashboard is 0)."""
 
     label: str
     path: str

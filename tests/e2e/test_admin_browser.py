@@ -66,8 +66,8 @@ def test_a_merchant_signs_in_switches_store_and_reads_an_order(
     page.get_by_label("Store").select_option(label="Globex (globex)")
     page.get_by_role("button", name="Switch").click()
     page.wait_for_url(f"{live_server.url}/admin")
-    assert page.locator("#orders-30d").inner_text() == "4"
-    assert page.locator("#revenue-30d").inner_text().strip() == "$139.80"
+    assert page.locator("#orders-total").inner_text() == "4"
+    assert page.locator("#revenue-total").inner_text().strip() == "$139.80"
     keep_screenshot(page, artifacts / f"admin-dashboard-{name}.png")
     page.get_by_role("link", name="Orders", exact=True).click()
     page.get_by_label("Search orders").fill("hopper")

@@ -40,9 +40,11 @@ def test_the_dashboard_counts_the_last_30_days(signed_in, db, store):
     page = signed_in.get("/admin")
 
     assert page.status_code == 200
-    assert '<span class="figure-value" id="orders-30d">2</span>' in page.text
+    assert '<span class="figure-value" id="orders-total">2</span>' in page.text
     # Two orders of 34.95 EUR each (the factory's lines plus shipping), shown in an en store.
     assert '<span class="amount">€69.90</span>' in page.text
+    # The order 40 days ago is in the 30 days before: twice as many orders now.
+    assert "+100.0% on the previous 30 days" in page.text
     assert '<span class="figure-value" id="customers">2</span>' in page.text
     assert '<a href="/admin/jobs">1</a>' in page.text
     assert page.text.index("in transit</span></td><td class=\"num\">1<") < page.text.index(

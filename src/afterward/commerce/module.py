@@ -1,6 +1,6 @@
 """Commerce: stores, customers, products and orders, and the platforms they come from."""
 
-from afterward.modules import Module, NavEntry
+from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="commerce",
@@ -8,8 +8,8 @@ MODULE = Module(
     api=("afterward.api.commerce:router", "afterward.api.webhooks_in:router"),
     pages=("afterward.web.media:router",),
     admin=("afterward.web.admin.orders:router", "afterward.web.admin.customers:router"),
-    nav=(NavEntry("Orders", "/admin/orders", "orders", 10),
-         NavEntry("Customers", "/admin/customers", "customers", 30)),
+    nav=(NavEntry(N_("Orders"), "/admin/orders", "orders", 10),
+         NavEntry(N_("Customers"), "/admin/customers", "customers", 30)),
     cli=(("store", "afterward.cli.store:app"), ("import", "afterward.cli.importer:app")),
     jobs=("afterward.commerce.jobs",),
     privacy="afterward.commerce.privacy",

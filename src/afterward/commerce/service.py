@@ -1,5 +1,5 @@
 """Commerce use cases, one import away. Each takes a session and never commits;
-the implementations live in customers.py, products.py and orders.py."""
+the implementations live in customers.py, products.py, orders.py and sales.py."""
 
 from afterward.commerce.customers import (
     find_customer,
@@ -29,12 +29,14 @@ from afterward.commerce.orders import (
 )
 from afterward.commerce.paging import decode_cursor, encode_cursor, page
 from afterward.commerce.products import get_product, list_products, upsert_product
+from afterward.commerce.sales import SalesOverTime, sales_over_time
 from afterward.commerce.stores import lock_store
 
 __all__ = [
     "CommerceError",
     "OrderMeta",
     "RefundLine",
+    "SalesOverTime",
     "apply_refund",
     "cancel_order", "create_order_document",
     "decode_cursor",
@@ -54,6 +56,7 @@ __all__ = [
     "page",
     "refresh_customer_stats",
     "refresh_customers_stats",
+    "sales_over_time",
     "save_customer",
     "save_order",
     "set_consent",

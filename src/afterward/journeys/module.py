@@ -1,14 +1,14 @@
 """Journeys: programs as data (trigger, waits, branches, holdouts, sends) and their
 measured results."""
 
-from afterward.modules import Module, NavEntry
+from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="journeys",
     tables=("afterward.journeys.models",),
     api=("afterward.api.journeys:router",),
     admin=("afterward.web.admin.journeys:router",),
-    nav=(NavEntry("Journeys", "/admin/journeys", "journeys", 40),),
+    nav=(NavEntry(N_("Journeys"), "/admin/journeys", "journeys", 40),),
     cli=(("journeys", "afterward.cli.journeys:app"),),
     jobs=("afterward.journeys.jobs",),
     consumers=("afterward.journeys.consumer:consume_behind",),

@@ -1,6 +1,6 @@
 """Messaging: email, SMS and webhook sending under one policy, templates, engagement."""
 
-from afterward.modules import Module, NavEntry
+from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="messaging",
@@ -9,7 +9,7 @@ MODULE = Module(
          "afterward.api.webhooks_messaging:router"),
     pages=("afterward.web.pages.preferences:router",),
     admin=("afterward.web.admin.messages:router",),
-    nav=(NavEntry("Messages", "/admin/messages", "messages", 50),),
+    nav=(NavEntry(N_("Messages"), "/admin/messages", "messages", 50),),
     jobs=("afterward.messaging.jobs",),
     configure=("afterward.messaging.runtime:configure",),
     privacy="afterward.messaging.privacy",

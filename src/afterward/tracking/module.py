@@ -1,6 +1,6 @@
 """Tracking: parcels, carrier updates, delivery-date predictions, the tracking page."""
 
-from afterward.modules import Module, NavEntry
+from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="tracking",
@@ -8,7 +8,7 @@ MODULE = Module(
     api=("afterward.api.tracking:router", "afterward.api.webhooks_carriers:router"),
     pages=("afterward.web.pages.tracking:router", "afterward.web.pages.lookup:router"),
     admin=("afterward.web.admin.shipments:router",),
-    nav=(NavEntry("Shipments", "/admin/shipments", "shipments", 20),),
+    nav=(NavEntry(N_("Shipments"), "/admin/shipments", "shipments", 20),),
     jobs=("afterward.tracking.polling", "afterward.tracking.replay",
           "afterward.tracking.overdue"),
     periodic=("afterward.tracking.overdue:ensure_scheduled",),

@@ -1,4 +1,5 @@
-"""The dashboard and the dead-job list with its Retry button."""
+"""The dashboard (figures, orders and revenue over time against the period before)
+and the dead-job list with its Retry button."""
 
 from __future__ import annotations
 
@@ -8,24 +9,36 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from afterward import jobs
+from afterward.commerce import service as commerce
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
-from afterward.web.admin import queries
+from afterward.web.admin import charts, queries
 from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
 from afterward.web.admin.orders import PAGE_SIZE, Id
 from afterward.web.admin.pages import AdminRoute, PageError, redirect, render
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
 
+PERIODS = (7, 30, 90)  # days the dashboard's charts can cover
+DEFAULT_PERIOD = 30
+
 
 @router.get("")
-def dashboard(request: Request, admin: Admin = Depends(store_admin)) -> Response:
+def dashboard(request: Request, admin: Admin = Depends(store_admin),
+              days: Annotated[int, Query(ge=1, le=366)] = DEFAULT_PERIOD) -> Response:
+    """Figures, and orders and revenue per day against the period before (?days=)."""
     store = current_store(admin)
+    if days not in PERIODS:
+        raise PageError(400, "bad_request")
     db: Database = request.app.state.db
     with db.reading() as s:
-        figures = queries.dashboard(s, store_id=store.id, now=utcnow())
+        figures = queries.dashboard(s, store_id=store.id)
+        sales = commerce.sales_over_time(s, store_id=store.id, currency=store.currency,
+                                         timezone=store.timezone, days=days, now=utcnow())
     return render(request, "admin/dashboard.html", {
-        "admin": admin, "store": store, "figures": figures, "section": "dashboard"})
+        "admin": admin, "store": store, "figures": figures, "sales": sales, "days": days,
+        "periods": PERIODS, "orders_chart": charts.orders_chart(sales, store.locale),
+        "revenue_chart": charts.revenue_chart(sales, store.locale), "section": "dashboard"})
 
 
 @router.get("/jobs")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -19,21 +19,14 @@ _STATUS_ORDER = {status.value: n for n, status in enumerate(Status)}
 
 @dataclass(frozen=True)
 class Dashboard:
-    orders_30d: int
-    revenue_30d: list[tuple[str, int]]  # (currency, minor units), net of refunds
+    """The figures beside the sales charts (commerce.sales_over_time has those)."""
+
     customers: int
     shipments_by_status: list[tuple[str, int]]
     dead_jobs: int
 
 
-def dashboard(session: Session, *, store_id: int, now: datetime) -> Dashboard:
-    since = now - timedelta(days=30)
-    recent = (Order.store_id == store_id) & (Order.placed_at >= since)
-    orders = session.scalar(select(func.count(Order.id)).where(recent)) or 0
-    revenue = session.execute(
-        select(Order.currency, func.sum(Order.total_minor - Order.refunded_minor))
-        .where(recent, Order.status != "cancelled")
-        .group_by(Order.currency).order_by(Order.currency)).all()
+def dashboard(session: Session, *, store_id: int) -> Dashboard:
     customers = session.scalar(
         select(func.count(Customer.id)).where(Customer.store_id == store_id)) or 0
     by_status = session.execute(
@@ -42,8 +35,6 @@ def dashboard(session: Session, *, store_id: int, now: datetime) -> Dashboard:
     dead = session.scalar(select(func.count(Job.id)).where(
         Job.store_id == store_id, Job.status == JobStatus.dead.value)) or 0
     return Dashboard(
-        orders_30d=int(orders),
-        revenue_30d=[(currency, int(total or 0)) for currency, total in revenue],
         customers=int(customers),
         shipments_by_status=sorted(((s, int(n)) for s, n in by_status),
                                    key=lambda row: _STATUS_ORDER.get(row[0], 99)),
