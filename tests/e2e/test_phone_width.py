@@ -1,0 +1,120 @@
+"""Every admin page and every shopper page, opened on a 390 px wide phone over a store
+with long names, long product titles and many lines (long_shop.py): none is wider
+than the phone, and no text is drawn over other text. A page route that no visit
+covers fails the walk, so a new page cannot be forgotten."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.e2e import long_shop as s
+from tests.e2e.conftest import PHONE
+from tests.e2e.phone import problems_on
+from tests.web.helpers import PASSWORD, make_admin
+from tests.web.hostile_walk import routes_of
+
+pytestmark = pytest.mark.e2e
+
+# Routes that are not pages a person reads on a phone, each with the reason.
+NOT_PAGES = {
+    "/openapi.json": "the API's description, JSON",
+    "/docs": "the API explorer for integrators (Swagger UI's own layout)",
+    "/docs/oauth2-redirect": "Swagger UI's OAuth2 helper, no content",
+    "/redoc": "the API reference for integrators (ReDoc's own layout)",
+    "/healthz": "a JSON status",
+    "/admin/customers/{customer_id}/export": "a JSON download",
+    "/m/c/{token}": "a redirect to the link in an email",
+    "/m/o/{token}.gif": "an open-tracking pixel",
+    "/media/products/{product_id}.svg": "a picture",
+    "/media/stores/{slug}/logo.svg": "a picture",
+}
+LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
+SHOPPER = (
+    ("/t/{token:path}", "/t/{shop.tokens[0]}"),
+    ("/t/{token:path}", "/t/{shop.tokens[1]}"),
+    ("/t/{token:path}", "/t/not-a-token"),
+    ("/track", "/track"),
+    ("/track", "/track?" + LOOKUP),
+    ("/s/{store_slug}/track", f"/s/{s.SLUG}/track"),
+    ("/preferences/{token}", "{shop.preferences_path}"),
+    ("/m/u/{token}", "{shop.unsubscribe_path}"),
+)
+SIGNED_OUT = (("/admin/login", "/admin/login"),)
+ADMIN = (
+    ("/admin", "/admin"),
+    ("/admin", "/admin?days=90"),
+    ("/admin/jobs", "/admin/jobs"),
+    ("/admin/orders", "/admin/orders"),
+    ("/admin/orders", "/admin/orders?" + urlencode({"q": s.EMAIL})),
+    ("/admin/orders/{order_id}", "/admin/orders/{shop.order_id}"),
+    ("/admin/orders/{order_id}", "/admin/orders/999999"),
+    ("/admin/shipments", "/admin/shipments"),
+    ("/admin/shipments", "/admin/shipments?period=all&show=problems"),
+    ("/admin/customers", "/admin/customers"),
+    ("/admin/customers/{customer_id}", "/admin/customers/{shop.customer_id}"),
+    ("/admin/journeys", "/admin/journeys"),
+    ("/admin/journeys/{key}", "/admin/journeys/nachfassen-nach-der-zustellung"),
+    ("/admin/journeys/enrolments/{enrolment_id}",
+     "/admin/journeys/enrolments/{shop.enrolment_id}"),
+    ("/admin/messages", "/admin/messages"),
+    ("/admin/messages/outbox", "/admin/messages/outbox"),
+    ("/admin/messages/outbox/{entry_id}", "/admin/messages/outbox/{shop.outbox_id}"),
+    ("/admin/messages/templates", "/admin/messages/templates"),
+    ("/admin/messages/preview", "/admin/messages/preview?key=review_request&locale=de"),
+    ("/admin/messages/{message_id}", "/admin/messages/{shop.message_id}"),
+)
+
+def measured(page: Any, url: str) -> list[str]:
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return problems_on(page)
+
+
+def walk(page: Any, base: str, shop: s.LongShop, visits: tuple[tuple[str, str], ...]
+         ) -> list[str]:
+    problems = []
+    for _route, url in visits:
+        target = url.format(shop=shop)
+        problems += [f"{target}: {problem}" for problem in measured(page, base + target)]
+    return problems
+
+
+@pytest.fixture
+def shop(client, db, settings) -> s.LongShop:
+    built = s.open_long_shop(client, db, settings)
+    make_admin(db, stores=(s.SLUG, "feinkost-mueller-at"))
+    return built
+
+
+def test_no_shopper_page_is_wider_than_a_phone_or_draws_text_over_text(
+        live_server, new_page, shop):
+    page = new_page(viewport=PHONE)
+
+    problems = walk(page, live_server.url, shop, SHOPPER)
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_admin_page_is_wider_than_a_phone_or_draws_text_over_text(
+        live_server, new_page, shop):
+    page = new_page(viewport=PHONE)
+    signed_out = walk(page, live_server.url, shop, SIGNED_OUT)
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+
+    signed_in = walk(page, live_server.url, shop, ADMIN)
+
+    assert signed_out + signed_in == [], "\n".join(signed_out + signed_in)
+
+
+def test_the_walk_covers_every_page_the_app_serves(app):
+    walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN)}
+    served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
+
+    assert sorted(served - walked - set(NOT_PAGES)) == []
+    assert sorted(set(NOT_PAGES) - served) == []  # no stale excuse
