@@ -1,5 +1,5 @@
-"""Rendering shopper pages: their own Jinja2 environment (the admin's is English
-only), the language switcher, and the headers every shopper page carries. The
+"""Rendering shopper pages: their own Jinja2 environment (the admin's has its own
+filters and headers), the language switcher, and the headers every shopper page carries. The
 store's colours arrive as CSS custom properties in a <style> allowed by a nonce."""
 
 from __future__ import annotations
