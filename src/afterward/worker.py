@@ -1,6 +1,7 @@
 """The worker: a loop of small steps. Each step claims one due job, runs its
 handler in a transaction fenced on the lease, and says whether it found work.
-SIGTERM/SIGINT finish the current job and stop."""
+A step that fails (the database away) is tried again after a pause; the loop
+never dies of it. SIGTERM/SIGINT finish the current job and stop."""
 
 from __future__ import annotations
 
@@ -158,10 +159,18 @@ class Worker:
             start_periodic(self.db)
         nudge = EventNudge(self.db) if not until_idle else None
         done = 0
+        trouble = _Trouble()
         while not self.stopping.is_set():
             if nudge is not None:
                 nudge.maybe_consume()
-            found = self.step()
+            try:
+                found = self.step()
+            except Exception as exc:
+                if until_idle:
+                    raise
+                self.stopping.wait(trouble.pause_after(exc))
+                continue
+            trouble.over()
             if found:
                 done += 1
                 if max_jobs is not None and done >= max_jobs:
@@ -237,6 +246,28 @@ class EventNudge:
 
 class _LeaseLost(Exception):
     pass
+
+
+class _Trouble:
+    """A long-running worker outlives a step that failed (the database down or
+    restarting, no connection to be had): it says so, waits, and tries again, longer
+    each time in a row, up to MAX_PAUSE. The job it held, if any, comes back when its
+    lease runs out; its uncommitted effects were rolled back."""
+
+    FIRST_PAUSE, MAX_PAUSE = 0.5, 5.0
+
+    def __init__(self) -> None:
+        self.pause = 0.0
+
+    def pause_after(self, exc: Exception) -> float:
+        self.pause = min(self.MAX_PAUSE, self.pause * 2 or self.FIRST_PAUSE)
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        log.warning("worker step failed, trying again in %.1f s: %s: %s", self.pause,
+                    type(exc).__name__, first_line, exc_info=log.isEnabledFor(logging.DEBUG))
+        return self.pause
+
+    def over(self) -> None:
+        self.pause = 0.0
 
 
 def _context(claim: jobs.Claim, hint: Any = None) -> jobs.JobContext:
