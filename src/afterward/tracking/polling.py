@@ -8,7 +8,8 @@ recording there; a real carrier needs none).
 Each polled shipment has a `carrier_polls` row saying when to ask next. A round
 is a `tracking.poll` job, in three steps:
 1. its own short transaction: claim the round with a conditional UPDATE on the
-   row's generation (so a duplicate or stale job does nothing) and take a slot
+   row's generation (so a duplicate or stale job does nothing; a retry of the job
+   whose earlier attempt claimed the round and died takes it back) and take a slot
    from the carrier's budget (rate_limit.py); a slot in the future reschedules
    the round for then, keeping the slot;
 2. no transaction open: `adapter.fetch(tracking_number)`;
@@ -194,7 +195,11 @@ def _stop(poll: CarrierPoll, reason: str) -> None:
 def _enqueue_round(session: Session, poll: CarrierPoll) -> None:
     jobs.enqueue(session, POLL_JOB, {"poll_id": poll.id, "generation": poll.generation},
                  store_id=poll.store_id, run_at=poll.next_poll_at, max_attempts=3,
-                 dedupe_key=f"{POLL_JOB}:{poll.id}:{poll.generation}")
+                 dedupe_key=_round_key(poll.id, poll.generation))
+
+
+def _round_key(poll_id: int, generation: int) -> str:
+    return f"{POLL_JOB}:{poll_id}:{generation}"
 
 
 def ensure_scheduled(session: Session, *, now: datetime) -> None:
@@ -232,7 +237,7 @@ def poll_job(session: Session, job: jobs.JobContext) -> None:
         poll_id, generation = int(job.payload["poll_id"]), int(job.payload["generation"])
     except (KeyError, TypeError, ValueError) as exc:
         raise jobs.PermanentError(f"job {job.job_id} needs poll_id and generation") from exc
-    run_round(session, poll_id=poll_id, generation=generation)
+    run_round(session, poll_id=poll_id, generation=generation, retry=job.attempt > 1)
 
 
 @dataclass(frozen=True)
@@ -243,12 +248,16 @@ class _Ticket:
     tracking_number: str
 
 
-def run_round(session: Session, *, poll_id: int, generation: int) -> str:
+def run_round(session: Session, *, poll_id: int, generation: int, retry: bool = False) -> str:
     """One round; `session` is the worker's and must not have been used yet, so no
     transaction is open during the fetch. Returns what happened, for logs and tests:
-    stale, stopped, waiting, polled, failed or gone."""
+    stale, stopped, waiting, polled, failed or gone. `retry`: the round's job ran
+    before (a worker died or lost its lease), so the round may be its own, claimed."""
     with side_transaction(session) as own:
-        ticket = _claim(own, poll_id, generation, utcnow())
+        now = utcnow()
+        if retry and _claimed_and_unfinished(own, poll_id, generation, now):
+            generation += 1  # take the round back now, not when ROUND_LEASE runs out
+        ticket = _claim(own, poll_id, generation, now)
     if isinstance(ticket, str):
         return ticket
     events: Sequence[CarrierEvent] = ()
@@ -260,6 +269,20 @@ def run_round(session: Session, *, poll_id: int, generation: int) -> str:
     except Exception as exc:  # the network call's failures are the carrier's, not ours
         error = PollError(f"{type(exc).__name__}: {exc}")
     return _finish(session, ticket, events, error, utcnow())
+
+
+def _claimed_and_unfinished(own: Session, poll_id: int, generation: int,
+                            now: datetime) -> bool:
+    """Did an earlier attempt of this round's job claim it (the generation one on, the
+    round leased) and die before finishing it? Every other move past `generation`
+    either goes further (a finished round, a stop) or comes with a job of its own
+    (a restart, a round waiting for its rate-limit slot): one job per generation."""
+    poll = own.get(CarrierPoll, poll_id)
+    if poll is None or not poll.active or poll.generation != generation + 1 \
+            or poll.slot_at is not None or poll.next_poll_at <= now:
+        return False
+    return own.scalar(select(jobs.Job.id).where(
+        jobs.Job.dedupe_key == _round_key(poll_id, generation + 1))) is None
 
 
 def _claim(own: Session, poll_id: int, generation: int, now: datetime) -> _Ticket | str:
