@@ -16,6 +16,7 @@ from afterward.api import errors, operations
 from afterward.api import privacy as privacy_api
 from afterward.api.group_commit import GroupCommitter
 from afterward.api.limits import BodySizeLimit
+from afterward.api.stopping import AnswerWhenCutOff
 from afterward.config import Settings
 from afterward.process import freeze_start_up_heap
 from afterward.storage.db import Database
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return JSONResponse({"status": "ok", "version": __version__})
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AnswerWhenCutOff)  # the outermost: it sees every request cut off
     return app
 
 

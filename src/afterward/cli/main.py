@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
-from types import FrameType
 
 import typer
 import uvicorn
@@ -55,6 +54,7 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
                banner: str | None = None) -> None:
     import threading
 
+    from afterward.cli.serving import ServerWithWorker, Stopping
     from afterward.worker import Worker, load_handlers
 
     config = settings()
@@ -70,14 +70,11 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
         thread.start()
     if banner:
         console.print(banner, highlight=False)
-    # SIGTERM: uvicorn stops accepting, gives in-flight requests the grace period, then
-    # cancels them; the worker, told at the same moment, finishes its job within the
-    # same grace, or leaves it to its lease (its effects were not committed, another
-    # worker runs it again). uvicorn re-raises the signal once it has shut down; the
-    # handler below takes it, so the process ends normally (exit status 0).
+    # SIGTERM: see cli/serving.py. uvicorn re-raises the signal once it has shut down;
+    # the handler below takes it, so the process ends normally (exit status 0).
     grace = config.shutdown_grace_seconds
-    stop = background.stop if background else (lambda: None)
-    _on_stop_signal(stop)
+    stopping = Stopping(background, grace)
+    _on_stop_signal(stopping.stop)
     try:
         if processes > 1:
             uvicorn.run("afterward.app:create_served_app", factory=True, host=host, port=port,
@@ -87,13 +84,11 @@ def run_server(*, host: str, port: int, with_worker: bool, processes: int = 1,
             from afterward.app import create_app, ready_to_serve
 
             app_ = ready_to_serve(create_app(config, db))
-            _Server(uvicorn.Config(app_, host=host, port=port, log_level="warning",
-                                   access_log=False, timeout_graceful_shutdown=grace),
-                    on_exit=stop).run()
+            ServerWithWorker(uvicorn.Config(app_, host=host, port=port, log_level="warning",
+                                            access_log=False, timeout_graceful_shutdown=grace),
+                             stopping).run()
     finally:
-        stop()
-        if thread:
-            thread.join(timeout=grace)
+        stopping.finish(thread)
 
 
 def _on_stop_signal(stop: Callable[[], None]) -> None:
@@ -102,18 +97,6 @@ def _on_stop_signal(stop: Callable[[], None]) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, telling the worker thread to stop when it is told to."""
-
-    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
-        super().__init__(config)
-        self.on_exit = on_exit
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.on_exit()
-        super().handle_exit(sig, frame)
 
 
 @app.command()
