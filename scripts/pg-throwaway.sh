@@ -2,6 +2,7 @@
 # Start or stop a throwaway PostgreSQL cluster for tests and benchmarks.
 #   scripts/pg-throwaway.sh start [DIR]   prints a connection URL on stdout
 #   scripts/pg-throwaway.sh stop  [DIR]
+#   scripts/pg-throwaway.sh restart [DIR]   a fast restart (clients are cut off), same port
 # The cluster listens on 127.0.0.1 only (on AFTERWARD_PG_PORT, else a free port),
 # trusts local connections, keeps its data in DIR (default /tmp/afterward-pg) and
 # is fast-and-unsafe (fsync off).
@@ -35,13 +36,17 @@ case "$action" in
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgresql://postgres@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -m fast -w restart" >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    ;;
   stop)
     if [ -d "$dir/data" ]; then
       as_owner "'$bin/pg_ctl' -D '$dir/data' -m fast stop" >/dev/null 2>&1 || true
     fi
     ;;
   *)
-    echo "usage: $0 start|stop [DIR]" >&2
+    echo "usage: $0 start|stop|restart [DIR]" >&2
     exit 2
     ;;
 esac

@@ -3,6 +3,7 @@ a child process on a free port over the test database, stopped with SIGTERM."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -81,6 +82,38 @@ class ServerProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class WorkerProcess:
+    """`afterward worker` over the test database, its log in test-artifacts."""
+
+    def __init__(self, db_url: str, *args: str, **settings: str) -> None:
+        self.log = ROOT / "test-artifacts" / f"worker-{os.getpid()}-{next(_worker_numbers)}.log"
+        self.log.parent.mkdir(exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "afterward.cli.__main__", "worker", *args],
+            env=child_env(db_url, **settings), cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=self.log.open("wb"))
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def terminate(self, timeout: float = 30.0) -> float:
+        """SIGTERM, then wait; returns the seconds it took to exit."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        return time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+_worker_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,322 @@
+"""Every job kind the real handlers register, each with a realistic job built through
+the real services (`arrange`) and what its effect must be once the job is done,
+counted exactly (`check`). A worker is killed inside each kind's handler
+(test_killed_inside_every_job_kind.py); these say what must survive that."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from afterward import jobs, retention
+from afterward.commerce import service as commerce
+from afterward.commerce.models import Customer, Order
+from afterward.commerce.schemas import CustomerIn, OrderIn
+from afterward.events import Event
+from afterward.jobs import Job
+from afterward.journeys import builtins, consumer, enrolments
+from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
+from afterward.messaging import preparing
+from afterward.messaging import service as messaging
+from afterward.messaging.models import Message, MessageBody
+from afterward.storage.db import Database
+from afterward.storage.types import utcnow
+from afterward.tracking import overdue, polling, replay
+from afterward.tracking import service as tracking
+from afterward.tracking.carriers.base import CarrierEvent
+from afterward.tracking.models import Shipment, TrackingEvent
+from afterward.tracking.polling_models import CarrierPoll
+from afterward.tracking.statuses import Status
+from tests.factories import order_body
+from tests.faults.helpers import assert_each_sent_and_received_once, count
+from tests.messaging.conftest import Mailbox
+
+Facts = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class World:
+    db: Database
+    store_id: int
+    mailbox: Mailbox  # what the test's SMTP server received
+
+
+@dataclass(frozen=True)
+class Scenario:
+    arrange: Callable[[World], Facts]
+    check: Callable[[World, Facts], None]
+
+
+# --- building through the real services ---------------------------------------------
+
+PLACED_AT = utcnow().replace(microsecond=0)  # recent enough for the journeys' triggers
+
+
+def place_order(world: World, number: str, email: str = "ada@example.com") -> tuple[int, int]:
+    """An order from the API's shape (a customer is found or made); (order, customer)."""
+    body = order_body(number, email=email, placed_at=PLACED_AT.isoformat(),
+                      customer={"email": email, "first_name": "Ada"})
+    with world.db.transaction() as session:
+        order_id, _ = commerce.write_order(session, store_id=world.store_id,
+                                           data=OrderIn.model_validate(body))
+        customer_id = session.scalar(select(Order.customer_id).where(Order.id == order_id))
+    assert customer_id is not None
+    return order_id, customer_id
+
+
+def ship(world: World, order_id: int, *, shipped_at: datetime | None = None,
+         status: Status = Status.in_transit) -> int:
+    with world.db.transaction() as session:
+        shipment, _ = tracking.upsert_shipment(
+            session, store_id=world.store_id, order_id=order_id, draft=tracking.ShipmentDraft(
+                external_id=f"f-{order_id}", carrier="ups", service="ground",
+                tracking_number="1Z999AA10123456784", status=status,
+                shipped_at=shipped_at or utcnow() - timedelta(hours=1)))
+        return shipment.id
+
+
+def queue_confirmation(world: World, order_id: int, customer_id: int) -> int:
+    with world.db.transaction() as session:
+        return messaging.queue_message(
+            session, store_id=world.store_id, channel="email", purpose="transactional",
+            category="order_confirmation", template_key="order_confirmation",
+            idempotency_key=f"confirm:{order_id}", customer_id=customer_id,
+            refs={"order_id": order_id}).id
+
+
+def install_journeys(world: World) -> None:
+    with world.db.transaction() as session:
+        builtins.install(session, store_id=world.store_id)
+
+
+def statuses_of_jobs(world: World, kind: str) -> Counter[str]:
+    with world.db.reading() as session:
+        return Counter(session.scalars(select(Job.status).where(Job.kind == kind)))
+
+
+# --- commerce and the jobs table -------------------------------------------------------
+
+def arrange_refresh_stats(world: World) -> Facts:
+    _, customer_id = place_order(world, "A-1")  # enqueues customers.refresh_stats
+    return {"customer_id": customer_id}
+
+
+def check_refresh_stats(world: World, facts: Facts) -> None:
+    with world.db.reading() as session:
+        customer = session.get(Customer, facts["customer_id"])
+        assert customer is not None
+        assert (customer.orders_count, customer.total_spent_minor) == (1, 3495)
+        assert customer.first_order_at == PLACED_AT
+
+
+def arrange_purge(world: World) -> Facts:
+    now = utcnow()
+    with world.db.transaction() as session:
+        old, fresh = (jobs.enqueue(session, "customers.refresh_stats", {"customer_id": 0})
+                      for _ in range(2))
+        for job_id, at in ((old, now - timedelta(days=8)), (fresh, now - timedelta(days=1))):
+            session.execute(update(Job).where(Job.id == job_id).values(
+                status="done", run_at=at, finished_at=at, attempts=1))
+        jobs.enqueue(session, retention.PURGE_JOB, {"keep_days": 7})
+    return {"old": old, "fresh": fresh}
+
+
+def check_purge(world: World, facts: Facts) -> None:
+    with world.db.reading() as session:
+        kept = list(session.scalars(select(Job.id).where(
+            Job.id.in_([facts["old"], facts["fresh"]]))))
+    assert kept == [facts["fresh"]]
+    # the next run, once (the worker's start-up asks for the same slot)
+    assert statuses_of_jobs(world, retention.PURGE_JOB) == {"done": 1, "queued": 1}
+
+
+# --- messaging --------------------------------------------------------------------------
+
+def arrange_prepare(world: World) -> Facts:
+    order_id, customer_id = place_order(world, "M-1")
+    return {"messages": [queue_confirmation(world, order_id, customer_id)]}
+
+
+def prepare_now(world: World, message_ids: list[int]) -> None:
+    """The prepare step in this process (its send job is what the worker gets)."""
+    with world.db.transaction() as session:
+        outcomes = preparing.prepare_many(session, message_ids=message_ids, now=utcnow())
+    assert set(outcomes.values()) == {"ready"}
+
+
+def arrange_send(world: World) -> Facts:
+    facts = arrange_prepare(world)
+    prepare_now(world, facts["messages"])
+    return facts
+
+
+def arrange_send_batch(world: World) -> Facts:
+    ids = [queue_confirmation(world, *place_order(world, f"B-{n}", f"buyer{n}@example.com"))
+           for n in range(3)]
+    prepare_now(world, ids)  # three together: one send_batch job
+    return {"messages": ids}
+
+
+def check_messages_sent_once(world: World, facts: Facts) -> None:
+    ids = facts["messages"]
+    assert_each_sent_and_received_once(world.db, world.mailbox, ids)
+    assert count(world.db, MessageBody, MessageBody.message_id.in_(ids)) == len(ids)
+    with world.db.reading() as session:
+        attempts = session.scalars(select(Message.send_attempts).where(Message.id.in_(ids)))
+        assert list(attempts) == [1] * len(ids)
+
+
+# --- journeys ---------------------------------------------------------------------------
+
+ORDER_JOURNEYS = {"order_confirmation": 1, "second_purchase": 1}
+
+
+def enrolled(world: World) -> Counter[str]:
+    with world.db.reading() as session:
+        return Counter(session.scalars(select(Journey.key).join(
+            Enrolment, Enrolment.journey_id == Journey.id)
+            .where(Enrolment.store_id == world.store_id)))
+
+
+def confirmations(world: World) -> list[int]:
+    with world.db.reading() as session:
+        return list(session.scalars(select(Message.id).where(
+            Message.store_id == world.store_id, Message.category == "order_confirmation")))
+
+
+def arrange_consume(world: World) -> Facts:
+    install_journeys(world)  # starts the store's consumer from here on
+    place_order(world, "J-1")  # order.created, for the consume job to find
+    return {}
+
+
+def check_order_journeys(world: World, facts: Facts) -> None:
+    assert enrolled(world) == ORDER_JOURNEYS
+    sent = confirmations(world)
+    assert len(sent) == 1
+    assert_each_sent_and_received_once(world.db, world.mailbox, sent)
+    assert count(world.db, EnrolmentStep, EnrolmentStep.kind == "send",
+                 EnrolmentStep.step_key == "confirm") == 1
+
+
+def arrange_step(world: World) -> Facts:
+    arrange_consume(world)
+    with world.db.transaction() as session:  # enrolled here; the step jobs are the worker's
+        consumer.consume(session, store_id=world.store_id, now=utcnow())
+    assert statuses_of_jobs(world, enrolments.STEP_JOB)["queued"] == sum(ORDER_JOURNEYS.values())
+    return {}
+
+
+def arrange_scan(world: World) -> Facts:
+    install_journeys(world)
+    with world.db.transaction() as session:
+        customer_id, _ = commerce.save_customer(session, store_id=world.store_id, data=CustomerIn(
+            email="grace@example.com", first_name="Grace", birthday=date(1990, *_today())))
+    return {"customer_id": customer_id}
+
+
+def _today() -> tuple[int, int]:
+    today = utcnow().date()
+    return today.month, today.day
+
+
+def check_scan(world: World, facts: Facts) -> None:
+    assert count(world.db, Event, Event.name == "customer.birthday",
+                 Event.subject_id == facts["customer_id"]) == 1
+
+
+# --- tracking ---------------------------------------------------------------------------
+
+def arrange_check_overdue(world: World) -> Facts:
+    order_id, _ = place_order(world, "T-1")
+    shipment_id = ship(world, order_id, shipped_at=datetime(2024, 6, 3, tzinfo=UTC),
+                       status=Status.pending)
+    moved = datetime(2024, 6, 6, tzinfo=UTC)  # promised for 2024-06-11, silent since
+    with world.db.transaction() as session:
+        shipment = session.get(Shipment, shipment_id)
+        assert shipment is not None
+        tracking.add_events(session, shipment=shipment, now=datetime(2024, 6, 3, 12, tzinfo=UTC),
+                            events=[CarrierEvent(occurred_at=moved, status=Status.in_transit,
+                                                 provider="ups", provider_status="I",
+                                                 message="scan", location=None)])
+        jobs.enqueue(session, overdue.CHECK_JOB, {"store_id": world.store_id},
+                     store_id=world.store_id)
+    return {"shipment_id": shipment_id}
+
+
+def check_check_overdue(world: World, facts: Facts) -> None:
+    with world.db.reading() as session:
+        names = Counter(session.scalars(select(Event.name).where(
+            Event.subject_type == "shipment", Event.subject_id == facts["shipment_id"],
+            Event.name.in_(["shipment.delayed", "shipment.stalled"]))))
+    assert names == {"shipment.delayed": 1, "shipment.stalled": 1}
+
+
+FAST = 1e7  # a replay this many times as fast: every recorded event is due at once
+
+
+def arrange_poll(world: World) -> Facts:
+    order_id, _ = place_order(world, "P-1")
+    shipment_id = ship(world, order_id)
+    with world.db.transaction() as session:
+        shipment = session.get(Shipment, shipment_id)
+        assert shipment is not None
+        replay.replay_into(session, shipment=shipment, speed=FAST,
+                           recording=replay.load_recording("normal_delivery"))
+    return {"shipment_id": shipment_id}
+
+
+def arrange_schedule_polls(world: World) -> Facts:
+    facts = arrange_poll(world)
+    with world.db.transaction() as session:  # the round's job is lost: the scheduler finds it
+        session.execute(delete(Job).where(Job.kind == polling.POLL_JOB))
+        jobs.enqueue(session, polling.SCHEDULE_JOB, {})
+    return facts
+
+
+def arrange_start_replay(world: World) -> Facts:
+    order_id, _ = place_order(world, "R-1")
+    shipment_id = ship(world, order_id)
+    with world.db.transaction() as session:
+        jobs.enqueue(session, replay.START_JOB, {"recordings": ["normal_delivery"],
+                                                 "speed": FAST}, store_id=world.store_id)
+    return {"shipment_id": shipment_id}
+
+
+def check_replayed_once(world: World, facts: Facts) -> None:
+    shipment_id = facts["shipment_id"]
+    with world.db.reading() as session:
+        shipment = session.get(Shipment, shipment_id)
+        assert shipment is not None and shipment.status == "delivered"
+        statuses = list(session.scalars(select(TrackingEvent.status).where(
+            TrackingEvent.shipment_id == shipment_id).order_by(TrackingEvent.occurred_at)))
+        polls = list(session.scalars(select(CarrierPoll).where(
+            CarrierPoll.shipment_id == shipment_id)))
+    # the hand-over's scan, then the recording from that stage on, each event once
+    assert statuses == ["in_transit"] * 5 + ["out_for_delivery", "delivered"]
+    assert [(p.active, p.stopped_reason) for p in polls] == [(False, "delivered")]
+    assert count(world.db, Event, Event.name == "shipment.delivered",
+                 Event.subject_id == shipment_id) == 1
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "customers.refresh_stats": Scenario(arrange_refresh_stats, check_refresh_stats),
+    "jobs.purge": Scenario(arrange_purge, check_purge),
+    "journeys.consume": Scenario(arrange_consume, check_order_journeys),
+    "journeys.scan": Scenario(arrange_scan, check_scan),
+    "journeys.step": Scenario(arrange_step, check_order_journeys),
+    "messaging.prepare": Scenario(arrange_prepare, check_messages_sent_once),
+    "messaging.send": Scenario(arrange_send, check_messages_sent_once),
+    "messaging.send_batch": Scenario(arrange_send_batch, check_messages_sent_once),
+    "tracking.check_overdue": Scenario(arrange_check_overdue, check_check_overdue),
+    "tracking.poll": Scenario(arrange_poll, check_replayed_once),
+    "tracking.schedule_polls": Scenario(arrange_schedule_polls, check_replayed_once),
+    "tracking.start_replay": Scenario(arrange_start_replay, check_replayed_once),
+}
+# Kinds the real handlers register that no test can run, each with the reason.
+CANNOT_RUN: dict[str, str] = {}
