@@ -19,6 +19,7 @@ from afterward.config import Settings
 from afterward.storage.db import Database, normalize_url
 from afterward.storage.migrate import upgrade
 from afterward.worker import load_handlers
+from tests.servers import new_postgres_database
 
 PG_URL = os.environ.get("AFTERWARD_TEST_DATABASE_URL", "")
 DATA = Path(__file__).parent / "data"
@@ -32,16 +33,7 @@ def _worker_suffix() -> str:
 def template_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     load_handlers()
     if PG_URL:
-        base = normalize_url(PG_URL)
-        name = f"afterward_test_{_worker_suffix()}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = base.rsplit("/", 1)[0] + f"/{name}"
-        upgrade(url)
-        return url
+        return new_postgres_database(normalize_url(PG_URL), f"afterward_test_{_worker_suffix()}")
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite:///{path}")
     return f"sqlite:///{path}"

@@ -177,16 +177,21 @@ def fresh_database(template_url: str, directory: Path, name: str) -> str:
         target = directory / f"{name}.db"
         shutil.copyfile(template_url.removeprefix("sqlite:///"), target)
         return f"sqlite:///{target}"
+    return new_postgres_database(template_url, f"{template_url.rsplit('/', 1)[1]}_{name}")
+
+
+def new_postgres_database(server_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `server_url`, migrate it, and
+    return its URL."""
     from sqlalchemy import create_engine, text
 
     from afterward.storage.migrate import upgrade
 
-    database = f"{template_url.rsplit('/', 1)[1]}_{name}"
-    admin = create_engine(template_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = template_url.rsplit("/", 1)[0] + f"/{database}"
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     return url
