@@ -5,17 +5,21 @@ job behind, and a busy store would grow the table without end.
 Every dedupe key in use names something that only moves forward (a time slot, a
 cursor position, an enrolment step's sequence number, a poll's generation), so a
 key older than the retention period is never asked for again. Dead jobs are kept
-until someone retries or looks at them."""
+until someone retries or looks at them.
+
+The same run deletes throttle counts whose window has ended (throttle.py): a new
+attempt opens a fresh window anyway, so an ended row only takes room."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import jobs, throttle
 from afterward.jobs import Job, JobContext, JobStatus, handler
 from afterward.storage.types import utcnow
 
@@ -56,10 +60,15 @@ def run_purge(session: Session, job: JobContext) -> None:
     keep_days = int(job.payload.get("keep_days", KEEP_DAYS))
     now = utcnow()
     before = now - timedelta(days=keep_days)
-    for _ in range(MAX_BATCHES):
-        if purge_done(session, before=before) < BATCH:
-            break
-    else:  # more than one run's worth: go on in a fresh transaction
+    jobs_finished = _purged_all(lambda: purge_done(session, before=before))
+    hits_finished = _purged_all(
+        lambda: throttle.purge_expired(session, before=now, limit=BATCH))
+    if not (jobs_finished and hits_finished):  # more than one run's worth: go on afresh
         jobs.enqueue(session, PURGE_JOB, {"keep_days": keep_days}, run_at=now, max_attempts=3)
         return
     ensure_scheduled(session, now=now, keep_days=keep_days)
+
+
+def _purged_all(purge_batch: Callable[[], int]) -> bool:
+    """Up to MAX_BATCHES batches; whether the last one found less than a batch."""
+    return any(purge_batch() < BATCH for _ in range(MAX_BATCHES))

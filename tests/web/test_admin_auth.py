@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from afterward.accounts import service as accounts
 from afterward.accounts.models import AdminUser
+from afterward.storage.types import utcnow
+from afterward.throttle import ThrottleHit
 from afterward.web.admin import session as admin_session
-from afterward.web.admin.throttle import LoginThrottle
+from afterward.web.admin.throttle import login_throttle
 from tests.web.helpers import CHEAP_HASHER, PASSWORD, csrf_of, make_admin, sign_in
 
 
@@ -125,28 +128,42 @@ def test_the_lock_is_per_email(client, db, store):
     assert response.status_code == 303
 
 
-def test_the_throttle_forgets_failures_older_than_its_window():
-    now = [1000.0]
-    throttle = LoginThrottle(limit=3, window=900, clock=lambda: now[0])
-    key = ("ann@example.com", "10.0.0.1")
-    for _ in range(3):
-        throttle.failed(key)
-    assert throttle.blocked(key) is True
+def test_a_success_clears_earlier_failures(client, db, store, settings):
+    make_admin(db)
+    for _ in range(9):
+        sign_in(client, password="wrong password!")
 
-    now[0] += 900.5
+    assert sign_in(client).status_code == 303
 
-    assert throttle.blocked(key) is False
+    throttle = login_throttle(settings)
+    assert throttle.hits(db, "ann@example.com", "testclient") == 0
+    client.cookies.clear()
+    assert sign_in(client, password="wrong password!").status_code == 401
+    assert throttle.hits(db, "ann@example.com", "testclient") == 1
 
 
-def test_a_success_clears_earlier_failures():
-    throttle = LoginThrottle(limit=2, window=900)
-    key = ("ann@example.com", "10.0.0.1")
-    throttle.failed(key)
+def test_the_lock_ends_fifteen_minutes_after_the_first_failure(client, db, store):
+    make_admin(db)
+    for _ in range(10):
+        sign_in(client, password="wrong password!")
+    with db.transaction() as session:  # the window opened by the first failure has ended
+        session.execute(update(ThrottleHit).values(expires_at=utcnow() - timedelta(seconds=1)))
 
-    throttle.succeeded(key)
-    throttle.failed(key)
+    response = sign_in(client)
 
-    assert throttle.blocked(key) is False
+    assert response.status_code == 303
+
+
+def test_the_count_keeps_neither_the_email_nor_the_address(client, db, store):
+    make_admin(db)
+
+    sign_in(client, password="wrong password!")
+
+    with db.reading() as session:
+        [(scope, key_hash, hits)] = session.execute(
+            select(ThrottleHit.scope, ThrottleHit.key_hash, ThrottleHit.hits)).all()
+    assert (scope, hits, len(key_hash)) == ("admin_login", 1, 64)
+    assert "ann" not in key_hash and "testclient" not in key_hash
 
 
 def test_sign_in_without_a_valid_csrf_token_is_refused(client, db, store):

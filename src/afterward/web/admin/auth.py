@@ -13,7 +13,7 @@ from afterward.storage.db import Database
 from afterward.web.admin import session
 from afterward.web.admin.context import Admin, csrf_checked
 from afterward.web.admin.pages import AdminRoute, PageError, redirect, render, safe_next
-from afterward.web.admin.throttle import throttle_for
+from afterward.web.admin.throttle import login_throttle
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
 
@@ -46,17 +46,19 @@ def login(request: Request, email: str = Form(""), password: str = Form(""),
     if not email or not password:
         return _login_page(request, data, next_path=next_path, email=email,
                            problem="missing", status=400)
+    # The attempt is counted before the password is checked, so guesses sent all at
+    # once (to one process or several) cannot slip past the limit between check and count.
+    db: Database = request.app.state.db
+    throttle = login_throttle(request.app.state.settings)
     key = (email.lower(), request.client.host if request.client else "")
-    throttle = throttle_for(request.app)
-    if throttle.blocked(key):
+    if not throttle.attempt(db, *key):
         return _login_page(request, data, next_path=next_path, email=email,
                            problem="throttled", status=429)
-    signed = _sign_in(request.app.state.db, email=email, password=password)
+    signed = _sign_in(db, email=email, password=password)
     if signed is None:
-        throttle.failed(key)
         return _login_page(request, data, next_path=next_path, email=email,
                            problem="bad_credentials", status=401)
-    throttle.succeeded(key)
+    throttle.clear(db, *key)
     response = redirect(next_path)
     session.write(response, request.app.state.settings, signed)
     return response

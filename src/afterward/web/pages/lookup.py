@@ -3,20 +3,20 @@ address (or shipping postal code) it was placed with, as a form or as query
 parameters so an email can deep-link. The store comes from `store` (its slug) or
 the path /s/{slug}/track, and may be left out when the install has one store.
 
-Every lookup counts against the visitor's address (LIMIT per WINDOW_SECONDS), and
-a miss gives the same page and status whichever fact was wrong."""
+Every lookup counts against the visitor's address (LIMIT within WINDOW_SECONDS of
+the first), in the database so that every server process shares the count, and a
+miss gives the same page and status whichever fact was wrong."""
 
 from __future__ import annotations
 
-import threading
-
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from afterward.commerce.models import Store
+from afterward.config import Settings
 from afterward.storage.db import Database
+from afterward.throttle import Throttle
 from afterward.tracking import service as tracking
-from afterward.web.admin.throttle import LoginThrottle
 from afterward.web.pages import load
 from afterward.web.pages.render import render
 from afterward.web.pages.tracking import lang_query, page_response, speaker_for
@@ -27,16 +27,12 @@ router = APIRouter(include_in_schema=False)
 LIMIT = 10
 WINDOW_SECONDS = 10 * 60
 MAX_FIELD = 320
-_create_lock = threading.Lock()
+SCOPE = "track"
 
 
-def throttle_for(app: FastAPI) -> LoginThrottle:
-    with _create_lock:
-        existing: LoginThrottle | None = getattr(app.state, "track_throttle", None)
-        if existing is None:
-            existing = LoginThrottle(limit=LIMIT, window=WINDOW_SECONDS)
-            app.state.track_throttle = existing
-        return existing
+def lookup_throttle(settings: Settings) -> Throttle:
+    return Throttle(scope=SCOPE, limit=LIMIT, window_seconds=WINDOW_SECONDS,
+                    secret=settings.secret_key)
 
 
 def _clean(value: str | None) -> str:
@@ -77,20 +73,19 @@ def _lookup(request: Request, *, store_slug: str | None, number: str | None,
     if email and "@" not in email and not postal_code:
         email, postal_code = "", email  # the one field takes either fact
     db: Database = request.app.state.db
+    complete = bool(number and (email or postal_code))
+    allowed = _count_lookup(request) if complete else True  # found or not, it counts
     with db.reading() as session:
         store = load.store_for(session, _clean(store_slug) or None)
         form = {"store": store, "slug": _clean(store_slug), "number": number,
                 "contact": email or postal_code}
         if not (number or email or postal_code):
             return _form(request, form)
-        if not number or not (email or postal_code):
+        if not complete:
             return _form(request, form, problem="incomplete", status=400)
-        key = ("track", request.client.host if request.client else "")
-        throttle = throttle_for(request.app)
-        if throttle.blocked(key):
+        if not allowed:
             return _form(request, form, problem="throttled", status=429,
                          headers={"Retry-After": str(WINDOW_SECONDS)})
-        throttle.failed(key)  # every lookup counts, found or not
         order = load.find_order(session, store, number=number, email=email,
                                 postal_code=postal_code) if store else None
         if order is None:
@@ -103,6 +98,13 @@ def _lookup(request: Request, *, store_slug: str | None, number: str | None,
         return page_response(request, *load.order_rows(
             session, store, order, load.suggestions_memo(request.app),
             load.catalogue(request.app)))
+
+
+def _count_lookup(request: Request) -> bool:
+    """Count a lookup against the visitor's address, in a short transaction of its own;
+    False when the address is over the limit."""
+    address = request.client.host if request.client else ""
+    return lookup_throttle(request.app.state.settings).attempt(request.app.state.db, address)
 
 
 def _form(request: Request, form: dict, *, problem: str | None = None, status: int = 200,
