@@ -43,9 +43,11 @@ def seed_store_a(client, db, a) -> dict[str, int]:
     template = client.put("/api/v1/templates/welcome/sms/en", headers=a.auth,
                           json={"body": "Hello from A"})
     assert template.status_code == 201, template.text
+    endpoint = client.post("/api/v1/webhook-endpoints", headers=a.auth,
+                           json={"url": "https://hooks.example/a"}).json()
     return {"order_id": order["id"], "customer_id": order["customer_id"],
             "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id,
-            "message_id": message["id"]}
+            "message_id": message["id"], "endpoint_id": endpoint["id"]}
 
 
 def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db, make_store):

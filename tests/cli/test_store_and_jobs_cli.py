@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -11,6 +12,7 @@ from afterward import jobs
 from afterward.cli.main import app
 from afterward.commerce.models import ApiKey, Store, WebhookSecret
 from afterward.jobs import Job
+from afterward.storage.types import utcnow
 
 runner = CliRunner()
 
@@ -85,6 +87,41 @@ def test_store_secret_sets_and_replaces_a_secret_without_echoing_it(db):
     with db.reading() as session:
         rows = session.scalars(select(WebhookSecret)).all()
         assert [(r.provider, r.secret) for r in rows] == [("shopify", "second-secret-value")]
+
+
+def test_store_secret_keeps_the_replaced_secret_for_a_day_by_default(db):
+    run("store", "create", "--slug", "acme", "--name", "Acme")
+    run("store", "secret", "acme", "shopify", "first-secret-value")
+    before = utcnow()
+
+    result = run("store", "secret", "acme", "shopify", "second-secret-value")
+
+    assert result.exit_code == 0, result.output
+    with db.reading() as session:
+        row = session.scalar(select(WebhookSecret))
+    assert (row.secret, row.previous_secret) == ("second-secret-value", "first-secret-value")
+    assert before + timedelta(hours=24) <= row.previous_expires_at <= \
+        utcnow() + timedelta(hours=24)
+
+
+def test_store_secret_takes_the_grace_in_hours_and_zero_replaces_at_once(db):
+    run("store", "create", "--slug", "acme", "--name", "Acme")
+    run("store", "secret", "acme", "shopify", "first-secret-value")
+    before = utcnow()
+
+    two_hours = run("store", "secret", "acme", "shopify", "second-secret-value",
+                    "--grace-hours", "2")
+    with db.reading() as session:
+        expires = session.scalar(select(WebhookSecret.previous_expires_at))
+    at_once = run("store", "secret", "acme", "shopify", "third-secret-value",
+                  "--grace-hours", "0")
+
+    assert (two_hours.exit_code, at_once.exit_code) == (0, 0)
+    assert before + timedelta(hours=2) <= expires <= utcnow() + timedelta(hours=2)
+    with db.reading() as session:
+        row = session.scalar(select(WebhookSecret))
+    assert (row.secret, row.previous_secret, row.previous_expires_at) == (
+        "third-secret-value", None, None)
 
 
 def test_store_secret_refuses_an_unknown_provider_or_store(db):

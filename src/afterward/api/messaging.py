@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import html
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -26,6 +27,7 @@ from afterward.messaging.schemas import (
     MessageOut,
     PreviewIn,
     PreviewOut,
+    SecretRotationIn,
     SettingsIO,
     SuppressionIn,
     TemplateIn,
@@ -190,6 +192,27 @@ def add_endpoint(body: WebhookEndpointIn, response: Response,
     out, added = write(work)
     response.status_code = 201 if added else 200
     return out
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookEndpointOut)
+def rotate_endpoint_secret(endpoint_id: IdPath, body: SecretRotationIn | None = None,
+                           who: Principal = Depends(principal),
+                           write: Write = Depends(writer)) -> WebhookEndpointOut:
+    """A new signing secret, shown once in `secret`. Until `previous_secret_expires_at`
+    (`grace_hours`, default 24; 0: at once) each delivery's `X-Afterward-Signature`
+    carries a `v1` signature for the new secret and one for the replaced one."""
+    grace = timedelta(hours=(body or SecretRotationIn()).grace_hours)
+
+    def work(session: Session) -> WebhookEndpointOut:
+        row = service.get_endpoint(session, store_id=who.store_id, endpoint_id=endpoint_id)
+        if row is None:
+            raise ApiError(404, "not_found", "no such webhook endpoint in this store")
+        service.rotate_webhook_secret(session, endpoint=row, grace=grace)
+        return WebhookEndpointOut(id=row.id, url=row.url, events=row.events,
+                                  secret=row.secret,
+                                  previous_secret_expires_at=row.previous_expires_at)
+
+    return write(work)
 
 
 # --- links inside messages (no API key: the signed token is the credential) -----------

@@ -6,10 +6,12 @@ Each provider is verified the way it signs (EasyPost `X-Hmac-Signature`, AfterSh
 refuses the delivery with 422 and the field), and applied in one transaction with
 its receipt, so the same body twice changes nothing the second time.
 
-Each process keeps a store's secret for SECRET_SECONDS once a signature matched it:
-a rotated or removed secret stops opening deliveries within that time, and a signature
-that does not match the kept secret is checked against the database before it is
-refused, so a new secret works at once."""
+Each process keeps a store's current secret for SECRET_SECONDS once a signature matched
+it: a rotated or removed secret stops opening deliveries within that time, and a
+signature that does not match the kept secret is checked against the database before
+it is refused, so a new secret works at once. After a rotation the replaced secret is
+accepted until its grace period ends (`stores.set_webhook_secret`); it is never kept,
+so it stops at that moment."""
 
 from __future__ import annotations
 
@@ -32,9 +34,11 @@ from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
 from afterward.api.group_commit import GroupCommitter
 from afterward.api.webhooks_in import parse_json
+from afterward.commerce import stores
 from afterward.commerce.models import Store, WebhookSecret
 from afterward.inbound.models import WebhookReceipt
 from afterward.storage.db import Database
+from afterward.storage.types import utcnow
 from afterward.tracking import carriers
 from afterward.tracking import service as tracking
 from afterward.tracking.carriers.base import PayloadError, Provider
@@ -52,7 +56,8 @@ Signature = Annotated[str | None, Header(max_length=300)]
 
 # Every delivery runs these, so they are Core statements built once (no ORM rows).
 _STORE_AND_SECRET = (
-    select(Store.id, WebhookSecret.secret)
+    select(Store.id, WebhookSecret.secret, WebhookSecret.previous_secret,
+           WebhookSecret.previous_expires_at)
     .outerjoin(WebhookSecret, (WebhookSecret.store_id == Store.id)
                & (WebhookSecret.provider == bindparam("provider")))
     .where(Store.slug == bindparam("slug")))
@@ -188,26 +193,34 @@ def _verified_store(db: Database, kept: Kept, provider: Provider, slug: str,
     if hit is not None and hit[2] > time.monotonic() and \
             provider.verify(hit[1], body, headers, query):
         return hit[0]
-    store_id, secret = _store_and_secret(db, slug, provider.name)
+    store_id, accepted = _store_and_secrets(db, slug, provider.name)
     if store_id is None:
         raise ApiError(404, "unknown_store", f"no store {slug!r}")
-    if secret is None:
+    if not accepted:
         raise ApiError(401, "no_secret", f"this store has no {provider.name} webhook secret set")
-    if not provider.verify(secret, body, headers, query):
+    matched = next((s for s in accepted if provider.verify(s, body, headers, query)), None)
+    if matched is None:
         raise ApiError(401, "invalid_signature",
                        f"the {provider.name} signature ({provider.signature}) does not match")
-    if len(kept) >= SECRETS_KEPT:
-        kept.clear()
-    kept[(slug, provider.name)] = (store_id, secret, time.monotonic() + SECRET_SECONDS)
+    if matched == accepted[0]:
+        if len(kept) >= SECRETS_KEPT:
+            kept.clear()
+        kept[(slug, provider.name)] = (store_id, matched, time.monotonic() + SECRET_SECONDS)
     return store_id
 
 
-def _store_and_secret(db: Database, slug: str, provider: str) -> tuple[int | None, str | None]:
-    """The store's id and its secret for this provider, in one query (every delivery
-    asks, so no ORM rows): (None, None) for no such store, (id, None) for no secret."""
+def _store_and_secrets(db: Database, slug: str, provider: str
+                       ) -> tuple[int | None, tuple[str, ...]]:
+    """The store's id and the secrets it accepts for this provider, current first, in
+    one query (every delivery asks, so no ORM rows): (None, ()) for no such store,
+    (id, ()) for no secret."""
     with db.read_engine.connect() as conn:
         row = conn.execute(_STORE_AND_SECRET, {"slug": slug, "provider": provider}).first()
-    return (None, None) if row is None else (row[0], row[1])
+    if row is None:
+        return None, ()
+    if row[1] is None:
+        return row[0], ()
+    return row[0], stores.accepted_secrets(row[1], row[2], row[3], now=utcnow())
 
 
 def _parse(provider: Provider, payload: Any) -> carriers.Update | None:

@@ -76,13 +76,13 @@ def _receive_shopify(db: Database, store_slug: str, topic: str | None, signature
                      body: bytes) -> JSONResponse:
     with db.reading() as session:
         store = stores.get_by_slug(session, store_slug)
-        secret = (stores.webhook_secret(session, store_id=store.id, provider="shopify")
-                  if store else None)
+        accepted = (stores.accepted_webhook_secrets(session, store_id=store.id,
+                                                    provider="shopify") if store else ())
     if store is None:
         raise ApiError(404, "unknown_store", f"no store {store_slug!r}")
-    if secret is None:
+    if not accepted:
         raise ApiError(401, "no_secret", "this store has no Shopify webhook secret set")
-    if not shopify.verify(secret, body, signature):
+    if not any(shopify.verify(secret, body, signature) for secret in accepted):
         raise ApiError(401, "invalid_signature", "X-Shopify-Hmac-Sha256 does not match the body")
     if topic is None or topic not in shopify.TOPICS:
         raise ApiError(422, "unsupported_topic",

@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
 from afterward.api.webhooks_in import parse_json
-from afterward.commerce.models import Store, WebhookSecret
+from afterward.commerce import stores
+from afterward.commerce.models import Store
 from afterward.messaging import service
 from afterward.messaging.models import Message
 from afterward.storage.db import Database
@@ -48,18 +49,17 @@ class ReportOut(BaseModel):
     reason: str | None = None
 
 
-def _store_and_secret(db: Database, slug: str, provider: str) -> tuple[int, str]:
+def _store_and_secrets(db: Database, slug: str, provider: str) -> tuple[int, tuple[str, ...]]:
+    """The store's id and the secrets it accepts for this provider, current first."""
     with db.reading() as session:
-        row = session.execute(
-            select(Store.id, WebhookSecret.secret)
-            .outerjoin(WebhookSecret, (WebhookSecret.store_id == Store.id)
-                       & (WebhookSecret.provider == provider))
-            .where(Store.slug == slug)).first()
-    if row is None:
-        raise ApiError(404, "unknown_store", f"no store {slug!r}")
-    if row[1] is None:
+        store_id = session.scalar(select(Store.id).where(Store.slug == slug))
+        if store_id is None:
+            raise ApiError(404, "unknown_store", f"no store {slug!r}")
+        accepted = stores.accepted_webhook_secrets(session, store_id=store_id,
+                                                   provider=provider)
+    if not accepted:
         raise ApiError(401, "no_secret", f"this store has no {provider} webhook secret set")
-    return int(row[0]), str(row[1])
+    return int(store_id), accepted
 
 
 def _answer(message: Message | None, *, reason: str | None = None) -> JSONResponse:
@@ -114,10 +114,10 @@ async def sms_status(request: Request, store_slug: Slug,
 
 def _sms_status(db: Database, slug: str, params: dict[str, str], urls: list[str],
                 signature: str | None) -> JSONResponse:
-    store_id, token = _store_and_secret(db, slug, "twilio")
+    store_id, tokens = _store_and_secrets(db, slug, "twilio")
     given = (signature or "").strip().encode()
     if not given or not any(hmac.compare_digest(given, twilio_signature(token, url, params)
-                                                .encode()) for url in urls):
+                                                .encode()) for token in tokens for url in urls):
         raise ApiError(401, "invalid_signature", "X-Twilio-Signature does not match")
     sid, status = params.get("MessageSid", "").strip(), params.get("MessageStatus", "").strip()
     if not sid:
@@ -174,11 +174,11 @@ async def email_event(request: Request, store_slug: Slug,
 
 
 def _email_event(db: Database, slug: str, body: bytes, signature: str | None) -> JSONResponse:
-    store_id, secret = _store_and_secret(db, slug, "generic")
+    store_id, accepted = _store_and_secrets(db, slug, "generic")
     prefix, _, digest = (signature or "").strip().partition("=")
-    candidate = f"{prefix.lower()}={digest.lower()}"
-    if not signature or not hmac.compare_digest(candidate.encode(),
-                                                signature_for(secret, body).encode()):
+    candidate = f"{prefix.lower()}={digest.lower()}".encode()
+    if not signature or not any(hmac.compare_digest(candidate, signature_for(secret, body)
+                                                    .encode()) for secret in accepted):
         raise ApiError(401, "invalid_signature", "X-Afterward-Signature does not match")
     payload = parse_json(body)
     if not isinstance(payload, dict):

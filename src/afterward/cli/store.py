@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import typer
 
 from afterward.cli.common import console, fail, migrated_database, print_json
@@ -51,17 +53,24 @@ def list_stores(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command("secret")
-def secret(slug: str, provider: str, value: str) -> None:
-    """Set the inbound webhook secret for PROVIDER.
+def secret(slug: str, provider: str, value: str,
+           grace_hours: int = typer.Option(
+               24, min=0, max=stores.MAX_GRACE.days * 24,
+               help="Hours the secret being replaced is still accepted (0: refused at once).")
+           ) -> None:
+    """Set the inbound webhook secret for PROVIDER; one that replaces another keeps
+    the other accepted for --grace-hours, so the sender can switch without losing
+    deliveries.
 
-    PROVIDER is one of shopify, easypost, aftership, shippo, generic."""
+    PROVIDER is one of shopify, easypost, aftership, shippo, generic, twilio."""
     db = migrated_database()
     try:
         with db.transaction() as session:
             store = stores.get_by_slug(session, slug)
             if store is None:
                 fail(f"no store {slug!r}")
-            stores.set_webhook_secret(session, store=store, provider=provider, secret=value)
+            stores.set_webhook_secret(session, store=store, provider=provider, secret=value,
+                                      grace=timedelta(hours=grace_hours))
     except stores.StoreError as exc:
         fail(exc.message)
     console.print(f"{provider} webhook secret set for {slug}")

@@ -39,7 +39,8 @@ class Store(Base):
 
 
 class WebhookSecret(Base):
-    """Inbound webhook secret per provider; never shown again after it is set."""
+    """Inbound webhook secret per provider; never shown again after it is set. After a
+    rotation the secret it replaced is still accepted until `previous_expires_at`."""
 
     __tablename__ = "webhook_secrets"
     __table_args__ = (UniqueConstraint("store_id", "provider"),)
@@ -48,6 +49,8 @@ class WebhookSecret(Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     provider: Mapped[str] = mapped_column(String(32))
     secret: Mapped[str] = mapped_column(String(500))
+    previous_secret: Mapped[str | None] = mapped_column(String(500))
+    previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

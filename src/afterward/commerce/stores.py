@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,9 @@ from afterward.storage.types import utcnow
 
 PROVIDERS = ("shopify", "easypost", "aftership", "shippo", "generic", "twilio")
 KEY_PREFIX = "aw_"
+# How long a replaced inbound webhook secret is still accepted, unless told otherwise.
+DEFAULT_GRACE = timedelta(hours=24)
+MAX_GRACE = timedelta(days=30)
 
 
 class StoreError(ValueError):
@@ -106,22 +110,56 @@ def store_for_key(session: Session, raw: str) -> Store | None:
     )
 
 
-def set_webhook_secret(session: Session, *, store: Store, provider: str, secret: str) -> None:
+def set_webhook_secret(session: Session, *, store: Store, provider: str, secret: str,
+                       grace: timedelta = DEFAULT_GRACE, now: datetime | None = None) -> None:
+    """Set the secret; one that replaces another keeps the other accepted for `grace`
+    (zero: refused at once), so the sender can switch without losing deliveries."""
+    _check_secret(provider, secret, grace)
+    now = now or utcnow()
+    row = session.scalar(select(WebhookSecret).where(
+        WebhookSecret.store_id == store.id, WebhookSecret.provider == provider))
+    if row is None:
+        session.add(WebhookSecret(store_id=store.id, provider=provider, secret=secret,
+                                  updated_at=now))
+    elif row.secret != secret:
+        keep_old = grace > timedelta(0)
+        row.previous_secret = row.secret if keep_old else None
+        row.previous_expires_at = now + grace if keep_old else None
+        row.secret, row.updated_at = secret, now
+    elif not grace:  # the same secret again, with no grace: end the old one's now
+        row.previous_secret = row.previous_expires_at = None
+    session.flush()
+
+
+def _check_secret(provider: str, secret: str, grace: timedelta) -> None:
     if provider not in PROVIDERS:
         raise StoreError("unknown_provider",
                          f"unknown provider {provider!r}; one of {', '.join(PROVIDERS)}",
                          "provider")
     if len(secret) < 8:
         raise StoreError("invalid", "a webhook secret has at least 8 characters", "secret")
-    row = session.scalar(select(WebhookSecret).where(
-        WebhookSecret.store_id == store.id, WebhookSecret.provider == provider))
-    if row is None:
-        session.add(WebhookSecret(store_id=store.id, provider=provider, secret=secret))
-    else:
-        row.secret, row.updated_at = secret, utcnow()
-    session.flush()
+    if not timedelta(0) <= grace <= MAX_GRACE:
+        raise StoreError("invalid", f"the grace period is 0 to {MAX_GRACE.days * 24} hours",
+                         "grace")
 
 
 def webhook_secret(session: Session, *, store_id: int, provider: str) -> str | None:
     return session.scalar(select(WebhookSecret.secret).where(
         WebhookSecret.store_id == store_id, WebhookSecret.provider == provider))
+
+
+def accepted_webhook_secrets(session: Session, *, store_id: int, provider: str,
+                             now: datetime | None = None) -> tuple[str, ...]:
+    """The secrets a delivery may be signed with, the current one first (none when
+    the store has set no secret for this provider)."""
+    row = session.execute(select(
+        WebhookSecret.secret, WebhookSecret.previous_secret, WebhookSecret.previous_expires_at
+    ).where(WebhookSecret.store_id == store_id, WebhookSecret.provider == provider)).first()
+    return () if row is None else accepted_secrets(*row, now=now or utcnow())
+
+
+def accepted_secrets(current: str, previous: str | None, previous_expires_at: datetime | None,
+                     *, now: datetime) -> tuple[str, ...]:
+    if previous is None or previous_expires_at is None or previous_expires_at <= now:
+        return (current,)
+    return (current, previous)

@@ -287,6 +287,9 @@ class WebhookEndpoint(Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(100))
+    # After a rotation the replaced secret signs deliveries too, until it expires.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     events: Mapped[list[str]] = mapped_column(JSONType, default=list)  # empty: every event
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,7 @@ from afterward.messaging.channels import (
     transport_for,
 )
 from afterward.messaging.channels.email import parse_smtp_url
+from afterward.messaging.endpoints import signing_secrets
 from afterward.messaging.models import (
     Message,
     MessageStatus,
@@ -183,9 +184,10 @@ def _outgoing(session: Session, message: Message) -> Outgoing:
         endpoint = session.get(WebhookEndpoint, message.payload.get("endpoint_id"))
         if endpoint is None or not endpoint.active:
             raise _Gone("webhook endpoint removed or disabled")
+        current, *previous = signing_secrets(endpoint, now=utcnow())
         return Outgoing(message.id, message.store_id, "webhook", endpoint.url,
                         message.idempotency_key, payload=message.payload.get("body", {}),
-                        signing_secret=endpoint.secret)
+                        signing_secret=current, previous_signing_secrets=tuple(previous))
     if not message.recipient:
         raise _Gone("no recipient")
     if message.channel == "sms":

@@ -123,4 +123,12 @@ class WebhookEndpointOut(BaseModel):
     id: int
     url: str
     events: list[str]
-    secret: str | None = Field(default=None, description="Shown once, when created.")
+    secret: str | None = Field(default=None,
+                               description="Shown once, when created or rotated.")
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="Until then the replaced secret signs each delivery too.")
+
+
+class SecretRotationIn(NoNul):
+    grace_hours: int = Field(default=24, ge=0, le=720, description=(
+        "Hours the replaced secret keeps signing beside the new one (0: it stops at once)."))

@@ -5,10 +5,8 @@ Takes a session, never commits."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +16,12 @@ from afterward import jobs
 from afterward.commerce import service as commerce
 from afterward.commerce import validation
 from afterward.commerce.validation import InvalidValue
+from afterward.messaging.endpoints import (  # noqa: F401  (use cases of this module)
+    add_webhook_endpoint,
+    get_endpoint,
+    put_webhook_endpoint,
+    rotate_webhook_secret,
+)
 from afterward.messaging.facts import address_key
 from afterward.messaging.models import (
     STATUS_RANK,
@@ -133,31 +137,6 @@ def _insert_once(session: Session, message: Message) -> Message:
 
 
 # --- outbound webhooks ----------------------------------------------------------------
-
-def add_webhook_endpoint(session: Session, *, store_id: int, url: str,
-                         events: list[str] | None = None) -> WebhookEndpoint:
-    return put_webhook_endpoint(session, store_id=store_id, url=url, events=events)[0]
-
-
-def put_webhook_endpoint(session: Session, *, store_id: int, url: str,
-                         events: list[str] | None = None) -> tuple[WebhookEndpoint, bool]:
-    """The store's endpoint at `url`, added (True) or, when there, given `events`."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidValue("url", "a webhook URL starts with https:// (or http://)")
-    commerce.lock_store(session, store_id)  # concurrent adds of one URL: one endpoint
-    existing = session.scalar(select(WebhookEndpoint).where(
-        WebhookEndpoint.store_id == store_id, WebhookEndpoint.url == url.strip(),
-        WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id).limit(1))
-    if existing is not None:  # the URL is the endpoint: adding it again updates its events
-        existing.events = list(events or [])
-        return existing, False
-    endpoint = WebhookEndpoint(store_id=store_id, url=url.strip(), events=list(events or []),
-                               secret="whsec_" + secrets.token_urlsafe(32), active=True)
-    session.add(endpoint)
-    session.flush()
-    return endpoint, True
-
 
 def queue_webhook_event(session: Session, *, store_id: int, event_type: str, event_id: str,
                         data: dict[str, Any]) -> list[Message]:

@@ -45,6 +45,7 @@ class Outgoing:
     headers: Mapping[str, str] = field(default_factory=dict)
     payload: Mapping[str, Any] = field(default_factory=dict)  # webhook body
     signing_secret: str | None = None  # webhook
+    previous_signing_secrets: tuple[str, ...] = ()  # webhook: rotated, still in their grace
 
 
 @dataclass(frozen=True)

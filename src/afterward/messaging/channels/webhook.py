@@ -1,7 +1,11 @@
 """Outbound webhooks: a JSON POST signed with HMAC-SHA256 over "<timestamp>.<body>",
 sent as `X-Afterward-Signature: t=<unix seconds>,v1=<hex>`. Receivers check the
 signature and the timestamp (replays) and dedupe on `X-Afterward-Delivery`:
-deliveries are at least once, retried with backoff through the jobs table."""
+deliveries are at least once, retried with backoff through the jobs table.
+
+While a rotated secret is in its grace period the header carries one v1 per secret,
+the new one first (`t=...,v1=<new>,v1=<old>`), as Stripe's does: a receiver that
+tries every v1 value (as `verify` does) accepts the delivery with either secret."""
 
 from __future__ import annotations
 
@@ -25,9 +29,11 @@ def encode_body(payload: Any) -> bytes:
                       ensure_ascii=False).encode()
 
 
-def signature(secret: str, body: bytes, timestamp: int) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def signature(secret: str, body: bytes, timestamp: int, *also: str) -> str:
+    """The header's value: the timestamp, then a v1 for `secret` and one for each of `also`."""
+    macs = (hmac.new(key.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+            for key in (secret, *also))
+    return ",".join([f"t={timestamp}", *(f"v1={mac.hexdigest()}" for mac in macs)])
 
 
 def verify(secret: str, body: bytes, header: str, *, now: float | None = None,
@@ -54,7 +60,8 @@ class WebhookChannel(Channel):
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Afterward-Webhooks/1",
-            SIGNATURE_HEADER: signature(message.signing_secret, body, int(time.time())),
+            SIGNATURE_HEADER: signature(message.signing_secret, body, int(time.time()),
+                                        *message.previous_signing_secrets),
             "X-Afterward-Delivery": message.idempotency_key,
             "X-Afterward-Event": str(message.payload.get("type", "")),
         }

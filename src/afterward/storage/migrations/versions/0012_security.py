@@ -1,9 +1,13 @@
-"""Attempt counts shared by every server process
+"""Attempt counts shared by every server process; secrets that rotate
 
 throttle_hits: one row per throttled key (the shopper's order lookup by address,
 the admin sign-in by email and address), the key kept as an HMAC, with the attempts
 counted in its window and when that window ends. Several `afterward serve` processes
 behind a load balancer count against one limit instead of one each.
+
+webhook_secrets and webhook_endpoints: previous_secret and previous_expires_at. A
+replaced inbound secret is still accepted, and a replaced outbound signing secret
+still signs each delivery beside the new one, until previous_expires_at.
 
 Revision ID: 0012
 Revises: 0011
@@ -20,6 +24,8 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
+SECRETS = (("webhook_secrets", 500), ("webhook_endpoints", 100))
+
 
 def upgrade() -> None:
     op.create_table(
@@ -32,8 +38,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope", "key_hash"),
     )
     op.create_index("ix_throttle_hits_expires", "throttle_hits", ["expires_at"])
+    for table, length in SECRETS:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("previous_secret", sa.String(length=length),
+                                       nullable=True))
+            batch.add_column(sa.Column("previous_expires_at",
+                                       afterward.storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    for table, _ in SECRETS:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("previous_expires_at")
+            batch.drop_column("previous_secret")
     op.drop_index("ix_throttle_hits_expires", table_name="throttle_hits")
     op.drop_table("throttle_hits")

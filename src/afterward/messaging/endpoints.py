@@ -1,0 +1,77 @@
+"""Outbound webhook endpoints: where a store's events are POSTed, and the secret
+that signs them. A rotated secret keeps signing beside the new one for a grace
+period, so a receiver can switch to the new secret without refusing a delivery."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from afterward.commerce.stores import DEFAULT_GRACE, MAX_GRACE, lock_store
+from afterward.commerce.validation import InvalidValue
+from afterward.messaging.models import WebhookEndpoint
+from afterward.storage.types import utcnow
+
+SECRET_PREFIX = "whsec_"
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def add_webhook_endpoint(session: Session, *, store_id: int, url: str,
+                         events: list[str] | None = None) -> WebhookEndpoint:
+    return put_webhook_endpoint(session, store_id=store_id, url=url, events=events)[0]
+
+
+def put_webhook_endpoint(session: Session, *, store_id: int, url: str,
+                         events: list[str] | None = None) -> tuple[WebhookEndpoint, bool]:
+    """The store's endpoint at `url`, added (True) or, when there, given `events`."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidValue("url", "a webhook URL starts with https:// (or http://)")
+    lock_store(session, store_id)  # concurrent adds of one URL: one endpoint
+    existing = session.scalar(select(WebhookEndpoint).where(
+        WebhookEndpoint.store_id == store_id, WebhookEndpoint.url == url.strip(),
+        WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id).limit(1))
+    if existing is not None:  # the URL is the endpoint: adding it again updates its events
+        existing.events = list(events or [])
+        return existing, False
+    endpoint = WebhookEndpoint(store_id=store_id, url=url.strip(), events=list(events or []),
+                               secret=new_secret(), active=True)
+    session.add(endpoint)
+    session.flush()
+    return endpoint, True
+
+
+def get_endpoint(session: Session, *, store_id: int, endpoint_id: int) -> WebhookEndpoint | None:
+    return session.scalar(select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.store_id == store_id))
+
+
+def rotate_webhook_secret(session: Session, *, endpoint: WebhookEndpoint,
+                          grace: timedelta = DEFAULT_GRACE,
+                          now: datetime | None = None) -> WebhookEndpoint:
+    """A new signing secret; the current one signs too until `grace` has passed (zero:
+    it stops at once). A secret still in its grace from an earlier rotation stops."""
+    if not timedelta(0) <= grace <= MAX_GRACE:
+        raise InvalidValue("grace_hours", f"the grace period is 0 to {MAX_GRACE.days * 24} hours")
+    now = now or utcnow()
+    keep_old = grace > timedelta(0)
+    endpoint.previous_secret = endpoint.secret if keep_old else None
+    endpoint.previous_expires_at = now + grace if keep_old else None
+    endpoint.secret = new_secret()
+    session.flush()
+    return endpoint
+
+
+def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now, the current one first."""
+    previous, expires = endpoint.previous_secret, endpoint.previous_expires_at
+    if previous is None or expires is None or expires <= now:
+        return (endpoint.secret,)
+    return (endpoint.secret, previous)
