@@ -46,6 +46,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     smtp_url: str = ""
     sms_url: str = ""
+    # Outbound HTTP (webhook endpoints, the SMS provider) may reach loopback, private,
+    # link-local and metadata addresses only when this is on (stand-ins, a LAN relay).
+    allow_private_urls: bool = False
     # Session cookies are marked Secure unless the public URL is plain http.
     secure_cookies: bool = False
     max_body_bytes: int = 1024 * 1024
@@ -67,6 +70,7 @@ class Settings:
             public_url=public_url,
             smtp_url=env_str("SMTP_URL", ""),
             sms_url=env_str("SMS_URL", ""),
+            allow_private_urls=env_bool("ALLOW_PRIVATE_URLS", False),
             secure_cookies=env_bool("SECURE_COOKIES", public_url.startswith("https://")),
             max_body_bytes=env_int("MAX_BODY_BYTES", 1024 * 1024),
             job_lease_seconds=env_int("JOB_LEASE_SECONDS", 60),

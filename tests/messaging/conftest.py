@@ -264,9 +264,11 @@ def receiver() -> Iterator[Recorder]:
 
 @pytest.fixture(autouse=True)
 def messaging_runtime(settings: Settings) -> Iterator[Callable[..., runtime.Runtime]]:
-    """Configured from the test settings (no SMTP: the outbox) unless a test says otherwise."""
+    """Configured from the test settings (no SMTP: the outbox) unless a test says
+    otherwise; private URLs allowed, since every stand-in listens on loopback."""
     def configure(**overrides: Any) -> runtime.Runtime:
-        return runtime.configure(dataclasses.replace(settings, **overrides))
+        return runtime.configure(dataclasses.replace(
+            settings, **{"allow_private_urls": True, **overrides}))
 
     configure()
     yield configure

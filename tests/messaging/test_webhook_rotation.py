@@ -4,9 +4,11 @@ each of which verifies; after it, only the new one."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from afterward.messaging.channels.webhook import signature, verify
@@ -14,6 +16,12 @@ from afterward.messaging.models import WebhookEndpoint
 from afterward.storage.types import utcnow
 from tests.messaging.conftest import run_jobs
 from tests.messaging.test_webhooks import emit
+
+
+@pytest.fixture
+def settings(settings):
+    """The receiver stand-in listens on loopback."""
+    return dataclasses.replace(settings, allow_private_urls=True)
 
 
 def add_endpoint(client, store, url: str) -> dict:

@@ -180,12 +180,17 @@ def remove_suppression(channel: Annotated[str, Query(pattern=r"^(email|sms)$")],
 @router.post("/webhook-endpoints", response_model=WebhookEndpointOut, status_code=201)
 def add_endpoint(body: WebhookEndpointIn, response: Response,
                  who: Principal = Depends(principal),
+                 config: Settings = Depends(settings),
                  write: Write = Depends(writer)) -> WebhookEndpointOut:
     """Add an endpoint (201). The URL is the endpoint: adding one already there sets
-    its events and answers 200 with it."""
+    its events and answers 200 with it. A URL whose host is a loopback, private,
+    link-local or metadata address is refused (422) unless AFTERWARD_ALLOW_PRIVATE_URLS
+    is on; a name that resolves to one is refused at each delivery, which then fails
+    with the reason."""
     def work(session: Session) -> tuple[WebhookEndpointOut, bool]:
-        row, added = service.put_webhook_endpoint(session, store_id=who.store_id, url=body.url,
-                                                  events=body.events)
+        row, added = service.put_webhook_endpoint(
+            session, store_id=who.store_id, url=body.url, events=body.events,
+            allow_private_urls=config.allow_private_urls)
         return WebhookEndpointOut(id=row.id, url=row.url, events=row.events,
                                   secret=row.secret), added
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.stores import DEFAULT_GRACE, MAX_GRACE, lock_store
 from afterward.commerce.validation import InvalidValue
+from afterward.messaging.channels import egress
 from afterward.messaging.models import WebhookEndpoint
 from afterward.storage.types import utcnow
 
@@ -24,16 +25,24 @@ def new_secret() -> str:
 
 
 def add_webhook_endpoint(session: Session, *, store_id: int, url: str,
-                         events: list[str] | None = None) -> WebhookEndpoint:
-    return put_webhook_endpoint(session, store_id=store_id, url=url, events=events)[0]
+                         events: list[str] | None = None,
+                         allow_private_urls: bool = False) -> WebhookEndpoint:
+    return put_webhook_endpoint(session, store_id=store_id, url=url, events=events,
+                                allow_private_urls=allow_private_urls)[0]
 
 
 def put_webhook_endpoint(session: Session, *, store_id: int, url: str,
-                         events: list[str] | None = None) -> tuple[WebhookEndpoint, bool]:
-    """The store's endpoint at `url`, added (True) or, when there, given `events`."""
+                         events: list[str] | None = None,
+                         allow_private_urls: bool = False) -> tuple[WebhookEndpoint, bool]:
+    """The store's endpoint at `url`, added (True) or, when there, given `events`. A
+    URL whose host is a literal private address is refused here, unless allowed; one
+    whose name resolves to such an address is refused when a delivery is sent."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidValue("url", "a webhook URL starts with https:// (or http://)")
+    private = None if allow_private_urls else egress.literal_refusal(url)
+    if private is not None:
+        raise InvalidValue("url", f"{private}: webhooks go to public addresses only")
     lock_store(session, store_id)  # concurrent adds of one URL: one endpoint
     existing = session.scalar(select(WebhookEndpoint).where(
         WebhookEndpoint.store_id == store_id, WebhookEndpoint.url == url.strip(),

@@ -20,11 +20,13 @@ class ChannelConfig:
     sms_url: str = ""
     public_url: str = "http://127.0.0.1:8000"
     timeout: float = 10.0
+    allow_private_urls: bool = False  # egress.py: webhooks and SMS may reach private hosts
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChannelConfig:
         return cls(smtp_url=settings.smtp_url, sms_url=getattr(settings, "sms_url", ""),
-                   public_url=settings.public_url)
+                   public_url=settings.public_url,
+                   allow_private_urls=settings.allow_private_urls)
 
 
 @dataclass(frozen=True)

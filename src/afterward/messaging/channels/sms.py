@@ -23,6 +23,7 @@ from afterward.messaging.channels import (
     ChannelError,
     Outgoing,
     Receipt,
+    egress,
     register,
 )
 
@@ -85,10 +86,14 @@ class SmsChannel(Channel):
 
     def _transmit(self, target: SmsTarget, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """The network call. A failure to connect means nothing was sent; a failure
-        after the request went out may have sent it (maybe_sent)."""
+        after the request went out may have sent it (maybe_sent). A provider on a
+        private host is refused (egress.py) unless the settings allow it."""
         try:
-            response = httpx.post(target.endpoint, data=form, timeout=target.timeout,
-                                  auth=(target.account_sid, target.auth_token))
+            response = egress.post(target.endpoint, allow_private=self.config.allow_private_urls,
+                                   timeout=target.timeout, data=form,
+                                   auth=(target.account_sid, target.auth_token))
+        except egress.EgressRefused as exc:
+            raise ChannelError(f"SMS provider {exc}", transient=False) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ChannelError(f"SMS provider unreachable: {exc!r}", transient=True) from exc
         except httpx.TransportError as exc:

@@ -18,7 +18,14 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
-from afterward.messaging.channels import Channel, ChannelError, Outgoing, Receipt, register
+from afterward.messaging.channels import (
+    Channel,
+    ChannelError,
+    Outgoing,
+    Receipt,
+    egress,
+    register,
+)
 
 SIGNATURE_HEADER = "X-Afterward-Signature"
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -72,10 +79,13 @@ class WebhookChannel(Channel):
         raise ChannelError(f"endpoint answered {status}", transient=transient)
 
     def _transmit(self, url: str, body: bytes, headers: dict[str, str]) -> int:
-        """The network call; redirects are not followed (a moved endpoint is an error)."""
+        """The network call; redirects are not followed (a moved endpoint is an error),
+        and a private host is refused (egress.py) unless the settings allow it."""
         try:
-            response = httpx.post(url, content=body, headers=headers,
-                                  timeout=self.config.timeout, follow_redirects=False)
+            response = egress.post(url, allow_private=self.config.allow_private_urls,
+                                   timeout=self.config.timeout, content=body, headers=headers)
+        except egress.EgressRefused as exc:
+            raise ChannelError(str(exc), transient=False) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ChannelError(f"endpoint unreachable: {exc!r}", transient=True) from exc
         except httpx.TransportError as exc:
