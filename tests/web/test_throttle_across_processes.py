@@ -4,74 +4,32 @@ both, not once each."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from afterward.web.pages import lookup
+from tests.servers import ServerProcess
 from tests.web import tracking_scenes
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
 
-ROOT = Path(__file__).parent.parent.parent
-SECRET = "two-servers-secret-key-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(db_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "AFTERWARD_DATABASE_URL": db_url, "AFTERWARD_SECRET_KEY": SECRET,
-           "AFTERWARD_LOG_LEVEL": "warning",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT),
-                                          os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "afterward.cli.__main__", "serve", "--no-worker",
-         "--port", str(port)], env=env, cwd=workdir, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(process: subprocess.Popen[bytes], base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.stderr.read().decode()[-800:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError("the server did not answer within 60 s")
-
 
 @pytest.fixture
-def two_servers(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    started = [start_server(db_url, tmp_path) for _ in range(2)]
+def two_servers(db_url: str) -> Iterator[tuple[str, str]]:
+    servers = [ServerProcess(db_url, "--no-worker") for _ in range(2)]
     try:
-        for process, base in started:
-            wait_healthy(process, base)
-        yield started[0][1], started[1][1]
+        for server in servers:
+            server.wait_ready(timeout=60)
+        yield servers[0].url, servers[1].url
     finally:
-        for process, _ in started:
-            process.terminate()
-        for process, _ in started:
+        for server in servers:
             try:
-                process.wait(timeout=20)
+                server.terminate()
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                server.kill()
 
 
 def track(base: str, number: str, email: str) -> httpx.Response:
