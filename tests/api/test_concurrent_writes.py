@@ -370,6 +370,26 @@ def test_one_webhook_endpoint_added_many_times_is_one_endpoint(served):
     assert count(served.db, WebhookEndpoint, WebhookEndpoint.store_id == served.store_id) == 1
 
 
+def test_an_endpoint_rotated_by_many_clients_at_once_keeps_one_chain_of_secrets(served):
+    created = hammer(served.url, [Call("POST", "/api/v1/webhook-endpoints", {
+        "json": {"url": "https://hooks.example.com/rotated"}, "headers": served.auth})],
+        clients=1)[0]
+    endpoint_id = created.body["id"]
+
+    answers = hammer(served.url, same(
+        16, "POST", f"/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret",
+        json={"grace_hours": 1}, headers=served.auth))
+
+    assert statuses(answers) == {200: 16}
+    answered = {a.body["secret"] for a in answers}
+    assert len(answered) == 16 and created.body["secret"] not in answered
+    with served.db.reading() as session:
+        row = session.get(WebhookEndpoint, endpoint_id)
+        # one after the other: the last rotation's secret, the one before it as previous
+        assert row.secret in answered
+        assert row.previous_secret in answered - {row.secret}
+
+
 def signed_link(kind: str, message_id: int, target: str | None = None) -> str:
     return LinkSigner(SECRET_KEY, "http://unused").token(kind, message_id, target)
 

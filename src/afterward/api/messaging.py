@@ -209,7 +209,8 @@ def rotate_endpoint_secret(endpoint_id: IdPath, body: SecretRotationIn | None = 
     grace = timedelta(hours=(body or SecretRotationIn()).grace_hours)
 
     def work(session: Session) -> WebhookEndpointOut:
-        row = service.get_endpoint(session, store_id=who.store_id, endpoint_id=endpoint_id)
+        row = service.get_endpoint(session, store_id=who.store_id, endpoint_id=endpoint_id,
+                                   lock=True)
         if row is None:
             raise ApiError(404, "not_found", "no such webhook endpoint in this store")
         service.rotate_webhook_secret(session, endpoint=row, grace=grace)

@@ -57,9 +57,13 @@ def put_webhook_endpoint(session: Session, *, store_id: int, url: str,
     return endpoint, True
 
 
-def get_endpoint(session: Session, *, store_id: int, endpoint_id: int) -> WebhookEndpoint | None:
-    return session.scalar(select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.store_id == store_id))
+def get_endpoint(session: Session, *, store_id: int, endpoint_id: int,
+                 lock: bool = False) -> WebhookEndpoint | None:
+    """`lock`: hold the row until the transaction ends (PostgreSQL), so that rotations
+    of one endpoint run one after the other and none is lost."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
+                                          WebhookEndpoint.store_id == store_id)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def rotate_webhook_secret(session: Session, *, endpoint: WebhookEndpoint,
