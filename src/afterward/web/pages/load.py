@@ -181,20 +181,21 @@ def _same(given: str, known: str | None) -> bool:
 def find_order(session: Session, store: Store, *, number: str, email: str = "",
                postal_code: str = "") -> Order | None:
     """The order with this number whose email (or shipping postal code) matches.
-    One query and one comparison either way, so a wrong number and a wrong email
-    look alike from outside."""
-    candidates = session.scalars(select(Order).where(
+    One query of the facts and one comparison either way, and the order itself is
+    loaded only once both facts matched, so a wrong number and a wrong email do the
+    same work and look alike from outside."""
+    candidates = session.execute(select(Order.id, Order.email, Order.ship_postal_code).where(
         Order.store_id == store.id, Order.number.in_(_number_spellings(number)[:2] or [""])))
     email_given = email.strip().casefold()
     postal_given = normalize_postal_code(postal_code)
-    for order in candidates:
+    for order_id, order_email, order_postal_code in candidates:
         if email_given:
-            matched = _same(email_given, (order.email or "").casefold() or None)
+            matched = _same(email_given, (order_email or "").casefold() or None)
         else:
             matched = bool(postal_given) and _same(
-                postal_given, normalize_postal_code(order.ship_postal_code or "") or None)
+                postal_given, normalize_postal_code(order_postal_code or "") or None)
         if matched:
-            return order
+            return session.get(Order, order_id)
     return None
 
 
