@@ -322,15 +322,30 @@ def test_retry_without_the_csrf_token_changes_nothing(signed_in, db, store):
         assert session.get(Job, job_id).status == "dead"
 
 
-def test_retrying_a_job_that_is_not_dead_gives_a_not_found_page(signed_in, db, store):
+def test_retrying_a_job_that_is_not_dead_any_more_changes_nothing(signed_in, db, store):
+    # a second click, or a colleague's, after the job was queued again
     with db.transaction() as session:
-        job = Job(kind="email.send", store_id=store.id, status="queued", payload={})
+        job = Job(kind="email.send", store_id=store.id, status="queued", payload={},
+                  attempts=3)
         session.add(job)
         session.flush()
         job_id = job.id
     token = csrf_of(signed_in.get("/admin/jobs").text)
 
-    response = signed_in.post(f"/admin/jobs/{job_id}/retry", data={"csrf": token})
+    response = signed_in.post(f"/admin/jobs/{job_id}/retry", data={"csrf": token},
+                              follow_redirects=False)
+
+    assert (response.status_code, response.headers["location"]) == (
+        303, f"/admin/jobs?retried={job_id}")
+    with db.reading() as session:
+        assert (session.get(Job, job_id).status, session.get(Job, job_id).attempts) == (
+            "queued", 3)
+
+
+def test_retrying_a_job_of_no_store_of_ours_gives_a_not_found_page(signed_in, db, store):
+    token = csrf_of(signed_in.get("/admin/jobs").text)
+
+    response = signed_in.post("/admin/jobs/987654/retry", data={"csrf": token})
 
     assert response.status_code == 404
 

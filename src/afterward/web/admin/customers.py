@@ -82,9 +82,9 @@ def customer_erase(request: Request, customer_id: Id,
     if confirm != "yes":
         return redirect(f"/admin/customers/{customer_id}?unconfirmed=true#privacy")
     db: Database = request.app.state.db
-    with db.transaction() as s:
-        try:
-            privacy.erase_customer(s, store_id=store.id, customer_id=customer_id)
-        except privacy.UnknownCustomer:
-            raise PageError(404, "not_found") from None
+    try:
+        db.run(lambda s: privacy.erase_customer(s, store_id=store.id,
+                                                customer_id=customer_id))
+    except privacy.UnknownCustomer:
+        raise PageError(404, "not_found") from None
     return redirect(f"/admin/customers/{customer_id}?erased=true")

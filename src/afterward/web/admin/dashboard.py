@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward import jobs
@@ -62,7 +63,13 @@ def dead_jobs(request: Request, admin: Admin = Depends(store_admin),
 def retry_job(request: Request, job_id: Id, admin: Admin = Depends(store_csrf_checked)) -> Response:
     store = current_store(admin)
     db: Database = request.app.state.db
-    with db.transaction() as s:
-        if not jobs.retry_dead(s, job_id=job_id, store_id=store.id):
-            raise PageError(404, "not_found")
+    # A second click (or a colleague's) finds the job queued already: the same page.
+    if not db.run(lambda s: jobs.retry_dead(s, job_id=job_id, store_id=store.id)
+                  or _in_store(s, job_id, store.id)):
+        raise PageError(404, "not_found")
     return redirect(f"/admin/jobs?retried={job_id}")
+
+
+def _in_store(session: Session, job_id: int, store_id: int) -> bool:
+    job = session.get(jobs.Job, job_id)
+    return job is not None and job.store_id == store_id

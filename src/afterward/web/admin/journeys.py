@@ -119,8 +119,7 @@ def journey_list(request: Request, admin: Admin = Depends(store_admin),
 def install_builtins(request: Request, admin: Admin = Depends(store_csrf_checked)) -> Response:
     store = current_store(admin)
     db: Database = request.app.state.db
-    with db.transaction() as s:
-        done = builtins.install(s, store_id=store.id)
+    done = db.run(lambda s: builtins.install(s, store_id=store.id))
     return redirect(f"/admin/journeys?installed={len(done)}")
 
 
@@ -169,10 +168,7 @@ def journey_save(request: Request, key: Key, admin: Admin = Depends(store_csrf_c
         raw = json.loads(definition)
         if isinstance(raw, dict) and raw.get("key", key) != key:
             raise spec.DefinitionError([spec.Problem("key", "the key cannot change here")])
-        with db.transaction() as s:
-            _journey(s, store.id, key)
-            saved = service.save(s, store_id=store.id, raw={**raw, "key": key}
-                                 if isinstance(raw, dict) else raw)
+        saved = db.run(lambda s: _save(s, store.id, key, raw))
     except json.JSONDecodeError as exc:
         problems = [f"line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"]
         return _page(request, admin, key, window=30, version=None, draft=definition,
@@ -183,12 +179,21 @@ def journey_save(request: Request, key: Key, admin: Admin = Depends(store_csrf_c
     return redirect(f"/admin/journeys/{key}?version={saved.journey.version}")
 
 
+def _save(session: Session, store_id: int, key: str, raw: object) -> service.Saved:
+    _journey(session, store_id, key)
+    return service.save(session, store_id=store_id,
+                        raw={**raw, "key": key} if isinstance(raw, dict) else raw)
+
+
 def _switch(request: Request, admin: Admin, key: str, enabled: bool) -> Response:
     store = current_store(admin)
     db: Database = request.app.state.db
-    with db.transaction() as s:
-        _journey(s, store.id, key)
-        service.set_enabled(s, store_id=store.id, key=key, enabled=enabled)
+
+    def work(session: Session) -> None:
+        _journey(session, store.id, key)
+        service.set_enabled(session, store_id=store.id, key=key, enabled=enabled)
+
+    db.run(work)
     return redirect(f"/admin/journeys/{key}")
 
 

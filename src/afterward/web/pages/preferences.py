@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from afterward.config import Settings
@@ -121,11 +122,15 @@ def preferences_save(request: Request, token: str, csrf: str = Form(""),
                          notice="expired", status=403)
     everything_off = action == "unsubscribe_all"
     wanted = {"email": bool(email) and not everything_off, "sms": bool(sms) and not everything_off}
-    with db.transaction() as session:
+
+    def work(session: Session) -> bool:
         subject = preferences.subject_for(session, token=token, links=_links(request))
-        if subject is None:
-            return not_found(request)
-        preferences.save(session, subject, wanted)
+        if subject is not None:
+            preferences.save(session, subject, wanted)
+        return subject is not None
+
+    if not db.run(work):
+        return not_found(request)
     lang = lang_query(request)
     done = "all" if everything_off else "1"
     location = f"{PATH}/{token}{lang}{'&' if lang else '?'}saved={done}"

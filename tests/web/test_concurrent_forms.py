@@ -1,0 +1,188 @@
+"""Every form that writes, submitted by many clients at once (double clicks, two
+merchants on one page, a shopper's repeated taps) to a real `afterward serve`: no
+5xx, no hang, and the final state one submission at a time would leave."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from afterward.commerce import stores
+from afterward.commerce.models import Consent, Customer, Order
+from afterward.events import Event
+from afterward.jobs import Job
+from afterward.journeys.models import Journey, JourneyVersion
+from afterward.messaging.models import Message
+from afterward.messaging.tokens import PREFERENCES, LinkSigner
+from afterward.storage.db import Database
+from afterward.web.pages import lookup
+from tests.factories import order_body
+from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
+from tests.web.helpers import PASSWORD, csrf_of, make_admin
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Site:
+    url: str
+    db: Database
+    store_id: int
+    auth: dict[str, str]
+    cookie: str  # a signed-in admin's session
+    csrf: str
+
+
+@pytest.fixture(scope="module")
+def site(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    url = fresh_database(template_url, tmp_path_factory.mktemp("forms"), "forms")
+    db = Database(url)
+    with db.transaction() as session:
+        store = stores.create_store(session, slug="acme", name="Acme", currency="EUR")
+        key, store_id = stores.issue_api_key(session, store=store), store.id
+    make_admin(db)
+    server = ServerProcess(url).wait_ready()
+    with httpx.Client(base_url=server.url, timeout=20) as admin:
+        form = admin.get("/admin/login")
+        admin.post("/admin/login", data={"email": "ann@example.com", "password": PASSWORD,
+                                         "csrf": csrf_of(form.text), "next": ""})
+        cookie = "; ".join(f"{k}={v}" for k, v in admin.cookies.items())
+        csrf = csrf_of(admin.get("/admin/journeys").text)
+    yield Site(server.url, db, store_id, {"Authorization": f"Bearer {key}"}, cookie, csrf)
+    took = server.terminate()
+    db.dispose()
+    assert took < 15
+    assert server.errors_logged() == ""
+
+
+def count(db: Database, model: object, *where: object) -> int:
+    with db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def statuses(answers: list[Answer]) -> Counter[int]:
+    return Counter(a.status for a in answers)
+
+
+def admin_post(site: Site, path: str, times: int, **fields: str) -> list[Answer]:
+    call = Call("POST", path, {"data": {"csrf": site.csrf, **fields},
+                               "headers": {"Cookie": site.cookie},
+                               "follow_redirects": False})
+    return hammer(site.url, [call] * times)
+
+
+def test_built_in_journeys_installed_from_many_tabs_exist_once(site):
+    answers = admin_post(site, "/admin/journeys/install-builtins", 8)
+
+    assert statuses(answers) == {303: 8}
+    installed = count(site.db, Journey, Journey.store_id == site.store_id)
+    with site.db.reading() as session:
+        versions = session.scalar(select(func.count()).select_from(JourneyVersion).join(
+            Journey).where(Journey.store_id == site.store_id))
+    assert installed > 0
+    assert versions == installed
+
+
+def test_one_journey_edit_saved_from_many_tabs_is_one_new_version(site):
+    hammer(site.url, [Call("POST", "/api/v1/journeys/install-builtins",
+                           {"headers": site.auth})], clients=1)
+    definition = json.dumps({"name": "Thanks, edited", "trigger": {"event": "order.created"},
+                             "steps": [{"key": "thank", "send": {
+                                 "channel": "email", "template": "order_confirmation"}}]})
+
+    answers = admin_post(site, "/admin/journeys/order_confirmation", 8, definition=definition)
+
+    assert statuses(answers) == {303: 8}
+    with site.db.reading() as session:
+        journey = session.scalar(select(Journey).where(Journey.key == "order_confirmation"))
+        assert count(site.db, JourneyVersion, JourneyVersion.journey_id == journey.id) == 2
+
+
+def test_a_journey_switched_on_and_off_from_two_tabs_ends_in_one_state(site):
+    on = admin_post(site, "/admin/journeys/order_confirmation/enable", 6)
+    off = admin_post(site, "/admin/journeys/order_confirmation/disable", 6)
+
+    assert statuses(on + off) == {303: 12}
+    with site.db.reading() as session:
+        journey = session.scalar(select(Journey).where(Journey.key == "order_confirmation"))
+        assert journey.enabled is False
+
+
+def test_a_dead_job_retried_from_many_tabs_is_still_one_job(site):
+    with site.db.transaction() as session:
+        job = Job(store_id=site.store_id, kind="test.form_retry", payload={}, status="dead",
+                  attempts=8, max_attempts=8, last_error="boom")
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    answers = admin_post(site, f"/admin/jobs/{job_id}/retry", 8)
+
+    assert statuses(answers) == {303: 8}
+    assert count(site.db, Job, Job.kind == "test.form_retry") == 1
+
+
+def test_a_customer_erased_from_many_tabs_is_erased_once(site):
+    answer = hammer(site.url, [Call("POST", "/api/v1/orders", {
+        "json": order_body("F-1", email="forget@example.com",
+                           customer={"email": "forget@example.com", "first_name": "F"}),
+        "headers": site.auth})], clients=1)[0]
+    with site.db.reading() as session:
+        customer_id = session.scalar(select(Order.customer_id).where(
+            Order.id == answer.body["id"]))
+
+    answers = admin_post(site, f"/admin/customers/{customer_id}/erase", 8, confirm="yes")
+
+    assert statuses(answers) == {303: 8}
+    assert count(site.db, Customer, Customer.email == "forget@example.com") == 0
+    assert count(site.db, Event, Event.name == "customer.erased",
+                 Event.subject_id == customer_id) == 1
+
+
+def test_preferences_saved_by_many_taps_change_each_consent_once(site):
+    with site.db.transaction() as session:
+        ada = Customer(store_id=site.store_id, email="taps@example.com",
+                       phone="+4915112345679")
+        session.add(ada)
+        session.flush()
+        message = Message(store_id=site.store_id, channel="email", purpose="marketing",
+                          category="news", idempotency_key="taps", template_key="x",
+                          customer_id=ada.id, recipient="taps@example.com", status="sent")
+        session.add(message)
+        session.flush()
+        customer_id, message_id = ada.id, message.id
+    path = f"/preferences/{LinkSigner(SECRET_KEY, site.url).token(PREFERENCES, message_id)}"
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        csrf = csrf_of(shopper.get(path).text)
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", path, {"data": {"csrf": csrf, "sms": "1", "action": "save"},
+                               "headers": {"Cookie": cookie}, "follow_redirects": False})
+
+    answers = hammer(site.url, [call] * 8)
+
+    assert statuses(answers) == {303: 8}
+    with site.db.reading() as session:
+        granted = dict(session.execute(select(Consent.channel, Consent.granted).where(
+            Consent.customer_id == customer_id, Consent.purpose == "marketing")).all())
+    assert granted == {"email": False, "sms": True}
+    # what one save records: email off and SMS on, each once (not once per tap)
+    with site.db.reading() as session:
+        changes = sorted(json.dumps(p, sort_keys=True) for p in session.scalars(
+            select(Event.payload).where(Event.name == "customer.consent_changed",
+                                        Event.subject_id == customer_id)))
+    assert [json.loads(c)["channel"] for c in changes] == ["email", "sms"]
+
+
+def test_lookups_sent_at_once_are_counted_to_the_limit_and_no_further(site):
+    call = Call("POST", "/track", {"data": {"order_number": "NOPE-1",
+                                            "email": "nobody@example.com"}})
+
+    answers = hammer(site.url, [call] * (lookup.LIMIT + 4))
+
+    assert statuses(answers) == {404: lookup.LIMIT, 429: 4}
