@@ -98,6 +98,10 @@ def hello_installed(monkeypatch) -> Iterator[None]:
     yield
     for cached in (modules.installed, modules.resolved):
         cached.cache_clear()
+    # What the example registered when it was imported goes with it, so the other
+    # tests in this process see the installed modules only.
+    privacy._SECTIONS.pop("hello", None)
+    jobs._HANDLERS.pop("hello.count", None)
 
 
 def test_a_new_module_is_one_folder_and_one_line(hello_installed, settings, db, make_store):

@@ -97,6 +97,7 @@ def test_the_language_switcher_and_the_parcel_tabs_work_without_javascript(
     page.goto(f"{live_server.url}/t/{scene.tokens['exception']}")
 
     page.get_by_role("link", name="Deutsch").click()
+    page.wait_for_url("**lang=de**")  # the click navigates; a busy machine read too soon
 
     assert page.evaluate("document.documentElement.lang") == "de"
     assert page.locator("#status-heading").inner_text().strip().endswith(
@@ -106,6 +107,7 @@ def test_the_language_switcher_and_the_parcel_tabs_work_without_javascript(
     # and: the other parcel of a split order, through its tab, in the chosen language
     page.goto(f"{live_server.url}/t/{scene.tokens['parcel_a']}?lang=pt_BR")
     page.get_by_role("link", name="Pacote 2").click()
+    page.wait_for_url(f"**/t/{scene.tokens['parcel_b']}**")
     assert page.url.endswith(f"/t/{scene.tokens['parcel_b']}?lang=pt_BR")
     assert page.locator("#status-heading").inner_text().strip() == "Em trânsito"
     keep_screenshot(page, artifacts / "track-second-parcel-phone-pt_BR.png")
