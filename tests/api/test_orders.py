@@ -119,3 +119,14 @@ def test_a_customer_shows_its_marketing_consents(client, store):
     assert (created.status_code, again.status_code) == (201, 200)
     assert [(c["channel"], c["purpose"], c["granted"]) for c in again.json()["consents"]] == [
         ("email", "marketing", True), ("sms", "marketing", False)]
+
+
+def test_amounts_past_64_bits_are_refused_and_nothing_is_stored(client, store, db):
+    line = {"title": "Ship", "quantity": 100_000, "unit_price_minor": 10**12}
+    body = order_body("HUGE-1", lines=[line] * 100)
+
+    response = client.post("/api/v1/orders", json=body, headers=store.auth)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "amount_too_large"
+    assert count(db, Order) == 0

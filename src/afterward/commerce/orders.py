@@ -82,6 +82,8 @@ def load_order(session: Session, order_id: int) -> Order:
                            .execution_options(populate_existing=True)).scalar_one()
 
 
+# The most a stored amount holds (BIGINT, migration 0013).
+MAX_AMOUNT = 2**63 - 1
 # Built once: constant statements hit SQLAlchemy's compiled cache without re-building.
 _ORDERS = cast(Table, Order.__table__)
 _LINES = cast(Table, OrderLine.__table__)
@@ -182,6 +184,9 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
     subtotal = sum(line.quantity * line.unit_price_minor for line in data.lines)
     total = data.total_minor if data.total_minor is not None else max(
         0, subtotal + data.shipping_minor + data.tax_minor - data.discount_minor)
+    if max(subtotal, total) > MAX_AMOUNT:  # each line fits; hundreds of the largest do not
+        raise CommerceError("amount_too_large", "the order's amounts add up to more than "
+                            f"{MAX_AMOUNT} minor units", "lines")
     now = utcnow()
     values: dict[str, Any] = dict(
         number=data.number, source=meta.source, external_id=data.external_id,
