@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 
 from afterward import __version__, modules
-from afterward.api import errors, operations
+from afterward.api import errors, openapi, operations
 from afterward.api import privacy as privacy_api
 from afterward.api.group_commit import GroupCommitter
 from afterward.api.limits import BodySizeLimit
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = {}
     app.state.order_commits = GroupCommitter(database)
     errors.install(app)
+    openapi.install(app)
     from afterward.web import admin, docs
 
     # What the installed modules bring, shopper pages first: they are the busiest

@@ -121,6 +121,31 @@ def test_a_customer_shows_its_marketing_consents(client, store):
         ("email", "marketing", True), ("sms", "marketing", False)]
 
 
+def test_a_product_naming_a_sku_twice_keeps_the_last(client, store):
+    body = product_body("TWICE-1", variants=[
+        {"sku": "TWICE-1", "price_minor": 100, "currency": "EUR"},
+        {"sku": "TWICE-1", "price_minor": 250, "currency": "EUR"}])
+
+    response = client.post("/api/v1/products", json=body, headers=store.auth)
+
+    assert response.status_code == 201
+    assert [(v["sku"], v["price_minor"]) for v in response.json()["variants"]] == [
+        ("TWICE-1", 250)]
+
+
+def test_a_sku_of_another_product_is_a_conflict(client, store, db):
+    client.post("/api/v1/products", json=product_body("TEA-1"), headers=store.auth)
+    client.post("/api/v1/products", json=product_body("MUG-1"), headers=store.auth)
+    before = count(db, Event)
+
+    response = client.post("/api/v1/products", headers=store.auth, json=product_body(
+        "MUG-1", variants=[{"sku": "TEA-1", "price_minor": 1, "currency": "EUR"}]))
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "duplicate_sku"
+    assert count(db, Event) == before
+
+
 def test_amounts_past_64_bits_are_refused_and_nothing_is_stored(client, store, db):
     line = {"title": "Ship", "quantity": 100_000, "unit_price_minor": 10**12}
     body = order_body("HUGE-1", lines=[line] * 100)

@@ -84,7 +84,7 @@ def test_it_reports_each_bad_cell_with_its_physical_line():
         "line 4: currency: unknown currency 'EURO': use an ISO 4217 code such as EUR",
         "line 4: quantity: must be between 1 and 100000",
         "line 5: email: 'not-an-email' is not a valid email address",
-        "line 5: phone: '12' is not a phone number: (0) Missing or invalid default region.",
+        "line 5: phone: '12' is not a phone number in international form, like +49 30 901820",
         "line 5: unit_price: '4.505' has more decimals than EUR allows (2)",
         "line 6: shipping: 'abc' is not an amount like 12.50",
         "line 6: unit_price: cannot be negative",

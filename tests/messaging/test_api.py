@@ -66,7 +66,7 @@ def test_another_store_cannot_read_a_message(api, db, store, make_store):
     refused = api.post("/api/v1/messages", headers=other.auth, json={
         "channel": "email", "category": "c", "template_key": "order_confirmation",
         "idempotency_key": "k", "customer_id": customer_id})
-    assert refused.status_code == 422
+    assert refused.status_code == 404
     assert refused.json()["error"]["field"] == "customer_id"
 
 
@@ -145,3 +145,74 @@ def test_a_send_time_without_a_time_zone_is_refused(api, db, store):
         "send_after": "2026-03-01T10:00:00"})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "send_after"
+
+
+def test_a_message_for_an_order_not_in_this_store_is_a_404(api, store):
+    response = api.post("/api/v1/messages", headers=store.auth, json={
+        "channel": "email", "category": "c", "template_key": "order_confirmation",
+        "idempotency_key": "k", "order_id": 4242})
+
+    assert response.status_code == 404
+    assert response.json()["error"] == {"code": "not_found", "field": "order_id",
+                                        "message": "no such order in this store"}
+
+
+def test_a_used_idempotency_key_does_not_let_a_wrong_message_through(api, db, store):
+    customer_id, _, _, _ = shop(db, store.id)
+    message = {"channel": "sms", "category": "c", "template_key": "order_confirmation",
+               "idempotency_key": "k", "customer_id": customer_id}
+    first = api.post("/api/v1/messages", headers=store.auth, json=message)
+
+    again = api.post("/api/v1/messages", headers=store.auth,
+                     json={**message, "recipient": "call me maybe"})
+
+    assert first.status_code == 201
+    assert (again.status_code, again.json()["error"]["field"]) == (422, "recipient")
+
+
+def test_an_email_template_needs_a_subject_and_an_sms_template_has_none(api, store):
+    no_subject = api.put("/api/v1/templates/hello/email/en", headers=store.auth,
+                         json={"body": MJML})
+    sms = api.put("/api/v1/templates/hello/sms/en", headers=store.auth,
+                  json={"body": "Hi {{ customer.first_name }}", "subject": "ignored"})
+
+    assert (no_subject.status_code, no_subject.json()["error"]["field"]) == (422, "subject")
+    assert sms.status_code == 201
+    assert (sms.json()["channel"], sms.json()["subject"]) == ("sms", None)
+
+
+def test_a_template_key_is_letters_digits_underscores_and_dashes(api, store):
+    saved = api.put("/api/v1/templates/_/sms/pt-br", headers=store.auth, json={"body": "Olá"})
+    refused = api.put("/api/v1/templates/caf%C3%A9/sms/en", headers=store.auth,
+                      json={"body": "Hi"})
+
+    assert (saved.status_code, saved.json()["key"], saved.json()["locale"]) == (
+        201, "_", "pt_BR")
+    assert refused.status_code == 422
+
+
+def test_a_preview_is_an_email_unless_it_says_sms(api, store):
+    sms = api.post("/api/v1/templates/preview", headers=store.auth,
+                   json={"channel": "sms", "body": "Hi"})
+    email = api.post("/api/v1/templates/preview", headers=store.auth, json={"body": MJML})
+
+    assert (sms.status_code, sms.json()["text"]) == (200, "Hi")
+    assert (email.status_code, email.json()["error"]["field"]) == (422, "email.subject")
+
+
+@pytest.mark.parametrize(("url", "status"), [
+    ("https://hooks.example.com/afterward?x=1", 201), ("http://user:pw@hooks.local:8080/", 201),
+    ("http://a..b/", 422), ("http://[::1]/", 422), ("https://host:65536/", 422),
+    ("ftp://hooks.example.com/", 422),
+])
+def test_a_webhook_endpoint_is_an_http_url_that_can_be_called(api, store, url, status):
+    response = api.post("/api/v1/webhook-endpoints", headers=store.auth, json={"url": url})
+
+    assert response.status_code == status, response.text
+
+
+def test_quiet_hours_are_written_as_hours_and_minutes(api, store):
+    saved = api.put("/api/v1/messaging/settings", headers=store.auth,
+                    json={"quiet_start": "7:5", "quiet_end": "23:59"})
+
+    assert (saved.json()["quiet_start"], saved.json()["quiet_end"]) == ("07:05", "23:59")

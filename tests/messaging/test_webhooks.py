@@ -112,3 +112,19 @@ def test_an_unreachable_endpoint_keeps_the_delivery_for_later(db, make_store):
     waiting = message_row(db, message_id)
     assert waiting.status == "ready"
     assert waiting.status_reason.startswith("endpoint unreachable")
+
+
+def test_an_endpoint_url_that_cannot_be_called_fails_the_delivery_for_good(db, make_store):
+    from afterward.messaging.models import WebhookEndpoint
+
+    store = make_store("acme")
+    endpoint_id, _ = endpoint(db, store.id, "https://hooks.example.com/x")
+    with db.transaction() as session:  # as an endpoint stored before URLs were checked
+        session.get(WebhookEndpoint, endpoint_id).url = "http://a..b/"
+    [message_id] = emit(db, store.id)
+
+    run_jobs(db)
+
+    failed = message_row(db, message_id)
+    assert failed.status == "failed"
+    assert failed.status_reason.startswith("the endpoint URL is not valid")

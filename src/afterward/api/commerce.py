@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from afterward.api.deps import Principal, Write, database, principal, read_session, writer
-from afterward.api.errors import ApiError, ErrorResponse
+from afterward.api.errors import ApiError
+from afterward.api.params import FlagQuery, IdPath, IdQuery, Limit, each_once
+from afterward.api.responses import (
+    CONFLICT,
+    INVALID,
+    KEYED,
+    NOT_FOUND,
+    WITH_BODY,
+    updated,
+)
 from afterward.commerce import service
+from afterward.commerce.paging import CURSOR_PATTERN
 from afterward.commerce.schemas import (
-    CustomerIn,
     CustomerOut,
+    CustomerUpsertIn,
     OrderIn,
     OrderOut,
     Page,
@@ -22,23 +32,26 @@ from afterward.commerce.schemas import (
 )
 from afterward.storage.db import Database
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422)
-}
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = APIRouter(prefix="/api/v1", responses=KEYED, dependencies=[Depends(each_once)])
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str | None, Query(max_length=100)]
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+Cursor = Annotated[str | None, Query(
+    max_length=100, description="The `next_cursor` of the page before.",
+    json_schema_extra={"pattern": CURSOR_PATTERN})]  # checked by decode_cursor: a 400
+
+ORDER_REPLACED = updated(OrderOut, "With upsert=true: the order with this number, replaced.")
+CUSTOMER_UPDATED = updated(CustomerOut, "The customer with this external_id, email or phone, "
+                                        "updated.")
+PRODUCT_UPDATED = updated(ProductOut, "The product with this external_id or SKUs, updated.")
 
 
 def _not_found(kind: str) -> ApiError:
     return ApiError(404, "not_found", f"no such {kind} in this store")
 
 
-@router.post("/orders", response_model=OrderOut, status_code=201, tags=["orders"])
+@router.post("/orders", response_model=OrderOut, status_code=201, tags=["orders"],
+             responses={**ORDER_REPLACED, **CONFLICT, **WITH_BODY})
 async def create_order(request: Request, body: OrderIn,
-                       upsert: Annotated[bool, Query()] = False,
+                       upsert: FlagQuery = False,
                        who: Principal = Depends(principal),
                        db: Database = Depends(database)) -> Response:
     """Create an order. An existing number is a 409, unless `upsert=true`, which
@@ -67,11 +80,11 @@ def _write_order(session: Session, store_id: int, body: OrderIn,
     return service.order_document(session, order_id), created
 
 
-@router.get("/orders", response_model=Page[OrderOut], tags=["orders"])
+@router.get("/orders", response_model=Page[OrderOut], tags=["orders"], responses=INVALID)
 def list_orders(who: Principal = Depends(principal), session: Session = Depends(read_session),
                 number: Annotated[str | None, Query(max_length=64)] = None,
                 email: Annotated[str | None, Query(max_length=320)] = None,
-                customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                customer_id: IdQuery = None,
                 status: Annotated[str | None, Query(max_length=16)] = None,
                 cursor: Cursor = None, limit: Limit = 50) -> Page[OrderOut]:
     rows, next_cursor = service.list_orders(session, store_id=who.store_id, number=number,
@@ -81,7 +94,8 @@ def list_orders(who: Principal = Depends(principal), session: Session = Depends(
                           next_cursor=next_cursor)
 
 
-@router.get("/orders/{order_id}", response_model=OrderOut, tags=["orders"])
+@router.get("/orders/{order_id}", response_model=OrderOut, tags=["orders"],
+            responses={**NOT_FOUND, **INVALID})
 def get_order(order_id: IdPath, who: Principal = Depends(principal),
               session: Session = Depends(read_session)) -> OrderOut:
     order = service.get_order(session, store_id=who.store_id, order_id=order_id)
@@ -90,7 +104,8 @@ def get_order(order_id: IdPath, who: Principal = Depends(principal),
     return OrderOut.model_validate(order)
 
 
-@router.post("/orders/{order_id}/cancel", response_model=OrderOut, tags=["orders"])
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut, tags=["orders"],
+             responses={**NOT_FOUND, **CONFLICT, **INVALID})
 def cancel_order(order_id: IdPath, who: Principal = Depends(principal),
                  write: Write = Depends(writer)) -> OrderOut:
     def work(session: Session) -> OrderOut:
@@ -103,8 +118,9 @@ def cancel_order(order_id: IdPath, who: Principal = Depends(principal),
     return write(work)
 
 
-@router.post("/customers", response_model=CustomerOut, status_code=201, tags=["customers"])
-def upsert_customer(body: CustomerIn, response: Response, who: Principal = Depends(principal),
+@router.post("/customers", response_model=CustomerOut, status_code=201, tags=["customers"],
+             responses={**CUSTOMER_UPDATED, **CONFLICT, **WITH_BODY})
+def upsert_customer(body: CustomerUpsertIn, response: Response, who: Principal = Depends(principal),
                     write: Write = Depends(writer)) -> CustomerOut:
     """Create a customer, or update the one with the same external_id, email or phone (200)."""
     def work(session: Session) -> tuple[CustomerOut, bool]:
@@ -116,7 +132,8 @@ def upsert_customer(body: CustomerIn, response: Response, who: Principal = Depen
     return out
 
 
-@router.get("/customers", response_model=Page[CustomerOut], tags=["customers"])
+@router.get("/customers", response_model=Page[CustomerOut], tags=["customers"],
+            responses=INVALID)
 def list_customers(who: Principal = Depends(principal), session: Session = Depends(read_session),
                    email: Annotated[str | None, Query(max_length=320)] = None,
                    q: Annotated[str | None, Query(max_length=100)] = None,
@@ -127,7 +144,8 @@ def list_customers(who: Principal = Depends(principal), session: Session = Depen
                              next_cursor=next_cursor)
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"])
+@router.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"],
+            responses={**NOT_FOUND, **INVALID})
 def get_customer(customer_id: IdPath, who: Principal = Depends(principal),
                  session: Session = Depends(read_session)) -> CustomerOut:
     customer = service.get_customer(session, store_id=who.store_id, customer_id=customer_id)
@@ -136,7 +154,8 @@ def get_customer(customer_id: IdPath, who: Principal = Depends(principal),
     return CustomerOut.model_validate(customer)
 
 
-@router.post("/products", response_model=ProductOut, status_code=201, tags=["products"])
+@router.post("/products", response_model=ProductOut, status_code=201, tags=["products"],
+             responses={**PRODUCT_UPDATED, **CONFLICT, **WITH_BODY})
 def upsert_product(body: ProductIn, response: Response, who: Principal = Depends(principal),
                    write: Write = Depends(writer)) -> ProductOut:
     """Create a product, or update the one with the same external_id or SKUs (200)."""
@@ -149,7 +168,8 @@ def upsert_product(body: ProductIn, response: Response, who: Principal = Depends
     return out
 
 
-@router.get("/products", response_model=Page[ProductOut], tags=["products"])
+@router.get("/products", response_model=Page[ProductOut], tags=["products"],
+            responses=INVALID)
 def list_products(who: Principal = Depends(principal), session: Session = Depends(read_session),
                   category: Annotated[str | None, Query(max_length=100)] = None,
                   cursor: Cursor = None, limit: Limit = 50) -> Page[ProductOut]:
@@ -159,7 +179,8 @@ def list_products(who: Principal = Depends(principal), session: Session = Depend
                             next_cursor=next_cursor)
 
 
-@router.get("/products/{product_id}", response_model=ProductOut, tags=["products"])
+@router.get("/products/{product_id}", response_model=ProductOut, tags=["products"],
+            responses={**NOT_FOUND, **INVALID})
 def get_product(product_id: IdPath, who: Principal = Depends(principal),
                 session: Session = Depends(read_session)) -> ProductOut:
     product = service.get_product(session, store_id=who.store_id, product_id=product_id)

@@ -8,14 +8,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from afterward.commerce.service import CommerceError
 from afterward.commerce.stores import StoreError
-from afterward.commerce.validation import InvalidValue
+from afterward.commerce.validation import InvalidValue, UnknownReference
 from afterward.storage.db import DatabaseBusy
 
 log = logging.getLogger("afterward.api")
@@ -96,6 +98,10 @@ def install(app: FastAPI) -> None:
     async def _invalid_value(_request: Request, exc: InvalidValue) -> JSONResponse:
         return error_response(422, "invalid", exc.message, exc.field)
 
+    @app.exception_handler(UnknownReference)
+    async def _unknown_reference(_request: Request, exc: UnknownReference) -> JSONResponse:
+        return error_response(404, "not_found", exc.message, exc.field)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
@@ -147,8 +153,22 @@ def install(app: FastAPI) -> None:
         return error_response(500, "internal_error", "something went wrong on our side")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return error_response(exc.status_code, code, detail, None,
-                              getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+        return error_response(exc.status_code, code, detail, None, headers or None)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at this path. Starlette's 405 names only the
+    methods of the first route whose path matched, and FastAPI makes one route per
+    method, so GET and POST on /orders are two routes."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))

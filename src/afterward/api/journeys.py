@@ -7,10 +7,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
 
-from afterward.api.commerce import ERRORS
 from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError
+from afterward.api.params import WHOLE, IdPath, IdQuery, Limit, each_once
+from afterward.api.responses import (
+    CONFLICT,
+    INVALID,
+    KEYED,
+    NOT_FOUND,
+    OTHER_ROUTE,
+    WITH_BODY,
+    updated,
+)
 from afterward.journeys import builtins, service
 from afterward.journeys import definition as spec
 from afterward.journeys import results as measured
@@ -29,12 +39,30 @@ from afterward.journeys.schemas import (
 )
 from afterward.storage.types import utcnow
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["journeys"])
+router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["journeys"],
+                   dependencies=[Depends(each_once)])
 
-Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
-VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class JourneyKeyConvertor(Convertor[str]):
+    """A journey key in a path is any segment but the names of the routes beside it,
+    so /journeys/validate is only the validate route (and its 405 says so)."""
+
+    regex = f"(?!(?:{'|'.join(spec.RESERVED_KEYS)})(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("journey_key", JourneyKeyConvertor())
+Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                          json_schema_extra={"pattern": spec.KEY_PATTERN})]
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1), WHOLE]
 Definition = Annotated[dict[str, Any], Body(description="A journey definition (see docs).")]
+UNCHANGED = updated(JourneyDetail, "The same definition as the latest version: nothing saved.")
 
 
 def _journey(session: Session, who: Principal, key: str) -> Journey:
@@ -67,7 +95,7 @@ def list_journeys(who: Principal = Depends(principal),
                       for s in service.list_journeys(session, store_id=who.store_id)]}
 
 
-@router.post("/journeys/validate", response_model=ValidationOut)
+@router.post("/journeys/validate", response_model=ValidationOut, responses=WITH_BODY)
 def validate(body: Definition, who: Principal = Depends(principal)) -> ValidationOut:
     """Check a definition without saving it; problems come back as a 422 naming the path."""
     parsed = spec.parse(body)
@@ -76,7 +104,8 @@ def validate(body: Definition, who: Principal = Depends(principal)) -> Validatio
                          steps=len(spec.walk(parsed.steps)))
 
 
-@router.post("/journeys/install-builtins", response_model=dict[str, list[InstalledOut]])
+@router.post("/journeys/install-builtins", response_model=dict[str, list[InstalledOut]],
+             responses=CONFLICT)
 def install_builtins(who: Principal = Depends(principal),
                      write: Write = Depends(writer)) -> dict[str, list[InstalledOut]]:
     """Create or update the built-in journeys and switch them on (idempotent)."""
@@ -85,7 +114,8 @@ def install_builtins(who: Principal = Depends(principal),
                                    enabled=i.enabled) for i in done]}
 
 
-@router.put("/journeys/{key}", response_model=JourneyDetail, status_code=201)
+@router.put("/journeys/{key:journey_key}", response_model=JourneyDetail, status_code=201,
+            responses={**UNCHANGED, **CONFLICT, **WITH_BODY, **OTHER_ROUTE})
 def save_journey(key: Key, body: Definition, response: Response,
                  who: Principal = Depends(principal),
                  write: Write = Depends(writer)) -> JourneyDetail:
@@ -105,13 +135,15 @@ def save_journey(key: Key, body: Definition, response: Response,
     return detail
 
 
-@router.get("/journeys/{key}", response_model=JourneyDetail)
+@router.get("/journeys/{key:journey_key}", response_model=JourneyDetail,
+            responses={**NOT_FOUND, **INVALID, **OTHER_ROUTE})
 def get_journey(key: Key, who: Principal = Depends(principal),
                 session: Session = Depends(read_session)) -> JourneyDetail:
     return _detail(session, _journey(session, who, key))
 
 
-@router.get("/journeys/{key}/versions/{version}", response_model=VersionDetail)
+@router.get("/journeys/{key:journey_key}/versions/{version}", response_model=VersionDetail,
+            responses={**NOT_FOUND, **INVALID, **OTHER_ROUTE})
 def get_version(key: Key, version: VersionPath, who: Principal = Depends(principal),
                 session: Session = Depends(read_session)) -> VersionDetail:
     row = service.version_of(session, journey=_journey(session, who, key), version=version)
@@ -126,27 +158,29 @@ def _switch(session: Session, who: Principal, key: str, enabled: bool) -> Journe
     return JourneyOut.of(service.summary(session, journey=journey))
 
 
-@router.post("/journeys/{key}/enable", response_model=JourneyOut)
+@router.post("/journeys/{key:journey_key}/enable", response_model=JourneyOut,
+             responses={**NOT_FOUND, **CONFLICT, **INVALID, **OTHER_ROUTE})
 def enable(key: Key, who: Principal = Depends(principal),
            write: Write = Depends(writer)) -> JourneyOut:
     """Enrol from the next event on (events from before are never replayed)."""
     return write(lambda session: _switch(session, who, key, True))
 
 
-@router.post("/journeys/{key}/disable", response_model=JourneyOut)
+@router.post("/journeys/{key:journey_key}/disable", response_model=JourneyOut,
+             responses={**NOT_FOUND, **CONFLICT, **INVALID, **OTHER_ROUTE})
 def disable(key: Key, who: Principal = Depends(principal),
             write: Write = Depends(writer)) -> JourneyOut:
     """No new enrolments; enrolments in progress leave at their next step."""
     return write(lambda session: _switch(session, who, key, False))
 
 
-@router.get("/journeys/{key}/enrolments", response_model=dict[str, list[EnrolmentOut]])
+@router.get("/journeys/{key:journey_key}/enrolments", response_model=dict[str, list[EnrolmentOut]],
+            responses={**NOT_FOUND, **INVALID, **OTHER_ROUTE})
 def journey_enrolments(key: Key, who: Principal = Depends(principal),
                        session: Session = Depends(read_session),
                        status: Annotated[str | None, Query(
                            pattern=r"^(active|completed|exited)$")] = None,
-                       before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       before_id: IdQuery = None, limit: Limit = 50,
                        ) -> dict[str, list[EnrolmentOut]]:
     journey = _journey(session, who, key)
     rows = service.list_enrolments(session, store_id=who.store_id, journey_id=journey.id,
@@ -154,10 +188,12 @@ def journey_enrolments(key: Key, who: Principal = Depends(principal),
     return {"items": _enrolments(session, who, rows)}
 
 
-@router.get("/journeys/{key}/results", response_model=ResultsOut)
+@router.get("/journeys/{key:journey_key}/results", response_model=ResultsOut,
+            responses={**NOT_FOUND, **INVALID, **OTHER_ROUTE})
 def journey_results(key: Key, who: Principal = Depends(principal),
                     session: Session = Depends(read_session),
-                    window_days: Annotated[int, Query(ge=1, le=365)] = 30) -> ResultsOut:
+                    window_days: Annotated[int, Query(ge=1, le=365), WHOLE] = 30,
+                    ) -> ResultsOut:
     """Treated against holdout: conversion (an order within `window_days` of enrolment)
     and revenue per customer, each difference with a 95% interval."""
     journey = _journey(session, who, key)
@@ -165,7 +201,8 @@ def journey_results(key: Key, who: Principal = Depends(principal),
                                                   window_days=window_days, now=utcnow()))
 
 
-@router.get("/journey-enrolments/{enrolment_id}", response_model=EnrolmentDetail)
+@router.get("/journey-enrolments/{enrolment_id}", response_model=EnrolmentDetail,
+            responses={**NOT_FOUND, **INVALID})
 def get_enrolment(enrolment_id: IdPath, who: Principal = Depends(principal),
                   session: Session = Depends(read_session)) -> EnrolmentDetail:
     enrolment = service.get_enrolment(session, store_id=who.store_id, enrolment_id=enrolment_id)

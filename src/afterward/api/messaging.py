@@ -1,4 +1,4 @@
-"""Messaging API: queue a message, read the log, templates (save, versions, preview),
+"""Messaging API: queue a message, read the log (templates: api/templates.py),
 sending settings, the suppression list, webhook endpoints. `public` holds the
 shopper-facing links in messages: open pixel, click redirect, unsubscribe."""
 
@@ -9,52 +9,38 @@ import html
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from afterward.api.commerce import ERRORS
 from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
 from afterward.api.errors import ApiError
-from afterward.commerce import validation
-from afterward.commerce.models import Store
+from afterward.api.params import IdPath, IdQuery, Limit, each_once
+from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
 from afterward.config import Settings
-from afterward.messaging import service, templates
-from afterward.messaging.context import sample_context
+from afterward.messaging import service
 from afterward.messaging.schemas import (
     MessageDetail,
     MessageIn,
     MessageOut,
-    PreviewIn,
-    PreviewOut,
     SecretRotationIn,
     SettingsIO,
     SuppressionIn,
-    TemplateIn,
-    TemplateOut,
     WebhookEndpointIn,
     WebhookEndpointOut,
 )
 from afterward.messaging.tokens import InvalidToken, LinkSigner
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["messaging"])
+router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["messaging"],
+                   dependencies=[Depends(each_once)])
 public = APIRouter(include_in_schema=False)
 
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
-Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Channel = Annotated[str, Path(pattern=r"^(email|sms)$")]
-Locale = Annotated[str, Path(min_length=2, max_length=16)]
+SAME_URL = updated(WebhookEndpointOut, "The endpoint at this URL: its events set.")
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def _store(session: Session, who: Principal) -> Store:
-    store = session.get(Store, who.store_id)
-    if store is None:
-        raise ApiError(404, "not_found", "no such store")
-    return store
-
-
-@router.post("/messages", response_model=MessageOut, status_code=201)
+@router.post("/messages", response_model=MessageOut, status_code=201,
+             responses={**NOT_FOUND, **CONFLICT, **WITH_BODY})
 def queue_message(body: MessageIn, who: Principal = Depends(principal),
                   write: Write = Depends(writer)) -> MessageOut:
     def work(session: Session) -> MessageOut:
@@ -71,19 +57,19 @@ def queue_message(body: MessageIn, who: Principal = Depends(principal),
     return write(work)
 
 
-@router.get("/messages", response_model=dict[str, list[MessageOut]])
+@router.get("/messages", response_model=dict[str, list[MessageOut]], responses=INVALID)
 def list_messages(who: Principal = Depends(principal), session: Session = Depends(read_session),
                   status: Annotated[str | None, Query(max_length=16)] = None,
-                  customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-                  before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-                  limit: Annotated[int, Query(ge=1, le=200)] = 50
+                  customer_id: IdQuery = None, before_id: IdQuery = None,
+                  limit: Limit = 50
                   ) -> dict[str, list[MessageOut]]:
     rows = service.list_messages(session, store_id=who.store_id, status=status,
                                  customer_id=customer_id, before_id=before_id, limit=limit)
     return {"items": [MessageOut.model_validate(m) for m in rows]}
 
 
-@router.get("/messages/{message_id}", response_model=MessageDetail)
+@router.get("/messages/{message_id}", response_model=MessageDetail,
+            responses={**NOT_FOUND, **INVALID})
 def get_message(message_id: IdPath, who: Principal = Depends(principal),
                 session: Session = Depends(read_session)) -> MessageDetail:
     message = service.get_message(session, store_id=who.store_id, message_id=message_id)
@@ -92,58 +78,14 @@ def get_message(message_id: IdPath, who: Principal = Depends(principal),
     return MessageDetail.model_validate(message)
 
 
-@router.put("/templates/{key}/{channel}/{locale}", response_model=TemplateOut, status_code=201)
-def save_template(key: Key, channel: Channel, locale: Locale, body: TemplateIn,
-                  response: Response, who: Principal = Depends(principal),
-                  config: Settings = Depends(settings),
-                  write: Write = Depends(writer)) -> TemplateOut:
-    """Checked against the sample context; a template that does not render is refused
-    (422) with the part and line that failed. Each change is a new version (201); the
-    same source as the latest version saves nothing (200)."""
-    def work(session: Session) -> tuple[TemplateOut, bool]:
-        store = _store(session, who)
-        sample = sample_context(store, locale=validation.locale_tag(locale),
-                                public_url=config.public_url, data=body.sample_data)
-        row, added = templates.save_version(
-            session, store_id=who.store_id, key=key, channel=channel, locale=locale,
-            source=templates.TemplateSource(body.subject, body.body, body.text_body),
-            sample=sample)
-        return TemplateOut.model_validate(row), added
-
-    out, added = write(work)
-    response.status_code = 201 if added else 200
-    return out
-
-
-@router.get("/templates/{key}/{channel}/{locale}", response_model=dict[str, list[TemplateOut]])
-def template_versions(key: Key, channel: Channel, locale: Locale,
-                      who: Principal = Depends(principal),
-                      session: Session = Depends(read_session)) -> dict[str, list[TemplateOut]]:
-    rows = templates.versions(session, store_id=who.store_id, key=key, channel=channel,
-                              locale=locale.replace("-", "_"))
-    return {"items": [TemplateOut.model_validate(r) for r in rows]}
-
-
-@router.post("/templates/preview", response_model=PreviewOut)
-def preview(body: PreviewIn, who: Principal = Depends(principal),
-            config: Settings = Depends(settings),
-            session: Session = Depends(read_session)) -> PreviewOut:
-    store = _store(session, who)
-    sample = sample_context(store, locale=validation.locale_tag(body.locale),
-                            public_url=config.public_url, data=body.sample_data)
-    rendered = templates.validate(body.channel, templates.TemplateSource(
-        body.subject, body.body, body.text_body), sample)
-    return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html,
-                      segments=rendered.segments)
-
-
 @router.get("/messaging/settings", response_model=SettingsIO)
 def get_settings(who: Principal = Depends(principal),
                  session: Session = Depends(read_session)) -> SettingsIO:
     return SettingsIO.model_validate(service.sending_settings(session, store_id=who.store_id))
 
 
-@router.put("/messaging/settings", response_model=SettingsIO)
+@router.put("/messaging/settings", response_model=SettingsIO,
+            responses={**CONFLICT, **WITH_BODY})
 def put_settings(body: SettingsIO, who: Principal = Depends(principal),
                  write: Write = Depends(writer)) -> SettingsIO:
     def work(session: Session) -> SettingsIO:
@@ -153,7 +95,8 @@ def put_settings(body: SettingsIO, who: Principal = Depends(principal),
     return write(work)
 
 
-@router.post("/suppressions", status_code=201, response_model=dict[str, bool])
+@router.post("/suppressions", status_code=201, response_model=dict[str, bool],
+             responses={**CONFLICT, **WITH_BODY})
 def add_suppression(body: SuppressionIn, who: Principal = Depends(principal),
                     write: Write = Depends(writer)) -> dict[str, bool]:
     def work(session: Session) -> dict[str, bool]:
@@ -164,7 +107,8 @@ def add_suppression(body: SuppressionIn, who: Principal = Depends(principal),
     return write(work)
 
 
-@router.delete("/suppressions", response_model=dict[str, int])
+@router.delete("/suppressions", response_model=dict[str, int],
+               responses={**CONFLICT, **INVALID})
 def remove_suppression(channel: Annotated[str, Query(pattern=r"^(email|sms)$")],
                        address: Annotated[str, Query(min_length=3, max_length=320)],
                        who: Principal = Depends(principal),
@@ -177,7 +121,8 @@ def remove_suppression(channel: Annotated[str, Query(pattern=r"^(email|sms)$")],
     return write(work)
 
 
-@router.post("/webhook-endpoints", response_model=WebhookEndpointOut, status_code=201)
+@router.post("/webhook-endpoints", response_model=WebhookEndpointOut, status_code=201,
+             responses={**SAME_URL, **CONFLICT, **WITH_BODY})
 def add_endpoint(body: WebhookEndpointIn, response: Response,
                  who: Principal = Depends(principal),
                  config: Settings = Depends(settings),
@@ -199,7 +144,8 @@ def add_endpoint(body: WebhookEndpointIn, response: Response,
     return out
 
 
-@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookEndpointOut)
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response_model=WebhookEndpointOut,
+             responses={**NOT_FOUND, **CONFLICT, **WITH_BODY})
 def rotate_endpoint_secret(endpoint_id: IdPath, body: SecretRotationIn | None = None,
                            who: Principal = Depends(principal),
                            write: Write = Depends(writer)) -> WebhookEndpointOut:

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward import jobs
-from afterward.api.commerce import ERRORS
+from afterward.api.commerce import Cursor
 from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError
+from afterward.api.params import IdPath, IdQuery, LongLimit, each_once
+from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND
 from afterward.commerce.service import decode_cursor, encode_cursor
 from afterward.events import Event
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = APIRouter(prefix="/api/v1", responses=KEYED, dependencies=[Depends(each_once)])
 
 
 class JobOut(BaseModel):
@@ -46,16 +48,17 @@ class EventOut(BaseModel):
     recorded_at: datetime
 
 
-@router.get("/jobs", response_model=dict[str, list[JobOut]], tags=["jobs"])
+@router.get("/jobs", response_model=dict[str, list[JobOut]], tags=["jobs"], responses=INVALID)
 def list_jobs(who: Principal = Depends(principal), session: Session = Depends(read_session),
               status: Literal["queued", "running", "done", "dead"] | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, list[JobOut]]:
+              limit: LongLimit = 100) -> dict[str, list[JobOut]]:
     rows = jobs.list_jobs(session, status=status, store_id=who.store_id, limit=limit)
     return {"items": [JobOut.model_validate(j) for j in rows]}
 
 
-@router.post("/jobs/{job_id}/retry", response_model=JobOut, tags=["jobs"])
-def retry_job(job_id: Annotated[int, Path(ge=1, le=2**62)], who: Principal = Depends(principal),
+@router.post("/jobs/{job_id}/retry", response_model=JobOut, tags=["jobs"],
+             responses={**NOT_FOUND, **CONFLICT, **INVALID})
+def retry_job(job_id: IdPath, who: Principal = Depends(principal),
               write: Write = Depends(writer)) -> JobOut:
     """Put a dead job back in the queue with a fresh set of attempts; a job that is
     not dead (already retried, say) is a 409."""
@@ -70,13 +73,13 @@ def retry_job(job_id: Annotated[int, Path(ge=1, le=2**62)], who: Principal = Dep
     return write(work)
 
 
-@router.get("/events", tags=["events"])
+@router.get("/events", tags=["events"], responses=INVALID)
 def list_events(who: Principal = Depends(principal), session: Session = Depends(read_session),
                 subject_type: Annotated[str | None, Query(max_length=32)] = None,
-                subject_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                subject_id: IdQuery = None,
                 name: Annotated[str | None, Query(max_length=64)] = None,
-                cursor: Annotated[str | None, Query(max_length=100)] = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+                cursor: Cursor = None,
+                limit: LongLimit = 100) -> dict[str, Any]:
     """The store's event log, oldest first; follow next_cursor to keep up."""
     stmt = select(Event).where(Event.store_id == who.store_id)
     if subject_type:

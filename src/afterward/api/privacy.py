@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from afterward import privacy
 from afterward.api.deps import Principal, Write, principal, read_session, writer
-from afterward.api.errors import ApiError, ErrorResponse
+from afterward.api.errors import ApiError
+from afterward.api.params import IdPath, each_once
+from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND
 
 router = APIRouter(prefix="/api/v1", tags=["customers"],
-                   responses={code: {"model": ErrorResponse} for code in (401, 404, 422)})
+                   responses={**KEYED, **NOT_FOUND, **INVALID},
+                   dependencies=[Depends(each_once)])
 
-CustomerId = Annotated[int, Path(ge=1, le=2**62)]
+CustomerId = IdPath
 
 
 class ErasureOut(BaseModel):
@@ -39,7 +42,7 @@ def export_customer(customer_id: CustomerId, who: Principal = Depends(principal)
         raise _missing() from None
 
 
-@router.post("/customers/{customer_id}/erase", response_model=ErasureOut)
+@router.post("/customers/{customer_id}/erase", response_model=ErasureOut, responses=CONFLICT)
 def erase_customer(customer_id: CustomerId, who: Principal = Depends(principal),
                    write: Write = Depends(writer)) -> ErasureOut:
     """Erase the customer's personal data in every module, in one transaction (see

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,9 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
 from afterward.api.group_commit import GroupCommitter
+from afterward.api.params import each_once
+from afterward.api.responses import SIGNED
 from afterward.api.webhooks_in import parse_json
 from afterward.commerce import stores
 from afterward.commerce.models import Store, WebhookSecret
@@ -44,7 +45,8 @@ from afterward.tracking import service as tracking
 from afterward.tracking.carriers.base import PayloadError, Provider
 from afterward.tracking.schemas import CarrierWebhookOut
 
-router = APIRouter(prefix="/api/v1/webhooks/carriers", responses=ERRORS, tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks/carriers", responses=SIGNED, tags=["webhooks"],
+                   dependencies=[Depends(each_once)])
 
 MAX_EVENTS = 1000
 SECRET_SECONDS = 5.0

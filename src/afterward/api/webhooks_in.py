@@ -8,21 +8,23 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
+from afterward.api.params import each_once
+from afterward.api.responses import SIGNED
 from afterward.commerce import stores
 from afterward.commerce.ingest import shopify
 from afterward.commerce.schemas import contains_nul
 from afterward.inbound.models import WebhookReceipt
 from afterward.storage.db import Database
 
-router = APIRouter(prefix="/api/v1/webhooks", responses=ERRORS, tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", responses=SIGNED, tags=["webhooks"],
+                   dependencies=[Depends(each_once)])
 
 Slug = Annotated[str, Path(min_length=1, max_length=64)]
 

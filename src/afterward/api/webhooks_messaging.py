@@ -12,14 +12,15 @@ import hmac
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from afterward.api.commerce import ERRORS
 from afterward.api.errors import ApiError
+from afterward.api.params import each_once
+from afterward.api.responses import SIGNED
 from afterward.api.webhooks_in import parse_json
 from afterward.commerce import stores
 from afterward.commerce.models import Store
@@ -28,7 +29,8 @@ from afterward.messaging.models import Message
 from afterward.storage.db import Database
 from afterward.tracking.carriers.generic import signature_for
 
-router = APIRouter(prefix="/api/v1/webhooks", responses=ERRORS, tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", responses=SIGNED, tags=["webhooks"],
+                   dependencies=[Depends(each_once)])
 
 Slug = Annotated[str, Path(min_length=1, max_length=64)]
 Signature = Annotated[str | None, Header(max_length=300)]

@@ -13,13 +13,13 @@ from afterward.events import EventName, record
 
 
 def upsert_product(session: Session, *, store_id: int, data: ProductIn) -> tuple[Product, bool]:
+    """Variants are known by SKU: one that names a SKU already there updates it (a SKU
+    twice in one body: the last wins). A SKU of another product is a 409."""
     product = None
     if data.external_id:
         product = session.scalar(select(Product).where(
             Product.store_id == store_id, Product.external_id == data.external_id))
-    skus = [variant.sku for variant in data.variants]
-    if len(set(skus)) != len(skus):
-        raise CommerceError("duplicate_sku", "two variants share a SKU", "variants")
+    skus = list(dict.fromkeys(variant.sku for variant in data.variants))
     existing = {vr.sku: vr for vr in session.scalars(select(Variant).where(
         Variant.store_id == store_id, Variant.sku.in_(skus)))}
     if product is None and existing:
@@ -27,7 +27,8 @@ def upsert_product(session: Session, *, store_id: int, data: ProductIn) -> tuple
     for sku, known in existing.items():
         if product is not None and known.product_id != product.id:
             raise CommerceError("duplicate_sku",
-                                f"SKU {sku!r} already belongs to another product", "variants")
+                                f"SKU {sku!r} already belongs to another product", "variants",
+                                409)
     created = product is None
     if product is None:
         product = Product(store_id=store_id)
@@ -40,7 +41,7 @@ def upsert_product(session: Session, *, store_id: int, data: ProductIn) -> tuple
     for item in data.variants:
         variant: Variant | None = existing.get(item.sku)
         if variant is None:
-            variant = Variant(store_id=store_id, sku=item.sku)
+            variant = existing[item.sku] = Variant(store_id=store_id, sku=item.sku)
             product.variants.append(variant)
         variant.external_id = item.external_id
         variant.title = item.title

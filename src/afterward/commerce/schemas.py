@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,16 +14,22 @@ from pydantic import (
 )
 
 from afterward.commerce import validation as v
-
-Str100 = Annotated[str, Field(min_length=1, max_length=100)]
-MinorAmount = Annotated[int, Field(ge=0, le=10**12)]
-# Checked and normalised at the edge (commerce/validation.py): a bad value is a 422.
-Email = Annotated[str, AfterValidator(v.email_address)]
-Phone = Annotated[str, AfterValidator(v.phone_e164)]
-LocaleTag = Annotated[str, AfterValidator(v.locale_tag)]
-TimeZone = Annotated[str, AfterValidator(v.timezone_name)]
-Currency = Annotated[str, AfterValidator(v.currency_code)]
-WebUrl = Annotated[str, AfterValidator(v.web_url)]
+from afterward.commerce.fields import (
+    JSON_INTEGER,
+    NOT_BLANK,
+    Currency,
+    Day,
+    Email,
+    Flag,
+    LocaleTag,
+    MinorAmount,
+    Moment,
+    Phone,
+    Str100,
+    TimeZone,
+    WebUrl,
+    non_blank,
+)
 
 
 class NoNul(BaseModel):
@@ -68,20 +73,31 @@ def _aware(value: datetime) -> datetime:
 
 
 class MarketingConsentIn(Strict):
-    email: bool | None = None
-    sms: bool | None = None
+    email: Flag | None = None
+    sms: Flag | None = None
 
 
 class CustomerIn(Strict):
     external_id: str | None = Field(None, max_length=100)
-    email: Email | None = Field(None, max_length=320)
-    phone: Phone | None = Field(None, max_length=40)
+    email: Email | None = None
+    phone: Phone | None = None
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
-    locale: LocaleTag | None = Field(None, max_length=16)
-    timezone: TimeZone | None = Field(None, max_length=64)
-    birthday: date | None = None
+    locale: LocaleTag | None = None
+    timezone: TimeZone | None = None
+    birthday: Day | None = None
     accepts_marketing: MarketingConsentIn | None = None
+
+
+class CustomerUpsertIn(CustomerIn):
+    """A customer on its own: it needs something to be found by again."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+        {"required": ["external_id"],
+         "properties": {"external_id": {"type": "string", "pattern": NOT_BLANK}}},
+    ]})
 
 
 class ConsentOut(BaseModel):
@@ -119,18 +135,18 @@ class VariantIn(Strict):
     external_id: str | None = Field(None, max_length=100)
     title: str | None = Field(None, max_length=300)
     price_minor: MinorAmount
-    currency: Currency = Field(min_length=3, max_length=3)
+    currency: Currency
     image_url: WebUrl | None = Field(None, max_length=500)
 
 
 class ProductIn(Strict):
     external_id: str | None = Field(None, max_length=100)
-    title: str = Field(min_length=1, max_length=300)
+    title: Annotated[str, non_blank(300)]
     category: str | None = Field(None, max_length=100)
     image_url: WebUrl | None = Field(None, max_length=500)
     care_content: str | None = Field(None, max_length=20000)
     howto_content: str | None = Field(None, max_length=20000)
-    replenishment_days: int | None = Field(None, ge=1, le=3650)
+    replenishment_days: Annotated[int, Field(ge=1, le=3650), JSON_INTEGER] | None = None
     variants: list[VariantIn] = Field(min_length=1, max_length=250)
 
 
@@ -167,24 +183,28 @@ class AddressIn(Strict):
     city: str | None = Field(None, max_length=100)
     region: str | None = Field(None, max_length=100)
     postal_code: str | None = Field(None, max_length=20)
-    country: str | None = Field(None, min_length=2, max_length=2)
+    country: str | None = Field(None, pattern="^[A-Za-z]{2}$")
 
 
 class OrderLineIn(Strict):
     sku: str | None = Field(None, max_length=100)
     external_id: str | None = Field(None, max_length=100)
-    title: str = Field(min_length=1, max_length=300)
-    quantity: int = Field(ge=1, le=100000)
+    title: Annotated[str, non_blank(300)]
+    quantity: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     unit_price_minor: MinorAmount
 
 
 class OrderIn(Strict):
-    number: str = Field(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f]+$")
+    """An order. Its amounts, the computed ones too (the lines' subtotal, the total),
+    fit in 64 bits: at most 2**63 - 1 minor units."""
+
+    number: str = Field(min_length=1, max_length=64,
+                        pattern=rf"^[^{v.SPACE_OR_CONTROL}]+$")
     external_id: str | None = Field(None, max_length=100)
-    placed_at: datetime
-    currency: Currency = Field(min_length=3, max_length=3)
-    email: Email | None = Field(None, max_length=320)
-    phone: Phone | None = Field(None, max_length=40)
+    placed_at: Moment
+    currency: Currency
+    email: Email | None = None
+    phone: Phone | None = None
     customer: CustomerIn | None = None
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
     shipping_minor: MinorAmount = 0

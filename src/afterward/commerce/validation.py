@@ -1,5 +1,9 @@
 """Pure checks for what arrives at the edge: currency, email, phone, time zone, locale,
-colours and the addresses of pictures."""
+colours, links and the addresses of pictures.
+
+Each accepts exactly what the API's schema says (commerce/schemas.py): a pattern that
+Python's re (fullmatch) and JSON Schema's ECMA regex read alike, or a list of values.
+The checks also tolerate surrounding whitespace, and currency and locale any case."""
 
 from __future__ import annotations
 
@@ -9,15 +13,45 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, localedata
 from babel.numbers import get_currency_precision, list_currencies
 
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+# Whitespace and control characters, as both regex dialects read them (not \s, which
+# Python and ECMA define differently).
+SPACE_OR_CONTROL = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
+EMAIL_MAX = 254
+# International form: + and 7-15 digits, the first not 0; spaces, brackets, dots and
+# dashes between them are dropped.
+PHONE_PATTERN = r"^\+[1-9](?:[ ().-]{0,2}[0-9]){6,14}$"
+# A URL to call (a webhook): http(s)://, an optional user:password@, a host (DNS
+# labels, IDN as punycode, or an IPv4 address), an optional port, then anything without
+# spaces or control characters. A public one names its host: not an address (which may
+# be private) nor localhost.
+_URL_TEXT = rf"[^{SPACE_OR_CONTROL}\[\]]"
+_USER = rf"(?:[^{SPACE_OR_CONTROL}/?#@\[\]]+@)?"
+_PORT = "(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_TAIL = rf"(?::{_PORT})?(?:[/?#]{_URL_TEXT}*)?$"
+_NOT_LOCALHOST = rf"(?!(?:{_LABEL}\.)*[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt](?![A-Za-z0-9.-]))"
+_NAME = rf"(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?"
+HTTP_URL_PATTERN = rf"^https?://{_USER}{_LABEL}(?:\.{_LABEL})*{_TAIL}"
+PUBLIC_HTTP_URL_PATTERN = rf"^https?://{_USER}{_NOT_LOCALHOST}{_NAME}{_TAIL}"
+# A link or a picture: absolute http(s) in any case, or a path on this site. Python's
+# \s and control characters, spelt out.
+_PY_SPACE = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+LINK_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^{_PY_SPACE}/?#][^{_PY_SPACE}]*$"
+WEB_URL_PATTERN = rf"^(?:{LINK_PATTERN[1:-1]}|/(?![/\\])[^{_PY_SPACE}]*)$"
+CLOCK_PATTERN = r"^([01]?[0-9]|2[0-3]):([0-5]?[0-9])$"  # 21:00, 7:30
+_EMAIL = re.compile(EMAIL_PATTERN)
+_PHONE = re.compile(PHONE_PATTERN)
+_HTTP_URL = re.compile(HTTP_URL_PATTERN)
+_PUBLIC_HTTP_URL = re.compile(PUBLIC_HTTP_URL_PATTERN)
+_LINK = re.compile(LINK_PATTERN)
+_WEB_URL = re.compile(WEB_URL_PATTERN)
+_CLOCK = re.compile(CLOCK_PATTERN)
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#][^\s\x00-\x1f\x7f]*", re.IGNORECASE)
-_SITE_PATH = re.compile(r"/(?![/\\])[^\s\x00-\x1f\x7f]*")
 
 
 class InvalidValue(ValueError):
@@ -25,6 +59,10 @@ class InvalidValue(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class UnknownReference(InvalidValue):
+    """The value names an object this store does not have (the API answers 404)."""
 
 
 @cache
@@ -69,46 +107,98 @@ def from_minor(minor: int, currency: str) -> Decimal:
 
 def email_address(value: str, field: str = "email") -> str:
     candidate = (value or "").strip()
-    if len(candidate) > 254 or not _EMAIL.match(candidate):
+    if len(candidate) > EMAIL_MAX or not _EMAIL.fullmatch(candidate):
         raise InvalidValue(field, f"{value!r} is not a valid email address")
     local, _, domain = candidate.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
-def phone_e164(value: str, field: str = "phone", region: str | None = None) -> str:
+def phone_e164(value: str, field: str = "phone") -> str:
+    """'+49 30 901820' -> '+4930901820'. Any number in international form is taken
+    (a numbering plan newer than libphonenumber's is still a number); one it knows is
+    written as it writes it."""
+    candidate = (value or "").strip()
+    if not _PHONE.fullmatch(candidate):
+        raise InvalidValue(field, f"{value!r} is not a phone number in international form, "
+                                  "like +49 30 901820")
+    digits = "+" + re.sub(r"[^0-9]", "", candidate)
     try:
-        parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(field, f"{value!r} is not a phone number: {exc}") from exc
+        parsed = phonenumbers.parse(digits, None)
+    except phonenumbers.NumberParseException:
+        return digits
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidValue(field, f"{value!r} is not a valid phone number")
+        return digits
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def http_url(value: str, field: str = "url", *, public: bool = True) -> str:
+    """A URL to call; `public`: its host is a name, not localhost (a name that resolves
+    to a private address is refused when it is called: messaging/channels/egress.py)."""
+    candidate = (value or "").strip()
+    if not (_PUBLIC_HTTP_URL if public else _HTTP_URL).fullmatch(candidate):
+        raise InvalidValue(field, "a URL is https://host/path (or http://), its host a "
+                                  "public name" if public else
+                                  "a URL is https://host/path (or http://)")
+    return candidate
+
+
+def clock_time(value: str, field: str) -> str:
+    """'7:30' -> '07:30'."""
+    found = _CLOCK.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise InvalidValue(field, f"{value!r} is not a time like 21:00")
+    return f"{int(found.group(1)):02d}:{int(found.group(2)):02d}"
+
+
 @cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def known_zones() -> frozenset[str]:
+    """IANA names this system's time zone data can load."""
+    return frozenset(name for name in available_timezones() if _loads(name))
+
+
+def _loads(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def timezone_name(value: str, field: str = "timezone") -> str:
-    if value not in _zones():
+    if value not in known_zones():
         raise InvalidValue(
             field, f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidValue(field, f"unknown time zone {value!r}") from exc
     return value
 
 
-def locale_tag(value: str, field: str = "locale") -> str:
-    tag = (value or "").strip().replace("-", "_")
+@cache
+def known_locales() -> dict[str, str]:
+    """Every locale tag accepted, by its lower-case form: Babel's locales, and a
+    language with a territory where Babel names it with a script too (zh_TW for
+    zh_Hant_TW)."""
+    tags = set(localedata.locale_identifiers())
+    for tag in list(tags):
+        parts = tag.split("_")
+        if len(parts) == 3 and len(parts[1]) == 4:  # language_Script_TERRITORY
+            tags.add(f"{parts[0]}_{parts[2]}")
+    return {tag.lower(): tag for tag in tags if _parses(tag)}
+
+
+def _parses(tag: str) -> bool:
     try:
-        parsed = Locale.parse(tag)
-    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        Locale.parse(tag)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def locale_tag(value: str, field: str = "locale") -> str:
+    """'pt-br' -> 'pt_BR', 'zh_TW' -> 'zh_Hant_TW': Babel's name for the locale."""
+    tag = known_locales().get((value or "").strip().replace("-", "_").lower())
+    if tag is None:
         raise InvalidValue(
-            field, f"unknown locale {value!r}: use a tag such as de or pt_BR") from exc
-    return str(parsed)
+            field, f"unknown locale {value!r}: use a tag such as de or pt_BR")
+    return str(Locale.parse(tag))
 
 
 def slug(value: str, field: str = "slug") -> str:
@@ -126,12 +216,12 @@ def colour(value: str, field: str) -> str:
 def is_http_url(value: object) -> bool:
     """An absolute http(s) address: what a link or a picture may point at. Any other
     scheme (javascript:, data:) is something a page or an email would run or open."""
-    return isinstance(value, str) and _HTTP_URL.fullmatch(value) is not None
+    return isinstance(value, str) and _LINK.fullmatch(value) is not None
 
 
 def web_url(value: str, field: str = "url") -> str:
     """A picture's address: absolute http(s), or a path on this site."""
-    if not (is_http_url(value) or _SITE_PATH.fullmatch(value or "")):
+    if not _WEB_URL.fullmatch(value or ""):
         raise InvalidValue(field, f"{value!r} is not an http(s) address or a path like "
                                   "/media/logo.svg")
     return value

@@ -36,7 +36,24 @@ FIELDS: dict[str, frozenset[str] | None] = {
     "product": frozenset({"id", "title", "category", "replenishment_days", "sku"}),
     "enrolment": frozenset({"id", "group", "days_enrolled"}),
 }
-_PATH = re.compile(r"^(" + "|".join(FIELDS) + r")(\.[A-Za-z0-9_]{1,64}){1,6}$")
+_SEGMENT = r"\.[A-Za-z0-9_]{1,64}"
+# A string like this is a field path, not text (and must name a known field).
+PATH_PATTERN = "^(?:" + "|".join(FIELDS) + f")(?:{_SEGMENT}){{1,6}}$"
+_PATH = re.compile(PATH_PATTERN)
+
+
+def known_path_pattern() -> str:
+    """The field paths that name a known field: a root's fields, and below a payload
+    anything (for JSON Schema)."""
+    alternatives = []
+    for root, fields in FIELDS.items():
+        if fields is None:
+            alternatives.append(f"{root}(?:{_SEGMENT}){{1,6}}")
+            continue
+        alternatives.append(f"{root}\\.(?:{'|'.join(sorted(fields))})")
+        if "payload" in fields:
+            alternatives.append(f"{root}\\.payload(?:{_SEGMENT}){{1,5}}")
+    return "^(?:" + "|".join(alternatives) + ")$"
 
 COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
 ARITHMETIC = frozenset({"add", "sub", "mul", "div", "min", "max"})
@@ -87,7 +104,7 @@ class _Budget:
 
 
 def is_path(value: str) -> bool:
-    return bool(_PATH.match(value))
+    return bool(_PATH.fullmatch(value))
 
 
 def parse(raw: Any, path: str, problems: list[Problem]) -> Node:

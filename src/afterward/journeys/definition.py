@@ -20,22 +20,25 @@ from typing import Any
 
 from afterward.commerce.schemas import contains_nul
 from afterward.commerce.validation import InvalidValue
-from afterward.journeys import conditions
+from afterward.journeys import conditions, durations
 from afterward.journeys.conditions import Node, Problem
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+RESERVED_KEYS = ("validate", "install-builtins")  # API paths beside /journeys/{key}
+# KEY and not a reserved key, as one regex (for JSON Schema).
+KEY_PATTERN = f"^(?!(?:{'|'.join(RESERVED_KEYS)})$)" + KEY.pattern[1:]
 STEP_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 EVENT = re.compile(r"^[a-z][a-z0-9_]{0,30}(\.[a-z][a-z0-9_]{0,30}){1,3}$")
-_DURATION_SHORT = re.compile(r"^(\d{1,5})\s*(m|min|h|d|w)$")
-_DURATION_ISO = re.compile(r"^P(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,5})H)?(?:(\d{1,5})M)?)?$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+TEMPLATE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RE_ENTRY = re.compile(  # after_days:N, N 1-3650
+    r"^after_days:0*([1-9][0-9]{0,2}|[12][0-9]{3}|3[0-5][0-9]{2}|36[0-4][0-9]|3650)$")
 CHANNELS = ("email", "sms", "webhook")
 PURPOSES = ("transactional", "marketing")
 MATCHES = ("customer", "order", "shipment")
 ENTRIES = ("subject", "order", "customer")
 MAX_STEPS = 100
 MAX_BRANCH_DEPTH = 5
-MAX_WAIT = timedelta(days=730)
 DEFAULT_MAX_AGE = timedelta(days=3)
 STEP_KINDS = ("wait", "branch", "send", "holdout", "exit")
 
@@ -172,21 +175,12 @@ def parse(raw: Any) -> Journey:
 
 
 def parse_duration(text: Any) -> timedelta | None:
-    """"P3D", "PT12H", "P1W", "P1DT2H30M" or "3d", "12h", "30m", "2w"; None if neither."""
-    if not isinstance(text, str):
+    """"P3D", "PT12H", "P1W", "P1DT2H30M" or "3d", "12h", "30m", "2w"; None if neither
+    (or out of bounds: durations.parse says why)."""
+    try:
+        return durations.parse(text)
+    except durations.DurationError:
         return None
-    value = text.strip()
-    short = _DURATION_SHORT.match(value)
-    if short:
-        amount, unit = int(short.group(1)), short.group(2)
-        return {"m": timedelta(minutes=amount), "min": timedelta(minutes=amount),
-                "h": timedelta(hours=amount), "d": timedelta(days=amount),
-                "w": timedelta(weeks=amount)}[unit]
-    iso = _DURATION_ISO.match(value.upper())
-    if iso and value.upper() not in ("P", "PT") and any(iso.groups()):
-        weeks, days, hours, minutes = (int(g or 0) for g in iso.groups())
-        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
-    return None
 
 
 class _Parser:
@@ -218,7 +212,7 @@ class _Parser:
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             self.problem(where, f"expected text of 1-{limit} characters")
             return None
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.problem(where, f"{value!r} does not match {pattern.pattern}")
             return None
         return value.strip()
@@ -230,13 +224,11 @@ class _Parser:
             if required:
                 self.problem(where, "required")
             return None
-        value = parse_duration(raw[name])
-        if value is None:
-            self.problem(where, f"{raw[name]!r} is not a duration like P3D, PT12H, 3d or 12h")
-        elif value > MAX_WAIT:
-            self.problem(where, f"at most {MAX_WAIT.days} days")
+        try:
+            return durations.parse(raw[name])
+        except durations.DurationError as exc:
+            self.problem(where, str(exc))
             return None
-        return value
 
     def condition(self, raw: Any, path: str) -> Node:
         return conditions.parse(raw, path, self.problems)
@@ -256,11 +248,15 @@ class _Parser:
         if body is None:
             return None
         key = self.text(body, "key", "", pattern=KEY, limit=64)
+        if key in RESERVED_KEYS:
+            self.problem("key", f"{key!r} is reserved: {', '.join(RESERVED_KEYS)} name API paths")
+            key = None
         name = self.text(body, "name", "", limit=200)
-        description = body.get("description") or ""
-        if not isinstance(description, str) or len(description) > 2000:
+        description = body.get("description")
+        if description is not None and (not isinstance(description, str)
+                                        or len(description) > 2000):
             self.problem("description", "expected text of at most 2000 characters")
-            description = ""
+            description = None
         trigger = self.trigger(body.get("trigger"), "trigger")
         steps = self.steps(body.get("steps"), "steps", depth=0)
         if isinstance(body.get("steps"), list) and not body["steps"]:
@@ -273,7 +269,7 @@ class _Parser:
         if key is None or name is None or trigger is None or self.problems:
             return None
         return Journey(key=key, name=name, trigger=trigger, steps=steps, exit_rules=exits,
-                       re_entry=re_entry, entry=str(entry), description=description)
+                       re_entry=re_entry, entry=str(entry), description=description or "")
 
     def trigger(self, raw: Any, path: str) -> Trigger | None:
         body = self.mapping(raw, path, {"event", "events", "filter", "max_age"})
@@ -286,7 +282,7 @@ class _Parser:
             self.problem(f"{path}.event", "required: an event name like shipment.delivered")
             return None
         for i, name in enumerate(names):
-            if not isinstance(name, str) or not EVENT.match(name):
+            if not isinstance(name, str) or not EVENT.fullmatch(name):
                 where = f"{path}.events[{i}]" if "events" in body else f"{path}.event"
                 self.problem(where, f"{name!r} is not an event name like shipment.delivered")
         condition = self.condition(body["filter"], f"{path}.filter") \
@@ -315,10 +311,9 @@ class _Parser:
     def re_entry(self, raw: Any) -> ReEntry:
         if raw in ("never", "always"):
             return ReEntry(str(raw))
-        if isinstance(raw, str) and raw.startswith("after_days:"):
-            days = raw.removeprefix("after_days:")
-            if days.isdigit() and 1 <= int(days) <= 3650:
-                return ReEntry("after_days", int(days))
+        found = RE_ENTRY.fullmatch(raw) if isinstance(raw, str) else None
+        if found:
+            return ReEntry("after_days", int(found.group(1)))
         self.problem("re_entry", f"{raw!r}: one of never, always, after_days:N (N 1-3650)")
         return ReEntry("always")
 
@@ -395,7 +390,7 @@ class _Parser:
             return Wait(key, days=self.condition(body["days"], f"{path}.days"))
         if given == ["until_local_time"]:
             clock = body["until_local_time"]
-            found = _CLOCK.match(clock) if isinstance(clock, str) else None
+            found = CLOCK.fullmatch(clock) if isinstance(clock, str) else None
             if not found:
                 self.problem(f"{path}.until_local_time", f"{clock!r} is not a time like 10:00")
                 return None
@@ -420,12 +415,13 @@ class _Parser:
         if purpose not in PURPOSES:
             self.problem(f"{path}.purpose", f"one of {', '.join(PURPOSES)}")
         template = self.text(body, "template", path, required=channel != "webhook",
-                             pattern=re.compile(r"^[A-Za-z0-9_-]{1,64}$"), limit=64)
+                             pattern=TEMPLATE_KEY, limit=64)
         category = self.text(body, "category", path, required=False, limit=64)
         event_type = self.text(body, "event_type", path, required=False, pattern=EVENT,
                                limit=100)
         data: list[tuple[str, Node]] = []
-        raw_data = body.get("data") or {}
+        raw_data = body.get("data")
+        raw_data = {} if raw_data is None else raw_data
         if not isinstance(raw_data, dict) or len(raw_data) > 30:
             self.problem(f"{path}.data", "expected an object of at most 30 values")
         else:

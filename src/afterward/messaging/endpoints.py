@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.stores import DEFAULT_GRACE, MAX_GRACE, lock_store
-from afterward.commerce.validation import InvalidValue
+from afterward.commerce.validation import InvalidValue, http_url
 from afterward.messaging.channels import egress
 from afterward.messaging.models import WebhookEndpoint
 from afterward.storage.types import utcnow
@@ -37,20 +36,18 @@ def put_webhook_endpoint(session: Session, *, store_id: int, url: str,
     """The store's endpoint at `url`, added (True) or, when there, given `events`. A
     URL whose host is a literal private address is refused here, unless allowed; one
     whose name resolves to such an address is refused when a delivery is sent."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidValue("url", "a webhook URL starts with https:// (or http://)")
+    url = http_url(url, "url", public=not allow_private_urls)
     private = None if allow_private_urls else egress.literal_refusal(url)
     if private is not None:
         raise InvalidValue("url", f"{private}: webhooks go to public addresses only")
     lock_store(session, store_id)  # concurrent adds of one URL: one endpoint
     existing = session.scalar(select(WebhookEndpoint).where(
-        WebhookEndpoint.store_id == store_id, WebhookEndpoint.url == url.strip(),
+        WebhookEndpoint.store_id == store_id, WebhookEndpoint.url == url,
         WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id).limit(1))
     if existing is not None:  # the URL is the endpoint: adding it again updates its events
         existing.events = list(events or [])
         return existing, False
-    endpoint = WebhookEndpoint(store_id=store_id, url=url.strip(), events=list(events or []),
+    endpoint = WebhookEndpoint(store_id=store_id, url=url, events=list(events or []),
                                secret=new_secret(), active=True)
     session.add(endpoint)
     session.flush()

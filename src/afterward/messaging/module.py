@@ -6,7 +6,7 @@ MODULE = Module(
     name="messaging",
     tables=("afterward.messaging.models",),
     api=("afterward.api.messaging:router", "afterward.api.messaging:public",
-         "afterward.api.webhooks_messaging:router"),
+         "afterward.api.templates:router", "afterward.api.webhooks_messaging:router"),
     pages=("afterward.web.pages.preferences:router",),
     admin=("afterward.web.admin.messages:router",),
     nav=(NavEntry(N_("Messages"), "/admin/messages", "messages", 50),),

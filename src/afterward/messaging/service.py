@@ -80,10 +80,8 @@ def queue_message(
     locale: str | None = None, enrolment_id: int | None = None, step_key: str | None = None,
 ) -> Message:
     """Create the message once per idempotency key (a second call returns the first
-    message and queues nothing), then queue its prepare step for `send_after`."""
-    existing = by_key(session, store_id=store_id, idempotency_key=idempotency_key)
-    if existing is not None:
-        return existing
+    message and queues nothing), then queue its prepare step for `send_after`. A call
+    that is wrong in itself is refused even when its key was used before."""
     if channel not in PERSON_CHANNELS:
         raise InvalidValue("channel", f"channel must be one of {', '.join(PERSON_CHANNELS)}")
     if purpose not in Purpose.__members__:
@@ -97,16 +95,19 @@ def queue_message(
     if recipient is not None:
         recipient = (validation.email_address(recipient, "recipient") if channel == "email"
                      else validation.phone_e164(recipient, "recipient"))
+    existing = by_key(session, store_id=store_id, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing
     if customer_id is not None and commerce.get_customer(
             session, store_id=store_id, customer_id=customer_id) is None:
-        raise InvalidValue("customer_id", "no such customer in this store")
+        raise validation.UnknownReference("customer_id", "no such customer in this store")
     refs = refs or {}
     if refs.get("order_id") is not None and commerce.get_order(
             session, store_id=store_id, order_id=int(refs["order_id"])) is None:
-        raise InvalidValue("order_id", "no such order in this store")
+        raise validation.UnknownReference("order_id", "no such order in this store")
     if refs.get("shipment_id") is not None and tracking.get_shipment(
             session, store_id=store_id, shipment_id=int(refs["shipment_id"])) is None:
-        raise InvalidValue("shipment_id", "no such shipment in this store")
+        raise validation.UnknownReference("shipment_id", "no such shipment in this store")
     if customer_id is None and recipient is None and not refs.get("order_id"):
         raise InvalidValue("recipient", "a message needs a customer, an order or a recipient")
     message = Message(
@@ -184,7 +185,7 @@ def update_sending_settings(session: Session, *, store_id: int, **changes: Any
         raise InvalidValue(sorted(unknown)[0], "not a messaging setting")
     for name in ("quiet_start", "quiet_end"):
         if name in changes:
-            changes[name] = _clock(changes[name], name)
+            changes[name] = validation.clock_time(changes[name], name)
     for name in ("from_email", "reply_to"):
         if changes.get(name):
             changes[name] = validation.email_address(changes[name], name)
@@ -201,13 +202,6 @@ def update_sending_settings(session: Session, *, store_id: int, **changes: Any
     session.flush()
     return row
 
-
-def _clock(value: str, field: str) -> str:
-    try:
-        parsed = datetime.strptime(value.strip(), "%H:%M")
-    except (ValueError, AttributeError) as exc:
-        raise InvalidValue(field, f"{value!r} is not a time like 21:00") from exc
-    return parsed.strftime("%H:%M")
 
 
 # --- suppression list ----------------------------------------------------------------

@@ -6,6 +6,7 @@ built-in defaults fill in where a store has none."""
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from afterward.storage import locks
 
 TEMPLATE_CHANNELS = ("email", "sms")
 MAX_SMS_SEGMENTS = 10
+KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,7 @@ def save_version(session: Session, *, store_id: int, key: str, channel: str, loc
     unless the latest version is the same source (a repeated save stores nothing).
     Concurrent saves of one template take turns, each numbering after the last."""
     locale = validation.locale_tag(locale)
-    if not key or len(key) > 64 or not key.replace("_", "").replace("-", "").isalnum():
+    if not KEY.fullmatch(key or ""):
         raise InvalidValue("key", "a template key is letters, digits, _ and -")
     validate(channel, source, sample)
     locks.hold(session, "template", store_id, key, channel, locale)  # saves take turns

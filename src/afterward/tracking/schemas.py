@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from afterward.commerce.fields import Id, Moment
 from afterward.commerce.schemas import Strict
 from afterward.tracking.statuses import Status
 
@@ -49,12 +50,14 @@ class ShipmentOut(BaseModel):
 
 
 class ShipmentIn(Strict):
-    order_id: int = Field(ge=1, le=2**62)
+    order_id: Id
     external_id: str | None = Field(None, max_length=100)
     carrier: str | None = Field(None, max_length=32)
     service: str | None = Field(None, max_length=64)
-    tracking_number: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
-    shipped_at: datetime | None = None
+    # Letters, digits, inner spaces and dashes (surrounding spaces are stripped).
+    tracking_number: str = Field(min_length=4, max_length=64,
+                                 pattern=r"^[A-Za-z0-9-](?:[A-Za-z0-9 -]*[A-Za-z0-9-])?$")
+    shipped_at: Moment | None = None
     status: Status = Status.info_received
     direction: Literal["outbound", "return"] = "outbound"
 

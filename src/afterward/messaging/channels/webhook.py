@@ -86,6 +86,8 @@ class WebhookChannel(Channel):
                                    timeout=self.config.timeout, content=body, headers=headers)
         except egress.EgressRefused as exc:
             raise ChannelError(str(exc), transient=False) from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # stored before URLs were checked
+            raise ChannelError(f"the endpoint URL is not valid: {exc}", transient=False) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ChannelError(f"endpoint unreachable: {exc!r}", transient=True) from exc
         except httpx.TransportError as exc:
