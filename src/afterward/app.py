@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = {}
     app.state.order_commits = GroupCommitter(database)
     errors.install(app)
-    openapi.install(app)
+    openapi.install(app, settings)
     from afterward.web import admin, docs
 
     # What the installed modules bring, shopper pages first: they are the busiest

@@ -61,7 +61,10 @@ class Run:
     requests: Counter[str] = field(default_factory=Counter)
 
     def explain(self) -> str:
-        return f"\n{self.command}\n(exit {self.exit_code})\n{self.output[-6000:]}"
+        """The command line, then what schemathesis reported: its failures first."""
+        start = self.output.find("= FAILURES =")
+        shown = self.output[start:start + 12000] if start >= 0 else self.output[-6000:]
+        return f"\n{self.command}\n(exit {self.exit_code})\n{shown}"
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from afterward.commerce.schemas import contains_nul
 from afterward.journeys import builtins, definition_schema, durations
 from afterward.journeys import definition as spec
 from tests.journeys.generated import within_unstated_rules
@@ -38,7 +39,7 @@ GENERATED = schemathesis.openapi.from_dict(document("Definition"))["/journeys"][
 @given(case=GENERATED.as_strategy())
 def test_every_definition_the_schema_allows_parses(case):
     raw = within_unstated_rules(case.body)
-    if "\x00" in repr(raw):
+    if contains_nul(raw):
         return  # text never holds NUL (parse refuses it; the API says so once for all)
 
     parsed = spec.parse(raw)

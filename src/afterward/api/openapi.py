@@ -1,7 +1,8 @@
 """What /openapi.json says beyond what FastAPI derives from the routes, added in one
-place: the journey definition language (a JSON Schema: the parser is code), and
-links from the operations that make an object to those that use it, so a client
-(or a stateful test) can follow an order to its cancellation."""
+place: the journey definition language (a JSON Schema: the parser is code), the
+webhook URLs this server's settings accept, and links from the operations that make
+an object to those that use it, so a client (or a stateful test) can follow an order
+to its cancellation."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from afterward.config import Settings
 from afterward.journeys import definition_schema
+from afterward.messaging import endpoints
 
 API = "/api/v1"
 ID = "$response.body#/id"
@@ -59,6 +62,9 @@ LINKS: list[Link] = [
            ("GetShipment", ("GET", f"{API}/shipments/{{shipment_id}}"), {"shipment_id": ID}),
            ("GetOrder", ("GET", f"{API}/orders/{{order_id}}"),
             {"order_id": "$response.body#/order_id"})),
+    *_from(("POST", f"{API}/webhook-endpoints"),
+           ("RotateSecret", ("POST", f"{API}/webhook-endpoints/{{endpoint_id}}/rotate-secret"),
+            {"endpoint_id": ID})),
     *_from(("POST", f"{API}/messages"),
            ("GetMessage", ("GET", f"{API}/messages/{{message_id}}"), {"message_id": ID})),
     *_from(_JOURNEY,
@@ -79,21 +85,23 @@ BODIES = {("POST", f"{API}/journeys/validate"): "JourneyDefinition",
           ("PUT", f"{API}/journeys/{{key}}"): "JourneyUpdate"}
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, settings: Settings) -> None:
     """Make app.openapi() return the routes' document with these additions."""
     derived = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = completed(derived())
+            app.openapi_schema = completed(derived(), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def completed(document: dict[str, Any]) -> dict[str, Any]:
-    document.setdefault("components", {}).setdefault("schemas", {}).update(
-        definition_schema.components())
+def completed(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(definition_schema.components())
+    if settings.allow_private_urls:  # then any host, a private address too
+        schemas["WebhookEndpointIn"]["properties"]["url"]["pattern"] = endpoints.URL_PATTERN
     for (method, path), name in BODIES.items():
         body = _operation(document, method, path)["requestBody"]["content"]["application/json"]
         body["schema"] = definition_schema.ref(name.removeprefix(definition_schema.PREFIX))

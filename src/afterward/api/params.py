@@ -1,6 +1,7 @@
 """Path and query parameters as the schema states them: a whole number written in
-digits ("5", not "5.0" or "+5"), a flag as true or false, each parameter once.
-Pydantic's lax reading of text would take those others too."""
+digits ("5", or "5.0": the same JSON integer; not "5.5", "+5" or "5e0"), a flag as
+true or false, each parameter once. Pydantic's lax reading of text would take those
+others too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import BeforeValidator
 from afterward.api.errors import ApiError
 from afterward.commerce.fields import ID_MAX
 
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = re.compile(r"[0-9]+(?:\.0+)?")
 
 
 def _digits(value: object) -> object:

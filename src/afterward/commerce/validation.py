@@ -19,24 +19,12 @@ from babel.numbers import get_currency_precision, list_currencies
 # Whitespace and control characters, as both regex dialects read them (not \s, which
 # Python and ECMA define differently).
 SPACE_OR_CONTROL = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL_PATTERN = rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
+LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # of a DNS name
+EMAIL_PATTERN = rf"^[^@{SPACE_OR_CONTROL}]{{1,64}}@{LABEL}(?:\.{LABEL})+$"
 EMAIL_MAX = 254
 # International form: + and 7-15 digits, the first not 0; spaces, brackets, dots and
 # dashes between them are dropped.
 PHONE_PATTERN = r"^\+[1-9](?:[ ().-]{0,2}[0-9]){6,14}$"
-# A URL to call (a webhook): http(s)://, an optional user:password@, a host (DNS
-# labels, IDN as punycode, or an IPv4 address), an optional port, then anything without
-# spaces or control characters. A public one names its host: not an address (which may
-# be private) nor localhost.
-_URL_TEXT = rf"[^{SPACE_OR_CONTROL}\[\]]"
-_USER = rf"(?:[^{SPACE_OR_CONTROL}/?#@\[\]]+@)?"
-_PORT = "(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
-_TAIL = rf"(?::{_PORT})?(?:[/?#]{_URL_TEXT}*)?$"
-_NOT_LOCALHOST = rf"(?!(?:{_LABEL}\.)*[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt](?![A-Za-z0-9.-]))"
-_NAME = rf"(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?"
-HTTP_URL_PATTERN = rf"^https?://{_USER}{_LABEL}(?:\.{_LABEL})*{_TAIL}"
-PUBLIC_HTTP_URL_PATTERN = rf"^https?://{_USER}{_NOT_LOCALHOST}{_NAME}{_TAIL}"
 # A link or a picture: absolute http(s) in any case, or a path on this site. Python's
 # \s and control characters, spelt out.
 _PY_SPACE = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -45,8 +33,6 @@ WEB_URL_PATTERN = rf"^(?:{LINK_PATTERN[1:-1]}|/(?![/\\])[^{_PY_SPACE}]*)$"
 CLOCK_PATTERN = r"^([01]?[0-9]|2[0-3]):([0-5]?[0-9])$"  # 21:00, 7:30
 _EMAIL = re.compile(EMAIL_PATTERN)
 _PHONE = re.compile(PHONE_PATTERN)
-_HTTP_URL = re.compile(HTTP_URL_PATTERN)
-_PUBLIC_HTTP_URL = re.compile(PUBLIC_HTTP_URL_PATTERN)
 _LINK = re.compile(LINK_PATTERN)
 _WEB_URL = re.compile(WEB_URL_PATTERN)
 _CLOCK = re.compile(CLOCK_PATTERN)
@@ -129,17 +115,6 @@ def phone_e164(value: str, field: str = "phone") -> str:
     if not phonenumbers.is_valid_number(parsed):
         return digits
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def http_url(value: str, field: str = "url", *, public: bool = True) -> str:
-    """A URL to call; `public`: its host is a name, not localhost (a name that resolves
-    to a private address is refused when it is called: messaging/channels/egress.py)."""
-    candidate = (value or "").strip()
-    if not (_PUBLIC_HTTP_URL if public else _HTTP_URL).fullmatch(candidate):
-        raise InvalidValue(field, "a URL is https://host/path (or http://), its host a "
-                                  "public name" if public else
-                                  "a URL is https://host/path (or http://)")
-    return candidate
 
 
 def clock_time(value: str, field: str) -> str:

@@ -17,6 +17,7 @@ from afterward.commerce.fields import (
     Moment,
 )
 from afterward.commerce.schemas import NoNul
+from afterward.messaging import endpoints
 
 _EMAIL: dict[str, Any] = {"type": "string", "pattern": validation.EMAIL_PATTERN,
                           "maxLength": validation.EMAIL_MAX}
@@ -191,8 +192,9 @@ class SuppressionIn(NoNul):
 
 
 class WebhookEndpointIn(NoNul):
+    # A public URL, unless AFTERWARD_ALLOW_PRIVATE_URLS (api/openapi.py says which).
     url: str = Field(min_length=8, max_length=500,
-                     json_schema_extra={"pattern": validation.HTTP_URL_PATTERN})
+                     json_schema_extra={"pattern": endpoints.PUBLIC_URL_PATTERN})
     events: list[str] = Field(default_factory=list, max_length=100)
 
 
