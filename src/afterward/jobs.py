@@ -28,14 +28,14 @@ from sqlalchemy import (
     Text,
     case,
     false,
-    insert,
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from afterward.storage import bulk
 from afterward.storage.db import Base
-from afterward.storage.fast_sql import FastInsert
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
@@ -149,8 +149,6 @@ def registered_kinds() -> list[str]:
 
 
 _JOBS = cast(Table, Job.__table__)
-_INSERT = FastInsert(_JOBS, returning_ids=True)
-_INSERT_MANY = insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True)
 
 
 def enqueue(
@@ -169,29 +167,25 @@ def enqueue(
         existing = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
         if existing is not None:
             return None
-    now = utcnow()
-    [job_id] = _INSERT(session, [{
-        "kind": kind, "payload": payload or {}, "store_id": store_id, "run_at": run_at or now,
-        "dedupe_key": dedupe_key, "max_attempts": max_attempts,
-        "status": JobStatus.queued.value, "attempts": 0, "created_at": now,
-        "lease_token": None, "locked_by": None, "locked_until": None, "last_error": None,
-        "finished_at": None}])
+    [job_id] = enqueue_many(session, kind, [payload or {}], store_id=store_id, run_at=run_at,
+                            max_attempts=max_attempts, dedupe_key=dedupe_key)
     return job_id
 
 
-def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]], *,
+def enqueue_many(session: Session | Connection, kind: str, payloads: list[dict[str, Any]], *,
                  store_id: int | None = None, run_at: datetime | None = None,
-                 max_attempts: int = 8) -> list[int]:
-    """Add one job per payload (no dedupe keys) in one executemany; their ids, in order."""
-    if not payloads:
-        return []
+                 max_attempts: int = 8, dedupe_key: str | None = None) -> list[int]:
+    """Add one job per payload in the caller's transaction (storage/bulk.py); their ids,
+    in order. How every path adds jobs, one or a whole import's."""
+    if dedupe_key is not None and len(payloads) > 1:
+        raise ValueError("a dedupe key names one job")
     now = utcnow()
-    return list(session.connection().execute(_INSERT_MANY, [{
+    return bulk.insert(session, _JOBS, [{
         "kind": kind, "payload": payload, "store_id": store_id, "run_at": run_at or now,
-        "dedupe_key": None, "max_attempts": max_attempts, "status": JobStatus.queued.value,
-        "attempts": 0, "created_at": now, "lease_token": None, "locked_by": None,
-        "locked_until": None, "last_error": None, "finished_at": None}
-        for payload in payloads]).scalars())
+        "dedupe_key": dedupe_key, "max_attempts": max_attempts,
+        "status": JobStatus.queued.value, "attempts": 0, "created_at": now,
+        "lease_token": None, "locked_by": None, "locked_until": None, "last_error": None,
+        "finished_at": None} for payload in payloads], returning_ids=True)
 
 
 # Jobs a handler asked its worker to run right after the commit: job id -> hint.

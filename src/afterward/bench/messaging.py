@@ -41,7 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
+from afterward import jobs
 from afterward.bench.common import (
     Backend,
     BenchError,
@@ -55,12 +57,12 @@ from afterward.bench.common import (
 )
 from afterward.commerce import stores
 from afterward.commerce.models import Consent, Customer, Order, OrderLine, Product, Variant
-from afterward.demo.bulk import BulkWriter
 from afterward.events import Event
 from afterward.jobs import Job
 from afterward.journeys.models import Enrolment
 from afterward.messaging.models import Message, MessageStatus
 from afterward.messaging.service import PREPARE_JOB, SEND_MAX_ATTEMPTS
+from afterward.storage import bulk
 from afterward.storage.db import Database
 from afterward.storage.migrate import upgrade
 
@@ -258,7 +260,7 @@ def load_store(url: str, count: int) -> int:
             from afterward.journeys import builtins
 
             builtins.install(session, store_id=store.id)
-            _bulk(BulkWriter(session), store.id, count)
+            _bulk(session, store.id, count)
             store_id = store.id
         if db.engine.dialect.name == "postgresql":
             # A live database has planner statistics (autovacuum gathers them about a
@@ -271,26 +273,26 @@ def load_store(url: str, count: int) -> int:
         db.dispose()
 
 
-def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
+def _bulk(session: Session, store_id: int, count: int) -> None:
     rng = random.Random(5)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=1)
-    product_ids = bulk.insert(Product, [
+    product_ids = bulk.insert(session, Product, [
         {"store_id": store_id, "external_id": f"P{p}", "title": f"Tea no. {p}",
          "category": "tea", "image_url": None, "care_content": "Keep dry." if p % 3 else None,
          "howto_content": None, "replenishment_days": 30, "created_at": start}
-        for p in range(PRODUCTS)], ids=True)
-    variant_ids = bulk.insert(Variant, [
+        for p in range(PRODUCTS)], returning_ids=True)
+    variant_ids = bulk.insert(session, Variant, [
         {"store_id": store_id, "product_id": pid, "external_id": None, "sku": f"TEA-{p}",
          "title": None, "price_minor": 450 + 10 * p, "currency": "EUR", "image_url": None}
-        for p, pid in enumerate(product_ids)], ids=True)
-    customer_ids = bulk.insert(Customer, [
+        for p, pid in enumerate(product_ids)], returning_ids=True)
+    customer_ids = bulk.insert(session, Customer, [
         {"store_id": store_id, "external_id": None, "email": f"c{c}@example.com",
          "phone": None, "first_name": "Ada", "last_name": f"Bench{c}", "locale": "en",
          "timezone": "Europe/Berlin", "birthday": None, "orders_count": 1,
          "total_spent_minor": 1000, "first_order_at": start, "last_order_at": start,
-         "created_at": start, "updated_at": start} for c in range(count)], ids=True)
-    bulk.insert(Consent, [
+         "created_at": start, "updated_at": start} for c in range(count)], returning_ids=True)
+    bulk.insert(session, Consent, [
         {"store_id": store_id, "customer_id": cid, "channel": "email", "purpose": purpose,
          "granted": True, "source": "bench", "updated_at": start}
         for cid in customer_ids for purpose in ("transactional", "marketing")])
@@ -307,15 +309,15 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
                        "ship_city": "Berlin", "ship_postal_code": "10115",
                        "ship_country": "DE", "created_at": start, "updated_at": start})
         chosen_lines.append(chosen)
-    order_ids = bulk.insert(Order, orders, ids=True)
-    bulk.insert(OrderLine, [
+    order_ids = bulk.insert(session, Order, orders, returning_ids=True)
+    bulk.insert(session, OrderLine, [
         {"store_id": store_id, "order_id": oid, "position": pos, "external_id": None,
          "variant_id": variant_ids[p], "product_id": product_ids[p], "sku": f"TEA-{p}",
          "title": f"Tea no. {p}", "quantity": 1, "unit_price_minor": 450 + 10 * p,
          "total_minor": 450 + 10 * p, "refunded_quantity": 0}
         for oid, chosen in zip(order_ids, chosen_lines, strict=True)
         for pos, p in enumerate(chosen)])
-    message_ids = bulk.insert(Message, [
+    message_ids = bulk.insert(session, Message, [
         {"store_id": store_id, "customer_id": customer_ids[i], "channel": "email",
          "transport": None, "purpose": "transactional", "category": "order_confirmation",
          "template_key": "order_confirmation", "template_id": None, "locale": None,
@@ -327,13 +329,9 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
          "open_count": 0, "click_count": 0, "send_after": now, "approved_at": None,
          "sending_at": None, "sent_at": None, "delivered_at": None, "opened_at": None,
          "clicked_at": None, "bounced_at": None, "finished_at": None, "created_at": now,
-         "updated_at": now} for i in range(count)], ids=True)
-    bulk.insert(Job, [
-        {"store_id": store_id, "kind": PREPARE_JOB, "payload": {"message_id": mid},
-         "status": "queued", "dedupe_key": None, "run_at": now, "attempts": 0,
-         "max_attempts": SEND_MAX_ATTEMPTS, "lease_token": None, "locked_by": None,
-         "locked_until": None, "last_error": None, "created_at": now, "finished_at": None}
-        for mid in message_ids])
+         "updated_at": now} for i in range(count)], returning_ids=True)
+    jobs.enqueue_many(session, PREPARE_JOB, [{"message_id": mid} for mid in message_ids],
+                      store_id=store_id, run_at=now, max_attempts=SEND_MAX_ATTEMPTS)
 
 
 # ---------------------------------------------------------------- the processes
