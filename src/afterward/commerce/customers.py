@@ -14,6 +14,7 @@ from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import EventName, record
 from afterward.storage import bulk, locks
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
@@ -28,7 +29,7 @@ def _lookup(column: str) -> Any:
             .order_by(table.c.id).limit(1))
 
 
-_LOOKUPS = {name: _lookup(name) for name in ("external_id", "email", "phone")}
+_LOOKUPS = {name: Lookup(_lookup(name)) for name in ("external_id", "email", "phone")}
 
 
 def _find_row(session: Session, store_id: int, external_id: str | None, email: str | None,
@@ -36,9 +37,9 @@ def _find_row(session: Session, store_id: int, external_id: str | None, email: s
     conn = bulk.connection_of(session)
     for column, value in (("external_id", external_id), ("email", email), ("phone", phone)):
         if value:
-            row = conn.execute(_LOOKUPS[column], {"store_id": store_id, "v": value}).first()
-            if row is not None:
-                return row
+            rows = _LOOKUPS[column](conn, {"store_id": store_id, "v": value})
+            if rows:
+                return rows[0]
     return None
 
 

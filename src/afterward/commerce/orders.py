@@ -21,6 +21,7 @@ from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
 from afterward.events import Event, EventName, record
 from afterward.storage import bulk, locks
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
 
@@ -94,11 +95,24 @@ _VARIANTS_BY_SKU = select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).
     _VARIANT.c.sku.in_(bindparam("skus", expanding=True)))
 
 
+_VARIANTS_BY_FEW_SKUS: dict[int, Lookup] = {}  # one statement per number of SKUs
+
+
 def _variants(session: Session, store_id: int, skus: list[str]) -> dict[str, Any]:
     if not skus:
         return {}
-    return {row.sku: row for row in bulk.connection_of(session).execute(
-        _VARIANTS_BY_SKU, {"store_id": store_id, "skus": skus})}
+    conn = bulk.connection_of(session)
+    if len(skus) > 32:
+        return {row.sku: row for row in conn.execute(
+            _VARIANTS_BY_SKU, {"store_id": store_id, "skus": skus})}
+    lookup = _VARIANTS_BY_FEW_SKUS.get(len(skus))
+    if lookup is None:
+        lookup = _VARIANTS_BY_FEW_SKUS[len(skus)] = Lookup(
+            select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).where(
+                _VARIANT.c.store_id == bindparam("store_id"),
+                _VARIANT.c.sku.in_([bindparam(f"sku{i}") for i in range(len(skus))])))
+    params = {"store_id": store_id, **{f"sku{i}": sku for i, sku in enumerate(skus)}}
+    return {row.sku: row for row in lookup(conn, params)}
 
 
 _KNOWN = (Order.id, Order.source, Order.source_updated_at, Order.customer_id, Order.status)

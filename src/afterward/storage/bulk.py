@@ -105,31 +105,28 @@ def _processors(table: Table, names: tuple[str, ...], dialect: Dialect) -> list[
 
 
 def driver_rows(table: Table, names: tuple[str, ...], rows: Sequence[Row],
-                dialect: Dialect) -> list[tuple[Any, ...]]:
-    """The rows as tuples of what the driver is handed, column by column. A value that
-    is the same object as the one above it (a batch's `now`) is processed once."""
-    columns = []
-    for name, process in zip(names, _processors(table, names, dialect), strict=True):
-        values = [row[name] for row in rows]
-        columns.append(values if process is None else _processed(values, process))
-    return list(zip(*columns, strict=True))
+                dialect: Dialect) -> list[list[Any]]:
+    """The rows as lists of what the driver is handed. A value that is the same object
+    as the one in the row before (a batch's `now`) is processed once."""
+    steps = [(name, None if process is None else _remembering(process))
+             for name, process in zip(names, _processors(table, names, dialect), strict=True)]
+    return [[row[name] if process is None else process(row[name]) for name, process in steps]
+            for row in rows]
 
 
-def _processed(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
-    out, last, last_out = [], _UNSET, None
-    for value in values:
-        if value is not last:
-            last, last_out = value, process(value)
-        out.append(last_out)
-    return out
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    last: list[Any] = [_UNSET, None]  # the value seen last, and what it became
+
+    def run(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return run
 
 
 def _sqlite(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequence[Row],
             returning_ids: bool) -> list[int]:
-    quote = conn.dialect.identifier_preparer.quote
-    head = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-            "VALUES ")
-    group = f"({', '.join('?' * len(names))})"
     values = driver_rows(table, names, rows, conn.dialect)
     driver: Any = conn.connection.dbapi_connection
     per = max(1, min(ROWS_PER_STATEMENT,
@@ -139,14 +136,29 @@ def _sqlite(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequen
     try:
         for start in range(0, len(values), per):
             chunk = values[start:start + per]
-            sql = head + ", ".join([group] * len(chunk))
-            _execute(conn, cursor, sql, list(chain.from_iterable(chunk)))
+            _execute(conn, cursor, _values_sql(conn.dialect, table, names, len(chunk)),
+                     list(chain.from_iterable(chunk)))
             if returning_ids:
                 last = cursor.lastrowid
                 ids += range(last - len(chunk) + 1, last + 1)
     finally:
         cursor.close()
     return ids
+
+
+_SQL: dict[tuple[Table, tuple[str, ...], int], str] = {}
+
+
+def _values_sql(dialect: Dialect, table: Table, names: tuple[str, ...], count: int) -> str:
+    """INSERT INTO table (names) VALUES (?, ...), ... for `count` rows, written once."""
+    sql = _SQL.get((table, names, count))
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        group = f"({', '.join('?' * len(names))})"
+        sql = _SQL[(table, names, count)] = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES {', '.join([group] * count)}")
+    return sql
 
 
 def _execute(conn: Connection, cursor: Any, sql: str, params: list[Any]) -> None:
