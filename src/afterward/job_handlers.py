@@ -10,10 +10,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 
-class PermanentError(Exception):
-    """A handler raises this when a retry cannot help: the job goes dead at once."""
-
-
 @dataclass(frozen=True)
 class JobContext:
     job_id: int

@@ -40,7 +40,6 @@ from afterward.job_handlers import (  # noqa: F401
     BatchRun,
     Handler,
     JobContext,
-    PermanentError,
     batch_handler,
     batch_handler_for,
     handler,
@@ -51,6 +50,10 @@ from afterward.storage import bulk
 from afterward.storage.db import Base
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
+
+
+class PermanentError(Exception):
+    """A handler raises this when a retry cannot help: the job goes dead at once."""
 
 
 class JobStatus(StrEnum):

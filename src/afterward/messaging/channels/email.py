@@ -24,7 +24,7 @@ from afterward.messaging.channels import (
     register,
 )
 from afterward.messaging.channels.smtp import transmit
-from afterward.messaging.channels.smtp_pool import parse_smtp_url
+from afterward.messaging.channels.smtp_pool import SmtpTarget, parse_smtp_url
 
 
 @register("email")
@@ -38,7 +38,11 @@ class EmailChannel(Channel):
         if not envelope_from:
             raise ChannelError("no sender address: set from= in AFTERWARD_SMTP_URL",
                                transient=False)
-        return Receipt("email", transmit(self.target, envelope_from, message))
+        return Receipt("email", self._transmit(self.target, envelope_from, message))
+
+    def _transmit(self, target: SmtpTarget, envelope_from: str, message: Outgoing) -> str:
+        """The network call (smtp.py; tests replace this one method)."""
+        return transmit(target, envelope_from, message)
 
 
 @lru_cache(maxsize=256)
