@@ -106,10 +106,12 @@ def _processors(table: Table, names: tuple[str, ...], dialect: Dialect) -> list[
 
 def driver_rows(table: Table, names: tuple[str, ...], rows: Sequence[Row],
                 dialect: Dialect) -> list[list[Any]]:
-    """The rows as lists of what the driver is handed. A value that is the same object
-    as the one in the row before (a batch's `now`) is processed once."""
-    steps = [(name, None if process is None else _remembering(process))
-             for name, process in zip(names, _processors(table, names, dialect), strict=True)]
+    """The rows as lists of what the driver is handed. In a batch, a value that is the
+    same object as the one in the row before (the batch's `now`) is processed once."""
+    processors = _processors(table, names, dialect)
+    if len(rows) > 1:
+        processors = [process and _remembering(process) for process in processors]
+    steps = list(zip(names, processors, strict=True))
     return [[row[name] if process is None else process(row[name]) for name, process in steps]
             for row in rows]
 
@@ -129,8 +131,8 @@ def _sqlite(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequen
             returning_ids: bool) -> list[int]:
     values = driver_rows(table, names, rows, conn.dialect)
     driver: Any = conn.connection.dbapi_connection
-    per = max(1, min(ROWS_PER_STATEMENT,
-                     driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
+    allowed = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # parameters a statement
+    per = max(1, min(ROWS_PER_STATEMENT, allowed // len(names)))
     ids: list[int] = []
     cursor = driver.cursor()
     try:
