@@ -101,7 +101,10 @@ def record_many(session: Session | Connection, *, store_id: int, events: Sequenc
     """Append the events, in this order, in the caller's transaction (storage/bulk.py):
     how every path writes events, one or a whole import's."""
     now = recorded_at or utcnow()
-    bulk.insert(session, _EVENTS, [
-        {"store_id": store_id, "name": str(e.name), "subject_type": e.subject_type,
-         "subject_id": e.subject_id, "payload": e.payload, "occurred_at": e.occurred_at,
-         "recorded_at": e.recorded_at or now} for e in events])
+    bulk.insert_values(session, _EVENTS, _COLUMNS, [
+        (store_id, str(e.name), e.subject_type, e.subject_id, e.payload, e.occurred_at,
+         e.recorded_at or now) for e in events])
+
+
+_COLUMNS = ("store_id", "name", "subject_type", "subject_id", "payload", "occurred_at",
+            "recorded_at")

@@ -109,11 +109,17 @@ def core(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
 
 @pytest.mark.parametrize("count", [1, MANY])
 @pytest.mark.parametrize("returning_ids", [False, True])
+@pytest.mark.parametrize("as_tuples", [False, True], ids=["dicts", "tuples"])
 @pytest.mark.parametrize("kind", MODELS)
 def test_rows_are_stored_byte_for_byte_as_a_core_insert_stores_them(db, store, kind, count,
-                                                                    returning_ids):
+                                                                    returning_ids, as_tuples):
     def fast(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        bulk.insert(conn, table, rows, returning_ids=returning_ids)
+        if as_tuples:
+            names = tuple(rows[0])
+            bulk.insert_values(conn, table, names, [tuple(row[n] for n in names) for row in rows],
+                               returning_ids=returning_ids)
+        else:
+            bulk.insert(conn, table, rows, returning_ids=returning_ids)
 
     make = consents(db, store.id) if kind == "consents" else ROWS[kind]
     rows = [make(store.id, n) for n in range(count)]
@@ -189,3 +195,14 @@ def test_a_session_used_for_two_transactions_writes_through_each_one_s_connectio
         kept = reading.scalars(select(Event.subject_id).where(Event.store_id == store.id)).all()
     assert kept == [11]
     assert first.closed
+
+
+def test_tuple_rows_of_the_wrong_length_are_refused_before_anything_is_sent(db, store):
+    row = an_event(store.id, 1)
+    names = tuple(row)
+    with db.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(Event))
+        with pytest.raises(ValueError):
+            bulk.insert_values(session, Event, names,
+                               [tuple(row.values()), tuple(row.values())[:-1]])
+        assert session.scalar(select(func.count()).select_from(Event)) == before

@@ -35,7 +35,6 @@ Row = Mapping[str, Any]
 Processor = Callable[[Any], Any] | None
 ROWS_PER_STATEMENT = 500  # SQLite: a quarter less CPU than executemany of one-row INSERTs
 COPY_FROM_ROWS = 50  # PostgreSQL: fewer rows go as one INSERT (COPY costs a round trip more)
-_UNSET = object()
 
 
 def connection_of(target: Session | Connection) -> Connection:
@@ -58,17 +57,29 @@ def insert(target: Session | Connection, table: Table | type[Any], rows: Sequenc
     caller's transaction; with `returning_ids`, their new ids in row order."""
     if not rows:
         return []
+    names = tuple(rows[0])
+    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    return insert_values(target, table, names, list(map(pick, rows)),
+                         returning_ids=returning_ids)
+
+
+def insert_values(target: Session | Connection, table: Table | type[Any],
+                  names: tuple[str, ...], rows: Sequence[tuple[Any, ...]], *,
+                  returning_ids: bool = False) -> list[int]:
+    """`insert` for rows given as tuples of the named columns' values, in that order:
+    the same rows stored, without building a dict per row (the CSV import's orders)."""
+    if not rows:
+        return []
     if not isinstance(table, Table):
         table = cast(Table, table.__table__)
     conn = connection_of(target)
-    names, defaults = _columns(table, tuple(rows[0]))
-    if defaults:
-        rows = [{**defaults, **row} for row in rows]
+    names, defaults = _columns(table, names)
+    values = driver_rows(table, names, rows, defaults, conn.dialect)
     if conn.dialect.name == "sqlite":
-        return _sqlite(conn, table, names, rows, returning_ids)
+        return _sqlite(conn, table, names, values, returning_ids)
     if returning_ids or len(rows) < COPY_FROM_ROWS:
-        return _core(conn, table, rows, returning_ids)
-    _copy(conn, table, names, rows)
+        return _core(conn, table, names, rows, defaults, returning_ids)
+    _copy(conn, table, names, values)
     return []
 
 
@@ -105,34 +116,35 @@ def _processors(table: Table, names: tuple[str, ...], dialect: Dialect) -> list[
     return found
 
 
-def driver_rows(table: Table, names: tuple[str, ...], rows: Sequence[Row],
-                dialect: Dialect) -> list[tuple[Any, ...]]:
-    """The rows as tuples of what the driver is handed, taken apart column by column (a
-    loop in C for a column without a processor). In a batch, a value that is the same
-    object as the one before it in its column (the batch's `now`) is processed once."""
-    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    columns: list[Any] = list(zip(*map(pick, rows), strict=True))
-    for i, process in enumerate(_processors(table, names, dialect)):
+def driver_rows(table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
+                defaults: dict[str, Any], dialect: Dialect) -> Sequence[tuple[Any, ...]]:
+    """The rows, then the defaults, as tuples of what the driver is handed. Only columns
+    with a processor are taken apart (column by column: loops in C); rows needing none
+    go as they are."""
+    processors = _processors(table, names, dialect)
+    if not defaults and not any(processors):
+        return rows
+    count = len(rows)
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    columns += [[value] * count for value in defaults.values()]
+    for i, process in enumerate(processors):
         if process is not None:
-            columns[i] = list(map(_remembering(process) if len(rows) > 1 else process,
-                                  columns[i]))
+            columns[i] = _processed(process, columns[i])
     return list(zip(*columns, strict=True))
 
 
-def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    last: list[Any] = [_UNSET, None]  # the value seen last, and what it became
+def _processed(process: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
+    """The column's values through its processor; a column holding one object in every
+    row (a batch's `now`) is processed once. Identity, not equality: 1 and True are
+    equal but JSON writes them apart."""
+    first = column[0]
+    if all(value is first for value in column):
+        return [process(first)] * len(column)
+    return list(map(process, column))
 
-    def run(value: Any) -> Any:
-        if value is not last[0]:
-            last[0], last[1] = value, process(value)
-        return last[1]
 
-    return run
-
-
-def _sqlite(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequence[Row],
-            returning_ids: bool) -> list[int]:
-    values = driver_rows(table, names, rows, conn.dialect)
+def _sqlite(conn: Connection, table: Table, names: tuple[str, ...],
+            values: Sequence[tuple[Any, ...]], returning_ids: bool) -> list[int]:
     driver: Any = conn.connection.dbapi_connection
     allowed = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # parameters a statement
     per = max(1, min(ROWS_PER_STATEMENT, allowed // len(names)))
@@ -174,22 +186,26 @@ def _execute(conn: Connection, cursor: Any, sql: str, params: list[Any]) -> None
         raise exc.DBAPIError.instance(sql, params, error, error_class) from error
 
 
-def _core(conn: Connection, table: Table, rows: Sequence[Row],
+def _core(conn: Connection, table: Table, names: tuple[str, ...],
+          rows: Sequence[tuple[Any, ...]], defaults: dict[str, Any],
           returning_ids: bool) -> list[int]:
+    given = names[:len(names) - len(defaults)]
+    params = [{**defaults, **dict(zip(given, row, strict=True))} for row in rows]
     if not returning_ids:
-        conn.execute(core_insert(table), list(rows))
+        conn.execute(core_insert(table), params)
         return []
     stmt = core_insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(stmt, list(rows)).scalars())
+    return list(conn.execute(stmt, params).scalars())
 
 
-def _copy(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequence[Row]) -> None:
+def _copy(conn: Connection, table: Table, names: tuple[str, ...],
+          values: Sequence[tuple[Any, ...]]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     command = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
     driver: Any = conn.connection.dbapi_connection
     try:
         with driver.cursor() as cursor, cursor.copy(command) as copy:
-            for row in driver_rows(table, names, rows, conn.dialect):
+            for row in values:
                 copy.write_row(row)
     except conn.dialect.loaded_dbapi.Error as error:
         raise exc.DBAPIError.instance(command, [], error,

@@ -58,47 +58,54 @@ def write_chunk(conn: Connection, store_id: int, orders: Sequence[OrderDraft],
     """One chunk's orders, then their lines and events; returns the lines written."""
     rows = [order_row(store_id, o, customer_id, now)
             for o, customer_id in zip(orders, customer_ids, strict=True)]
-    order_ids = bulk.insert(conn, ORDERS, rows, returning_ids=True)
+    order_ids = bulk.insert_values(conn, ORDERS, ORDER_COLUMNS, rows, returning_ids=True)
     lines = [line for o, order_id in zip(orders, order_ids, strict=True)
              for line in line_rows(store_id, order_id, o, variants)]
-    bulk.insert(conn, LINES, lines)
+    bulk.insert_values(conn, LINES, LINE_COLUMNS, lines)
     events.record_many(conn, store_id=store_id, recorded_at=now, events=[
         NewEvent(EventName.order_created, "order", order_id, order_payload(row),
-                 row["placed_at"]) for row, order_id in zip(rows, order_ids, strict=True)])
+                 row[PLACED_AT]) for row, order_id in zip(rows, order_ids, strict=True)])
     return len(lines)
 
 
+ORDER_COLUMNS = (
+    "store_id", "number", "source", "customer_id", "email", "phone", "currency",
+    "subtotal_minor", "shipping_minor", "tax_minor", "discount_minor", "total_minor",
+    "refunded_minor", "status", "placed_at", "ship_name", "ship_city", "ship_postal_code",
+    "ship_country", "created_at", "updated_at")
+NUMBER, CUSTOMER_ID, CURRENCY, TOTAL, PLACED_AT = map(ORDER_COLUMNS.index, (
+    "number", "customer_id", "currency", "total_minor", "placed_at"))
+
+
 def order_row(store_id: int, o: OrderDraft, customer_id: int | None,
-              now: datetime) -> dict[str, Any]:
+              now: datetime) -> tuple[Any, ...]:
+    """The order's values in ORDER_COLUMNS' order."""
     subtotal = o.subtotal_minor
-    return {
-        "store_id": store_id, "number": o.number, "source": SOURCE,
-        "customer_id": customer_id, "email": o.email, "phone": o.phone,
-        "currency": o.currency, "subtotal_minor": subtotal, "shipping_minor": o.shipping_minor,
-        "tax_minor": o.tax_minor, "discount_minor": o.discount_minor,
-        "total_minor": max(0, subtotal + o.shipping_minor + o.tax_minor - o.discount_minor),
-        "refunded_minor": 0, "status": "open", "placed_at": o.placed_at,
-        "ship_name": full_name(o), "ship_city": o.ship_city,
-        "ship_postal_code": o.ship_postal_code, "ship_country": o.ship_country,
-        "created_at": now, "updated_at": now}
+    total = max(0, subtotal + o.shipping_minor + o.tax_minor - o.discount_minor)
+    return (store_id, o.number, SOURCE, customer_id, o.email, o.phone, o.currency,
+            subtotal, o.shipping_minor, o.tax_minor, o.discount_minor, total,
+            0, "open", o.placed_at, full_name(o), o.ship_city, o.ship_postal_code,
+            o.ship_country, now, now)
 
 
-def order_payload(row: dict[str, Any]) -> dict[str, Any]:
+def order_payload(row: tuple[Any, ...]) -> dict[str, Any]:
     """What save_order's order.created event says."""
-    return {"number": row["number"], "total_minor": row["total_minor"],
-            "currency": row["currency"], "customer_id": row["customer_id"], "source": SOURCE}
+    return {"number": row[NUMBER], "total_minor": row[TOTAL], "currency": row[CURRENCY],
+            "customer_id": row[CUSTOMER_ID], "source": SOURCE}
+
+
+LINE_COLUMNS = ("store_id", "order_id", "position", "variant_id", "product_id", "sku",
+                "title", "quantity", "unit_price_minor", "total_minor", "refunded_quantity")
 
 
 def line_rows(store_id: int, order_id: int, o: OrderDraft,
-              variants: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+              variants: dict[str, tuple[int, int]]) -> list[tuple[Any, ...]]:
+    """The order's lines' values in LINE_COLUMNS' order."""
     rows = []
     for position, ln in enumerate(o.lines):
         variant_id, product_id = variants.get(ln.sku, (None, None)) if ln.sku else (None, None)
-        rows.append({"store_id": store_id, "order_id": order_id, "position": position,
-                     "variant_id": variant_id, "product_id": product_id, "sku": ln.sku,
-                     "title": ln.title, "quantity": ln.quantity,
-                     "unit_price_minor": ln.unit_price_minor,
-                     "total_minor": ln.quantity * ln.unit_price_minor, "refunded_quantity": 0})
+        rows.append((store_id, order_id, position, variant_id, product_id, ln.sku, ln.title,
+                     ln.quantity, ln.unit_price_minor, ln.quantity * ln.unit_price_minor, 0))
     return rows
 
 
@@ -163,8 +170,9 @@ def create_customers(conn: Connection, store_id: int, keys: Sequence[Key], wante
         {"store_id": store_id, **{name: wanted[key].get(name) for name in CUSTOMER_FIELDS},
          "orders_count": 0, "total_spent_minor": 0, "created_at": now, "updated_at": now}
         for key in keys], returning_ids=True)
+    payload = {"source": SOURCE}  # one object: written as JSON once (bulk.py)
     events.record_many(conn, store_id=store_id, recorded_at=now, events=[
-        NewEvent(EventName.customer_created, "customer", customer_id, {"source": SOURCE}, now)
+        NewEvent(EventName.customer_created, "customer", customer_id, payload, now)
         for customer_id in ids])
     return ids
 
