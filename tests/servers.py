@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,26 +133,31 @@ class Answer:
 CLIENT_TIMEOUT = 20.0
 
 
-def hammer(base_url: str, calls: list[Call], *, clients: int = 16) -> list[Answer]:
-    """Send `calls` from `clients` threads at once (each its own connection pool) and
-    return the answers in call order. A request that times out or loses its
-    connection fails the test: a hang is never an acceptable answer."""
+def hammer(base_url: str | Sequence[str], calls: list[Call], *,
+           clients: int = 16) -> list[Answer]:
+    """Send `calls` from `clients` threads at once (each its own connection pools) and
+    return the answers in call order; given several servers' base URLs, call i goes to
+    server i mod n. A request that times out or loses its connection fails the test: a
+    hang is never an acceptable answer."""
+    bases = [base_url] if isinstance(base_url, str) else list(base_url)
     local = threading.local()
     start = threading.Barrier(min(clients, len(calls)))
 
     opened: list[httpx.Client] = []
 
-    def client() -> httpx.Client:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT)
-            opened.append(local.client)
-        return local.client  # type: ignore[no-any-return]
+    def client(base: str) -> httpx.Client:
+        pool: dict[str, httpx.Client] = local.__dict__.setdefault("clients", {})
+        if base not in pool:
+            pool[base] = httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT)
+            opened.append(pool[base])
+        return pool[base]
 
     def send(index: int) -> Answer:
         if index < start.parties:  # the first wave leaves together
             start.wait(timeout=CLIENT_TIMEOUT)
         call = calls[index]
-        response = client().request(call.method, call.path, **call.options)
+        response = client(bases[index % len(bases)]).request(call.method, call.path,
+                                                             **call.options)
         try:
             body = response.json()
         except ValueError:
