@@ -38,36 +38,25 @@ def child_env(db_url: str, **extra: str) -> dict[str, str]:
             **{f"AFTERWARD_{k.upper()}": v for k, v in extra.items()}}
 
 
-class ServerProcess:
-    """`afterward serve` on 127.0.0.1:<free port>; `url` is its base."""
+class _Child:
+    """An `afterward` command in a child process over the test database, its stderr in
+    test-artifacts/<log name>."""
 
-    def __init__(self, db_url: str, *args: str, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        settings.setdefault("public_url", self.url)
-        self.log = ROOT / "test-artifacts" / f"server-{self.port}.log"
+    def __init__(self, command: list[str], log_name: str, db_url: str,
+                 **settings: str) -> None:
+        self.log = ROOT / "test-artifacts" / log_name
         self.log.parent.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "afterward.cli.__main__", "serve", "--port", str(self.port),
-             *args], env=child_env(db_url, **settings), cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
+            [sys.executable, "-m", "afterward.cli.__main__", *command],
+            env=child_env(db_url, **settings), cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=self.log.open("wb"))
 
-    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.process.returncode}): "
-                                   f"{self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("the server did not answer /healthz in time")
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def errors_logged(self) -> str:
-        """What the server logged at ERROR (tracebacks of unexpected errors)."""
+        """What the process logged at ERROR (tracebacks of unexpected errors)."""
         text = self.log.read_text(errors="replace")
         return "\n".join(line for line in text.splitlines() if " ERROR " in line)
 
@@ -85,33 +74,37 @@ class ServerProcess:
             self.process.wait(timeout=10)
 
 
-class WorkerProcess:
+class ServerProcess(_Child):
+    """`afterward serve` on 127.0.0.1:<free port>; `url` is its base."""
+
+    def __init__(self, db_url: str, *args: str, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings.setdefault("public_url", self.url)
+        super().__init__(["serve", "--port", str(self.port), *args],
+                         f"server-{self.port}.log", db_url, **settings)
+
+    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}): "
+                                   f"{self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the server did not answer /healthz in time")
+
+
+class WorkerProcess(_Child):
     """`afterward worker` over the test database, its log in test-artifacts."""
 
     def __init__(self, db_url: str, *args: str, **settings: str) -> None:
-        self.log = ROOT / "test-artifacts" / f"worker-{os.getpid()}-{next(_worker_numbers)}.log"
-        self.log.parent.mkdir(exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "afterward.cli.__main__", "worker", *args],
-            env=child_env(db_url, **settings), cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"))
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def terminate(self, timeout: float = 30.0) -> float:
-        """SIGTERM, then wait; returns the seconds it took to exit."""
-        started = time.monotonic()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=timeout)
-        return time.monotonic() - started
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        super().__init__(["worker", *args], f"worker-{os.getpid()}-{next(_worker_numbers)}.log",
+                         db_url, **settings)
 
 
 _worker_numbers = itertools.count(1)
