@@ -114,6 +114,8 @@ def test_one_journey_edit_saved_from_many_tabs_is_one_new_version(site):
 
 
 def test_a_journey_switched_on_and_off_from_two_tabs_ends_in_one_state(site):
+    hammer(site.urls, [Call("POST", "/api/v1/journeys/install-builtins",
+                            {"headers": site.auth})], clients=1)
     on = admin_post(site, "/admin/journeys/order_confirmation/enable", 6)
     off = admin_post(site, "/admin/journeys/order_confirmation/disable", 6)
 
