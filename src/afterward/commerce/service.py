@@ -28,7 +28,15 @@ from afterward.commerce.orders import (
     write_order,
 )
 from afterward.commerce.paging import decode_cursor, encode_cursor, page
-from afterward.commerce.products import get_product, list_products, upsert_product
+from afterward.commerce.products import (
+    get_product,
+    list_products,
+    put_back_stock,
+    take_stock,
+    upsert_product,
+    variant_by_sku,
+    variants_by_sku,
+)
 from afterward.commerce.sales import SalesOverTime, sales_over_time
 from afterward.commerce.stores import lock_store
 
@@ -62,5 +70,9 @@ __all__ = [
     "set_consent",
     "upsert_customer",
     "upsert_product",
+    "put_back_stock",
+    "take_stock",
+    "variant_by_sku",
+    "variants_by_sku",
     "write_order",
 ]
