@@ -97,3 +97,10 @@ def make_shop(client: Any, db: Database, store: Any, *, delivered_days_ago: int 
 @pytest.fixture
 def shop(client, db, store) -> Shop:
     return make_shop(client, db, store)
+
+
+def stock(shop: Shop, sku: str) -> int | None:
+    from afterward.commerce.models import Variant
+
+    with shop.db.reading() as session:
+        return session.scalar(select(Variant.inventory_quantity).where(Variant.sku == sku))

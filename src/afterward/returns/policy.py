@@ -280,7 +280,7 @@ def decide(policy: Policy, order: OrderFacts, items: Sequence[Requested], histor
                     min(line.deadline for line in lines), basis)
 
 
-def _fees(policy: Policy, lines: list[LineDecision], offered: list[str]) -> dict[str, int]:
+def _fees(policy: Policy, lines: list[LineDecision], offered: Sequence[str]) -> dict[str, int]:
     """Per resolution: the policy's fee for it, unless every line is waived, plus the
     rules' fees of the lines not waived."""
     all_waived = all(line.waived for line in lines)

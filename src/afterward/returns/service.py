@@ -162,7 +162,7 @@ def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Deci
     rma.lines = [ReturnLine(store_id=order.store_id, order_line_id=line.id,
                             sku=item.line.sku or "", title=line.title, quantity=item.quantity,
                             unit_paid_minor=item.line.paid_minor, reason=item.reason,
-                            comment=comments.get(line.sku), received_quantity=0)
+                            comment=comments.get(line.sku or ""), received_quantity=0)
                  for line, item in picked]
     session.add(rma)
     session.flush()
