@@ -141,3 +141,22 @@ def test_a_refund_request_is_recorded_once_per_return(shop):
     with shop.db.reading() as session:
         assert session.scalar(select(CreditEntry.id)) is None
     assert shop.count(RefundRequest, RefundRequest.return_id == made["id"]) == 1
+
+
+def test_an_exchange_whose_item_ran_out_becomes_store_credit_with_the_bonus(shop):
+    made = shop.request([{"sku": "TEA-1", "quantity": 2, "reason": "other"}],
+                        resolution="exchange", exchange_for_sku="MUG-1").json()
+    sold_out = {"external_id": "p-mug", "title": "Mug", "category": "home", "variants": [
+        {"sku": "MUG-1", "title": "Blue", "price_minor": 1200, "currency": "EUR",
+         "inventory_quantity": 0}]}
+    assert shop.post("/api/v1/products", sold_out).status_code == 200
+
+    body = shop.post(f"/api/v1/returns/{made['id']}/receive", {"lines": [
+        {"sku": "TEA-1", "quantity": 2, "condition": "new"}]}).json()
+
+    assert (body["status"], body["resolution"], body["credit_minor"], body["bonus_minor"],
+            body["exchange_order_id"], body["difference_minor"]) == (
+        "resolved", "store_credit", 990, 90, None, None)
+    assert shop.get(f"/api/v1/customers/{shop.customer_id}/store-credit").json()[
+        "balance_minor"] == 990
+    assert shop.count(Order, Order.source == "exchange") == 0

@@ -82,12 +82,15 @@ def history(session: Session, *, store_id: int, customer_id: int | None,
             Return.status != "rejected")
     recent = Return.created_at >= now - timedelta(days=90)
     count = select(func.count()).select_from(Return)
-    high = (Return.value_minor >= high_value_minor) if high_value_minor else (Return.id < 0)
+    high = 0
+    if high_value_minor:  # the signal is off at 0
+        high = session.scalar(count.where(*mine, recent,
+                                          Return.value_minor >= high_value_minor)) or 0
     return rules.History(
         orders=customer.orders_count if customer else 0,
         returns=session.scalar(count.where(*mine)) or 0,
         returns_90d=session.scalar(count.where(*mine, recent)) or 0,
-        high_value_returns_90d=session.scalar(count.where(*mine, recent, high)) or 0)
+        high_value_returns_90d=high)
 
 
 def claim(session: Session, *, store_id: int, line: OrderLine, quantity: int) -> None:

@@ -259,7 +259,8 @@ def _record_lines(session: Session, rma: Return, data: ReceiveIn) -> int:
 
 
 def _resolve(session: Session, rma: Return, now: datetime) -> None:
-    settle.settle(session, rma=rma, now=now)
+    policy = facts.load_policy(session, store_id=rma.store_id)
+    settle.settle(session, rma=rma, now=now, bonus_percent=policy.store_credit_bonus_percent)
     rma.status, rma.resolved_at, rma.updated_at = "resolved", now, now
     session.flush()
     _event(session, rma, "return.resolved", {

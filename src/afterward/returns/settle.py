@@ -62,18 +62,25 @@ def _price(rma: Return, variant: Variant, units: int, value: int) -> None:
     rma.difference_minor = rma.exchange_minor - (value + rma.bonus_minor) + rma.fee_minor
 
 
-def settle(session: Session, *, rma: Return, now: datetime) -> None:
+def settle(session: Session, *, rma: Return, now: datetime, bonus_percent: int) -> None:
+    """Pay out what was accepted. An exchange whose item ran out since the request
+    becomes store credit with the store's bonus (`bonus_percent`; a refund when the
+    order has no customer)."""
     accepted = _accepted_value(rma)
     bonus = rma.bonus_minor * accepted // rma.value_minor if rma.value_minor else 0
     order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
     assert order is not None  # a return's order goes only with the return (CASCADE)
+    if rma.resolution == "exchange":
+        if _exchange(session, rma, order, accepted, bonus, now):
+            return
+        rma.exchange_minor = rma.difference_minor = None
+        rma.resolution = "store_credit" if rma.customer_id is not None else "refund"
+        bonus = accepted * bonus_percent // 100
     if rma.resolution in ("refund", "keep"):
         rma.refund_minor = max(0, accepted - rma.fee_minor)
         request_refund(session, rma=rma, order=order, amount=rma.refund_minor)
-    elif rma.resolution == "store_credit":
-        _credit(session, rma, accepted, bonus)
     else:
-        _exchange(session, rma, order, accepted, bonus, now)
+        _credit(session, rma, accepted, bonus)
 
 
 def _accepted_value(rma: Return) -> int:
@@ -98,14 +105,15 @@ def _credit(session: Session, rma: Return, accepted: int, bonus: int) -> None:
 
 
 def _exchange(session: Session, rma: Return, order: Order, accepted: int, bonus: int,
-              now: datetime) -> None:
+              now: datetime) -> bool:
+    """The exchange order, priced against what was accepted; False when the item is
+    out of stock now (nothing written)."""
     units = sum(line.received_quantity for line in rma.lines if line.accepted)
     variant = commerce.variant_by_sku(session, store_id=rma.store_id,
                                       sku=rma.exchange_for_sku or "")
     if variant is None or not commerce.take_stock(session, store_id=rma.store_id,
                                                   variant_id=variant.id, quantity=units):
-        raise ReturnError("exchange_out_of_stock", f"{rma.exchange_for_sku} is out of stock: "
-                          "receive it as another resolution", "exchange_for_sku", 409)
+        return False
     rma.bonus_minor = bonus
     _price(rma, variant, units, accepted)
     allowance = max(0, accepted + bonus - rma.fee_minor)
@@ -114,6 +122,7 @@ def _exchange(session: Session, rma: Return, order: Order, accepted: int, bonus:
     rma.exchange_order_id = made.id
     rma.refund_minor = max(0, -(rma.difference_minor or 0))
     request_refund(session, rma=rma, order=order, amount=rma.refund_minor)
+    return True
 
 
 def _exchange_order(rma: Return, order: Order, variant: Variant, units: int, allowance: int,
