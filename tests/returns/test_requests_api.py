@@ -205,3 +205,15 @@ def test_another_store_s_key_sees_no_return(shop, make_store):
                            headers=other.auth).json() == {"items": []}
     assert shop.client.post(f"/api/v1/returns/{made['id']}/approve",
                             headers=other.auth).status_code == 404
+
+
+def test_serial_high_value_returns_wait_for_review(shop):
+    shop.put_policy(fraud={"high_value_minor": 800, "max_high_value_returns_90d": 1})
+    first = shop.request().json()  # the mug: 1200
+
+    cheap = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "other"}]).json()
+    dear = shop.request([{"sku": "TEA-1", "quantity": 2, "reason": "other"}]).json()
+
+    assert (first["status"], cheap["status"]) == ("approved", "approved")
+    assert (dear["status"], dear["review_reasons"]) == (
+        "requested", ["fraud: serial high-value returns"])
