@@ -87,3 +87,12 @@ def test_a_label_is_not_served_before_approval_nor_for_an_unknown_token(shop):
 
     assert shop.client.get(f"/returns/labels/{token}.pdf").status_code == 404
     assert shop.client.get("/returns/labels/" + "x" * 43 + ".pdf").status_code == 404
+
+
+def test_a_kept_item_has_no_label(shop):
+    shop.put_policy(resolutions=["keep"], keep_max_value_minor=500)
+
+    made = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "damaged"}],
+                        resolution="keep").json()
+
+    assert (made["status"], made["label_url"]) == ("resolved", None)

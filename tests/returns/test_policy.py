@@ -216,3 +216,16 @@ def test_a_decision_takes_well_under_a_millisecond_per_line():
     per_line_ms = (time.perf_counter() - started) * 1000 / (200 * len(lines))
 
     assert per_line_ms < 0.5
+
+
+def test_a_blocklisted_email_or_postal_code_sends_to_review():
+    fraud = Fraud(blocked_emails=["Mallory@Example.com"], blocked_postal_codes=["SW1A 1AA"])
+    by_email = OrderFacts(placed_at=NOW, shipped_at=None, delivered_at=NOW, value_minor=1,
+                          country="GB", email="mallory@example.com", postal_code="E1 6AN")
+    by_code = OrderFacts(placed_at=NOW, shipped_at=None, delivered_at=NOW, value_minor=1,
+                         country="GB", email="ada@example.com", postal_code="sw1a1aa")
+
+    for order in (by_email, by_code):
+        decision = decide(Policy(fraud=fraud), order, [asking()], History(), NOW)
+        assert (decision.refusal, decision.review) == (None, ("fraud: blocklisted address",))
+    assert decide(Policy(fraud=fraud), DELIVERED, [asking()], History(), NOW).review == ()

@@ -40,12 +40,11 @@ SAME_REQUEST = updated(ReturnOut, "The Idempotency-Key was used before with this
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[!-~]+$",
     description="The same key and body again: the same return, nothing added.")]
-LABELLED = ("approved", "received", "resolved")
 
 
 def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
     order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
-    label = public_url + service.label_path(rma) if rma.status in LABELLED else None
+    label = public_url + service.label_path(rma) if service.has_label(rma) else None
     return ReturnOut(
         id=rma.id, number=rma.number, order_id=rma.order_id,
         order_number=order.number if order else "", status=rma.status,
@@ -185,7 +184,7 @@ def store_credit(customer_id: IdPath, who: Principal = Depends(principal),
 @public.get("/returns/labels/{token}.pdf")
 def label(token: str, session: Session = Depends(read_session)) -> Response:
     rma = service.by_label_token(session, token) if len(token) == 43 else None
-    if rma is None or rma.status not in LABELLED:
+    if rma is None or not service.has_label(rma):
         raise ApiError(404, "not_found", "no such label")
     order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
     store = session.get(Store, rma.store_id)

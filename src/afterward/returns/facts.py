@@ -39,7 +39,8 @@ def order_facts(session: Session, order: Order) -> rules.OrderFacts:
                                                  order_id=order.id)
     return rules.OrderFacts(placed_at=order.placed_at, shipped_at=shipped,
                             delivered_at=delivered, value_minor=order.total_minor,
-                            country=order.ship_country)
+                            country=order.ship_country, email=order.email,
+                            postal_code=order.ship_postal_code)
 
 
 def unit_paid(order: Order, line: OrderLine) -> int:

@@ -69,6 +69,8 @@ class Fraud(Document):
     min_orders_for_rate: Count = 3
     high_value_minor: Minor = 0
     max_high_value_returns_90d: Count = 2
+    blocked_emails: Names = []  # the order's email, any case
+    blocked_postal_codes: Names = []  # the shipping address's, any case, spaces ignored
 
 
 class Policy(Document):
@@ -103,6 +105,8 @@ class OrderFacts:
     delivered_at: datetime | None
     value_minor: int  # what the order cost
     country: str | None
+    email: str | None = None
+    postal_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,8 +249,22 @@ def decide_line(policy: Policy, order: OrderFacts, item: Requested,
                         deadline)
 
 
-def fraud_signals(fraud: Fraud, history: History, value_minor: int) -> list[str]:
+def _folded(text: str | None) -> str:
+    return "".join((text or "").split()).casefold()
+
+
+def blocked(fraud: Fraud, order: OrderFacts) -> bool:
+    emails = {_folded(e) for e in fraud.blocked_emails}
+    codes = {_folded(c) for c in fraud.blocked_postal_codes}
+    return ((order.email is not None and _folded(order.email) in emails)
+            or (order.postal_code is not None and _folded(order.postal_code) in codes))
+
+
+def fraud_signals(fraud: Fraud, history: History, value_minor: int,
+                  order: OrderFacts | None = None) -> list[str]:
     signals = []
+    if order is not None and blocked(fraud, order):
+        signals.append("fraud: blocklisted address")
     if fraud.max_returns_90d and history.returns_90d >= fraud.max_returns_90d:
         signals.append("fraud: return count")
     if (fraud.max_return_rate_percent and history.orders >= max(1, fraud.min_orders_for_rate)
@@ -276,7 +294,7 @@ def decide(policy: Policy, order: OrderFacts, items: Sequence[Requested], histor
     value = sum(item.line.paid_minor * item.quantity for item in items)
     return Decision(None, tuple(offered), value, _fees(policy, lines, offered),
                     value * policy.store_credit_bonus_percent // 100,
-                    _review(policy, lines, history, value),
+                    _review(policy, order, lines, history, value),
                     min(line.deadline for line in lines), basis)
 
 
@@ -289,10 +307,10 @@ def _fees(policy: Policy, lines: list[LineDecision], offered: Sequence[str]) -> 
     return {r: (0 if all_waived else base.get(r, 0)) + rules_fee for r in offered}
 
 
-def _review(policy: Policy, lines: list[LineDecision], history: History,
+def _review(policy: Policy, order: OrderFacts, lines: list[LineDecision], history: History,
             value: int) -> tuple[str, ...]:
     reasons = [reason for line in lines for reason in line.review]
-    reasons += fraud_signals(policy.fraud, history, value)
+    reasons += fraud_signals(policy.fraud, history, value, order)
     if not policy.auto_approve:
         reasons.append("policy: every return is reviewed")
     return tuple(dict.fromkeys(reasons))

@@ -38,6 +38,11 @@ def label_path(rma: Return) -> str:
     return f"/returns/labels/{rma.label_token}.pdf"
 
 
+def has_label(rma: Return) -> bool:
+    """Approved and on its way back (a kept item is not sent back)."""
+    return rma.resolution != "keep" and rma.status in ("approved", "received", "resolved")
+
+
 def get_return(session: Session, *, store_id: int, return_id: int,
                lock: bool = False) -> Return | None:
     query = select(Return).where(Return.store_id == store_id, Return.id == return_id)
