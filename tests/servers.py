@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,36 +38,25 @@ def child_env(db_url: str, **extra: str) -> dict[str, str]:
             **{f"AFTERWARD_{k.upper()}": v for k, v in extra.items()}}
 
 
-class ServerProcess:
-    """`afterward serve` on 127.0.0.1:<free port>; `url` is its base."""
+class _Child:
+    """An `afterward` command in a child process over the test database, its stderr in
+    test-artifacts/<log name>."""
 
-    def __init__(self, db_url: str, *args: str, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        settings.setdefault("public_url", self.url)
-        self.log = ROOT / "test-artifacts" / f"server-{self.port}.log"
+    def __init__(self, command: list[str], log_name: str, db_url: str,
+                 **settings: str) -> None:
+        self.log = ROOT / "test-artifacts" / log_name
         self.log.parent.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "afterward.cli.__main__", "serve", "--port", str(self.port),
-             *args], env=child_env(db_url, **settings), cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
+            [sys.executable, "-m", "afterward.cli.__main__", *command],
+            env=child_env(db_url, **settings), cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=self.log.open("wb"))
 
-    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.process.returncode}): "
-                                   f"{self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("the server did not answer /healthz in time")
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def errors_logged(self) -> str:
-        """What the server logged at ERROR (tracebacks of unexpected errors)."""
+        """What the process logged at ERROR (tracebacks of unexpected errors)."""
         text = self.log.read_text(errors="replace")
         return "\n".join(line for line in text.splitlines() if " ERROR " in line)
 
@@ -84,33 +74,37 @@ class ServerProcess:
             self.process.wait(timeout=10)
 
 
-class WorkerProcess:
+class ServerProcess(_Child):
+    """`afterward serve` on 127.0.0.1:<free port>; `url` is its base."""
+
+    def __init__(self, db_url: str, *args: str, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings.setdefault("public_url", self.url)
+        super().__init__(["serve", "--port", str(self.port), *args],
+                         f"server-{self.port}.log", db_url, **settings)
+
+    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}): "
+                                   f"{self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the server did not answer /healthz in time")
+
+
+class WorkerProcess(_Child):
     """`afterward worker` over the test database, its log in test-artifacts."""
 
     def __init__(self, db_url: str, *args: str, **settings: str) -> None:
-        self.log = ROOT / "test-artifacts" / f"worker-{os.getpid()}-{next(_worker_numbers)}.log"
-        self.log.parent.mkdir(exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "afterward.cli.__main__", "worker", *args],
-            env=child_env(db_url, **settings), cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"))
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def terminate(self, timeout: float = 30.0) -> float:
-        """SIGTERM, then wait; returns the seconds it took to exit."""
-        started = time.monotonic()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=timeout)
-        return time.monotonic() - started
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        super().__init__(["worker", *args], f"worker-{os.getpid()}-{next(_worker_numbers)}.log",
+                         db_url, **settings)
 
 
 _worker_numbers = itertools.count(1)
@@ -132,26 +126,31 @@ class Answer:
 CLIENT_TIMEOUT = 20.0
 
 
-def hammer(base_url: str, calls: list[Call], *, clients: int = 16) -> list[Answer]:
-    """Send `calls` from `clients` threads at once (each its own connection pool) and
-    return the answers in call order. A request that times out or loses its
-    connection fails the test: a hang is never an acceptable answer."""
+def hammer(base_url: str | Sequence[str], calls: list[Call], *,
+           clients: int = 16) -> list[Answer]:
+    """Send `calls` from `clients` threads at once (each its own connection pools) and
+    return the answers in call order; given several servers' base URLs, call i goes to
+    server i mod n. A request that times out or loses its connection fails the test: a
+    hang is never an acceptable answer."""
+    bases = [base_url] if isinstance(base_url, str) else list(base_url)
     local = threading.local()
     start = threading.Barrier(min(clients, len(calls)))
 
     opened: list[httpx.Client] = []
 
-    def client() -> httpx.Client:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT)
-            opened.append(local.client)
-        return local.client  # type: ignore[no-any-return]
+    def client(base: str) -> httpx.Client:
+        pool: dict[str, httpx.Client] = local.__dict__.setdefault("clients", {})
+        if base not in pool:
+            pool[base] = httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT)
+            opened.append(pool[base])
+        return pool[base]
 
     def send(index: int) -> Answer:
         if index < start.parties:  # the first wave leaves together
             start.wait(timeout=CLIENT_TIMEOUT)
         call = calls[index]
-        response = client().request(call.method, call.path, **call.options)
+        response = client(bases[index % len(bases)]).request(call.method, call.path,
+                                                             **call.options)
         try:
             body = response.json()
         except ValueError:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from afterward import jobs, modules, privacy
+from afterward import job_handlers, jobs, modules, privacy
 from afterward.events import Event
 from afterward.worker import Worker, load_handlers
 
@@ -101,7 +101,7 @@ def hello_installed(monkeypatch) -> Iterator[None]:
     # What the example registered when it was imported goes with it, so the other
     # tests in this process see the installed modules only.
     privacy._SECTIONS.pop("hello", None)
-    jobs._HANDLERS.pop("hello.count", None)
+    job_handlers._HANDLERS.pop("hello.count", None)
 
 
 def test_a_new_module_is_one_folder_and_one_line(hello_installed, settings, db, make_store):

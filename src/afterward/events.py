@@ -3,15 +3,17 @@ transaction as the state change it describes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Table
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from afterward.storage import bulk
 from afterward.storage.db import Base
-from afterward.storage.fast_sql import FastInsert
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
 
@@ -63,7 +65,18 @@ class Event(Base):
     txid: Mapped[int | None] = mapped_column(BigInteger)
 
 
-_INSERT = FastInsert(cast(Table, Event.__table__))
+_EVENTS = cast(Table, Event.__table__)
+
+
+class NewEvent(NamedTuple):
+    """An event to record with `record_many`."""
+
+    name: EventName | str
+    subject_type: str
+    subject_id: int
+    payload: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime | None = None  # None: record_many's (a history written later)
 
 
 def record(
@@ -76,10 +89,22 @@ def record(
     payload: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
-    """Append one event in the caller's transaction (straight to the driver: it is on
-    every write)."""
+    """Append one event in the caller's transaction."""
     now = utcnow()
-    _INSERT(session, [{
-        "store_id": store_id, "name": str(name), "subject_type": subject_type,
-        "subject_id": subject_id, "payload": payload or {}, "occurred_at": occurred_at or now,
-        "recorded_at": now}])
+    record_many(session, store_id=store_id, events=[
+        NewEvent(name, subject_type, subject_id, payload or {}, occurred_at or now)],
+        recorded_at=now)
+
+
+def record_many(session: Session | Connection, *, store_id: int, events: Sequence[NewEvent],
+                recorded_at: datetime | None = None) -> None:
+    """Append the events, in this order, in the caller's transaction (storage/bulk.py):
+    how every path writes events, one or a whole import's."""
+    now = recorded_at or utcnow()
+    bulk.insert_values(session, _EVENTS, _COLUMNS, [
+        (store_id, str(e.name), e.subject_type, e.subject_id, e.payload, e.occurred_at,
+         e.recorded_at or now) for e in events])
+
+
+_COLUMNS = ("store_id", "name", "subject_type", "subject_id", "payload", "occurred_at",
+            "recorded_at")

@@ -11,7 +11,6 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,16 +27,33 @@ from sqlalchemy import (
     Text,
     case,
     false,
-    insert,
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+# The handler registry lives in job_handlers.py; its names are part of this module's API.
+from afterward.job_handlers import (  # noqa: F401
+    WRITE_LOCK,
+    BatchHandler,
+    BatchRun,
+    Handler,
+    JobContext,
+    batch_handler,
+    batch_handler_for,
+    handler,
+    handler_for,
+    registered_kinds,
+)
+from afterward.storage import bulk
 from afterward.storage.db import Base
-from afterward.storage.fast_sql import FastInsert
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
+
+
+class PermanentError(Exception):
+    """A handler raises this when a retry cannot help: the job goes dead at once."""
 
 
 class JobStatus(StrEnum):
@@ -73,84 +89,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PermanentError(Exception):
-    """A handler raises this when a retry cannot help: the job goes dead at once."""
-
-
-@dataclass(frozen=True)
-class JobContext:
-    job_id: int
-    store_id: int | None
-    attempt: int
-    payload: dict[str, Any]
-    # What the transaction that enqueued the job left for it in memory, when the same
-    # worker runs it right after that commit (see run_next); None anywhere else. A
-    # handler may only use it to spare reading what that transaction wrote.
-    hint: Any = None
-
-
-Handler = Callable[[Session, JobContext], None]
-_HANDLERS: dict[str, Handler] = {}
-# A batch handler runs many due jobs of one kind in one transaction and returns the
-# jobs that failed (their effects not written), each with its error; the others are
-# done. If it raises, the worker runs each job alone through the plain handler.
-BatchRun = Callable[[Session, list[JobContext]], dict[int, Exception]]
-
-
-@dataclass(frozen=True)
-class BatchHandler:
-    run: BatchRun
-    size: int  # at most this many jobs per batch
-    # The handler commits its own short transactions (a send: `sending`, then `sent`)
-    # and leaves the session it gets unused: the worker then runs it with no
-    # transaction open, and marks the jobs done in one of its own afterwards.
-    own_transactions: bool = False
-
-
-# On SQLite, the session an own-transactions handler gets carries, under this key in
-# `session.info`, the process's write lock: hold it around each short transaction, so
-# that threads take turns in Python instead of in SQLite's sleeping busy handler.
-WRITE_LOCK = "afterward.write_lock"
-
-
-_BATCH_HANDLERS: dict[str, BatchHandler] = {}
-
-
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
-        # A later plain handler (a plugin, a test) replaces the kind entirely.
-        _BATCH_HANDLERS.pop(kind, None)
-        return fn
-
-    return register
-
-
-def batch_handler(kind: str, *, size: int, own_transactions: bool = False
-                  ) -> Callable[[BatchRun], BatchRun]:
-    """Register a batch variant of `kind`'s plain handler (register that one first)."""
-    def register(fn: BatchRun) -> BatchRun:
-        _BATCH_HANDLERS[kind] = BatchHandler(fn, size, own_transactions)
-        return fn
-
-    return register
-
-
-def handler_for(kind: str) -> Handler | None:
-    return _HANDLERS.get(kind)
-
-
-def batch_handler_for(kind: str) -> BatchHandler | None:
-    return _BATCH_HANDLERS.get(kind)
-
-
-def registered_kinds() -> list[str]:
-    return sorted(_HANDLERS)
-
-
 _JOBS = cast(Table, Job.__table__)
-_INSERT = FastInsert(_JOBS, returning_ids=True)
-_INSERT_MANY = insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True)
 
 
 def enqueue(
@@ -169,29 +108,25 @@ def enqueue(
         existing = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
         if existing is not None:
             return None
-    now = utcnow()
-    [job_id] = _INSERT(session, [{
-        "kind": kind, "payload": payload or {}, "store_id": store_id, "run_at": run_at or now,
-        "dedupe_key": dedupe_key, "max_attempts": max_attempts,
-        "status": JobStatus.queued.value, "attempts": 0, "created_at": now,
-        "lease_token": None, "locked_by": None, "locked_until": None, "last_error": None,
-        "finished_at": None}])
+    [job_id] = enqueue_many(session, kind, [payload or {}], store_id=store_id, run_at=run_at,
+                            max_attempts=max_attempts, dedupe_key=dedupe_key)
     return job_id
 
 
-def enqueue_many(session: Session, kind: str, payloads: list[dict[str, Any]], *,
+def enqueue_many(session: Session | Connection, kind: str, payloads: list[dict[str, Any]], *,
                  store_id: int | None = None, run_at: datetime | None = None,
-                 max_attempts: int = 8) -> list[int]:
-    """Add one job per payload (no dedupe keys) in one executemany; their ids, in order."""
-    if not payloads:
-        return []
+                 max_attempts: int = 8, dedupe_key: str | None = None) -> list[int]:
+    """Add one job per payload in the caller's transaction (storage/bulk.py); their ids,
+    in order. How every path adds jobs, one or a whole import's."""
+    if dedupe_key is not None and len(payloads) > 1:
+        raise ValueError("a dedupe key names one job")
     now = utcnow()
-    return list(session.connection().execute(_INSERT_MANY, [{
+    return bulk.insert(session, _JOBS, [{
         "kind": kind, "payload": payload, "store_id": store_id, "run_at": run_at or now,
-        "dedupe_key": None, "max_attempts": max_attempts, "status": JobStatus.queued.value,
-        "attempts": 0, "created_at": now, "lease_token": None, "locked_by": None,
-        "locked_until": None, "last_error": None, "finished_at": None}
-        for payload in payloads]).scalars())
+        "dedupe_key": dedupe_key, "max_attempts": max_attempts,
+        "status": JobStatus.queued.value, "attempts": 0, "created_at": now,
+        "lease_token": None, "locked_by": None, "locked_until": None, "last_error": None,
+        "finished_at": None} for payload in payloads], returning_ids=True)
 
 
 # Jobs a handler asked its worker to run right after the commit: job id -> hint.

@@ -1,7 +1,9 @@
 """Every write route under many concurrent clients, against a real `afterward serve`
-process (API and in-process worker) on the test database: identical requests
-(redelivered webhooks, double clicks) and conflicting ones. No 5xx, no hung request,
-and exactly the final state that one-at-a-time requests would leave."""
+process (API and in-process worker) on the test database, and again against two such
+processes on one database with the clients spread over both (as behind a load
+balancer): identical requests (redelivered webhooks, double clicks) and conflicting
+ones. No 5xx, no hung request, and exactly the final state that one-at-a-time requests
+would leave."""
 
 from __future__ import annotations
 
@@ -49,16 +51,18 @@ DATA = Path(__file__).parents[1] / "data"
 
 @dataclass
 class Served:
-    url: str
+    url: str  # the public URL (the first server's), which signed webhooks are signed for
+    urls: tuple[str, ...]  # every server's: hammer(served.urls, ...) spreads calls over them
     db: Database
     store_id: int
     auth: dict[str, str]
-    server: ServerProcess
 
 
-@pytest.fixture(scope="module")
-def served(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    url = fresh_database(template_url, tmp_path_factory.mktemp("live"), "concurrent")
+@pytest.fixture(scope="module", params=[1, 2], ids=["one process", "two processes"])
+def served(request: pytest.FixtureRequest, template_url: str,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    url = fresh_database(template_url, tmp_path_factory.mktemp("live"),
+                         f"concurrent{request.param}")
     db = Database(url)
     with db.transaction() as session:
         store = stores.create_store(session, slug="busy", name="Busy", currency="EUR",
@@ -68,12 +72,15 @@ def served(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                                  ("twilio", TWILIO_TOKEN)):
             stores.set_webhook_secret(session, store=store, provider=provider, secret=secret)
         store_id = store.id
-    server = ServerProcess(url).wait_ready()
-    yield Served(server.url, db, store_id, {"Authorization": f"Bearer {key}"}, server)
-    took = server.terminate()
+    first = ServerProcess(url).wait_ready()
+    servers = [first] + [ServerProcess(url, public_url=first.url).wait_ready()
+                         for _ in range(request.param - 1)]
+    yield Served(first.url, tuple(s.url for s in servers), db, store_id,
+                 {"Authorization": f"Bearer {key}"})
+    took = [server.terminate() for server in servers]
     db.dispose()
-    assert took < 15
-    assert server.errors_logged() == ""
+    assert max(took) < 15
+    assert [server.errors_logged() for server in servers] == [""] * len(servers)
 
 
 def count(db: Database, model: Any, *where: Any) -> int:
@@ -90,7 +97,7 @@ def same(n: int, method: str, path: str, **options: Any) -> list[Call]:
 
 
 def create_order(served: Served, number: str) -> int:
-    answer = hammer(served.url, [Call("POST", "/api/v1/orders", {
+    answer = hammer(served.urls, [Call("POST", "/api/v1/orders", {
         "json": order_body(number), "headers": served.auth})], clients=1)[0]
     assert answer.status == 201, answer
     return int(answer.body["id"])
@@ -99,7 +106,7 @@ def create_order(served: Served, number: str) -> int:
 # --- orders, customers, products, shipments ------------------------------------------
 
 def test_identical_order_creations_store_one_order_and_refuse_the_rest(served):
-    answers = hammer(served.url, same(24, "POST", "/api/v1/orders",
+    answers = hammer(served.urls, same(24, "POST", "/api/v1/orders",
                                       json=order_body("SAME-1"), headers=served.auth))
 
     assert statuses(answers) == {201: 1, 409: 23}
@@ -110,7 +117,7 @@ def test_distinct_order_creations_all_succeed(served):
     calls = [Call("POST", "/api/v1/orders", {"json": order_body(f"MANY-{i}"),
                                              "headers": served.auth}) for i in range(48)]
 
-    answers = hammer(served.url, calls)
+    answers = hammer(served.urls, calls)
 
     assert statuses(answers) == {201: 48}
     assert count(served.db, Order, Order.number.like("MANY-%")) == 48
@@ -128,10 +135,10 @@ def test_conflicting_upserts_of_one_order_leave_one_whole_version(served):
                   {"json": two_lines if i % 2 else one_line, "headers": served.auth})
              for i in range(24)]
 
-    answers = hammer(served.url, calls)
+    answers = hammer(served.urls, calls)
 
     assert statuses(answers) == {201: 1, 200: 23}
-    stored = hammer(served.url, [Call("GET", "/api/v1/orders?number=CONFLICT-1",
+    stored = hammer(served.urls, [Call("GET", "/api/v1/orders?number=CONFLICT-1",
                                       {"headers": served.auth})], clients=1)[0]
     [order] = stored.body["items"]
     skus = sorted(line["sku"] for line in order["lines"])
@@ -142,7 +149,7 @@ def test_conflicting_upserts_of_one_order_leave_one_whole_version(served):
 def test_cancelling_one_order_many_times_cancels_it_once(served):
     order_id = create_order(served, "CANCEL-1")
 
-    answers = hammer(served.url, same(16, "POST", f"/api/v1/orders/{order_id}/cancel",
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/orders/{order_id}/cancel",
                                       headers=served.auth))
 
     assert statuses(answers) == {200: 16}
@@ -154,7 +161,7 @@ def test_cancelling_one_order_many_times_cancels_it_once(served):
 def test_identical_customer_upserts_store_one_customer(served):
     body = {"email": "twin@example.com", "first_name": "Twin"}
 
-    answers = hammer(served.url, same(24, "POST", "/api/v1/customers", json=body,
+    answers = hammer(served.urls, same(24, "POST", "/api/v1/customers", json=body,
                                       headers=served.auth))
 
     assert statuses(answers) == {201: 1, 200: 23}
@@ -163,7 +170,7 @@ def test_identical_customer_upserts_store_one_customer(served):
 
 
 def test_identical_product_upserts_store_one_product(served):
-    answers = hammer(served.url, same(24, "POST", "/api/v1/products",
+    answers = hammer(served.urls, same(24, "POST", "/api/v1/products",
                                       json=product_body("TWIN-1"), headers=served.auth))
 
     assert statuses(answers) == {201: 1, 200: 23}
@@ -174,7 +181,7 @@ def test_identical_shipments_store_one_shipment(served):
     order_id = create_order(served, "SHIP-1")
     body = {"order_id": order_id, "tracking_number": "TWIN0001", "carrier": "dhl"}
 
-    answers = hammer(served.url, same(24, "POST", "/api/v1/shipments", json=body,
+    answers = hammer(served.urls, same(24, "POST", "/api/v1/shipments", json=body,
                                       headers=served.auth))
 
     assert server_statuses_ok(answers)
@@ -199,7 +206,7 @@ def shopify_call(served: Served, topic: str, body: bytes) -> Call:
 def test_a_shopify_order_delivered_many_times_at_once_is_applied_once(served):
     body = json.dumps(json.loads((DATA / "shopify" / "order.json").read_text())["order"]).encode()
 
-    answers = hammer(served.url, [shopify_call(served, "orders/create", body)] * 24)
+    answers = hammer(served.urls, [shopify_call(served, "orders/create", body)] * 24)
 
     assert statuses(answers) == {200: 24}
     outcomes = Counter(a.body["status"] for a in answers)
@@ -218,12 +225,12 @@ def carrier_call(body: bytes) -> Call:
 def test_a_carrier_update_delivered_many_times_at_once_adds_its_events_once(served):
     order_id = create_order(served, "TRACK-1")
     payload = json.loads((DATA / "generic" / "tracking.json").read_text())
-    hammer(served.url, [Call("POST", "/api/v1/shipments", {"json": {
+    hammer(served.urls, [Call("POST", "/api/v1/shipments", {"json": {
         "order_id": order_id, "tracking_number": payload["tracking_number"],
         "carrier": "ups"}, "headers": served.auth})], clients=1)
     body = json.dumps(payload).encode()
 
-    answers = hammer(served.url, [carrier_call(body)] * 24)
+    answers = hammer(served.urls, [carrier_call(body)] * 24)
 
     assert statuses(answers) == {200: 24}
     assert Counter(a.body["status"] for a in answers) == {"applied": 1, "duplicate": 23}
@@ -263,7 +270,7 @@ def test_an_sms_delivery_report_delivered_many_times_marks_the_message_once(
     call = Call("POST", "/api/v1/webhooks/sms/busy", {"data": params, "headers": {
         "X-Twilio-Signature": twilio_signature(TWILIO_TOKEN, url, params)}})
 
-    answers = hammer(served.url, [call] * 16)
+    answers = hammer(served.urls, [call] * 16)
 
     assert statuses(answers) == {200: 16}
     with served.db.reading() as session:
@@ -281,7 +288,7 @@ def test_an_email_bounce_reported_many_times_lists_the_address_once(served, sent
     call = email_event_call({"event": "bounced", "bounce_type": "hard",
                              "message_id": sent_messages["email"]})
 
-    answers = hammer(served.url, [call] * 16)
+    answers = hammer(served.urls, [call] * 16)
 
     assert statuses(answers) == {200: 16}
     assert count(served.db, Suppression, Suppression.address == "sent@example.com") == 1
@@ -295,7 +302,7 @@ def test_one_message_requested_many_times_is_queued_once(served, sent_messages):
     body = {"channel": "email", "category": "receipt", "template_key": "order_confirmation",
             "idempotency_key": "double-click-1", "customer_id": sent_messages["customer"]}
 
-    answers = hammer(served.url, same(24, "POST", "/api/v1/messages", json=body,
+    answers = hammer(served.urls, same(24, "POST", "/api/v1/messages", json=body,
                                       headers=served.auth))
 
     assert server_statuses_ok(answers)
@@ -308,7 +315,7 @@ def test_one_template_saved_many_times_at_once_is_one_version(served):
             "body": "<mjml><mj-body><mj-section><mj-column><mj-text>Hello</mj-text>"
                     "</mj-column></mj-section></mj-body></mjml>"}
 
-    answers = hammer(served.url, same(16, "PUT", "/api/v1/templates/live_hello/email/en",
+    answers = hammer(served.urls, same(16, "PUT", "/api/v1/templates/live_hello/email/en",
                                       json=body, headers=served.auth))
 
     assert statuses(answers) == {201: 1, 200: 15}
@@ -319,7 +326,7 @@ def test_different_templates_saved_at_once_each_get_their_own_version(served):
     calls = [Call("PUT", "/api/v1/templates/live_many/sms/en", {
         "json": {"body": f"Version {i}"}, "headers": served.auth}) for i in range(12)]
 
-    answers = hammer(served.url, calls, clients=12)
+    answers = hammer(served.urls, calls, clients=12)
 
     assert statuses(answers) == {201: 12}
     with served.db.reading() as session:
@@ -331,18 +338,18 @@ def test_different_templates_saved_at_once_each_get_their_own_version(served):
 def test_conflicting_sending_settings_leave_one_of_them_whole(served):
     quiet = {"quiet_start": "20:00", "quiet_end": "09:00"}
     loud = {"quiet_start": "23:00", "quiet_end": "06:00"}
-    current = hammer(served.url, [Call("GET", "/api/v1/messaging/settings",
+    current = hammer(served.urls, [Call("GET", "/api/v1/messaging/settings",
                                        {"headers": served.auth})], clients=1)[0].body
     calls = [Call("PUT", "/api/v1/messaging/settings", {
         "json": {**current, **(quiet if i % 2 else loud)}, "headers": served.auth})
         for i in range(16)]
 
-    answers = hammer(served.url, calls)
+    answers = hammer(served.urls, calls)
 
     assert statuses(answers) == {200: 16}
     assert count(served.db, MessagingSettings,
                  MessagingSettings.store_id == served.store_id) == 1
-    final = hammer(served.url, [Call("GET", "/api/v1/messaging/settings",
+    final = hammer(served.urls, [Call("GET", "/api/v1/messaging/settings",
                                      {"headers": served.auth})], clients=1)[0].body
     assert (final["quiet_start"], final["quiet_end"]) in (("20:00", "09:00"), ("23:00", "06:00"))
 
@@ -350,9 +357,9 @@ def test_conflicting_sending_settings_leave_one_of_them_whole(served):
 def test_one_address_suppressed_many_times_is_listed_once_and_removed_once(served):
     body = {"channel": "email", "address": "gone@example.com"}
 
-    added = hammer(served.url, same(16, "POST", "/api/v1/suppressions", json=body,
+    added = hammer(served.urls, same(16, "POST", "/api/v1/suppressions", json=body,
                                     headers=served.auth))
-    removed = hammer(served.url, same(16, "DELETE", "/api/v1/suppressions", params=body,
+    removed = hammer(served.urls, same(16, "DELETE", "/api/v1/suppressions", params=body,
                                       headers=served.auth))
 
     assert statuses(added) == {201: 16}
@@ -365,7 +372,7 @@ def test_one_address_suppressed_many_times_is_listed_once_and_removed_once(serve
 def test_one_webhook_endpoint_added_many_times_is_one_endpoint(served):
     body = {"url": "https://hooks.example.com/afterward", "events": ["order.created"]}
 
-    answers = hammer(served.url, same(16, "POST", "/api/v1/webhook-endpoints", json=body,
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/webhook-endpoints", json=body,
                                       headers=served.auth))
 
     assert statuses(answers) == {201: 1, 200: 15}
@@ -374,12 +381,12 @@ def test_one_webhook_endpoint_added_many_times_is_one_endpoint(served):
 
 
 def test_an_endpoint_rotated_by_many_clients_at_once_keeps_one_chain_of_secrets(served):
-    created = hammer(served.url, [Call("POST", "/api/v1/webhook-endpoints", {
+    created = hammer(served.urls, [Call("POST", "/api/v1/webhook-endpoints", {
         "json": {"url": "https://hooks.example.com/rotated"}, "headers": served.auth})],
         clients=1)[0]
     endpoint_id = created.body["id"]
 
-    answers = hammer(served.url, same(
+    answers = hammer(served.urls, same(
         16, "POST", f"/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret",
         json={"grace_hours": 1}, headers=served.auth))
 
@@ -403,7 +410,7 @@ def test_opens_and_clicks_from_many_clients_are_all_counted(served, sent_message
     clicks = same(20, "GET", f"/m/c/{signed_link(CLICK, message_id, 'https://shop.example')}",
                   follow_redirects=False)
 
-    answers = hammer(served.url, opens + clicks)
+    answers = hammer(served.urls, opens + clicks)
 
     assert statuses(answers) == {200: 20, 302: 20}
     with served.db.reading() as session:
@@ -414,7 +421,7 @@ def test_opens_and_clicks_from_many_clients_are_all_counted(served, sent_message
 def test_an_unsubscribe_clicked_many_times_suppresses_the_address_once(served, sent_messages):
     token = signed_link(UNSUBSCRIBE, sent_messages["sms"])
 
-    answers = hammer(served.url, same(16, "POST", f"/m/u/{token}",
+    answers = hammer(served.urls, same(16, "POST", f"/m/u/{token}",
                                       data={"List-Unsubscribe": "One-Click"}))
 
     assert statuses(answers) == {200: 16}
@@ -424,7 +431,7 @@ def test_an_unsubscribe_clicked_many_times_suppresses_the_address_once(served, s
 # --- journeys, jobs, privacy ---------------------------------------------------------------
 
 def test_built_in_journeys_installed_many_times_at_once_exist_once(served):
-    answers = hammer(served.url, same(8, "POST", "/api/v1/journeys/install-builtins",
+    answers = hammer(served.urls, same(8, "POST", "/api/v1/journeys/install-builtins",
                                       headers=served.auth))
 
     assert statuses(answers) == {200: 8}
@@ -441,7 +448,7 @@ def test_one_journey_saved_many_times_at_once_is_one_version(served):
                   "steps": [{"key": "thank", "send": {"channel": "email",
                                                 "template": "order_confirmation"}}]}
 
-    answers = hammer(served.url, same(16, "PUT", "/api/v1/journeys/live-thanks",
+    answers = hammer(served.urls, same(16, "PUT", "/api/v1/journeys/live-thanks",
                                       json=definition, headers=served.auth))
 
     assert statuses(answers) == {201: 1, 200: 15}
@@ -454,13 +461,13 @@ def test_a_journey_switched_on_and_off_at_once_ends_in_one_state(served):
     definition = {"name": "Live switch", "trigger": {"event": "order.created"},
                   "steps": [{"key": "thank", "send": {"channel": "email",
                                                 "template": "order_confirmation"}}]}
-    hammer(served.url, [Call("PUT", "/api/v1/journeys/live-switch",
+    hammer(served.urls, [Call("PUT", "/api/v1/journeys/live-switch",
                              {"json": definition, "headers": served.auth})], clients=1)
     enable = Call("POST", "/api/v1/journeys/live-switch/enable", {"headers": served.auth})
     disable = Call("POST", "/api/v1/journeys/live-switch/disable", {"headers": served.auth})
     calls = [enable, disable] * 8
 
-    answers = hammer(served.url, calls)
+    answers = hammer(served.urls, calls)
 
     assert statuses(answers) == {200: 16}
     with served.db.reading() as session:
@@ -476,7 +483,7 @@ def test_a_dead_job_retried_many_times_at_once_is_queued_once(served):
         session.flush()
         job_id = job.id
 
-    answers = hammer(served.url, same(16, "POST", f"/api/v1/jobs/{job_id}/retry",
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/jobs/{job_id}/retry",
                                       headers=served.auth))
 
     # The in-process worker takes the job at once and, with no handler for its kind,
@@ -489,11 +496,11 @@ def test_a_dead_job_retried_many_times_at_once_is_queued_once(served):
 
 
 def test_one_customer_erased_many_times_at_once_is_erased_once(served):
-    created = hammer(served.url, [Call("POST", "/api/v1/customers", {
+    created = hammer(served.urls, [Call("POST", "/api/v1/customers", {
         "json": {"email": "erase-me@example.com"}, "headers": served.auth})], clients=1)[0]
     customer_id = created.body["id"]
 
-    answers = hammer(served.url, same(8, "POST", f"/api/v1/customers/{customer_id}/erase",
+    answers = hammer(served.urls, same(8, "POST", f"/api/v1/customers/{customer_id}/erase",
                                       headers=served.auth))
 
     assert statuses(answers) == {200: 8}

@@ -71,7 +71,7 @@ def test_the_refresh_jobs_fill_in_customer_stats(db, store):
 
 
 def test_an_import_asks_for_its_customers_stats_in_jobs_of_500(db, store, monkeypatch):
-    monkeypatch.setattr("afterward.commerce.ingest.csv_import.REFRESH_BATCH", 2)
+    monkeypatch.setattr("afterward.commerce.ingest.csv_write.REFRESH_BATCH", 2)
     rows = [row(str(1001 + n), email=f"c{n}@example.com") for n in range(5)]
 
     import_orders(db, store_id=store.id, source=text(*rows).encode(), parallel=False)

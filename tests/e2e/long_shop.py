@@ -13,19 +13,15 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from afterward.commerce import stores
-from afterward.jobs import Job
 from afterward.journeys import service as journeys
-from afterward.journeys.models import Enrolment
-from afterward.messaging.facts import address_key
-from afterward.messaging.models import OutboxEntry, Suppression
 from afterward.messaging.tokens import LinkSigner
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.carriers.generic import signature_for
 from afterward.worker import Worker
+from tests import shop_parts
 
 SLUG = "feinkost-mueller"
 SECRET = "generic_whsec_long_shop"
@@ -91,8 +87,9 @@ def open_long_shop(client: TestClient, db: Database, settings: Any) -> LongShop:
               _parcel(client, auth, order["id"], 1, _held()))
     message_id = _messages(client, auth, order["customer_id"], order["id"])
     Worker(db, name="long-shop-worker").run(until_idle=True)
-    outbox_id, enrolment_id = _kept(db, store_id, message_id)
-    _failures(db, store_id, message_id)
+    outbox_id, enrolment_id = shop_parts.kept(db, store_id, message_id)
+    shop_parts.failures(db, store_id, message_id, email=EMAIL, job_error=JOB_ERROR,
+                          bounce=JOB_ERROR)
     links = LinkSigner(settings.secret_key, settings.public_url)
     base = settings.public_url
     return LongShop(order_id=order["id"], customer_id=order["customer_id"], tokens=tokens,
@@ -181,20 +178,3 @@ def _messages(client: TestClient, auth: dict[str, str], customer_id: int, order_
     return int(message["id"])
 
 
-def _kept(db: Database, store_id: int, message_id: int) -> tuple[int, int]:
-    with db.reading() as session:
-        outbox_id = session.scalar(select(OutboxEntry.id).where(
-            OutboxEntry.message_id == message_id))
-        enrolment_id = session.scalar(select(Enrolment.id).where(
-            Enrolment.store_id == store_id).order_by(Enrolment.id).limit(1))
-    assert outbox_id is not None and enrolment_id is not None
-    return outbox_id, enrolment_id
-
-
-def _failures(db: Database, store_id: int, message_id: int) -> None:
-    with db.transaction() as session:
-        session.add(Job(kind="email.send", store_id=store_id, status="dead", payload={},
-                        attempts=8, last_error=JOB_ERROR, finished_at=utcnow()))
-        session.add(Suppression(store_id=store_id, channel="email",
-                                address=address_key("email", EMAIL), reason="hard_bounce",
-                                message_id=message_id, detail=JOB_ERROR))

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from afterward.cli.main import app as cli
 from afterward.commerce.models import Store
 from afterward.events import Event
-from afterward.journeys import builtins, engine, message_templates, scans, service
+from afterward.journeys import builtins, engine, message_templates, parsing, scans, service
 from afterward.journeys import definition as spec
 from afterward.journeys.models import JourneyVersion
 from afterward.messaging import template_registry, templates
@@ -111,7 +111,7 @@ def test_every_journey_template_renders_in_every_language(key, locale):
 
 def test_every_template_a_built_in_journey_sends_exists():
     for raw in builtins.definitions():
-        for step_ in spec.walk(spec.parse(raw).steps):
+        for step_ in spec.walk(parsing.parse(raw).steps):
             if isinstance(step_, spec.Send):
                 assert template_registry.source(step_.template, step_.channel, "en"), step_
 

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from afterward.commerce.schemas import contains_nul
-from afterward.journeys import builtins, definition_schema, durations
+from afterward.journeys import builtins, definition_schema, durations, parsing
 from afterward.journeys import definition as spec
 from tests.journeys.generated import within_unstated_rules
 from tests.journeys.helpers import definition
@@ -42,7 +42,7 @@ def test_every_definition_the_schema_allows_parses(case):
     if contains_nul(raw):
         return  # text never holds NUL (parse refuses it; the API says so once for all)
 
-    parsed = spec.parse(raw)
+    parsed = parsing.parse(raw)
 
     assert parsed.key == raw["key"]
 
@@ -68,7 +68,7 @@ def test_the_schema_refuses_what_the_parser_refuses():
 
 def test_a_reserved_key_is_refused_with_its_reason():
     with pytest.raises(spec.DefinitionError) as caught:
-        spec.parse(definition(key="install-builtins"))
+        parsing.parse(definition(key="install-builtins"))
 
     assert str(caught.value.problems[0]) == (
         "key: 'install-builtins' is reserved: validate, install-builtins name API paths")

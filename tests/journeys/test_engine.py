@@ -7,15 +7,14 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from afterward.journeys import definition as spec
-from afterward.journeys import engine
+from afterward.journeys import engine, parsing
 from afterward.journeys.engine import Inputs, Instruction, Record, SendRequest, State
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def program(*steps):
-    parsed = spec.parse({"key": "j", "name": "J", "trigger": {"event": "order.created"},
+    parsed = parsing.parse({"key": "j", "name": "J", "trigger": {"event": "order.created"},
                          "steps": list(steps)})
     return engine.compile_steps(parsed.steps)
 

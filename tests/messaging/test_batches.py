@@ -14,7 +14,9 @@ from sqlalchemy import event, select, update
 from afterward.jobs import Job
 from afterward.messaging import service
 from afterward.messaging.channels import ChannelConfig, Outgoing
-from afterward.messaging.channels.email import EmailChannel, close_connections, mime_bytes
+from afterward.messaging.channels.email import EmailChannel
+from afterward.messaging.channels.mime import mime_bytes
+from afterward.messaging.channels.smtp_pool import close_connections
 from afterward.messaging.models import Message
 from afterward.storage.types import utcnow
 from afterward.worker import Worker
@@ -251,7 +253,7 @@ def test_a_refused_recipient_is_a_refusal_with_pipelining_too():
     assert mailbox.messages == []
 
 
-def test_the_fast_mime_reads_back_as_what_was_rendered():
+def test_the_mime_reads_back_as_what_was_rendered():
     text = "Grüße,\n.a line that starts with a dot\nand a long one " + "x" * 120 + "\n"
     html = '<p style="color:red">Grüße = 100 %</p>\n' + "<br>" * 60
     data = mime_bytes(outgoing(7, subject="Ihre Bestellung ist bestätigt", text=text,
@@ -276,7 +278,7 @@ def test_the_fast_mime_reads_back_as_what_was_rendered():
     assert content("html") == html + "\n"
 
 
-def test_a_header_the_fast_path_cannot_write_plainly_goes_through_the_email_package():
+def test_a_header_that_is_not_plain_ascii_is_encoded_and_reads_back():
     data = mime_bytes(outgoing(8, sender="Café Ünïcode <shop@acme.example>"))
 
     parsed = email.message_from_bytes(data, policy=email.policy.default)

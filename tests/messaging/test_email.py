@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from afterward.messaging import service
-from afterward.messaging.channels.email import parse_smtp_url
+from afterward.messaging.channels.smtp_pool import parse_smtp_url
 from afterward.messaging.models import Message, MessageStatus
 from afterward.messaging.runtime import current
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE
@@ -142,7 +142,7 @@ def test_without_an_smtp_url_email_goes_to_the_outbox(db, make_store):
 @given(st.lists(st.integers(min_value=0, max_value=2100), min_size=1, max_size=8),
        st.booleans())
 def test_lines_fit_says_whether_every_line_is_at_most_998_bytes(lengths, final_break):
-    from afterward.messaging.channels.email import lines_fit
+    from afterward.messaging.channels.mime import lines_fit
 
     body = b"\n".join(b"x" * n for n in lengths) + (b"\n" if final_break else b"")
 

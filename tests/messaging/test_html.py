@@ -93,4 +93,13 @@ def test_every_built_in_email_has_lines_smtp_carries_as_they_are(key):
 
     assert max(len(line.encode()) for line in unfolded.split("\n")) > 998
     assert max(len(line.encode()) for line in html.split("\n")) <= 998
-    assert Events(html).events == Events(unfolded).events
+    assert body_of(html) == body_of(unfolded)
+
+
+def body_of(html: str) -> list[tuple[object, ...]]:
+    """The body's events, text with its runs of white space as one (the head differs
+    by a style MJML adds for an image the template may show; white space, where
+    the template's tags were)."""
+    events = Events(html[html.index("<body"):]).events
+    return [("text", " ".join(e[1].split())) if e[0] == "text" else e  # type: ignore[union-attr]
+            for e in events if e[0] != "text" or str(e[1]).strip()]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from afterward.messaging.channels import ChannelConfig, ChannelError, Outgoing
-from afterward.messaging.channels import email as email_channel
-from afterward.messaging.channels.email import EmailChannel, close_connections
+from afterward.messaging.channels import ChannelConfig, ChannelError, Outgoing, smtp_pool
+from afterward.messaging.channels.email import EmailChannel
+from afterward.messaging.channels.smtp_pool import close_connections
 from tests.messaging.conftest import SmtpServer
 
 
@@ -19,7 +19,7 @@ def outgoing(n: int) -> Outgoing:
 
 
 def kept() -> list[object]:
-    return [smtp for smtp, _ in email_channel._pool._kept().values()]
+    return [smtp for smtp, _ in smtp_pool.pool.kept().values()]
 
 
 def test_one_connection_carries_many_messages(smtp_server):
@@ -132,7 +132,7 @@ def test_a_server_with_chunking_gets_each_message_as_one_bdat_chunk():
 
 def test_a_connection_idle_for_a_while_takes_the_data_path_once(monkeypatch):
     # given: a kept connection counts as idle at once
-    monkeypatch.setattr(email_channel, "RECENT_SECONDS", 0.0)
+    monkeypatch.setattr(smtp_pool, "RECENT_SECONDS", 0.0)
     server = SmtpServer(chunking=True).start()
     # when
     sent_through(server, outgoing(1), outgoing(2))
@@ -143,7 +143,7 @@ def test_a_connection_idle_for_a_while_takes_the_data_path_once(monkeypatch):
 
 def test_an_idle_connection_the_server_dropped_is_replaced_before_any_content_leaves(
         monkeypatch):
-    monkeypatch.setattr(email_channel, "RECENT_SECONDS", 0.0)
+    monkeypatch.setattr(smtp_pool, "RECENT_SECONDS", 0.0)
     server = SmtpServer(chunking=True).start()
     close_connections()
     channel = EmailChannel(ChannelConfig(smtp_url=server.url))

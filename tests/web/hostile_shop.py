@@ -12,20 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from afterward.commerce import stores
 from afterward.commerce.models import Order
-from afterward.jobs import Job
 from afterward.journeys import service as journeys
-from afterward.journeys.models import Enrolment
-from afterward.messaging.facts import address_key
-from afterward.messaging.models import OutboxEntry, Suppression
 from afterward.messaging.tokens import LinkSigner
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.carriers.generic import signature_for
 from afterward.worker import Worker
+from tests import shop_parts
 from tests.hostile import SCRIPT_URL, hostile
 
 SLUG = "acme"
@@ -103,8 +100,9 @@ def open_shop(client: TestClient, db: Database, settings: Any) -> Shop:
     message_id = _message(client, auth, order["customer_id"], order["id"])
     _sms(client, auth, order["customer_id"], order["id"])
     Worker(db, name="hostile-worker").run(until_idle=True)  # journeys, sends, the outbox
-    outbox_id, enrolment_id = _kept(db, store_id, message_id)
-    _failures(db, store_id, message_id)
+    outbox_id, enrolment_id = shop_parts.kept(db, store_id, message_id)
+    shop_parts.failures(db, store_id, message_id, email=EMAIL, job_error=JOB_ERROR,
+                          bounce=BOUNCE)
     links = LinkSigner(settings.secret_key, settings.public_url)
     base = settings.public_url
     return Shop(
@@ -225,21 +223,3 @@ def _sms(client: TestClient, auth: dict[str, str], customer_id: int, order_id: i
         "recipient": "+4915112345678", "order_id": order_id}))
 
 
-def _kept(db: Database, store_id: int, message_id: int) -> tuple[int, int]:
-    with db.reading() as session:
-        outbox_id = session.scalar(select(OutboxEntry.id).where(
-            OutboxEntry.message_id == message_id))
-        enrolment_id = session.scalar(select(Enrolment.id).where(
-            Enrolment.store_id == store_id).order_by(Enrolment.id).limit(1))
-    assert outbox_id is not None and enrolment_id is not None
-    return outbox_id, enrolment_id
-
-
-def _failures(db: Database, store_id: int, message_id: int) -> None:
-    """A job that died on an error carrying outside text, and a bounce's detail."""
-    with db.transaction() as session:
-        session.add(Job(kind="email.send", store_id=store_id, status="dead", payload={},
-                        attempts=8, last_error=JOB_ERROR, finished_at=utcnow()))
-        session.add(Suppression(store_id=store_id, channel="email",
-                                address=address_key("email", EMAIL), reason="hard_bounce",
-                                message_id=message_id, detail=BOUNCE))

@@ -1,6 +1,7 @@
 """Every form that writes, submitted by many clients at once (double clicks, two
-merchants on one page, a shopper's repeated taps) to a real `afterward serve`: no
-5xx, no hang, and the final state one submission at a time would leave."""
+merchants on one page, a shopper's repeated taps) to a real `afterward serve`, and
+again spread over two such processes on one database: no 5xx, no hang, and the final
+state one submission at a time would leave."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ pytestmark = pytest.mark.slow
 
 @dataclass
 class Site:
-    url: str
+    url: str  # the public URL (the first server's)
+    urls: tuple[str, ...]  # every server's: hammer(site.urls, ...) spreads calls over them
     db: Database
     store_id: int
     auth: dict[str, str]
@@ -39,26 +41,31 @@ class Site:
     csrf: str
 
 
-@pytest.fixture(scope="module")
-def site(template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    url = fresh_database(template_url, tmp_path_factory.mktemp("forms"), "forms")
+@pytest.fixture(scope="module", params=[1, 2], ids=["one process", "two processes"])
+def site(request: pytest.FixtureRequest, template_url: str,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    url = fresh_database(template_url, tmp_path_factory.mktemp("forms"),
+                         f"forms{request.param}")
     db = Database(url)
     with db.transaction() as session:
         store = stores.create_store(session, slug="acme", name="Acme", currency="EUR")
         key, store_id = stores.issue_api_key(session, store=store), store.id
     make_admin(db)
     server = ServerProcess(url).wait_ready()
+    servers = [server] + [ServerProcess(url, public_url=server.url).wait_ready()
+                          for _ in range(request.param - 1)]
     with httpx.Client(base_url=server.url, timeout=20) as admin:
         form = admin.get("/admin/login")
         admin.post("/admin/login", data={"email": "ann@example.com", "password": PASSWORD,
                                          "csrf": csrf_of(form.text), "next": ""})
         cookie = "; ".join(f"{k}={v}" for k, v in admin.cookies.items())
         csrf = csrf_of(admin.get("/admin/journeys").text)
-    yield Site(server.url, db, store_id, {"Authorization": f"Bearer {key}"}, cookie, csrf)
-    took = server.terminate()
+    yield Site(server.url, tuple(s.url for s in servers), db, store_id,
+               {"Authorization": f"Bearer {key}"}, cookie, csrf)
+    took = [each.terminate() for each in servers]
     db.dispose()
-    assert took < 15
-    assert server.errors_logged() == ""
+    assert max(took) < 15
+    assert [each.errors_logged() for each in servers] == [""] * len(servers)
 
 
 def count(db: Database, model: object, *where: object) -> int:
@@ -74,7 +81,7 @@ def admin_post(site: Site, path: str, times: int, **fields: str) -> list[Answer]
     call = Call("POST", path, {"data": {"csrf": site.csrf, **fields},
                                "headers": {"Cookie": site.cookie},
                                "follow_redirects": False})
-    return hammer(site.url, [call] * times)
+    return hammer(site.urls, [call] * times)
 
 
 def test_built_in_journeys_installed_from_many_tabs_exist_once(site):
@@ -90,7 +97,7 @@ def test_built_in_journeys_installed_from_many_tabs_exist_once(site):
 
 
 def test_one_journey_edit_saved_from_many_tabs_is_one_new_version(site):
-    hammer(site.url, [Call("POST", "/api/v1/journeys/install-builtins",
+    hammer(site.urls, [Call("POST", "/api/v1/journeys/install-builtins",
                            {"headers": site.auth})], clients=1)
     definition = json.dumps({"name": "Thanks, edited", "trigger": {"event": "order.created"},
                              "steps": [{"key": "thank", "send": {
@@ -129,7 +136,7 @@ def test_a_dead_job_retried_from_many_tabs_is_still_one_job(site):
 
 
 def test_a_customer_erased_from_many_tabs_is_erased_once(site):
-    answer = hammer(site.url, [Call("POST", "/api/v1/orders", {
+    answer = hammer(site.urls, [Call("POST", "/api/v1/orders", {
         "json": order_body("F-1", email="forget@example.com",
                            customer={"email": "forget@example.com", "first_name": "F"}),
         "headers": site.auth})], clients=1)[0]
@@ -164,7 +171,7 @@ def test_preferences_saved_by_many_taps_change_each_consent_once(site):
     call = Call("POST", path, {"data": {"csrf": csrf, "sms": "1", "action": "save"},
                                "headers": {"Cookie": cookie}, "follow_redirects": False})
 
-    answers = hammer(site.url, [call] * 8)
+    answers = hammer(site.urls, [call] * 8)
 
     assert statuses(answers) == {303: 8}
     with site.db.reading() as session:
@@ -183,6 +190,6 @@ def test_lookups_sent_at_once_are_counted_to_the_limit_and_no_further(site):
     call = Call("POST", "/track", {"data": {"order_number": "NOPE-1",
                                             "email": "nobody@example.com"}})
 
-    answers = hammer(site.url, [call] * (lookup.LIMIT + 4))
+    answers = hammer(site.urls, [call] * (lookup.LIMIT + 4))
 
     assert statuses(answers) == {404: lookup.LIMIT, 429: 4}

@@ -21,7 +21,7 @@ from afterward.api.responses import (
     WITH_BODY,
     updated,
 )
-from afterward.journeys import builtins, service
+from afterward.journeys import builtins, parsing, service
 from afterward.journeys import definition as spec
 from afterward.journeys import results as measured
 from afterward.journeys.models import Enrolment, Journey
@@ -98,7 +98,7 @@ def list_journeys(who: Principal = Depends(principal),
 @router.post("/journeys/validate", response_model=ValidationOut, responses=WITH_BODY)
 def validate(body: Definition, who: Principal = Depends(principal)) -> ValidationOut:
     """Check a definition without saving it; problems come back as a 422 naming the path."""
-    parsed = spec.parse(body)
+    parsed = parsing.parse(body)
     return ValidationOut(valid=True, key=parsed.key, name=parsed.name,
                          trigger_events=list(parsed.trigger.events),
                          steps=len(spec.walk(parsed.steps)))

@@ -41,7 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
+from afterward import jobs
+from afterward.bench import smtp_sink
 from afterward.bench.common import (
     Backend,
     BenchError,
@@ -55,12 +58,12 @@ from afterward.bench.common import (
 )
 from afterward.commerce import stores
 from afterward.commerce.models import Consent, Customer, Order, OrderLine, Product, Variant
-from afterward.demo.bulk import BulkWriter
 from afterward.events import Event
 from afterward.jobs import Job
 from afterward.journeys.models import Enrolment
 from afterward.messaging.models import Message, MessageStatus
 from afterward.messaging.service import PREPARE_JOB, SEND_MAX_ATTEMPTS
+from afterward.storage import bulk
 from afterward.storage.db import Database
 from afterward.storage.migrate import upgrade
 
@@ -77,146 +80,6 @@ LATENCY_SAMPLES = 20
 # the others render and send.
 WORKERS = {"sqlite": (2, 3), "postgresql": (2, 3)}
 SECRET_KEY = "bench-secret-key-0123456789abcdef"
-
-# The SMTP server: a small asyncio SMTP sink (EHLO with PIPELINING and CHUNKING, MAIL,
-# RCPT, DATA, BDAT, RSET, NOOP, QUIT) that accepts every message and writes
-# {count, first, last, bytes} to a file. aiosmtpd (the tests' server) spends about 2 ms
-# of CPU per message, which on this 2-core machine would measure the server rather than
-# the workers.
-SMTP_SERVER = r"""
-import asyncio, json, os, signal, sys, time
-
-port, status_path = int(sys.argv[1]), sys.argv[2]
-state = {"count": 0, "first": None, "last": None, "bytes": 0}
-EHLO = (b"250-bench.invalid\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-CHUNKING\r\n"
-        b"250 SIZE 52428800\r\n")
-
-
-class Session(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport, self.buffer, self.scan = transport, b"", 0
-        self.in_data, self.sender, self.recipients, self.closing = False, False, 0, False
-        self.in_chunk, self.chunk_left, self.chunk_last, self.chunked = False, 0, False, 0
-        transport.write(b"220 bench.invalid ESMTP sink\r\n")
-
-    def data_received(self, data):
-        self.buffer += data
-        replies = []
-        while True:
-            if self.in_chunk:  # BDAT: its size says how many bytes are content
-                taken = min(self.chunk_left, len(self.buffer))
-                self.buffer, self.chunk_left = self.buffer[taken:], self.chunk_left - taken
-                self.chunked += taken
-                if self.chunk_left:
-                    break
-                self.in_chunk = False
-                if not self.recipients:
-                    replies.append(b"503 5.5.1 RCPT first\r\n")
-                elif self.chunk_last:
-                    self.accepted(self.chunked)
-                    self.chunked = 0
-                    replies.append(b"250 2.0.0 Ok: queued\r\n")
-                else:
-                    replies.append(b"250 2.0.0 Ok: chunk received\r\n")
-                continue
-            if self.in_data:
-                if self.buffer.startswith(b".\r\n"):
-                    end, size = 0, 3
-                else:
-                    end = self.buffer.find(b"\r\n.\r\n", self.scan)
-                    size = 5
-                if end < 0:
-                    self.scan = max(0, len(self.buffer) - 4)
-                    break
-                self.accepted(end + 2 if size == 5 else 0)
-                self.buffer, self.scan = self.buffer[end + size:], 0
-                replies.append(b"250 2.0.0 Ok: queued\r\n")
-                continue
-            line_end = self.buffer.find(b"\r\n")
-            if line_end < 0:
-                break
-            line, self.buffer = self.buffer[:line_end], self.buffer[line_end + 2:]
-            reply = self.command(line)
-            if reply is not None:  # BDAT replies once its content is in
-                replies.append(reply)
-        if replies:
-            self.transport.write(b"".join(replies))
-        if self.closing:
-            self.transport.close()
-
-    def accepted(self, size):
-        now = time.time()
-        if state["first"] is None:
-            state["first"] = now
-        state["last"] = now
-        state["count"] += 1
-        state["bytes"] += size
-        self.in_data, self.sender, self.recipients = False, False, 0
-
-    def command(self, line):
-        verb = line[:4].upper()
-        if verb == b"EHLO":
-            return EHLO
-        if verb == b"HELO":
-            return b"250 bench.invalid\r\n"
-        if verb == b"MAIL":
-            self.sender, self.recipients = True, 0
-            return b"250 2.1.0 Ok\r\n"
-        if verb == b"RCPT":
-            if not self.sender:
-                return b"503 5.5.1 MAIL first\r\n"
-            self.recipients += 1
-            return b"250 2.1.5 Ok\r\n"
-        if verb == b"DATA":
-            if not self.recipients:
-                return b"503 5.5.1 RCPT first\r\n"
-            self.in_data, self.scan = True, 0
-            return b"354 End data with <CR><LF>.<CR><LF>\r\n"
-        if verb == b"BDAT":
-            words = line.split()
-            if len(words) not in (2, 3) or not words[1].isdigit():
-                return b"501 5.5.4 Syntax: BDAT size [LAST]\r\n"
-            self.in_chunk, self.chunk_left = True, int(words[1])
-            self.chunk_last = len(words) == 3 and words[2].upper() == b"LAST"
-            return None
-        if verb == b"RSET":
-            self.sender, self.recipients = False, 0
-            return b"250 2.0.0 Ok\r\n"
-        if verb == b"NOOP":
-            return b"250 2.0.0 Ok\r\n"
-        if verb == b"QUIT":
-            self.transport.close()
-            return b"221 2.0.0 Bye\r\n"
-        return b"502 5.5.2 Command not recognized\r\n"
-
-
-def write_status():
-    tmp = status_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(state, f)
-    os.replace(tmp, status_path)
-
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(Session, "127.0.0.1", port)
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    with open(status_path + ".ready", "w") as f:
-        f.write("ready")
-    while not stop.is_set():
-        write_status()
-        try:
-            await asyncio.wait_for(stop.wait(), 0.2)
-        except asyncio.TimeoutError:
-            pass
-    write_status()
-    server.close()
-
-
-asyncio.run(main())
-"""
-
 
 def run(options: BenchOptions) -> Iterator[Figure]:
     backend = options.backend
@@ -258,7 +121,7 @@ def load_store(url: str, count: int) -> int:
             from afterward.journeys import builtins
 
             builtins.install(session, store_id=store.id)
-            _bulk(BulkWriter(session), store.id, count)
+            _bulk(session, store.id, count)
             store_id = store.id
         if db.engine.dialect.name == "postgresql":
             # A live database has planner statistics (autovacuum gathers them about a
@@ -271,26 +134,26 @@ def load_store(url: str, count: int) -> int:
         db.dispose()
 
 
-def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
+def _bulk(session: Session, store_id: int, count: int) -> None:
     rng = random.Random(5)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=1)
-    product_ids = bulk.insert(Product, [
+    product_ids = bulk.insert(session, Product, [
         {"store_id": store_id, "external_id": f"P{p}", "title": f"Tea no. {p}",
          "category": "tea", "image_url": None, "care_content": "Keep dry." if p % 3 else None,
          "howto_content": None, "replenishment_days": 30, "created_at": start}
-        for p in range(PRODUCTS)], ids=True)
-    variant_ids = bulk.insert(Variant, [
+        for p in range(PRODUCTS)], returning_ids=True)
+    variant_ids = bulk.insert(session, Variant, [
         {"store_id": store_id, "product_id": pid, "external_id": None, "sku": f"TEA-{p}",
          "title": None, "price_minor": 450 + 10 * p, "currency": "EUR", "image_url": None}
-        for p, pid in enumerate(product_ids)], ids=True)
-    customer_ids = bulk.insert(Customer, [
+        for p, pid in enumerate(product_ids)], returning_ids=True)
+    customer_ids = bulk.insert(session, Customer, [
         {"store_id": store_id, "external_id": None, "email": f"c{c}@example.com",
          "phone": None, "first_name": "Ada", "last_name": f"Bench{c}", "locale": "en",
          "timezone": "Europe/Berlin", "birthday": None, "orders_count": 1,
          "total_spent_minor": 1000, "first_order_at": start, "last_order_at": start,
-         "created_at": start, "updated_at": start} for c in range(count)], ids=True)
-    bulk.insert(Consent, [
+         "created_at": start, "updated_at": start} for c in range(count)], returning_ids=True)
+    bulk.insert(session, Consent, [
         {"store_id": store_id, "customer_id": cid, "channel": "email", "purpose": purpose,
          "granted": True, "source": "bench", "updated_at": start}
         for cid in customer_ids for purpose in ("transactional", "marketing")])
@@ -307,15 +170,15 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
                        "ship_city": "Berlin", "ship_postal_code": "10115",
                        "ship_country": "DE", "created_at": start, "updated_at": start})
         chosen_lines.append(chosen)
-    order_ids = bulk.insert(Order, orders, ids=True)
-    bulk.insert(OrderLine, [
+    order_ids = bulk.insert(session, Order, orders, returning_ids=True)
+    bulk.insert(session, OrderLine, [
         {"store_id": store_id, "order_id": oid, "position": pos, "external_id": None,
          "variant_id": variant_ids[p], "product_id": product_ids[p], "sku": f"TEA-{p}",
          "title": f"Tea no. {p}", "quantity": 1, "unit_price_minor": 450 + 10 * p,
          "total_minor": 450 + 10 * p, "refunded_quantity": 0}
         for oid, chosen in zip(order_ids, chosen_lines, strict=True)
         for pos, p in enumerate(chosen)])
-    message_ids = bulk.insert(Message, [
+    message_ids = bulk.insert(session, Message, [
         {"store_id": store_id, "customer_id": customer_ids[i], "channel": "email",
          "transport": None, "purpose": "transactional", "category": "order_confirmation",
          "template_key": "order_confirmation", "template_id": None, "locale": None,
@@ -327,13 +190,9 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> None:
          "open_count": 0, "click_count": 0, "send_after": now, "approved_at": None,
          "sending_at": None, "sent_at": None, "delivered_at": None, "opened_at": None,
          "clicked_at": None, "bounced_at": None, "finished_at": None, "created_at": now,
-         "updated_at": now} for i in range(count)], ids=True)
-    bulk.insert(Job, [
-        {"store_id": store_id, "kind": PREPARE_JOB, "payload": {"message_id": mid},
-         "status": "queued", "dedupe_key": None, "run_at": now, "attempts": 0,
-         "max_attempts": SEND_MAX_ATTEMPTS, "lease_token": None, "locked_by": None,
-         "locked_until": None, "last_error": None, "created_at": now, "finished_at": None}
-        for mid in message_ids])
+         "updated_at": now} for i in range(count)], returning_ids=True)
+    jobs.enqueue_many(session, PREPARE_JOB, [{"message_id": mid} for mid in message_ids],
+                      store_id=store_id, run_at=now, max_attempts=SEND_MAX_ATTEMPTS)
 
 
 # ---------------------------------------------------------------- the processes
@@ -343,7 +202,7 @@ def _smtp_server(workdir: Path) -> Iterator[tuple[str, Path, int]]:
     port = free_port()
     status = workdir / "smtp-status.json"
     script = workdir / "smtp_server.py"
-    script.write_text(SMTP_SERVER, encoding="utf-8")
+    script.write_text(smtp_sink.SCRIPT, encoding="utf-8")
     log = (workdir / "smtp.log").open("wb")
     process = subprocess.Popen([sys.executable, str(script), str(port), str(status)],
                                stdout=log, stderr=subprocess.STDOUT)

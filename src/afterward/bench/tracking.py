@@ -36,6 +36,8 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from afterward.bench.common import (
     Backend,
     BenchError,
@@ -49,7 +51,7 @@ from afterward.bench.common import (
 )
 from afterward.commerce import stores
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Variant
-from afterward.demo.bulk import BulkWriter
+from afterward.storage import bulk
 from afterward.storage.db import Database
 from afterward.storage.migrate import upgrade
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
@@ -168,7 +170,7 @@ def load_store(url: str, count: int) -> tuple[str, list[str], list[str]]:
             store = stores.create_store(session, slug="bench", name="Bench Tea",
                                         currency="EUR", timezone="Europe/Berlin")
             stores.set_webhook_secret(session, store=store, provider="generic", secret=SECRET)
-            tokens, numbers = _bulk(BulkWriter(session), store.id, count)
+            tokens, numbers = _bulk(session, store.id, count)
     finally:
         db.dispose()
     return "bench", tokens, numbers
@@ -187,25 +189,26 @@ def _read_back(url: str) -> tuple[str, list[str], list[str]]:
     return "bench", [r[0] for r in rows], [r[1] or "" for r in rows]
 
 
-def _bulk(bulk: BulkWriter, store_id: int, count: int) -> tuple[list[str], list[str]]:
+def _bulk(session: Session, store_id: int, count: int) -> tuple[list[str], list[str]]:
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=60)
-    product_ids = bulk.insert(Product, [
+    product_ids = bulk.insert(session, Product, [
         {"store_id": store_id, "external_id": f"P{p}", "title": f"Tea no. {p}",
          "category": "tea", "image_url": None, "care_content": None, "howto_content": None,
-         "replenishment_days": 30, "created_at": start} for p in range(PRODUCTS)], ids=True)
-    variant_ids = bulk.insert(Variant, [
+         "replenishment_days": 30, "created_at": start} for p in range(PRODUCTS)],
+        returning_ids=True)
+    variant_ids = bulk.insert(session, Variant, [
         {"store_id": store_id, "product_id": pid, "external_id": None, "sku": f"TEA-{p}",
          "title": None, "price_minor": 450 + 10 * p, "currency": "EUR", "image_url": None}
-        for p, pid in enumerate(product_ids)], ids=True)
+        for p, pid in enumerate(product_ids)], returning_ids=True)
     people = max(1, count // 4)
-    customer_ids = bulk.insert(Customer, [
+    customer_ids = bulk.insert(session, Customer, [
         {"store_id": store_id, "external_id": None, "email": f"c{c}@example.com",
          "phone": None, "first_name": "Ada", "last_name": f"Bench{c}", "locale": "en",
          "timezone": "Europe/Berlin", "birthday": None, "orders_count": 4,
          "total_spent_minor": 4000, "first_order_at": start, "last_order_at": now,
-         "created_at": start, "updated_at": now} for c in range(people)], ids=True)
+         "created_at": start, "updated_at": now} for c in range(people)], returning_ids=True)
     placed = [start + timedelta(seconds=int(i * 50 * 86400 / count)) for i in range(count)]
     orders, lines = [], []
     for i in range(count):
@@ -221,14 +224,14 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> tuple[list[str], list[
                        "ship_postal_code": "10115", "ship_country": "DE",
                        "created_at": placed[i], "updated_at": placed[i]})
         lines.append(chosen)
-    order_ids = bulk.insert(Order, orders, ids=True)
+    order_ids = bulk.insert(session, Order, orders, returning_ids=True)
     line_rows = [{"store_id": store_id, "order_id": oid, "position": pos, "external_id": None,
                   "variant_id": variant_ids[p], "product_id": product_ids[p], "sku": f"TEA-{p}",
                   "title": f"Tea no. {p}", "quantity": 1, "unit_price_minor": 450 + 10 * p,
                   "total_minor": 450 + 10 * p, "refunded_quantity": 0}
                  for oid, chosen in zip(order_ids, lines, strict=True)
                  for pos, p in enumerate(chosen)]
-    line_ids = bulk.insert(OrderLine, line_rows, ids=True)
+    line_ids = bulk.insert(session, OrderLine, line_rows, returning_ids=True)
     tokens = [new_token() for _ in range(count)]
     numbers = [f"BENCH{i:010d}" for i in range(count)]
     scans = [(Status.info_received, "Label created", None, timedelta(hours=2)),
@@ -254,12 +257,12 @@ def _bulk(bulk: BulkWriter, store_id: int, count: int) -> tuple[list[str], list[
             "promised_at": placed[i] + timedelta(days=4), "source_updated_at": None,
             "created_at": placed[i], "updated_at": last.occurred_at})
         event_drafts += [(i, e) for e in events]
-    shipment_ids = bulk.insert(Shipment, shipment_rows, ids=True)
+    shipment_ids = bulk.insert(session, Shipment, shipment_rows, returning_ids=True)
     line_of = iter(line_ids)
-    bulk.insert(ShipmentLine, [
+    bulk.insert(session, ShipmentLine, [
         {"store_id": store_id, "shipment_id": shipment_ids[i], "order_line_id": next(line_of),
          "quantity": 1} for i, chosen in enumerate(lines) for _ in chosen])
-    bulk.insert(TrackingEvent, [
+    bulk.insert(session, TrackingEvent, [
         {"store_id": store_id, "shipment_id": shipment_ids[i], "occurred_at": e.occurred_at,
          "status": e.status.value, "substatus": None, "provider": e.provider,
          "provider_status": e.provider_status, "message": e.message, "location": e.location,

@@ -9,7 +9,7 @@ import typer
 
 from afterward.cli.common import console, fail, migrated_database, print_json
 from afterward.commerce import stores
-from afterward.journeys import builtins, service
+from afterward.journeys import builtins, parsing, service
 from afterward.journeys import definition as spec
 
 app = typer.Typer(no_args_is_help=True, help="Journeys: built-ins, definitions, on and off.")
@@ -60,7 +60,7 @@ def validate(path: Path = typer.Argument(..., exists=True, dir_okay=False, reada
              ) -> None:
     """Check a journey definition file (JSON) without saving it."""
     try:
-        parsed = spec.parse_text(path.read_text(encoding="utf-8"))
+        parsed = parsing.parse_text(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         fail(f"{path}: not UTF-8 text")
     except spec.DefinitionError as exc:

@@ -13,14 +13,13 @@ from afterward.commerce.models import Consent, Customer, Order
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import EventName, record
-from afterward.storage import locks
-from afterward.storage.fast_sql import FastInsert, FastSelect, connection_of
+from afterward.storage import bulk, locks
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
 _FIELDS = ("external_id", "email", "phone", "first_name", "last_name", "locale", "timezone",
            "birthday")
 _CUSTOMERS = cast(Table, Customer.__table__)
-_INSERT = FastInsert(_CUSTOMERS, returning_ids=True)
 
 
 def _lookup(column: str) -> Any:
@@ -30,12 +29,12 @@ def _lookup(column: str) -> Any:
             .order_by(table.c.id).limit(1))
 
 
-_LOOKUPS = {name: FastSelect(_lookup(name)) for name in ("external_id", "email", "phone")}
+_LOOKUPS = {name: Lookup(_lookup(name)) for name in ("external_id", "email", "phone")}
 
 
 def _find_row(session: Session, store_id: int, external_id: str | None, email: str | None,
               phone: str | None) -> Any:
-    conn = connection_of(session)
+    conn = bulk.connection_of(session)
     for column, value in (("external_id", external_id), ("email", email), ("phone", phone)):
         if value:
             rows = _LOOKUPS[column](conn, {"store_id": store_id, "v": value})
@@ -64,10 +63,10 @@ def save_customer(session: Session, *, store_id: int, data: CustomerIn,
     given = {f: getattr(data, f) for f in _FIELDS if getattr(data, f) is not None}
     if row is None:
         now = utcnow()
-        [customer_id] = _INSERT(session, [{
+        [customer_id] = bulk.insert(session, _CUSTOMERS, [{
             **dict.fromkeys(_FIELDS), "store_id": store_id, "orders_count": 0,
             "total_spent_minor": 0, "created_at": now, "updated_at": now,
-            "first_order_at": None, "last_order_at": None, **given}])
+            "first_order_at": None, "last_order_at": None, **given}], returning_ids=True)
         record(session, store_id=store_id, name=EventName.customer_created,
                subject_type="customer", subject_id=customer_id, payload={"source": source})
     else:

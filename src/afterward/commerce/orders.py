@@ -20,8 +20,8 @@ from afterward.commerce.models import Order, OrderLine, Variant
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn, OrderIn, OrderLineIn
 from afterward.events import Event, EventName, record
-from afterward.storage import locks
-from afterward.storage.fast_sql import FastInsert, FastSelect, connection_of
+from afterward.storage import bulk, locks
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
 
@@ -87,27 +87,27 @@ MAX_AMOUNT = 2**63 - 1
 # Built once: constant statements hit SQLAlchemy's compiled cache without re-building.
 _ORDERS = cast(Table, Order.__table__)
 _LINES = cast(Table, OrderLine.__table__)
-_INSERT_ORDER = FastInsert(_ORDERS, returning_ids=True)
-_INSERT_LINES = FastInsert(_LINES, returning_ids=True)
 _NO_ADDRESS = dict.fromkeys(("ship_name", "ship_address1", "ship_city", "ship_region",
                              "ship_postal_code", "ship_country"))
 _VARIANT = Variant.__table__
 _VARIANTS_BY_SKU = select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).where(
     _VARIANT.c.store_id == bindparam("store_id"),
     _VARIANT.c.sku.in_(bindparam("skus", expanding=True)))
-_VARIANTS_BY_FEW_SKUS: dict[int, FastSelect] = {}  # one statement per number of SKUs
+
+
+_VARIANTS_BY_FEW_SKUS: dict[int, Lookup] = {}  # one statement per number of SKUs
 
 
 def _variants(session: Session, store_id: int, skus: list[str]) -> dict[str, Any]:
     if not skus:
         return {}
-    conn = connection_of(session)
+    conn = bulk.connection_of(session)
     if len(skus) > 32:
         return {row.sku: row for row in conn.execute(
             _VARIANTS_BY_SKU, {"store_id": store_id, "skus": skus})}
     lookup = _VARIANTS_BY_FEW_SKUS.get(len(skus))
     if lookup is None:
-        lookup = _VARIANTS_BY_FEW_SKUS[len(skus)] = FastSelect(
+        lookup = _VARIANTS_BY_FEW_SKUS[len(skus)] = Lookup(
             select(_VARIANT.c.sku, _VARIANT.c.id, _VARIANT.c.product_id).where(
                 _VARIANT.c.store_id == bindparam("store_id"),
                 _VARIANT.c.sku.in_([bindparam(f"sku{i}") for i in range(len(skus))])))
@@ -200,7 +200,7 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
         row = {**_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
                "created_at": now, "cancelled_at": None, "cancel_reason": None, **values}
         try:
-            [order_id] = _INSERT_ORDER(session, [row])
+            [order_id] = bulk.insert(session, _ORDERS, [row], returning_ids=True)
         except IntegrityError as exc:
             if "number" not in str(exc.orig) or upsert:
                 raise  # an upsert that lost the race runs again and updates (Database.run)
@@ -309,7 +309,7 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
         session.execute(delete(OrderLine).where(OrderLine.id.in_(current.values())))
     if not fresh:
         return []
-    ids = _INSERT_LINES(session, fresh)
+    ids = bulk.insert(session, _LINES, fresh, returning_ids=True)
     return [{**line, "id": line_id} for line, line_id in zip(fresh, ids, strict=True)]
 
 

@@ -143,11 +143,6 @@ def _check_secret(provider: str, secret: str, grace: timedelta) -> None:
                          "grace")
 
 
-def webhook_secret(session: Session, *, store_id: int, provider: str) -> str | None:
-    return session.scalar(select(WebhookSecret.secret).where(
-        WebhookSecret.store_id == store_id, WebhookSecret.provider == provider))
-
-
 def accepted_webhook_secrets(session: Session, *, store_id: int, provider: str,
                              now: datetime | None = None) -> tuple[str, ...]:
     """The secrets a delivery may be signed with, the current one first (none when

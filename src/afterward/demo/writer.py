@@ -1,4 +1,4 @@
-"""Writes a generated History with bulk inserts (see bulk.py) in the caller's
+"""Writes a generated History with bulk inserts (storage/bulk.py) in the caller's
 transaction, and collects the domain events each row would have recorded."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Consent, Customer, Order, OrderLine, Product, Variant
-from afterward.demo.bulk import BulkWriter
 from afterward.demo.content import care_and_howto
 from afterward.demo.history import History
 from afterward.demo.parcels import US_WAREHOUSE, provider_of, provider_status
-from afterward.events import Event, EventName
+from afterward.events import EventName, NewEvent, record_many
+from afterward.storage import bulk
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
 from afterward.tracking.service import CarrierEvent, event_key, new_token
 from afterward.tracking.statuses import Status
@@ -29,40 +29,36 @@ class Events:
 
     def __init__(self, store_id: int) -> None:
         self.store_id = store_id
-        self.rows: list[tuple[datetime, str, str, int, dict[str, Any]]] = []
+        self.rows: list[NewEvent] = []
 
     def add(self, at: datetime, name: EventName | str, subject_type: str, subject_id: int,
             payload: dict[str, Any]) -> None:
-        self.rows.append((at, str(name), subject_type, subject_id, payload))
+        self.rows.append(NewEvent(name, subject_type, subject_id, payload, at, at))
 
-    def write(self, bulk: BulkWriter) -> int:
-        self.rows.sort(key=lambda row: row[0])
-        bulk.insert(Event, [
-            {"store_id": self.store_id, "name": name, "subject_type": kind, "subject_id": sid,
-             "payload": payload, "occurred_at": at, "recorded_at": at}
-            for at, name, kind, sid, payload in self.rows])
+    def write(self, session: Session) -> int:
+        self.rows.sort(key=lambda event: event.occurred_at)
+        record_many(session, store_id=self.store_id, events=self.rows)
         return len(self.rows)
 
 
 def write_history(session: Session, *, store_id: int, currency: str, trade: History,
                   step: Callable[[str], None]) -> None:
     events = Events(store_id)
-    bulk = BulkWriter(session)
     step("Writing catalogue and customers")
-    variant_ids, product_ids = _catalogue(bulk, store_id, currency, trade)
-    customer_ids = _customers(bulk, store_id, trade, events)
+    variant_ids, product_ids = _catalogue(session, store_id, currency, trade)
+    customer_ids = _customers(session, store_id, trade, events)
     step("Writing orders")
-    order_ids, line_ids = _orders(bulk, store_id, currency, trade, events, customer_ids,
+    order_ids, line_ids = _orders(session, store_id, currency, trade, events, customer_ids,
                                   variant_ids, product_ids)
     step("Writing shipments")
-    shipment_ids = _shipments(bulk, store_id, trade, events, order_ids, line_ids)
+    shipment_ids = _shipments(session, store_id, trade, events, order_ids, line_ids)
     step("Writing tracking events")
-    _tracking_events(bulk, store_id, trade, shipment_ids)
+    _tracking_events(session, store_id, trade, shipment_ids)
     step("Writing domain events")
-    events.write(bulk)
+    events.write(session)
 
 
-def _catalogue(bulk: BulkWriter, store_id: int, currency: str,
+def _catalogue(session: Session, store_id: int, currency: str,
                trade: History) -> tuple[list[int], list[int]]:
     launched = datetime.combine(trade.start, datetime.min.time(), tzinfo=trade.now.tzinfo) - (
         timedelta(days=45))
@@ -73,19 +69,19 @@ def _catalogue(bulk: BulkWriter, store_id: int, currency: str,
                      "category": spec.category, "image_url": None, "care_content": care,
                      "howto_content": howto, "replenishment_days": spec.replenishment_days,
                      "created_at": launched})
-    product_ids = bulk.insert(Product, rows, ids=True)
+    product_ids = bulk.insert(session, Product, rows, returning_ids=True)
     products = cast(Table, Product.__table__)
-    bulk.session.execute(update(products).where(products.c.id == bindparam("pid"))
+    session.execute(update(products).where(products.c.id == bindparam("pid"))
                     .values(image_url=bindparam("url")),
                     [{"pid": pid, "url": f"/media/products/{pid}.svg"} for pid in product_ids])
-    variant_ids = bulk.insert(Variant, [
+    variant_ids = bulk.insert(session, Variant, [
         {"store_id": store_id, "product_id": product_ids[v.product], "external_id": None,
          "sku": v.sku, "title": v.title, "price_minor": v.price_minor, "currency": currency,
-         "image_url": None} for v in trade.variants], ids=True)
+         "image_url": None} for v in trade.variants], returning_ids=True)
     return variant_ids, product_ids
 
 
-def _customers(bulk: BulkWriter, store_id: int, trade: History, events: Events) -> list[int]:
+def _customers(session: Session, store_id: int, trade: History, events: Events) -> list[int]:
     who = trade.people
     live = [o for o in trade.orders if o["status"] != "cancelled"]
     count = [0] * len(who.email)
@@ -106,7 +102,7 @@ def _customers(bulk: BulkWriter, store_id: int, trade: History, events: Events) 
              "last_order_at": last[c], "created_at": trade.customer_since[c],
              "updated_at": last[c] or trade.customer_since[c]}
             for c in range(len(who.email))]
-    ids = bulk.insert(Customer, rows, ids=True)
+    ids = bulk.insert(session, Customer, rows, returning_ids=True)
     consents = []
     for c, cid in enumerate(ids):
         since = trade.customer_since[c]
@@ -118,11 +114,11 @@ def _customers(bulk: BulkWriter, store_id: int, trade: History, events: Events) 
             consents.append({"store_id": store_id, "customer_id": cid, "channel": "sms",
                              "purpose": "marketing", "granted": who.sms_marketing[c],
                              "source": "checkout", "updated_at": since})
-    bulk.insert(Consent, consents)
+    bulk.insert(session, Consent, consents)
     return ids
 
 
-def _orders(bulk: BulkWriter, store_id: int, currency: str, trade: History, events: Events,
+def _orders(session: Session, store_id: int, currency: str, trade: History, events: Events,
             customer_ids: list[int], variant_ids: list[int],
             product_ids: list[int]) -> tuple[list[int], list[int]]:
     updated = {i: o["cancelled_at"] or o["placed_at"] for i, o in enumerate(trade.orders)}
@@ -137,7 +133,7 @@ def _orders(bulk: BulkWriter, store_id: int, currency: str, trade: History, even
                    customer_id=customer_ids[order["customer"]], currency=currency,
                    source_updated_at=None, created_at=order["placed_at"], updated_at=updated[i])
         rows.append(row)
-    order_ids = bulk.insert(Order, rows, ids=True)
+    order_ids = bulk.insert(session, Order, rows, returning_ids=True)
     for i, (order, oid) in enumerate(zip(trade.orders, order_ids, strict=True)):
         events.add(order["placed_at"], EventName.order_created, "order", oid,
                    {"number": str(10001 + i), "total_minor": order["total_minor"],
@@ -150,17 +146,17 @@ def _orders(bulk: BulkWriter, store_id: int, currency: str, trade: History, even
         events.add(refund["at"], EventName.order_refunded, "order", order_ids[refund["order"]],
                    {"refund_key": f"demo-refund-{n + 1}", "amount_minor": refund["amount_minor"],
                     "lines": refund["lines"]})
-    line_ids = bulk.insert(OrderLine, [
+    line_ids = bulk.insert(session, OrderLine, [
         {"store_id": store_id, "order_id": order_ids[ln["order"]], "position": ln["position"],
          "external_id": None, "variant_id": variant_ids[ln["variant"]],
          "product_id": product_ids[ln["product"]], "sku": ln["sku"], "title": ln["title"],
          "quantity": ln["quantity"], "unit_price_minor": ln["unit_price_minor"],
          "total_minor": ln["total_minor"], "refunded_quantity": ln["refunded_quantity"]}
-        for ln in trade.lines], ids=True)
+        for ln in trade.lines], returning_ids=True)
     return order_ids, line_ids
 
 
-def _shipments(bulk: BulkWriter, store_id: int, trade: History, events: Events,
+def _shipments(session: Session, store_id: int, trade: History, events: Events,
                order_ids: list[int], line_ids: list[int]) -> list[int]:
     lines_of: dict[int, list[int]] = {}
     for index, line in enumerate(trade.lines):
@@ -185,7 +181,7 @@ def _shipments(bulk: BulkWriter, store_id: int, trade: History, events: Events,
             "delivered_at": delivered.at if delivered else None,
             "promised_at": parcel.promised_at, "source_updated_at": None,
             "created_at": scans[0].at, "updated_at": latest.at})
-    ids = bulk.insert(Shipment, rows, ids=True)
+    ids = bulk.insert(session, Shipment, rows, returning_ids=True)
     shipment_lines = []
     for shipment, sid in zip(trade.shipments, ids, strict=True):
         for index in lines_of.get(shipment["order"], []):
@@ -193,7 +189,7 @@ def _shipments(bulk: BulkWriter, store_id: int, trade: History, events: Events,
                                    "order_line_id": line_ids[index],
                                    "quantity": trade.lines[index]["quantity"]})
         _shipment_events(events, shipment, sid, order_ids[shipment["order"]])
-    bulk.insert(ShipmentLine, shipment_lines)
+    bulk.insert(session, ShipmentLine, shipment_lines)
     return ids
 
 
@@ -212,7 +208,7 @@ def _shipment_events(events: Events, shipment: dict[str, Any], shipment_id: int,
             previous = scan.status.value
 
 
-def _tracking_events(bulk: BulkWriter, store_id: int, trade: History,
+def _tracking_events(session: Session, store_id: int, trade: History,
                      shipment_ids: list[int]) -> None:
     rows = []
     for shipment, sid in zip(trade.shipments, shipment_ids, strict=True):
@@ -228,4 +224,4 @@ def _tracking_events(bulk: BulkWriter, store_id: int, trade: History,
                          "provider_status": code, "message": scan.message,
                          "location": scan.location, "dedupe_key": key, "raw": None,
                          "received_at": min(scan.at + timedelta(minutes=3), trade.now)})
-    bulk.insert(TrackingEvent, rows)
+    bulk.insert(session, TrackingEvent, rows)

@@ -1,5 +1,5 @@
 """The journey definition language as JSON Schema, for /openapi.json: what
-definition.parse accepts, written from the same constants so the two cannot drift
+parsing.parse accepts, written from the same constants so the two cannot drift
 (tests/journeys/test_definition_schema.py generates definitions from it and parses
 them). Pure data.
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from afterward import jobs
 from afterward.commerce.validation import InvalidValue
 from afterward.events import Event
-from afterward.journeys import conditions, engine, facts
+from afterward.journeys import conditions, engine, facts, parsing
 from afterward.journeys import definition as spec
 from afterward.journeys.models import (
     Enrolment,
@@ -39,7 +39,7 @@ Compiled = tuple[spec.Journey, tuple[engine.Instruction, ...]]
 
 @lru_cache(maxsize=512)
 def _compiled(text: str) -> Compiled:
-    journey = spec.parse(json.loads(text))
+    journey = parsing.parse(json.loads(text))
     return journey, engine.compile_steps(journey.steps)
 
 

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from afterward import jobs
-from afterward.journeys import consumer
-from afterward.journeys import definition as spec
+from afterward.journeys import consumer, parsing
 from afterward.journeys.models import (
     Enrolment,
     EnrolmentStatus,
@@ -60,7 +59,7 @@ def canonical(raw: dict[str, Any]) -> dict[str, Any]:
 def save(session: Session, *, store_id: int, raw: Any, builtin: bool = False,
          now: datetime | None = None) -> Saved:
     """Validate and store a new version; an unchanged definition stores nothing."""
-    parsed = spec.parse(raw)
+    parsed = parsing.parse(raw)
     stored = canonical(raw)
     journey = get(session, store_id=store_id, key=parsed.key)
     if journey is None:

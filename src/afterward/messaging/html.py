@@ -27,13 +27,20 @@ class MjmlError(ValueError):
 
 
 def mjml_to_html(source: str) -> str:
+    return inline_styles(render_mjml(source))
+
+
+def render_mjml(source: str) -> str:
     try:
-        rendered = mjml.mjml2html(source, disable_comments=True, fonts={})
+        return str(mjml.mjml2html(source, disable_comments=True, fonts={}))
     except ValueError as exc:
         raise MjmlError(f"MJML: {exc}") from exc
-    # Media queries stay in <style> (keep_style_tags); everything else is inlined too,
-    # for the clients that drop <style>.
-    return fold_tags(str(_INLINER.inline(rendered)))
+
+
+def inline_styles(html: str) -> str:
+    """The styles of <style> also on each element they apply to, for the clients that
+    drop <style> (media queries stay there: keep_style_tags), start tags folded."""
+    return fold_tags(str(_INLINER.inline(html)))
 
 
 def fold_tags(html: str) -> str:

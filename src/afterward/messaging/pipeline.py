@@ -45,7 +45,7 @@ from afterward.messaging.channels import (
     channel_named,
     transport_for,
 )
-from afterward.messaging.channels.email import parse_smtp_url
+from afterward.messaging.channels.smtp_pool import parse_smtp_url
 from afterward.messaging.endpoints import signing_secrets
 from afterward.messaging.models import (
     Message,

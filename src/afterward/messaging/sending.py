@@ -42,7 +42,6 @@ from afterward.messaging.models import (
 from afterward.messaging.pipeline import RetryLater
 from afterward.messaging.service import sending_settings
 from afterward.storage.db import side_transaction
-from afterward.storage.fast_sql import FastWrite
 from afterward.storage.queries import one_of
 from afterward.storage.types import utcnow
 
@@ -214,12 +213,6 @@ _SENT_AND_SENDING = (
 )
 
 
-# One mark per message: straight to the driver (storage/fast_sql.py).
-_RUN_SENDING = FastWrite(_SENDING)
-_RUN_SENT_AND_SENDING = FastWrite(_SENT_AND_SENDING)
-_RUN_MARK_SENT = FastWrite(pipeline.MARK_SENT)
-
-
 class _Marks:
     """Commits `sending` before each network call, with the previous message's `sent`,
     on one connection kept for the batch."""
@@ -235,13 +228,13 @@ class _Marks:
         values = {"message_id": message_id, "now": utcnow(), "header": message_id_header}
         with self.turn(), self._transaction(conn):
             if self.pending is None:
-                return _RUN_SENDING(conn, values)[1] == 1
+                return conn.execute(_SENDING, values).rowcount == 1
             sent_id, receipt = self.pending
-            rows, _ = _RUN_SENT_AND_SENDING(conn, {
+            marked = conn.execute(_SENT_AND_SENDING, {
                 **values, "sent_id": sent_id, "transport": receipt.transport,
-                "provider_id": receipt.provider_id})
+                "provider_id": receipt.provider_id}).scalars().all()
             self.pending = None
-        return (message_id,) in rows
+        return message_id in marked
 
     def sent_later(self, message_id: int, receipt: Receipt) -> None:
         self.pending = (message_id, receipt)
@@ -274,5 +267,5 @@ class _Marks:
         if self.pending is None:
             return
         message_id, receipt = self.pending
-        _RUN_MARK_SENT(conn, pipeline.mark_sent_values(message_id, receipt))
+        conn.execute(pipeline.MARK_SENT, pipeline.mark_sent_values(message_id, receipt))
         self.pending = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import re
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -26,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce import validation
 from afterward.commerce.validation import InvalidValue
-from afterward.messaging import jinja_render, skeletons, template_registry
-from afterward.messaging.html import MjmlError, html_to_text, mjml_to_html
+from afterward.messaging import email_html, jinja_render, template_registry
+from afterward.messaging.html import MjmlError, html_to_text
 from afterward.messaging.models import MessageTemplate
 from afterward.messaging.segments import count_segments
 from afterward.storage import locks
@@ -148,11 +147,9 @@ class _Sandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _environment(*, html: bool, finalize: Callable[[Any], Any] | None = None
-                 ) -> SandboxedEnvironment:
-    env = _Sandbox(autoescape=html, undefined=StrictUndefined,
-                               trim_blocks=not html, lstrip_blocks=not html,
-                               keep_trailing_newline=False, finalize=finalize)
+def _environment(*, html: bool) -> SandboxedEnvironment:
+    env = _Sandbox(autoescape=html, undefined=StrictUndefined, trim_blocks=not html,
+                   lstrip_blocks=not html, keep_trailing_newline=False)
     env.filters.update(money=_money, date=_date, datetime=_datetime, days=_days)
     # `{% if url is http_url %}`: a link from outside data only when it is http(s);
     # autoescaping keeps a value inside its attribute, not javascript: out of an href.
@@ -180,34 +177,21 @@ def _compiled(text: str, html: bool) -> Template:
     return environments()[0 if html else 1].from_string(text)
 
 
-@cache
-def _marking_environment() -> SandboxedEnvironment:
-    return _environment(html=True, finalize=skeletons.mark)
-
-
 @lru_cache(maxsize=1024)
-def _compiled_marking(text: str) -> Template:
-    return _marking_environment().from_string(text)
+def _compiled_email(text: str) -> Template:
+    """An email body's template: its MJML turned into HTML once (email_html.py)."""
+    return environments()[0].from_string(email_html.compile_email(text))
 
 
-_SKELETONS = skeletons.SkeletonCache(mjml_to_html)
-
-
-def _email_body(text: str, context: dict[str, Any]) -> Callable[[], str]:
-    """Render the body now and give what turns it into HTML: through the skeleton
-    cache (see skeletons.py) when it applies, else MJML on the rendered body."""
-    if skeletons.markable(_marking_environment(), text):
-        try:
-            template = _compiled_marking(text)  # compiled outside a marking render
-            skeleton, values = skeletons.render_marked(template, context)
-        except Exception:  # the ordinary render below says what is wrong
-            skeleton, values = None, []
-        if skeleton is not None and not any(
-                skeletons.OPEN in v or skeletons.CLOSE in v for v in values):
-            marked = skeleton
-            return lambda: _SKELETONS.html_for(marked, values)
-    body = _render_part("body", text, True, context)
-    return lambda: mjml_to_html(body)
+def _email_html(text: str, context: dict[str, Any]) -> str:
+    try:
+        return jinja_render.render(_compiled_email(text), context)
+    except (MjmlError, email_html.TagsNotKept) as exc:
+        raise TemplateInvalid("body", None, str(exc)) from exc
+    except Exception as exc:
+        # Say what is wrong, and on which line, in the template as it was written.
+        _render_part("body", text, True, context)
+        raise TemplateInvalid("body", None, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _render_part(name: str, text: str, html: bool, context: dict[str, Any]) -> str:
@@ -247,13 +231,9 @@ def render(channel: str, source: TemplateSource, context: dict[str, Any]) -> Ren
             raise TemplateInvalid("body", None, "the SMS renders empty")
         return Rendered(None, text, None, count_segments(text).segments)
     out = {"subject": _render_part("subject", source.subject or "", False, context)}
-    to_html = _email_body(source.body, context)
+    html = _email_html(source.body, context)
     if source.text_body:
         out["text_body"] = _render_part("text_body", source.text_body, False, context)
-    try:
-        html = to_html()
-    except MjmlError as exc:
-        raise TemplateInvalid("body", None, str(exc)) from exc
     subject = " ".join(out["subject"].split())
     if not subject:
         raise TemplateInvalid("subject", None, "the subject renders empty")

@@ -1,8 +1,8 @@
 """Carrier deliveries in Core statements: the parcels with a tracking number and
-their events read as plain rows, new events inserted, and only the changed columns of
-a parcel written back. On every carrier webhook, so no ORM unit of work (it cost most
-of a single-event request); the rules themselves live in service.py and timeline.py,
-shared with the ORM path."""
+their events read as plain rows, new events inserted (storage/bulk.py), and only the
+changed columns of a parcel written back. On every carrier webhook, so no ORM unit of
+work (it cost most of a single-event request); the rules themselves live in
+service.py and timeline.py, shared with the ORM path."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
+from afterward.storage import bulk
 from afterward.tracking.carriers.base import CarrierEvent
 from afterward.tracking.models import Shipment, TrackingEvent
 
@@ -80,7 +81,6 @@ _BY_NUMBER = (select(*(SHIPMENTS.c[name] for name in PARCEL_COLUMNS))
               .order_by(SHIPMENTS.c.id))
 _EVENTS_OF = (select(EVENTS.c.shipment_id, *(EVENTS.c[name] for name in EVENT_COLUMNS))
               .where(EVENTS.c.shipment_id.in_(bindparam("ids", expanding=True))))
-_INSERT_EVENTS = insert(EVENTS)
 # SET takes the columns of the parameters given (compiled once per set of columns).
 _UPDATE = update(SHIPMENTS).where(SHIPMENTS.c.id == bindparam("parcel_id"))
 
@@ -101,7 +101,7 @@ def events_of(conn: Connection, shipment_ids: Sequence[int]) -> dict[int, list[S
 def insert_events(conn: Connection, parcel: ParcelRow,
                   fresh: Sequence[tuple[str, CarrierEvent]]) -> list[StoredEvent]:
     """Insert (dedupe key, event) pairs for the parcel; returns them as stored."""
-    conn.execute(_INSERT_EVENTS, [
+    bulk.insert(conn, EVENTS, [
         {"store_id": parcel.store_id, "shipment_id": parcel.id, "occurred_at": e.occurred_at,
          "status": e.status.value, "substatus": e.substatus, "provider": e.provider,
          "provider_status": e.provider_status, "message": e.message, "location": e.location,

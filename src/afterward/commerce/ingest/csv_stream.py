@@ -32,6 +32,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from afterward.commerce.ingest import csv_import as bulk
+from afterward.commerce.ingest import csv_write
 from afterward.commerce.ingest.csv_format import (
     OrderDraft,
     ParseResult,
@@ -187,58 +188,50 @@ def _parse_in_child(text: str, send: Pipe) -> None:
 
 @dataclass
 class _Customers:
-    """bulk.resolve_customers spread over batches: a new customer is written when first
-    seen, and written again at the end if later rows changed its values."""
+    """csv_write.resolve_customers spread over batches: a new customer is written when
+    first seen, and written again at the end if later rows changed its values."""
 
-    out: bulk.Writer
+    conn: Connection
     store_id: int
-    now: Any  # as the driver takes it
-    at: datetime  # the same moment, for Core statements
-    ids: dict[bulk.Key, int] = field(default_factory=dict)
-    wanted: bulk.Wanted = field(default_factory=dict)
+    now: datetime
+    ids: dict[csv_write.Key, int] = field(default_factory=dict)
+    wanted: csv_write.Wanted = field(default_factory=dict)
     # Already in the store: (id, the values it had) -- as existing_customers finds them.
-    existing: dict[bulk.Key, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    written: bulk.Wanted = field(default_factory=dict)  # created here, with these values
+    existing: csv_write.Found = field(default_factory=dict)
+    written: csv_write.Wanted = field(default_factory=dict)  # created here, with these values
 
     def ids_for(self, orders: Sequence[OrderDraft]) -> list[int | None]:
-        keys = bulk.merge_customers(orders, self.wanted)
+        keys = csv_write.merge_customers(orders, self.wanted)
         unseen = [k for k in dict.fromkeys(keys) if k is not None and k not in self.ids]
         if unseen:
-            found = bulk.existing_customers(self.out.conn, self.store_id,
-                                            {key: self.wanted[key] for key in unseen})
-            for key, (customer_id, current) in found.items():
-                self.ids[key], self.existing[key] = customer_id, (customer_id, current)
+            found = csv_write.existing_customers(self.conn, self.store_id,
+                                                 {key: self.wanted[key] for key in unseen})
+            self.ids.update((key, customer_id) for key, (customer_id, _) in found.items())
+            self.existing.update(found)
             fresh = [k for k in unseen if k not in found]
-            created = list(zip(fresh, self.out.ids(bulk.CUSTOMERS, len(fresh)), strict=True))
-            for key, customer_id in created:
+            created = csv_write.create_customers(self.conn, self.store_id, fresh, self.wanted,
+                                                 self.now)
+            for key, customer_id in zip(fresh, created, strict=True):
                 self.ids[key], self.written[key] = customer_id, dict(self.wanted[key])
-            rows, events = bulk.new_customers(self.out, self.store_id, created, self.wanted,
-                                              self.now)
-            self.out.insert(bulk.CUSTOMERS, bulk.CUSTOMER_COLUMNS, rows)
-            self.out.insert(bulk.EVENTS, bulk.EVENT_COLUMNS, events)
         return [self.ids[k] if k is not None else None for k in keys]
 
     def finish(self) -> None:
-        updates, events = bulk.customer_changes(self.out, self.store_id, self.existing,
-                                                self.wanted, self.now)
-        bulk.update_customers(self.out.conn, updates)
+        csv_write.apply_changes(self.conn, self.store_id, self.existing, self.wanted,
+                                self.now)
         # Created earlier in this import: later rows' values, as if written once, no event.
-        bulk.update_customers(self.out.conn, [
-            {"b_id": self.ids[key], **dict.fromkeys(bulk.CUSTOMER_FIELDS), **self.wanted[key]}
-            for key, first in self.written.items() if self.wanted[key] != first],
-            at=self.at)
-        self.out.insert(bulk.EVENTS, bulk.EVENT_COLUMNS, events)
+        csv_write.update_customers(self.conn, [
+            {"b_id": self.ids[key], **dict.fromkeys(csv_write.CUSTOMER_FIELDS),
+             **self.wanted[key]}
+            for key, first in self.written.items() if self.wanted[key] != first], at=self.now)
 
 
 class Writer:
     def __init__(self, session: Session, store_id: int) -> None:
-        conn: Connection = session.connection()
         self.session = session
-        self.out = bulk.Writer(conn)
+        self.conn: Connection = session.connection()
         self.store_id = store_id
-        at = utcnow()
-        self.now = self.out.time(at)
-        self.customers = _Customers(self.out, store_id, self.now, at)
+        self.now = utcnow()
+        self.customers = _Customers(self.conn, store_id, self.now)
         self.variants: dict[str, tuple[int, int]] = {}
         self.looked_up: set[str] = set()
         self.taken: set[str] = set()
@@ -250,37 +243,38 @@ class Writer:
     def write(self, batch: list[OrderDraft]) -> None:
         if not batch:
             return
-        taken = bulk.existing_numbers(self.session, store_id=self.store_id,
-                                      numbers=[o.number for o in batch])
-        if taken:
-            self.taken |= taken
-            self.taken_errors += [RowError(o.first_line, "order_number",
-                                           f"order {o.number} already exists in this store")
-                                  for o in batch if o.number in taken]
-            batch = [o for o in batch if o.number not in taken]
+        batch = self._not_taken(batch)
         if self.stopped or not batch:
             return
         skus = {ln.sku for o in batch for ln in o.lines if ln.sku} - self.looked_up
         if skus:
-            self.variants.update(bulk.variants_by_sku(self.out.conn, self.store_id,
-                                                       set[str | None](skus)))
+            self.variants.update(csv_write.variants_by_sku(self.conn, self.store_id,
+                                                           set[str | None](skus)))
             self.looked_up |= skus
         customer_ids = self.customers.ids_for(batch)
-        for start in range(0, len(batch), bulk.CHUNK):
-            chunk = batch[start:start + bulk.CHUNK]
-            orders, lines, events = bulk.order_rows(
-                self.out, self.store_id, chunk, customer_ids[start:start + bulk.CHUNK],
-                self.out.ids(bulk.ORDERS, len(chunk)), self.variants, self.now)
-            self.out.insert(bulk.ORDERS, bulk.ORDER_COLUMNS, orders)
-            self.out.insert(bulk.LINES, bulk.LINE_COLUMNS, lines)
-            self.out.insert(bulk.EVENTS, bulk.EVENT_COLUMNS, events)
-            self.lines += len(lines)
+        for start in range(0, len(batch), csv_write.CHUNK):
+            end = start + csv_write.CHUNK
+            self.lines += csv_write.write_chunk(self.conn, self.store_id, batch[start:end],
+                                                customer_ids[start:end], self.variants,
+                                                self.now)
         self.orders += len(batch)
         self.written.update(o.number for o in batch)
 
+    def _not_taken(self, batch: list[OrderDraft]) -> list[OrderDraft]:
+        """The batch without orders whose number the store has already (noted as errors)."""
+        taken = csv_write.existing_numbers(self.session, store_id=self.store_id,
+                                           numbers=[o.number for o in batch])
+        if not taken:
+            return batch
+        self.taken |= taken
+        self.taken_errors += [RowError(o.first_line, "order_number",
+                                       f"order {o.number} already exists in this store")
+                              for o in batch if o.number in taken]
+        return [o for o in batch if o.number not in taken]
+
     def finish(self) -> bulk.ImportReport:
         self.customers.finish()
-        self.out.insert(bulk.JOBS, bulk.JOB_COLUMNS,
-                        bulk.refresh_jobs(self.store_id, self.customers.ids.values(), self.now))
+        csv_write.enqueue_refreshes(self.conn, self.store_id, self.customers.ids.values(),
+                                    self.now)
         return bulk.ImportReport(imported_orders=self.orders, imported_lines=self.lines,
                                  new_customers=len(self.customers.written))

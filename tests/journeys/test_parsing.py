@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from afterward.journeys import builtins
+from afterward.journeys import builtins, parsing
 from afterward.journeys import definition as spec
 from afterward.journeys.conditions import Lit, Op, Var
 from tests.journeys.helpers import definition
@@ -14,12 +14,12 @@ from tests.journeys.helpers import definition
 
 def problems(raw) -> list[tuple[str, str]]:
     with pytest.raises(spec.DefinitionError) as caught:
-        spec.parse(raw)
+        parsing.parse(raw)
     return [(p.path, p.message) for p in caught.value.problems]
 
 
 def test_a_definition_becomes_typed_steps():
-    parsed = spec.parse(definition(
+    parsed = parsing.parse(definition(
         trigger={"events": ["shipment.delivered"], "filter": {"gte": ["order.total_minor", 5000]},
                  "max_age": "12h"},
         steps=[{"wait": {"duration": "P3D"}},
@@ -50,7 +50,7 @@ def test_a_bad_duration_is_named_by_its_path():
                             {"wait": {"duration": "three days"}}])
 
     with pytest.raises(spec.DefinitionError) as caught:
-        spec.parse(raw)
+        parsing.parse(raw)
 
     assert caught.value.field == "steps[2].wait.duration"
     assert caught.value.message == ("steps[2].wait.duration: 'three days' is not a duration "
@@ -105,7 +105,7 @@ def test_waits_are_checked():
 
 
 def test_an_until_event_wait_keeps_its_timeout_and_what_to_do_then():
-    parsed = spec.parse(definition(steps=[{"key": "await", "wait": {
+    parsed = parsing.parse(definition(steps=[{"key": "await", "wait": {
         "until_event": "review.submitted", "timeout": "7d", "on_timeout": "exit",
         "match": "order"}}, {"wait": {"until_local_time": "09:30"}}]))
 
@@ -138,7 +138,7 @@ def test_sends_are_checked():
 
 def test_json_text_errors_name_the_line_and_column():
     with pytest.raises(spec.DefinitionError) as caught:
-        spec.parse_text('{"key": "k",\n "name": }')
+        parsing.parse_text('{"key": "k",\n "name": }')
 
     assert caught.value.message == "line 2, column 10: not valid JSON: Expecting value"
 
@@ -155,7 +155,7 @@ def test_something_that_is_not_an_object_is_refused():
     ("P", None), ("PT", None), ("3 days", None), ("-3d", None), (3, None), ("", None),
 ])
 def test_durations(text, expected):
-    assert spec.parse_duration(text) == expected
+    assert parsing.parse_duration(text) == expected
 
 
 def test_deeply_nested_branches_are_refused_not_crashed_on():
@@ -171,5 +171,5 @@ def test_deeply_nested_branches_are_refused_not_crashed_on():
 
 @pytest.mark.parametrize("raw", builtins.definitions(), ids=builtins.keys())
 def test_every_built_in_is_valid(raw):
-    parsed = spec.parse(raw)
+    parsed = parsing.parse(raw)
     assert parsed.key == raw["key"]
