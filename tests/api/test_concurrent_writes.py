@@ -522,11 +522,11 @@ def returnable_order(served: Served, number: str, cups: int = 3) -> int:
                       customer={"email": email}, lines=[
         {"sku": "CUP-R", "title": "Cup", "quantity": cups, "unit_price_minor": 300},
         {"sku": "MUG-R", "title": "Mug", "quantity": 1, "unit_price_minor": 1200}])
-    answers = hammer(served.url, [
+    answers = hammer(served.urls, [
         Call("POST", "/api/v1/products", {"json": product, "headers": served.auth})], clients=1)
     assert answers[0].status in (200, 201), answers
     order_id = create_order_from(served, body)
-    shipped = hammer(served.url, [Call("POST", "/api/v1/shipments", {"headers": served.auth,
+    shipped = hammer(served.urls, [Call("POST", "/api/v1/shipments", {"headers": served.auth,
                      "json": {"order_id": order_id, "tracking_number": f"RET{number}",
                               "carrier": "dhl", "status": "delivered",
                               "shipped_at": (now - timedelta(hours=3)).isoformat()}})],
@@ -536,7 +536,7 @@ def returnable_order(served: Served, number: str, cups: int = 3) -> int:
 
 
 def create_order_from(served: Served, body: dict[str, Any]) -> int:
-    answer = hammer(served.url, [Call("POST", "/api/v1/orders", {
+    answer = hammer(served.urls, [Call("POST", "/api/v1/orders", {
         "json": body, "headers": served.auth})], clients=1)[0]
     assert answer.status == 201, answer
     return int(answer.body["id"])
@@ -548,7 +548,7 @@ def return_body(number: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
 
 
 def put_policy(served: Served, **policy: Any) -> None:
-    answer = hammer(served.url, [Call("PUT", "/api/v1/returns/policy", {
+    answer = hammer(served.urls, [Call("PUT", "/api/v1/returns/policy", {
         "json": policy, "headers": served.auth})], clients=1)[0]
     assert answer.status == 200, answer
 
@@ -557,7 +557,7 @@ def one_return(served: Served, number: str, **policy: Any) -> int:
     returnable_order(served, number)
     put_policy(served, **policy)
     try:
-        answer = hammer(served.url, [Call("POST", "/api/v1/returns", {
+        answer = hammer(served.urls, [Call("POST", "/api/v1/returns", {
             "json": return_body(number), "headers": served.auth})], clients=1)[0]
     finally:
         put_policy(served)
@@ -570,10 +570,10 @@ def test_policies_put_at_once_leave_one_whole_policy(served):
         "window_days": days, "store_credit_bonus_percent": days}, "headers": served.auth})
         for days in range(10, 34)]
 
-    answers = hammer(served.url, calls)
+    answers = hammer(served.urls, calls)
 
     assert statuses(answers) == {200: 24}
-    stored = hammer(served.url, [Call("GET", "/api/v1/returns/policy", {
+    stored = hammer(served.urls, [Call("GET", "/api/v1/returns/policy", {
         "headers": served.auth})], clients=1)[0].body
     assert stored["window_days"] == stored["store_credit_bonus_percent"]
     put_policy(served)
@@ -583,7 +583,7 @@ def test_one_return_sent_many_times_with_its_idempotency_key_is_made_once(served
     returnable_order(served, "RET-KEY")
     headers = {**served.auth, "Idempotency-Key": "portal-RET-KEY"}
 
-    answers = hammer(served.url, same(16, "POST", "/api/v1/returns",
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/returns",
                                       json=return_body("RET-KEY"), headers=headers))
 
     assert statuses(answers) == {201: 1, 200: 15}
@@ -594,7 +594,7 @@ def test_one_return_sent_many_times_with_its_idempotency_key_is_made_once(served
 def test_the_same_return_sent_many_times_without_a_key_is_made_once(served):
     order_id = returnable_order(served, "RET-SAME")
 
-    answers = hammer(served.url, same(16, "POST", "/api/v1/returns",
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/returns",
                                       json=return_body("RET-SAME", 3), headers=served.auth))
 
     assert statuses(answers) == {201: 1, 422: 15}
@@ -605,7 +605,7 @@ def test_the_same_return_sent_many_times_without_a_key_is_made_once(served):
 def test_returns_of_one_line_at_once_never_claim_more_than_was_bought(served):
     order_id = returnable_order(served, "RET-SPLIT", cups=3)
 
-    answers = hammer(served.url, same(12, "POST", "/api/v1/returns",
+    answers = hammer(served.urls, same(12, "POST", "/api/v1/returns",
                                       json=return_body("RET-SPLIT", 1), headers=served.auth))
 
     assert statuses(answers) == {201: 3, 422: 9}
@@ -619,7 +619,7 @@ def test_returns_of_one_line_at_once_never_claim_more_than_was_bought(served):
 def test_approving_one_return_many_times_approves_it_once(served):
     return_id = one_return(served, "RET-APPROVE", auto_approve=False)
 
-    answers = hammer(served.url, same(16, "POST", f"/api/v1/returns/{return_id}/approve",
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/approve",
                                       headers=served.auth))
 
     assert statuses(answers) == {200: 1, 409: 15}
@@ -630,7 +630,7 @@ def test_approving_one_return_many_times_approves_it_once(served):
 def test_rejecting_one_return_many_times_rejects_it_once(served):
     return_id = one_return(served, "RET-REJECT", auto_approve=False)
 
-    answers = hammer(served.url, same(16, "POST", f"/api/v1/returns/{return_id}/reject",
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/reject",
                                       json={"reason": "worn"}, headers=served.auth))
 
     assert statuses(answers) == {200: 1, 409: 15}
@@ -642,7 +642,7 @@ def test_receiving_one_return_many_times_refunds_it_once(served):
     return_id = one_return(served, "RET-RECEIVE")
     body = {"lines": [{"sku": "CUP-R", "quantity": 1, "condition": "new", "restock": True}]}
 
-    answers = hammer(served.url, same(16, "POST", f"/api/v1/returns/{return_id}/receive",
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/receive",
                                       json=body, headers=served.auth))
 
     assert statuses(answers) == {200: 1, 409: 15}
