@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Product, Variant
@@ -81,7 +81,8 @@ def variants_by_sku(session: Session, *, store_id: int, skus: list[str]) -> dict
     if not skus:
         return {}
     return {v.sku: v for v in session.scalars(select(Variant).where(
-        Variant.store_id == store_id, Variant.sku.in_(skus)))}
+        Variant.store_id == store_id, Variant.sku.in_(skus))
+        .options(joinedload(Variant.product)))}
 
 
 def take_stock(session: Session, *, store_id: int, variant_id: int, quantity: int) -> bool:
