@@ -155,3 +155,27 @@ def test_returns_are_listed_by_order_number_newest_first(shop):
 
     assert [r["id"] for r in listed] == [second["id"], first["id"]]
     assert shop.get("/api/v1/returns?order_number=9999").json() == {"items": []}
+
+
+def test_a_resolved_return_cannot_be_rejected_and_keeps_its_refund(shop):
+    made = shop.request().json()
+    done = shop.post(f"/api/v1/returns/{made['id']}/receive", {"lines": [
+        {"sku": "MUG-1", "quantity": 1, "condition": "new"}]}).json()
+
+    answer = shop.post(f"/api/v1/returns/{made['id']}/reject", {"reason": "changed my mind"})
+
+    assert answer.status_code == 409
+    assert shop.get(f"/api/v1/returns/{made['id']}").json() == done
+    assert shop.count(Event, Event.name == "return.rejected") == 0
+
+
+def test_a_requested_return_cannot_be_received_before_approval(shop):
+    made = reviewed(shop)
+
+    answer = shop.post(f"/api/v1/returns/{made['id']}/receive", {"lines": [
+        {"sku": "MUG-1", "quantity": 1, "condition": "new"}]})
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["message"] == (
+        f"return {made['number']} is requested, not approved")
+    assert shop.get(f"/api/v1/returns/{made['id']}").json() == made

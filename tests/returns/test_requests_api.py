@@ -217,3 +217,31 @@ def test_serial_high_value_returns_wait_for_review(shop):
     assert (first["status"], cheap["status"]) == ("approved", "approved")
     assert (dear["status"], dear["review_reasons"]) == (
         "requested", ["fraud: serial high-value returns"])
+
+
+def test_an_exchange_for_another_product_is_refused_when_the_policy_says_so(shop):
+    shop.put_policy(exchange_other_products=False)
+
+    answer = shop.request(resolution="exchange", exchange_for_sku="POT-1")
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "exchange_not_allowed"
+    assert nothing_recorded(shop)
+
+
+def test_an_exchange_needs_its_sku_and_only_an_exchange_takes_one(shop):
+    without = shop.request(resolution="exchange")
+    stray = shop.request(resolution="refund", exchange_for_sku="MUG-3")
+
+    assert [a.json()["error"]["field"] for a in (without, stray)] == [
+        "exchange_for_sku", "exchange_for_sku"]
+    assert nothing_recorded(shop)
+
+
+def test_a_sku_named_twice_is_refused(shop):
+    answer = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "other"},
+                           {"sku": "CUP-1", "quantity": 1, "reason": "damaged"}])
+
+    assert answer.json()["error"] == {"code": "invalid", "message": "name each SKU once",
+                                      "field": "lines"}
+    assert nothing_recorded(shop)
