@@ -121,6 +121,7 @@ class Call:
 class Answer:
     status: int
     body: Any
+    location: str | None = None  # a redirect's
 
 
 CLIENT_TIMEOUT = 20.0
@@ -155,7 +156,7 @@ def hammer(base_url: str | Sequence[str], calls: list[Call], *,
             body = response.json()
         except ValueError:
             body = response.text
-        return Answer(response.status_code, body)
+        return Answer(response.status_code, body, response.headers.get("location"))
 
     try:
         with ThreadPoolExecutor(max_workers=clients) as pool:

@@ -85,7 +85,7 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
     assert [(e.label, e.path) for e in modules.navigation()] == [
         ("Orders", "/admin/orders"), ("Shipments", "/admin/shipments"),
         ("Customers", "/admin/customers"), ("Journeys", "/admin/journeys"),
-        ("Messages", "/admin/messages")]
+        ("Messages", "/admin/messages"), ("Deliveries set aside", "/admin/deliveries")]
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ ADMIN = (
     ("/admin", "/admin"),
     ("/admin", "/admin?days=90"),
     ("/admin/jobs", "/admin/jobs"),
+    ("/admin/deliveries", "/admin/deliveries"),
     ("/admin/orders", "/admin/orders"),
     ("/admin/orders", "/admin/orders?" + urlencode({"q": s.EMAIL})),
     ("/admin/orders/{order_id}", "/admin/orders/{shop.order_id}"),

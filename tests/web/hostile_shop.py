@@ -96,6 +96,7 @@ def open_shop(client: TestClient, db: Database, settings: Any) -> Shop:
     _platform_fields(db, unshipped["id"])
     tokens = (_parcel(client, auth, order["id"], "HOSTILE0001", _delivered()),
               _parcel(client, auth, order["id"], "HOSTILE0002", _stuck()))
+    _held_scan(client)
     _template(client, auth)
     message_id = _message(client, auth, order["customer_id"], order["id"])
     _sms(client, auth, order["customer_id"], order["id"])
@@ -194,6 +195,16 @@ def _parcel(client: TestClient, auth: dict[str, str], order_id: int, number: str
         "Content-Type": "application/json",
         "X-Afterward-Signature": signature_for(WEBHOOK_SECRET, body)}))
     return str(shipment["url"]).rsplit("/t/", 1)[1]
+
+
+def _held_scan(client: TestClient) -> None:
+    """A carrier's scan for a parcel the store has not told us about: held, and listed
+    with its body among the deliveries set aside."""
+    body = json.dumps({"tracking_number": "HOSTILE-UNKNOWN-1", "events": _stuck()}).encode()
+    answer = client.post(f"/api/v1/webhooks/carriers/generic/{SLUG}", content=body, headers={
+        "Content-Type": "application/json",
+        "X-Afterward-Signature": signature_for(WEBHOOK_SECRET, body)})
+    assert answer.status_code == 202, answer.text
 
 
 def _template(client: TestClient, auth: dict[str, str]) -> None:

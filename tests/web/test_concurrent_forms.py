@@ -17,12 +17,14 @@ from sqlalchemy import func, select
 from afterward.commerce import stores
 from afterward.commerce.models import Consent, Customer, Order
 from afterward.events import Event
+from afterward.inbound.models import HeldDelivery
 from afterward.jobs import Job
 from afterward.journeys.models import Journey, JourneyVersion
 from afterward.messaging.models import Message
 from afterward.messaging.tokens import PREFERENCES, LinkSigner
 from afterward.storage.db import Database
 from afterward.web.pages import lookup
+from tests.api.shopify_helpers import resource
 from tests.factories import order_body
 from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
@@ -133,6 +135,35 @@ def test_a_dead_job_retried_from_many_tabs_is_still_one_job(site):
 
     assert statuses(answers) == {303: 8}
     assert count(site.db, Job, Job.kind == "test.form_retry") == 1
+
+
+def kept_for_review(site: Site, external_id: int) -> int:
+    """A Shopify order delivery kept for review (as a clash with another order's number
+    leaves it); its row's id."""
+    body = resource("order") | {"id": external_id, "name": f"#K{external_id}"}
+    with site.db.transaction() as session:
+        row = HeldDelivery(store_id=site.store_id, provider="shopify", topic="orders/create",
+                           waiting_for="review:number: clash", delivery_key=f"k{external_id}",
+                           body=body)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+@pytest.mark.parametrize("action", ["apply", "dismiss"])
+def test_a_kept_delivery_handled_from_many_tabs_is_handled_once(site, action):
+    external_id = 7001 if action == "apply" else 7002
+    delivery_id = kept_for_review(site, external_id)
+
+    answers = admin_post(site, f"/admin/deliveries/{delivery_id}/{action}", 8)
+
+    done = "applied" if action == "apply" else "dismissed"
+    assert statuses(answers) == {303: 8}
+    assert Counter(a.location for a in answers) == {
+        f"/admin/deliveries?done={done}": 1, "/admin/deliveries?done=gone": 7}
+    assert count(site.db, HeldDelivery, HeldDelivery.id == delivery_id) == 0
+    assert count(site.db, Order, Order.number == f"#K{external_id}") == (
+        1 if action == "apply" else 0)
 
 
 def test_a_customer_erased_from_many_tabs_is_erased_once(site):

@@ -88,6 +88,9 @@ MAIL = (h.EMAIL, h.STORE_NAME, h.CUSTOMER["first_name"], h.LINE_TITLE)  # the re
 ADMIN = (
     Visit("/admin", "/admin", (h.STORE_NAME, h.OTHER_STORE_NAME)),
     Visit("/admin/jobs", "/admin/jobs", (h.JOB_ERROR,)),
+    # a held delivery's body, shown as the JSON it came as (its quotes escaped as \")
+    Visit("/admin/deliveries", "/admin/deliveries", (
+        json.dumps(h.PROBLEM["message"], ensure_ascii=False)[1:-1],)),
     Visit("/admin/orders", "/admin/orders", (h.ORDER_NUMBER, h.UNSHIPPED_NUMBER, h.EMAIL,
                                              h.ADDRESS["name"], h.FULFILMENT)),
     Visit("/admin/orders", "/admin/orders?" + query(q=TYPED["search"]), (TYPED["search"],)),

@@ -41,6 +41,7 @@ _RESOURCE = {"orders": "order", "fulfillments": "fulfillment", "refunds": "refun
 # Outcomes of apply(): taken but not (yet) applied, so answered 202 rather than 200.
 HELD = "held"
 KEPT_FOR_REVIEW = "kept_for_review"
+REVIEW_PREFIX = "review:"  # a kept delivery's waiting_for: review:<why>
 NOT_YET_APPLIED = frozenset({HELD, KEPT_FOR_REVIEW})
 
 
@@ -179,7 +180,7 @@ def _keep_for_review(session: Session, store_id: int, topic: str, delivery_key: 
                      payload: dict[str, Any], reason: str) -> str:
     """Taken, not applied, never replayed by itself: `waiting_for` says why."""
     return _set_aside(session, store_id, topic, delivery_key, payload,
-                      f"review:{reason}"[:100], KEPT_FOR_REVIEW)
+                      f"{REVIEW_PREFIX}{reason}"[:100], KEPT_FOR_REVIEW)
 
 
 def _set_aside(session: Session, store_id: int, topic: str, delivery_key: str,
