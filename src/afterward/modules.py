@@ -22,6 +22,7 @@ INSTALLED: tuple[str, ...] = (
     "afterward.tracking",
     "afterward.messaging",
     "afterward.journeys",
+    "afterward.returns",
 )
 
 

@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 
 from afterward.api.webhooks_messaging import twilio_signature
 from afterward.commerce import stores
-from afterward.commerce.models import Customer, Order, Product
+from afterward.commerce.models import Customer, Order, OrderLine, Product
 from afterward.events import Event
 from afterward.inbound.models import WebhookReceipt
 from afterward.jobs import Job
@@ -35,7 +36,9 @@ from afterward.messaging.models import (
     WebhookEndpoint,
 )
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE, LinkSigner
+from afterward.returns.models import ClaimedQuantity, RefundRequest, Return
 from afterward.storage.db import Database
+from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment, TrackingEvent
 from tests.factories import order_body, product_body
 from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
@@ -504,6 +507,150 @@ def test_one_customer_erased_many_times_at_once_is_erased_once(served):
     assert count(served.db, Customer, Customer.email == "erase-me@example.com") == 0
     assert count(served.db, Event, Event.name == "customer.erased",
                  Event.subject_id == customer_id) == 1
+
+
+# --- returns -----------------------------------------------------------------------------
+
+def returnable_order(served: Served, number: str, cups: int = 3) -> int:
+    """An order placed yesterday of `cups` cups (CUP-R, tracked stock) and a mug,
+    delivered this morning, by a customer of its own."""
+    now = utcnow()
+    product = {"external_id": "p-cup-r", "title": "Cup", "category": "home", "variants": [
+        {"sku": "CUP-R", "price_minor": 300, "currency": "EUR", "inventory_quantity": 100}]}
+    email = f"{number.lower()}@example.com"  # a customer each: no history to review
+    body = order_body(number, placed_at=(now - timedelta(days=1)).isoformat(), email=email,
+                      customer={"email": email}, lines=[
+        {"sku": "CUP-R", "title": "Cup", "quantity": cups, "unit_price_minor": 300},
+        {"sku": "MUG-R", "title": "Mug", "quantity": 1, "unit_price_minor": 1200}])
+    answers = hammer(served.urls, [
+        Call("POST", "/api/v1/products", {"json": product, "headers": served.auth})], clients=1)
+    assert answers[0].status in (200, 201), answers
+    order_id = create_order_from(served, body)
+    shipped = hammer(served.urls, [Call("POST", "/api/v1/shipments", {"headers": served.auth,
+                     "json": {"order_id": order_id, "tracking_number": f"RET{number}",
+                              "carrier": "dhl", "status": "delivered",
+                              "shipped_at": (now - timedelta(hours=3)).isoformat()}})],
+                     clients=1)[0]
+    assert shipped.status == 201, shipped
+    return order_id
+
+
+def create_order_from(served: Served, body: dict[str, Any]) -> int:
+    answer = hammer(served.urls, [Call("POST", "/api/v1/orders", {
+        "json": body, "headers": served.auth})], clients=1)[0]
+    assert answer.status == 201, answer
+    return int(answer.body["id"])
+
+
+def return_body(number: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
+    return {"order_number": number, "resolution": "refund", **extra,
+            "lines": [{"sku": "CUP-R", "quantity": quantity, "reason": "damaged"}]}
+
+
+def put_policy(served: Served, **policy: Any) -> None:
+    answer = hammer(served.urls, [Call("PUT", "/api/v1/returns/policy", {
+        "json": policy, "headers": served.auth})], clients=1)[0]
+    assert answer.status == 200, answer
+
+
+def one_return(served: Served, number: str, **policy: Any) -> int:
+    returnable_order(served, number)
+    put_policy(served, **policy)
+    try:
+        answer = hammer(served.urls, [Call("POST", "/api/v1/returns", {
+            "json": return_body(number), "headers": served.auth})], clients=1)[0]
+    finally:
+        put_policy(served)
+    assert answer.status == 201, answer
+    return int(answer.body["id"])
+
+
+def test_policies_put_at_once_leave_one_whole_policy(served):
+    calls = [Call("PUT", "/api/v1/returns/policy", {"json": {
+        "window_days": days, "store_credit_bonus_percent": days}, "headers": served.auth})
+        for days in range(10, 34)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {200: 24}
+    stored = hammer(served.urls, [Call("GET", "/api/v1/returns/policy", {
+        "headers": served.auth})], clients=1)[0].body
+    assert stored["window_days"] == stored["store_credit_bonus_percent"]
+    put_policy(served)
+
+
+def test_one_return_sent_many_times_with_its_idempotency_key_is_made_once(served):
+    returnable_order(served, "RET-KEY")
+    headers = {**served.auth, "Idempotency-Key": "portal-RET-KEY"}
+
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/returns",
+                                      json=return_body("RET-KEY"), headers=headers))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, Return, Return.idempotency_key == "portal-RET-KEY") == 1
+
+
+def test_the_same_return_sent_many_times_without_a_key_is_made_once(served):
+    order_id = returnable_order(served, "RET-SAME")
+
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/returns",
+                                      json=return_body("RET-SAME", 3), headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 422: 15}
+    assert {a.body["error"]["code"] for a in answers if a.status == 422} == {"already_returned"}
+    assert count(served.db, Return, Return.order_id == order_id) == 1
+
+
+def test_returns_of_one_line_at_once_never_claim_more_than_was_bought(served):
+    order_id = returnable_order(served, "RET-SPLIT", cups=3)
+
+    answers = hammer(served.urls, same(12, "POST", "/api/v1/returns",
+                                      json=return_body("RET-SPLIT", 1), headers=served.auth))
+
+    assert statuses(answers) == {201: 3, 422: 9}
+    assert count(served.db, Return, Return.order_id == order_id) == 3
+    with served.db.reading() as session:
+        assert list(session.scalars(select(ClaimedQuantity.claimed).join(
+            OrderLine, OrderLine.id == ClaimedQuantity.order_line_id)
+            .where(OrderLine.order_id == order_id))) == [3]
+
+
+def test_approving_one_return_many_times_approves_it_once(served):
+    return_id = one_return(served, "RET-APPROVE", auto_approve=False)
+
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/approve",
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert count(served.db, Event, Event.name == "return.approved",
+                 Event.subject_id == return_id) == 1
+
+
+def test_rejecting_one_return_many_times_rejects_it_once(served):
+    return_id = one_return(served, "RET-REJECT", auto_approve=False)
+
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/reject",
+                                      json={"reason": "worn"}, headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert count(served.db, Event, Event.name == "return.rejected",
+                 Event.subject_id == return_id) == 1
+
+
+def test_receiving_one_return_many_times_refunds_it_once(served):
+    return_id = one_return(served, "RET-RECEIVE")
+    body = {"lines": [{"sku": "CUP-R", "quantity": 1, "condition": "new", "restock": True}]}
+
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/receive",
+                                      json=body, headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert count(served.db, RefundRequest, RefundRequest.return_id == return_id) == 1
+    assert count(served.db, Job, Job.kind == "webhooks.publish",
+                 Job.dedupe_key.like("returns.refund:%")) >= 1
+    assert count(served.db, Event, Event.name == "return.resolved",
+                 Event.subject_id == return_id) == 1
 
 
 def test_every_write_route_of_the_api_is_exercised_here():

@@ -10,6 +10,7 @@ from afterward import jobs
 from afterward.commerce.models import Customer, Order, OrderLine, Product
 from afterward.events import Event
 from afterward.jobs import Job
+from afterward.returns.models import Return
 from afterward.tracking.models import Shipment
 from tests.factories import order_body, product_body
 
@@ -20,12 +21,16 @@ NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        "/api/v1/journeys/{key}/enable", "/api/v1/journeys/{key}/disable",
                        "/api/v1/journeys/{key}/enrolments", "/api/v1/journeys/{key}/results",
                        "/api/v1/journey-enrolments/{enrolment_id}"})
+# Bodies for the routes that need one to get as far as looking the object up.
+BODIES = {"/api/v1/returns/{return_id}/reject": {"reason": "worn"},
+          "/api/v1/returns/{return_id}/receive": {"lines": [
+              {"sku": "MUG-1", "quantity": 1, "condition": "new"}]}}
 
 
 def snapshot(db) -> dict[str, int]:
     with db.reading() as session:
         return {m.__tablename__: session.scalar(select(func.count()).select_from(m))
-                for m in (Order, OrderLine, Customer, Product, Shipment, Event, Job)}
+                for m in (Order, OrderLine, Customer, Product, Shipment, Event, Job, Return)}
 
 
 def seed_store_a(client, db, a) -> dict[str, int]:
@@ -46,9 +51,15 @@ def seed_store_a(client, db, a) -> dict[str, int]:
     assert template.status_code == 201, template.text
     endpoint = client.post("/api/v1/webhook-endpoints", headers=a.auth,
                            json={"url": "https://hooks.example/a"}).json()
+    client.put("/api/v1/returns/policy", headers=a.auth, json={"window_days": 3650})
+    returned = client.post("/api/v1/returns", headers=a.auth, json={
+        "order_number": order["number"], "resolution": "refund",
+        "lines": [{"sku": "MUG-1", "quantity": 1, "reason": "damaged"}]})
+    assert returned.status_code == 201, returned.text
     return {"order_id": order["id"], "customer_id": order["customer_id"],
             "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id,
-            "message_id": message["id"], "endpoint_id": endpoint["id"]}
+            "message_id": message["id"], "endpoint_id": endpoint["id"],
+            "return_id": returned.json()["id"]}
 
 
 def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db, make_store):
@@ -69,7 +80,8 @@ def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db
         for name in params:
             url = url.replace("{" + name + "}", str(ids[name]))
         for method in operations:
-            response = client.request(method.upper(), url, headers=b.auth, json={})
+            response = client.request(method.upper(), url, headers=b.auth,
+                                      json=BODIES.get(path, {}))
             tried.append((method, path, response.status_code))
             assert response.status_code == 404, (method, path, response.text)
 

@@ -24,6 +24,9 @@ from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
 from afterward.messaging import preparing
 from afterward.messaging import service as messaging
 from afterward.messaging.models import Message, MessageBody
+from afterward.returns import service as returns
+from afterward.returns.models import RefundRequest
+from afterward.returns.schemas import ReceiveIn, ReturnIn
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking import overdue, polling, replay
@@ -304,6 +307,33 @@ def check_replayed_once(world: World, facts: Facts) -> None:
                  Event.subject_id == shipment_id) == 1
 
 
+# --- returns ----------------------------------------------------------------------------
+
+def arrange_publish_refund(world: World) -> Facts:
+    """A return received and refunded: its refund goes to the store's webhook endpoint."""
+    order_id, _ = place_order(world, "RET-1")
+    ship(world, order_id)
+    with world.db.transaction() as session:
+        messaging.add_webhook_endpoint(session, store_id=world.store_id,
+                                       url="https://refunds.invalid/hook")
+        rma, _ = returns.request_return(session, store_id=world.store_id,
+                                        data=ReturnIn.model_validate({
+                                            "order_number": "RET-1", "resolution": "refund",
+                                            "lines": [{"sku": "MUG-1", "quantity": 1,
+                                                       "reason": "damaged"}]}))
+        returns.receive(session, rma=rma, data=ReceiveIn.model_validate(
+            {"lines": [{"sku": "MUG-1", "quantity": 1, "condition": "damaged"}]}))
+        return {"return_id": rma.id}
+
+
+def check_refund_published_once(world: World, facts: Facts) -> None:
+    assert count(world.db, RefundRequest, RefundRequest.return_id == facts["return_id"]) == 1
+    with world.db.reading() as session:
+        bodies = list(session.scalars(select(Message.payload).where(
+            Message.store_id == world.store_id, Message.category == "return.refund_requested")))
+    assert [body["body"]["data"]["amount_minor"] for body in bodies] == [1200]
+
+
 SCENARIOS: dict[str, Scenario] = {
     "customers.refresh_stats": Scenario(arrange_refresh_stats, check_refresh_stats),
     "jobs.purge": Scenario(arrange_purge, check_purge),
@@ -317,6 +347,7 @@ SCENARIOS: dict[str, Scenario] = {
     "tracking.poll": Scenario(arrange_poll, check_replayed_once),
     "tracking.schedule_polls": Scenario(arrange_schedule_polls, check_replayed_once),
     "tracking.start_replay": Scenario(arrange_start_replay, check_replayed_once),
+    "webhooks.publish": Scenario(arrange_publish_refund, check_refund_published_once),
 }
 # Kinds the real handlers register that no test can run, each with the reason.
 CANNOT_RUN: dict[str, str] = {}

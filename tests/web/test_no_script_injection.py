@@ -26,6 +26,7 @@ NOT_PAGES = {
     "/docs/oauth2-redirect": "FastAPI's API explorer: no stored or request data in it",
     "/redoc": "FastAPI's API reference: no stored or request data in it",
     "/healthz": "a JSON status",
+    "/returns/labels/{token}.pdf": "a PDF drawn by reportlab: text on a page, never markup",
 }
 API = "/api/"  # JSON for integrators, never rendered as a page
 

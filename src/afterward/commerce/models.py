@@ -152,6 +152,8 @@ class Variant(Base):
         UniqueConstraint("store_id", "sku"),
         Index("ix_variants_product", "product_id"),  # a product's variants (and its FK)
         CheckConstraint("price_minor >= 0", name="variant_price_nonnegative"),
+        CheckConstraint("inventory_quantity IS NULL OR inventory_quantity >= 0",
+                        name="variant_inventory_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
@@ -163,6 +165,8 @@ class Variant(Base):
     price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     image_url: Mapped[str | None] = mapped_column(String(500))
+    # Units in stock; None: not tracked (always available). Changed by atomic UPDATEs.
+    inventory_quantity: Mapped[int | None] = mapped_column(Integer)
 
     product: Mapped[Product] = relationship(back_populates="variants")
 

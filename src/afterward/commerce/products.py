@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
 
 from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Product, Variant
@@ -48,6 +48,8 @@ def upsert_product(session: Session, *, store_id: int, data: ProductIn) -> tuple
         variant.price_minor = item.price_minor
         variant.currency = item.currency
         variant.image_url = item.image_url
+        if item.inventory_quantity is not None:
+            variant.inventory_quantity = item.inventory_quantity
     session.flush()
     record(session, store_id=store_id,
            name=EventName.product_created if created else EventName.product_updated,
@@ -68,3 +70,36 @@ def list_products(session: Session, *, store_id: int, category: str | None = Non
     return page(session, stmt, Product.id, cursor=cursor, limit=limit)
 
 
+
+
+def variant_by_sku(session: Session, *, store_id: int, sku: str) -> Variant | None:
+    return session.scalar(select(Variant).where(Variant.store_id == store_id,
+                                                Variant.sku == sku))
+
+
+def variants_by_sku(session: Session, *, store_id: int, skus: list[str]) -> dict[str, Variant]:
+    if not skus:
+        return {}
+    return {v.sku: v for v in session.scalars(select(Variant).where(
+        Variant.store_id == store_id, Variant.sku.in_(skus))
+        .options(joinedload(Variant.product)))}
+
+
+def take_stock(session: Session, *, store_id: int, variant_id: int, quantity: int) -> bool:
+    """Take `quantity` units out of stock in one atomic UPDATE; False when there are not
+    that many. A variant whose stock is not tracked always has them."""
+    taken = session.execute(update(Variant).where(
+        Variant.store_id == store_id, Variant.id == variant_id,
+        (Variant.inventory_quantity.is_(None)) | (Variant.inventory_quantity >= quantity))
+        .values(inventory_quantity=Variant.inventory_quantity - quantity)
+        .execution_options(synchronize_session=False))
+    return bool(getattr(taken, "rowcount", 0))
+
+
+def put_back_stock(session: Session, *, store_id: int, variant_id: int, quantity: int) -> None:
+    """Units back in stock (a restocked return); an untracked variant stays untracked."""
+    session.execute(update(Variant).where(
+        Variant.store_id == store_id, Variant.id == variant_id,
+        Variant.inventory_quantity.is_not(None))
+        .values(inventory_quantity=Variant.inventory_quantity + quantity)
+        .execution_options(synchronize_session=False))

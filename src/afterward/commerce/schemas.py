@@ -137,6 +137,9 @@ class VariantIn(Strict):
     price_minor: MinorAmount
     currency: Currency
     image_url: WebUrl | None = Field(None, max_length=500)
+    inventory_quantity: Annotated[int, Field(ge=0, le=10**9), JSON_INTEGER] | None = Field(
+        None, description="Units in stock (exchanges take from it); left out: unchanged, "
+                          "and a variant never given one is not tracked")
 
 
 class ProductIn(Strict):
@@ -160,6 +163,7 @@ class VariantOut(BaseModel):
     price_minor: int
     currency: str
     image_url: str | None
+    inventory_quantity: int | None = None
 
 
 class ProductOut(BaseModel):

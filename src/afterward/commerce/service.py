@@ -28,7 +28,15 @@ from afterward.commerce.orders import (
     write_order,
 )
 from afterward.commerce.paging import decode_cursor, encode_cursor, page
-from afterward.commerce.products import get_product, list_products, upsert_product
+from afterward.commerce.products import (
+    get_product,
+    list_products,
+    put_back_stock,
+    take_stock,
+    upsert_product,
+    variant_by_sku,
+    variants_by_sku,
+)
 from afterward.commerce.sales import SalesOverTime, sales_over_time
 from afterward.commerce.stores import lock_store
 
@@ -38,7 +46,8 @@ __all__ = [
     "RefundLine",
     "SalesOverTime",
     "apply_refund",
-    "cancel_order", "create_order_document",
+    "cancel_order",
+    "create_order_document",
     "decode_cursor",
     "encode_cursor",
     "find_customer",
@@ -54,13 +63,17 @@ __all__ = [
     "order_by_number",
     "order_document",
     "page",
+    "put_back_stock",
     "refresh_customer_stats",
     "refresh_customers_stats",
     "sales_over_time",
     "save_customer",
     "save_order",
     "set_consent",
+    "take_stock",
     "upsert_customer",
     "upsert_product",
+    "variant_by_sku",
+    "variants_by_sku",
     "write_order",
 ]

@@ -4,7 +4,7 @@ Pure; journeys/parsing.py turns JSON into these values.
     {"key": "review_request", "name": "Review request",
      "trigger": {"event": "shipment.delivered", "filter": {...}, "max_age": "3d"},
      "steps": [{"wait": {"duration": "P7D"}}, {"send": {...}}],
-     "exit": [{"event": "return.opened"}],
+     "exit": [{"event": "return.requested"}],
      "re_entry": "never" | "always" | "after_days:N",
      "entry": "subject" | "customer"}
 

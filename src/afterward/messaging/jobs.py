@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from afterward import jobs
 from afterward.jobs import JobContext, PermanentError, batch_handler, handler
-from afterward.messaging import pipeline, preparing, sending
+from afterward.messaging import pipeline, preparing, sending, service
 from afterward.messaging.service import (
     PREPARE_JOB,
+    PUBLISH_WEBHOOK_JOB,
     SEND_BATCH_JOB,
     SEND_JOB,
     SEND_MAX_ATTEMPTS,
@@ -99,3 +100,17 @@ def _message_ids(job: JobContext) -> list[int]:
             isinstance(i, int) and not isinstance(i, bool) for i in ids):
         raise PermanentError(f"job {job.job_id} has no message_ids (a list of ids)")
     return list(dict.fromkeys(ids))
+
+
+@handler(PUBLISH_WEBHOOK_JOB)
+def publish_webhook_event(session: Session, job: JobContext) -> None:
+    """Queue another module's event to the store's subscribed endpoints. Run again (a
+    worker that died), it finds the deliveries it made: one per (endpoint, event id)."""
+    payload = job.payload
+    event_type, event_id, data = (payload.get("event_type"), payload.get("event_id"),
+                                  payload.get("data"))
+    if job.store_id is None or not isinstance(event_type, str) or not isinstance(
+            event_id, str) or not isinstance(data, dict):
+        raise PermanentError(f"job {job.job_id} needs a store, event_type, event_id and data")
+    service.queue_webhook_event(session, store_id=job.store_id, event_type=event_type,
+                                event_id=event_id, data=data)

@@ -39,6 +39,9 @@ from afterward.tracking import service as tracking
 
 PREPARE_JOB = "messaging.prepare"
 SEND_JOB = "messaging.send"
+# Another module's event for the outbound webhooks (payload: event_type, event_id,
+# data): modules that may not import messaging enqueue this kind (returns' refunds).
+PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 # The send step for many messages prepared together: one job, not one per message
 # (each job is a row inserted, claimed and marked done). A message in it that must be
 # tried again gets a SEND_JOB of its own, with backoff.

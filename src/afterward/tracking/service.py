@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -387,3 +387,13 @@ def release_held(session: Session, *, shipment: Shipment) -> int:
     return released
 
 
+
+
+def delivery_dates(session: Session, *, store_id: int,
+                   order_id: int) -> tuple[datetime | None, datetime | None]:
+    """(first shipped, last delivered) over an order's outbound parcels: when its
+    goods left, and when the last of them arrived (None when none has)."""
+    row = session.execute(select(func.min(Shipment.shipped_at), func.max(Shipment.delivered_at))
+                          .where(Shipment.store_id == store_id, Shipment.order_id == order_id,
+                                 Shipment.direction == "outbound")).one()
+    return row[0], row[1]

@@ -1,0 +1,198 @@
+"""Returns for integrators (DESIGN.md, "Contracts ... Returns"): the store's policy,
+return requests and their lifecycle, a customer's store credit; and the label PDF,
+reached by its unguessable token (no key: the shopper prints it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy.orm import Session
+
+from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
+from afterward.api.errors import ApiError
+from afterward.api.params import IdPath, Limit, each_once
+from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
+from afterward.commerce import service as commerce
+from afterward.commerce import stores
+from afterward.commerce.models import Order, Store
+from afterward.config import Settings
+from afterward.returns import credit, facts, labels, service
+from afterward.returns.models import Return
+from afterward.returns.policy import Policy
+from afterward.returns.schemas import (
+    CreditEntryOut,
+    ReceiveIn,
+    RejectIn,
+    ReturnIn,
+    ReturnLineOut,
+    ReturnList,
+    ReturnOut,
+    StoreCreditOut,
+)
+
+router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["returns"],
+                   dependencies=[Depends(each_once)])
+public = APIRouter(include_in_schema=False)
+
+SAME_REQUEST = updated(ReturnOut, "The Idempotency-Key was used before with this body: "
+                                  "the return it made, unchanged.")
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[!-~]+$",
+    description="The same key and body again: the same return, nothing added.")]
+
+
+def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
+    order = session.get(Order, rma.order_id)  # loaded already when the return was made
+    label = public_url + service.label_path(rma) if service.has_label(rma) else None
+    return ReturnOut(
+        id=rma.id, number=rma.number, order_id=rma.order_id,
+        order_number=order.number if order else "", status=rma.status,
+        resolution=rma.resolution, currency=rma.currency, value_minor=rma.value_minor,
+        refund_minor=rma.refund_minor, credit_minor=rma.credit_minor, fee_minor=rma.fee_minor,
+        bonus_minor=rma.bonus_minor, exchange_for_sku=rma.exchange_for_sku,
+        exchange_minor=rma.exchange_minor, difference_minor=rma.difference_minor,
+        exchange_order_id=rma.exchange_order_id, review_reasons=list(rma.review_reasons),
+        reject_reason=rma.reject_reason, deadline_at=rma.deadline_at, label_url=label,
+        created_at=rma.created_at, approved_at=rma.approved_at, rejected_at=rma.rejected_at,
+        received_at=rma.received_at, resolved_at=rma.resolved_at,
+        lines=[ReturnLineOut.model_validate(line) for line in rma.lines])
+
+
+@router.get("/returns/policy", response_model=Policy)
+def get_policy(who: Principal = Depends(principal),
+               session: Session = Depends(read_session)) -> Policy:
+    """The store's returns policy (the defaults until one is put)."""
+    return facts.load_policy(session, store_id=who.store_id)
+
+
+@router.put("/returns/policy", response_model=Policy, responses=WITH_BODY)
+def put_policy(body: Policy, who: Principal = Depends(principal),
+               write: Write = Depends(writer)) -> Policy:
+    """Replace the store's returns policy; fields left out take their defaults."""
+    return write(lambda session: facts.save_policy(session, store_id=who.store_id,
+                                                   policy=body))
+
+
+@router.post("/returns", response_model=ReturnOut, status_code=201,
+             responses={**SAME_REQUEST, **WITH_BODY, **CONFLICT})
+def create_return(body: ReturnIn, response: Response, who: Principal = Depends(principal),
+                  write: Write = Depends(writer), config: Settings = Depends(settings),
+                  idempotency_key: IdempotencyKey = None) -> ReturnOut:
+    """Ask for a return. Refusals (422): `order_not_found`, `return_window_closed`,
+    `quantity_exceeds_returnable`, `already_returned`, `item_not_returnable`,
+    `unknown_reason`, `resolution_not_offered`, `unknown_exchange_sku`,
+    `exchange_not_allowed`, `exchange_out_of_stock`, `idempotency_key_reused`."""
+    def work(session: Session) -> tuple[ReturnOut, bool]:
+        rma, created = service.request_return(session, store_id=who.store_id, data=body,
+                                              idempotency_key=idempotency_key)
+        return return_out(session, rma, config.public_url), created
+
+    out, created = write(work)
+    response.status_code = 201 if created else 200
+    return out
+
+
+@router.get("/returns", response_model=ReturnList, responses=INVALID)
+def list_returns(who: Principal = Depends(principal), session: Session = Depends(read_session),
+                 config: Settings = Depends(settings),
+                 order_number: Annotated[str | None, Query(max_length=64)] = None,
+                 status: Annotated[str | None, Query(max_length=16)] = None,
+                 limit: Limit = 50) -> ReturnList:
+    order_id = None
+    if order_number is not None:
+        order = commerce.order_by_number(session, store_id=who.store_id, number=order_number)
+        if order is None:
+            return ReturnList(items=[])
+        order_id = order.id
+    rows = service.list_returns(session, store_id=who.store_id, order_id=order_id,
+                                status=status, limit=limit)
+    return ReturnList(items=[return_out(session, rma, config.public_url) for rma in rows])
+
+
+@router.get("/returns/{return_id}", response_model=ReturnOut, responses={**NOT_FOUND, **INVALID})
+def get_return(return_id: IdPath, who: Principal = Depends(principal),
+               session: Session = Depends(read_session),
+               config: Settings = Depends(settings)) -> ReturnOut:
+    rma = service.get_return(session, store_id=who.store_id, return_id=return_id)
+    if rma is None:
+        raise ApiError(404, "not_found", "no such return in this store")
+    return return_out(session, rma, config.public_url)
+
+
+def _step(write: Write, who: Principal, return_id: int, config: Settings,
+          step: object) -> ReturnOut:
+    def work(session: Session) -> ReturnOut:
+        rma = service.get_return(session, store_id=who.store_id, return_id=return_id,
+                                 lock=True)
+        if rma is None:
+            raise ApiError(404, "not_found", "no such return in this store")
+        step(session, rma)  # type: ignore[operator]
+        return return_out(session, rma, config.public_url)
+
+    result: ReturnOut = write(work)
+    return result
+
+
+STEP = {**NOT_FOUND, **CONFLICT, **INVALID}
+
+
+@router.post("/returns/{return_id}/approve", response_model=ReturnOut, responses=STEP)
+def approve_return(return_id: IdPath, who: Principal = Depends(principal),
+                   write: Write = Depends(writer), config: Settings = Depends(settings)
+                   ) -> ReturnOut:
+    """Approve a requested return (409 in any other status)."""
+    return _step(write, who, return_id, config,
+                 lambda session, rma: service.approve(session, rma=rma))
+
+
+@router.post("/returns/{return_id}/reject", response_model=ReturnOut,
+             responses={**STEP, **WITH_BODY})
+def reject_return(return_id: IdPath, body: RejectIn, who: Principal = Depends(principal),
+                  write: Write = Depends(writer), config: Settings = Depends(settings)
+                  ) -> ReturnOut:
+    """Reject a return not yet received, with a reason (409 otherwise)."""
+    return _step(write, who, return_id, config,
+                 lambda session, rma: service.reject(session, rma=rma, reason=body.reason))
+
+
+@router.post("/returns/{return_id}/receive", response_model=ReturnOut,
+             responses={**STEP, **WITH_BODY})
+def receive_return(return_id: IdPath, body: ReceiveIn, who: Principal = Depends(principal),
+                   write: Write = Depends(writer), config: Settings = Depends(settings)
+                   ) -> ReturnOut:
+    """Record what came back and settle what was accepted: the refund requested, the
+    credit issued or the exchange order made. Nothing accepted: rejected. 409 unless
+    approved; 422 `unknown_line`, `quantity_exceeds_returned`."""
+    return _step(write, who, return_id, config,
+                 lambda session, rma: service.receive(session, rma=rma, data=body))
+
+
+@router.get("/customers/{customer_id}/store-credit", response_model=StoreCreditOut,
+            tags=["customers"], responses={**NOT_FOUND, **INVALID})
+def store_credit(customer_id: IdPath, who: Principal = Depends(principal),
+                 session: Session = Depends(read_session)) -> StoreCreditOut:
+    if commerce.get_customer(session, store_id=who.store_id, customer_id=customer_id) is None:
+        raise ApiError(404, "not_found", "no such customer in this store")
+    store = stores.get_by_slug(session, who.store_slug)
+    found = credit.balance(session, store_id=who.store_id, customer_id=customer_id,
+                           currency=store.currency if store else "USD")
+    return StoreCreditOut(balance_minor=found.balance_minor, currency=found.currency,
+                          entries=[CreditEntryOut.model_validate(e) for e in found.entries])
+
+
+@public.get("/returns/labels/{token}.pdf")
+def label(token: str, session: Session = Depends(read_session)) -> Response:
+    rma = service.by_label_token(session, token) if len(token) == 43 else None
+    if rma is None or not service.has_label(rma):
+        raise ApiError(404, "not_found", "no such label")
+    order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
+    store = session.get(Store, rma.store_id)
+    pdf = labels.render(labels.LabelFacts(
+        number=rma.number, store_name=store.name if store else "",
+        order_number=order.number if order else "",
+        items=[f"{line.quantity} x {line.title}" for line in rma.lines],
+        qr_text=rma.number))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="return-{rma.number}.pdf"',
+        "Cache-Control": "private, no-store"})

@@ -1,0 +1,12 @@
+"""Returns and exchanges: the policy, the RMA lifecycle, refunds, store credit, labels."""
+
+from afterward.modules import Module
+
+MODULE = Module(
+    name="returns",
+    tables=("afterward.returns.models",),
+    api=("afterward.api.returns:router", "afterward.api.returns:public"),
+    privacy="afterward.returns.privacy",
+    events=("return.requested", "return.approved", "return.rejected", "return.received",
+            "return.resolved"),
+)

@@ -1,0 +1,273 @@
+"""Returns (RMAs): request, approve, reject, receive. Each use case takes a session and
+never commits; it changes state and records its event (`return.*`) in the caller's
+transaction, and settles money through settle.py. Requests for one order run one at a
+time (a lock per order), and the units claimed per order line are bounded in the
+database (facts.claim), so no line is returned twice over."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from afterward.commerce import service as commerce
+from afterward.commerce.models import Order, OrderLine
+from afterward.events import record
+from afterward.returns import facts, settle
+from afterward.returns import policy as rules
+from afterward.returns.errors import ReturnError
+from afterward.returns.models import Return, ReturnLine
+from afterward.returns.schemas import ReceiveIn, ReturnIn
+from afterward.storage import locks
+from afterward.storage.types import utcnow
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
+
+
+def new_number() -> str:
+    """'R' and 8 random characters (40 bits): unique per store by constraint, and
+    saying nothing about how many returns a store has."""
+    return "R" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def label_path(rma: Return) -> str:
+    return f"/returns/labels/{rma.label_token}.pdf"
+
+
+def has_label(rma: Return) -> bool:
+    """Approved and on its way back (a kept item is not sent back)."""
+    return rma.resolution != "keep" and rma.status in ("approved", "received", "resolved")
+
+
+def get_return(session: Session, *, store_id: int, return_id: int,
+               lock: bool = False) -> Return | None:
+    query = select(Return).where(Return.store_id == store_id, Return.id == return_id)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def by_label_token(session: Session, token: str) -> Return | None:
+    return session.scalar(select(Return).where(Return.label_token == token))
+
+
+def list_returns(session: Session, *, store_id: int, order_id: int | None = None,
+                 status: str | None = None, limit: int = 50) -> list[Return]:
+    query = select(Return).where(Return.store_id == store_id)
+    if order_id is not None:
+        query = query.where(Return.order_id == order_id)
+    if status is not None:
+        query = query.where(Return.status == status)
+    return list(session.scalars(query.order_by(Return.id.desc()).limit(limit)))
+
+
+def request_fingerprint(data: ReturnIn) -> str:
+    body = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def request_return(session: Session, *, store_id: int, data: ReturnIn,
+                   idempotency_key: str | None = None,
+                   now: datetime | None = None) -> tuple[Return, bool]:
+    """A new return, approved at once unless the policy sends it to review; or, for an
+    Idempotency-Key seen before with the same body, the return it made (False)."""
+    now = now or utcnow()
+    if idempotency_key is not None:
+        earlier = _earlier(session, store_id, idempotency_key, request_fingerprint(data))
+        if earlier is not None:
+            return earlier, False
+    order = commerce.order_by_number(session, store_id=store_id, number=data.order_number)
+    if order is None:
+        raise ReturnError("order_not_found", "no order with this number in this store",
+                          "order_number")
+    locks.hold(session, "returns", store_id, order.id)
+    policy = facts.load_policy(session, store_id=store_id)
+    picked = _pick_lines(session, order, data)
+    decision = _decide(session, policy, order, picked, data, now)
+    rma = _insert(session, order, data, decision, picked, idempotency_key, now)
+    settle.price_exchange(session, rma=rma, order=order, policy=policy, decision=decision)
+    for line, item in picked:
+        facts.claim(session, store_id=store_id, line=line, quantity=item.quantity)
+    _event(session, rma, "return.requested", {"resolution": rma.resolution,
+                                              "review": list(rma.review_reasons)}, now)
+    if not rma.review_reasons:
+        approve(session, rma=rma, now=now)
+    return rma, True
+
+
+def _earlier(session: Session, store_id: int, key: str, fingerprint: str) -> Return | None:
+    locks.hold(session, "return-key", store_id, key)
+    found = session.scalar(select(Return).where(Return.store_id == store_id,
+                                                Return.idempotency_key == key))
+    if found is not None and found.request_hash != fingerprint:
+        raise ReturnError("idempotency_key_reused", "this Idempotency-Key was used for "
+                          "another request", "Idempotency-Key")
+    return found
+
+
+Picked = list[tuple[OrderLine, rules.Requested]]
+
+
+def _pick_lines(session: Session, order: Order, data: ReturnIn) -> Picked:
+    if order.status == "cancelled":
+        raise ReturnError("item_not_returnable", f"order {order.number} was cancelled",
+                          "order_number")
+    known = facts.line_facts(session, order)
+    skus = [line.sku for line in data.lines]
+    if len(set(skus)) != len(skus):
+        raise ReturnError("invalid", "name each SKU once", "lines")
+    picked = []
+    for index, wanted in enumerate(data.lines):
+        matching = [line for line in order.lines if line.sku == wanted.sku]
+        if not matching:
+            raise ReturnError("item_not_returnable", f"order {order.number} has no "
+                              f"{wanted.sku}", f"lines.{index}.sku")
+        line = max(matching, key=lambda ln: known[ln.id].returnable)
+        picked.append((line, rules.Requested(known[line.id], wanted.quantity, wanted.reason)))
+    return picked
+
+
+def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked,
+            data: ReturnIn, now: datetime) -> rules.Decision:
+    past = facts.history(session, store_id=order.store_id, customer_id=order.customer_id,
+                         high_value_minor=policy.fraud.high_value_minor, now=now)
+    decision = rules.decide(policy, facts.order_facts(session, order),
+                            [item for _, item in picked], past, now)
+    if decision.refusal is not None:
+        at = decision.refusal.index
+        raise ReturnError(decision.refusal.code, decision.refusal.message,
+                          "lines" if at is None else f"lines.{at}")
+    offered = [r for r in decision.offered if r != "store_credit" or order.customer_id]
+    if data.resolution not in offered:
+        raise ReturnError("resolution_not_offered", f"{data.resolution} is not offered for "
+                          f"this return (offered: {', '.join(offered) or 'none'})",
+                          "resolution")
+    if (data.resolution == "exchange") != (data.exchange_for_sku is not None):
+        raise ReturnError("invalid", "exchange_for_sku goes with the exchange resolution, "
+                          "and only with it", "exchange_for_sku")
+    return decision
+
+
+def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Decision,
+            picked: Picked, key: str | None, now: datetime) -> Return:
+    refund, credit = decision.amounts(data.resolution)
+    rma = Return(
+        store_id=order.store_id, number=new_number(), order_id=order.id,
+        customer_id=order.customer_id, status="requested", resolution=data.resolution,
+        currency=order.currency, value_minor=decision.value_minor, refund_minor=refund,
+        credit_minor=credit, fee_minor=decision.fee(data.resolution),
+        bonus_minor=decision.bonus_minor if data.resolution == "store_credit" else 0,
+        exchange_for_sku=data.exchange_for_sku, review_reasons=list(decision.review),
+        deadline_at=decision.deadline, window_basis=decision.window_basis,
+        idempotency_key=key, request_hash=request_fingerprint(data) if key else None,
+        label_token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
+    comments = {line.sku: line.comment for line in data.lines}
+    rma.lines = [ReturnLine(store_id=order.store_id, order_line_id=line.id,
+                            sku=item.line.sku or "", title=line.title, quantity=item.quantity,
+                            unit_paid_minor=item.line.paid_minor, reason=item.reason,
+                            comment=comments.get(line.sku or ""), received_quantity=0)
+                 for line, item in picked]
+    session.add(rma)
+    session.flush()
+    return rma
+
+
+def _event(session: Session, rma: Return, name: str, extra: dict[str, object],
+           now: datetime) -> None:
+    record(session, store_id=rma.store_id, name=name, subject_type="return",
+           subject_id=rma.id, occurred_at=now,
+           payload={"number": rma.number, "order_id": rma.order_id,
+                    "customer_id": rma.customer_id, **extra})
+
+
+def _expect(rma: Return, *statuses: str) -> None:
+    if rma.status not in statuses:
+        raise ReturnError("invalid_status", f"return {rma.number} is {rma.status}, not "
+                          f"{' or '.join(statuses)}", "status", 409)
+
+
+def approve(session: Session, *, rma: Return, now: datetime | None = None) -> Return:
+    """Approve a requested return; one to keep the item is settled at once."""
+    now = now or utcnow()
+    _expect(rma, "requested")
+    rma.status, rma.approved_at, rma.updated_at = "approved", now, now
+    session.flush()
+    _event(session, rma, "return.approved", {"resolution": rma.resolution}, now)
+    if rma.resolution == "keep":
+        _resolve(session, rma, now)
+    return rma
+
+
+def reject(session: Session, *, rma: Return, reason: str, now: datetime | None = None
+           ) -> Return:
+    """Refuse a return not yet received: its units can be asked for again."""
+    now = now or utcnow()
+    _expect(rma, "requested", "approved")
+    for line in rma.lines:
+        facts.release(session, order_line_id=line.order_line_id, quantity=line.quantity)
+    _rejected(session, rma, reason, now)
+    return rma
+
+
+def _rejected(session: Session, rma: Return, reason: str, now: datetime) -> None:
+    rma.status, rma.reject_reason, rma.rejected_at, rma.updated_at = "rejected", reason, now, now
+    rma.refund_minor = rma.credit_minor = 0
+    session.flush()
+    _event(session, rma, "return.rejected", {"reason": reason}, now)
+
+
+def receive(session: Session, *, rma: Return, data: ReceiveIn,
+            now: datetime | None = None) -> Return:
+    """Record what came back, line by line (condition, restocked or not, accepted or
+    refused at inspection), then settle what was accepted. Nothing accepted: the
+    return is rejected, and the units stay claimed (they came back)."""
+    now = now or utcnow()
+    _expect(rma, "approved")
+    units = _record_lines(session, rma, data)
+    rma.status, rma.received_at, rma.updated_at = "received", now, now
+    session.flush()
+    _event(session, rma, "return.received", {"lines": [
+        {"sku": ln.sku, "quantity": ln.received_quantity, "condition": ln.condition,
+         "restock": ln.restock, "accepted": ln.accepted} for ln in rma.lines]}, now)
+    if units == 0:
+        _rejected(session, rma, "nothing accepted at inspection", now)
+        return rma
+    _resolve(session, rma, now)
+    return rma
+
+
+def _record_lines(session: Session, rma: Return, data: ReceiveIn) -> int:
+    by_sku = {line.sku: line for line in rma.lines}
+    seen: set[str] = set()
+    for index, item in enumerate(data.lines):
+        line = by_sku.get(item.sku)
+        if line is None or item.sku in seen:
+            raise ReturnError("unknown_line", f"{item.sku} is not (or twice) in return "
+                              f"{rma.number}", f"lines.{index}.sku")
+        if item.quantity > line.quantity:
+            raise ReturnError("quantity_exceeds_returned", f"{line.quantity} of {item.sku} "
+                              "were to come back", f"lines.{index}.quantity")
+        seen.add(item.sku)
+        line.received_quantity, line.condition = item.quantity, item.condition
+        line.restock, line.accepted = item.restock, item.accept
+        if item.restock and item.quantity:
+            variant = commerce.variant_by_sku(session, store_id=rma.store_id, sku=item.sku)
+            if variant is not None:
+                commerce.put_back_stock(session, store_id=rma.store_id,
+                                        variant_id=variant.id, quantity=item.quantity)
+    for line in rma.lines:
+        if line.sku not in seen:
+            line.received_quantity, line.accepted = 0, False
+    return sum(line.received_quantity for line in rma.lines if line.accepted)
+
+
+def _resolve(session: Session, rma: Return, now: datetime) -> None:
+    policy = facts.load_policy(session, store_id=rma.store_id)
+    settle.settle(session, rma=rma, now=now, bonus_percent=policy.store_credit_bonus_percent)
+    rma.status, rma.resolved_at, rma.updated_at = "resolved", now, now
+    session.flush()
+    _event(session, rma, "return.resolved", {
+        "resolution": rma.resolution, "refund_minor": rma.refund_minor,
+        "credit_minor": rma.credit_minor, "exchange_order_id": rma.exchange_order_id}, now)
