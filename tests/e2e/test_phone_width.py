@@ -30,6 +30,7 @@ NOT_PAGES = {
     "/m/o/{token}.gif": "an open-tracking pixel",
     "/media/products/{product_id}.svg": "a picture",
     "/media/stores/{slug}/logo.svg": "a picture",
+    "/returns/labels/{token}.pdf": "a 4x6 inch label to print, a PDF",
 }
 LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
 SHOPPER = (
