@@ -56,8 +56,8 @@ def status_page(request: Request, token: str) -> Response:
         say = speaker_for(request, store, None)
         return render(request, "pages/return_status.html", say, {
             **_words(rma, say), "rma": rma, "order_number": order.number if order else "",
-            "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)))
-                      for line in rma.lines],
+            "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)),
+                       line.comment) for line in rma.lines],
             "label_url": service.label_path(rma) if service.has_label(rma) else None,
             "qr": Markup(labels.qr_svg(rma.number)) if service.has_label(rma) else None,
             "lang_query": lang_query(request)},

@@ -45,7 +45,13 @@ def read_order_token(request: Request, token: str) -> tuple[int, int] | None:
 
 
 def return_token(request: Request, store_id: int, return_id: int) -> str:
-    return URLSafeSerializer(_secret(request), salt=_RETURN).dumps([store_id, return_id])
+    return signed_return(_secret(request), store_id, return_id)
+
+
+def signed_return(secret: str, store_id: int, return_id: int) -> str:
+    """A return's status token, from the install's secret key (no expiry: the page
+    follows the return for as long as it lasts)."""
+    return URLSafeSerializer(secret, salt=_RETURN).dumps([store_id, return_id])
 
 
 def read_return_token(request: Request, token: str) -> tuple[int, int] | None:
