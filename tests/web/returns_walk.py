@@ -26,20 +26,34 @@ REJECTED = hostile("reject reason", 500)
 def portal_shop(client: TestClient, db: Database, settings: Any,
                 shop: h.Shop) -> tuple[h.Shop, int]:
     """The shop with its portal and status paths, and the order line to return."""
-    with db.transaction() as session:
-        line = session.scalar(select(OrderLine).where(OrderLine.order_id == shop.order_id))
-        assert line is not None
-        store_id, line_id = line.store_id, line.id
-        facts.save_policy(session, store_id=store_id, policy=Policy(window_days=3650))
-        rma, _ = service.request_return(session, store_id=store_id, data=ReturnIn(
-            order_number=h.ORDER_NUMBER, resolution="refund", lines=[ReturnLineIn(
-                sku=h.SKU, quantity=1, reason="other", comment=COMMENT)]))
-        service.reject(session, rma=rma, reason=REJECTED)  # its unit can be asked for again
-        return_id = rma.id
-    jump = client.get(f"/t/{shop.tokens[0]}".replace("/t/", "/returns/from/"),
-                      follow_redirects=False)
-    assert jump.status_code == 303, jump.text
+    store_id, return_id, line_id = returnable(db, shop.order_id, COMMENT, REJECTED)
     return dataclasses.replace(
-        shop, portal_path=jump.headers["location"],
-        return_path="/returns/r/" + signed_return(settings.secret_key, store_id, return_id),
-    ), line_id
+        shop, portal_path=portal_path(client, shop.tokens[0]),
+        return_path=status_path(settings, store_id, return_id)), line_id
+
+
+def returnable(db: Database, order_id: int, comment: str, rejected: str
+               ) -> tuple[int, int, int]:
+    """Make an order returnable for ten years, and ask for a return of its first line
+    that is then rejected (its units can be asked for again): (store id, return id,
+    line id)."""
+    with db.transaction() as session:
+        line = session.scalar(select(OrderLine).where(OrderLine.order_id == order_id)
+                              .order_by(OrderLine.id))
+        assert line is not None and line.order is not None
+        facts.save_policy(session, store_id=line.store_id, policy=Policy(window_days=3650))
+        rma, _ = service.request_return(session, store_id=line.store_id, data=ReturnIn(
+            order_number=line.order.number, resolution="refund", lines=[ReturnLineIn(
+                sku=line.sku or "", quantity=1, reason="other", comment=comment)]))
+        service.reject(session, rma=rma, reason=rejected)
+        return line.store_id, rma.id, line.id
+
+
+def portal_path(client: TestClient, tracking_token: str) -> str:
+    jump = client.get(f"/returns/from/{tracking_token}", follow_redirects=False)
+    assert jump.status_code == 303, jump.text
+    return str(jump.headers["location"])
+
+
+def status_path(settings: Any, store_id: int, return_id: int) -> str:
+    return "/returns/r/" + signed_return(settings.secret_key, store_id, return_id)
