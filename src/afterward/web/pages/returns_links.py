@@ -30,7 +30,13 @@ def _secret(request: Request) -> str:
 
 
 def order_token(request: Request, store_id: int, order_id: int) -> str:
-    return URLSafeTimedSerializer(_secret(request), salt=_ORDER).dumps([store_id, order_id])
+    return signed_order(_secret(request), store_id, order_id)
+
+
+def signed_order(secret: str, store_id: int, order_id: int) -> str:
+    """An order's portal token, from the install's secret key (it expires after
+    ORDER_MAX_AGE)."""
+    return URLSafeTimedSerializer(secret, salt=_ORDER).dumps([store_id, order_id])
 
 
 def read_order_token(request: Request, token: str) -> tuple[int, int] | None:
