@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from afterward.commerce.models import Order, Store
@@ -75,7 +76,7 @@ async def review(request: Request, token: str) -> Response:
             "exchanges": [(o.sku, o.title, money(o.price_minor)) for o in options],
             "action": f"{links.PATH}/o/{token}/check{lang_query(request)}"})
 
-    return _guarded(request, token, form, step)
+    return await run_in_threadpool(_guarded, request, token, form, step)
 
 
 @router.post("/returns/o/{token}/check")
@@ -105,12 +106,17 @@ async def check(request: Request, token: str) -> Response:
             "keep": resolution == "keep",
             "action": f"{links.PATH}/o/{token}/confirm{lang_query(request)}"})
 
-    return _guarded(request, token, form, step)
+    return await run_in_threadpool(_guarded, request, token, form, step)
 
 
 @router.post("/returns/o/{token}/confirm")
 async def confirm(request: Request, token: str) -> Response:
-    form = await _form(request)
+    # The database work runs in the thread pool: a request waiting on another's lock
+    # (the same key, the same order) must not hold up the event loop.
+    return await run_in_threadpool(_confirm, request, token, await _form(request))
+
+
+def _confirm(request: Request, token: str, form: dict[str, str]) -> Response:
     key = form.get("key", "")
     db: Database = request.app.state.db
     with db.reading() as session:
