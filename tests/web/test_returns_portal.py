@@ -152,3 +152,17 @@ def test_the_item_page_speaks_the_shoppers_language(portal):
 
     assert "Que souhaitez-vous retourner ?" in page.text
     assert '<option value="too_small">Trop petit</option>' in page.text
+
+
+def test_an_unshipped_orders_page_links_to_the_lookup_with_its_number_only(portal):
+    from tests.factories import order_body
+
+    placed = portal.client.post("/api/v1/orders", json=order_body("1002"),
+                                headers=portal.shop.auth)
+    assert placed.status_code == 201, placed.text
+
+    page = portal.client.post("/track", data={"order_number": "1002",
+                                              "email": "ada@example.com", "store": "acme"})
+
+    assert 'href="/returns?order_number=1002&amp;store=acme"' in page.text
+    assert "ada%40example.com" not in page.text

@@ -246,3 +246,37 @@ def test_each_step_carries_the_choices_to_the_next(portal):
         "csrf": "", f"qty_{cup}": "2", f"reason_{cup}": "damaged",
         f"comment_{cup}": "Chipped <rim>"}
     assert action(page.text).endswith("/check")
+
+
+def test_an_exchange_is_made_for_the_chosen_variant_with_its_difference(portal):
+    page = portal.confirm(MUG, "exchange", "MUG-3")
+
+    [rma] = portal.returns()
+    assert (rma.resolution, rma.exchange_for_sku, rma.exchange_minor,
+            rma.difference_minor) == ("exchange", "MUG-3", 1500, 300)
+    assert "<dt>You pay the difference</dt><dd>€3.00</dd>" in page.text
+
+
+def test_a_cheap_item_can_be_kept_and_the_return_is_done_at_once(portal):
+    portal.shop.put_policy(resolutions=["refund", "keep"], keep_max_value_minor=500)
+
+    page = portal.confirm({"CUP-1": (1, "damaged")}, "keep")
+
+    [rma] = portal.returns()
+    assert (rma.status, rma.resolution, rma.refund_minor) == ("resolved", "keep", 300)
+    assert '<h1 id="return-heading">Done</h1>' in page.text
+    assert "Keep the item: there is nothing to send back." in page.text
+    assert "/returns/labels/" not in page.text
+
+
+def test_lines_that_share_no_resolution_are_told_so_before_the_confirmation(portal):
+    portal.shop.put_policy(rules=[{"name": "tea only as credit", "when": {"skus": ["TEA-1"]},
+                                   "then": {"remove_resolutions": ["refund", "exchange"]}},
+                                  {"name": "cups only as refund", "when": {"skus": ["CUP-1"]},
+                                   "then": {"remove_resolutions": ["store_credit"]}}])
+
+    page = portal.review({"TEA-1": (1, "other"), "CUP-1": (1, "other")})
+
+    assert page.status_code == 422
+    assert problem(page.text) == "This option is not available for this return."
+    assert portal.nothing_recorded()

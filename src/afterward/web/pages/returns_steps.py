@@ -22,6 +22,7 @@ from afterward.commerce.models import Order, Store
 from afterward.returns import choices, service
 from afterward.returns.errors import ReturnError
 from afterward.returns.policy import Decision
+from afterward.returns.schemas import ReturnIn
 from afterward.storage.db import Database
 from afterward.web import i18n
 from afterward.web.pages import returns_form as forms
@@ -67,6 +68,8 @@ async def review(request: Request, token: str) -> Response:
         decision, offered = service.preview(session, order=order,
                                             data=forms.request(order, chosen))
         options = _exchange_options(session, order, chosen) if "exchange" in offered else []
+        if not [name for name in offered if name != "exchange" or options]:
+            raise forms.Problem("resolution_not_offered")
         say = speaker_for(request, store, None)
         money = _money(order, say.code)
         return page(request, "pages/returns_resolution.html", store, {
@@ -117,25 +120,17 @@ async def confirm(request: Request, token: str) -> Response:
 
 
 def _confirm(request: Request, token: str, form: dict[str, str]) -> Response:
-    key = form.get("key", "")
     db: Database = request.app.state.db
     with db.reading() as session:
         found = order_for(session, request, token)
         if found is None:
             return not_found(request)
-        if not links.csrf_ok(request, form.get("csrf", "")):
-            return choose_page(request, session, token, *found, problem="expired", status=403)
-        store, order = found
-        store_id = store.id
         try:
-            chosen = forms.chosen_lines(form, order)
-            data = forms.request(order, chosen, form.get("resolution", ""),
-                                 form.get("exchange_for_sku") or None)
-            if not (0 < len(key) <= 100 and key.isascii() and key.isprintable()):
-                raise forms.Problem("tampered")
+            store_id, data, key = _confirmed(request, form, *found)
         except forms.Problem as problem:
+            status = {"expired": 403, "tampered": 400}.get(problem.code, 422)
             return choose_page(request, session, token, *found, problem=problem.code,
-                               status=400 if problem.code == "tampered" else 422)
+                               status=status)
 
     def work(session: Session) -> int:
         rma, _ = service.request_return(session, store_id=store_id, data=data,
@@ -151,6 +146,19 @@ def _confirm(request: Request, token: str, form: dict[str, str]) -> Response:
             return choose_page(request, session, token, *found, problem=refused.code,
                                status=422)
     return see_other(links.status_path(request, store_id, return_id) + lang_query(request))
+
+
+def _confirmed(request: Request, form: dict[str, str], store: Store,
+               order: Order) -> tuple[int, ReturnIn, str]:
+    """The confirm form read into a request and its key, or the Problem with it."""
+    if not links.csrf_ok(request, form.get("csrf", "")):
+        raise forms.Problem("expired")
+    key = form.get("key", "")
+    data = forms.request(order, forms.chosen_lines(form, order), form.get("resolution", ""),
+                         form.get("exchange_for_sku") or None)
+    if not (0 < len(key) <= 100 and key.isascii() and key.isprintable()):
+        raise forms.Problem("tampered")
+    return store.id, data, key
 
 
 def _money(order: Order, code: str) -> Callable[[int], str]:
