@@ -33,6 +33,7 @@ NOT_PAGES = {
     "/media/products/{product_id}.svg": "a picture",
     "/media/stores/{slug}/logo.svg": "a picture",
     "/returns/labels/{token}.pdf": "a PDF return label, printed",
+    "/returns/o/{token}/{step:path}": "a redirect to the portal's items page",
 }
 LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
 SHOPPER = (

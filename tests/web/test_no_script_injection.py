@@ -89,6 +89,8 @@ RETURNS = (
     Visit("/returns/o/{token}", "{shop.portal_path}",
           (h.STORE_NAME, h.ORDER_NUMBER, h.LINE_TITLE)),
     Visit("/returns/o/{token}", "/returns/o/" + q(SLUG_TYPED), status=404),
+    Visit("/returns/o/{token}/{step:path}", "{shop.portal_path}/check?lang=de", status=303,
+          kind="redirect"),
     Visit("/returns/r/{token}", "{shop.return_path}",
           (h.STORE_NAME, h.ORDER_NUMBER, h.LINE_TITLE, returns_walk.REJECTED)),
     Visit("/returns/r/{token}", "/returns/r/" + q(SLUG_TYPED), status=404),

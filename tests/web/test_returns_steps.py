@@ -280,3 +280,15 @@ def test_lines_that_share_no_resolution_are_told_so_before_the_confirmation(port
     assert page.status_code == 422
     assert problem(page.text) == "This option is not available for this return."
     assert portal.nothing_recorded()
+
+
+@pytest.mark.parametrize("step", ["review", "check", "confirm", "x/y"])
+def test_a_steps_language_link_starts_again_at_the_items_in_that_language(portal, step):
+    url, _ = portal.choices(MUG)
+    items = url.removesuffix("/review")
+
+    answer = portal.client.get(f"{items}/{step}?lang=fr", follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{items}?lang=fr"
+    assert "Que souhaitez-vous retourner ?" in portal.client.get(answer.headers["location"]).text

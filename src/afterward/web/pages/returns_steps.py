@@ -215,3 +215,10 @@ def _summary(resolution: str, decision: Decision,
     else:
         rows.append((gettext("Refund to your original payment"), money(refund)))
     return rows
+
+
+@router.get("/returns/o/{token}/{step:path}")
+def step_by_link(request: Request, token: str, step: str) -> Response:
+    """A form step's language links (and a reload of its address) ask for it with GET:
+    the choices were in the form, so the shopper starts again at the items."""
+    return see_other(f"{links.PATH}/o/{token}{lang_query(request)}")
