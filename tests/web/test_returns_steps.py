@@ -292,3 +292,17 @@ def test_a_steps_language_link_starts_again_at_the_items_in_that_language(portal
     assert answer.status_code == 303
     assert answer.headers["location"] == f"{items}?lang=fr"
     assert "Que souhaitez-vous retourner ?" in portal.client.get(answer.headers["location"]).text
+
+
+def test_after_a_refusal_the_items_page_keeps_the_shoppers_choices(portal):
+    url, body = portal.choices({"TEA-1": (3, "too_large"), "CUP-1": (2, "damaged")},
+                               comment="Chipped <rim>")
+    ids = portal.line_ids()
+
+    page = portal.client.post(url, data=body)
+
+    assert problem(page.text) == "You chose more of an item than can be returned."
+    assert '<option value="2" selected>2</option>' in page.text  # the cups
+    assert '<option value="damaged" selected>Arrived damaged</option>' in page.text
+    assert (f'name="comment_{ids["CUP-1"]}" rows="2" maxlength="2000">Chipped &lt;rim&gt;'
+            "</textarea>") in page.text

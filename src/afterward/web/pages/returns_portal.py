@@ -65,8 +65,10 @@ def order_for(session: Session, request: Request, token: str) -> tuple[Store, Or
 
 
 def choose_page(request: Request, session: Session, token: str, store: Store, order: Order,
-                *, problem: str | None = None, status: int = 200) -> Response:
-    """The order's lines, what can come back of each (or why not), and the reasons."""
+                *, problem: str | None = None, status: int = 200,
+                kept: dict[str, str] | None = None) -> Response:
+    """The order's lines, what can come back of each (or why not), and the reasons;
+    after a refusal, with the shopper's choices (`kept`, the form sent) as they were."""
     offer = choices.for_order(session, order)
     say = speaker_for(request, store, None)
     return page(request, "pages/returns_choose.html", store, {
@@ -74,7 +76,7 @@ def choose_page(request: Request, session: Session, token: str, store: Store, or
         "problem": say.gettext(forms.message(problem or "")) if problem else None,
         "refusal": lambda code: say.gettext(forms.LINE_REFUSALS.get(code or "", code or "")),
         "deadline": say.day(offer.deadline) if offer.deadline else None,
-        "can_return": any(line.returnable for line in offer.lines),
+        "can_return": any(line.returnable for line in offer.lines), "kept": kept or {},
         "action": f"{links.PATH}/o/{token}/review{lang_query(request)}"}, status=status)
 
 

@@ -47,16 +47,17 @@ def _guarded(request: Request, token: str, form: dict[str, str], step: Step) -> 
         if found is None:
             return not_found(request)
         if not links.csrf_ok(request, form.get("csrf", "")):
-            return choose_page(request, session, token, *found, problem="expired", status=403)
+            return choose_page(request, session, token, *found, problem="expired", status=403,
+                               kept=form)
         try:
             return step(session, *found, form)
         except forms.Problem as problem:
             code = 422 if problem.code != "tampered" else 400
             return choose_page(request, session, token, *found, problem=problem.code,
-                               status=code)
+                               status=code, kept=form)
         except ReturnError as refused:
             return choose_page(request, session, token, *found, problem=refused.code,
-                               status=422)
+                               status=422, kept=form)
 
 
 @router.post("/returns/o/{token}/review")
@@ -130,7 +131,7 @@ def _confirm(request: Request, token: str, form: dict[str, str]) -> Response:
         except forms.Problem as problem:
             status = {"expired": 403, "tampered": 400}.get(problem.code, 422)
             return choose_page(request, session, token, *found, problem=problem.code,
-                               status=status)
+                               status=status, kept=form)
 
     def work(session: Session) -> int:
         rma, _ = service.request_return(session, store_id=store_id, data=data,
@@ -144,7 +145,7 @@ def _confirm(request: Request, token: str, form: dict[str, str]) -> Response:
             found = order_for(session, request, token)
             assert found is not None
             return choose_page(request, session, token, *found, problem=refused.code,
-                               status=422)
+                               status=422, kept=form)
     return see_other(links.status_path(request, store_id, return_id) + lang_query(request))
 
 
