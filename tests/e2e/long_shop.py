@@ -77,6 +77,9 @@ class LongShop:
     enrolment_id: int
     preferences_path: str
     unsubscribe_path: str
+    # The returns portal's signed links (test_phone_width's fixture fills them in).
+    portal_path: str = "/returns/o/o"
+    return_path: str = "/returns/r/r"
 
 
 def open_long_shop(client: TestClient, db: Database, settings: Any) -> LongShop:

@@ -5,6 +5,7 @@ covers fails the walk, so a new page cannot be forgotten."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ import pytest
 from tests.e2e import long_shop as s
 from tests.e2e.conftest import PHONE
 from tests.e2e.phone import problems_on
+from tests.web import returns_walk
 from tests.web.helpers import PASSWORD, make_admin
 from tests.web.hostile_walk import routes_of
 
@@ -31,6 +33,7 @@ NOT_PAGES = {
     "/media/products/{product_id}.svg": "a picture",
     "/media/stores/{slug}/logo.svg": "a picture",
     "/returns/labels/{token}.pdf": "a 4x6 inch label to print, a PDF",
+    "/returns/o/{token}/{step:path}": "a redirect to the portal's items page",
 }
 LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
 SHOPPER = (
@@ -42,6 +45,10 @@ SHOPPER = (
     ("/s/{store_slug}/track", f"/s/{s.SLUG}/track"),
     ("/preferences/{token}", "{shop.preferences_path}"),
     ("/m/u/{token}", "{shop.unsubscribe_path}"),
+    ("/returns", f"/returns?store={s.SLUG}"),
+    ("/returns/from/{tracking_token}", "/returns/from/{shop.tokens[0]}"),
+    ("/returns/o/{token}", "{shop.portal_path}"),
+    ("/returns/r/{token}", "{shop.return_path}"),
 )
 SIGNED_OUT = (("/admin/login", "/admin/login"),)
 ADMIN = (
@@ -88,7 +95,11 @@ def walk(page: Any, base: str, shop: s.LongShop, visits: tuple[tuple[str, str], 
 def shop(client, db, settings) -> s.LongShop:
     built = s.open_long_shop(client, db, settings)
     make_admin(db, stores=(s.SLUG, "feinkost-mueller-at"))
-    return built
+    store_id, return_id, _ = returns_walk.returnable(
+        db, built.order_id, "Die Verpackung war beschädigt, " * 20, "Nicht originalverpackt")
+    return dataclasses.replace(
+        built, portal_path=returns_walk.portal_path(client, built.tokens[0]),
+        return_path=returns_walk.status_path(settings, store_id, return_id))
 
 
 def test_no_shopper_page_is_wider_than_a_phone_or_draws_text_over_text(
@@ -96,6 +107,22 @@ def test_no_shopper_page_is_wider_than_a_phone_or_draws_text_over_text(
     page = new_page(viewport=PHONE)
 
     problems = walk(page, live_server.url, shop, SHOPPER)
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_returns_portal_step_is_wider_than_a_phone(live_server, new_page, shop):
+    page = new_page(viewport=PHONE)
+    page.goto(live_server.url + shop.portal_path)
+    problems = problems_on(page)
+    first = page.locator("fieldset.return-line").first
+    first.get_by_label("How many to return").select_option("1")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/review")
+    problems += [f"resolution: {p}" for p in problems_on(page)]
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/check")
+    problems += [f"confirmation: {p}" for p in problems_on(page)]
 
     assert problems == [], "\n".join(problems)
 

@@ -96,3 +96,20 @@ def test_a_kept_item_has_no_label(shop):
                         resolution="keep").json()
 
     assert (made["status"], made["label_url"]) == ("resolved", None)
+
+
+def test_the_pages_qr_code_is_the_labels_modules_as_one_svg_path():
+    from reportlab.graphics.barcode import qrencoder
+
+    svg = labels.qr_svg("R0ZGYGDM7")
+
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData("R0ZGYGDM7")
+    code.make()
+    size = code.getModuleCount()
+    dark = sum(code.isDark(r, c) for r in range(size) for c in range(size))
+    assert svg.startswith(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size + 8} '
+                          f'{size + 8}"')
+    assert svg.count("h1v1h-1z") == dark
+    assert "M4 4h1v1h-1z" in svg  # the top-left finder pattern, inside the quiet zone
+    assert labels.qr_svg("R0ZGYGDM7") == svg

@@ -82,6 +82,9 @@ class Shop:
     preferences_path: str
     unsubscribe_path: str
     click_path: str
+    # The returns portal's signed links (returns_walk.portal_shop fills them in).
+    portal_path: str = "/returns/o/o"
+    return_path: str = "/returns/r/r"
 
 
 def open_shop(client: TestClient, db: Database, settings: Any) -> Shop:

@@ -6,6 +6,7 @@ state one submission at a time would leave."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ from afterward.jobs import Job
 from afterward.journeys.models import Journey, JourneyVersion
 from afterward.messaging.models import Message
 from afterward.messaging.tokens import PREFERENCES, LinkSigner
+from afterward.returns.models import Return
 from afterward.storage.db import Database
+from afterward.storage.types import utcnow
 from afterward.web.pages import lookup
+from afterward.web.pages.returns_links import signed_order
 from tests.api.shopify_helpers import resource
 from tests.factories import order_body
 from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
@@ -217,6 +221,33 @@ def test_preferences_saved_by_many_taps_change_each_consent_once(site):
             select(Event.payload).where(Event.name == "customer.consent_changed",
                                         Event.subject_id == customer_id)))
     assert [json.loads(c)["channel"] for c in changes] == ["email", "sms"]
+
+
+def test_a_return_confirmed_by_many_taps_is_one_return(site):
+    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        "R-TAPS", placed_at=utcnow().isoformat(), email="taps-return@example.com",
+        customer={"email": "taps-return@example.com"})).json()
+    path = f"/returns/o/{signed_order(SECRET_KEY, site.store_id, order['id'])}"
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        body = {"csrf": csrf_of(shopper.get(path).text), "resolution": "refund",
+                "exchange_for_sku": ""}
+        for line in order["lines"]:
+            body |= {f"qty_{line['id']}": "1", f"reason_{line['id']}": "changed_mind"}
+        confirmation = shopper.post(f"{path}/check", data=body).text
+        key = re.search(r'name="key" value="([^"]+)"', confirmation)
+        assert key, confirmation
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", f"{path}/confirm", {"data": {**body, "key": key.group(1)},
+                                            "headers": {"Cookie": cookie},
+                                            "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 12)
+
+    assert statuses(answers) == {303: 12}
+    assert len({a.location for a in answers}) == 1
+    assert count(site.db, Return, Return.order_id == order["id"]) == 1
+    assert count(site.db, Event, Event.name == "return.requested",
+                 Event.subject_type == "return") == 1
 
 
 def test_lookups_sent_at_once_are_counted_to_the_limit_and_no_further(site):

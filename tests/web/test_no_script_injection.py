@@ -16,6 +16,7 @@ from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
+from tests.web import returns_walk
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
 
@@ -78,6 +79,47 @@ SHOPPER = (
     Visit("/media/stores/{slug}/logo.svg", "/media/stores/acme/logo.svg", (h.STORE_NAME,),
           kind="svg"),
 )
+RETURNS = (
+    Visit("/returns", "/returns"),
+    Visit("/returns", "/returns?" + query(order_number=TYPED["number"], store=TYPED["store"]),
+          (TYPED["number"],)),
+    Visit("/returns/from/{tracking_token}", "/returns/from/{shop.tokens[0]}", status=303,
+          kind="redirect"),
+    Visit("/returns/from/{tracking_token}", "/returns/from/" + q(SLUG_TYPED), status=404),
+    Visit("/returns/o/{token}", "{shop.portal_path}",
+          (h.STORE_NAME, h.ORDER_NUMBER, h.LINE_TITLE)),
+    Visit("/returns/o/{token}", "/returns/o/" + q(SLUG_TYPED), status=404),
+    Visit("/returns/o/{token}/{step:path}", "{shop.portal_path}/check?lang=de", status=303,
+          kind="redirect"),
+    Visit("/returns/r/{token}", "{shop.return_path}",
+          (h.STORE_NAME, h.ORDER_NUMBER, h.LINE_TITLE, returns_walk.REJECTED)),
+    Visit("/returns/r/{token}", "/returns/r/" + q(SLUG_TYPED), status=404),
+)
+
+
+def portal_forms(line_id: int) -> tuple[Visit, ...]:
+    """The portal's forms, each step with the hostile comment, and the lookup's."""
+    chosen = {f"qty_{line_id}": "1", f"reason_{line_id}": "other",
+              f"comment_{line_id}": returns_walk.COMMENT, "csrf": CSRF}
+    confirm = {**chosen, "resolution": "refund", "exchange_for_sku": "", "key": "k"}
+    return (
+        Visit("/returns", "/returns", (TYPED["number"], TYPED["contact"]), status=404,
+              form={"order_number": TYPED["number"], "email": TYPED["contact"],
+                    "store": h.SLUG}),
+        Visit("/returns/o/{token}/review", "{shop.portal_path}/review",
+              (h.ORDER_NUMBER, returns_walk.COMMENT), form=chosen),
+        Visit("/returns/o/{token}/check", "{shop.portal_path}/check",
+              (h.ORDER_NUMBER, h.LINE_TITLE, returns_walk.COMMENT),
+              form={**chosen, "resolution": "refund"}),
+        Visit("/returns/o/{token}/confirm", "{shop.portal_path}/confirm",
+              (h.ORDER_NUMBER, h.LINE_TITLE), status=400,
+              form={**confirm, f"qty_{line_id}": TYPED["number"]}),
+        Visit("/returns/o/{token}/confirm", "{shop.portal_path}/confirm",
+              (h.ORDER_NUMBER, h.LINE_TITLE, returns_walk.COMMENT),
+              form={**confirm, "key": TYPED["number"][:100]}),
+    )
+
+
 NEXT = "/admin/orders?q=" + TYPED["next"]  # an admin path: kept for after signing in
 SIGNED_OUT = (
     Visit("/admin/login", "/admin/login?" + query(next=NEXT), (NEXT,)),
@@ -141,7 +183,7 @@ ADMIN = (
     Visit("/admin/messages/{message_id}", "/admin/messages/{shop.message_id}",
           (*MAIL, h.CATEGORY, h.BOUNCE)),
 )
-VISITS = (*SHOPPER, *SIGNED_OUT, *ADMIN)
+VISITS = (*SHOPPER, *RETURNS, *SIGNED_OUT, *ADMIN)
 
 
 def walk(client: TestClient, shop: h.Shop, visits: tuple[Visit, ...], csrf_page: str
@@ -163,6 +205,15 @@ def test_every_shopper_page_shows_hostile_text_as_text(client, db, settings):
     shop = h.open_shop(client, db, settings)
 
     problems = walk(client, shop, SHOPPER, "")
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_returns_portal_page_shows_hostile_text_as_text(client, db, settings):
+    shop, line_id = returns_walk.portal_shop(client, db, settings,
+                                             h.open_shop(client, db, settings))
+
+    problems = walk(client, shop, (*RETURNS, *portal_forms(line_id)), shop.portal_path)
 
     assert problems == [], "\n".join(problems)
 

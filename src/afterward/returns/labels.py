@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode import code128, qr
+from reportlab.graphics.barcode import code128, qr, qrencoder
 from reportlab.graphics.shapes import Drawing
 from reportlab.pdfgen import canvas
 
@@ -79,3 +79,19 @@ def _fit(text: str, limit: int) -> str:
     """One line of Helvetica (Latin-1 only: other characters would print as boxes)."""
     plain = text.encode("latin-1", "replace").decode("latin-1")
     return plain if len(plain) <= limit else plain[: limit - 1] + "..."
+
+
+def qr_svg(text: str) -> str:
+    """The QR code of `text` as an SVG drawing (one path, four modules of quiet zone),
+    for a page to show beside the label's link: the same code the label prints."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.make()
+    count = code.getModuleCount()
+    dark = "".join(f"M{c + 4} {r + 4}h1v1h-1z" for r in range(count) for c in range(count)
+                   if code.isDark(r, c))
+    side = count + 8
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
+            f'width="160" height="160" aria-hidden="true" shape-rendering="crispEdges">'
+            f'<rect width="{side}" height="{side}" fill="#fff"/>'
+            f'<path fill="#000" d="{dark}"/></svg>')

@@ -6,6 +6,8 @@ MODULE = Module(
     name="returns",
     tables=("afterward.returns.models",),
     api=("afterward.api.returns:router", "afterward.api.returns:public"),
+    pages=("afterward.web.pages.returns_portal:router", "afterward.web.pages.returns_steps:router",
+           "afterward.web.pages.return_status:router"),
     privacy="afterward.returns.privacy",
     events=("return.requested", "return.approved", "return.rejected", "return.received",
             "return.resolved"),

@@ -129,8 +129,23 @@ def _pick_lines(session: Session, order: Order, data: ReturnIn) -> Picked:
     return picked
 
 
-def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked,
-            data: ReturnIn, now: datetime) -> rules.Decision:
+def preview(session: Session, *, order: Order, data: ReturnIn,
+            now: datetime | None = None) -> tuple[rules.Decision, list[str]]:
+    """What the policy says of a request, recording nothing: the decision and the
+    resolutions offered, or the ReturnError the request would be refused with (its
+    resolution is not checked)."""
+    policy = facts.load_policy(session, store_id=order.store_id)
+    picked = _pick_lines(session, order, data)
+    decision = _decision(session, policy, order, picked, now or utcnow())
+    return decision, _offered(decision, order)
+
+
+def _offered(decision: rules.Decision, order: Order) -> list[str]:
+    return [r for r in decision.offered if r != "store_credit" or order.customer_id]
+
+
+def _decision(session: Session, policy: rules.Policy, order: Order, picked: Picked,
+              now: datetime) -> rules.Decision:
     past = facts.history(session, store_id=order.store_id, customer_id=order.customer_id,
                          high_value_minor=policy.fraud.high_value_minor, now=now)
     decision = rules.decide(policy, facts.order_facts(session, order),
@@ -139,7 +154,13 @@ def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked
         at = decision.refusal.index
         raise ReturnError(decision.refusal.code, decision.refusal.message,
                           "lines" if at is None else f"lines.{at}")
-    offered = [r for r in decision.offered if r != "store_credit" or order.customer_id]
+    return decision
+
+
+def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked,
+            data: ReturnIn, now: datetime) -> rules.Decision:
+    decision = _decision(session, policy, order, picked, now)
+    offered = _offered(decision, order)
     if data.resolution not in offered:
         raise ReturnError("resolution_not_offered", f"{data.resolution} is not offered for "
                           f"this return (offered: {', '.join(offered) or 'none'})",

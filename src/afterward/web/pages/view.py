@@ -163,7 +163,7 @@ def build(rows: Rows, say: Speaker, lang_query: str = "",
         items=tuple(_item(line, quantity, rows.products) for line, quantity in lines),
         guides=_guides([line for line, _ in lines], rows.products),
         suggestions=tuple(_suggestion(p, say) for p in rows.suggested),
-        return_url=_return_url(order, rows.store),
+        return_url=_return_url(order, shipment, rows.store),
         support_url=_support_url(rows.store, order, say))
 
 
@@ -342,11 +342,15 @@ def _money(minor: int, currency: str, code: str) -> str:
     return i18n.money(minor, currency, code)
 
 
-def _return_url(order: OrderView | None, store: Store) -> str | None:
-    if order is None or not (order.email or order.ship_postal_code):
+def _return_url(order: OrderView | None, shipment: ShipmentView | None,
+                store: Store) -> str | None:
+    """The returns portal for this order: through the parcel's own token (the email
+    address never goes in a URL), or the portal's lookup with the order number."""
+    if order is None:
         return None
-    fact = {"email": order.email} if order.email else {"postal_code": order.ship_postal_code}
-    return "/returns?" + urlencode({"order_number": order.number, **fact, "store": store.slug})
+    if shipment is not None:
+        return f"/returns/from/{shipment.token}"
+    return "/returns?" + urlencode({"order_number": order.number, "store": store.slug})
 
 
 def _support_url(store: Store, order: OrderView | None, say: Speaker) -> str | None:

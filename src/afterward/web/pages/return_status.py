@@ -1,0 +1,96 @@
+"""A return's status page: /returns/r/{signed token}, where the portal lands after
+confirming. It follows the return to the end: asked for, approved (with the label's
+link and its QR code), received, resolved, or not accepted and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from afterward.commerce import service as commerce
+from afterward.commerce.models import Store
+from afterward.modules import N_
+from afterward.returns import labels, service
+from afterward.returns.models import Return
+from afterward.storage.db import Database
+from afterward.web import i18n
+from afterward.web.pages import returns_form as forms
+from afterward.web.pages import returns_links as links
+from afterward.web.pages.language import Speaker
+from afterward.web.pages.render import render
+from afterward.web.pages.returns_portal import not_found
+from afterward.web.pages.tracking import lang_query, speaker_for
+from afterward.web.pages.view import Brand
+
+router = APIRouter(include_in_schema=False)
+
+STATUSES = {
+    "requested": (N_("Waiting for review"),
+                  N_("We are looking at your request and will email you soon.")),
+    "approved": (N_("Approved: please send it back"),
+                 N_("Print the label, or show the QR code at a drop-off point.")),
+    "received": (N_("Received"), N_("Your return arrived and is being checked.")),
+    "resolved": (N_("Done"), N_("Your return is complete.")),
+    "rejected": (N_("Not accepted"), N_("This return was not accepted.")),
+}
+KEPT = N_("Keep the item: there is nothing to send back.")
+STEPS = (("requested", N_("Asked for")), ("approved", N_("Approved")),
+         ("received", N_("Received")), ("resolved", N_("Done")))
+
+
+@router.get("/returns/r/{token}")
+def status_page(request: Request, token: str) -> Response:
+    found = links.read_return_token(request, token)
+    if found is None:
+        return not_found(request)
+    db: Database = request.app.state.db
+    with db.reading() as session:
+        rma = service.get_return(session, store_id=found[0], return_id=found[1])
+        store = session.get(Store, found[0])
+        if rma is None or store is None:
+            return not_found(request)
+        order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
+        say = speaker_for(request, store, None)
+        return render(request, "pages/return_status.html", say, {
+            **_words(rma, say), "rma": rma, "order_number": order.number if order else "",
+            "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)),
+                       line.comment) for line in rma.lines],
+            "label_url": service.label_path(rma) if service.has_label(rma) else None,
+            "qr": Markup(labels.qr_svg(rma.number)) if service.has_label(rma) else None,
+            "lang_query": lang_query(request)},
+            brand=Brand.of(store), keep_params=frozenset())
+
+
+def _words(rma: Return, say: Speaker) -> dict[str, object]:
+    headline, explanation = STATUSES.get(rma.status, STATUSES["requested"])
+    if rma.resolution == "keep" and rma.status == "resolved":
+        explanation = KEPT
+    def money(minor: int) -> str:
+        return i18n.money(minor, rma.currency, say.code)
+
+    reached = {"requested": rma.created_at, "approved": rma.approved_at,
+               "received": rma.received_at, "resolved": rma.resolved_at}
+    return {
+        "headline": say.gettext(headline), "explanation": say.gettext(explanation),
+        "resolution": say.gettext(forms.RESOLUTION_NAMES.get(rma.resolution, "")),
+        "steps": [(say.gettext(name), say.day(reached[key]) if reached[key] else None)
+                  for key, name in STEPS] if rma.status != "rejected" else [],
+        "amounts": _amounts(rma, money, say),
+        "deadline": say.day(rma.deadline_at) if rma.deadline_at else None,
+    }
+
+
+def _amounts(rma: Return, show: Callable[[int], str], say: Speaker) -> list[tuple[str, str]]:
+    rows = [(say.gettext("What you return is worth"), show(rma.value_minor))]
+    if rma.fee_minor:
+        rows.append((say.gettext("Return fee"), "\u2212" + show(rma.fee_minor)))
+    if rma.credit_minor:
+        rows.append((say.gettext("Store credit for you"), show(rma.credit_minor)))
+    if rma.refund_minor:
+        rows.append((say.gettext("Refund to your original payment"), show(rma.refund_minor)))
+    if rma.difference_minor and rma.difference_minor > 0:
+        rows.append((say.gettext("You pay the difference"), show(rma.difference_minor)))
+    return rows
