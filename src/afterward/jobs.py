@@ -175,18 +175,21 @@ def _lease_expired(now: datetime) -> ColumnElement[bool]:
 
 
 def claim_one(
-    session: Session, *, worker_id: str, lease_seconds: int, now: datetime | None = None
+    session: Session, *, worker_id: str, lease_seconds: int, now: datetime | None = None,
+    store_id: int | None = None,
 ) -> Claim | None:
-    """Claim one due job (queued and due, or running with an expired lease)."""
+    """Claim one due job (queued and due, or running with an expired lease); with
+    store_id, one of that store's."""
     now = now or utcnow()
-    claims = _claim(session, _oldest_due(session, now, limit=1), worker_id=worker_id,
-                    lease_seconds=lease_seconds, now=now, token=secrets.token_hex(16))
+    claims = _claim(session, _oldest_due(session, now, limit=1, store_id=store_id),
+                    worker_id=worker_id, lease_seconds=lease_seconds, now=now,
+                    token=secrets.token_hex(16))
     return claims[0] if claims else None
 
 
 def claim_many(
     session: Session, *, kind: str, worker_id: str, lease_seconds: int, limit: int,
-    now: datetime | None = None, token: str | None = None,
+    now: datetime | None = None, token: str | None = None, store_id: int | None = None,
 ) -> list[Claim]:
     """Claim up to `limit` due jobs of one kind, oldest first, under one lease token
     (pass a claim's token to extend its batch)."""
@@ -197,7 +200,7 @@ def claim_many(
     # expired lease already, and one more look per batch cost PostgreSQL a walk over
     # every running job (~2 ms with 100,000 due). An expired job still goes first.
     return _claim(session, _oldest_due(session, now, limit=limit, kind=kind,
-                                       expired=token is None),
+                                       expired=token is None, store_id=store_id),
                   worker_id=worker_id, lease_seconds=lease_seconds, now=now,
                   token=token or secrets.token_hex(16))
 
@@ -221,8 +224,8 @@ def _sweep_due(engine: Engine) -> bool:
         return True
 
 
-def _oldest_due(session: Session, now: datetime, *, limit: int,
-                kind: str | None = None, expired: bool = True) -> list[int]:
+def _oldest_due(session: Session, now: datetime, *, limit: int, kind: str | None = None,
+                expired: bool = True, store_id: int | None = None) -> list[int]:
     """Ids of the oldest due jobs. Queued and expired jobs are looked up apart: each
     half walks ix_jobs_due (ix_jobs_claim for one kind) in order, where one OR, or a
     kind the index lacks, would sort every due job first (tens of milliseconds per
@@ -238,6 +241,8 @@ def _oldest_due(session: Session, now: datetime, *, limit: int,
         stmt = select(Job.run_at, Job.id).where(due).order_by(*order).limit(limit)
         if kind is not None:
             stmt = stmt.where(Job.kind == kind)
+        if store_id is not None:
+            stmt = stmt.where(Job.store_id == store_id)
         if postgresql:
             stmt = stmt.with_for_update(skip_locked=True)
         return [(row.run_at, row.id) for row in session.connection().execute(stmt)]
