@@ -1,9 +1,11 @@
 """What conditions see: an event's references (customer, order, shipment) and the
 facts about them, read fresh each time (so a branch after a 30-day wait sees the
-orders placed meanwhile). Keys match conditions.FIELDS."""
+orders placed meanwhile), and only when a condition asks. Keys match
+conditions.FIELDS."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,19 +77,45 @@ def last_order_id(session: Session, *, store_id: int, customer_id: int | None) -
         Order.status != "cancelled").order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
 
 
+class Facts(Mapping[str, Any]):
+    """What conditions see: each root (customer, order...) is read from the database
+    the first time a condition asks for it, so a journey that only looks at
+    `shipment.direction` reads the shipment and nothing else."""
+
+    def __init__(self, loaders: dict[str, Callable[[], Any]]) -> None:
+        self._loaders = loaders
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, root: str) -> Any:
+        if root not in self._values:
+            self._values[root] = self._loaders[root]()
+        return self._values[root]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+
 def gather(session: Session, *, store_id: int, refs: Refs, event: Event | None, now: datetime,
-           enrolment: dict[str, Any] | None = None) -> dict[str, Any]:
-    order = _order(session, store_id, refs.order_id)
-    facts: dict[str, Any] = {
-        "event": event_part(event),
-        "payload": dict(event.payload) if event is not None and event.payload else {},
-        "customer": _customer(session, store_id, refs.customer_id, now),
-        "order": order[0],
-        "product": order[1],
-        "shipment": _shipment(session, store_id, refs.shipment_id, now),
-        "enrolment": enrolment or {},
-    }
-    return facts
+           enrolment: dict[str, Any] | None = None) -> Facts:
+    order: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def order_and_product() -> tuple[dict[str, Any], dict[str, Any]]:
+        if not order:
+            order.append(_order(session, store_id, refs.order_id))
+        return order[0]
+
+    return Facts({
+        "event": lambda: event_part(event),
+        "payload": lambda: dict(event.payload) if event is not None and event.payload else {},
+        "customer": lambda: _customer(session, store_id, refs.customer_id, now),
+        "order": lambda: order_and_product()[0],
+        "product": lambda: order_and_product()[1],
+        "shipment": lambda: _shipment(session, store_id, refs.shipment_id, now),
+        "enrolment": lambda: enrolment or {},
+    })
 
 
 def event_part(event: Event | None) -> dict[str, Any]:
