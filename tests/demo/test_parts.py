@@ -9,7 +9,7 @@ import numpy as np
 import phonenumbers
 import pytest
 
-from afterward.demo import baskets, history, images, parcels, people, timeline
+from afterward.demo import agenda, baskets, history, images, parcels, people, timeline
 from afterward.demo.catalog import CATEGORIES, PRODUCTS, VARIANT_SETS
 from afterward.tracking.statuses import Status
 
@@ -169,6 +169,57 @@ def test_the_same_seed_generates_the_same_history():
     assert [o["total_minor"] for o in first.orders] == [o["total_minor"] for o in second.orders]
     assert [s["parcel"].tracking_number for s in first.shipments] == [
         s["parcel"].tracking_number for s in second.shipments]
+
+
+def test_the_agenda_hands_out_the_history_in_time_order_and_stops_only_for_loud_events():
+    trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
+    plan = agenda.of_history(trade)
+    first_order = min(o["placed_at"] for o in trade.orders)
+
+    assert plan.next_at() == first_order  # a sign-up is quiet: no journey starts from it
+    happened = plan.due(first_order) + plan.due(NOW)
+
+    assert len(plan) == 0 and plan.next_at() is None
+    assert [h.at for h in happened] == sorted(h.at for h in happened)
+    cancelled = sum(1 for o in trade.orders if o["cancelled_at"] is not None)
+    scans = sum(len(s["scans"]) for s in trade.shipments)
+    assert len(happened) == 20 + 40 + cancelled + scans + len(trade.refunds)
+    assert sum(1 for h in happened if h.kind is agenda.Kind.customer) == 20
+
+
+def test_the_clock_stops_for_orders_parcels_and_refunds_but_not_a_scan_in_the_same_status():
+    trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
+    plan = agenda.of_history(trade)
+    stops = []
+    while plan.next_at() is not None:
+        stops.append(plan.next_at())
+        plan.due(stops[-1])
+
+    loud = {o["placed_at"] for o in trade.orders}
+    loud |= {o["cancelled_at"] for o in trade.orders if o["cancelled_at"] is not None}
+    loud |= {scan.at for s in trade.shipments for n, scan in enumerate(s["scans"])
+             if n == 0 or scan.status != s["scans"][n - 1].status}
+    loud |= {refund["at"] for refund in trade.refunds}
+    quiet = {scan.at for s in trade.shipments for n, scan in enumerate(s["scans"])
+             if n > 0 and scan.status == s["scans"][n - 1].status}
+    assert stops == sorted(loud)
+    assert quiet - loud  # there were scans the clock did not stop for
+
+
+def test_an_order_added_in_answer_to_a_message_comes_with_its_basket_and_parcel():
+    trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
+    placed = NOW - timedelta(days=20)
+
+    index = history.add_order(trade, customer=3, placed_at=placed, rng=np.random.default_rng(1))
+
+    assert (index, len(trade.orders)) == (40, 41)
+    order = trade.orders[index]
+    assert (order["customer"], order["placed_at"]) == (3, placed)
+    lines = [line for line in trade.lines if line["order"] == index]
+    assert 1 <= len(lines) <= 4
+    assert order["subtotal_minor"] == sum(line["total_minor"] for line in lines)
+    [shipment] = [s for s in trade.shipments if s["order"] == index]
+    assert shipment["scans"][0].at > placed and shipment["scans"][-1].at <= NOW
 
 
 def test_a_product_picture_is_an_svg_with_the_products_initials():

@@ -20,15 +20,19 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
                                     help="Drop the demo store's data and build it again."),
          serve: bool = typer.Option(True, "--serve/--no-serve",
                                     help="Serve it afterwards (--no-serve: build only)."),
-         customers: int = typer.Option(6000, min=1, hidden=True),
-         orders: int = typer.Option(21000, min=1, hidden=True),
+         customers: int = typer.Option(32, min=1, hidden=True),
+         orders: int = typer.Option(100, min=1, hidden=True),
+         days: int = typer.Option(730, min=7, max=3650, hidden=True),
          seed: int = typer.Option(20240917, hidden=True)) -> None:
     """Create a demo store with realistic history, then serve it.
 
-    Builds store "demo" (Northwind Goods) once: 6,000 customers and 21,000 orders over
-    the last two years, with parcels and their scans. Later runs reuse it. Sign in at
-    /admin as admin@demo.local; the password and API key are derived from
-    AFTERWARD_SECRET_KEY (or the directory's dev secret), so every run prints the same.
+    Builds store "demo" (Northwind Goods) once: 32 customers and their 100 orders over
+    the last two years, with parcels and their scans, replayed through the built-in
+    journeys as it happened (enrolments, holdouts, messages in the outbox; a treated
+    shopper sometimes orders again in answer to a message, which is the demo's
+    assumption, not a measurement). Later runs reuse it. Sign in at /admin as
+    admin@demo.local; the password and API key are derived from AFTERWARD_SECRET_KEY (or
+    the directory's dev secret), so every run prints the same.
     """
     try:
         from afterward.demo.build import STEPS, build_demo
@@ -46,11 +50,13 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
             task = progress.add_task("Looking for the demo store", total=len(STEPS))
 
             def step(label: str) -> None:
-                done = STEPS.index(label) if label in STEPS else 0
+                stage = next((s for s in STEPS if label.startswith(s)), None)
+                done = STEPS.index(stage) if stage is not None else 0
                 progress.update(task, description=label, completed=done)
 
             summary = build_demo(db, secret_key=config.secret_key, customers=customers,
-                                 orders=orders, seed=seed, reset=reset, step=step)
+                                 orders=orders, days=days, seed=seed, reset=reset, step=step,
+                                 public_url=config.public_url)
         if serve:
             # Recorded carrier events move the newest parcels while you watch
             # (one recorded hour every 30 s); parcels already replaying are skipped.
@@ -82,7 +88,8 @@ def banner(summary: DemoSummary, base: str, *, serving: bool) -> str:
     if summary.created:
         headline = (f"[bold green]Demo store built[/bold green] in {summary.seconds:.1f} s: "
                     f"{counts['customers']:,} customers, {counts['orders']:,} orders, "
-                    f"{counts['shipments']:,} shipments.")
+                    f"{counts['shipments']:,} shipments, replayed through the journeys "
+                    f"({summary.answered:,} orders placed in answer to their messages).")
     else:
         headline = (f"[bold]Demo store found[/bold] ({counts['orders']:,} orders); "
                     "reusing it (--reset builds it again).")
@@ -97,6 +104,7 @@ def banner(summary: DemoSummary, base: str, *, serving: bool) -> str:
         headline,
         "",
         f"  Admin          {base}/admin",
+        f"  Journeys       {base}/admin/journeys  (results against each holdout)",
         f"  Sign in        {summary.admin_email}",
         f"  Password       {escape(password)}",
         f"  API docs       {base}/docs",

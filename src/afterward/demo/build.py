@@ -1,6 +1,11 @@
 """`build_demo(db, ...)`: the demo store, its admin, key and webhook secrets, and two
-years of history written with bulk Core inserts in one transaction. A second call
-finds the store and only describes it."""
+years of history replayed through the built-in journeys (replay.py): the journeys
+are switched on before the first customer arrives, so the history's events enrol
+customers, steps wait and branch, holdouts split, and messages go to the outbox,
+at the times they happened. A second call finds the store and only describes it.
+
+The store is built under a slug of its own and takes the name "demo" in the last
+transaction, so a build that fails half-way is never taken for a demo."""
 
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from afterward import clock
 from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Customer, Order, Store, WebhookSecret
-from afterward.demo import accounts, history, writer
+from afterward.demo import accounts, history
+from afterward.demo.replay import Replayed, Sending, replay
+from afterward.demo.writer import HistoryWriter
 from afterward.journeys import builtins as journeys
 from afterward.journeys.consumer import consumer_name
 from afterward.journeys.models import EventConsumer
@@ -25,13 +33,18 @@ from afterward.tracking.models import Shipment
 from afterward.tracking.statuses import Status
 
 DEMO_SLUG = "demo"
+BUILDING_SLUG = "demo-building"  # the store while it is built
 STORE_NAME = "Northwind Goods"
-DEFAULT_CUSTOMERS = 6000
-DEFAULT_ORDERS = 21000
+# Small, because every event of the history goes through the journeys, the worker and
+# messaging as it would live (about 50 enrolments and messages a second here).
+DEFAULT_CUSTOMERS = 32
+DEFAULT_ORDERS = 100
 DEFAULT_SEED = 20240917
+DEFAULT_DAYS = 730  # two years
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+REPLAYING = "Replaying through the journeys"
 STEPS = ("Catalogue", "Customers", "Orders", "Baskets", "Parcels", "Refunds and cancellations",
-         "Writing catalogue and customers", "Writing orders", "Writing shipments",
-         "Writing tracking events", "Writing domain events", "Committing")
+         "Switching the journeys on", REPLAYING, "Publishing")
 
 Step = Callable[[str], None]
 
@@ -49,12 +62,13 @@ class DemoSummary:
     tracking_status: str | None
     counts: dict[str, int]
     seconds: float
+    answered: int = 0  # orders placed in answer to a journey's message (responses.py)
 
 
 def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOMERS,
-               orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED,
-               now: datetime | None = None, reset: bool = False,
-               step: Step | None = None) -> DemoSummary:
+               orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, days: int = DEFAULT_DAYS,
+               now: datetime | None = None, reset: bool = False, step: Step | None = None,
+               public_url: str = DEFAULT_PUBLIC_URL) -> DemoSummary:
     started = time.perf_counter()
     with db.reading() as session:
         existing = stores.get_by_slug(session, DEMO_SLUG)
@@ -62,42 +76,82 @@ def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOM
             return describe(session, existing, secret_key=secret_key, created=False,
                             seconds=time.perf_counter() - started)
     report = step or (lambda _label: None)
-    trade = history.generate(customers=customers, orders=orders, seed=seed,
+    trade = history.generate(customers=customers, orders=orders, seed=seed, days=days,
                              now=now or utcnow(), step=report)
+    report("Switching the journeys on")
+    first_day = datetime.combine(trade.start, datetime.min.time(), tzinfo=trade.now.tzinfo)
+    writer = _open_store(db, secret_key=secret_key, trade=trade,
+                         opened=first_day - timedelta(days=60))
+    report(REPLAYING)
+    replayed = replay(db, store_id=writer.store_id, writer=writer, start=first_day,
+                      sending=Sending(secret_key, public_url), seed=seed,
+                      progress=_progress(report))
+    report("Publishing")
+    summary = _publish(db, store_id=writer.store_id, secret_key=secret_key, reset=reset,
+                       replayed=replayed)
+    return replace(summary, seconds=time.perf_counter() - started)
+
+
+def _progress(report: Step) -> Callable[[float], None]:
+    shown = [-1]
+
+    def progress(share: float) -> None:
+        percent = int(share * 100)
+        if percent != shown[0]:
+            shown[0] = percent
+            report(f"{REPLAYING} {percent}%")
+
+    return progress
+
+
+def _open_store(db: Database, *, secret_key: str, trade: history.History,
+                opened: datetime) -> HistoryWriter:
+    """The store as it opened: catalogue, secrets and the built-in journeys switched
+    on, under the building slug (a failed build's leftovers go first)."""
+    with clock.simulated(opened), db.transaction() as session:
+        leftover = stores.get_by_slug(session, BUILDING_SLUG)
+        if leftover is not None:
+            delete_store_data(session, leftover.id)
+        store = create_demo_store(session, secret_key=secret_key, since=opened)
+        writer = HistoryWriter(store_id=store.id, currency=store.currency, trade=trade)
+        writer.write_catalogue(session)
+        journeys.install(session, store_id=store.id)
+    return writer
+
+
+def _publish(db: Database, *, store_id: int, secret_key: str, reset: bool,
+             replayed: Replayed) -> DemoSummary:
+    """Give the built store the demo's name, key and admin, in one transaction."""
     with db.transaction() as session:
+        store = session.get(Store, store_id)
+        assert store is not None
         old = stores.get_by_slug(session, DEMO_SLUG)
+        if old is not None and not reset:  # built by someone else meanwhile
+            delete_store_data(session, store_id)
+            return describe(session, old, secret_key=secret_key, created=False, seconds=0.0)
         if old is not None:
-            if not reset:  # built by someone else meanwhile
-                return describe(session, old, secret_key=secret_key, created=False,
-                                seconds=time.perf_counter() - started)
             delete_store_data(session, old.id)
-        store = create_demo_store(session, secret_key=secret_key,
-                                  since=datetime.combine(trade.start, datetime.min.time(),
-                                                         tzinfo=trade.now.tzinfo)
-                                  - timedelta(days=60))
-        writer.write_history(session, store_id=store.id, currency=store.currency,
-                             trade=trade, step=report)
-        journeys.install(session, store_id=store.id)  # on from now: history is not replayed
-        report("Committing")
+        store.slug = DEMO_SLUG
+        secrets = accounts.demo_secrets(secret_key)
+        session.add(ApiKey(store_id=store.id, name="demo", prefix=secrets.api_key[:10],
+                           key_hash=stores.hash_key(secrets.api_key)))
+        accounts.ensure_admin(session, store=store, email=accounts.ADMIN_EMAIL,
+                              password=secrets.password)
         session.flush()
         summary = describe(session, store, secret_key=secret_key, created=True, seconds=0.0)
-    return replace(summary, seconds=time.perf_counter() - started)
+    return replace(summary, answered=replayed.answered)
 
 
 def create_demo_store(session: Session, *, secret_key: str, since: datetime) -> Store:
     secrets = accounts.demo_secrets(secret_key)
     store = stores.create_store(
-        session, slug=DEMO_SLUG, name=STORE_NAME, currency="EUR", timezone="Europe/Berlin",
-        locale="en", brand_primary="#2f4a3a", brand_accent="#d9822b",
-        logo_url=f"/media/stores/{DEMO_SLUG}/logo.svg",
+        session, slug=BUILDING_SLUG, name=STORE_NAME, currency="EUR",
+        timezone="Europe/Berlin", locale="en", brand_primary="#2f4a3a",
+        brand_accent="#d9822b", logo_url=f"/media/stores/{DEMO_SLUG}/logo.svg",
         support_email="support@northwind.example")
     store.created_at = since
-    session.add(ApiKey(store_id=store.id, name="demo", prefix=secrets.api_key[:10],
-                       key_hash=stores.hash_key(secrets.api_key)))
     for provider, value in secrets.webhooks.items():
         stores.set_webhook_secret(session, store=store, provider=provider, secret=value)
-    accounts.ensure_admin(session, store=store, email=accounts.ADMIN_EMAIL,
-                          password=secrets.password)
     session.flush()
     return store
 
