@@ -30,6 +30,7 @@ from afterward.journeys.models import (
     JourneyVersion,
 )
 from afterward.messaging import service as messaging
+from afterward.storage.queries import held
 
 STEP_JOB = "journeys.step"
 STEP_MAX_ATTEMPTS = 10
@@ -132,9 +133,10 @@ def state_of(enrolment: Enrolment) -> engine.State:
 
 
 def enrolment_facts(session: Session, enrolment: Enrolment, now: datetime) -> facts.Facts:
-    event = session.get(Event, enrolment.trigger_event_id)
+    event_id = enrolment.trigger_event_id
     refs = facts.Refs(enrolment.customer_id, enrolment.order_id, enrolment.shipment_id)
-    return facts.gather(session, store_id=enrolment.store_id, refs=refs, event=event, now=now,
+    return facts.gather(session, store_id=enrolment.store_id, refs=refs,
+                        event=lambda: session.get(Event, event_id), now=now,
                         enrolment={"id": enrolment.id, "group": enrolment.holdout_group,
                                    "days_enrolled": (now - enrolment.enrolled_at)
                                    .total_seconds() / 86400})
@@ -160,8 +162,8 @@ def advance(session: Session, *, enrolment_id: int, seq: int, now: datetime) -> 
     if enrolment is None or enrolment.status != EnrolmentStatus.active.value \
             or enrolment.seq != seq:
         return "stale"
-    journey = session.get(Journey, enrolment.journey_id)
-    version = session.get(JourneyVersion, enrolment.version_id)
+    journey = held(session, Journey, enrolment.journey_id)
+    version = held(session, JourneyVersion, enrolment.version_id)
     assert journey is not None and version is not None
     if not journey.enabled:
         record(session, enrolment, None, "exited", {"reason": "journey disabled"}, at=now)
@@ -243,7 +245,7 @@ def react(session: Session, enrolment: Enrolment, event: Event, refs: facts.Refs
     event a wait is waiting for. Returns what happened, or None."""
     if event.id <= enrolment.trigger_event_id:
         return None
-    version = session.get(JourneyVersion, enrolment.version_id)
+    version = held(session, JourneyVersion, enrolment.version_id)
     assert version is not None
     definition, program = compiled(version)
     event_facts: facts.Facts | None = None

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer, Order, Product, Store
 from afterward.events import Event
-from afterward.messaging.facts import customer_timezone
+from afterward.messaging.facts import first_zone
+from afterward.storage.queries import held
 from afterward.tracking import lateness
 from afterward.tracking.models import Shipment
 
@@ -98,18 +99,30 @@ class Facts(Mapping[str, Any]):
         return len(self._loaders)
 
 
-def gather(session: Session, *, store_id: int, refs: Refs, event: Event | None, now: datetime,
+def gather(session: Session, *, store_id: int, refs: Refs,
+           event: Event | Callable[[], Event | None] | None, now: datetime,
            enrolment: dict[str, Any] | None = None) -> Facts:
+    """`event`, or how to read it when a condition asks for it."""
     order: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    read: list[Event | None] = []
 
     def order_and_product() -> tuple[dict[str, Any], dict[str, Any]]:
         if not order:
             order.append(_order(session, store_id, refs.order_id))
         return order[0]
 
+    def the_event() -> Event | None:
+        if not read:
+            read.append(event() if callable(event) else event)
+        return read[0]
+
+    def payload() -> dict[str, Any]:
+        found = the_event()
+        return dict(found.payload) if found is not None and found.payload else {}
+
     return Facts({
-        "event": lambda: event_part(event),
-        "payload": lambda: dict(event.payload) if event is not None and event.payload else {},
+        "event": lambda: event_part(the_event()),
+        "payload": payload,
         "customer": lambda: _customer(session, store_id, refs.customer_id, now),
         "order": lambda: order_and_product()[0],
         "product": lambda: order_and_product()[1],
@@ -206,15 +219,22 @@ def _product_part(order: Order, products: dict[int, Product]) -> dict[str, Any]:
             "replenishment_days": product.replenishment_days, "sku": sku}
 
 
+# What the shipment facts and the lateness verdict read (lateness.Judged): the
+# columns, not a Shipment object.
+_SHIPMENT_COLUMNS = (Shipment.id, Shipment.status, Shipment.carrier, Shipment.direction,
+                     Shipment.order_id, Shipment.substatus, Shipment.promised_at,
+                     Shipment.eta_earliest, Shipment.eta_latest)
+
+
 def _shipment(session: Session, store_id: int, shipment_id: int | None,
               now: datetime) -> dict[str, Any]:
     if shipment_id is None:
         return {}
-    shipment = session.scalar(select(Shipment).where(
-        Shipment.id == shipment_id, Shipment.store_id == store_id))
+    shipment = session.execute(select(*_SHIPMENT_COLUMNS).where(
+        Shipment.id == shipment_id, Shipment.store_id == store_id)).first()
     if shipment is None:
         return {}
-    store = session.get(Store, store_id)
+    store = held(session, Store, store_id)
     verdict = lateness.of_parcel(shipment, now=now, zone=lateness.store_zone(
         store.timezone if store is not None else None))
     return {"id": shipment.id, "status": shipment.status, "carrier": shipment.carrier,
@@ -223,7 +243,8 @@ def _shipment(session: Session, store_id: int, shipment_id: int | None,
 
 
 def timezone_for(session: Session, *, store_id: int, customer_id: int | None) -> str:
-    store = session.get(Store, store_id)
+    store = held(session, Store, store_id)
     assert store is not None
-    customer = session.get(Customer, customer_id) if customer_id is not None else None
-    return customer_timezone(customer, store)
+    zone = session.scalar(select(Customer.timezone).where(
+        Customer.id == customer_id)) if customer_id is not None else None
+    return first_zone(zone, store.timezone)
