@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     case,
     false,
     select,
@@ -48,6 +49,7 @@ from afterward.job_handlers import (  # noqa: F401
 )
 from afterward.storage import bulk
 from afterward.storage.db import Base
+from afterward.storage.lookups import Lookup
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
@@ -90,6 +92,10 @@ class Job(Base):
 
 
 _JOBS = cast(Table, Job.__table__)
+# A dedupe key is looked up for most jobs (every journey step has one): on SQLite on the
+# driver's cursor (storage/lookups.py), as the insert is (no ORM autoflush: jobs are only
+# ever inserted through enqueue_many).
+_BY_DEDUPE_KEY = Lookup(select(_JOBS.c.id).where(_JOBS.c.dedupe_key == bindparam("dedupe_key")))
 
 
 def enqueue(
@@ -104,10 +110,8 @@ def enqueue(
 ) -> int | None:
     """Add a job in the caller's transaction and return its id. With a dedupe_key
     that was used before, nothing is added and None is returned."""
-    if dedupe_key is not None:
-        existing = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
-        if existing is not None:
-            return None
+    if dedupe_key is not None and _BY_DEDUPE_KEY(session, {"dedupe_key": dedupe_key}):
+        return None
     [job_id] = enqueue_many(session, kind, [payload or {}], store_id=store_id, run_at=run_at,
                             max_attempts=max_attempts, dedupe_key=dedupe_key)
     return job_id
