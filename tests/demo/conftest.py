@@ -15,9 +15,13 @@ from tests.web.helpers import CHEAP_HASHER
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 SECRET = "test-secret-key-0123456789"
-# Two years of a small store, replayed through the journeys (about half a minute on
-# SQLite): every built-in journey with a holdout gets treated and holdout customers.
-SIZES = {"customers": 40, "orders": 100, "seed": 7}
+# Two years of a small store, the last 150 days of them replayed through the journeys
+# (about 20 s on SQLite): every built-in journey with a holdout gets treated and holdout
+# customers, and some parcels are late.
+CUSTOMERS, ORDERS, DAYS, REPLAY_DAYS = 150, 170, 730, 150
+SIZES = {"customers": CUSTOMERS, "orders": ORDERS, "days": DAYS, "replay_days": REPLAY_DAYS,
+         "seed": 7}
+SWITCHED_ON = datetime(2025, 8, 18, tzinfo=UTC)  # midnight, REPLAY_DAYS before NOW
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
-"""A small demo build (40 customers, 100 orders and the orders placed in answer to
-journeys' messages, seed 7) read back through the models and the API; the shape of a
-bigger history straight from the generator."""
+"""A small demo build (conftest.SIZES: customers, orders and the orders placed in answer
+to journeys' messages) read back through the models and the API; the shape of a bigger
+history straight from the generator."""
 
 from __future__ import annotations
 
@@ -31,9 +31,7 @@ from afterward.storage import registry
 from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
 from afterward.tracking.statuses import Status
-from tests.demo.conftest import NOW, SECRET
-
-TWO_YEARS = timedelta(days=731)
+from tests.demo.conftest import CUSTOMERS, DAYS, NOW, ORDERS, SECRET
 
 
 def test_it_builds_exactly_the_customers_orders_and_catalogue_asked_for(built):
@@ -43,12 +41,12 @@ def test_it_builds_exactly_the_customers_orders_and_catalogue_asked_for(built):
             return session.scalar(select(func.count()).select_from(model))
 
         assert (count(Customer), count(Order), count(Product), count(Variant)) == (
-            40, 100 + summary.answered, 83, 176)
+            CUSTOMERS, ORDERS + summary.answered, 83, 176)
         assert count(Store) == 1
         assert count(ApiKey) == 1
         assert count(WebhookSecret) == 6  # one per provider, twilio included
     assert summary.created is True and summary.answered > 0
-    assert summary.counts == {"customers": 40, "orders": 100 + summary.answered,
+    assert summary.counts == {"customers": CUSTOMERS, "orders": ORDERS + summary.answered,
                               "shipments": summary.counts["shipments"]}
 
 
@@ -68,7 +66,7 @@ def test_every_order_has_lines_and_its_totals_add_up(built):
         sums = dict(session.execute(select(OrderLine.order_id, func.sum(OrderLine.total_minor))
                                     .group_by(OrderLine.order_id)).tuples().all())
         orders = session.scalars(select(Order)).all()
-    assert len(sums) == 100 + summary.answered
+    assert len(sums) == ORDERS + summary.answered
     for order in orders:
         assert order.subtotal_minor == sums[order.id]
         assert order.total_minor == (order.subtotal_minor + order.shipping_minor
@@ -97,7 +95,7 @@ def test_november_and_december_sell_more_per_day_than_the_average_day():
     assert len(season) / season_days > 1.3 * len(placed) / 730
 
 
-def test_all_datetimes_are_aware_utc_and_inside_the_last_two_years(built):
+def test_all_datetimes_are_aware_utc_and_inside_the_history(built):
     db, _ = built
     with db.reading() as session:
         moments = [*session.scalars(select(Order.placed_at)),
@@ -108,7 +106,7 @@ def test_all_datetimes_are_aware_utc_and_inside_the_last_two_years(built):
                    *session.scalars(select(Event.occurred_at))]
     assert len(moments) > 1_000
     assert all(m.tzinfo is UTC for m in moments)
-    assert all(NOW - TWO_YEARS <= m <= NOW for m in moments)
+    assert all(NOW - timedelta(days=DAYS + 1) <= m <= NOW for m in moments)
 
 
 def test_each_parcels_scans_tell_its_journey_in_order(built):
@@ -189,8 +187,8 @@ def test_refunds_are_recorded_as_events_the_service_would_recognise(built):
             assert event.payload["amount_minor"] == order.refunded_minor
             lines = sum(line.refunded_quantity for line in order.lines)
             assert lines == sum(item["quantity"] for item in event.payload["lines"])
-    assert names["order.created"] == 100 + summary.answered
-    assert names["customer.created"] == 40
+    assert names["order.created"] == ORDERS + summary.answered
+    assert names["customer.created"] == CUSTOMERS
     assert names["shipment.created"] == names["shipment.info_received"]
 
 
@@ -216,7 +214,7 @@ def test_a_repeated_carrier_scan_is_recognised_as_already_recorded(built):
 def test_customer_figures_match_what_the_service_recomputes(built):
     db, summary = built
     with db.transaction() as session:
-        customers = session.scalars(select(Customer).order_by(Customer.id).limit(40)).all()
+        customers = session.scalars(select(Customer).order_by(Customer.id).limit(50)).all()
         before = [(c.orders_count, c.total_spent_minor, c.first_order_at, c.last_order_at)
                   for c in customers]
         for customer in customers:
@@ -235,10 +233,10 @@ def test_customers_have_names_unique_emails_valid_phones_and_some_consent(built)
         granted = session.scalar(select(func.count()).select_from(Consent).where(
             Consent.channel == "email", Consent.granted.is_(True)))
     assert all(c.first_name and c.last_name for c in customers)
-    assert len({c.email for c in customers}) == 40
+    assert len({c.email for c in customers}) == CUSTOMERS
     phones = [c.phone for c in customers if c.phone]
     assert phones and all(phonenumbers.is_valid_number(phonenumbers.parse(p)) for p in phones)
-    assert 0.3 < granted / 40 < 0.75
+    assert 0.3 < granted / CUSTOMERS < 0.75
     assert len({c.locale for c in customers}) >= 4
 
 

@@ -9,7 +9,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,8 +25,9 @@ from afterward.journeys.engine import CONTROL, TREATMENT
 from afterward.journeys.models import Enrolment, Journey
 from afterward.messaging.models import Message, MessageStatus, OutboxEntry
 from afterward.storage.types import utcnow
+from afterward.tracking.models import Shipment
 from afterward.web.admin import journey_figures
-from tests.demo.conftest import NOW, SECRET
+from tests.demo.conftest import NOW, SECRET, SWITCHED_ON
 from tests.web.helpers import sign_in
 
 WITH_HOLDOUT = ["birthday_offer", "purchase_anniversary", "replenishment_reminder",
@@ -47,10 +48,11 @@ def journeys_by_key(db) -> dict[str, Journey]:
         return {j.key: j for j in session.scalars(select(Journey))}
 
 
-def test_every_built_in_journey_the_history_triggers_has_enrolments(built):
+def test_every_built_in_journey_the_replayed_history_triggers_has_enrolments(built):
     db, _ = built
     with db.reading() as session:
-        happened = set(session.scalars(select(Event.name).distinct()))
+        happened = set(session.scalars(select(Event.name).where(
+            Event.occurred_at >= SWITCHED_ON).distinct()))
         enrolled = dict(session.execute(select(Journey.key, func.count(Enrolment.id))
                                         .join(Enrolment, Enrolment.journey_id == Journey.id)
                                         .group_by(Journey.key)).tuples().all())
@@ -58,9 +60,25 @@ def test_every_built_in_journey_the_history_triggers_has_enrolments(built):
                        if set(d["trigger"].get("events", [d["trigger"].get("event")]))
                        & happened)
 
-    # shipment.delayed comes from the ETA model, which the demo's parcels never pass through.
-    assert triggered == sorted(set(builtins.keys()) - {"shipment_delayed"})
+    # No parcel of this history ended in an exception while the journeys were on.
+    assert triggered == sorted(set(builtins.keys()) - {"shipment_exception"})
     assert {key: enrolled.get(key, 0) > 0 for key in triggered} == dict.fromkeys(triggered, True)
+
+
+def test_the_journeys_were_switched_on_with_the_replay_and_saw_nothing_before(built):
+    db, _ = built
+    with db.reading() as session:
+        switched_on = set(session.scalars(select(Journey.created_at)))
+        before = session.scalar(select(func.count(Event.id)).where(
+            Event.occurred_at < SWITCHED_ON))
+        first_trigger = session.scalar(select(func.min(Event.occurred_at)).join(
+            Enrolment, Enrolment.trigger_event_id == Event.id))
+        first_message = session.scalar(select(func.min(Message.created_at)))
+
+    assert switched_on == {SWITCHED_ON}
+    assert before > 500  # the store's past, written before the journeys existed
+    assert SWITCHED_ON <= first_trigger < SWITCHED_ON + timedelta(days=1)
+    assert first_message >= SWITCHED_ON
 
 
 def test_customers_were_enrolled_within_the_hour_of_the_event_that_enrolled_them(built):
@@ -89,9 +107,32 @@ def test_the_second_purchase_nudge_saw_each_customer_as_they_were_at_their_first
     for customer_id, at in orders:
         placed.setdefault(customer_id, []).append(at)
 
-    assert len(enrolled) == 40
+    first_orders_replayed = {customer for customer, moments in placed.items()
+                             if min(moments) >= SWITCHED_ON}
+    assert sorted(customer for customer, _ in enrolled) == sorted(first_orders_replayed)
     assert all(min(placed[customer]) == first for customer, first in enrolled)
-    assert sum(1 for customer, _ in enrolled if len(placed[customer]) > 1) >= 10
+    assert sum(1 for customer, _ in enrolled if len(placed[customer]) > 1) >= 5
+
+
+def test_parcels_late_by_the_lateness_rule_got_the_apology_before_they_arrived(built):
+    db, _ = built
+    with db.reading() as session:
+        delayed = session.execute(select(Event.subject_id, Event.occurred_at, Event.payload)
+                                  .where(Event.name == "shipment.delayed")).all()
+        apologised = session.execute(
+            select(Enrolment.shipment_id, Message.sent_at)
+            .join(Journey, Journey.id == Enrolment.journey_id)
+            .join(Message, Message.enrolment_id == Enrolment.id)
+            .where(Journey.key == "shipment_delayed")).all()
+        arrived = dict(session.execute(select(Shipment.id, Shipment.delivered_at)).tuples().all())
+
+    assert len(delayed) >= 5
+    # Late: the predicted window, from then on, ends after the promised day.
+    assert all(date.fromisoformat(payload["window_last"])
+               > date.fromisoformat(payload["promised_day"]) for _, _, payload in delayed)
+    assert all(arrived[parcel] is None or arrived[parcel] > at for parcel, at, _ in delayed)
+    assert sorted(parcel for parcel, _ in apologised) == sorted(p for p, _, _ in delayed)
+    assert all(arrived[parcel] is None or sent < arrived[parcel] for parcel, sent in apologised)
 
 
 def test_holdout_customers_get_no_message_from_the_journey_that_held_them_out(built):
@@ -125,7 +166,7 @@ def test_treated_customers_of_every_journey_with_a_holdout_have_mail_in_the_outb
 
     assert sorted(in_outbox) == WITH_HOLDOUT
     assert all(count > 0 for count in in_outbox.values())
-    assert all(NOW - timedelta(days=731) <= moment <= NOW for moment in sent_at)
+    assert all(SWITCHED_ON <= moment <= NOW for moment in sent_at)
 
 
 def test_the_results_service_measures_every_journey_with_a_holdout(built):

@@ -23,6 +23,7 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
          customers: int = typer.Option(32, min=1, hidden=True),
          orders: int = typer.Option(100, min=1, hidden=True),
          days: int = typer.Option(730, min=7, max=3650, hidden=True),
+         replay_days: int = typer.Option(730, min=1, max=3650, hidden=True),
          seed: int = typer.Option(20240917, hidden=True)) -> None:
     """Create a demo store with realistic history, then serve it.
 
@@ -55,7 +56,8 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
                 progress.update(task, description=label, completed=done)
 
             summary = build_demo(db, secret_key=config.secret_key, customers=customers,
-                                 orders=orders, days=days, seed=seed, reset=reset, step=step,
+                                 orders=orders, days=days, replay_days=replay_days,
+                                 seed=seed, reset=reset, step=step,
                                  public_url=config.public_url)
         if serve:
             # Recorded carrier events move the newest parcels while you watch

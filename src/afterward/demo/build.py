@@ -21,9 +21,11 @@ from afterward import clock
 from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Customer, Order, Store, WebhookSecret
 from afterward.demo import accounts, history
+from afterward.demo import agenda as agendas
 from afterward.demo.replay import Replayed, Sending, replay
 from afterward.demo.writer import HistoryWriter
 from afterward.journeys import builtins as journeys
+from afterward.journeys import consumer
 from afterward.journeys.consumer import consumer_name
 from afterward.journeys.models import EventConsumer
 from afterward.storage import registry
@@ -41,10 +43,12 @@ DEFAULT_CUSTOMERS = 32
 DEFAULT_ORDERS = 100
 DEFAULT_SEED = 20240917
 DEFAULT_DAYS = 730  # two years
+DEFAULT_REPLAY_DAYS = 730  # the journeys' part of it: switched on this long before now
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 REPLAYING = "Replaying through the journeys"
 STEPS = ("Catalogue", "Customers", "Orders", "Baskets", "Parcels", "Refunds and cancellations",
-         "Switching the journeys on", REPLAYING, "Publishing")
+         "Writing the history before the journeys", "Switching the journeys on", REPLAYING,
+         "Publishing")
 
 Step = Callable[[str], None]
 
@@ -67,7 +71,8 @@ class DemoSummary:
 
 def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOMERS,
                orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, days: int = DEFAULT_DAYS,
-               now: datetime | None = None, reset: bool = False, step: Step | None = None,
+               replay_days: int = DEFAULT_REPLAY_DAYS, now: datetime | None = None,
+               reset: bool = False, step: Step | None = None,
                public_url: str = DEFAULT_PUBLIC_URL) -> DemoSummary:
     started = time.perf_counter()
     with db.reading() as session:
@@ -78,13 +83,18 @@ def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOM
     report = step or (lambda _label: None)
     trade = history.generate(customers=customers, orders=orders, seed=seed, days=days,
                              now=now or utcnow(), step=report)
-    report("Switching the journeys on")
     first_day = datetime.combine(trade.start, datetime.min.time(), tzinfo=trade.now.tzinfo)
+    switched_on = max(first_day, switch_on_time(trade.now, replay_days))
     writer = _open_store(db, secret_key=secret_key, trade=trade,
                          opened=first_day - timedelta(days=60))
+    plan = agendas.of_history(trade)
+    report("Writing the history before the journeys")
+    _write_before(db, writer=writer, plan=plan, switched_on=switched_on)
+    report("Switching the journeys on")
+    _switch_journeys_on(db, store_id=writer.store_id, at=switched_on)
     report(REPLAYING)
-    replayed = replay(db, store_id=writer.store_id, writer=writer, start=first_day,
-                      sending=Sending(secret_key, public_url), seed=seed,
+    replayed = replay(db, store_id=writer.store_id, writer=writer, plan=plan,
+                      start=switched_on, sending=Sending(secret_key, public_url), seed=seed,
                       progress=_progress(report))
     report("Publishing")
     summary = _publish(db, store_id=writer.store_id, secret_key=secret_key, reset=reset,
@@ -104,10 +114,16 @@ def _progress(report: Step) -> Callable[[float], None]:
     return progress
 
 
+def switch_on_time(now: datetime, replay_days: int) -> datetime:
+    """Midnight UTC `replay_days` before `now`."""
+    day = (now - timedelta(days=replay_days)).date()
+    return datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo)
+
+
 def _open_store(db: Database, *, secret_key: str, trade: history.History,
                 opened: datetime) -> HistoryWriter:
-    """The store as it opened: catalogue, secrets and the built-in journeys switched
-    on, under the building slug (a failed build's leftovers go first)."""
+    """The store as it opened, with its catalogue and secrets, under the building slug
+    (a failed build's leftovers go first)."""
     with clock.simulated(opened), db.transaction() as session:
         leftover = stores.get_by_slug(session, BUILDING_SLUG)
         if leftover is not None:
@@ -115,8 +131,23 @@ def _open_store(db: Database, *, secret_key: str, trade: history.History,
         store = create_demo_store(session, secret_key=secret_key, since=opened)
         writer = HistoryWriter(store_id=store.id, currency=store.currency, trade=trade)
         writer.write_catalogue(session)
-        journeys.install(session, store_id=store.id)
     return writer
+
+
+def _write_before(db: Database, *, writer: HistoryWriter, plan: agendas.Agenda,
+                  switched_on: datetime) -> None:
+    """Everything that happened before the journeys were switched on, in one
+    transaction, as an import of the store's past would write it: no journey sees it."""
+    with clock.simulated(switched_on), db.transaction() as session:
+        writer.write(session, plan.due(switched_on))
+
+
+def _switch_journeys_on(db: Database, *, store_id: int, at: datetime) -> None:
+    """The built-in journeys, switched on at `at`; their event consumer starts after
+    the events recorded so far (journeys never act on what happened before them)."""
+    with clock.simulated(at), db.transaction() as session:
+        journeys.install(session, store_id=store_id)
+        consumer.cursor(session, store_id)
 
 
 def _publish(db: Database, *, store_id: int, secret_key: str, reset: bool,

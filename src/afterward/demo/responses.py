@@ -30,17 +30,18 @@ FINAL = {MessageStatus.failed.value, MessageStatus.suppressed.value}
 class Responses:
     trade: history.History
     plan: agenda.Agenda
-    customer_index: dict[int, int]  # customer id -> index in the history's people
+    customer_ids: dict[int, int]  # index in the history's people -> id (the writer's)
     rng: np.random.Generator
     answered: int = 0
     _seen: int = 0  # the newest treated-group message looked at
     _waiting: set[int] = field(default_factory=set)  # queued, not yet sent
+    _index: dict[int, int] = field(default_factory=dict)  # id -> index
 
-    def met(self, customer_ids: dict[int, int], happened: list[agenda.Happening]) -> None:
-        """Learn the ids of the customers who just signed up (index -> id)."""
-        for happening in happened:
-            if happening.kind is agenda.Kind.customer:
-                self.customer_index[customer_ids[happening.index]] = happening.index
+    def _customer(self, customer_id: int) -> int | None:
+        """The history's index of a customer the writer wrote."""
+        if customer_id not in self._index and len(self._index) < len(self.customer_ids):
+            self._index = {cid: index for index, cid in self.customer_ids.items()}
+        return self._index.get(customer_id)
 
     def after_sends(self, session: Session, *, store_id: int) -> int:
         """Draw the answers to the treated-group messages sent since the last call;
@@ -53,8 +54,9 @@ class Responses:
                 if status not in FINAL:
                     self._waiting.add(message_id)
                 continue
-            if customer_id in self.customer_index and self.rng.random() < RESPONSE_RATE:
-                added += self._order(self.customer_index[customer_id], sent_at)
+            customer = self._customer(customer_id)
+            if customer is not None and self.rng.random() < RESPONSE_RATE:
+                added += self._order(customer, sent_at)
         self.answered += added
         return added
 

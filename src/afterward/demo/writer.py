@@ -67,6 +67,8 @@ _FULFILLED = _updater(Order, fulfillment_status="b_fulfillment", updated_at="b_a
 _REFUNDED = _updater(Order, refunded_minor="b_refunded", financial_status="b_financial",
                      updated_at="b_at")
 _LINE_REFUNDED = _updater(OrderLine, refunded_quantity="b_quantity")
+_SHIPMENTS = cast(Table, Shipment.__table__)
+_ARRIVED = update(_SHIPMENTS).where(_SHIPMENTS.c.id == bindparam("b_id")).values(delayed_at=None)
 _SCANNED = _updater(Shipment, status="b_status", provider_status="b_provider_status",
                     last_event_at="b_at", last_location="b_location", signed_by="b_signed",
                     exception_reason="b_exception", delivered_at="b_delivered",
@@ -265,7 +267,10 @@ class HistoryWriter:
             "exception_reason": None,
             "origin_region": "US" if label.location == US_WAREHOUSE else "DE",
             "destination_region": order["ship_country"], "shipped_at": label.at,
-            "delivered_at": None, "promised_at": parcel.promised_at, "source_updated_at": None,
+            "delivered_at": None, "source_updated_at": None,
+            # No promise from the platform: the first predicted window's last day is
+            # promised when the parcel is first judged (tracking.service.refresh_eta).
+            "promised_at": None,
             "created_at": label.at, "updated_at": label.at}
 
     def _scans(self, session: Session, happenings: list[Happening], events: Events) -> None:
@@ -284,6 +289,9 @@ class HistoryWriter:
                          "b_exception": scan.message if scan.status is Status.exception
                          else None, "b_delivered": scan.at if delivered else None})
         session.connection().execute(_SCANNED, rows)
+        arrived = [{"b_id": row["b_id"]} for row in rows if row["b_delivered"] is not None]
+        if arrived:  # delivered: no longer late (tracking.service does the same)
+            session.connection().execute(_ARRIVED, arrived)
         self._tracking_events(session, [(h.index, h.scan) for h in happenings], events)
 
     def _tracking_events(self, session: Session, scans: list[tuple[int, int]],
