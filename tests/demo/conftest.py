@@ -16,7 +16,7 @@ from tests.web.helpers import CHEAP_HASHER
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 SECRET = "test-secret-key-0123456789"
 # Two years of a small store, the last 150 days of them replayed through the journeys
-# (about 20 s on SQLite): every built-in journey with a holdout gets treated and holdout
+# (about 15 s on SQLite): every built-in journey with a holdout gets treated and holdout
 # customers, and some parcels are late.
 CUSTOMERS, ORDERS, DAYS, REPLAY_DAYS = 150, 170, 730, 150
 SIZES = {"customers": CUSTOMERS, "orders": ORDERS, "days": DAYS, "replay_days": REPLAY_DAYS,

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import phonenumbers
 import pytest
 
-from afterward.demo import agenda, baskets, history, images, parcels, people, timeline
+from afterward.demo import (
+    agenda,
+    baskets,
+    history,
+    images,
+    parcels,
+    people,
+    replay,
+    timeline,
+)
 from afterward.demo.catalog import CATEGORIES, PRODUCTS, VARIANT_SETS
 from afterward.tracking.statuses import Status
 
@@ -204,6 +214,28 @@ def test_the_clock_stops_for_orders_parcels_and_refunds_but_not_a_scan_in_the_sa
              if n > 0 and scan.status == s["scans"][n - 1].status}
     assert stops == sorted(loud)
     assert quiet - loud  # there were scans the clock did not stop for
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 1, 15, tzinfo=UTC) + timedelta(hours=hour, minutes=minute)
+
+
+@pytest.mark.parametrize(("happening", "job_due", "stop"), [
+    (at(4, 20), None, at(6)),  # what happens waits for the end of its three hours...
+    (at(4, 20), at(5), at(5)),  # ... or for a job due sooner, which runs at its hour
+    (at(4, 20), at(4, 10), at(5)),  # a job due meanwhile: the next whole hour
+    (None, None, at(12)),  # nothing: the scans
+    (at(11, 30), at(11, 30), at(12)),
+])
+def test_the_clock_stops_at_due_jobs_and_the_scans_and_within_three_hours_of_events(
+        happening, job_due, stop):
+    plan = agenda.Agenda()
+    if happening is not None:
+        plan.add(happening, agenda.Kind.order, 0)
+    work = SimpleNamespace(next_scan=at(12), plan=plan, job_due=job_due)
+
+    assert replay.next_moment(work, after=at(4), end=NOW) == stop
+    assert replay.next_moment(work, after=at(4), end=at(5, 30)) == min(stop, at(5, 30))
 
 
 def test_an_order_added_in_answer_to_a_message_comes_with_its_basket_and_parcel():

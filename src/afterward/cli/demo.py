@@ -1,4 +1,5 @@
-"""`afterward demo`: build (once) a demo store with two years of history, then serve it."""
+"""`afterward demo`: build (once) a demo store with three years of history, the last six
+months of it run through the journeys, then serve it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from afterward import demo as sizes
 from afterward.cli.common import console, fail, migrated_database, settings
 
 if TYPE_CHECKING:
@@ -20,20 +22,22 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
                                     help="Drop the demo store's data and build it again."),
          serve: bool = typer.Option(True, "--serve/--no-serve",
                                     help="Serve it afterwards (--no-serve: build only)."),
-         customers: int = typer.Option(32, min=1, hidden=True),
-         orders: int = typer.Option(100, min=1, hidden=True),
-         days: int = typer.Option(730, min=7, max=3650, hidden=True),
-         replay_days: int = typer.Option(730, min=1, max=3650, hidden=True),
-         seed: int = typer.Option(20240917, hidden=True)) -> None:
+         customers: int = typer.Option(sizes.DEFAULT_CUSTOMERS, min=1, hidden=True),
+         orders: int = typer.Option(sizes.DEFAULT_ORDERS, min=1, hidden=True),
+         days: int = typer.Option(sizes.DEFAULT_DAYS, min=7, max=3650, hidden=True),
+         replay_days: int = typer.Option(sizes.DEFAULT_REPLAY_DAYS, min=1, max=3650,
+                                         hidden=True),
+         seed: int = typer.Option(sizes.DEFAULT_SEED, hidden=True)) -> None:
     """Create a demo store with realistic history, then serve it.
 
-    Builds store "demo" (Northwind Goods) once: 32 customers and their 100 orders over
-    the last two years, with parcels and their scans, replayed through the built-in
-    journeys as it happened (enrolments, holdouts, messages in the outbox; a treated
-    shopper sometimes orders again in answer to a message, which is the demo's
-    assumption, not a measurement). Later runs reuse it. Sign in at /admin as
-    admin@demo.local; the password and API key are derived from AFTERWARD_SECRET_KEY (or
-    the directory's dev secret), so every run prints the same.
+    Builds store "demo" (Northwind Goods) once: 900 customers and their 970 orders over
+    the last three years, with parcels and their scans; the last six months are
+    replayed through the built-in journeys as they happened (enrolments, holdouts,
+    messages in the outbox, late parcels apologised for; a treated shopper sometimes
+    orders again in answer to a message, which is the demo's assumption, not a
+    measurement). About 45 s on a 2-core machine. Later runs reuse it. Sign in at /admin
+    as admin@demo.local; the password and API key are derived from AFTERWARD_SECRET_KEY
+    (or the directory's dev secret), so every run prints the same.
     """
     try:
         from afterward.demo.build import STEPS, build_demo

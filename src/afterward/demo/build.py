@@ -1,8 +1,9 @@
-"""`build_demo(db, ...)`: the demo store, its admin, key and webhook secrets, and two
-years of history replayed through the built-in journeys (replay.py): the journeys
-are switched on before the first customer arrives, so the history's events enrol
-customers, steps wait and branch, holdouts split, and messages go to the outbox,
-at the times they happened. A second call finds the store and only describes it.
+"""`build_demo(db, ...)`: the demo store, its admin, key and webhook secrets, and its
+history: what happened before the switch-on (`replay_days` before now) is written at
+once, as an import of the store's past would be, then the built-in journeys are
+switched on and the rest is replayed through them (replay.py), so its events enrol
+customers, steps wait and branch, holdouts split, and messages go to the outbox, at
+the times they happened. A second call finds the store and only describes it.
 
 The store is built under a slug of its own and takes the name "demo" in the last
 transaction, so a build that fails half-way is never taken for a demo."""
@@ -20,7 +21,15 @@ from sqlalchemy.orm import Session
 from afterward import clock
 from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Customer, Order, Store, WebhookSecret
-from afterward.demo import accounts, history
+from afterward.demo import (
+    DEFAULT_CUSTOMERS,
+    DEFAULT_DAYS,
+    DEFAULT_ORDERS,
+    DEFAULT_REPLAY_DAYS,
+    DEFAULT_SEED,
+    accounts,
+    history,
+)
 from afterward.demo import agenda as agendas
 from afterward.demo.replay import Replayed, Sending, replay
 from afterward.demo.writer import HistoryWriter
@@ -37,13 +46,6 @@ from afterward.tracking.statuses import Status
 DEMO_SLUG = "demo"
 BUILDING_SLUG = "demo-building"  # the store while it is built
 STORE_NAME = "Northwind Goods"
-# Small, because every event of the history goes through the journeys, the worker and
-# messaging as it would live (about 50 enrolments and messages a second here).
-DEFAULT_CUSTOMERS = 32
-DEFAULT_ORDERS = 100
-DEFAULT_SEED = 20240917
-DEFAULT_DAYS = 730  # two years
-DEFAULT_REPLAY_DAYS = 730  # the journeys' part of it: switched on this long before now
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 REPLAYING = "Replaying through the journeys"
 STEPS = ("Catalogue", "Customers", "Orders", "Baskets", "Parcels", "Refunds and cancellations",

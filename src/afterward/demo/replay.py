@@ -1,10 +1,10 @@
 """The generated history, replayed through the journeys as it happens. A simulated
-clock (afterward.clock) moves forward hour by hour, to the hours when something
-happens; at each it writes what happened up to then (writer.py) and every SCAN_EVERY
-runs the customer scans (birthdays, anniversaries, customers at risk); once that is
-committed, the journeys' event consumer reads the new events; then a worker runs
-every job of the store that is due: enrolment steps (a wait is a job's
-run_at) and messaging's prepare and send. The same code as a live store, at the
+clock (afterward.clock) moves forward to whole hours (see STEP and BATCH); at each stop
+it writes what happened up to then (writer.py), judges the parcels on their way late or
+not, and every SCAN_EVERY runs the customer scans (birthdays, anniversaries, customers
+at risk); once that is committed, the journeys' event consumer reads the new events;
+then a worker runs every job of the store that is due: enrolment steps (a wait is a
+job's run_at) and messaging's prepare and send. The same code as a live store, at the
 history's times; only the consumer and the scans are called here rather than by
 their periodic jobs, which would otherwise run at every step of the clock (they are
 scheduled when the replay ends). Nothing leaves the machine: for the length of the
@@ -35,9 +35,13 @@ from afterward.tracking import overdue
 from afterward.tracking.eta_cache import EtaCache
 from afterward.worker import Worker, load_handlers
 
-# The clock moves to whole hours: an event is acted on within the hour, as a live
-# store's consumer would within seconds.
+# The clock moves to whole hours: it stops at each hour a job is due (a wait ends, 10:00
+# in a customer's time zone) and at the scans. What the history does meanwhile is written
+# and acted on at the end of its BATCH (00:00, 03:00, ... UTC) or at the next of those
+# stops, if sooner: within three hours, where a live store's consumer acts within
+# seconds. Stopping every hour something happens took about a sixth more time.
 STEP = timedelta(hours=1)
+BATCH = timedelta(hours=3)
 # The scans run hourly on a live store. At 00:00 and 12:00 UTC is enough for the
 # replay: each customer's local date is seen, early on that day in the demo's time
 # zones (Europe and the Americas), so a birthday is still greeted at 10:00 that day.
@@ -178,12 +182,14 @@ def _consume(session: Session, store_id: int, at: datetime) -> bool:
 
 
 def next_moment(work: _Clockwork, *, after: datetime, end: datetime) -> datetime:
-    """The next whole hour at which something happens, a job is due or the scans are,
-    and never past the end of the history."""
+    """The next whole hour at which a job is due or the scans are, or the end of the
+    BATCH in which the history next does something; never past the end of the history."""
     candidates = [work.next_scan]
-    for upcoming in (work.plan.next_at(), work.job_due):
-        if upcoming is not None:
-            candidates.append(upcoming)
+    happening = work.plan.next_at()
+    if happening is not None:
+        candidates.append(_grid_at_or_after(happening, BATCH))
+    if work.job_due is not None:
+        candidates.append(work.job_due)
     return min(max(_grid_at_or_after(min(candidates), STEP), after + STEP), end)
 def next_job_at(session: Session, *, store_id: int) -> datetime | None:
     """When the store's next queued job is due, periodic ones aside."""
