@@ -53,6 +53,17 @@ def test_the_worker_runs_a_due_job_and_marks_it_done(db, store):
     assert (row.status, row.attempts, row.lease_token) == ("done", 1, None)
 
 
+def test_a_worker_for_one_store_leaves_the_other_stores_jobs_alone(db, store, make_store):
+    other = make_store("other")
+    theirs = add_job(db, "test.record_effect", other.id)
+    ours = add_job(db, "test.record_effect", store.id)
+
+    ran = Worker(db, store_id=store.id).run(until_idle=True)
+
+    assert ran == 1
+    assert (job_row(db, ours).status, job_row(db, theirs).status) == ("done", "queued")
+
+
 def test_a_job_not_yet_due_is_left_alone(db, store):
     job_id = add_job(db, "test.record_effect", store.id, run_at=utcnow() + timedelta(hours=1))
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     case,
     false,
     select,
@@ -48,6 +49,7 @@ from afterward.job_handlers import (  # noqa: F401
 )
 from afterward.storage import bulk
 from afterward.storage.db import Base
+from afterward.storage.lookups import Lookup
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
@@ -90,6 +92,10 @@ class Job(Base):
 
 
 _JOBS = cast(Table, Job.__table__)
+# A dedupe key is looked up for most jobs (every journey step has one): on SQLite on the
+# driver's cursor (storage/lookups.py), as the insert is (no ORM autoflush: jobs are only
+# ever inserted through enqueue_many).
+_BY_DEDUPE_KEY = Lookup(select(_JOBS.c.id).where(_JOBS.c.dedupe_key == bindparam("dedupe_key")))
 
 
 def enqueue(
@@ -104,10 +110,8 @@ def enqueue(
 ) -> int | None:
     """Add a job in the caller's transaction and return its id. With a dedupe_key
     that was used before, nothing is added and None is returned."""
-    if dedupe_key is not None:
-        existing = session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
-        if existing is not None:
-            return None
+    if dedupe_key is not None and _BY_DEDUPE_KEY(session, {"dedupe_key": dedupe_key}):
+        return None
     [job_id] = enqueue_many(session, kind, [payload or {}], store_id=store_id, run_at=run_at,
                             max_attempts=max_attempts, dedupe_key=dedupe_key)
     return job_id
@@ -175,18 +179,21 @@ def _lease_expired(now: datetime) -> ColumnElement[bool]:
 
 
 def claim_one(
-    session: Session, *, worker_id: str, lease_seconds: int, now: datetime | None = None
+    session: Session, *, worker_id: str, lease_seconds: int, now: datetime | None = None,
+    store_id: int | None = None,
 ) -> Claim | None:
-    """Claim one due job (queued and due, or running with an expired lease)."""
+    """Claim one due job (queued and due, or running with an expired lease); with
+    store_id, one of that store's."""
     now = now or utcnow()
-    claims = _claim(session, _oldest_due(session, now, limit=1), worker_id=worker_id,
-                    lease_seconds=lease_seconds, now=now, token=secrets.token_hex(16))
+    claims = _claim(session, _oldest_due(session, now, limit=1, store_id=store_id),
+                    worker_id=worker_id, lease_seconds=lease_seconds, now=now,
+                    token=secrets.token_hex(16))
     return claims[0] if claims else None
 
 
 def claim_many(
     session: Session, *, kind: str, worker_id: str, lease_seconds: int, limit: int,
-    now: datetime | None = None, token: str | None = None,
+    now: datetime | None = None, token: str | None = None, store_id: int | None = None,
 ) -> list[Claim]:
     """Claim up to `limit` due jobs of one kind, oldest first, under one lease token
     (pass a claim's token to extend its batch)."""
@@ -197,7 +204,7 @@ def claim_many(
     # expired lease already, and one more look per batch cost PostgreSQL a walk over
     # every running job (~2 ms with 100,000 due). An expired job still goes first.
     return _claim(session, _oldest_due(session, now, limit=limit, kind=kind,
-                                       expired=token is None),
+                                       expired=token is None, store_id=store_id),
                   worker_id=worker_id, lease_seconds=lease_seconds, now=now,
                   token=token or secrets.token_hex(16))
 
@@ -221,8 +228,8 @@ def _sweep_due(engine: Engine) -> bool:
         return True
 
 
-def _oldest_due(session: Session, now: datetime, *, limit: int,
-                kind: str | None = None, expired: bool = True) -> list[int]:
+def _oldest_due(session: Session, now: datetime, *, limit: int, kind: str | None = None,
+                expired: bool = True, store_id: int | None = None) -> list[int]:
     """Ids of the oldest due jobs. Queued and expired jobs are looked up apart: each
     half walks ix_jobs_due (ix_jobs_claim for one kind) in order, where one OR, or a
     kind the index lacks, would sort every due job first (tens of milliseconds per
@@ -238,6 +245,8 @@ def _oldest_due(session: Session, now: datetime, *, limit: int,
         stmt = select(Job.run_at, Job.id).where(due).order_by(*order).limit(limit)
         if kind is not None:
             stmt = stmt.where(Job.kind == kind)
+        if store_id is not None:
+            stmt = stmt.where(Job.store_id == store_id)
         if postgresql:
             stmt = stmt.with_for_update(skip_locked=True)
         return [(row.run_at, row.id) for row in session.connection().execute(stmt)]

@@ -29,8 +29,10 @@ class Worker:
         lease_seconds: int = 60,
         idle_sleep: float = 0.5,
         name: str | None = None,
+        store_id: int | None = None,
     ) -> None:
         self.db = db
+        self.store_id = store_id  # when set, only that store's jobs (the demo's replay)
         self.lease_seconds = lease_seconds
         self.idle_sleep = idle_sleep
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -47,13 +49,15 @@ class Worker:
             if self._run_next(hints):
                 return True
         with self.db.transaction() as session:
-            claim = jobs.claim_one(session, worker_id=self.name, lease_seconds=self.lease_seconds)
+            claim = jobs.claim_one(session, worker_id=self.name, lease_seconds=self.lease_seconds,
+                                   store_id=self.store_id)
             batch = jobs.batch_handler_for(claim.kind) if claim is not None else None
             claims = [claim] if claim is not None else []
             if claim is not None and batch is not None:
                 claims += jobs.claim_many(session, kind=claim.kind, worker_id=self.name,
                                           lease_seconds=self.lease_seconds,
-                                          limit=batch.size - 1, token=claim.lease_token)
+                                          limit=batch.size - 1, token=claim.lease_token,
+                                          store_id=self.store_id)
         if claim is None:
             return False
         if batch is not None:

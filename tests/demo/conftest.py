@@ -15,7 +15,13 @@ from tests.web.helpers import CHEAP_HASHER
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 SECRET = "test-secret-key-0123456789"
-SIZES = {"customers": 300, "orders": 1200, "seed": 7}
+# Two years of a small store, the last 150 days of them replayed through the journeys
+# (about 15 s on SQLite): every built-in journey with a holdout gets treated and holdout
+# customers, and some parcels are late.
+CUSTOMERS, ORDERS, DAYS, REPLAY_DAYS = 150, 170, 730, 150
+SIZES = {"customers": CUSTOMERS, "orders": ORDERS, "days": DAYS, "replay_days": REPLAY_DAYS,
+         "seed": 7}
+SWITCHED_ON = datetime(2025, 8, 18, tzinfo=UTC)  # midnight, REPLAY_DAYS before NOW
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +44,11 @@ def _fresh_url(template_url: str, directory: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(template_url: str,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
-    """One small demo build shared by a module's read-only tests."""
+    """One small demo build shared by the read-only tests (a test that writes rolls
+    back)."""
     url = _fresh_url(template_url, tmp_path_factory.mktemp("demo"))
     database = Database(url)
     patch = pytest.MonkeyPatch()

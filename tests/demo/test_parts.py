@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import phonenumbers
 import pytest
 
-from afterward.demo import baskets, history, images, parcels, people, timeline
+from afterward.demo import (
+    agenda,
+    baskets,
+    history,
+    images,
+    parcels,
+    people,
+    replay,
+    timeline,
+)
 from afterward.demo.catalog import CATEGORIES, PRODUCTS, VARIANT_SETS
 from afterward.tracking.statuses import Status
 
@@ -169,6 +179,79 @@ def test_the_same_seed_generates_the_same_history():
     assert [o["total_minor"] for o in first.orders] == [o["total_minor"] for o in second.orders]
     assert [s["parcel"].tracking_number for s in first.shipments] == [
         s["parcel"].tracking_number for s in second.shipments]
+
+
+def test_the_agenda_hands_out_the_history_in_time_order_and_stops_only_for_loud_events():
+    trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
+    plan = agenda.of_history(trade)
+    first_order = min(o["placed_at"] for o in trade.orders)
+
+    assert plan.next_at() == first_order  # a sign-up is quiet: no journey starts from it
+    happened = plan.due(first_order) + plan.due(NOW)
+
+    assert len(plan) == 0 and plan.next_at() is None
+    assert [h.at for h in happened] == sorted(h.at for h in happened)
+    cancelled = sum(1 for o in trade.orders if o["cancelled_at"] is not None)
+    scans = sum(len(s["scans"]) for s in trade.shipments)
+    assert len(happened) == 20 + 40 + cancelled + scans + len(trade.refunds)
+    assert sum(1 for h in happened if h.kind is agenda.Kind.customer) == 20
+
+
+def test_the_clock_stops_for_orders_parcels_and_refunds_but_not_a_scan_in_the_same_status():
+    trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
+    plan = agenda.of_history(trade)
+    stops = []
+    while plan.next_at() is not None:
+        stops.append(plan.next_at())
+        plan.due(stops[-1])
+
+    loud = {o["placed_at"] for o in trade.orders}
+    loud |= {o["cancelled_at"] for o in trade.orders if o["cancelled_at"] is not None}
+    loud |= {scan.at for s in trade.shipments for n, scan in enumerate(s["scans"])
+             if n == 0 or scan.status != s["scans"][n - 1].status}
+    loud |= {refund["at"] for refund in trade.refunds}
+    quiet = {scan.at for s in trade.shipments for n, scan in enumerate(s["scans"])
+             if n > 0 and scan.status == s["scans"][n - 1].status}
+    assert stops == sorted(loud)
+    assert quiet - loud  # there were scans the clock did not stop for
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 1, 15, tzinfo=UTC) + timedelta(hours=hour, minutes=minute)
+
+
+@pytest.mark.parametrize(("happening", "job_due", "stop"), [
+    (at(4, 20), None, at(6)),  # what happens waits for the end of its three hours...
+    (at(4, 20), at(5), at(5)),  # ... or for a job due sooner, which runs at its hour
+    (at(4, 20), at(4, 10), at(5)),  # a job due meanwhile: the next whole hour
+    (None, None, at(12)),  # nothing: the scans
+    (at(11, 30), at(11, 30), at(12)),
+])
+def test_the_clock_stops_at_due_jobs_and_the_scans_and_within_three_hours_of_events(
+        happening, job_due, stop):
+    plan = agenda.Agenda()
+    if happening is not None:
+        plan.add(happening, agenda.Kind.order, 0)
+    work = SimpleNamespace(next_scan=at(12), plan=plan, job_due=job_due)
+
+    assert replay.next_moment(work, after=at(4), end=NOW) == stop
+    assert replay.next_moment(work, after=at(4), end=at(5, 30)) == min(stop, at(5, 30))
+
+
+def test_an_order_added_in_answer_to_a_message_comes_with_its_basket_and_parcel():
+    trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
+    placed = NOW - timedelta(days=20)
+
+    index = history.add_order(trade, customer=3, placed_at=placed, rng=np.random.default_rng(1))
+
+    assert (index, len(trade.orders)) == (40, 41)
+    order = trade.orders[index]
+    assert (order["customer"], order["placed_at"]) == (3, placed)
+    lines = [line for line in trade.lines if line["order"] == index]
+    assert 1 <= len(lines) <= 4
+    assert order["subtotal_minor"] == sum(line["total_minor"] for line in lines)
+    [shipment] = [s for s in trade.shipments if s["order"] == index]
+    assert shipment["scans"][0].at > placed and shipment["scans"][-1].at <= NOW
 
 
 def test_a_product_picture_is_an_svg_with_the_products_initials():

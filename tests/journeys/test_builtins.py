@@ -251,6 +251,24 @@ def test_the_churn_risk_rule(count, first_days_ago, last_days_ago, lapse_days):
     assert lapse == timedelta(days=lapse_days)
 
 
+@pytest.mark.parametrize(("count", "first_days_ago", "last_days_ago", "flagged"), [
+    (1, 149, 149, True),  # a one-time buyer, 29 days past the line: still fresh
+    (1, 151, 151, False),  # 31 days past it: too late
+    (3, 200, 100, True),  # gaps of 50 days: crossed 100 days after the last order, today
+    (2, 500, 200, False),  # a gap of 300 days: 600 days before they are at risk
+])
+def test_the_scan_flags_exactly_the_customers_who_crossed_the_line_lately(
+        db, store, count, first_days_ago, last_days_ago, flagged):
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    with db.transaction() as session:
+        make_customer(session, store.id, orders_count=count,
+                      first_order_at=now - timedelta(days=first_days_ago),
+                      last_order_at=now - timedelta(days=last_days_ago))
+        found = scans.scan(session, store_id=store.id, now=now)
+
+    assert found[scans.AT_RISK] == int(flagged)
+
+
 def test_customers_at_risk_are_flagged_once_when_they_cross_the_line(db, store):
     now = datetime(2026, 6, 1, tzinfo=UTC)
     with db.transaction() as session:

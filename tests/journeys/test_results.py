@@ -29,6 +29,14 @@ def test_the_difference_of_proportions_matches_newcombe(k1, n1, k2, n2, low, hig
     assert found.estimate == pytest.approx(k1 / n1 - k2 / n2)
 
 
+def test_a_rate_of_zero_or_one_lies_inside_its_own_interval():
+    # Rounding put the lower bound of 0 out of 3 at 5.6e-17, above the rate.
+    assert results.wilson(0, 3).low == 0.0
+    assert results.wilson(3, 3).high == 1.0
+    assert all(i.low <= i.estimate <= i.high
+               for n in range(1, 60) for k in range(n + 1) if (i := results.wilson(k, n)))
+
+
 def test_wilson_stays_inside_zero_and_one():
     assert results.wilson(0, 10) == results.Interval(0.0, 0.0, pytest.approx(0.27753, abs=1e-5))
     assert results.wilson(0, 0) is None

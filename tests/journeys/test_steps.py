@@ -28,7 +28,13 @@ from tests.journeys.helpers import (
     step,
     the_enrolments,
 )
-from tests.messaging.conftest import make_jobs_due, run_jobs, shop
+from tests.messaging.conftest import (
+    make_customer,
+    make_jobs_due,
+    make_order,
+    run_jobs,
+    shop,
+)
 
 
 def enrolled(db, store_id, raw):
@@ -98,6 +104,43 @@ def test_a_step_job_that_fails_after_queueing_is_retried_and_sends_once(
     [row] = the_enrolments(db, store.id)
     assert row.status == "completed"
     assert [k for _, k in history(db, row.id)] == ["enrolled", "send", "completed"]
+
+
+def test_due_steps_run_together_and_one_that_fails_is_retried_alone(db, store, monkeypatch):
+    install(db, store.id, definition())
+    customer_id, order_id, _, _ = shop(db, store.id)
+    with db.transaction() as session:
+        other = make_customer(session, store.id, email="grace@example.com")
+        second = make_order(session, store.id, other, "1002", [])
+        other_id, second_id = other.id, second.id
+    emit(db, store.id, "order.created", "order", order_id, customer_id=customer_id)
+    emit(db, store.id, "order.created", "order", second_id, customer_id=other_id)
+    consume(db, store.id)
+    _, second_row = the_enrolments(db, store.id)
+    real_advance = enrolments.advance
+
+    def fail_for_the_second(session, *, enrolment_id, seq, now):
+        if enrolment_id == second_row.id:
+            raise RuntimeError("this step fails")
+        return real_advance(session, enrolment_id=enrolment_id, seq=seq, now=now)
+
+    monkeypatch.setattr(enrolments, "advance", fail_for_the_second)
+    run_jobs(db)  # both steps in one batch; the failed one waits for its retry
+
+    assert [row.status for row in the_enrolments(db, store.id)] == ["completed", "active"]
+    with db.reading() as session:
+        jobs_left = session.execute(select(Job.status, Job.attempts, Job.last_error).where(
+            Job.kind == enrolments.STEP_JOB).order_by(Job.id)).all()
+    assert jobs_left == [("done", 1, None), ("queued", 1, "RuntimeError: this step fails")]
+    assert [m.customer_id for m in messages(db, store.id)] == [customer_id]
+
+    monkeypatch.setattr(enrolments, "advance", real_advance)
+    make_jobs_due(db)
+    run_jobs(db)
+
+    assert [row.status for row in the_enrolments(db, store.id)] == ["completed", "completed"]
+    assert sorted(m.customer_id for m in messages(db, store.id)) == sorted(
+        [customer_id, other_id])
 
 
 def test_a_disabled_journey_lets_its_enrolments_go_at_their_next_step(db, store):

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import event, select, update
 
 from afterward.jobs import Job
-from afterward.messaging import service
+from afterward.messaging import pipeline, sending, service
 from afterward.messaging.channels import ChannelConfig, Outgoing
 from afterward.messaging.channels.email import EmailChannel
 from afterward.messaging.channels.mime import mime_bytes
 from afterward.messaging.channels.smtp_pool import close_connections
-from afterward.messaging.models import Message
+from afterward.messaging.models import Message, OutboxEntry
 from afterward.storage.types import utcnow
 from afterward.worker import Worker
 from tests.messaging.conftest import (
@@ -161,6 +161,42 @@ def test_each_message_of_a_batch_is_recorded_as_one_sent_alone_would_be(db, make
     assert [r.message_id_header for r in rows] == [m["Message-ID"]
                                                    for m in smtp.mailbox.messages]
     assert all(r.provider_message_id for r in rows)
+
+
+def test_a_batch_for_the_outbox_leaves_each_message_as_one_sent_alone_would(
+        db, make_store, monkeypatch):
+    # given: four prepared confirmations and no SMTP server (the outbox); the last one
+    # is sent alone, the one-message way
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id)
+    ids = confirmations(db, store.id, customer_id, order_id, 4)
+    Worker(db).step()
+    with db.transaction() as session:
+        assert pipeline.deliver(session, message_id=ids[-1]) == "sent"
+    alone = []
+    one_by_one = sending._one_by_one
+    monkeypatch.setattr(sending, "_one_by_one", lambda session, send, failures: (
+        alone.append(send.message_id), one_by_one(session, send, failures)))
+    # when: the batch's send job runs
+    Worker(db).step()
+    # then: the other three were written to the outbox in one go (the one already sent
+    # was left to pipeline.deliver), and every message reads as the one sent alone does
+    assert alone == [ids[-1]]
+    with db.reading() as session:
+        entries = {e.message_id: e for e in session.scalars(select(OutboxEntry))}
+    rows = [message_row(db, i) for i in ids]
+    assert sorted(entries) == ids
+    assert [(r.status, r.transport, r.send_attempts, r.status_reason, r.finished_at,
+             r.provider_message_id) for r in rows] == [
+        ("sent", "outbox", 1, None, None, f"outbox:{entries[r.id].id}") for r in rows]
+    assert all(r.sending_at is not None and r.sent_at is not None
+               and r.sending_at <= r.sent_at for r in rows)
+    assert [(e.channel, e.recipient, e.subject, e.headers["Message-ID"])
+            for e in (entries[i] for i in ids)] == [
+        ("email", "ada@example.com", r.subject, r.message_id_header) for r in rows]
+    assert [e.headers.keys() for e in entries.values()] == [
+        entries[ids[-1]].headers.keys()] * 4
+    assert jobs_of(db)[-1] == ("messaging.send_batch", "done")
 
 
 def test_the_contact_budget_counts_messages_approved_earlier_in_the_same_batch(

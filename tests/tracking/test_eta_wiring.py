@@ -227,6 +227,25 @@ def test_the_periodic_check_records_delayed_once_when_the_promise_passes_in_sile
         db, shipment_id, "shipment.delayed")] == ["2024-06-11T00:00:00+00:00"]
 
 
+def test_the_check_without_stalls_judges_lateness_only(db, store):
+    # The demo's replay checks this way: the quiet parcel is re-estimated (its window
+    # ran out) but not marked stalled, the silent one past its promise is late.
+    quiet = new_shipment(db, store.id)
+    deliver(db, quiet, scan(at(3, 12)), now=at(3, 12))
+    with db.transaction() as session:
+        session.get(Shipment, quiet).promised_at = at(28)
+    late = new_shipment(db, store.id)
+    deliver(db, late, scan(at(6)), now=at(3, 12))  # promise 06-11 00:00
+
+    with db.transaction() as session:
+        checked = overdue.check_store(session, store_id=store.id, now=at(11, 1), stalls=False)
+
+    assert checked == overdue.Checked(2, 1, 0)
+    assert (row(db, quiet).stalled_at, row(db, quiet).delayed_at) == (None, None)
+    assert row(db, late).delayed_at == at(11, 1)
+    assert domain_events(db, quiet, "shipment.stalled", "shipment.delayed") == []
+
+
 def test_the_periodic_job_fans_out_per_store_and_keeps_itself_scheduled(db, store,
                                                                           make_store):
     quiet = make_store("quiet")

@@ -1,4 +1,5 @@
-"""`afterward demo`: build (once) a demo store with two years of history, then serve it."""
+"""`afterward demo`: build (once) a demo store with three years of history, the last six
+months of it run through the journeys, then serve it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from afterward import demo as sizes
 from afterward.cli.common import console, fail, migrated_database, settings
 
 if TYPE_CHECKING:
@@ -20,15 +22,22 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
                                     help="Drop the demo store's data and build it again."),
          serve: bool = typer.Option(True, "--serve/--no-serve",
                                     help="Serve it afterwards (--no-serve: build only)."),
-         customers: int = typer.Option(6000, min=1, hidden=True),
-         orders: int = typer.Option(21000, min=1, hidden=True),
-         seed: int = typer.Option(20240917, hidden=True)) -> None:
+         customers: int = typer.Option(sizes.DEFAULT_CUSTOMERS, min=1, hidden=True),
+         orders: int = typer.Option(sizes.DEFAULT_ORDERS, min=1, hidden=True),
+         days: int = typer.Option(sizes.DEFAULT_DAYS, min=7, max=3650, hidden=True),
+         replay_days: int = typer.Option(sizes.DEFAULT_REPLAY_DAYS, min=1, max=3650,
+                                         hidden=True),
+         seed: int = typer.Option(sizes.DEFAULT_SEED, hidden=True)) -> None:
     """Create a demo store with realistic history, then serve it.
 
-    Builds store "demo" (Northwind Goods) once: 6,000 customers and 21,000 orders over
-    the last two years, with parcels and their scans. Later runs reuse it. Sign in at
-    /admin as admin@demo.local; the password and API key are derived from
-    AFTERWARD_SECRET_KEY (or the directory's dev secret), so every run prints the same.
+    Builds store "demo" (Northwind Goods) once: 900 customers and their 970 orders over
+    the last three years, with parcels and their scans; the last six months are
+    replayed through the built-in journeys as they happened (enrolments, holdouts,
+    messages in the outbox, late parcels apologised for; a treated shopper sometimes
+    orders again in answer to a message, which is the demo's assumption, not a
+    measurement). About 45 s on a 2-core machine. Later runs reuse it. Sign in at /admin
+    as admin@demo.local; the password and API key are derived from AFTERWARD_SECRET_KEY
+    (or the directory's dev secret), so every run prints the same.
     """
     try:
         from afterward.demo.build import STEPS, build_demo
@@ -46,11 +55,14 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
             task = progress.add_task("Looking for the demo store", total=len(STEPS))
 
             def step(label: str) -> None:
-                done = STEPS.index(label) if label in STEPS else 0
+                stage = next((s for s in STEPS if label.startswith(s)), None)
+                done = STEPS.index(stage) if stage is not None else 0
                 progress.update(task, description=label, completed=done)
 
             summary = build_demo(db, secret_key=config.secret_key, customers=customers,
-                                 orders=orders, seed=seed, reset=reset, step=step)
+                                 orders=orders, days=days, replay_days=replay_days,
+                                 seed=seed, reset=reset, step=step,
+                                 public_url=config.public_url)
         if serve:
             # Recorded carrier events move the newest parcels while you watch
             # (one recorded hour every 30 s); parcels already replaying are skipped.
@@ -82,7 +94,8 @@ def banner(summary: DemoSummary, base: str, *, serving: bool) -> str:
     if summary.created:
         headline = (f"[bold green]Demo store built[/bold green] in {summary.seconds:.1f} s: "
                     f"{counts['customers']:,} customers, {counts['orders']:,} orders, "
-                    f"{counts['shipments']:,} shipments.")
+                    f"{counts['shipments']:,} shipments, replayed through the journeys "
+                    f"({summary.answered:,} orders placed in answer to their messages).")
     else:
         headline = (f"[bold]Demo store found[/bold] ({counts['orders']:,} orders); "
                     "reusing it (--reset builds it again).")
@@ -97,6 +110,7 @@ def banner(summary: DemoSummary, base: str, *, serving: bool) -> str:
         headline,
         "",
         f"  Admin          {base}/admin",
+        f"  Journeys       {base}/admin/journeys  (results against each holdout)",
         f"  Sign in        {summary.admin_email}",
         f"  Password       {escape(password)}",
         f"  API docs       {base}/docs",

@@ -1,6 +1,8 @@
 """Two years of trade as plain rows: who bought what, when, what it cost, how it
 travelled, and what was cancelled or refunded. No database here: rows refer to
-each other by list index and build.py swaps in the ids."""
+each other by list index and the writer swaps in the ids. `add_order` makes one
+more order the same way while the history is being replayed (a shopper answering
+a journey's message, see responses.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +45,9 @@ class History:
     lines: list[dict[str, Any]] = field(default_factory=list)
     shipments: list[dict[str, Any]] = field(default_factory=list)  # "scans": up to now
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    # What add_order needs to fill one more basket like the others.
+    catalogue: baskets.Catalogue | None = None
+    tastes: np.ndarray | None = None
 
 
 def catalogue_variants(products: tuple[ProductSpec, ...]) -> list[VariantRow]:
@@ -56,28 +61,29 @@ def catalogue_variants(products: tuple[ProductSpec, ...]) -> list[VariantRow]:
 
 
 def generate(*, customers: int, orders: int, seed: int, now: datetime,
-             step: Callable[[str], None] | None = None) -> History:
-    """step(label) is called as each stage starts (for a progress bar)."""
+             days: int = timeline.DAYS, step: Callable[[str], None] | None = None) -> History:
+    """`days` of trade up to `now`; step(label) is called as each stage starts (for a
+    progress bar)."""
     report = step or (lambda _label: None)
     rng = np.random.default_rng(seed)
-    start = (now - timedelta(days=timeline.DAYS)).date()
+    start = (now - timedelta(days=days)).date()
     report("Catalogue")
     variants = catalogue_variants(PRODUCTS)
     catalogue = baskets.Catalogue(PRODUCTS, rng)
     report("Customers")
     who = people.make_people(customers, rng, today=now.date())
     report("Orders")
-    bought = timeline.simulate(customers, orders, start=start, days=timeline.DAYS, rng=rng)
+    bought = timeline.simulate(customers, orders, start=start, days=days, rng=rng)
     placed = _placed_at(bought.day, bought.customer, who, start, now, rng)
     by_time = np.argsort(placed, kind="stable")
     order_customer, order_rank = bought.customer[by_time], bought.rank[by_time]
     placed = placed[by_time]
     report("Baskets")
-    lines = baskets.make_lines(catalogue, order_customer, order_rank,
-                               baskets.customer_tastes(customers, rng), rng)
-    first_variant = np.cumsum([0] + [len(VARIANT_SETS[p.variants]) for p in PRODUCTS])[:-1]
-    history = History(start, now, PRODUCTS, variants, who, [])
-    _orders(history, order_customer, order_rank, placed, lines, first_variant, rng)
+    tastes = baskets.customer_tastes(customers, rng)
+    lines = baskets.make_lines(catalogue, order_customer, order_rank, tastes, rng)
+    history = History(start, now, PRODUCTS, variants, who, [], catalogue=catalogue,
+                      tastes=tastes)
+    _orders(history, order_customer, order_rank, placed, lines, rng)
     report("Parcels")
     _ship(history, rng)
     report("Refunds and cancellations")
@@ -101,10 +107,31 @@ def _placed_at(day: np.ndarray, customer: np.ndarray, who: people.People, start:
     return out
 
 
+def add_order(history: History, *, customer: int, placed_at: datetime,
+              rng: np.random.Generator) -> int:
+    """One more order of a customer, with its basket, parcel and refund drawn as for
+    the others; returns its index. Orders are appended, so indexes stay valid."""
+    assert history.catalogue is not None and history.tastes is not None
+    first_order, first_shipment = len(history.orders), len(history.shipments)
+    rank = sum(1 for order in history.orders if order["customer"] == customer)
+    who, rank_of = np.array([customer]), np.array([rank])
+    lines = baskets.make_lines(history.catalogue, who, rank_of, history.tastes, rng)
+    placed = np.empty(1, dtype=object)
+    placed[0] = placed_at
+    _orders(history, who, rank_of, placed, lines, rng)
+    _ship(history, rng, first=first_order)
+    _refund(history, rng, first=first_shipment)
+    return first_order
+
+
+def _first_variants() -> np.ndarray:
+    return np.cumsum([0] + [len(VARIANT_SETS[p.variants]) for p in PRODUCTS])[:-1]
+
+
 def _orders(history: History, order_customer: np.ndarray, order_rank: np.ndarray,
-            placed: np.ndarray, lines: baskets.Lines, first_variant: np.ndarray,
-            rng: np.random.Generator) -> None:
-    who = history.people
+            placed: np.ndarray, lines: baskets.Lines, rng: np.random.Generator) -> None:
+    """Appends the orders (lines.order counts from 0, for the first of these)."""
+    who, first_variant, offset = history.people, _first_variants(), len(history.orders)
     bounds = np.searchsorted(lines.order, np.arange(len(placed) + 1))
     promo = rng.random(len(placed))
     for i in range(len(placed)):
@@ -115,7 +142,7 @@ def _orders(history: History, order_customer: np.ndarray, order_rank: np.ndarray
             variant = history.variants[v]
             quantity = int(lines.quantity[j])
             subtotal += quantity * variant.price_minor
-            history.lines.append({"order": i, "position": position, "variant": v,
+            history.lines.append({"order": offset + i, "position": position, "variant": v,
                                   "product": int(lines.product[j]), "sku": variant.sku,
                                   "title": variant.title, "quantity": quantity,
                                   "unit_price_minor": variant.price_minor,
@@ -146,26 +173,28 @@ def _discount_rate(placed: datetime, rank: int, u: float) -> float:
     return 0.15 if u < 0.03 else (0.10 if u < 0.09 else 0.0)
 
 
-def _ship(history: History, rng: np.random.Generator) -> None:
+def _ship(history: History, rng: np.random.Generator, first: int = 0) -> None:
     """Cancel ~2% before they ship; every other order ships once its label exists."""
     who, now = history.people, history.now
-    n = len(history.orders)
+    n = len(history.orders) - first
     u = rng.random((n, 20))
     z = rng.standard_normal(n)
     cancel = rng.random(n)
     cancel_after = rng.uniform(0.3, 20.0, n)
-    for i, order in enumerate(history.orders):
+    for k in range(n):
+        i = first + k
+        order = history.orders[i]
         c = order["customer"]
         zone = parcels.zone_named(who.timezone[c])
         parcel = parcels.journey(placed=order["placed_at"], country=who.country[c],
                                  city=who.city[c], zone=zone,
                                  signer=f"{who.first_name[c][0]}. {who.last_name[c]}",
-                                 u=u[i], z=float(z[i]), rng=rng)
+                                 u=u[k], z=float(z[k]), rng=rng)
         label_at = parcel.scans[0].at
-        cancelled_at = order["placed_at"] + timedelta(hours=float(cancel_after[i]))
-        if cancel[i] < 0.02 and cancelled_at < label_at and cancelled_at <= now:
+        cancelled_at = order["placed_at"] + timedelta(hours=float(cancel_after[k]))
+        if cancel[k] < 0.02 and cancelled_at < label_at and cancelled_at <= now:
             order.update(status="cancelled", cancelled_at=cancelled_at, financial_status="voided",
-                         cancel_reason=CANCEL_REASONS[int(u[i, 6] * len(CANCEL_REASONS))])
+                         cancel_reason=CANCEL_REASONS[int(u[k, 6] * len(CANCEL_REASONS))])
             continue
         if label_at > now:
             continue
@@ -174,12 +203,12 @@ def _ship(history: History, rng: np.random.Generator) -> None:
                                    "scans": [s for s in parcel.scans if s.at <= now]})
 
 
-def _refund(history: History, rng: np.random.Generator) -> None:
+def _refund(history: History, rng: np.random.Generator, first: int = 0) -> None:
     """Returned parcels are refunded in full; ~4% of delivered orders in part."""
     now = history.now
     first_line = np.searchsorted([line["order"] for line in history.lines],
                                  np.arange(len(history.orders) + 1))
-    for shipment in history.shipments:
+    for shipment in history.shipments[first:]:
         scans = shipment["scans"]
         last = scans[-1]
         order = history.orders[shipment["order"]]

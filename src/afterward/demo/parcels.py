@@ -76,7 +76,6 @@ class Parcel:
     carrier: str
     service: str
     tracking_number: str
-    promised_at: datetime
     scans: tuple[Scan, ...]  # full journey, may run past "now"; the caller cuts it
 
 
@@ -210,19 +209,17 @@ def journey(*, placed: datetime, country: str, city: str, zone: ZoneInfo, signer
             scans.append(Scan(when, Status.in_transit, "Arrived at sort facility", hub))
             scans.append(Scan(when + timedelta(hours=1.5), Status.in_transit,
                               "Departed sort facility", hub))
-    promise_days = math.ceil(lane.median_days * math.exp(1.3 * lane.sigma))
-    promised = _at(pickup.astimezone(zone).date() + timedelta(days=promise_days), 20.0, zone)
     service = f"{name} {lane.service}"
     number = tracking_number(carrier, country, rng)
     scans = _with_trouble(sorted(scans, key=lambda s: s.at), u, destination, lane.customs)
     if scans[-1].status is Status.returned_to_sender:
-        return Parcel(carrier, service, number, promised, tuple(scans))
+        return Parcel(carrier, service, number, tuple(scans))
     if out_for_delivery < scans[-1].at + timedelta(hours=1):
         out_for_delivery = _morning_after(scans[-1].at + timedelta(hours=1), zone, u[4])
     delivered_at = out_for_delivery + timedelta(hours=1.0 + 8.0 * u[5])
     scans.append(Scan(out_for_delivery, Status.out_for_delivery, "Out for delivery", destination))
     scans.extend(_last_mile(delivered_at, destination, city, zone, u, signer))
-    return Parcel(carrier, service, number, promised, tuple(scans))
+    return Parcel(carrier, service, number, tuple(scans))
 
 
 def _morning_after(moment: datetime, zone: ZoneInfo, u: float) -> datetime:

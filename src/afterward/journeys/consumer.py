@@ -211,7 +211,7 @@ def _handle(session: Session, event: Event, plan: _Plan, now: datetime,
                 result.exited += 1
             elif outcome == "resumed":
                 result.resumed += 1
-    event_facts = None
+    event_facts: facts.Facts | None = None  # read once, for every journey's filter
     for journey, version, definition in plan.triggers.get(event.name, []):
         if journey.enabled_after_event_id is not None \
                 and event.id <= journey.enabled_after_event_id:
@@ -219,8 +219,9 @@ def _handle(session: Session, event: Event, plan: _Plan, now: datetime,
         if event.occurred_at < now - definition.trigger.max_age:
             continue
         if definition.trigger.filter is not None:
-            event_facts = event_facts or facts.gather(
-                session, store_id=event.store_id, refs=refs, event=event, now=now)
+            if event_facts is None:
+                event_facts = facts.gather(session, store_id=event.store_id, refs=refs,
+                                           event=event, now=now)
             if not conditions.truthy(
                     conditions.evaluate(definition.trigger.filter, event_facts, now)):
                 continue

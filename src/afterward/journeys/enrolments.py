@@ -30,6 +30,7 @@ from afterward.journeys.models import (
     JourneyVersion,
 )
 from afterward.messaging import service as messaging
+from afterward.storage.queries import held
 
 STEP_JOB = "journeys.step"
 STEP_MAX_ATTEMPTS = 10
@@ -131,13 +132,20 @@ def state_of(enrolment: Enrolment) -> engine.State:
                         enrolment.holdout_group)
 
 
-def enrolment_facts(session: Session, enrolment: Enrolment, now: datetime) -> dict[str, Any]:
-    event = session.get(Event, enrolment.trigger_event_id)
+def enrolment_facts(session: Session, enrolment: Enrolment, now: datetime) -> facts.Facts:
+    event_id = enrolment.trigger_event_id
     refs = facts.Refs(enrolment.customer_id, enrolment.order_id, enrolment.shipment_id)
-    return facts.gather(session, store_id=enrolment.store_id, refs=refs, event=event, now=now,
+    return facts.gather(session, store_id=enrolment.store_id, refs=refs,
+                        event=lambda: session.get(Event, event_id), now=now,
                         enrolment={"id": enrolment.id, "group": enrolment.holdout_group,
                                    "days_enrolled": (now - enrolment.enrolled_at)
                                    .total_seconds() / 86400})
+
+
+def waits_for_a_local_time(program: tuple[engine.Instruction, ...]) -> bool:
+    """Only such a wait needs the customer's time zone (two reads spared otherwise)."""
+    return any(isinstance(i.step, spec.Wait) and i.step.until_local_time is not None
+               for i in program)
 
 
 def holdout_unit(enrolment: Enrolment) -> str:
@@ -154,8 +162,8 @@ def advance(session: Session, *, enrolment_id: int, seq: int, now: datetime) -> 
     if enrolment is None or enrolment.status != EnrolmentStatus.active.value \
             or enrolment.seq != seq:
         return "stale"
-    journey = session.get(Journey, enrolment.journey_id)
-    version = session.get(JourneyVersion, enrolment.version_id)
+    journey = held(session, Journey, enrolment.journey_id)
+    version = held(session, JourneyVersion, enrolment.version_id)
     assert journey is not None and version is not None
     if not journey.enabled:
         record(session, enrolment, None, "exited", {"reason": "journey disabled"}, at=now)
@@ -165,7 +173,8 @@ def advance(session: Session, *, enrolment_id: int, seq: int, now: datetime) -> 
     inputs = engine.Inputs(
         facts=enrolment_facts(session, enrolment, now), now=now,
         timezone=facts.timezone_for(session, store_id=enrolment.store_id,
-                                    customer_id=enrolment.customer_id),
+                                    customer_id=enrolment.customer_id)
+        if waits_for_a_local_time(program) else "UTC",
         holdout_draw=engine.holdout_draw(store_id=journey.store_id, journey_key=journey.key,
                                          unit=holdout_unit(enrolment)))
     outcome = engine.run(program, state_of(enrolment), inputs)
@@ -236,16 +245,17 @@ def react(session: Session, enrolment: Enrolment, event: Event, refs: facts.Refs
     event a wait is waiting for. Returns what happened, or None."""
     if event.id <= enrolment.trigger_event_id:
         return None
-    version = session.get(JourneyVersion, enrolment.version_id)
+    version = held(session, JourneyVersion, enrolment.version_id)
     assert version is not None
     definition, program = compiled(version)
-    event_facts: dict[str, Any] | None = None
+    event_facts: facts.Facts | None = None
     for rule in definition.exit_rules:
         if rule.event != event.name or not _shares(rule.match, enrolment, refs):
             continue
         if rule.filter is not None:
-            event_facts = event_facts or facts.gather(
-                session, store_id=enrolment.store_id, refs=refs, event=event, now=now)
+            if event_facts is None:
+                event_facts = facts.gather(session, store_id=enrolment.store_id, refs=refs,
+                                           event=event, now=now)
             if not conditions.truthy(conditions.evaluate(rule.filter, event_facts, now)):
                 continue
         reason = f"event {event.name}"

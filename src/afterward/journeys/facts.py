@@ -1,9 +1,11 @@
 """What conditions see: an event's references (customer, order, shipment) and the
 facts about them, read fresh each time (so a branch after a 30-day wait sees the
-orders placed meanwhile). Keys match conditions.FIELDS."""
+orders placed meanwhile), and only when a condition asks. Keys match
+conditions.FIELDS."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer, Order, Product, Store
 from afterward.events import Event
-from afterward.messaging.facts import customer_timezone
+from afterward.messaging.facts import first_zone
+from afterward.storage.queries import held
 from afterward.tracking import lateness
 from afterward.tracking.models import Shipment
 
@@ -75,19 +78,57 @@ def last_order_id(session: Session, *, store_id: int, customer_id: int | None) -
         Order.status != "cancelled").order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
 
 
-def gather(session: Session, *, store_id: int, refs: Refs, event: Event | None, now: datetime,
-           enrolment: dict[str, Any] | None = None) -> dict[str, Any]:
-    order = _order(session, store_id, refs.order_id)
-    facts: dict[str, Any] = {
-        "event": event_part(event),
-        "payload": dict(event.payload) if event is not None and event.payload else {},
-        "customer": _customer(session, store_id, refs.customer_id, now),
-        "order": order[0],
-        "product": order[1],
-        "shipment": _shipment(session, store_id, refs.shipment_id, now),
-        "enrolment": enrolment or {},
-    }
-    return facts
+class Facts(Mapping[str, Any]):
+    """What conditions see: each root (customer, order...) is read from the database
+    the first time a condition asks for it, so a journey that only looks at
+    `shipment.direction` reads the shipment and nothing else."""
+
+    def __init__(self, loaders: dict[str, Callable[[], Any]]) -> None:
+        self._loaders = loaders
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, root: str) -> Any:
+        if root not in self._values:
+            self._values[root] = self._loaders[root]()
+        return self._values[root]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+
+def gather(session: Session, *, store_id: int, refs: Refs,
+           event: Event | Callable[[], Event | None] | None, now: datetime,
+           enrolment: dict[str, Any] | None = None) -> Facts:
+    """`event`, or how to read it when a condition asks for it."""
+    order: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    read: list[Event | None] = []
+
+    def order_and_product() -> tuple[dict[str, Any], dict[str, Any]]:
+        if not order:
+            order.append(_order(session, store_id, refs.order_id))
+        return order[0]
+
+    def the_event() -> Event | None:
+        if not read:
+            read.append(event() if callable(event) else event)
+        return read[0]
+
+    def payload() -> dict[str, Any]:
+        found = the_event()
+        return dict(found.payload) if found is not None and found.payload else {}
+
+    return Facts({
+        "event": lambda: event_part(the_event()),
+        "payload": payload,
+        "customer": lambda: _customer(session, store_id, refs.customer_id, now),
+        "order": lambda: order_and_product()[0],
+        "product": lambda: order_and_product()[1],
+        "shipment": lambda: _shipment(session, store_id, refs.shipment_id, now),
+        "enrolment": lambda: enrolment or {},
+    })
 
 
 def event_part(event: Event | None) -> dict[str, Any]:
@@ -178,15 +219,22 @@ def _product_part(order: Order, products: dict[int, Product]) -> dict[str, Any]:
             "replenishment_days": product.replenishment_days, "sku": sku}
 
 
+# What the shipment facts and the lateness verdict read (lateness.Judged): the
+# columns, not a Shipment object.
+_SHIPMENT_COLUMNS = (Shipment.id, Shipment.status, Shipment.carrier, Shipment.direction,
+                     Shipment.order_id, Shipment.substatus, Shipment.promised_at,
+                     Shipment.eta_earliest, Shipment.eta_latest)
+
+
 def _shipment(session: Session, store_id: int, shipment_id: int | None,
               now: datetime) -> dict[str, Any]:
     if shipment_id is None:
         return {}
-    shipment = session.scalar(select(Shipment).where(
-        Shipment.id == shipment_id, Shipment.store_id == store_id))
+    shipment = session.execute(select(*_SHIPMENT_COLUMNS).where(
+        Shipment.id == shipment_id, Shipment.store_id == store_id)).first()
     if shipment is None:
         return {}
-    store = session.get(Store, store_id)
+    store = held(session, Store, store_id)
     verdict = lateness.of_parcel(shipment, now=now, zone=lateness.store_zone(
         store.timezone if store is not None else None))
     return {"id": shipment.id, "status": shipment.status, "carrier": shipment.carrier,
@@ -195,7 +243,8 @@ def _shipment(session: Session, store_id: int, shipment_id: int | None,
 
 
 def timezone_for(session: Session, *, store_id: int, customer_id: int | None) -> str:
-    store = session.get(Store, store_id)
+    store = held(session, Store, store_id)
     assert store is not None
-    customer = session.get(Customer, customer_id) if customer_id is not None else None
-    return customer_timezone(customer, store)
+    zone = session.scalar(select(Customer.timezone).where(
+        Customer.id == customer_id)) if customer_id is not None else None
+    return first_zone(zone, store.timezone)

@@ -70,7 +70,8 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
+    # The bounds hold the rate itself: at 0% the rounding of centre - half is ~1e-17.
+    return Interval(p, max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 def newcombe(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> Interval | None:

@@ -65,11 +65,11 @@ def _not_emitted(name: str, since: Any) -> ColumnElement[bool]:
                            Event.occurred_at > since)
 
 
-def _emit(session: Session, store_id: int, name: str, customer: Customer, now: datetime,
+def _emit(session: Session, store_id: int, name: str, customer_id: int, now: datetime,
           **payload: object) -> None:
     record(session, store_id=store_id, name=name, subject_type="customer",
-           subject_id=customer.id, occurred_at=now,
-           payload={"customer_id": customer.id, **payload})
+           subject_id=customer_id, occurred_at=now,
+           payload={"customer_id": customer_id, **payload})
 
 
 def _local_today(customer: Customer, store: Store, now: datetime) -> date:
@@ -85,7 +85,7 @@ def birthdays(session: Session, store: Store, now: datetime) -> int:
         assert customer.birthday is not None
         today = _local_today(customer, store, now)
         if occasion(customer.birthday, today.year) == today:
-            _emit(session, store.id, BIRTHDAY, customer, now, date=today.isoformat())
+            _emit(session, store.id, BIRTHDAY, customer.id, now, date=today.isoformat())
             found += 1
     return found
 
@@ -103,25 +103,31 @@ def anniversaries(session: Session, store: Store, now: datetime) -> int:
         first = customer.first_order_at.astimezone(zone).date()
         today = now.astimezone(zone).date()
         if today.year > first.year and occasion(first, today.year) == today:
-            _emit(session, store.id, ANNIVERSARY, customer, now,
+            _emit(session, store.id, ANNIVERSARY, customer.id, now,
                   years=today.year - first.year, date=today.isoformat())
             found += 1
     return found
 
 
 def at_risk(session: Session, store: Store, now: datetime) -> int:
+    """A one-time buyer's line is ONE_TIME_BUYER_LAPSE: only those who crossed it in
+    the last FRESH_LAPSE are read, and of the others only their figures (most of a
+    store's customers bought once, long ago, and are read at every scan otherwise)."""
     found = 0
-    for customer in session.scalars(select(Customer).where(
+    crossed_lately = Customer.last_order_at > now - ONE_TIME_BUYER_LAPSE - FRESH_LAPSE
+    for customer_id, orders_count, first, last in session.execute(select(
+            Customer.id, Customer.orders_count, Customer.first_order_at,
+            Customer.last_order_at).where(
             Customer.store_id == store.id, Customer.orders_count >= 1,
+            or_(Customer.orders_count >= 2, crossed_lately),
             Customer.last_order_at < now - MIN_LAPSE,
             Customer.last_order_at > now - OLDEST_LAPSE,
             _not_emitted(AT_RISK, Customer.last_order_at),
     ).order_by(Customer.last_order_at.desc(), Customer.id).limit(SCAN_LIMIT)):
-        last = customer.last_order_at
         assert last is not None
-        lapse = at_risk_after(customer.orders_count, customer.first_order_at, last)
+        lapse = at_risk_after(orders_count, first, last)
         if lapse <= now - last < lapse + FRESH_LAPSE:
-            _emit(session, store.id, AT_RISK, customer, now,
+            _emit(session, store.id, AT_RISK, customer_id, now,
                   days_since_last_order=(now - last).days, threshold_days=lapse.days)
             found += 1
     return found

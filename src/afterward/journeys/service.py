@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from afterward import jobs
-from afterward.journeys import consumer, parsing
+from afterward.journeys import consumer, enrolments, parsing
 from afterward.journeys.models import (
     Enrolment,
     EnrolmentStatus,
@@ -142,6 +142,16 @@ def has_work(session: Session, *, store_id: int) -> bool:
 
 
 # --- reading ---------------------------------------------------------------------------
+
+def listened_events(session: Session, *, store_id: int) -> set[str]:
+    """The events the store's switched-on journeys start from (one query)."""
+    live = session.scalars(
+        select(JourneyVersion)
+        .join(Journey, (Journey.id == JourneyVersion.journey_id)
+              & (Journey.version == JourneyVersion.version))
+        .where(Journey.store_id == store_id, Journey.enabled.is_(True)))
+    return {name for version in live for name in enrolments.compiled(version)[0].trigger.events}
+
 
 def get(session: Session, *, store_id: int, key: str) -> Journey | None:
     return session.scalar(select(Journey).where(Journey.store_id == store_id,

@@ -313,11 +313,14 @@ def bought_together(session: Session, *, store_id: int, product_ids: list[int],
         return []
     mine, other = aliased(OrderLine), aliased(OrderLine)
     together = func.count(func.distinct(other.order_id))
+    # The lines of the orders with these products, looked up by order (the subquery
+    # keeps to the store): SQLite otherwise walks every line of the store, looking up
+    # each one's order (about 5 ms a message with 6,000 lines).
     ranked = list(session.execute(
         select(other.product_id, together)
-        .join(mine, (mine.order_id == other.order_id) & mine.product_id.in_(product_ids))
-        .where(other.store_id == store_id, other.product_id.is_not(None),
-               other.product_id.not_in(product_ids))
+        .where(other.order_id.in_(select(mine.order_id).where(
+                   mine.store_id == store_id, mine.product_id.in_(product_ids))),
+               other.product_id.is_not(None), other.product_id.not_in(product_ids))
         .group_by(other.product_id).order_by(together.desc(), other.product_id).limit(limit)))
     chosen: list[int] = [row[0] for row in ranked if row[0] is not None]
     if len(chosen) < limit:

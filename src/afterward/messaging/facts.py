@@ -38,7 +38,12 @@ def address_key(channel: str, address: str) -> str:
 
 
 def customer_timezone(customer: Customer | CustomerRow | None, store: Store) -> str:
-    for name in (customer.timezone if customer else None, store.timezone):
+    return first_zone(customer.timezone if customer else None, store.timezone)
+
+
+def first_zone(*names: str | None) -> str:
+    """The first of these that names a time zone, else UTC."""
+    for name in names:
         if name:
             try:
                 ZoneInfo(name)

@@ -190,13 +190,21 @@ def _outgoing(session: Session, message: Message) -> Outgoing:
                         signing_secret=current, previous_signing_secrets=tuple(previous))
     if not message.recipient:
         raise _Gone("no recipient")
+    store = session.get(Store, message.store_id) if message.channel == "email" else None
+    settings = sending_settings(session, store_id=message.store_id) if store else None
+    return person_outgoing(SendRow.of(message), store, settings)
+
+
+def person_outgoing(message: SendRow, store: Store | None,
+                    settings: MessagingSettings | None) -> Outgoing:
+    """An email or SMS with a recipient, as its channel takes it (an email needs its
+    store and the store's sending settings)."""
+    assert message.recipient is not None
     if message.channel == "sms":
         return Outgoing(message.id, message.store_id, "sms", message.recipient,
                         message.idempotency_key, text=message.body_text)
-    store = session.get(Store, message.store_id)
-    assert store is not None
-    return email_outgoing(SendRow.of(message), store,
-                          sending_settings(session, store_id=message.store_id))
+    assert store is not None and settings is not None
+    return email_outgoing(message, store, settings)
 
 
 def email_outgoing(message: SendRow, store: Store, settings: MessagingSettings) -> Outgoing:

@@ -5,6 +5,8 @@ in a fixture); without that, the first use reads the environment."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from afterward.config import Settings
@@ -31,6 +33,20 @@ def configure(settings: Settings) -> Runtime:
     with _lock:
         _current = runtime
     return runtime
+
+
+@contextmanager
+def configured(settings: Settings) -> Iterator[Runtime]:
+    """`configure` for the length of a block, then the runtime before it again (the
+    demo sends its history's messages to the outbox, whatever the server uses)."""
+    global _current
+    with _lock:
+        previous = _current
+    try:
+        yield configure(settings)
+    finally:
+        with _lock:
+            _current = previous
 
 
 def current() -> Runtime:

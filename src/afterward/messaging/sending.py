@@ -6,9 +6,13 @@ committed before its content leaves, `sent` after the server accepted it. To spe
 one commit per message instead of two, a message's `sent` rides in the same
 transaction as the next one's `sending`; both happen after the first message's
 network call and before the second's, so a crash leaves every message in exactly
-the state the one-message path would (at most one in `sending`). Everything else
-(a `sending` left by a crash, SMS, webhooks, the outbox, a message that changed
-under us) goes through `pipeline.deliver`, one message at a time."""
+the state the one-message path would (at most one in `sending`).
+
+A `ready` email or SMS for the outbox (no provider configured) is a write in the
+database, with no network call to fence: the batch's are written and marked sent in
+one transaction, each ending as the one-message path leaves it. Everything else (a
+`sending` left by a crash, webhooks, a message that changed under us) goes through
+`pipeline.deliver`, one message at a time."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Engine, Table, bindparam, case, null, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, case, delete, null, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -30,6 +34,7 @@ from afterward.messaging.channels import (
     ChannelError,
     Receipt,
     channel_named,
+    outbox,
     transport_for,
 )
 from afterward.messaging.models import (
@@ -37,10 +42,12 @@ from afterward.messaging.models import (
     MessageBody,
     MessageStatus,
     MessagingSettings,
+    OutboxEntry,
     SendRow,
 )
 from afterward.messaging.pipeline import RetryLater
 from afterward.messaging.service import sending_settings
+from afterward.storage import bulk
 from afterward.storage.db import side_transaction
 from afterward.storage.queries import one_of
 from afterward.storage.types import utcnow
@@ -85,7 +92,13 @@ def _deliver_each(session: Session, sends: list[Send], rows: dict[int, SendRow],
     channel = _smtp_channel()
     failures: dict[int, Exception] = {}
     started = time.monotonic()
+    for_outbox = [send for send in sends if _for_outbox(rows.get(send.message_id))]
+    for send in _into_outbox(session, for_outbox, rows, stores, settings):
+        _one_by_one(session, send, failures)
+    written = {send.job_id for send in for_outbox}
     for send in sends:
+        if send.job_id in written:
+            continue
         if time.monotonic() - started > TIME_BUDGET_SECONDS:
             failures[send.job_id] = RetryLater("not tried: the batch ran out of time")
             continue
@@ -149,6 +162,55 @@ def _smtp_channel() -> Channel | None:
         return channel_named("email", config)
     except ValueError:  # a bad SMTP URL: the one-message path keeps the mail and says why
         return None
+
+
+def _for_outbox(message: SendRow | None) -> bool:
+    return (message is not None and message.status == MessageStatus.ready.value
+            and message.channel in ("email", "sms") and bool(message.recipient)
+            and transport_for(message.channel, runtime.current().channels) == "outbox")
+
+
+_FORGET_ENTRY = delete(OutboxEntry).where(OutboxEntry.id == bindparam("entry_id"))
+# What pipeline.deliver leaves on a message it sent to the outbox: its claim (`sending`)
+# and its `sent` at once.
+_OUTBOX_SENT = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"),
+           _MESSAGES.c.status == MessageStatus.ready.value)
+    .values(status=MessageStatus.sent.value, sending_at=bindparam("now"),
+            send_attempts=_MESSAGES.c.send_attempts + 1, transport="outbox",
+            message_id_header=bindparam("header"), sent_at=bindparam("now"),
+            provider_message_id=bindparam("provider_id"), status_reason=null(),
+            finished_at=null(), updated_at=bindparam("now")))
+
+
+def _into_outbox(session: Session, sends: list[Send], rows: dict[int, SendRow],
+                 stores: dict[int, Store], settings: dict[int, MessagingSettings]
+                 ) -> list[Send]:
+    """Write the messages to the outbox and mark them sent, in one transaction; returns
+    those that changed under us (or all of them if the batch failed), for
+    pipeline.deliver to decide."""
+    if not sends:
+        return []
+    changed = []
+    try:
+        with turn(session), side_transaction(session) as own:
+            conn, now = bulk.connection_of(own), utcnow()
+            for send in sends:
+                message = rows[send.message_id]
+                outgoing = pipeline.person_outgoing(
+                    message, stores.get(message.store_id), settings.get(message.store_id))
+                [entry_id] = bulk.insert(conn, OutboxEntry, [
+                    {**outbox.entry_values(outgoing), "created_at": now}], returning_ids=True)
+                if conn.execute(_OUTBOX_SENT, {
+                        "message_id": message.id, "now": now,
+                        "header": outgoing.message_id_header,
+                        "provider_id": outbox.provider_id(entry_id)}).rowcount != 1:
+                    conn.execute(_FORGET_ENTRY, {"entry_id": entry_id})
+                    changed.append(send)
+    except Exception:  # each goes the one-message way, which says what went wrong
+        return sends
+    return changed
 
 
 def _plain_email(message: SendRow) -> bool:

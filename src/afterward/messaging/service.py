@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from afterward import jobs
 from afterward.commerce import service as commerce
 from afterward.commerce import validation
+from afterward.commerce.models import Customer, Order
 from afterward.commerce.validation import InvalidValue
 from afterward.messaging.endpoints import (  # noqa: F401  (use cases of this module)
     add_webhook_endpoint,
@@ -35,7 +36,7 @@ from afterward.messaging.models import (
 from afterward.messaging.policy import Purpose
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE, LinkSigner
 from afterward.storage.types import utcnow
-from afterward.tracking import service as tracking
+from afterward.tracking.models import Shipment
 
 PREPARE_JOB = "messaging.prepare"
 SEND_JOB = "messaging.send"
@@ -101,16 +102,10 @@ def queue_message(
     existing = by_key(session, store_id=store_id, idempotency_key=idempotency_key)
     if existing is not None:
         return existing
-    if customer_id is not None and commerce.get_customer(
-            session, store_id=store_id, customer_id=customer_id) is None:
-        raise validation.UnknownReference("customer_id", "no such customer in this store")
     refs = refs or {}
-    if refs.get("order_id") is not None and commerce.get_order(
-            session, store_id=store_id, order_id=int(refs["order_id"])) is None:
-        raise validation.UnknownReference("order_id", "no such order in this store")
-    if refs.get("shipment_id") is not None and tracking.get_shipment(
-            session, store_id=store_id, shipment_id=int(refs["shipment_id"])) is None:
-        raise validation.UnknownReference("shipment_id", "no such shipment in this store")
+    _check_references(session, store_id, {"customer_id": customer_id,
+                                          "order_id": refs.get("order_id"),
+                                          "shipment_id": refs.get("shipment_id")})
     if customer_id is None and recipient is None and not refs.get("order_id"):
         raise InvalidValue("recipient", "a message needs a customer, an order or a recipient")
     message = Message(
@@ -121,6 +116,24 @@ def queue_message(
         send_after=send_after or utcnow(),
     )
     return _insert_once(session, message)
+
+
+_REFERENCED: dict[str, type[Customer | Order | Shipment]] = {
+    "customer_id": Customer, "order_id": Order, "shipment_id": Shipment}
+
+
+def _check_references(session: Session, store_id: int, ids: dict[str, Any]) -> None:
+    """Each id given names a row of the store (one query for all, reading no row)."""
+    given = [(name, int(row_id)) for name, row_id in ids.items() if row_id is not None]
+    if not given:
+        return
+    model = _REFERENCED
+    found = session.execute(select(*(
+        exists().where(model[name].id == row_id, model[name].store_id == store_id)
+        for name, row_id in given))).one()
+    for (name, _), present in zip(given, found, strict=True):
+        if not present:
+            raise validation.UnknownReference(name, f"no such {name[:-3]} in this store")
 
 
 def _insert_once(session: Session, message: Message) -> Message:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -22,3 +22,20 @@ def one_of(target: Session | Connection, column: ColumnElement[Any] | QueryableA
     if bind.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+_HELD = "afterward.storage.held"
+M = TypeVar("M")
+
+
+def held(session: Session, model: type[M], ident: Any) -> M | None:
+    """`session.get`, keeping the object for the rest of the session. The session's
+    identity map holds what it loaded weakly: a row such as the store, which every step
+    of a batch reads and none keeps, would be read from the database again each time."""
+    kept: dict[tuple[type[Any], Any], Any] = session.info.setdefault(_HELD, {})
+    found = kept.get((model, ident))
+    if found is None:
+        found = session.get(model, ident)
+        if found is not None:
+            kept[(model, ident)] = found
+    return cast("M | None", found)

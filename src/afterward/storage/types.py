@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from afterward import clock
+
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
 BigID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -18,7 +20,8 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The wall clock, or a simulated one (afterward.clock)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

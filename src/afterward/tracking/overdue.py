@@ -86,15 +86,17 @@ def fan_out(session: Session, *, now: datetime, slot: datetime | None = None) ->
 
 
 def check_store(session: Session, *, store_id: int, now: datetime,
-                cache: eta_cache.EtaCache | None = None) -> Checked:
-    """Re-check the store's quiet and overdue outbound parcels as of `now`."""
+                cache: eta_cache.EtaCache | None = None, stalls: bool = True) -> Checked:
+    """Re-check the store's quiet and overdue outbound parcels as of `now`; without
+    `stalls`, only whether they are late (the demo's replay: no journey listens to
+    `shipment.stalled`, and the scan gaps are read anew at each check)."""
+    overdue = [Shipment.eta_latest.is_(None), Shipment.eta_latest < now,
+               and_(Shipment.delayed_at.is_(None), Shipment.promised_at < now)]
+    quiet = and_(Shipment.stalled_at.is_(None), Shipment.status.in_(_MOVING),
+                 Shipment.last_event_at < now - QUIET)
     rows = list(session.scalars(select(Shipment).where(
         Shipment.store_id == store_id, Shipment.direction == "outbound",
-        Shipment.status.in_(_IN_FLIGHT),
-        or_(and_(Shipment.stalled_at.is_(None), Shipment.status.in_(_MOVING),
-                 Shipment.last_event_at < now - QUIET),
-            Shipment.eta_latest.is_(None), Shipment.eta_latest < now,
-            and_(Shipment.delayed_at.is_(None), Shipment.promised_at < now)))
+        Shipment.status.in_(_IN_FLIGHT), or_(quiet, *overdue) if stalls else or_(*overdue))
         .order_by(Shipment.id).limit(BATCH)))
     if not rows:
         return Checked(0, 0, 0)
@@ -102,7 +104,7 @@ def check_store(session: Session, *, store_id: int, now: datetime,
     gaps = None
     delayed = stalled = 0
     for shipment in rows:
-        if shipment.stalled_at is None and shipment.status in _MOVING:
+        if stalls and shipment.stalled_at is None and shipment.status in _MOVING:
             if gaps is None:
                 gaps = eta_store.scan_gaps_for_store(session, store_id=store_id,
                                                      clock=fitted.clock)

@@ -19,6 +19,7 @@ from afterward.journeys.conditions import Lit, Node, Var
 from afterward.journeys.models import Journey
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from afterward.web.admin import journey_figures as figures
 from afterward.web.admin import queries
 from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
 from afterward.web.admin.pages import AdminRoute, PageError, redirect, render
@@ -28,6 +29,7 @@ router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=Fa
 Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Id = Annotated[int, Path(ge=1, le=2**62)]
 WINDOWS = (7, 14, 30, 60, 90)
+LIST_WINDOW = 30  # the conversion window of the lifts in the list
 RECENT = 25
 MAX_DEFINITION = 100_000
 
@@ -110,9 +112,20 @@ def journey_list(request: Request, admin: Admin = Depends(store_admin),
     db: Database = request.app.state.db
     with db.reading() as s:
         rows = service.list_journeys(s, store_id=store.id)
+        now = utcnow()
+        lifts = {row.journey.id: figures.conversion_lift(s, journey=row.journey,
+                                                         window_days=LIST_WINDOW, now=now)
+                 for row in rows if _holds_out(s, row.journey)}
         return render(request, "admin/journeys.html", {
             "admin": admin, "store": store, "journeys": rows, "installed": installed,
+            "messages": figures.message_counts(s, store_id=store.id), "lifts": lifts,
+            "list_window": LIST_WINDOW, "no_messages": figures.MessageCounts(),
             "section": "journeys"})
+
+
+def _holds_out(session: Session, journey: Journey) -> bool:
+    live = service.version_of(session, journey=journey, version=journey.version)
+    return live is not None and figures.holds_out(enrolments.compiled(live)[0].steps)
 
 
 @router.post("/journeys/install-builtins")
@@ -138,15 +151,19 @@ def _page(request: Request, admin: Admin, key: str, *, window: int, version: int
                                          limit=RECENT)
         customers = queries.customer_labels(
             s, store_id=store.id, customer_ids={row.customer_id for row in recent})
+        results = measured.journey_results(s, journey=journey, window_days=window, now=utcnow())
+        messages = figures.message_counts(s, store_id=store.id, journey_ids=[journey.id])
         return render(request, "admin/journey.html", {
             "admin": admin, "store": store, "journey": journey, "parsed": parsed,
             "summary": service.summary(s, journey=journey), "shown": shown,
             "steps": outline(parsed.steps), "versions": service.versions(s, journey=journey),
             "definition": json.dumps(shown.definition, indent=2, ensure_ascii=False),
             "draft": draft, "problems": problems or [], "enrolments": recent,
-            "customers": customers,
-            "results": measured.journey_results(s, journey=journey, window_days=window,
-                                                now=utcnow()),
+            "customers": customers, "results": results,
+            "messages": messages.get(journey.id, figures.MessageCounts()),
+            "holds_out": figures.holds_out(parsed.steps),
+            "chart": figures.results_chart(results, currency=store.currency,
+                                           locale=store.locale),
             "window": window, "windows": WINDOWS, "section": "journeys"}, status=status)
 
 
