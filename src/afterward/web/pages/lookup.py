@@ -113,7 +113,8 @@ def _form(request: Request, form: dict, *, problem: str | None = None, status: i
     say = speaker_for(request, store, None)
     brand = Brand.of(store) if store else None
     return render(request, "pages/lookup.html", say,
-                  {**form, "problem": problem, "action": "/track" + lang_query(request),
+                  {**form, "purpose": "track", "problem": problem,
+                   "action": "/track" + lang_query(request),
                    "store_slug": store.slug if store else form["slug"],
                    "ask_store": store is None and not form["slug"]},
                   brand=brand, status=status, headers=headers,

@@ -137,8 +137,8 @@ def _lookup_form(request: Request, slug: str, number: str, contact: str = "",
         store = load.store_for(session, slug or None)
     say = speaker_for(request, store, None)
     headers = {"Retry-After": str(WINDOW_SECONDS)} if problem == "throttled" else None
-    return render(request, "pages/returns_lookup.html", say, {
-        "problem": problem, "number": number, "contact": contact,
+    return render(request, "pages/lookup.html", say, {
+        "purpose": "return", "problem": problem, "number": number, "contact": contact,
         "store_slug": store.slug if store else slug, "ask_store": store is None and not slug,
         "action": links.PATH + lang_query(request)},
         brand=Brand.of(store) if store else None, status=status, headers=headers,
