@@ -29,6 +29,21 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, *, what: str) 
     raise AssertionError(f"not in {timeout:.0f} s: {what}")
 
 
+def eventually(check: Callable[[], None], timeout: float = 30.0) -> None:
+    """Run `check` until it passes; after `timeout`, its last AssertionError fails the
+    test. For outcomes that arrive in steps: a fast replay's steps are due milliseconds
+    apart, so a moment with no job due can come between two of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(0.05)
+
+
 def count(db: Database, model: Any, *where: Any) -> int:
     with db.reading() as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)

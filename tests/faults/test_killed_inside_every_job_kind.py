@@ -15,7 +15,14 @@ import pytest
 
 from afterward.config import Settings
 from afterward.messaging import runtime
-from tests.faults.helpers import dead_jobs, job_states, read_inside, unfinished_jobs, wait_for
+from tests.faults.helpers import (
+    dead_jobs,
+    eventually,
+    job_states,
+    read_inside,
+    unfinished_jobs,
+    wait_for,
+)
 from tests.faults.job_kinds import CANNOT_RUN, SCENARIOS, World
 from tests.messaging.conftest import SmtpServer
 from tests.servers import ROOT, WorkerProcess, child_env
@@ -101,4 +108,4 @@ def test_a_worker_killed_inside_the_handler_leaves_the_job_to_the_next_that_does
     assert job_states(db, job_ids) == dict.fromkeys(job_ids, ("done", 2))
     assert (dead_jobs(db), second.process.process.returncode) == ([], 0)
     assert took < 15
-    scenario.check(world, facts)
+    eventually(lambda: scenario.check(world, facts))
