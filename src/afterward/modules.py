@@ -49,6 +49,7 @@ class Module:
     name: str
     tables: tuple[str, ...] = ()  # modules whose import defines the tables (models.py)
     api: tuple[str, ...] = ()  # "module:router" included under the API (OpenAPI)
+    api_links: tuple[str, ...] = ()  # "module:LINKS", lists of api.openapi.Link
     pages: tuple[str, ...] = ()  # "module:router" of shopper pages (no API key)
     admin: tuple[str, ...] = ()  # "module:router" of admin pages (mounted in /admin)
     nav: tuple[NavEntry, ...] = ()

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from afterward import modules
 from afterward.config import Settings
 from afterward.journeys import definition_schema
 from afterward.messaging import endpoints
@@ -31,54 +32,43 @@ class Link:
     body: dict[str, str] = field(default_factory=dict)
 
 
-def _from(source: tuple[str, str], *targets: tuple[str, tuple[str, str], dict[str, str]]
+def links_from(source: tuple[str, str], *targets: tuple[str, tuple[str, str], dict[str, str]]
           ) -> list[Link]:
     return [Link(source, name, target, parameters) for name, target, parameters in targets]
 
 
-_ORDER = ("POST", f"{API}/orders")
-_CUSTOMER = ("POST", f"{API}/customers")
+ORDER = ("POST", f"{API}/orders")
+CUSTOMER = ("POST", f"{API}/customers")
 _JOURNEY = ("PUT", f"{API}/journeys/{{key}}")
 _KEY = {"key": "$request.path.key"}
 _TEMPLATE = {"key": "$request.path.key", "locale": "$request.path.locale"}
 LINKS: list[Link] = [
-    *_from(_ORDER,
+    *links_from(ORDER,
            ("GetOrder", ("GET", f"{API}/orders/{{order_id}}"), {"order_id": ID}),
            ("CancelOrder", ("POST", f"{API}/orders/{{order_id}}/cancel"), {"order_id": ID}),
            ("ListShipments", ("GET", f"{API}/shipments"), {"order_id": ID})),
-    Link(_ORDER, "AddShipment", ("POST", f"{API}/shipments"), body={"order_id": ID}),
-    Link(_ORDER, "QueueMessage", ("POST", f"{API}/messages"), body={"order_id": ID}),
-    Link(_ORDER, "RequestReturn", ("POST", f"{API}/returns"),
-         body={"order_number": "$response.body#/number"}),
-    *_from(_CUSTOMER,
+    Link(ORDER, "AddShipment", ("POST", f"{API}/shipments"), body={"order_id": ID}),
+    Link(ORDER, "QueueMessage", ("POST", f"{API}/messages"), body={"order_id": ID}),
+    *links_from(CUSTOMER,
            ("GetCustomer", ("GET", f"{API}/customers/{{customer_id}}"), {"customer_id": ID}),
            ("ExportCustomer", ("GET", f"{API}/customers/{{customer_id}}/export"),
             {"customer_id": ID}),
            ("EraseCustomer", ("POST", f"{API}/customers/{{customer_id}}/erase"),
             {"customer_id": ID}),
            ("ListOrders", ("GET", f"{API}/orders"), {"customer_id": ID}),
-           ("ListMessages", ("GET", f"{API}/messages"), {"customer_id": ID}),
-           ("GetStoreCredit", ("GET", f"{API}/customers/{{customer_id}}/store-credit"),
-            {"customer_id": ID})),
-    *_from(("POST", f"{API}/returns"),
-           ("GetReturn", ("GET", f"{API}/returns/{{return_id}}"), {"return_id": ID}),
-           ("ApproveReturn", ("POST", f"{API}/returns/{{return_id}}/approve"),
-            {"return_id": ID}),
-           ("RejectReturn", ("POST", f"{API}/returns/{{return_id}}/reject"), {"return_id": ID}),
-           ("ReceiveReturn", ("POST", f"{API}/returns/{{return_id}}/receive"),
-            {"return_id": ID})),
-    *_from(("POST", f"{API}/products"),
+           ("ListMessages", ("GET", f"{API}/messages"), {"customer_id": ID})),
+    *links_from(("POST", f"{API}/products"),
            ("GetProduct", ("GET", f"{API}/products/{{product_id}}"), {"product_id": ID})),
-    *_from(("POST", f"{API}/shipments"),
+    *links_from(("POST", f"{API}/shipments"),
            ("GetShipment", ("GET", f"{API}/shipments/{{shipment_id}}"), {"shipment_id": ID}),
            ("GetOrder", ("GET", f"{API}/orders/{{order_id}}"),
             {"order_id": "$response.body#/order_id"})),
-    *_from(("POST", f"{API}/webhook-endpoints"),
+    *links_from(("POST", f"{API}/webhook-endpoints"),
            ("RotateSecret", ("POST", f"{API}/webhook-endpoints/{{endpoint_id}}/rotate-secret"),
             {"endpoint_id": ID})),
-    *_from(("POST", f"{API}/messages"),
+    *links_from(("POST", f"{API}/messages"),
            ("GetMessage", ("GET", f"{API}/messages/{{message_id}}"), {"message_id": ID})),
-    *_from(_JOURNEY,
+    *links_from(_JOURNEY,
            ("GetJourney", ("GET", f"{API}/journeys/{{key}}"), _KEY),
            ("EnableJourney", ("POST", f"{API}/journeys/{{key}}/enable"), _KEY),
            ("DisableJourney", ("POST", f"{API}/journeys/{{key}}/disable"), _KEY),
@@ -86,14 +76,19 @@ LINKS: list[Link] = [
             {**_KEY, "version": "$response.body#/version"}),
            ("ListEnrolments", ("GET", f"{API}/journeys/{{key}}/enrolments"), _KEY),
            ("GetResults", ("GET", f"{API}/journeys/{{key}}/results"), _KEY)),
-    *_from(("PUT", f"{API}/templates/{{key}}/email/{{locale}}"),
+    *links_from(("PUT", f"{API}/templates/{{key}}/email/{{locale}}"),
            ("ListVersions", ("GET", f"{API}/templates/{{key}}/email/{{locale}}"), _TEMPLATE)),
-    *_from(("PUT", f"{API}/templates/{{key}}/sms/{{locale}}"),
+    *links_from(("PUT", f"{API}/templates/{{key}}/sms/{{locale}}"),
            ("ListVersions", ("GET", f"{API}/templates/{{key}}/sms/{{locale}}"), _TEMPLATE)),
 ]
 # Request bodies whose schema is written by hand (journeys/definition_schema.py).
 BODIES = {("POST", f"{API}/journeys/validate"): "JourneyDefinition",
           ("PUT", f"{API}/journeys/{{key}}"): "JourneyUpdate"}
+
+
+def all_links() -> list[Link]:
+    """These links and those the installed modules declare (Module.api_links)."""
+    return [*LINKS, *(link for links in modules.resolved("api_links") for link in links)]
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -116,7 +111,7 @@ def completed(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
     for (method, path), name in BODIES.items():
         body = _operation(document, method, path)["requestBody"]["content"]["application/json"]
         body["schema"] = definition_schema.ref(name.removeprefix(definition_schema.PREFIX))
-    for link in LINKS:
+    for link in all_links():
         _add(document, link)
     return document
 

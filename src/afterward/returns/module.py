@@ -6,6 +6,7 @@ MODULE = Module(
     name="returns",
     tables=("afterward.returns.models",),
     api=("afterward.api.returns:router", "afterward.api.returns:public"),
+    api_links=("afterward.api.returns_links:LINKS",),
     pages=("afterward.web.pages.returns_portal:router", "afterward.web.pages.returns_steps:router",
            "afterward.web.pages.return_status:router"),
     privacy="afterward.returns.privacy",
