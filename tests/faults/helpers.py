@@ -31,8 +31,8 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, *, what: str) 
 
 def eventually(check: Callable[[], None], timeout: float = 30.0) -> None:
     """Run `check` until it passes; after `timeout`, its last AssertionError fails the
-    test. For outcomes that arrive in steps: a fast replay's steps are due milliseconds
-    apart, so a moment with no job due can come between two of them."""
+    test. For outcomes that arrive in steps while a worker runs: a fast replay's steps
+    are due milliseconds apart, so a moment with no job due can come between two."""
     deadline = time.monotonic() + timeout
     while True:
         try:
