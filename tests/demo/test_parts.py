@@ -193,11 +193,15 @@ def test_the_agenda_hands_out_the_history_in_time_order_and_stops_only_for_loud_
     assert [h.at for h in happened] == sorted(h.at for h in happened)
     cancelled = sum(1 for o in trade.orders if o["cancelled_at"] is not None)
     scans = sum(len(s["scans"]) for s in trade.shipments)
-    assert len(happened) == 20 + 40 + cancelled + scans + len(trade.refunds)
+    steps = sum(1 + (r["reviewed_at"] <= NOW) + (r["received_at"] is not None
+                                                  and r["received_at"] <= NOW)
+                for r in trade.returns)
+    assert trade.returns
+    assert len(happened) == 20 + 40 + cancelled + scans + len(trade.refunds) + steps
     assert sum(1 for h in happened if h.kind is agenda.Kind.customer) == 20
 
 
-def test_the_clock_stops_for_orders_parcels_and_refunds_but_not_a_scan_in_the_same_status():
+def test_the_clock_stops_for_orders_parcels_refunds_and_returns_but_not_a_scan_in_the_same_status():
     trade = history.generate(customers=20, orders=40, seed=5, now=NOW, days=60)
     plan = agenda.of_history(trade)
     stops = []
@@ -210,6 +214,9 @@ def test_the_clock_stops_for_orders_parcels_and_refunds_but_not_a_scan_in_the_sa
     loud |= {scan.at for s in trade.shipments for n, scan in enumerate(s["scans"])
              if n == 0 or scan.status != s["scans"][n - 1].status}
     loud |= {refund["at"] for refund in trade.refunds}
+    for row in trade.returns:  # requested, looked at, received: each a step of the service
+        loud |= {row["at"]} | {row[k] for k in ("reviewed_at", "received_at")
+                               if row[k] is not None and row[k] <= NOW}
     quiet = {scan.at for s in trade.shipments for n, scan in enumerate(s["scans"])
              if n > 0 and scan.status == s["scans"][n - 1].status}
     assert stops == sorted(loud)

@@ -64,6 +64,31 @@ def test_an_exchange_becomes_an_order_for_the_difference(shop):
     assert shop.count(RefundRequest) == 0
 
 
+def test_the_exchange_order_is_handed_to_the_store_platform_once_in_shopify_s_shape(shop):
+    made = shop.request(resolution="exchange", exchange_for_sku="MUG-3").json()
+    body = shop.post(f"/api/v1/returns/{made['id']}/receive", MUG_BACK).json()
+
+    with shop.db.reading() as session:
+        jobs = session.scalars(select(Job).where(Job.kind == settle.PUBLISH_WEBHOOK_JOB)).all()
+    exchange_id = body["exchange_order_id"]
+    assert [(job.dedupe_key, job.payload["event_type"], job.payload["event_id"])
+            for job in jobs] == [(f"returns.exchange:{exchange_id}",
+                                  "return.exchange_order_created",
+                                  f"exchange_order_{exchange_id}")]
+    data = jobs[0].payload["data"]
+    assert (data["order_number"], data["total_minor"], data["difference_minor"]) == (
+        f"{made['number']}-X", 300, 300)
+    assert data["lines"] == [{"sku": "MUG-3", "title": "Mug Large", "quantity": 1,
+                              "unit_price_minor": 1500}]
+    shopify = data["shopify"]["order"]
+    assert (shopify["financial_status"], shopify["tags"]) == ("pending",
+                                                              f"exchange,{made['number']}")
+    assert shopify["line_items"] == [{"sku": "MUG-3", "title": "Mug Large", "quantity": 1,
+                                      "price": "15.00"}]
+    assert shopify["discount_codes"] == [{"code": f"EXCHANGE-{made['number']}",
+                                          "type": "fixed_amount", "amount": "12.00"}]
+
+
 def test_an_exchange_for_less_refunds_the_difference_and_takes_stock(shop):
     made = shop.request([{"sku": "CUP-1", "quantity": 3, "reason": "other"}],
                         resolution="exchange", exchange_for_sku="MUG-1").json()

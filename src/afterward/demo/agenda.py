@@ -20,6 +20,9 @@ class Kind(StrEnum):
     ship = "ship"  # index: a shipment; its label scan comes with it
     scan = "scan"  # index: a shipment, scan: which of its scans (1 and on)
     refund = "refund"  # index: a refund
+    return_request = "return_request"  # index: a return (demo/returns.py)
+    return_review = "return_review"  # index: a return; a person looks at it if held
+    return_receive = "return_receive"  # index: a return; its parcel is inspected
 
 
 @dataclass(frozen=True, order=True)
@@ -70,13 +73,14 @@ def of_history(history: History) -> Agenda:
     agenda = Agenda()
     for customer, since in enumerate(history.customer_since):
         agenda.add(since, Kind.customer, customer, quiet=True)
-    add_trade(agenda, history, orders_from=0, shipments_from=0, refunds_from=0)
+    add_trade(agenda, history, orders_from=0, shipments_from=0, refunds_from=0,
+              returns_from=0)
     return agenda
 
 
 def add_trade(agenda: Agenda, history: History, *, orders_from: int, shipments_from: int,
-              refunds_from: int) -> None:
-    """The orders, parcels and refunds from these indexes on."""
+              refunds_from: int, returns_from: int) -> None:
+    """The orders, parcels, refunds and returns from these indexes on."""
     for index in range(orders_from, len(history.orders)):
         order = history.orders[index]
         agenda.add(order["placed_at"], Kind.order, index)
@@ -90,3 +94,10 @@ def add_trade(agenda: Agenda, history: History, *, orders_from: int, shipments_f
                        quiet=scan.status is scans[number - 1].status)
     for index in range(refunds_from, len(history.refunds)):
         agenda.add(history.refunds[index]["at"], Kind.refund, index)
+    for index in range(returns_from, len(history.returns)):
+        row = history.returns[index]
+        agenda.add(row["at"], Kind.return_request, index)
+        if row["reviewed_at"] <= history.now:
+            agenda.add(row["reviewed_at"], Kind.return_review, index)
+        if row["received_at"] is not None and row["received_at"] <= history.now:
+            agenda.add(row["received_at"], Kind.return_receive, index)

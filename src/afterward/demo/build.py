@@ -31,12 +31,15 @@ from afterward.demo import (
     history,
 )
 from afterward.demo import agenda as agendas
+from afterward.demo import returns as demo_returns
 from afterward.demo.replay import Replayed, Sending, replay
 from afterward.demo.writer import HistoryWriter
 from afterward.journeys import builtins as journeys
 from afterward.journeys import consumer
 from afterward.journeys.consumer import consumer_name
 from afterward.journeys.models import EventConsumer
+from afterward.returns import facts as return_facts
+from afterward.returns import policy as returns_policy
 from afterward.storage import registry
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -186,7 +189,20 @@ def create_demo_store(session: Session, *, secret_key: str, since: datetime) -> 
     for provider, value in secrets.webhooks.items():
         stores.set_webhook_secret(session, store=store, provider=provider, secret=value)
     session.flush()
+    return_facts.save_policy(session, store_id=store.id, policy=DEMO_POLICY)
     return store
+
+
+# Exchanges and store credit are free, a refund pays for the way back unless the item
+# was faulty; what cost at most 10 EUR and arrived faulty can be kept; big orders are
+# looked at by a person.
+DEMO_POLICY = returns_policy.Policy(
+    resolutions=["refund", "store_credit", "exchange", "keep"],
+    fees_minor={"refund": 395}, keep_max_value_minor=demo_returns.KEEP_MAX_MINOR,
+    rules=[*returns_policy.DEFAULT.rules,
+           returns_policy.Rule(name="large orders are looked at by a person",
+                               when=returns_policy.When(min_order_value_minor=25000),
+                               then=returns_policy.Then(review=True))])
 
 
 def delete_store_data(session: Session, store_id: int) -> None:

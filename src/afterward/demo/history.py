@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from afterward.demo import baskets, parcels, people, timeline
+from afterward.demo import baskets, parcels, people, returns, timeline
 from afterward.demo.catalog import PRODUCTS, VARIANT_SETS, ProductSpec, variant_price
 from afterward.tracking.statuses import Status
 
@@ -45,6 +45,8 @@ class History:
     lines: list[dict[str, Any]] = field(default_factory=list)
     shipments: list[dict[str, Any]] = field(default_factory=list)  # "scans": up to now
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    returns: list[dict[str, Any]] = field(default_factory=list)  # demo/returns.py
+    returns_rng: np.random.Generator | None = None
     # What add_order needs to fill one more basket like the others.
     catalogue: baskets.Catalogue | None = None
     tastes: np.ndarray | None = None
@@ -82,7 +84,7 @@ def generate(*, customers: int, orders: int, seed: int, now: datetime,
     tastes = baskets.customer_tastes(customers, rng)
     lines = baskets.make_lines(catalogue, order_customer, order_rank, tastes, rng)
     history = History(start, now, PRODUCTS, variants, who, [], catalogue=catalogue,
-                      tastes=tastes)
+                      tastes=tastes, returns_rng=np.random.default_rng([seed, 13]))
     _orders(history, order_customer, order_rank, placed, lines, rng)
     report("Parcels")
     _ship(history, rng)
@@ -204,8 +206,8 @@ def _ship(history: History, rng: np.random.Generator, first: int = 0) -> None:
 
 
 def _refund(history: History, rng: np.random.Generator, first: int = 0) -> None:
-    """Returned parcels are refunded in full; ~4% of delivered orders in part."""
-    now = history.now
+    """Returned parcels are refunded in full; about 8% of delivered orders come back in
+    part through a return (demo/returns.py), refunded when the return is settled."""
     first_line = np.searchsorted([line["order"] for line in history.lines],
                                  np.arange(len(history.orders) + 1))
     for shipment in history.shipments[first:]:
@@ -216,21 +218,15 @@ def _refund(history: History, rng: np.random.Generator, first: int = 0) -> None:
         if last.status is Status.returned_to_sender:
             _refund_all(history, shipment["order"], order, lines, last.at + timedelta(days=1))
             continue
-        if last.status is not Status.delivered or rng.random() >= 0.04:
+        if last.status is not Status.delivered:
+            continue
+        if rng.random() >= 0.04:
+            returns.maybe_add(history, shipment["order"], lines, last.at)
             continue
         at = last.at + timedelta(days=float(rng.uniform(3, 25)))
-        if at > now:
+        if at > history.now:
             continue
-        line = lines[int(rng.integers(0, len(lines)))]
-        if len(lines) == 1 and line["quantity"] == 1:
-            _refund_all(history, shipment["order"], order, lines, at)
-            continue
-        line["refunded_quantity"] = 1
-        order["refunded_minor"] = line["unit_price_minor"]
-        order["financial_status"] = "partially_refunded"
-        history.refunds.append({"order": shipment["order"], "at": at,
-                                "amount_minor": line["unit_price_minor"],
-                                "lines": [{"sku": line["sku"], "quantity": 1}]})
+        returns.add(history, shipment["order"], lines, int(rng.integers(0, len(lines))), at)
 
 
 def _refund_all(history: History, index: int, order: dict[str, Any],

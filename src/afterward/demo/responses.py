@@ -77,7 +77,8 @@ class Responses:
         if placed_at >= trade.now:
             return 0
         shipments, refunds = len(trade.shipments), len(trade.refunds)
+        returns = len(trade.returns)
         index = history.add_order(trade, customer=customer, placed_at=placed_at, rng=self.rng)
         agenda.add_trade(self.plan, trade, orders_from=index, shipments_from=shipments,
-                         refunds_from=refunds)
+                         refunds_from=refunds, returns_from=returns)
         return 1

@@ -23,6 +23,7 @@ from afterward.demo.agenda import Happening, Kind
 from afterward.demo.content import care_and_howto
 from afterward.demo.history import History
 from afterward.demo.parcels import US_WAREHOUSE, Scan, provider_of, provider_status
+from afterward.demo.return_writer import ReturnWriter
 from afterward.events import EventName, NewEvent, record_many
 from afterward.storage import bulk
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
@@ -88,6 +89,11 @@ class HistoryWriter:
         self.shipment_status: dict[int, str] = {}
         self.variant_ids: list[int] = []
         self.product_ids: list[int] = []
+        self.returns = ReturnWriter(store_id=store_id, order_numbers=self.order_numbers,
+                                    returns=trade.returns)
+        self._return_steps = {Kind.return_request: self.returns.request,
+                              Kind.return_review: self.returns.review,
+                              Kind.return_receive: self.returns.receive}
         self._lines_by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._lines_indexed = 0
 
@@ -117,7 +123,22 @@ class HistoryWriter:
     def write(self, session: Session, happenings: list[Happening]) -> int:
         """Write what happened (in time order), then refresh the touched customers'
         figures with the commerce service, as its job would; returns the domain events
-        recorded."""
+        recorded (a return's steps counted as one each). A return's step goes through
+        the returns service between what happened before it and what happened after,
+        so event ids still follow time."""
+        recorded, run = 0, []
+        for happening in happenings:
+            step = self._return_steps.get(happening.kind)
+            if step is None:
+                run.append(happening)
+                continue
+            recorded += self._write_run(session, run)
+            run = []
+            step(session, happening.index)
+            recorded += 1
+        return recorded + self._write_run(session, run)
+
+    def _write_run(self, session: Session, happenings: list[Happening]) -> int:
         if not happenings:
             return 0
         kinds: dict[Kind, list[Happening]] = defaultdict(list)

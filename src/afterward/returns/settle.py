@@ -26,6 +26,7 @@ from afterward.returns.models import RefundRequest, Return
 # the kind and never imports messaging.
 PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 REFUND_EVENT = "return.refund_requested"
+EXCHANGE_EVENT = "return.exchange_order_created"
 
 
 def price_exchange(session: Session, *, rma: Return, order: Order, policy: rules.Policy,
@@ -120,6 +121,7 @@ def _exchange(session: Session, rma: Return, order: Order, accepted: int, bonus:
     made, _ = commerce.save_order(session, store_id=rma.store_id, data=_exchange_order(
         rma, order, variant, units, allowance, now), meta=commerce.OrderMeta(source="exchange"))
     rma.exchange_order_id = made.id
+    publish_exchange_order(session, rma=rma, exchange=made)
     rma.refund_minor = max(0, -(rma.difference_minor or 0))
     request_refund(session, rma=rma, order=order, amount=rma.refund_minor)
     return True
@@ -155,6 +157,45 @@ def request_refund(session: Session, *, rma: Return, order: Order, amount: int) 
     jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
         "event_type": REFUND_EVENT, "event_id": f"refund_request_{row.id}", "data": payload},
         store_id=rma.store_id, dedupe_key=f"returns.refund:{row.id}")
+
+
+def publish_exchange_order(session: Session, *, rma: Return, exchange: Order) -> None:
+    """Hand the exchange order to the store platform, which ships it (its fulfilment
+    comes back like any other and is tracked): once per exchange order."""
+    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
+        "event_type": EXCHANGE_EVENT, "event_id": f"exchange_order_{exchange.id}",
+        "data": exchange_payload(rma, exchange)},
+        store_id=rma.store_id, dedupe_key=f"returns.exchange:{exchange.id}")
+
+
+def exchange_payload(rma: Return, exchange: Order) -> dict[str, Any]:
+    """Ours, and the order in Shopify's Admin API shape (POST /orders.json)."""
+    lines = [{"sku": ln.sku, "title": ln.title, "quantity": ln.quantity,
+              "unit_price_minor": ln.unit_price_minor} for ln in exchange.lines]
+    return {
+        "return_id": rma.id, "return_number": rma.number, "order_id": exchange.id,
+        "order_number": exchange.number, "original_order_id": rma.order_id,
+        "currency": exchange.currency, "total_minor": exchange.total_minor,
+        "discount_minor": exchange.discount_minor,
+        "difference_minor": rma.difference_minor, "lines": lines,
+        "idempotency_key": f"afterward-exchange-{exchange.id}",
+        "shopify": {"order": {
+            "email": exchange.email, "currency": exchange.currency,
+            "financial_status": exchange.financial_status, "send_receipt": True,
+            "tags": f"exchange,{rma.number}", "note": f"Exchange for return {rma.number}",
+            "line_items": [{"sku": ln["sku"], "title": ln["title"], "quantity": ln["quantity"],
+                            "price": major_units(ln["unit_price_minor"], exchange.currency)}
+                           for ln in lines],
+            "discount_codes": ([{"code": f"EXCHANGE-{rma.number}", "type": "fixed_amount",
+                                 "amount": major_units(exchange.discount_minor,
+                                                       exchange.currency)}]
+                               if exchange.discount_minor else []),
+            "shipping_address": {
+                "name": exchange.ship_name, "address1": exchange.ship_address1,
+                "city": exchange.ship_city, "province": exchange.ship_region,
+                "zip": exchange.ship_postal_code, "country_code": exchange.ship_country},
+        }},
+    }
 
 
 def refund_payload(rma: Return, order: Order, amount: int) -> dict[str, Any]:
