@@ -170,8 +170,9 @@ def publish_exchange_order(session: Session, *, rma: Return, exchange: Order) ->
 
 def exchange_payload(rma: Return, exchange: Order) -> dict[str, Any]:
     """Ours, and the order in Shopify's Admin API shape (POST /orders.json)."""
-    lines = [{"sku": ln.sku, "title": ln.title, "quantity": ln.quantity,
-              "unit_price_minor": ln.unit_price_minor} for ln in exchange.lines]
+    lines: list[dict[str, Any]] = [
+        {"sku": ln.sku, "title": ln.title, "quantity": ln.quantity,
+         "unit_price_minor": ln.unit_price_minor} for ln in exchange.lines]
     return {
         "return_id": rma.id, "return_number": rma.number, "order_id": exchange.id,
         "order_number": exchange.number, "original_order_id": rma.order_id,
