@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -204,18 +203,17 @@ def test_a_policy_document_refuses_unknown_fields_and_resolutions():
         Policy.model_validate({"resolutions": ["refund", "cash"]})
 
 
-def test_a_decision_takes_well_under_a_millisecond_per_line():
+def test_twenty_rules_that_all_match_add_their_fees_for_each_line():
+    # (how fast a decision is: `afterward bench returns`, policy_decision_20rules_us_per_line)
     policy = Policy(rules=[Rule(name=f"rule {n}", when=When(reasons=["damaged"],
                                                              categories=["apparel"]),
                                 then=Then(fee_minor=n)) for n in range(20)])
-    lines = [asking(1, line=SHIRT) for _ in range(10)]
+    lines = [asking(1, reason="damaged", line=SHIRT) for _ in range(10)]
 
-    started = time.perf_counter()
-    for _ in range(200):
-        decide(policy, DELIVERED, lines, History(orders=5, returns=1), NOW)
-    per_line_ms = (time.perf_counter() - started) * 1000 / (200 * len(lines))
+    decision = decide(policy, DELIVERED, lines, History(orders=5, returns=1), NOW)
 
-    assert per_line_ms < 0.5
+    assert decision.refusal is None
+    assert decision.fee("refund") == 10 * sum(range(20)) == 1900
 
 
 def test_a_blocklisted_email_or_postal_code_sends_to_review():

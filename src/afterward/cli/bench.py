@@ -14,6 +14,7 @@ SUITES = {
     "ingest": "afterward.bench.ingest",  # HTTP orders/s (wrk), CSV bulk import vs plain INSERT
     "tracking": "afterward.bench.tracking",  # carrier webhooks in, tracking pages out (wrk)
     "messaging": "afterward.bench.messaging",  # emails/s through SMTP, event -> send decision
+    "returns": "afterward.bench.returns",  # policy decision, POST /returns/s, portal pages
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
 }
 
