@@ -60,6 +60,14 @@ class Module:
     configure: tuple[str, ...] = ()  # "module:fn(settings)" run when a process starts
     privacy: str | None = None  # module whose import registers its privacy section
     templates: tuple[str, ...] = ()  # modules whose import registers built-in templates
+    # Packages with a builtin_sources/ folder of built-in messages (KEY.j2, written as
+    # messaging's own are: see messaging/source_builder.py); messaging registers them.
+    message_sources: tuple[str, ...] = ()
+    # Modules giving messages' context a part: NAME (the context key), REF (the refs
+    # key naming its row, e.g. "return_id"), load(session, store_id=, id=, public_url=,
+    # secret_key=) -> dict | None, and sample(currency=, public_url=) -> dict.
+    message_parts: tuple[str, ...] = ()
+    journeys: tuple[str, ...] = ()  # packages of built-in journey definitions (*.json)
     hold_probes: tuple[str, ...] = ()  # "module:fn(session, store_id, customer_id)"
     events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
 

@@ -45,7 +45,8 @@ def test_the_context_has_order_shipment_care_and_recommendations(db, make_store)
     assert context["customer"]["first_name"] == "Ada"
     assert context["data"] == {"coupon": "X"}
     assert set(context) == {"locale", "timezone", "store", "customer", "order", "shipment",
-                            "recommendations", "care", "links", "data"}
+                            "recommendations", "care", "links", "data", "return"}
+    assert context["return"] is None  # the returns module's part: this message is no return's
 
 
 def test_nothing_bought_means_no_recommendations(db, make_store):

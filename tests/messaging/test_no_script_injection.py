@@ -15,7 +15,13 @@ from sqlalchemy import select
 
 from afterward.commerce.models import Customer, Store
 from afterward.journeys import message_templates
-from afterward.messaging import builtin_templates, service, template_registry, templates
+from afterward.messaging import (
+    builtin_templates,
+    module_templates,
+    service,
+    template_registry,
+    templates,
+)
 from afterward.messaging.context import sample_context
 from afterward.messaging.templates import TemplateSource
 from tests.hostile import SCRIPT_URL, hostile, missing, parse
@@ -40,10 +46,11 @@ SHOWN = {
     "product.title": hostile("recommended", 300),
     "data.offer_code": hostile("offer", 64),
     "data.product_title": hostile("data title", 200),
+    "return.reject_reason": hostile("reject reason", 500),
 }
 BREAK = "Ada\r\nBcc: evil@example.com\nX-Injected: yes"  # a name that would add headers
 ENTITIES = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
-BUILT_INS = [*builtin_templates.KEYS, *message_templates.KEYS]
+BUILT_INS = [*builtin_templates.KEYS, *message_templates.KEYS, *module_templates.keys()]
 
 
 def hostile_store(*, logo: bool) -> Store:
@@ -73,6 +80,9 @@ def hostile_context(locale: str, *, logo: bool) -> dict[str, Any]:
     context["recommendations"][0]["title"] = SHOWN["product.title"]
     context["care"] = [{"title": SHOWN["item.title"], "care": SHOWN["item.care"],
                         "howto": SHOWN["item.howto"]}]
+    context["return"]["reject_reason"] = SHOWN["return.reject_reason"]
+    for line in context["return"]["lines"]:
+        line["title"] = SHOWN["line.title"]
     return context
 
 

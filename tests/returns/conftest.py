@@ -14,6 +14,11 @@ from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
 from tests.factories import order_body
+from tests.messaging.conftest import (  # noqa: F401  (fixtures: messages go to the outbox
+    messaging_runtime,  # unless a test brings the loopback SMTP server)
+    smtp,
+    smtp_server,
+)
 
 CATALOGUE = [
     {"external_id": "p-tea", "title": "Green tea", "category": "tea",

@@ -44,10 +44,11 @@ from afterward.bench.common import (
 from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Order, OrderLine
 from afterward.returns import policy as rules
+from afterward.returns.links import signed_return
 from afterward.returns.models import Return
 from afterward.storage.db import Database
 from afterward.tracking.models import Shipment
-from afterward.web.pages.returns_links import signed_order, signed_return
+from afterward.web.pages.returns_links import signed_order
 
 SUITE = "returns"
 DEFAULT_ORDERS = 100_000

@@ -75,6 +75,11 @@ def finish(session: Session, enrolment: Enrolment, status: EnrolmentStatus,
 
 # --- entering --------------------------------------------------------------------------
 
+# What every message's refs already name; an enrolment about another module's row (a
+# return) hands it on as "<subject_type>_id", for that module's part of the context.
+CORE_SUBJECTS = ("customer", "order", "shipment")
+
+
 def entry_key(journey: spec.Journey, event: Event, refs: facts.Refs) -> str:
     if journey.entry == "customer" and refs.customer_id is not None:
         return f"customer:{refs.customer_id}"
@@ -216,6 +221,8 @@ def send(session: Session, enrolment: Enrolment, journey: Journey,
         return
     refs = {name: value for name, value in (("order_id", enrolment.order_id),
                                              ("shipment_id", enrolment.shipment_id)) if value}
+    if enrolment.subject_type not in CORE_SUBJECTS:  # a module's row: a return, ...
+        refs[f"{enrolment.subject_type}_id"] = enrolment.subject_id
     try:
         message = messaging.queue_message(
             session, store_id=enrolment.store_id, channel=step.channel, purpose=step.purpose,

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased, lazyload
 
+from afterward import modules
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Store, full_name
 from afterward.storage.queries import one_of
 from afterward.storage.types import utcnow
@@ -222,17 +223,36 @@ def _order_id(refs: dict[str, Any], shipments: dict[int, Shipment]) -> int | Non
 
 def build_context(session: Session, *, store: Store, customer: Customer | CustomerRow | None,
                   refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
-                  public_url: str, links: Links) -> dict[str, Any]:
+                  public_url: str, links: Links, secret_key: str = "") -> dict[str, Any]:
     loaded = load(session, store_id=store.id, refs=[refs])
     return assemble(session, loaded, store=store, customer=customer, refs=refs, data=data,
-                    locale=locale, timezone=timezone, public_url=public_url, links=links)
+                    locale=locale, timezone=timezone, public_url=public_url, links=links,
+                    secret_key=secret_key)
+
+
+def module_parts() -> tuple[Any, ...]:
+    """The installed modules' parts of the context (Module.message_parts)."""
+    return modules.resolved("message_parts")
+
+
+def _module_values(session: Session, *, store_id: int, refs: dict[str, Any],
+                   public_url: str, secret_key: str) -> dict[str, Any]:
+    """Each module's part: what its REF in `refs` names, else None (the key is always
+    there, as in the sample)."""
+    values: dict[str, Any] = {}
+    for part in module_parts():
+        ref = refs.get(part.REF)
+        values[part.NAME] = part.load(session, store_id=store_id, id=int(ref),
+                                      public_url=public_url, secret_key=secret_key) \
+            if ref else None
+    return values
 
 
 def assemble(session: Session, loaded: Loaded, *, store: Store,
              customer: Customer | CustomerRow | None,
              refs: dict[str, Any], data: dict[str, Any], locale: str, timezone: str,
              public_url: str, links: Links, needs: frozenset[str] | None = None,
-             now: datetime | None = None) -> dict[str, Any]:
+             now: datetime | None = None, secret_key: str = "") -> dict[str, Any]:
     """One message's context from what `load` found, as of `now` (default: the clock).
     `needs` (the names its template uses, None: all) spares the queries behind parts
     the template never reads."""
@@ -257,6 +277,8 @@ def assemble(session: Session, loaded: Loaded, *, store: Store,
         if "care" in used else [],
         "links": {"unsubscribe": links.unsubscribe, "preferences": links.preferences},
         "data": data,
+        **_module_values(session, store_id=store.id, refs=refs, public_url=public_url,
+                         secret_key=secret_key),
     }
 
 
@@ -383,4 +405,6 @@ def sample_context(store: Store, *, locale: str = "en", public_url: str = "",
         "links": {"unsubscribe": f"{public_url.rstrip('/')}/m/u/sample",
                   "preferences": f"{public_url.rstrip('/')}/preferences/sample"},
         "data": data or {},
+        **{part.NAME: part.sample(currency=currency, public_url=public_url)
+           for part in module_parts()},
     }

@@ -13,5 +13,5 @@ MODULE = Module(
     jobs=("afterward.messaging.jobs",),
     configure=("afterward.messaging.runtime:configure",),
     privacy="afterward.messaging.privacy",
-    templates=("afterward.messaging.builtin_templates",),
+    templates=("afterward.messaging.builtin_templates", "afterward.messaging.module_templates"),
 )

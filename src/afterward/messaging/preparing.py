@@ -263,7 +263,8 @@ class _StoreBatch:
             locale=resolved.locale, timezone=facts.customer_timezone(customer, self.store),
             public_url=rt.public_url,
             links=context.Links(unsubscribe=unsubscribe, preferences=preferences),
-            needs=templates.names_used(message.channel, resolved.source))
+            needs=templates.names_used(message.channel, resolved.source),
+            secret_key=rt.links.secret_key)
         rendered = templates.render(message.channel, resolved.source, values)
         html = rendered.html
         if html is not None:

@@ -10,6 +10,9 @@ MODULE = Module(
     pages=("afterward.web.pages.returns_portal:router", "afterward.web.pages.returns_steps:router",
            "afterward.web.pages.return_status:router"),
     privacy="afterward.returns.privacy",
+    message_sources=("afterward.returns",),
+    message_parts=("afterward.returns.message_part",),
+    journeys=("afterward.returns.journeys",),
     events=("return.requested", "return.approved", "return.rejected", "return.received",
             "return.resolved"),
 )

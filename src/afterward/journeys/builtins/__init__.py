@@ -1,6 +1,7 @@
-"""The built-in journeys, one JSON definition per file, and installing them for a
-store: created or brought up to date and switched on. A built-in the merchant has
-edited is theirs: installing again leaves it alone."""
+"""The built-in journeys, one JSON definition per file (here, and in the packages an
+installed module names in Module.journeys), and installing them for a store: created
+or brought up to date and switched on. A built-in the merchant has edited is theirs:
+installing again leaves it alone."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from afterward import modules
 from afterward.journeys import service
 
 
 @cache
 def _texts() -> tuple[tuple[str, str], ...]:
-    folder = resources.files(__package__)
+    """This package's definitions and those of the installed modules' journey packages
+    (Module.journeys), by file name."""
+    packages = (__package__, *modules.each("journeys"))
     return tuple(sorted((entry.name, entry.read_text(encoding="utf-8"))
-                        for entry in folder.iterdir() if entry.name.endswith(".json")))
+                        for package in packages for entry in resources.files(package).iterdir()
+                        if entry.name.endswith(".json")))
 
 
 def definitions() -> list[dict[str, Any]]:

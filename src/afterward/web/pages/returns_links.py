@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from afterward.config import Settings
+from afterward.returns.links import STATUS_SALT, signed_return
 
 PATH = "/returns"
 COOKIE = "aw_returns"
 CSRF_MAX_AGE = 2 * 3600
 ORDER_MAX_AGE = 180 * 86400  # a link from an email outlives any return window
 MAX_TOKEN = 300
-_ORDER, _RETURN, _CSRF = ("afterward.returns.order.v1", "afterward.returns.status.v1",
-                          "afterward.returns.csrf.v1")
+_ORDER, _RETURN, _CSRF = ("afterward.returns.order.v1", STATUS_SALT, "afterward.returns.csrf.v1")
 
 
 def _secret(request: Request) -> str:
@@ -52,12 +52,6 @@ def read_order_token(request: Request, token: str) -> tuple[int, int] | None:
 
 def return_token(request: Request, store_id: int, return_id: int) -> str:
     return signed_return(_secret(request), store_id, return_id)
-
-
-def signed_return(secret: str, store_id: int, return_id: int) -> str:
-    """A return's status token, from the install's secret key (no expiry: the page
-    follows the return for as long as it lasts)."""
-    return URLSafeSerializer(secret, salt=_RETURN).dumps([store_id, return_id])
 
 
 def read_return_token(request: Request, token: str) -> tuple[int, int] | None:
