@@ -8,7 +8,8 @@ and the shopper's portal pages.
   `afterward serve --no-worker` driven by wrk (2 threads, 4 connections):
   - returns_create_per_s (+ p50/p95/p99, server CPU per return): POST /api/v1/returns,
     each request for another order, each with its own Idempotency-Key; only a 201
-    counts; one HTTP process (writes on SQLite are serial: its headline);
+    counts; with one HTTP process, then two (`_2proc`: the HTTP work runs on both
+    cores, SQLite still takes one write at a time);
   - portal_lookup, portal_choose, portal_status (_2proc, + p50/p95/p99): GET /returns,
     GET /returns/o/{order token} (the order, what each line can still return, the
     reasons and the exchange variants) and GET /returns/r/{status token} of the returns
@@ -132,15 +133,19 @@ def run(options: BenchOptions) -> Iterator[Figure]:
         tracking_bench.load_store(url, options.orders or DEFAULT_ORDERS)
         store_id, orders = _prepare(url)
         random.Random(5).shuffle(orders)
-        warm = _create_file(workdir / "create-warm.txt", orders, 0, duration, WARMUP_SECONDS)
-        made = _create_file(workdir / "create-run.txt", orders, warm, duration, duration)
-        env = server_env(url)
-        with serve_http(env, workdir, 1) as (base, pid):
-            _wrk(wrk, script, base, workdir / "create-warm.txt", min(WARMUP_SECONDS, duration))
-            yield from _load(wrk, script, base, pid, workdir / "create-run.txt", duration,
-                             "returns_create", backend, per="return")
-        if made == 0:
-            raise BenchError("no order left to return")
+        env, first = server_env(url), 0
+        for processes, infix in ((1, ""), (2, "_2proc")):
+            warm = workdir / f"create{infix}-warm.txt"
+            run_file = workdir / f"create{infix}-run.txt"
+            first += _create_file(warm, orders, first, duration, WARMUP_SECONDS)
+            made = _create_file(run_file, orders, first, duration, duration)
+            first += made
+            if made == 0:
+                raise BenchError("no order left to return: give more --orders")
+            with serve_http(env, workdir, processes) as (base, pid):
+                _wrk(wrk, script, base, warm, min(WARMUP_SECONDS, duration))
+                yield from _load(wrk, script, base, pid, run_file, duration,
+                                 f"returns_create{infix}", backend, per="return")
         pages = _page_files(workdir, url, store_id, orders)
         with serve_http(env, workdir, 2) as (base, pid):
             for name, path in pages.items():
@@ -199,8 +204,11 @@ def _prepare(url: str) -> tuple[int, list[tuple[str, str]]]:
 
 def _create_file(path: Path, orders: list[tuple[str, str]], first: int, duration: float,
                  seconds: float) -> int:
-    """Requests for orders[first:...], one order each; returns how many."""
-    count = min(len(orders) - first, CREATE_MAX_PER_S * max(1, round(min(seconds, duration))))
+    """Requests for orders[first:...], one order each, at most a fifth of the orders
+    (two loads of a warm-up and a run; the last fifth is left for the portal pages);
+    returns how many."""
+    count = min(len(orders) // 5, len(orders) - first,
+                CREATE_MAX_PER_S * max(1, round(min(seconds, duration))))
     with path.open("w", encoding="utf-8") as out:
         for number, sku in orders[first:first + count]:
             body = {"order_number": number, "resolution": "refund",

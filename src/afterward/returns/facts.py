@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, false, func, insert, select, update
+from sqlalchemy import case, false, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from afterward.commerce import service as commerce
@@ -91,11 +92,14 @@ def history(session: Session, *, store_id: int, customer_id: int | None,
 
 
 def claim(session: Session, *, store_id: int, line: OrderLine, quantity: int) -> None:
-    """Claim units of an order line for a return in one atomic UPDATE; the CHECK
-    (claimed <= bought) refuses a claim that would pass what was bought."""
-    if session.get(ClaimedQuantity, line.id) is None:
-        session.execute(insert(ClaimedQuantity).values(
-            order_line_id=line.id, store_id=store_id, bought=line.quantity, claimed=0))
+    """Claim units of an order line for a return in one atomic UPDATE (its row made
+    first if it is the line's first claim); the CHECK (claimed <= bought) refuses a
+    claim that would pass what was bought."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    session.execute(insert(ClaimedQuantity).values(
+        order_line_id=line.id, store_id=store_id, bought=line.quantity, claimed=0)
+        .on_conflict_do_nothing(index_elements=["order_line_id"]))
     done = session.execute(update(ClaimedQuantity).where(
         ClaimedQuantity.order_line_id == line.id,
         ClaimedQuantity.claimed + quantity <= ClaimedQuantity.bought)

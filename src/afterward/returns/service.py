@@ -92,8 +92,8 @@ def request_return(session: Session, *, store_id: int, data: ReturnIn,
         facts.claim(session, store_id=store_id, line=line, quantity=item.quantity)
     _event(session, rma, "return.requested", {"resolution": rma.resolution,
                                               "review": list(rma.review_reasons)}, now)
-    if not rma.review_reasons:
-        approve(session, rma=rma, now=now)
+    if rma.status == "approved":  # by the policy: written approved, one UPDATE fewer
+        _approved(session, rma, now)
     return rma, True
 
 
@@ -174,9 +174,11 @@ def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked
 def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Decision,
             picked: Picked, key: str | None, now: datetime) -> Return:
     refund, credit = decision.amounts(data.resolution)
+    approved = not decision.review
     rma = Return(
         store_id=order.store_id, number=new_number(), order_id=order.id,
-        customer_id=order.customer_id, status="requested", resolution=data.resolution,
+        customer_id=order.customer_id, status="approved" if approved else "requested",
+        approved_at=now if approved else None, resolution=data.resolution,
         currency=order.currency, value_minor=decision.value_minor, refund_minor=refund,
         credit_minor=credit, fee_minor=decision.fee(data.resolution),
         bonus_minor=decision.bonus_minor if data.resolution == "store_credit" else 0,
@@ -215,10 +217,14 @@ def approve(session: Session, *, rma: Return, now: datetime | None = None) -> Re
     _expect(rma, "requested")
     rma.status, rma.approved_at, rma.updated_at = "approved", now, now
     session.flush()
+    _approved(session, rma, now)
+    return rma
+
+
+def _approved(session: Session, rma: Return, now: datetime) -> None:
     _event(session, rma, "return.approved", {"resolution": rma.resolution}, now)
     if rma.resolution == "keep":
         _resolve(session, rma, now)
-    return rma
 
 
 def reject(session: Session, *, rma: Return, reason: str, now: datetime | None = None
