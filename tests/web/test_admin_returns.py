@@ -354,3 +354,29 @@ def test_a_bad_policy_is_shown_as_typed_with_where_it_is_wrong_and_nothing_saved
     with shop.db.reading() as session:
         assert session.get(ReturnPolicyRow, shop.store.id).document == before
 
+
+
+# Analytics
+
+
+def test_the_analytics_page_draws_the_figures_as_svg_bars_and_shows_a_products_comments(shop):
+    mug = ask(shop, "MUG-1", comment="Too small for coffee")
+    shop.client.post(f"/admin/returns/{mug['id']}/approve", data={"csrf": token(shop)})
+    ask(shop, "CUP-1", 3, reason="damaged", resolution="store_credit")
+    product = shop.client.get("/admin/returns/analytics").text.split(
+        '<option value="')[-1].split('"')[0]  # the picker's products: Cup, Mug
+
+    page = shop.client.get(f"/admin/returns/analytics?days=30&product={product}")
+
+    assert page.status_code == 200
+    assert '<svg class="bars" id="product-chart"' in page.text
+    assert "100.0% (1 of 1)" in page.text and "100.0% (3 of 3)" in page.text
+    assert '<svg class="bars" id="resolutions-chart"' in page.text
+    assert "50.0% (1)" in page.text  # refund and store credit, one each
+    assert "Comments on Mug" in page.text and "Too small for coffee" in page.text
+    assert "<script" not in page.text.split("<main")[1]
+
+
+def test_the_analytics_period_is_one_of_the_three(shop):
+    assert shop.client.get("/admin/returns/analytics?days=7").status_code == 400
+    assert shop.client.get("/admin/returns/analytics?days=365").status_code == 200

@@ -5,7 +5,8 @@ shoppers wrote about one product. Plain figures; the admin only draws them.
 Definitions (docs/returns.md, "Admin"):
 - a period is [since, until); returns are counted by when they were asked for, sales
   by when the order was placed; rejected returns are not counted as returned;
-- return rate = units returned / units sold (orders not cancelled);
+- return rate = units returned / units sold (orders not cancelled, exchange orders
+  not counted as sales);
 - revenue retained = the value of resolved store-credit and exchange returns, less what
   of them was refunded (an exchange's difference paid back); refunded = every refund of
   a resolved return (refund, keep, exchange difference);
@@ -110,6 +111,7 @@ def _sold(session: Session, store_id: int, since: datetime, until: datetime,
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
         .where(Order.store_id == store_id, Order.status != "cancelled",
+               Order.source != "exchange",
                Order.placed_at >= since, Order.placed_at < until)
         .group_by(key)).all()
     return {k: int(n or 0) for k, n in rows}
