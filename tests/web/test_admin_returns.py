@@ -373,6 +373,7 @@ def test_the_analytics_page_draws_the_figures_as_svg_bars_and_shows_a_products_c
     assert "100.0% (1 of 1)" in page.text and "100.0% (3 of 3)" in page.text
     assert '<svg class="bars" id="resolutions-chart"' in page.text
     assert "50.0% (1)" in page.text  # refund and store credit, one each
+    assert '<span class="figure-value" id="retained">—</span>' in page.text  # none resolved
     assert "Comments on Mug" in page.text and "Too small for coffee" in page.text
     assert "<script" not in page.text.split("<main")[1]
 

@@ -9,7 +9,7 @@ Definitions (docs/returns.md, "Admin"):
   not counted as sales);
 - revenue retained = the value of resolved store-credit and exchange returns, less what
   of them was refunded (an exchange's difference paid back); refunded = every refund of
-  a resolved return (refund, keep, exchange difference);
+  a resolved return (refund, keep, exchange difference); both per currency;
 - time to resolution = resolved_at - created_at of the returns resolved in the period;
   the median (the mean of the middle two for an even count) and the 90th percentile
   (nearest rank)."""
@@ -21,7 +21,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Order, OrderLine, Product
@@ -82,7 +82,7 @@ class Report:
     by_category: list[Rate]
     by_reason: list[Rate]
     resolutions: list[Share]
-    retained: Retained
+    retained: list[Retained]  # per currency
     time_to_resolution: Durations
 
 
@@ -91,15 +91,13 @@ def _counted_returns(store_id: int, since: datetime, until: datetime):  # type: 
             & (Return.created_at >= since) & (Return.created_at < until))
 
 
-def report(session: Session, *, store_id: int, currency: str, since: datetime,
-           until: datetime) -> Report:
+def report(session: Session, *, store_id: int, since: datetime, until: datetime) -> Report:
     return Report(
         by_product=rates_by_product(session, store_id=store_id, since=since, until=until),
         by_category=rates_by_category(session, store_id=store_id, since=since, until=until),
         by_reason=units_by_reason(session, store_id=store_id, since=since, until=until),
         resolutions=resolution_shares(session, store_id=store_id, since=since, until=until),
-        retained=revenue_retained(session, store_id=store_id, currency=currency,
-                                  since=since, until=until),
+        retained=revenue_retained(session, store_id=store_id, since=since, until=until),
         time_to_resolution=time_to_resolution(session, store_id=store_id, since=since,
                                               until=until))
 
@@ -179,15 +177,18 @@ def resolution_shares(session: Session, *, store_id: int, since: datetime,
             for key in RESOLUTIONS]
 
 
-def revenue_retained(session: Session, *, store_id: int, currency: str, since: datetime,
-                     until: datetime) -> Retained:
-    resolved = (_counted_returns(store_id, since, until) & (Return.status == "resolved")
-                & (Return.currency == currency))
+def revenue_retained(session: Session, *, store_id: int, since: datetime,
+                     until: datetime) -> list[Retained]:
+    """Per currency the returns were in (orders can be in several), by currency code."""
+    resolved = _counted_returns(store_id, since, until) & (Return.status == "resolved")
     kept = Return.resolution.in_(("store_credit", "exchange"))
-    retained = session.scalar(select(func.sum(Return.value_minor - Return.refund_minor))
-                              .where(resolved, kept)) or 0
-    refunded = session.scalar(select(func.sum(Return.refund_minor)).where(resolved)) or 0
-    return Retained(currency, int(retained), int(refunded))
+    rows = session.execute(
+        select(Return.currency,
+               func.sum(case((kept, Return.value_minor - Return.refund_minor), else_=0)),
+               func.sum(Return.refund_minor))
+        .where(resolved).group_by(Return.currency).order_by(Return.currency)).all()
+    return [Retained(currency, int(retained or 0), int(refunded or 0))
+            for currency, retained, refunded in rows]
 
 
 def time_to_resolution(session: Session, *, store_id: int, since: datetime,

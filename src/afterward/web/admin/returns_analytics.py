@@ -40,7 +40,8 @@ def rate_bars(rates: list[analytics.Rate], locale: str | None) -> list[Bar]:
 
 def count_bars(rates: list[analytics.Rate], locale: str | None) -> list[Bar]:
     most = max((r.returned for r in rates), default=0)
-    return [Bar(r.label.capitalize(), f"{number(r.returned, locale)} units",
+    return [Bar(r.label.capitalize(),
+                f"{number(r.returned, locale)} unit{'' if r.returned == 1 else 's'}",
                 r.returned / most if most else None) for r in rates[:TOP]]
 
 
@@ -53,6 +54,8 @@ def share_bars(shares: list[analytics.Share], locale: str | None) -> list[Bar]:
 def hours_text(hours: float | None) -> str:
     if hours is None:
         return "—"
+    if hours < 1:
+        return f"{round(hours * 60)} minutes"
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
 
 
@@ -67,8 +70,7 @@ def analytics_page(request: Request, admin: Admin = Depends(store_admin),
     since = until - timedelta(days=int(days))
     db: Database = request.app.state.db
     with db.reading() as s:
-        report = analytics.report(s, store_id=store.id, currency=store.currency, since=since,
-                                  until=until)
+        report = analytics.report(s, store_id=store.id, since=since, until=until)
         products = analytics.returned_products(s, store_id=store.id)
         comments = (analytics.product_comments(s, store_id=store.id, product_id=product,
                                                since=since, until=until)
