@@ -128,7 +128,8 @@ def test_a_products_comments_stand_side_by_side_newest_first(shop, history):
 def test_returns_asked_for_before_the_period_are_left_out(shop, history):
     since = utcnow() - timedelta(days=1)
     with shop.db.reading() as session:
-        report = analytics.report(session, store_id=shop.store.id, since=since, until=utcnow() + timedelta(minutes=1))
+        report = analytics.report(session, store_id=shop.store.id, since=since,
+                                  until=utcnow() + timedelta(minutes=1))
 
     assert (report.by_product, report.by_reason) == ([], [])
     assert [s.count for s in report.resolutions] == [0, 0, 0, 0]

@@ -70,11 +70,12 @@ def test_the_queue_lists_each_return_with_its_order_customer_items_value_and_fla
     assert page.text.index(tea["number"]) < page.text.index(mug["number"])  # newest first
     row = page.text.split(f'id="return-{mug["id"]}"')[1].split("</tr>")[0]
     assert f'<a href="/admin/returns/{mug["id"]}">{mug["number"]}</a>' in row
-    assert ">1001</a>" in row and "Ada Lovelace" in row and "1 × Mug" in row
+    assert ">1001</a>" in row and "Ada Lovelace" in row and "Mug (1)" in row
     assert "€12.00" in row and "refund" in row and "badge-requested" in row
     assert "Review</span> rule: mugs by hand" in row
     tea_row = page.text.split(f'id="return-{tea["id"]}"')[1].split("</tr>")[0]
-    assert "2 × Green tea" in tea_row and "badge-approved" in tea_row and "<td data-label=\"Flags\">—" in tea_row
+    assert "Green tea (2)" in tea_row and "badge-approved" in tea_row
+    assert '<td data-label="Flags">—' in tea_row
 
 
 @pytest.mark.parametrize(("query", "expected"), [

@@ -20,8 +20,9 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Order, OrderLine, Product
@@ -86,7 +87,7 @@ class Report:
     time_to_resolution: Durations
 
 
-def _counted_returns(store_id: int, since: datetime, until: datetime):  # type: ignore[no-untyped-def]
+def _counted_returns(store_id: int, since: datetime, until: datetime) -> ColumnElement[bool]:
     return ((Return.store_id == store_id) & (Return.status != "rejected")
             & (Return.created_at >= since) & (Return.created_at < until))
 
@@ -103,7 +104,7 @@ def report(session: Session, *, store_id: int, since: datetime, until: datetime)
 
 
 def _sold(session: Session, store_id: int, since: datetime, until: datetime,
-          key) -> dict[object, int]:  # type: ignore[no-untyped-def]
+          key: Any) -> dict[object, int]:
     rows = session.execute(
         select(key, func.sum(OrderLine.quantity))
         .join(Order, Order.id == OrderLine.order_id)
@@ -116,7 +117,7 @@ def _sold(session: Session, store_id: int, since: datetime, until: datetime,
 
 
 def _returned(session: Session, store_id: int, since: datetime, until: datetime,
-              key) -> dict[object, int]:  # type: ignore[no-untyped-def]
+              key: Any) -> dict[object, int]:
     rows = session.execute(
         select(key, func.sum(ReturnLine.quantity))
         .join(Return, Return.id == ReturnLine.return_id)
@@ -196,7 +197,8 @@ def time_to_resolution(session: Session, *, store_id: int, since: datetime,
     rows = session.execute(select(Return.created_at, Return.resolved_at).where(
         Return.store_id == store_id, Return.status == "resolved",
         Return.resolved_at >= since, Return.resolved_at < until)).all()
-    hours = sorted((done - asked).total_seconds() / 3600 for asked, done in rows)
+    hours = sorted((done - asked).total_seconds() / 3600 for asked, done in rows
+                   if done is not None)
     if not hours:
         return Durations(0, None, None)
     return Durations(len(hours), statistics.median(hours),
@@ -216,7 +218,8 @@ def product_comments(session: Session, *, store_id: int, product_id: int, since:
                ReturnLine.comment.is_not(None), ReturnLine.comment != "",
                Return.created_at >= since, Return.created_at < until)
         .order_by(Return.created_at.desc(), ReturnLine.id).limit(limit)).all()
-    return [Comment(*row) for row in rows]
+    return [Comment(int(return_id), number, sku, reason, comment or "", created_at)
+            for return_id, number, sku, reason, comment, created_at in rows]
 
 
 def returned_products(session: Session, *, store_id: int) -> list[tuple[int, str]]:

@@ -32,7 +32,7 @@ class QueueRow:
     order_number: str
     customer_id: int | None
     units: int
-    items: str  # "2 × Mug, 1 × Cup"
+    items: str  # "Mug (2), Cup (1)"
     currency: str
     value_minor: int
     resolution: str
@@ -68,7 +68,7 @@ def _row(rma: Return, order_number: str) -> QueueRow:
     return QueueRow(
         id=rma.id, number=rma.number, order_id=rma.order_id, order_number=order_number,
         customer_id=rma.customer_id, units=sum(line.quantity for line in rma.lines),
-        items=", ".join(f"{line.quantity} × {line.title}" for line in rma.lines),
+        items=", ".join(f"{line.title} ({line.quantity})" for line in rma.lines),
         currency=rma.currency, value_minor=rma.value_minor, resolution=rma.resolution,
         status=rma.status, created_at=rma.created_at,
         review_reasons=tuple(rma.review_reasons or ()))
