@@ -337,9 +337,11 @@ def test_the_policy_page_summarises_the_policy_and_saves_a_valid_document(shop):
 
 @pytest.mark.parametrize(("document", "problem"), [
     ('{"window_days": 45,\n  "auto_approve": tru}', "Line 2, column 19: Expecting value."),
-    ('{"window_days": -1}', "window_days: Input should be greater than or equal to 0."),
-    ('{"rules": [{"name": "x", "then": {"fee_minor": "a"}}]}', "rules.0.then.fee_minor:"),
-    ('{"colour": "red"}', "colour: Extra inputs are not permitted."),
+    ('{"window_days": -1}', "Line 1, window_days: Input should be greater than or equal to 0."),
+    ('{"rules": [\n {"name": "x"},\n {"name": "y", "then": {\n  "fee_minor": "a"}}]}',
+     "Line 4, rules.1.then.fee_minor: Value error, expected an integer."),
+    ('{"colour": "red"}', "Line 1, colour: Extra inputs are not permitted."),
+    ('[]', "The document: Input should be a valid dictionary or instance of Policy."),
 ])
 def test_a_bad_policy_is_shown_as_typed_with_where_it_is_wrong_and_nothing_saved(
         shop, document, problem):

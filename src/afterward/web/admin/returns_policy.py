@@ -5,9 +5,10 @@ again as typed, with each problem and where it is; nothing is saved."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -35,8 +36,59 @@ def problems(text: str) -> tuple[Policy | None, list[str]]:
     try:
         return Policy.model_validate(document), []
     except ValidationError as exc:
-        return None, [f"{'.'.join(str(part) for part in err['loc']) or 'The document'}: "
-                      f"{err['msg']}." for err in exc.errors()]
+        return None, [_where(text, err["loc"]) + f"{err['msg']}." for err in exc.errors()]
+
+
+def _where(text: str, loc: tuple[int | str, ...]) -> str:
+    """"Line 4, rules.1.then.fee_minor: ", the line where the field (or, when it is
+    missing, the nearest enclosing one) stands in the text."""
+    field = ".".join(str(part) for part in loc)
+    if not field:
+        return "The document: "
+    return f"Line {line_of(text, loc)}, {field}: "
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"\s*")
+
+
+def line_of(text: str, loc: tuple[int | str, ...]) -> int:
+    """The line of `loc` in a document that parses: followed key by key and item by
+    item through the text, stopping at the last part found."""
+    at = value = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    for part in loc:
+        found = _child(text, value, part)
+        if found is None:
+            break
+        at, value = found
+    return text.count("\n", 0, at) + 1
+
+
+def _child(text: str, start: int, part: int | str) -> tuple[int, int] | None:
+    """Where the member or item `part` of the value at `start` is written, and where
+    its value starts."""
+    def skip_space(position: int) -> int:
+        return _SPACE.match(text, position).end()  # type: ignore[union-attr]
+
+    opening = "{" if isinstance(part, str) else "["
+    if not text.startswith(opening, start):
+        return None
+    position, index = skip_space(start + 1), 0
+    while text[position] not in "}]":
+        at = position
+        if opening == "{":
+            key, position = _DECODER.raw_decode(text, position)
+            position = skip_space(skip_space(position) + 1)  # the colon
+            if key == part:
+                return at, position
+        elif index == part:
+            return at, position
+        _, position = _DECODER.raw_decode(text, position)
+        position = skip_space(position)
+        if text[position] == ",":
+            position = skip_space(position + 1)
+        index += 1
+    return None
 
 
 def _page(request: Request, admin: Admin, policy: Policy, text: str, *,
@@ -48,7 +100,7 @@ def _page(request: Request, admin: Admin, policy: Policy, text: str, *,
 
 @router.get("/returns/policy")
 def policy_page(request: Request, admin: Admin = Depends(store_admin),
-                saved: str = "") -> Response:
+                saved: Annotated[str, Query(max_length=8)] = "") -> Response:
     db: Database = request.app.state.db
     with db.reading() as s:
         policy = facts.load_policy(s, store_id=current_store(admin).id)
