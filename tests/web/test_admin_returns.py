@@ -287,6 +287,23 @@ def test_bulk_reject_moves_those_it_can_and_names_those_it_cannot(shop):
     assert status_of(shop, cup["id"]) == ("rejected", "x")
 
 
+def test_after_a_bulk_step_the_queue_shows_again_with_its_filters(shop):
+    mug, tea = ask(shop, "MUG-1"), ask(shop, "TEA-1")
+    queue = shop.client.get("/admin/returns?status=requested&flagged=1").text
+    assert '<input type="hidden" name="status" value="requested">' in queue
+    assert '<input type="hidden" name="flagged" value="1">' in queue
+
+    answer = shop.client.post("/admin/returns/bulk", data={
+        "csrf": csrf_of(queue), "action": "approve", "ids": [str(mug["id"])],
+        "status": "requested", "flagged": "1"})
+
+    assert f"{mug['number']} was approved." in answer.text
+    assert '<option value="requested" selected>' in answer.text
+    assert f'id="return-{mug["id"]}"' not in answer.text  # approved: no longer requested
+    assert f'id="return-{tea["id"]}"' not in answer.text  # never flagged
+    assert "No return matches these filters." in answer.text
+
+
 def test_bulk_approve_reports_a_return_of_another_store_and_approves_the_rest(
         shop, client, db, make_store):
     mug = ask(shop, "MUG-1")

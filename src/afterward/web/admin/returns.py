@@ -45,6 +45,7 @@ CONDITIONS = {"new": "New", "opened": "Opened", "used": "Used", "damaged": "Dama
               "wrong_item": "Wrong item", "missing": "Missing"}
 MAX_BULK = 100
 Param = Annotated[str, Query(max_length=100)]
+FormParam = Annotated[str, Form(max_length=100)]
 DONE = {"approved": "The return was approved.", "rejected": "The return was rejected.",
         "received": "The return was received and inspected."}
 # What a step does, in the sentence that says it cannot: "... so it cannot be approved."
@@ -282,15 +283,23 @@ def receive(request: Request, return_id: Id, admin: Admin = Depends(store_csrf_c
 def bulk(request: Request, admin: Admin = Depends(store_csrf_checked),
          ids: Annotated[list[str], Form()] = [],  # noqa: B006
          action: Annotated[str, Form(max_length=16)] = "",
-         reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+         reason: Annotated[str, Form(max_length=2000)] = "",
+         status: FormParam = "", reasons: FormParam = "", resolution: FormParam = "",
+         age: FormParam = "", flagged: FormParam = "") -> Response:
     """Approve or reject the returns ticked, each in its own transaction: one that
     cannot move (already rejected, another admin first) is reported and the others go
-    through. A bad form (no return ticked, no reason to reject) changes nothing."""
+    through. A bad form (no return ticked, no reason to reject) changes nothing. The
+    queue shows again with the filters it had (`reasons` is the reason filter)."""
     store = current_store(admin)
     db: Database = request.app.state.db
+    try:
+        shown = parse_filters(status=status, reason=reasons, resolution=resolution, age=age,
+                              flagged=flagged, before="")
+    except BadFilter:
+        shown = Filters()
     chosen = list(dict.fromkeys(ids))
     if not chosen:
-        return _queue_page(request, admin, Filters(), status=422,
+        return _queue_page(request, admin, shown, status=422,
                            problem="Tick at least one return first.")
     if len(chosen) > MAX_BULK or not all(i.isdecimal() and 0 < int(i) <= 2**62 for i in chosen):
         raise PageError(400, "bad_request")
@@ -300,7 +309,7 @@ def bulk(request: Request, admin: Admin = Depends(store_csrf_checked),
         try:
             step = _reject_step(checked_reason(reason))
         except BadFilter as exc:
-            return _queue_page(request, admin, Filters(), status=422, problem=str(exc))
+            return _queue_page(request, admin, shown, status=422, problem=str(exc))
     else:
         raise PageError(400, "bad_request")
     outcomes = []
@@ -310,4 +319,4 @@ def bulk(request: Request, admin: Admin = Depends(store_csrf_checked),
         except PageError:
             outcomes.append(Outcome(return_id, f"#{return_id}", False,
                                     f"There is no return #{return_id} in this store."))
-    return _queue_page(request, admin, Filters(), outcomes=outcomes)
+    return _queue_page(request, admin, shown, outcomes=outcomes)
