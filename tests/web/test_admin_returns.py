@@ -100,6 +100,17 @@ def test_the_queue_filters_by_status_reason_resolution_flags_and_age(shop, query
     assert shown == expected
 
 
+def test_the_queue_counts_the_returns_in_each_status_with_a_link_to_them(shop):
+    for sku in ("MUG-1", "TEA-1", "CUP-1"):
+        ask(shop, sku)
+
+    counts = shop.client.get("/admin/returns").text.split('id="status-counts"')[1].split("</ul>")[0]
+
+    assert [(link.split('href="')[1].split('"')[0], link.split('class="count">')[1][:1])
+            for link in counts.split("<li>")[1:]] == [
+        ("/admin/returns?status=requested", "1"), ("/admin/returns?status=approved", "2")]
+
+
 def test_a_status_added_to_the_models_appears_in_the_filter(shop, monkeypatch):
     from afterward.web.admin import returns as admin_returns
 

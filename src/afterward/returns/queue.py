@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Order
 from afterward.events import Event
-from afterward.returns.models import Return, ReturnLine
+from afterward.returns.models import STATUSES, Return, ReturnLine
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,16 @@ def _row(rma: Return, order_number: str) -> QueueRow:
         currency=rma.currency, value_minor=rma.value_minor, resolution=rma.resolution,
         status=rma.status, created_at=rma.created_at,
         review_reasons=tuple(rma.review_reasons or ()))
+
+
+def counts_by_status(session: Session, *, store_id: int) -> list[tuple[str, int]]:
+    """How many returns the store has in each status, in lifecycle order (a status
+    with none left out)."""
+    counts = dict(session.execute(select(Return.status, func.count(Return.id)).where(
+        Return.store_id == store_id).group_by(Return.status)).tuples().all())
+    known = [status for status in STATUSES if status in counts]
+    return [(status, int(counts[status])) for status in
+            known + sorted(set(counts) - set(known))]
 
 
 def reasons_in_use(session: Session, *, store_id: int) -> list[str]:

@@ -132,10 +132,12 @@ def _queue_page(request: Request, admin: Admin, filters: Filters, *, problem: st
         names = queries.customer_labels(s, store_id=store.id,
                                         customer_ids={row.customer_id for row in rows})
         reasons = queue.reasons_in_use(s, store_id=store.id)
+        counts = queue.counts_by_status(s, store_id=store.id)
     return render(request, "admin/returns.html", {
         "admin": admin, "store": store, "rows": rows, "names": names, "filters": filters,
         "statuses": STATUSES, "resolutions": RESOLUTIONS, "reasons": reasons, "ages": AGES,
         "problem": problem, "outcomes": outcomes, "now": now, "age_text": age_text,
+        "counts": counts,
         "next_url": filters.url(before=rows[-1].id) if more else None,
         "section": "returns"}, status=status)
 
