@@ -226,13 +226,27 @@ def test_a_receipt_with_a_bad_quantity_is_a_sentence_and_changes_nothing(shop):
     rma = ask(shop, "CUP-1", 3)
     csrf = token(shop)
 
-    for quantity, status in (("4", 409), ("two", 422)):
+    for quantity, status in (("4", 422), ("two", 422)):
         answer = shop.client.post(f"/admin/returns/{rma['id']}/receive", data={
             "csrf": csrf, "sku": ["CUP-1"], "quantity": [quantity], "condition": ["new"],
             "accept": ["CUP-1"]})
         assert answer.status_code == status
         assert 'id="problem"' in answer.text
         assert status_of(shop, rma["id"]) == ("approved", None)
+
+
+def test_a_receipt_where_nothing_passes_inspection_rejects_the_return_and_says_so(shop):
+    rma = ask(shop, "CUP-1", 3)
+
+    answer = shop.client.post(f"/admin/returns/{rma['id']}/receive", data={
+        "csrf": token(shop), "sku": ["CUP-1"], "quantity": ["3"], "condition": ["used"]},
+        follow_redirects=False)
+
+    assert answer.headers["location"] == f"/admin/returns/{rma['id']}?done=refused"
+    page = shop.client.get(answer.headers["location"]).text
+    assert ("The return was received, but nothing passed inspection: it was rejected and "
+            "nothing is paid.") in page
+    assert status_of(shop, rma["id"]) == ("rejected", "nothing accepted at inspection")
 
 
 def test_receiving_a_return_still_requested_is_a_sentence(shop):

@@ -47,7 +47,9 @@ MAX_BULK = 100
 Param = Annotated[str, Query(max_length=100)]
 FormParam = Annotated[str, Form(max_length=100)]
 DONE = {"approved": "The return was approved.", "rejected": "The return was rejected.",
-        "received": "The return was received and inspected."}
+        "received": "The return was received and inspected.",
+        "refused": "The return was received, but nothing passed inspection: it was "
+                   "rejected and nothing is paid."}
 # What a step does, in the sentence that says it cannot: "... so it cannot be approved."
 STEP_WORDS = {"approve": "approved", "reject": "rejected", "receive": "received"}
 
@@ -188,20 +190,22 @@ class Outcome:
     number: str
     ok: bool
     message: str
+    status: str = ""  # the return's status after it
+    http_status: int = 200  # a refusal's: 409 (its status) or 422 (the form)
 
 
 def _run_step(db: Database, store_id: int, return_id: int, action: str,
               step: Step) -> Outcome:
     """One step of one return in its own transaction: the outcome in words."""
-    def work(s: Session) -> str:
+    def work(s: Session) -> tuple[str, str]:
         rma = service.get_return(s, store_id=store_id, return_id=return_id, lock=True)
         if rma is None:
             raise PageError(404, "not_found")
         step(s, rma)
-        return rma.number
+        return rma.number, rma.status
 
     try:
-        number = db.run(work)
+        number, status = db.run(work)
     except ReturnError as exc:
         with db.reading() as s:
             rma = service.get_return(s, store_id=store_id, return_id=return_id)
@@ -211,8 +215,11 @@ def _run_step(db: Database, store_id: int, return_id: int, action: str,
                            f"{STEP_WORDS[action]}.")
             else:
                 message = f"{number}: {exc.message}."
-        return Outcome(return_id, number, False, message)
-    return Outcome(return_id, number, True, f"{number} was {STEP_WORDS[action]}.")
+        return Outcome(return_id, number, False, message, http_status=exc.status)
+    if action == "receive" and status == "rejected":
+        return Outcome(return_id, number, True, f"{number} was received; nothing passed "
+                       "inspection, so it was rejected.", status)
+    return Outcome(return_id, number, True, f"{number} was {STEP_WORDS[action]}.", status)
 
 
 def _after_step(request: Request, admin: Admin, return_id: int, action: str,
@@ -220,8 +227,11 @@ def _after_step(request: Request, admin: Admin, return_id: int, action: str,
     db: Database = request.app.state.db
     outcome = _run_step(db, current_store(admin).id, return_id, action, step)
     if outcome.ok:
-        return redirect(f"/admin/returns/{return_id}?done={STEP_WORDS[action]}")
-    return _detail_page(request, admin, return_id, problem=outcome.message, status=409)
+        done = "refused" if action == "receive" and outcome.status == "rejected" else (
+            STEP_WORDS[action])
+        return redirect(f"/admin/returns/{return_id}?done={done}")
+    return _detail_page(request, admin, return_id, problem=outcome.message,
+                        status=outcome.http_status)
 
 
 def _reject_step(reason: str) -> Step:
