@@ -84,8 +84,9 @@ def test_messaging_imports_no_module_that_sends_through_it():
 def test_the_admin_navigation_comes_from_the_modules_in_order():
     assert [(e.label, e.path) for e in modules.navigation()] == [
         ("Orders", "/admin/orders"), ("Shipments", "/admin/shipments"),
-        ("Customers", "/admin/customers"), ("Journeys", "/admin/journeys"),
-        ("Messages", "/admin/messages"), ("Deliveries set aside", "/admin/deliveries")]
+        ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
+        ("Journeys", "/admin/journeys"), ("Messages", "/admin/messages"),
+        ("Deliveries set aside", "/admin/deliveries")]
 
 
 @pytest.fixture

@@ -75,6 +75,15 @@ ADMIN = (
     ("/admin/messages/preview", "/admin/messages/preview?key=review_request&locale=de"),
     ("/admin/messages/{message_id}", "/admin/messages/{shop.message_id}"),
 )
+# The returns pages: `shop` here is the ids returns_shop() made.
+ADMIN_RETURNS = (
+    ("/admin/returns", "/admin/returns"),
+    ("/admin/returns", "/admin/returns?status=rejected&age=2"),
+    ("/admin/returns/{return_id}", "/admin/returns/{shop.rejected_id}"),
+    ("/admin/returns/{return_id}", "/admin/returns/{shop.approved_id}"),
+    ("/admin/returns/analytics", "/admin/returns/analytics?product={shop.product_id}"),
+    ("/admin/returns/policy", "/admin/returns/policy"),
+)
 
 def measured(page: Any, url: str) -> list[str]:
     page.goto(url)
@@ -141,8 +150,49 @@ def test_no_admin_page_is_wider_than_a_phone_or_draws_text_over_text(
     assert signed_out + signed_in == [], "\n".join(signed_out + signed_in)
 
 
+@dataclasses.dataclass(frozen=True)
+class ReturnIds:
+    rejected_id: int
+    approved_id: int
+    product_id: int
+
+
+def returns_shop(db: Any, order_id: int) -> ReturnIds:
+    """The long shop's rejected return (the fixture's), and a second one approved."""
+    from sqlalchemy import select
+
+    from afterward.commerce.models import OrderLine
+    from afterward.returns import service
+    from afterward.returns.models import Return
+    from afterward.returns.schemas import ReturnIn, ReturnLineIn
+
+    with db.transaction() as session:
+        rejected = session.scalar(select(Return).where(Return.order_id == order_id))
+        line = session.scalar(select(OrderLine).where(OrderLine.order_id == order_id)
+                              .order_by(OrderLine.id))
+        approved, _ = service.request_return(session, store_id=line.store_id, data=ReturnIn(
+            order_number=line.order.number, resolution="refund", lines=[ReturnLineIn(
+                sku=line.sku or "", quantity=1, reason="damaged",
+                comment="Der Henkel war abgebrochen, " * 10)]))
+        return ReturnIds(rejected.id, approved.id, line.product_id or 0)
+
+
+def test_no_admin_returns_page_is_wider_than_a_phone(live_server, new_page, shop, db):
+    ids = returns_shop(db, shop.order_id)
+    page = new_page(viewport=PHONE)
+    page.goto(live_server.url + "/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+
+    problems = walk(page, live_server.url, ids, ADMIN_RETURNS)  # type: ignore[arg-type]
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
-    walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN)}
+    walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

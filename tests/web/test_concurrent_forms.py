@@ -23,7 +23,7 @@ from afterward.jobs import Job
 from afterward.journeys.models import Journey, JourneyVersion
 from afterward.messaging.models import Message
 from afterward.messaging.tokens import PREFERENCES, LinkSigner
-from afterward.returns.models import Return
+from afterward.returns.models import RefundRequest, Return
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.web.pages import lookup
@@ -257,3 +257,74 @@ def test_lookups_sent_at_once_are_counted_to_the_limit_and_no_further(site):
     answers = hammer(site.urls, [call] * (lookup.LIMIT + 4))
 
     assert statuses(answers) == {404: lookup.LIMIT, 429: 4}
+
+
+# The admin's returns queue: each step clicked by many merchants at once takes once.
+HOLD = {"name": "held by hand", "when": {"skus": ["HOLD-1"]}, "then": {"review": True}}
+NO_FRAUD = {"max_returns_90d": 0, "max_return_rate_percent": 0}
+
+
+def a_return(site: Site, number: str, sku: str = "HOLD-1") -> int:
+    """A return of one unit of a new order's line: held for review for HOLD-1, else
+    approved at once."""
+    policy = httpx.put(f"{site.url}/api/v1/returns/policy", headers=site.auth,
+                       json={"rules": [HOLD], "fraud": NO_FRAUD})
+    assert policy.status_code == 200, policy.text
+    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        number, placed_at=utcnow().isoformat(), email=f"{number}@example.com",
+        customer={"email": f"{number}@example.com"},
+        lines=[{"sku": sku, "title": "Held", "quantity": 2, "unit_price_minor": 1000}]))
+    assert order.status_code == 201, order.text
+    answer = httpx.post(f"{site.url}/api/v1/returns", headers=site.auth, json={
+        "order_number": number, "resolution": "refund",
+        "lines": [{"sku": sku, "quantity": 1, "reason": "other"}]})
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["id"])
+
+
+def return_events(site: Site, return_id: int) -> Counter[str]:
+    with site.db.reading() as session:
+        return Counter(session.scalars(select(Event.name).where(
+            Event.subject_type == "return", Event.subject_id == return_id)))
+
+
+@pytest.mark.parametrize("step", ["approve", "reject"])
+def test_a_held_return_approved_or_rejected_from_many_tabs_moves_once(site, step):
+    return_id = a_return(site, f"Q-{step}")
+
+    answers = admin_post(site, f"/admin/returns/{return_id}/{step}", 8, reason="Worn")
+
+    assert statuses(answers) == {303: 1, 409: 7}
+    events = return_events(site, return_id)
+    done, other = (("return.approved", "return.rejected") if step == "approve"
+                   else ("return.rejected", "return.approved"))
+    assert (events[done], events[other]) == (1, 0)
+
+
+def test_a_return_received_from_many_tabs_is_received_and_refunded_once(site):
+    return_id = a_return(site, "Q-receive", sku="FREE-1")
+
+    answers = admin_post(site, f"/admin/returns/{return_id}/receive", 8, sku="FREE-1",
+                         quantity="1", condition="new", accept="FREE-1")
+
+    assert statuses(answers) == {303: 1, 409: 7}
+    events = return_events(site, return_id)
+    assert (events["return.received"], events["return.resolved"]) == (1, 1)
+    with site.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(RefundRequest).where(
+            RefundRequest.return_id == return_id)) == 1
+
+
+def test_returns_approved_in_bulk_from_many_tabs_are_each_approved_once(site):
+    ids = [a_return(site, f"Q-bulk-{n}") for n in range(3)]
+    call = Call("POST", "/admin/returns/bulk", {
+        "data": {"csrf": site.csrf, "action": "approve", "ids": [str(i) for i in ids]},
+        "headers": {"Cookie": site.cookie}, "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 6)
+
+    assert statuses(answers) == {200: 6}
+    assert [return_events(site, i)["return.approved"] for i in ids] == [1, 1, 1]
+    # each return is reported approved on exactly one page, already approved on the rest
+    assert sum(str(a.body).count("was approved.") for a in answers) == 3
+    assert sum(str(a.body).count("was already approved") for a in answers) == 15

@@ -17,6 +17,7 @@ from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
 from tests.web import returns_walk
+from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
 
@@ -230,8 +231,19 @@ def test_every_admin_page_shows_hostile_text_as_text(client, db, settings):
     assert signed_in == [], "\n".join(signed_in)
 
 
+def test_every_admin_returns_page_shows_hostile_text_as_text(client, db, settings):
+    shop = admin_returns_shop(client, db, settings, h.open_shop(client, db, settings))
+    make_admin(db, stores=(h.SLUG, "other"))
+    sign_in(client)
+
+    problems = walk(client, shop, admin_returns_visits(shop.rejected_id), "/admin")
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
-    walked = {visit.route for visit in VISITS if visit.method == "GET"}
+    walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1))
+              if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []
