@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -177,3 +178,54 @@ def process_tree_cpu(pid: int, *, reaped: bool = False) -> float:
         tree.update(children)
         frontier += children
     return total / tick
+
+
+def run_wrk(wrk: str, script: Path, base: str, args: list[str], seconds: float,
+            *, spare: float = 120) -> dict[str, Any]:
+    """wrk with 2 threads and 4 keep-alive connections for `seconds` (whole seconds, at
+    least 1), its Lua `script` given `args`; the JSON object the script's done() prints
+    last."""
+    whole = max(1, round(seconds))
+    done = subprocess.run([wrk, "-t2", "-c4", f"-d{whole}s", "--timeout", "10s", "-s",
+                           str(script), base, "--", *args],
+                          capture_output=True, text=True, timeout=whole + spare)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise BenchError(f"wrk failed: {(done.stderr or done.stdout).strip()[-300:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    if result["requests"] == 0:
+        raise BenchError("wrk completed no request")
+    return result
+
+
+# The start of a wrk Lua script that sends the requests of a file (its first argument;
+# the second: wrk's thread count): thread k of n takes lines k, k+n, ... and cycles
+# through them. The script it begins defines `make(line, args)`, giving the request of
+# one line (wrk.format), and its own response() and done().
+LUA_REQUEST_FILE = r"""
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+
+function init(args)
+  local nthreads = tonumber(args[2])
+  reqs = {}
+  local n = 0
+  for line in io.lines(args[1]) do
+    if n % nthreads == id - 1 then
+      reqs[#reqs + 1] = make(line, args)
+    end
+    n = n + 1
+  end
+  at = 0
+  started()
+end
+
+function request()
+  at = at % #reqs + 1
+  return reqs[at]
+end
+"""

@@ -26,6 +26,7 @@ from afterward.bench.common import (
     Figure,
     cli,
     fresh_database,
+    run_wrk,
     scratch_dir,
     serve_http,
     server_env,
@@ -248,14 +249,4 @@ def _server(backend: Backend, url: str, workdir: Path,
 
 def _wrk(wrk: str, script: Path, base: str, tag: str, api_key: str,
          seconds: float) -> dict[str, Any]:
-    whole = max(1, round(seconds))
-    done = subprocess.run([wrk, "-t2", "-c4", f"-d{whole}s", "--timeout", "10s", "-s",
-                           str(script), base, "--", tag, api_key],
-                          capture_output=True, text=True, timeout=whole + 60)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise BenchError(f"wrk failed: {(done.stderr or done.stdout).strip()[-300:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    if result["requests"] == 0:
-        raise BenchError("wrk completed no request")
-    return result
+    return run_wrk(wrk, script, base, [tag, api_key], seconds, spare=60)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from sqlalchemy import select, update
 
 from afterward.bench import tracking as tracking_bench
 from afterward.bench.common import (
+    LUA_REQUEST_FILE,
     SERVER_SECRET,
     Backend,
     BenchError,
@@ -38,6 +38,7 @@ from afterward.bench.common import (
     Figure,
     fresh_database,
     process_tree_cpu,
+    run_wrk,
     scratch_dir,
     serve_http,
     server_env,
@@ -60,40 +61,20 @@ API_KEY = "aw_bench_returns_0123456789abcdefghijklmnopqrstuv"
 DECISIONS = 20_000
 
 # Each line: "PATH" (a GET) or "KEY<TAB>BODY" (a POST /api/v1/returns with that
-# Idempotency-Key). Thread k of n takes lines k, k+n, ... and cycles through them.
-WRK_SCRIPT = r"""
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("id", #threads)
+# Idempotency-Key).
+WRK_SCRIPT = LUA_REQUEST_FILE + r"""
+function make(line, args)
+  local key, body = line:match("^([^\t]*)\t(.*)$")
+  if key then
+    return wrk.format("POST", "/api/v1/returns", {["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. args[3], ["Idempotency-Key"] = key}, body)
+  end
+  return wrk.format("GET", line)
 end
 
-function init(args)
-  local nthreads = tonumber(args[2])
-  reqs = {}
-  local n = 0
-  for line in io.lines(args[1]) do
-    if n % nthreads == id - 1 then
-      local key, body = line:match("^([^\t]*)\t(.*)$")
-      if key then
-        reqs[#reqs + 1] = wrk.format("POST", "/api/v1/returns", {
-          ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[3],
-          ["Idempotency-Key"] = key}, body)
-      else
-        reqs[#reqs + 1] = wrk.format("GET", line)
-      end
-    end
-    n = n + 1
-  end
-  at = 0
+function started()
   bad = 0
   created = 0
-end
-
-function request()
-  at = at % #reqs + 1
-  return reqs[at]
 end
 
 function response(status, headers, body)
@@ -261,14 +242,4 @@ def _load(wrk: str, script: Path, base: str, pid: int, requests: Path, duration:
 
 
 def _wrk(wrk: str, script: Path, base: str, requests: Path, seconds: float) -> dict[str, Any]:
-    whole = max(1, round(seconds))
-    done = subprocess.run([wrk, "-t2", "-c4", f"-d{whole}s", "--timeout", "10s", "-s",
-                           str(script), base, "--", str(requests), "2", API_KEY],
-                          capture_output=True, text=True, timeout=whole + 120)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise BenchError(f"wrk failed: {(done.stderr or done.stdout).strip()[-300:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    if result["requests"] == 0:
-        raise BenchError("wrk completed no request")
-    return result
+    return run_wrk(wrk, script, base, [str(requests), "2", API_KEY], seconds)

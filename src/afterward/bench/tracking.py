@@ -29,7 +29,6 @@ import hmac
 import json
 import random
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
@@ -39,12 +38,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from afterward.bench.common import (
+    LUA_REQUEST_FILE,
     Backend,
     BenchError,
     BenchOptions,
     Figure,
     fresh_database,
     process_tree_cpu,
+    run_wrk,
     scratch_dir,
     serve_http,
     server_env,
@@ -71,39 +72,20 @@ BATCH_MAX_PER_S = 200
 SINGLE_MAX_PER_S = 3000
 
 # Each line of the request file: "PATH" (a GET) or "PATH<TAB>SIGNATURE<TAB>BODY" (a
-# signed POST). Thread k of n takes lines k, k+n, ... and cycles through them.
-WRK_SCRIPT = r"""
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-  thread:set("id", #threads)
+# signed POST).
+WRK_SCRIPT = LUA_REQUEST_FILE + r"""
+function make(line, args)
+  local path, sig, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+  if path then
+    return wrk.format("POST", path, {["Content-Type"] = "application/json",
+      ["X-Afterward-Signature"] = sig}, body)
+  end
+  return wrk.format("GET", line)
 end
 
-function init(args)
-  local nthreads = tonumber(args[2])
-  reqs = {}
-  local n = 0
-  for line in io.lines(args[1]) do
-    if n % nthreads == id - 1 then
-      local path, sig, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-      if path then
-        reqs[#reqs + 1] = wrk.format("POST", path, {["Content-Type"] = "application/json",
-          ["X-Afterward-Signature"] = sig}, body)
-      else
-        reqs[#reqs + 1] = wrk.format("GET", line)
-      end
-    end
-    n = n + 1
-  end
-  at = 0
+function started()
   non2xx = 0
   added = 0
-end
-
-function request()
-  at = at % #reqs + 1
-  return reqs[at]
 end
 
 function response(status, headers, body)
@@ -351,14 +333,4 @@ def _loads(wrk: str, script: Path, base: str, pid: int, files: dict[str, tuple[P
 
 
 def _wrk(wrk: str, script: Path, base: str, requests: Path, seconds: float) -> dict[str, Any]:
-    whole = max(1, round(seconds))
-    done = subprocess.run([wrk, "-t2", "-c4", f"-d{whole}s", "--timeout", "10s", "-s",
-                           str(script), base, "--", str(requests), "2"],
-                          capture_output=True, text=True, timeout=whole + 120)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise BenchError(f"wrk failed: {(done.stderr or done.stdout).strip()[-300:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    if result["requests"] == 0:
-        raise BenchError("wrk completed no request")
-    return result
+    return run_wrk(wrk, script, base, [str(requests), "2"], seconds)
