@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from afterward.commerce import service as commerce
-from afterward.commerce.models import Order, OrderLine
+from afterward.commerce.models import Customer, Order, OrderLine
 from afterward.returns import policy as rules
 from afterward.returns.errors import ReturnError
 from afterward.returns.models import ClaimedQuantity, Return, ReturnPolicyRow
@@ -77,18 +77,19 @@ def line_facts(session: Session, order: Order) -> dict[int, rules.LineFacts]:
 
 def history(session: Session, *, store_id: int, customer_id: int | None,
             high_value_minor: int, now: datetime) -> rules.History:
-    """The customer's returns (rejected ones not counted), in one query."""
+    """The customer's orders and returns (rejected ones not counted), in one query."""
     if customer_id is None:
         return rules.History()
-    customer = commerce.get_customer(session, store_id=store_id, customer_id=customer_id)
     recent = Return.created_at >= now - timedelta(days=90)
     high = recent & (Return.value_minor >= high_value_minor) if high_value_minor else false()
+    orders = select(Customer.orders_count).where(
+        Customer.id == customer_id, Customer.store_id == store_id).scalar_subquery()
     row = session.execute(select(
-        func.count(), func.count(case((recent, 1))), func.count(case((high, 1))))
+        func.count(), func.count(case((recent, 1))), func.count(case((high, 1))), orders)
         .where(Return.store_id == store_id, Return.customer_id == customer_id,
                Return.status != "rejected")).one()
-    return rules.History(orders=customer.orders_count if customer else 0,
-                         returns=row[0], returns_90d=row[1], high_value_returns_90d=row[2])
+    return rules.History(orders=row[3] or 0, returns=row[0], returns_90d=row[1],
+                         high_value_returns_90d=row[2])
 
 
 def claim(session: Session, *, store_id: int, line: OrderLine, quantity: int) -> None:
