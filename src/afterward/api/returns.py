@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
@@ -43,11 +44,13 @@ IdempotencyKey = Annotated[str | None, Header(
 
 
 def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
-    order = session.get(Order, rma.order_id)  # loaded already when the return was made
+    # A plain column, not session.get: the Order a request loaded may be gone from the
+    # identity map (weakly held) by now, and loading it again means its lines too.
+    number = session.scalar(select(Order.number).where(Order.id == rma.order_id))
     label = public_url + service.label_path(rma) if service.has_label(rma) else None
     return ReturnOut(
         id=rma.id, number=rma.number, order_id=rma.order_id,
-        order_number=order.number if order else "", status=rma.status,
+        order_number=number or "", status=rma.status,
         resolution=rma.resolution, currency=rma.currency, value_minor=rma.value_minor,
         refund_minor=rma.refund_minor, credit_minor=rma.credit_minor, fee_minor=rma.fee_minor,
         bonus_minor=rma.bonus_minor, exchange_for_sku=rma.exchange_for_sku,
