@@ -544,7 +544,7 @@ def create_order_from(served: Served, body: dict[str, Any]) -> int:
 
 def return_body(number: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
     return {"order_number": number, "resolution": "refund", **extra,
-            "lines": [{"sku": "CUP-R", "quantity": quantity, "reason": "damaged"}]}
+            "lines": [{"sku": "CUP-R", "quantity": quantity, "reason": "changed_mind"}]}
 
 
 def put_policy(served: Served, **policy: Any) -> None:
