@@ -102,7 +102,7 @@ def test_a_shopper_sends_a_photo_of_a_damaged_mug_and_exchanges_it_for_a_teapot(
     keep_screenshot(page, artifacts / f"returns-exchange-confirm-{name}.png")
     facts = page.locator("dl.facts").inner_text().split("\n")
     assert facts[:8] == ["What you return is worth", "€12.00", "Bonus", "€1.20",
-                         "You receive", "1 × Teapot", "You pay the difference", "€11.80"]
+                         "You receive", "1 \u00d7 Teapot", "You pay the difference", "€11.80"]
     page.get_by_role("button", name="Confirm the return").click()
 
     # then: the status page shows the photo, served clean

@@ -46,7 +46,8 @@ def test_a_recipient_who_is_a_customer_already_keeps_their_record(shop):
     body = shop.request(MUG, resolution="store_credit", gift_recipient=GIFT).json()
 
     assert body["gift_customer_id"] == existing.json()["id"]
-    assert customer(shop, "bea@example.com").first_name == "Beatrice"
+    found = customer(shop, "bea@example.com")
+    assert found is not None and found.first_name == "Beatrice"
 
 
 def test_a_gift_return_is_never_refunded_to_the_buyer(shop):
@@ -77,6 +78,7 @@ def test_a_gift_exchange_for_less_leaves_the_rest_as_the_recipients_credit(shop)
     done = shop.post(f"/api/v1/returns/{body['id']}/receive", RECEIVED).json()
 
     recipient = customer(shop, "bea@example.com")
+    assert recipient is not None
     assert (done["status"], done["refund_minor"], done["credit_minor"]) == (
         "resolved", 0, 1200 + 120 - 300)
     assert shop.get(f"/api/v1/customers/{recipient.id}/store-credit").json()[

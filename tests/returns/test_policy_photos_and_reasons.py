@@ -18,7 +18,7 @@ from afterward.returns.policy import (
     decide,
     reasons_for,
 )
-from tests.returns.test_policy import DELIVERED, NOW, SHIRT, asking
+from tests.returns.test_policy import DELIVERED, NOW, asking
 
 MUG = LineFacts(sku="MUG-1", category="home", returnable=1, claimed=0, paid_minor=1200,
                 list_price_minor=1200)

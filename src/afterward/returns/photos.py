@@ -73,9 +73,10 @@ def attach(session: Session, *, rma: Return, order: Order,
 
 def counts(session: Session, *, return_id: int) -> dict[int, int]:
     """Photos per return line id."""
-    return dict(session.execute(select(ReturnPhoto.return_line_id, func.count())
-                                .where(ReturnPhoto.return_id == return_id)
-                                .group_by(ReturnPhoto.return_line_id)).tuples().all())
+    rows = session.execute(select(ReturnPhoto.return_line_id, func.count())
+                           .where(ReturnPhoto.return_id == return_id)
+                           .group_by(ReturnPhoto.return_line_id)).tuples().all()
+    return {line_id: n for line_id, n in rows if line_id is not None}
 
 
 def missing(session: Session, rma: Return) -> list[ReturnLine]:

@@ -155,7 +155,8 @@ def _exchange_order(rma: Return, order: Order, variant: Variant, units: int, all
     return OrderIn.model_construct(
         number=f"{rma.number}-X", placed_at=now, currency=rma.currency,
         email=rma.gift_recipient_email or order.email,
-        phone=None if rma.gift_recipient_email else order.phone, customer=None, external_id=None, total_minor=None,
+        phone=None if rma.gift_recipient_email else order.phone, customer=None,
+        external_id=None, total_minor=None,
         lines=[OrderLineIn.model_construct(sku=variant.sku, external_id=None, title=title,
                                            quantity=units, unit_price_minor=variant.price_minor)],
         shipping_minor=0, tax_minor=0, discount_minor=min(allowance, subtotal),

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from afterward.commerce.models import Order
 from afterward.modules import N_
-from afterward.returns.policy import RESOLUTIONS
 from afterward.returns.photo_files import MAX_PER_LINE
+from afterward.returns.policy import RESOLUTIONS
 from afterward.returns.schemas import GiftRecipientIn, ReturnIn, ReturnLineIn
 
 MAX_COMMENT = 2000
