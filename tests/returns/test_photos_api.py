@@ -131,3 +131,16 @@ def test_a_reason_not_of_the_lines_category_is_refused(shop):
     assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == (
         "unknown_reason", "lines.0")
     assert tea.status_code == 201, tea.text
+
+
+def test_a_photo_without_its_line_or_file_is_refused(shop):
+    made = shop.request(DAMAGED).json()
+    path = f"/api/v1/returns/{made['id']}/photos"
+
+    no_file = shop.client.post(path, headers=shop.auth, data={"sku": "CUP-1"})
+    no_sku = shop.client.post(path, headers=shop.auth,
+                              files={"file": ("cup.png", png(), "image/png")})
+
+    assert [(a.status_code, a.json()["error"]["code"], a.json()["error"]["field"])
+            for a in (no_file, no_sku)] == [(422, "invalid", "file"), (422, "invalid", "sku")]
+    assert shop.count(ReturnPhoto) == 0

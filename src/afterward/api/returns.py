@@ -187,23 +187,35 @@ def receive_return(return_id: IdPath, body: ReceiveIn, who: Principal = Depends(
 
 @router.post("/returns/{return_id}/photos", response_model=ReturnOut, status_code=201,
              responses={**STEP, **WITH_BODY})
-def add_photo(return_id: IdPath, sku: Annotated[str, Form(min_length=1, max_length=100)],
-              file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP photo, at "
-                                                           "most 8 MB")],
+def add_photo(return_id: IdPath,
+              sku: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
+              file: Annotated[UploadFile | None, File(description="A JPEG, PNG or WebP "
+                                                                  "photo, at most 8 MB")] = None,
               who: Principal = Depends(principal), write: Write = Depends(writer),
               config: Settings = Depends(settings)) -> ReturnOut:
     """Add a photo of a line (multipart: `sku`, `file`), before the return is received;
     at most 3 a line. Its type is read from its bytes, and it is re-encoded without
     metadata. The last photo the policy asked for approves a return that waited only
     for it. 422: `photo_too_large`, `photo_not_an_image`, `photo_too_many_pixels`,
-    `too_many_photos`, `unknown_line`; 409 once received."""
-    raw = file.file.read(MAX_BYTES + 1)
-    try:
-        photo = clean(raw)
-    except PhotoError as refused:
-        raise ApiError(422, refused.code, str(refused), "file") from refused
-    return _step(write, who, return_id, config, lambda session, rma: service.add_photo(
-        session, rma=rma, sku=sku, photo=photo))
+    `too_many_photos`, `unknown_line`, `invalid` (no `sku` or no `file`); 409 once
+    received; another store's return: 404 whatever the body."""
+    photo, refused = None, None
+    if file is not None:  # cleaned before the write: Pillow's work holds no lock
+        try:
+            photo = clean(file.file.read(MAX_BYTES + 1))
+        except PhotoError as error:
+            refused = error
+
+    def step(session: Session, rma: Return) -> Return:
+        if sku is None or file is None:
+            raise ApiError(422, "invalid", "a photo needs `sku` and `file` (multipart)",
+                           "sku" if sku is None else "file")
+        if refused is not None or photo is None:
+            raise ApiError(422, refused.code if refused else "photo_not_an_image",
+                           str(refused or "no photo"), "file")
+        return service.add_photo(session, rma=rma, sku=sku, photo=photo)
+
+    return _step(write, who, return_id, config, step)
 
 
 @router.get("/returns/{return_id}/photos/{photo_id}", responses={**NOT_FOUND, **INVALID},
