@@ -188,3 +188,28 @@ def test_a_store_without_gift_returns_does_not_ask_and_refuses_one(portal):
 
     assert "Was this a gift?" not in page.text
     assert problem(refused.text) == "This store does not take gift returns."
+
+
+def test_the_returns_lookup_tells_a_gift_recipient_to_use_the_postal_code(portal):
+    page = portal.client.get("/returns?store=acme&lang=fr")
+    tracking = portal.client.get("/track")
+
+    assert "Reçu en cadeau ? Saisissez le code postal où il a été livré." in page.text
+    assert "postal code it was sent to" not in tracking.text
+
+
+def test_a_recipient_finds_the_gift_by_its_postal_code_and_returns_it_for_credit(portal):
+    found = portal.client.post("/returns", data={"order_number": "1001", "email": "10115",
+                                                 "store": "acme"})
+    url, body = portal.choices(MUG, page=found)
+    resolution = portal.client.post(url, data=body | GIFT)
+    confirmation = portal.client.post(action(resolution.text), data=fields(resolution.text) | {
+        "resolution": "store_credit"})
+
+    done = portal.client.post(action(confirmation.text), data=fields(confirmation.text))
+
+    assert found.url.path.startswith("/returns/o/")
+    assert done.status_code == 200
+    [rma] = portal.returns()
+    assert (rma.status, rma.gift_recipient_email, rma.credit_minor) == (
+        "approved", "bea@example.com", 1320)
