@@ -85,7 +85,8 @@ class Policy(Document):
     exchange_other_products: Flag = True
     reasons: Names = list(REASONS)
     # Per product category, the reasons its lines may give (other categories: `reasons`).
-    reasons_by_category: Annotated[dict[Name, Names], Field(max_length=500)] = {}
+    reasons_by_category: Annotated[dict[Name, Names], Field(max_length=500, json_schema_extra={
+        "additionalProperties": False})] = {}  # a key must match patternProperties too
     gift_returns: Flag = True  # a gift's recipient may return it for credit or exchange
     non_returnable_categories: Names = []
     non_returnable_skus: Names = []
