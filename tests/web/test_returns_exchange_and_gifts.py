@@ -213,3 +213,11 @@ def test_a_recipient_finds_the_gift_by_its_postal_code_and_returns_it_for_credit
     [rma] = portal.returns()
     assert (rma.status, rma.gift_recipient_email, rma.credit_minor) == (
         "approved", "bea@example.com", 1320)
+
+
+def test_the_status_page_of_an_exchange_says_what_comes_and_the_bonus(portal):
+    page = portal.confirm(MUG, "exchange", "POT-1")
+
+    assert "<dt>You receive</dt><dd>1 \u00d7 Teapot</dd>" in page.text
+    assert "<dt>Bonus</dt><dd>€1.20</dd>" in page.text
+    assert "<dt>You pay the difference</dt><dd>€11.80</dd>" in page.text

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.commerce import service as commerce
@@ -66,6 +67,7 @@ def status_page(request: Request, token: str) -> Response:
                        line.comment, pictures.get(line.id, [])) for line in rma.lines],
             "label_url": service.label_path(rma) if service.has_label(rma) else None,
             "qr": Markup(labels.qr_svg(rma.number)) if service.has_label(rma) else None,
+            "receive": _exchange_item(session, rma),
             "lang_query": lang_query(request)},
             brand=Brand.of(store), keep_params=frozenset())
 
@@ -84,6 +86,16 @@ def photo(request: Request, token: str, photo_id: str) -> Response:
         return Response(picture.data, media_type=picture.content_type, headers={
             "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'"})
+
+
+def _exchange_item(session: Session, rma: Return) -> str | None:
+    """What an exchange sends back: two teapots, "2 x Teapot Large" with a times sign."""
+    if rma.resolution != "exchange" or not rma.exchange_for_sku:
+        return None
+    variant = commerce.variant_by_sku(session, store_id=rma.store_id, sku=rma.exchange_for_sku)
+    title = (" ".join(t for t in (variant.product.title, variant.title) if t)
+             if variant is not None and variant.product is not None else rma.exchange_for_sku)
+    return f"{sum(line.quantity for line in rma.lines)} \u00d7 {title}"
 
 
 def _words(rma: Return, say: Speaker) -> dict[str, object]:
@@ -109,6 +121,8 @@ def _amounts(rma: Return, show: Callable[[int], str], say: Speaker) -> list[tupl
     rows = [(say.gettext("What you return is worth"), show(rma.value_minor))]
     if rma.fee_minor:
         rows.append((say.gettext("Return fee"), "\u2212" + show(rma.fee_minor)))
+    if rma.resolution == "exchange" and rma.bonus_minor:
+        rows.append((say.gettext("Bonus"), show(rma.bonus_minor)))
     if rma.credit_minor:
         rows.append((say.gettext("Store credit for you"), show(rma.credit_minor)))
     if rma.refund_minor:
