@@ -36,7 +36,7 @@ from afterward.messaging.models import (
     WebhookEndpoint,
 )
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE, LinkSigner
-from afterward.returns.models import ClaimedQuantity, RefundRequest, Return
+from afterward.returns.models import ClaimedQuantity, RefundRequest, Return, ReturnPhoto
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment, TrackingEvent
@@ -544,7 +544,7 @@ def create_order_from(served: Served, body: dict[str, Any]) -> int:
 
 def return_body(number: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
     return {"order_number": number, "resolution": "refund", **extra,
-            "lines": [{"sku": "CUP-R", "quantity": quantity, "reason": "damaged"}]}
+            "lines": [{"sku": "CUP-R", "quantity": quantity, "reason": "changed_mind"}]}
 
 
 def put_policy(served: Served, **policy: Any) -> None:
@@ -650,6 +650,29 @@ def test_receiving_one_return_many_times_refunds_it_once(served):
     assert count(served.db, Job, Job.kind == "webhooks.publish",
                  Job.dedupe_key.like("returns.refund:%")) >= 1
     assert count(served.db, Event, Event.name == "return.resolved",
+                 Event.subject_id == return_id) == 1
+
+
+def test_photos_sent_at_once_to_one_line_keep_three_and_approve_it_once(served):
+    from tests.returns.test_photo_files import png
+
+    returnable_order(served, "RET-PHOTOS")
+    made = hammer(served.urls, [Call("POST", "/api/v1/returns", {
+        "json": {**return_body("RET-PHOTOS"), "lines": [
+            {"sku": "CUP-R", "quantity": 1, "reason": "damaged"}]},
+        "headers": served.auth})], clients=1)[0]
+    assert (made.status, made.body["status"]) == (201, "requested"), made
+    return_id = made.body["id"]
+
+    answers = hammer(served.urls, same(
+        12, "POST", f"/api/v1/returns/{return_id}/photos", data={"sku": "CUP-R"},
+        files=[("file", ("cup.png", png(), "image/png"))], headers=served.auth))
+
+    assert statuses(answers) == {201: 3, 422: 9}
+    assert {a.body["error"]["code"] for a in answers if a.status == 422} == {
+        "too_many_photos"}
+    assert count(served.db, ReturnPhoto, ReturnPhoto.return_id == return_id) == 3
+    assert count(served.db, Event, Event.name == "return.approved",
                  Event.subject_id == return_id) == 1
 
 

@@ -13,6 +13,7 @@ from afterward.jobs import Job
 from afterward.returns.models import Return
 from afterward.tracking.models import Shipment
 from tests.factories import order_body, product_body
+from tests.returns.test_photo_files import png
 
 NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        "/api/v1/templates/{key}/sms/{locale}",
@@ -56,10 +57,13 @@ def seed_store_a(client, db, a) -> dict[str, int]:
         "order_number": order["number"], "resolution": "refund",
         "lines": [{"sku": "MUG-1", "quantity": 1, "reason": "damaged"}]})
     assert returned.status_code == 201, returned.text
+    photo = client.post(f"/api/v1/returns/{returned.json()['id']}/photos", headers=a.auth,
+                        data={"sku": "MUG-1"}, files={"file": ("mug.png", png(), "image/png")})
+    assert photo.status_code == 201, photo.text
     return {"order_id": order["id"], "customer_id": order["customer_id"],
             "product_id": product["id"], "shipment_id": shipment["id"], "job_id": job_id,
             "message_id": message["id"], "endpoint_id": endpoint["id"],
-            "return_id": returned.json()["id"]}
+            "return_id": returned.json()["id"], "photo_id": photo.json()["photos"][0]["id"]}
 
 
 def test_every_route_with_an_id_answers_404_for_another_stores_object(client, db, make_store):

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "/media/stores/{slug}/logo.svg": "a picture",
     "/returns/labels/{token}.pdf": "a 4x6 inch label to print, a PDF",
     "/returns/o/{token}/{step:path}": "a redirect to the portal's items page",
+    "/returns/r/{token}/photos/{photo_id}": "a photo",
 }
 LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
 SHOPPER = (
@@ -129,6 +130,11 @@ def test_no_returns_portal_step_is_wider_than_a_phone(live_server, new_page, sho
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/review")
     problems += [f"resolution: {p}" for p in problems_on(page)]
+    if page.get_by_label("Search the shop for another product").count():
+        page.get_by_label("Search the shop for another product").fill("no such thing")
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_load_state()
+        problems += [f"exchange search: {p}" for p in problems_on(page)]
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/check")
     problems += [f"confirmation: {p}" for p in problems_on(page)]

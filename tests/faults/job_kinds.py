@@ -320,7 +320,7 @@ def arrange_publish_refund(world: World) -> Facts:
                                         data=ReturnIn.model_validate({
                                             "order_number": "RET-1", "resolution": "refund",
                                             "lines": [{"sku": "MUG-1", "quantity": 1,
-                                                       "reason": "damaged"}]}))
+                                                       "reason": "changed_mind"}]}))
         returns.receive(session, rma=rma, data=ReceiveIn.model_validate(
             {"lines": [{"sku": "MUG-1", "quantity": 1, "condition": "damaged"}]}))
         return {"return_id": rma.id}

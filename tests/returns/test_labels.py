@@ -92,7 +92,7 @@ def test_a_label_is_not_served_before_approval_nor_for_an_unknown_token(shop):
 def test_a_kept_item_has_no_label(shop):
     shop.put_policy(resolutions=["keep"], keep_max_value_minor=500)
 
-    made = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "damaged"}],
+    made = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "changed_mind"}],
                         resolution="keep").json()
 
     assert (made["status"], made["label_url"]) == ("resolved", None)

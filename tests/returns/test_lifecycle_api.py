@@ -132,7 +132,7 @@ def test_a_fee_is_taken_from_a_refund_but_not_for_a_damaged_item(shop):
 def test_a_kept_item_is_resolved_and_refunded_at_once(shop):
     shop.put_policy(resolutions=["refund", "keep"], keep_max_value_minor=500)
 
-    body = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "damaged"}],
+    body = shop.request([{"sku": "CUP-1", "quantity": 1, "reason": "changed_mind"}],
                         resolution="keep").json()
 
     assert (body["status"], body["refund_minor"]) == ("resolved", 300)

@@ -31,7 +31,7 @@ def test_a_policy_put_is_answered_and_read_back_with_defaults_for_the_rest(shop)
         "min_discount_percent": None, "min_order_value_minor": None,
         "max_order_value_minor": None, "min_customer_returns": None},
         "then": {"remove_resolutions": [], "fee_minor": 0, "waive_fee": False,
-                 "extend_window_days": 14, "review": False}}]
+                 "extend_window_days": 14, "review": False, "require_photo": False}}]
 
 
 def test_a_bad_policy_is_refused_and_the_stored_one_stays(shop):

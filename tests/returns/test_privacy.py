@@ -54,4 +54,4 @@ def test_erasure_removes_comments_and_label_links_and_keeps_amounts_and_credit(s
 def test_a_customer_without_returns_exports_none_and_erases_nothing(shop, db):
     data = export(db, shop.store.id, shop.customer_id)["returns"]
 
-    assert data == {"returns": [], "store_credit": None}
+    assert data == {"returns": [], "gifts_returned_to_me": [], "store_credit": None}

@@ -29,7 +29,8 @@ def test_a_refund_request_within_the_window_is_approved_with_its_amounts(shop):
     assert body["lines"] == [{"sku": "MUG-1", "title": "Mug", "quantity": 1,
                               "unit_paid_minor": 1200, "reason": "too_small",
                               "comment": "Smaller than it looked", "received_quantity": 0,
-                              "condition": None, "restock": None, "accepted": None}]
+                              "condition": None, "restock": None, "accepted": None,
+                              "photo_required": False}]
     assert shop.count(Event, Event.name == "return.requested") == 1
     assert shop.count(Event, Event.name == "return.approved") == 1
 

@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from afterward.commerce.models import OrderLine
 from afterward.events import Event
-from afterward.returns.models import ClaimedQuantity, Return, ReturnLine
+from afterward.returns.models import ClaimedQuantity, Return, ReturnLine, ReturnPhoto
 from tests.returns.conftest import Shop
+
+Photos = dict[str, list[bytes]]  # per SKU, the files sent with the item form
 
 
 def fields(html: str) -> dict[str, str]:
@@ -66,27 +68,38 @@ class Portal:
                      f"comment_{line_id}": comment if quantity else ""}
         return action(page.text), body
 
-    def review(self, picks: dict[str, tuple[int, str]], comment: str = "") -> Any:
+    def files(self, photos: Photos | None) -> list[tuple[str, tuple[str, bytes, str]]]:
+        """The item form's file parts (named like a JPEG whatever they hold)."""
+        ids = self.line_ids()
+        return [(f"upload_{ids[sku]}", (f"photo{n}.jpg", data, "image/jpeg"))
+                for sku, datas in (photos or {}).items() for n, data in enumerate(datas)]
+
+    def review(self, picks: dict[str, tuple[int, str]], comment: str = "",
+               photos: Photos | None = None, **extra: str) -> Any:
         url, body = self.choices(picks, comment=comment)
-        return self.client.post(url, data=body)
+        files = self.files(photos)
+        return self.client.post(url, data=body | extra, files=files or None)
 
     def check(self, picks: dict[str, tuple[int, str]], resolution: str = "refund",
-              exchange_for_sku: str = "") -> Any:
-        page = self.review(picks)
+              exchange_for_sku: str = "", photos: Photos | None = None,
+              **extra: str) -> Any:
+        page = self.review(picks, photos=photos, **extra)
         assert page.status_code == 200, problem(page.text)
         body = fields(page.text) | {"resolution": resolution,
                                     "exchange_for_sku": exchange_for_sku}
         return self.client.post(action(page.text), data=body)
 
     def confirm_form(self, picks: dict[str, tuple[int, str]], resolution: str = "refund",
-                     exchange_for_sku: str = "") -> tuple[str, dict[str, str]]:
-        page = self.check(picks, resolution, exchange_for_sku)
+                     exchange_for_sku: str = "", photos: Photos | None = None,
+                     **extra: str) -> tuple[str, dict[str, str]]:
+        page = self.check(picks, resolution, exchange_for_sku, photos, **extra)
         assert page.status_code == 200, problem(page.text)
         return action(page.text), fields(page.text)
 
     def confirm(self, picks: dict[str, tuple[int, str]], resolution: str = "refund",
-                exchange_for_sku: str = "") -> Any:
-        url, body = self.confirm_form(picks, resolution, exchange_for_sku)
+                exchange_for_sku: str = "", photos: Photos | None = None,
+                **extra: str) -> Any:
+        url, body = self.confirm_form(picks, resolution, exchange_for_sku, photos, **extra)
         return self.client.post(url, data=body)
 
     def returns(self) -> list[Return]:
@@ -98,3 +111,11 @@ class Portal:
         return (shop.count(Return) == 0 and shop.count(ReturnLine) == 0
                 and shop.count(Event, Event.name.like("return.%")) == 0
                 and shop.count(ClaimedQuantity, ClaimedQuantity.claimed > 0) == 0)
+
+
+def pending_tokens(portal: Portal) -> list[str]:
+    """The tokens of the uploads still waiting for a return."""
+    with portal.shop.db.reading() as session:
+        return list(session.scalars(select(ReturnPhoto.token)
+                                    .where(ReturnPhoto.return_id.is_(None))
+                                    .order_by(ReturnPhoto.id)))

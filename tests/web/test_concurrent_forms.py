@@ -23,7 +23,7 @@ from afterward.jobs import Job
 from afterward.journeys.models import Journey, JourneyVersion
 from afterward.messaging.models import Message
 from afterward.messaging.tokens import PREFERENCES, LinkSigner
-from afterward.returns.models import RefundRequest, Return
+from afterward.returns.models import RefundRequest, Return, ReturnPhoto
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.web.pages import lookup
@@ -248,6 +248,66 @@ def test_a_return_confirmed_by_many_taps_is_one_return(site):
     assert count(site.db, Return, Return.order_id == order["id"]) == 1
     assert count(site.db, Event, Event.name == "return.requested",
                  Event.subject_type == "return") == 1
+
+
+def _photo_order(site: Site, number: str) -> tuple[dict, str]:
+    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        number, placed_at=utcnow().isoformat(), email=f"{number.lower()}@example.com",
+        customer={"email": f"{number.lower()}@example.com"})).json()
+    return order, f"/returns/o/{signed_order(SECRET_KEY, site.store_id, order['id'])}"
+
+
+def _damaged(order: dict, csrf: str) -> dict[str, str]:
+    line = order["lines"][0]
+    return {"csrf": csrf, f"qty_{line['id']}": "1", f"reason_{line['id']}": "damaged"}
+
+
+def test_photos_uploaded_by_many_taps_at_once_are_each_kept_once(site):
+    from tests.returns.test_photo_files import png
+
+    order, path = _photo_order(site, "R-PHOTO-TAPS")
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        body = _damaged(order, csrf_of(shopper.get(path).text))
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    upload = f"upload_{order['lines'][0]['id']}"
+    call = Call("POST", f"{path}/review", {
+        "data": body, "files": [(upload, ("a.jpg", png(), "image/jpeg"))],
+        "headers": {"Cookie": cookie}})
+
+    answers = hammer(site.urls, [call] * 8)
+
+    assert statuses(answers) == {200: 8}
+    assert count(site.db, ReturnPhoto, ReturnPhoto.order_id == order["id"],
+                 ReturnPhoto.return_id.is_(None)) == 8
+
+
+def test_a_return_with_a_photo_confirmed_by_many_taps_takes_its_photo_once(site):
+    from tests.returns.test_photo_files import png
+
+    order, path = _photo_order(site, "R-PHOTO-CONFIRM")
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        body = _damaged(order, csrf_of(shopper.get(path).text))
+        resolution = shopper.post(f"{path}/review", data=body, files=[
+            (f"upload_{order['lines'][0]['id']}", ("a.jpg", png(), "image/jpeg"))]).text
+        carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                                  resolution))
+        confirmation = shopper.post(f"{path}/check", data={
+            **carried, "resolution": "refund", "exchange_for_sku": ""}).text
+        key = re.search(r'name="key" value="([^"]+)"', confirmation)
+        assert key, confirmation
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", f"{path}/confirm", {
+        "data": {**carried, "resolution": "refund", "exchange_for_sku": "",
+                 "key": key.group(1)},
+        "headers": {"Cookie": cookie}, "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 12)
+
+    assert statuses(answers) == {303: 12}
+    assert len({a.location for a in answers}) == 1
+    assert count(site.db, Return, Return.order_id == order["id"]) == 1
+    assert count(site.db, ReturnPhoto, ReturnPhoto.order_id == order["id"],
+                 ReturnPhoto.return_id.is_not(None)) == 1
 
 
 def test_lookups_sent_at_once_are_counted_to_the_limit_and_no_further(site):

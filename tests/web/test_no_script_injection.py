@@ -29,6 +29,8 @@ NOT_PAGES = {
     "/redoc": "FastAPI's API reference: no stored or request data in it",
     "/healthz": "a JSON status",
     "/returns/labels/{token}.pdf": "a PDF drawn by reportlab: text on a page, never markup",
+    "/returns/r/{token}/photos/{photo_id}": "a photo re-encoded by Pillow (JPEG, PNG or "
+                                            "WebP), served with nosniff: never markup",
 }
 API = "/api/"  # JSON for integrators, never rendered as a page
 
@@ -103,6 +105,7 @@ def portal_forms(line_id: int) -> tuple[Visit, ...]:
     chosen = {f"qty_{line_id}": "1", f"reason_{line_id}": "other",
               f"comment_{line_id}": returns_walk.COMMENT, "csrf": CSRF}
     confirm = {**chosen, "resolution": "refund", "exchange_for_sku": "", "key": "k"}
+    gift = {"gift": "1", "gift_email": "bea@example.com", "gift_name": TYPED["recipient"]}
     return (
         Visit("/returns", "/returns", (TYPED["number"], TYPED["contact"]), status=404,
               form={"order_number": TYPED["number"], "email": TYPED["contact"],
@@ -112,6 +115,17 @@ def portal_forms(line_id: int) -> tuple[Visit, ...]:
         Visit("/returns/o/{token}/check", "{shop.portal_path}/check",
               (h.ORDER_NUMBER, h.LINE_TITLE, returns_walk.COMMENT),
               form={**chosen, "resolution": "refund"}),
+        Visit("/returns/o/{token}/review", "{shop.portal_path}/review",
+              (h.ORDER_NUMBER, TYPED["search"][:100]), form={**chosen, "q": TYPED["search"]}),
+        Visit("/returns/o/{token}/review", "{shop.portal_path}/review",
+              (h.ORDER_NUMBER, TYPED["recipient"]), form={**chosen, **gift}),
+        Visit("/returns/o/{token}/review", "{shop.portal_path}/review",
+              (h.ORDER_NUMBER, TYPED["email"], TYPED["recipient"]), status=422,
+              form={**chosen, **gift, "gift_email": TYPED["email"]}),
+        Visit("/returns/o/{token}/check", "{shop.portal_path}/check",
+              (h.ORDER_NUMBER, TYPED["recipient"], "bea@example.com"),
+              form={**chosen, **gift, "resolution": "exchange",
+                    "exchange_for_sku": TYPED["search"][:100]}, status=422),
         Visit("/returns/o/{token}/confirm", "{shop.portal_path}/confirm",
               (h.ORDER_NUMBER, h.LINE_TITLE), status=400,
               form={**confirm, f"qty_{line_id}": TYPED["number"]}),

@@ -12,7 +12,8 @@ import pytest
 from afterward.returns.models import Return
 from afterward.storage.types import utcnow
 from tests.returns.conftest import make_shop, stock
-from tests.web.portal_steps import Portal, action, fields, problem
+from tests.returns.test_photo_files import png
+from tests.web.portal_steps import Portal, action, fields, pending_tokens, problem
 
 MUG = {"MUG-1": (1, "too_small")}
 
@@ -28,7 +29,8 @@ def test_the_resolution_page_offers_what_the_policy_allows_with_amounts(portal):
     assert page.status_code == 200
     assert "€12.00 back" in page.text
     assert "€13.20 in store credit, including a bonus of €1.20" in page.text
-    assert '<option value="MUG-3">Mug, Large (€15.00)</option>' in page.text
+    assert ('name="exchange_for_sku" value="MUG-3" checked>\n        <label for="exchange-1">'
+            'Mug, Large (€15.00)<br><span class="muted">You pay €3.00</span>') in page.text
     assert 'value="MUG-2"' not in page.text  # out of stock
     assert 'value="keep"' not in page.text  # keep_max_value_minor is 0
 
@@ -239,12 +241,14 @@ def test_a_refusal_speaks_the_shoppers_language(portal):
 
 
 def test_each_step_carries_the_choices_to_the_next(portal):
-    page = portal.review({"CUP-1": (2, "damaged")}, comment="Chipped <rim>")
+    page = portal.review({"CUP-1": (2, "damaged")}, comment="Chipped <rim>",
+                         photos={"CUP-1": [png()]})
     cup = portal.line_ids()["CUP-1"]
+    [photo] = pending_tokens(portal)
 
     assert fields(page.text) | {"csrf": ""} == {
         "csrf": "", f"qty_{cup}": "2", f"reason_{cup}": "damaged",
-        f"comment_{cup}": "Chipped <rim>"}
+        f"comment_{cup}": "Chipped <rim>", f"photos_{cup}": photo}
     assert action(page.text).endswith("/check")
 
 
@@ -260,7 +264,7 @@ def test_an_exchange_is_made_for_the_chosen_variant_with_its_difference(portal):
 def test_a_cheap_item_can_be_kept_and_the_return_is_done_at_once(portal):
     portal.shop.put_policy(resolutions=["refund", "keep"], keep_max_value_minor=500)
 
-    page = portal.confirm({"CUP-1": (1, "damaged")}, "keep")
+    page = portal.confirm({"CUP-1": (1, "damaged")}, "keep", photos={"CUP-1": [png()]})
 
     [rma] = portal.returns()
     assert (rma.status, rma.resolution, rma.refund_minor) == ("resolved", "keep", 300)

@@ -4,6 +4,7 @@ URLs carrying NUL characters (which PostgreSQL text cannot hold)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,14 +14,26 @@ class BodyTooLarge(Exception):
     pass
 
 
+# Routes that take photos (multipart): a return's photos through the API, and the
+# returns portal's item step (up to 3 photos of 8 MB per line; photo_files.py checks
+# each one). Their bodies may be larger than the configured limit, up to this.
+UPLOADS = re.compile(r"^/api/v1/returns/[^/]+/photos$|^/returns/o/[^/]+/review$")
+UPLOAD_MAX_BYTES = 40 * 1024 * 1024
+
+
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+        self.app, self.configured = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self._limited(scope, receive, send, max(self.configured, UPLOAD_MAX_BYTES)
+                            if UPLOADS.match(scope.get("path", "")) else self.configured)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send,
+                       max_bytes: int) -> None:
         raw_path = scope.get("raw_path") or scope.get("path", "").encode()
         if b"%00" in scope.get("query_string", b"").lower() or b"%00" in raw_path or (
                 "\x00" in scope.get("path", "")):
@@ -29,12 +42,12 @@ class BodySizeLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > max_bytes
             except ValueError:
                 too_big = False
             if too_big:
                 await _refuse(send, 413, "payload_too_large",
-                              f"the body is over {self.max_bytes} bytes")
+                              f"the body is over {max_bytes} bytes")
                 return
         seen = 0
         started = False
@@ -44,7 +57,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -59,7 +72,7 @@ class BodySizeLimit:
         except BodyTooLarge:
             if not started:
                 await _refuse(send, 413, "payload_too_large",
-                              f"the body is over {self.max_bytes} bytes")
+                              f"the body is over {max_bytes} bytes")
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:

@@ -1,12 +1,12 @@
 """Returns for integrators (DESIGN.md, "Contracts ... Returns"): the store's policy,
-return requests and their lifecycle, a customer's store credit; and the label PDF,
-reached by its unguessable token (no key: the shopper prints it)."""
+return requests and their lifecycle, their photos, a customer's store credit; and the
+label PDF, reached by its unguessable token (no key: the shopper prints it)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,9 @@ from afterward.commerce import service as commerce
 from afterward.commerce import stores
 from afterward.commerce.models import Order, Store
 from afterward.config import Settings
-from afterward.returns import credit, facts, labels, service
+from afterward.returns import credit, facts, labels, photos, service
 from afterward.returns.models import Return
+from afterward.returns.photo_files import MAX_BYTES, PhotoError, clean
 from afterward.returns.policy import Policy
 from afterward.returns.schemas import (
     CreditEntryOut,
@@ -29,6 +30,7 @@ from afterward.returns.schemas import (
     ReturnLineOut,
     ReturnList,
     ReturnOut,
+    ReturnPhotoOut,
     StoreCreditOut,
 )
 
@@ -59,7 +61,19 @@ def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
         reject_reason=rma.reject_reason, deadline_at=rma.deadline_at, label_url=label,
         created_at=rma.created_at, approved_at=rma.approved_at, rejected_at=rma.rejected_at,
         received_at=rma.received_at, resolved_at=rma.resolved_at,
-        lines=[ReturnLineOut.model_validate(line) for line in rma.lines])
+        lines=[ReturnLineOut.model_validate(line) for line in rma.lines],
+        photos=_photos_out(session, rma, public_url),
+        gift_recipient_email=rma.gift_recipient_email,
+        gift_recipient_name=rma.gift_recipient_name, gift_customer_id=rma.gift_customer_id)
+
+
+def _photos_out(session: Session, rma: Return, public_url: str) -> list[ReturnPhotoOut]:
+    skus = {line.id: line.sku for line in rma.lines}
+    return [ReturnPhotoOut(
+        id=p.id, sku=skus.get(p.return_line_id or 0, ""), content_type=p.content_type,
+        width=p.width, height=p.height, byte_size=p.byte_size, sha256=p.sha256,
+        url=f"{public_url}/api/v1/returns/{rma.id}/photos/{p.id}", created_at=p.created_at)
+        for p in photos.of_return(session, store_id=rma.store_id, return_id=rma.id)]
 
 
 @router.get("/returns/policy", response_model=Policy)
@@ -84,8 +98,11 @@ def create_return(body: ReturnIn, response: Response, who: Principal = Depends(p
                   idempotency_key: IdempotencyKey = None) -> ReturnOut:
     """Ask for a return. Refusals (422): `order_not_found`, `return_window_closed`,
     `quantity_exceeds_returnable`, `already_returned`, `item_not_returnable`,
-    `unknown_reason`, `resolution_not_offered`, `unknown_exchange_sku`,
-    `exchange_not_allowed`, `exchange_out_of_stock`, `idempotency_key_reused`."""
+    `unknown_reason` (not a reason of the line's product category),
+    `resolution_not_offered`, `unknown_exchange_sku`, `exchange_not_allowed`,
+    `exchange_out_of_stock`, `idempotency_key_reused`, `gift_returns_not_offered`.
+    A line the policy wants a photo of: the return waits in `requested` (review reason
+    "photo required") until `POST /returns/{id}/photos` adds one."""
     def work(session: Session) -> tuple[ReturnOut, bool]:
         rma, created = service.request_return(session, store_id=who.store_id, data=body,
                                               idempotency_key=idempotency_key)
@@ -169,6 +186,51 @@ def receive_return(return_id: IdPath, body: ReceiveIn, who: Principal = Depends(
     approved; 422 `unknown_line`, `quantity_exceeds_returned`."""
     return _step(write, who, return_id, config,
                  lambda session, rma: service.receive(session, rma=rma, data=body))
+
+
+@router.post("/returns/{return_id}/photos", response_model=ReturnOut, status_code=201,
+             responses={**STEP, **WITH_BODY})
+def add_photo(return_id: IdPath,
+              sku: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
+              file: Annotated[UploadFile | None, File(description="A JPEG, PNG or WebP "
+                                                                  "photo, at most 8 MB")] = None,
+              who: Principal = Depends(principal), write: Write = Depends(writer),
+              config: Settings = Depends(settings)) -> ReturnOut:
+    """Add a photo of a line (multipart: `sku`, `file`), before the return is received;
+    at most 3 a line. Its type is read from its bytes, and it is re-encoded without
+    metadata. The last photo the policy asked for approves a return that waited only
+    for it. 422: `photo_too_large`, `photo_not_an_image`, `photo_too_many_pixels`,
+    `too_many_photos`, `unknown_line`, `invalid` (no `sku` or no `file`); 409 once
+    received; another store's return: 404 whatever the body."""
+    photo, refused = None, None
+    if file is not None:  # cleaned before the write: Pillow's work holds no lock
+        try:
+            photo = clean(file.file.read(MAX_BYTES + 1))
+        except PhotoError as error:
+            refused = error
+
+    def step(session: Session, rma: Return) -> Return:
+        if sku is None or file is None:
+            raise ApiError(422, "invalid", "a photo needs `sku` and `file` (multipart)",
+                           "sku" if sku is None else "file")
+        if refused is not None or photo is None:
+            raise ApiError(422, refused.code if refused else "photo_not_an_image",
+                           str(refused or "no photo"), "file")
+        return service.add_photo(session, rma=rma, sku=sku, photo=photo)
+
+    return _step(write, who, return_id, config, step)
+
+
+@router.get("/returns/{return_id}/photos/{photo_id}", responses={**NOT_FOUND, **INVALID},
+            response_class=Response)
+def get_photo(return_id: IdPath, photo_id: IdPath, who: Principal = Depends(principal),
+              session: Session = Depends(read_session)) -> Response:
+    """A photo's bytes (JPEG, PNG or WebP, as `content_type` says)."""
+    found = photos.get(session, store_id=who.store_id, return_id=return_id, photo_id=photo_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such photo of this return in this store")
+    return Response(found.data, media_type=found.content_type, headers={
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/customers/{customer_id}/store-credit", response_model=StoreCreditOut,

@@ -17,5 +17,7 @@ LINKS: list[Link] = [
                 ("ApproveReturn", ("POST", f"{API}/returns/{{return_id}}/approve"), _RETURN_ID),
                 ("RejectReturn", ("POST", f"{API}/returns/{{return_id}}/reject"), _RETURN_ID),
                 ("ReceiveReturn", ("POST", f"{API}/returns/{{return_id}}/receive"),
+                 _RETURN_ID),
+                ("AddReturnPhoto", ("POST", f"{API}/returns/{{return_id}}/photos"),
                  _RETURN_ID)),
 ]

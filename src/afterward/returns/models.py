@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -88,6 +89,12 @@ class Return(Base):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A gift returned by its recipient (migration 0015): no refund to the buyer; the
+    # credit goes to the recipient's own customer record in this store.
+    gift_recipient_email: Mapped[str | None] = mapped_column(String(320))
+    gift_recipient_name: Mapped[str | None] = mapped_column(String(200))
+    gift_customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
 
     lines: Mapped[list[ReturnLine]] = relationship(
         cascade="all, delete-orphan", order_by="ReturnLine.id", lazy="selectin")
@@ -117,6 +124,41 @@ class ReturnLine(Base):
     accepted: Mapped[bool | None] = mapped_column(Boolean)
     condition: Mapped[str | None] = mapped_column(String(16))
     restock: Mapped[bool | None] = mapped_column(Boolean)
+    photo_required: Mapped[bool] = mapped_column(Boolean, default=False)  # 0015
+
+
+class ReturnPhoto(Base):
+    """A shopper's photo of a return line: re-encoded (no EXIF, no GPS), at most 3 per
+    line. Uploaded in the portal before the return exists, it waits for it
+    (`return_id` empty, named by its `token`) and is attached on confirmation."""
+
+    __tablename__ = "return_photos"
+    __table_args__ = (
+        UniqueConstraint("token", name="uq_return_photos_token"),
+        Index("ix_return_photos_return", "return_id"),
+        Index("ix_return_photos_store_created", "store_id", "created_at"),
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')",
+                        name="return_photo_type"),
+        CheckConstraint("width > 0 AND height > 0 AND byte_size > 0",
+                        name="return_photo_size"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
+    return_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("return_lines.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(43))
+    content_type: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ClaimedQuantity(Base):

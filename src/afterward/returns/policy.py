@@ -53,6 +53,7 @@ class Then(Document):
     waive_fee: Flag = False  # the line pays no fee; a return of only such lines, none
     extend_window_days: Days = 0
     review: Flag = False  # held for a person to approve
+    require_photo: Flag = False  # the line needs a photo (the portal asks for one)
 
 
 class Rule(Document):
@@ -83,15 +84,19 @@ class Policy(Document):
     keep_max_value_minor: Minor = 0
     exchange_other_products: Flag = True
     reasons: Names = list(REASONS)
+    # Per product category, the reasons its lines may give (other categories: `reasons`).
+    reasons_by_category: Annotated[dict[Name, Names], Field(max_length=500, json_schema_extra={
+        "additionalProperties": False})] = {}  # a key must match patternProperties too
+    gift_returns: Flag = True  # a gift's recipient may return it for credit or exchange
     non_returnable_categories: Names = []
     non_returnable_skus: Names = []
     final_sale_skus: Names = []
     final_sale_discount_percent: Percent | None = None
     auto_approve: Flag = True
     rules: Annotated[list[Rule], Field(max_length=100)] = [
-        Rule(name="damaged or wrong items pay no fee",
+        Rule(name="damaged or wrong items pay no fee, with a photo",
              when=When(reasons=["damaged", "defective", "wrong_item"]),
-             then=Then(waive_fee=True))]
+             then=Then(waive_fee=True, require_photo=True))]
     fraud: Fraud = Fraud()
 
 
@@ -148,6 +153,7 @@ class LineDecision:
     waived: bool
     review: tuple[str, ...]
     deadline: datetime
+    photo: bool = False  # a rule asks for a photo of this line
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,7 @@ class Decision:
     review: tuple[str, ...]
     deadline: datetime | None
     window_basis: str
+    photo_lines: tuple[int, ...] = ()  # the requested lines a rule asks a photo of
 
     def fee(self, resolution: str) -> int:
         return self.fees_minor.get(resolution, 0)
@@ -208,9 +215,16 @@ def matches(when: When, order: OrderFacts, item: Requested, history: History) ->
     return all(checks)
 
 
+def reasons_for(policy: Policy, category: str | None) -> list[str]:
+    """The reasons a line of this product category may give."""
+    if category is not None and category in policy.reasons_by_category:
+        return policy.reasons_by_category[category]
+    return policy.reasons
+
+
 def _refusal(policy: Policy, item: Requested, index: int) -> Refusal | None:
     line = item.line
-    if item.reason not in policy.reasons:
+    if item.reason not in reasons_for(policy, line.category):
         return Refusal("unknown_reason", f"{item.reason!r} is not a return reason of this "
                        "store", index)
     if ((line.category is not None and line.category in policy.non_returnable_categories)
@@ -234,7 +248,7 @@ def decide_line(policy: Policy, order: OrderFacts, item: Requested,
     offered = set(policy.resolutions)
     if "keep" in offered and item.line.paid_minor > policy.keep_max_value_minor:
         offered.discard("keep")
-    fee, waived, extend, review = 0, False, 0, []
+    fee, waived, extend, review, photo = 0, False, 0, [], False
     for rule in policy.rules:
         if not matches(rule.when, order, item, history):
             continue
@@ -242,11 +256,12 @@ def decide_line(policy: Policy, order: OrderFacts, item: Requested,
         fee += rule.then.fee_minor
         waived = waived or rule.then.waive_fee
         extend = max(extend, rule.then.extend_window_days)
+        photo = photo or rule.then.require_photo
         if rule.then.review:
             review.append(f"rule: {rule.name}")
     deadline = start + timedelta(days=policy.window_days + grace + extend)
     return LineDecision(frozenset(offered), 0 if waived else fee, waived, tuple(review),
-                        deadline)
+                        deadline, photo)
 
 
 def _folded(text: str | None) -> str:
@@ -295,7 +310,8 @@ def decide(policy: Policy, order: OrderFacts, items: Sequence[Requested], histor
     return Decision(None, tuple(offered), value, _fees(policy, lines, offered),
                     value * policy.store_credit_bonus_percent // 100,
                     _review(policy, order, lines, history, value),
-                    min(line.deadline for line in lines), basis)
+                    min(line.deadline for line in lines), basis,
+                    tuple(index for index, line in enumerate(lines) if line.photo))
 
 
 def _fees(policy: Policy, lines: list[LineDecision], offered: Sequence[str]) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from afterward.commerce.fields import JSON_INTEGER, NOT_BLANK, Flag
+from afterward.commerce.fields import JSON_INTEGER, NOT_BLANK, Email, Flag
 from afterward.commerce.schemas import Strict
 from afterward.returns.policy import Resolution
 
@@ -25,12 +25,21 @@ class ReturnLineIn(Strict):
     comment: str | None = Field(None, max_length=2000)
 
 
+class GiftRecipientIn(Strict):
+    """Who received the order as a gift: the store credit (or exchange) is theirs."""
+
+    email: Email
+    name: str | None = Field(None, max_length=200)
+
+
 class ReturnIn(Strict):
     order_number: str = Field(min_length=1, max_length=64, json_schema_extra={
         "pattern": NOT_BLANK})
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     resolution: Resolution
     exchange_for_sku: Sku | None = None
+    gift_recipient: GiftRecipientIn | None = Field(None, description=(
+        "A gift returned by its recipient: store credit or an exchange only, for them"))
 
 
 class ReceivedLineIn(Strict):
@@ -64,6 +73,19 @@ class ReturnLineOut(BaseModel):
     condition: str | None
     restock: bool | None
     accepted: bool | None
+    photo_required: bool
+
+
+class ReturnPhotoOut(BaseModel):
+    id: int
+    sku: str
+    content_type: str
+    width: int
+    height: int
+    byte_size: int
+    sha256: str
+    url: str = Field(description="The photo's bytes, with the API key")
+    created_at: datetime
 
 
 class ReturnOut(BaseModel):
@@ -94,6 +116,11 @@ class ReturnOut(BaseModel):
     received_at: datetime | None
     resolved_at: datetime | None
     lines: list[ReturnLineOut]
+    photos: list[ReturnPhotoOut] = []
+    gift_recipient_email: str | None = None
+    gift_recipient_name: str | None = None
+    gift_customer_id: int | None = Field(None, description="The recipient's customer "
+                                         "record, whose store credit this return adds to")
 
 
 class ReturnList(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce import service as commerce
 from afterward.commerce.models import Order, OrderLine
+from afterward.commerce.schemas import CustomerIn
 from afterward.events import record
-from afterward.returns import facts, settle
+from afterward.returns import facts, photos, settle
 from afterward.returns import policy as rules
 from afterward.returns.errors import ReturnError
 from afterward.returns.models import Return, ReturnLine
+from afterward.returns.photo_files import CleanPhoto
 from afterward.returns.schemas import ReceiveIn, ReturnIn
 from afterward.storage import locks
 from afterward.storage.types import utcnow
@@ -69,10 +72,15 @@ def request_fingerprint(data: ReturnIn) -> str:
 
 
 def request_return(session: Session, *, store_id: int, data: ReturnIn,
-                   idempotency_key: str | None = None,
-                   now: datetime | None = None) -> tuple[Return, bool]:
+                   idempotency_key: str | None = None, now: datetime | None = None,
+                   photo_tokens: Mapping[int, Sequence[str]] | None = None
+                   ) -> tuple[Return, bool]:
     """A new return, approved at once unless the policy sends it to review; or, for an
-    Idempotency-Key seen before with the same body, the return it made (False)."""
+    Idempotency-Key seen before with the same body, the return it made (False).
+
+    `photo_tokens` (the portal's uploads, per order line id): a line a rule asks a
+    photo of must have one (`photo_required`). Without them (the API), such a return
+    waits in review ("photo required") until a photo is added (add_photo)."""
     now = now or utcnow()
     if idempotency_key is not None:
         earlier = _earlier(session, store_id, idempotency_key, request_fingerprint(data))
@@ -86,7 +94,13 @@ def request_return(session: Session, *, store_id: int, data: ReturnIn,
     policy = facts.load_policy(session, store_id=store_id)
     picked = _pick_lines(session, order, data)
     decision = _decide(session, policy, order, picked, data, now)
-    rma = _insert(session, order, data, decision, picked, idempotency_key, now)
+    _photos_given(decision, picked, photo_tokens)
+    review = list(decision.review)
+    if photo_tokens is None and decision.photo_lines:
+        review.append(photos.PHOTO_REVIEW)
+    rma = _insert(session, order, data, decision, picked, idempotency_key, now, review)
+    if photo_tokens:
+        photos.attach(session, rma=rma, order=order, tokens=photo_tokens)
     settle.price_exchange(session, rma=rma, order=order, policy=policy, decision=decision)
     for line, item in picked:
         facts.claim(session, store_id=store_id, line=line, quantity=item.quantity)
@@ -95,6 +109,28 @@ def request_return(session: Session, *, store_id: int, data: ReturnIn,
     if rma.status == "approved":  # by the policy: written approved, one UPDATE fewer
         _approved(session, rma, now)
     return rma, True
+
+
+def _photos_given(decision: rules.Decision, picked: Picked,
+                  tokens: Mapping[int, Sequence[str]] | None) -> None:
+    if tokens is None:
+        return
+    for index in decision.photo_lines:
+        if not tokens.get(picked[index][0].id):
+            raise ReturnError("photo_required", "a photo of this item is required",
+                              f"lines.{index}.photos")
+
+
+def add_photo(session: Session, *, rma: Return, sku: str, photo: CleanPhoto,
+              now: datetime | None = None) -> Return:
+    """A photo of one of the return's lines; when it was the last one the policy
+    asked for and nothing else waits for review, the return is approved."""
+    now = now or utcnow()
+    waited = photos.PHOTO_REVIEW in rma.review_reasons
+    photos.add(session, rma=rma, sku=sku, photo=photo, now=now)
+    if waited and rma.status == "requested" and not rma.review_reasons:
+        approve(session, rma=rma, now=now)
+    return rma
 
 
 def _earlier(session: Session, store_id: int, key: str, fingerprint: str) -> Return | None:
@@ -137,11 +173,22 @@ def preview(session: Session, *, order: Order, data: ReturnIn,
     policy = facts.load_policy(session, store_id=order.store_id)
     picked = _pick_lines(session, order, data)
     decision = _decision(session, policy, order, picked, now or utcnow())
-    return decision, _offered(decision, order)
+    _gift_allowed(policy, data)
+    return decision, _offered(decision, order, data)
 
 
-def _offered(decision: rules.Decision, order: Order) -> list[str]:
+def _offered(decision: rules.Decision, order: Order, data: ReturnIn) -> list[str]:
+    """The policy's resolutions; a gift's recipient gets store credit or an exchange
+    (never a refund to the buyer), credit needs a customer to hold it."""
+    if data.gift_recipient is not None:
+        return [r for r in decision.offered if r in ("store_credit", "exchange")]
     return [r for r in decision.offered if r != "store_credit" or order.customer_id]
+
+
+def _gift_allowed(policy: rules.Policy, data: ReturnIn) -> None:
+    if data.gift_recipient is not None and not policy.gift_returns:
+        raise ReturnError("gift_returns_not_offered", "this store does not take gift returns "
+                          "from their recipients", "gift_recipient")
 
 
 def _decision(session: Session, policy: rules.Policy, order: Order, picked: Picked,
@@ -160,7 +207,8 @@ def _decision(session: Session, policy: rules.Policy, order: Order, picked: Pick
 def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked,
             data: ReturnIn, now: datetime) -> rules.Decision:
     decision = _decision(session, policy, order, picked, now)
-    offered = _offered(decision, order)
+    _gift_allowed(policy, data)
+    offered = _offered(decision, order, data)
     if data.resolution not in offered:
         raise ReturnError("resolution_not_offered", f"{data.resolution} is not offered for "
                           f"this return (offered: {', '.join(offered) or 'none'})",
@@ -172,9 +220,10 @@ def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked
 
 
 def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Decision,
-            picked: Picked, key: str | None, now: datetime) -> Return:
+            picked: Picked, key: str | None, now: datetime, review: list[str]) -> Return:
+    """The return, written approved when nothing sends it to review (`review`)."""
     refund, credit = decision.amounts(data.resolution)
-    approved = not decision.review
+    approved = not review
     rma = Return(
         store_id=order.store_id, number=new_number(), order_id=order.id,
         customer_id=order.customer_id, status="approved" if approved else "requested",
@@ -182,19 +231,39 @@ def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Deci
         currency=order.currency, value_minor=decision.value_minor, refund_minor=refund,
         credit_minor=credit, fee_minor=decision.fee(data.resolution),
         bonus_minor=decision.bonus_minor if data.resolution == "store_credit" else 0,
-        exchange_for_sku=data.exchange_for_sku, review_reasons=list(decision.review),
+        exchange_for_sku=data.exchange_for_sku, review_reasons=review,
         deadline_at=decision.deadline, window_basis=decision.window_basis,
         idempotency_key=key, request_hash=request_fingerprint(data) if key else None,
         label_token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
+    if data.gift_recipient is not None:
+        rma.gift_recipient_email = data.gift_recipient.email
+        rma.gift_recipient_name = data.gift_recipient.name
+        rma.gift_customer_id = _recipient(session, order.store_id, data)
     comments = {line.sku: line.comment for line in data.lines}
     rma.lines = [ReturnLine(store_id=order.store_id, order_line_id=line.id,
                             sku=item.line.sku or "", title=line.title, quantity=item.quantity,
                             unit_paid_minor=item.line.paid_minor, reason=item.reason,
-                            comment=comments.get(line.sku or ""), received_quantity=0)
-                 for line, item in picked]
+                            comment=comments.get(line.sku or ""), received_quantity=0,
+                            photo_required=index in decision.photo_lines)
+                 for index, (line, item) in enumerate(picked)]
     session.add(rma)
     session.flush()
     return rma
+
+
+def _recipient(session: Session, store_id: int, data: ReturnIn) -> int:
+    """The gift recipient's customer record in this store, made when missing (an
+    existing one is found by email and left as it is)."""
+    assert data.gift_recipient is not None
+    email, name = data.gift_recipient.email, data.gift_recipient.name
+    found = commerce.find_customer(session, store_id=store_id, email=email)
+    if found is not None:
+        return found.id
+    first, _, last = (name or "").strip().partition(" ")
+    customer_id, _ = commerce.save_customer(session, store_id=store_id, data=CustomerIn(
+        email=email, first_name=first[:100] or None, last_name=last.strip()[:100] or None),
+        source="return")
+    return customer_id
 
 
 def _event(session: Session, rma: Return, name: str, extra: dict[str, object],
@@ -215,6 +284,9 @@ def approve(session: Session, *, rma: Return, now: datetime | None = None) -> Re
     """Approve a requested return; one to keep the item is settled at once."""
     now = now or utcnow()
     _expect(rma, "requested")
+    if photos.missing(session, rma):
+        raise ReturnError("photo_required", f"return {rma.number} waits for a photo the "
+                          "policy requires (POST /api/v1/returns/{id}/photos)", "photos")
     rma.status, rma.approved_at, rma.updated_at = "approved", now, now
     session.flush()
     _approved(session, rma, now)

@@ -49,7 +49,11 @@ def price_exchange(session: Session, *, rma: Return, order: Order, policy: rules
                           "exchange_for_sku")
     rma.bonus_minor = decision.bonus_minor if other else 0
     _price(rma, variant, units, rma.value_minor)
-    rma.refund_minor = max(0, -(rma.difference_minor or 0))
+    back = max(0, -(rma.difference_minor or 0))
+    if rma.gift_recipient_email:  # a gift: never back to the buyer
+        rma.refund_minor, rma.credit_minor = 0, back
+    else:
+        rma.refund_minor = back
 
 
 def _other_product(order: Order, rma: Return, variant: Variant) -> bool:
@@ -75,7 +79,7 @@ def settle(session: Session, *, rma: Return, now: datetime, bonus_percent: int) 
         if _exchange(session, rma, order, accepted, bonus, now):
             return
         rma.exchange_minor = rma.difference_minor = None
-        rma.resolution = "store_credit" if rma.customer_id is not None else "refund"
+        rma.resolution = "store_credit" if credited(rma) is not None else "refund"
         bonus = accepted * bonus_percent // 100
     if rma.resolution in ("refund", "keep"):
         rma.refund_minor = max(0, accepted - rma.fee_minor)
@@ -91,14 +95,20 @@ def _accepted_value(rma: Return) -> int:
                if line.accepted)
 
 
+def credited(rma: Return) -> int | None:
+    """Whose store credit a return adds to: a gift's recipient, else the buyer."""
+    return rma.gift_customer_id if rma.gift_recipient_email else rma.customer_id
+
+
 def _credit(session: Session, rma: Return, accepted: int, bonus: int) -> None:
-    if rma.customer_id is None:  # offered only with a customer; one erased meanwhile
+    customer_id = credited(rma)
+    if customer_id is None:  # offered only with a customer; one erased meanwhile
         raise ReturnError("no_customer", "store credit needs the order's customer")
     returned = max(0, accepted - rma.fee_minor)
     extra = max(0, accepted + bonus - rma.fee_minor) - returned
     for kind, amount in (("return", returned), ("bonus", extra)):
         if amount:
-            credit.post(session, store_id=rma.store_id, customer_id=rma.customer_id,
+            credit.post(session, store_id=rma.store_id, customer_id=customer_id,
                         currency=rma.currency, amount_minor=amount, kind=kind,
                         key=f"return:{rma.id}:{kind}", return_id=rma.id,
                         note=f"Return {rma.number}")
@@ -122,7 +132,17 @@ def _exchange(session: Session, rma: Return, order: Order, accepted: int, bonus:
         rma, order, variant, units, allowance, now), meta=commerce.OrderMeta(source="exchange"))
     rma.exchange_order_id = made.id
     publish_exchange_order(session, rma=rma, exchange=made)
-    rma.refund_minor = max(0, -(rma.difference_minor or 0))
+    back = max(0, -(rma.difference_minor or 0))
+    recipient = rma.gift_customer_id if rma.gift_recipient_email else None
+    if recipient is not None:  # a gift: what is left goes to the recipient as credit
+        rma.refund_minor, rma.credit_minor = 0, back
+        if back:
+            credit.post(session, store_id=rma.store_id, customer_id=recipient,
+                        currency=rma.currency, amount_minor=back, kind="return",
+                        key=f"return:{rma.id}:return", return_id=rma.id,
+                        note=f"Return {rma.number}")
+        return True
+    rma.refund_minor = back
     request_refund(session, rma=rma, order=order, amount=rma.refund_minor)
     return True
 
@@ -135,8 +155,10 @@ def _exchange_order(rma: Return, order: Order, variant: Variant, units: int, all
                         postal_code=order.ship_postal_code, country=order.ship_country)
     title = " ".join(t for t in (variant.product.title, variant.title) if t)
     return OrderIn.model_construct(
-        number=f"{rma.number}-X", placed_at=now, currency=rma.currency, email=order.email,
-        phone=order.phone, customer=None, external_id=None, total_minor=None,
+        number=f"{rma.number}-X", placed_at=now, currency=rma.currency,
+        email=rma.gift_recipient_email or order.email,
+        phone=None if rma.gift_recipient_email else order.phone, customer=None,
+        external_id=None, total_minor=None,
         lines=[OrderLineIn.model_construct(sku=variant.sku, external_id=None, title=title,
                                            quantity=units, unit_price_minor=variant.price_minor)],
         shipping_minor=0, tax_minor=0, discount_minor=min(allowance, subtotal),

@@ -1,6 +1,8 @@
 """A return's status page: /returns/r/{signed token}, where the portal lands after
 confirming. It follows the return to the end: asked for, approved (with the label's
-link and its QR code), received, resolved, or not accepted and why."""
+link and its QR code), received, resolved, or not accepted and why; with the photos
+the shopper added, served under the same signed token (/returns/r/{token}/photos/{id}:
+no token, no photo, and a photo of another return is a 404)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.commerce import service as commerce
 from afterward.commerce.models import Store
 from afterward.modules import N_
-from afterward.returns import labels, service
+from afterward.returns import labels, photos, service
 from afterward.returns.models import Return
 from afterward.storage.db import Database
 from afterward.web import i18n
@@ -54,14 +57,45 @@ def status_page(request: Request, token: str) -> Response:
             return not_found(request)
         order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
         say = speaker_for(request, store, None)
+        pictures: dict[int, list[str]] = {}
+        for photo in photos.of_return(session, store_id=rma.store_id, return_id=rma.id):
+            pictures.setdefault(photo.return_line_id or 0, []).append(
+                f"{links.PATH}/r/{token}/photos/{photo.id}")
         return render(request, "pages/return_status.html", say, {
             **_words(rma, say), "rma": rma, "order_number": order.number if order else "",
             "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)),
-                       line.comment) for line in rma.lines],
+                       line.comment, pictures.get(line.id, [])) for line in rma.lines],
             "label_url": service.label_path(rma) if service.has_label(rma) else None,
             "qr": Markup(labels.qr_svg(rma.number)) if service.has_label(rma) else None,
+            "receive": _exchange_item(session, rma),
             "lang_query": lang_query(request)},
             brand=Brand.of(store), keep_params=frozenset())
+
+
+@router.get("/returns/r/{token}/photos/{photo_id}")
+def photo(request: Request, token: str, photo_id: str) -> Response:
+    found = links.read_return_token(request, token)
+    if found is None or not (photo_id.isascii() and photo_id.isdigit()) or len(photo_id) > 18:
+        return not_found(request)
+    db: Database = request.app.state.db
+    with db.reading() as session:
+        picture = photos.get(session, store_id=found[0], return_id=found[1],
+                             photo_id=int(photo_id))
+        if picture is None:
+            return not_found(request)
+        return Response(picture.data, media_type=picture.content_type, headers={
+            "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'"})
+
+
+def _exchange_item(session: Session, rma: Return) -> str | None:
+    """What an exchange sends back: two teapots, "2 x Teapot Large" with a times sign."""
+    if rma.resolution != "exchange" or not rma.exchange_for_sku:
+        return None
+    variant = commerce.variant_by_sku(session, store_id=rma.store_id, sku=rma.exchange_for_sku)
+    title = (" ".join(t for t in (variant.product.title, variant.title) if t)
+             if variant is not None and variant.product is not None else rma.exchange_for_sku)
+    return f"{sum(line.quantity for line in rma.lines)} \u00d7 {title}"
 
 
 def _words(rma: Return, say: Speaker) -> dict[str, object]:
@@ -87,6 +121,8 @@ def _amounts(rma: Return, show: Callable[[int], str], say: Speaker) -> list[tupl
     rows = [(say.gettext("What you return is worth"), show(rma.value_minor))]
     if rma.fee_minor:
         rows.append((say.gettext("Return fee"), "\u2212" + show(rma.fee_minor)))
+    if rma.resolution == "exchange" and rma.bonus_minor:
+        rows.append((say.gettext("Bonus"), show(rma.bonus_minor)))
     if rma.credit_minor:
         rows.append((say.gettext("Store credit for you"), show(rma.credit_minor)))
     if rma.refund_minor:

@@ -1,10 +1,11 @@
 """The returns portal's forms: what was posted, read into a return request (or the
 problem with it), and the words for each refusal in the shopper's language.
 
-The form carries only choices: order line ids, quantities, reasons, comments, a
-resolution and an exchange SKU. The order comes from the signed link, prices and
-amounts are always computed here; a line id the order does not have, a quantity that
-is not a number, or any other field changed by hand is a problem, never a 500."""
+The form carries only choices: order line ids, quantities, reasons, comments, the
+tokens of photos already uploaded, a resolution, an exchange SKU, and for a gift the
+recipient's email and name. The order comes from the signed link, prices and amounts
+are always computed here; a line id the order does not have, a quantity that is not a
+number, or any other field changed by hand is a problem, never a 500."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from pydantic import ValidationError
 
 from afterward.commerce.models import Order
 from afterward.modules import N_
+from afterward.returns.photo_files import MAX_PER_LINE
 from afterward.returns.policy import RESOLUTIONS
-from afterward.returns.schemas import ReturnIn, ReturnLineIn
+from afterward.returns.schemas import GiftRecipientIn, ReturnIn, ReturnLineIn
 
 MAX_COMMENT = 2000
 MAX_UNITS = 100_000
@@ -35,6 +37,16 @@ MESSAGES: dict[str, str] = {
     "idempotency_key_reused": N_("This form was already sent with other choices. "
                                  "Please start again."),
     "nothing_chosen": N_("Choose at least one item to return."),
+    "photo_required": N_("Please add a photo of each damaged, faulty or wrong item."),
+    "photo_too_large": N_("A photo is too large. Each photo may be up to 8 MB."),
+    "photo_not_an_image": N_("A file is not a photo we can read. Please add JPEG, PNG "
+                             "or WebP photos."),
+    "photo_too_many_pixels": N_("A photo has too many pixels. Please add a smaller "
+                                "photo."),
+    "too_many_photos": N_("You can add up to 3 photos per item."),
+    "gift_email": N_("For a gift, please give your email address: the store credit "
+                     "will be yours."),
+    "gift_returns_not_offered": N_("This store does not take gift returns."),
     "tampered": N_("This form was changed and cannot be used. Please start again."),
     "expired": N_("This form had expired, so nothing was changed. Please make your "
                   "choices again."),
@@ -81,6 +93,17 @@ class Chosen:
     quantity: int
     reason: str
     comment: str
+    photos: tuple[str, ...] = ()  # tokens of the photos uploaded for it
+
+
+def photo_tokens(form: Mapping[str, str], line_id: int) -> tuple[str, ...]:
+    """The tokens of a line's photos uploaded at an earlier step (space-separated)."""
+    tokens = tuple(str(form.get(f"photos_{line_id}", "")).split())
+    if len(tokens) > MAX_PER_LINE:
+        raise Problem("too_many_photos")
+    if any(len(t) != 43 or not all(c.isalnum() or c in "-_" for c in t) for t in tokens):
+        raise Problem("tampered")
+    return tokens
 
 
 def chosen_lines(form: Mapping[str, str], order: Order) -> list[Chosen]:
@@ -97,7 +120,8 @@ def chosen_lines(form: Mapping[str, str], order: Order) -> list[Chosen]:
         if quantity:
             out.append(Chosen(line.id, line.sku or "", quantity,
                               str(form.get(f"reason_{line.id}", "")).strip(),
-                              str(form.get(f"comment_{line.id}", "")).strip()[:MAX_COMMENT]))
+                              str(form.get(f"comment_{line.id}", "")).strip()[:MAX_COMMENT],
+                              photo_tokens(form, line.id)))
     if not out:
         raise Problem("nothing_chosen")
     if any(not c.reason for c in out):
@@ -110,8 +134,20 @@ def _int(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
+def gift(form: Mapping[str, str]) -> GiftRecipientIn | None:
+    """The recipient of a gift, when the form says it was one."""
+    if form.get("gift") != "1":
+        return None
+    name = str(form.get("gift_name", "")).strip()[:200] or None
+    try:
+        return GiftRecipientIn(email=str(form.get("gift_email", "")).strip()[:320], name=name)
+    except ValidationError as exc:
+        raise Problem("gift_email") from exc
+
+
 def request(order: Order, chosen: list[Chosen], resolution: str = "refund",
-            exchange_for_sku: str | None = None) -> ReturnIn:
+            exchange_for_sku: str | None = None,
+            recipient: GiftRecipientIn | None = None) -> ReturnIn:
     if resolution not in RESOLUTIONS:
         raise Problem("resolution_not_offered")
     if resolution == "exchange" and not exchange_for_sku:
@@ -120,7 +156,8 @@ def request(order: Order, chosen: list[Chosen], resolution: str = "refund",
         lines = [ReturnLineIn(sku=c.sku, quantity=c.quantity, reason=c.reason,
                               comment=c.comment or None) for c in chosen]
         return ReturnIn(order_number=order.number, lines=lines, resolution=resolution,
-                        exchange_for_sku=exchange_for_sku if resolution == "exchange" else None)
+                        exchange_for_sku=exchange_for_sku if resolution == "exchange" else None,
+                        gift_recipient=recipient)
     except ValidationError as exc:
         fields = {str(error["loc"][-1]) for error in exc.errors() if error["loc"]}
         if "reason" in fields:
@@ -130,10 +167,16 @@ def request(order: Order, chosen: list[Chosen], resolution: str = "refund",
         raise Problem("tampered") from exc
 
 
-def hidden_fields(chosen: list[Chosen]) -> list[tuple[str, str]]:
+def hidden_fields(chosen: list[Chosen], recipient: GiftRecipientIn | None = None
+                  ) -> list[tuple[str, str]]:
     """The choices again, for the next step's form."""
     fields = []
     for c in chosen:
         fields += [(f"qty_{c.line_id}", str(c.quantity)), (f"reason_{c.line_id}", c.reason),
                    (f"comment_{c.line_id}", c.comment)]
+        if c.photos:
+            fields.append((f"photos_{c.line_id}", " ".join(c.photos)))
+    if recipient is not None:
+        fields += [("gift", "1"), ("gift_email", recipient.email),
+                   ("gift_name", recipient.name or "")]
     return fields
