@@ -45,6 +45,8 @@ IdempotencyKey = Annotated[str | None, Header(
 def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
     order = session.get(Order, rma.order_id)  # loaded already when the return was made
     label = public_url + service.label_path(rma) if service.has_label(rma) else None
+    if rma.label_carrier is not None and label is not None:
+        label = rma.carrier_label_url if rma.label_status == "issued" else None
     return ReturnOut(
         id=rma.id, number=rma.number, order_id=rma.order_id,
         order_number=order.number if order else "", status=rma.status,
@@ -54,6 +56,11 @@ def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
         exchange_minor=rma.exchange_minor, difference_minor=rma.difference_minor,
         exchange_order_id=rma.exchange_order_id, review_reasons=list(rma.review_reasons),
         reject_reason=rma.reject_reason, deadline_at=rma.deadline_at, label_url=label,
+        label_carrier=rma.label_carrier, label_status=rma.label_status,
+        label_error=rma.label_error, tracking_number=rma.tracking_number,
+        inbound_shipment_id=rma.inbound_shipment_id, instant_exchange=rma.instant_exchange,
+        label_issued_at=rma.label_issued_at, in_transit_at=rma.in_transit_at,
+        arrived_at=rma.arrived_at,
         created_at=rma.created_at, approved_at=rma.approved_at, rejected_at=rma.rejected_at,
         received_at=rma.received_at, resolved_at=rma.resolved_at,
         lines=[ReturnLineOut.model_validate(line) for line in rma.lines])

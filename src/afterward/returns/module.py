@@ -5,11 +5,16 @@ from afterward.modules import Module
 MODULE = Module(
     name="returns",
     tables=("afterward.returns.models",),
-    api=("afterward.api.returns:router", "afterward.api.returns:public"),
+    api=("afterward.api.returns:router", "afterward.api.returns:public",
+         "afterward.api.credit_codes:router"),
     api_links=("afterward.api.returns_links:LINKS",),
     pages=("afterward.web.pages.returns_portal:router", "afterward.web.pages.returns_steps:router",
            "afterward.web.pages.return_status:router"),
+    jobs=("afterward.returns.label_jobs",),
+    consumers=("afterward.returns.inbound:consume_behind",),
+    configure=("afterward.returns.carriers:configure",),
     privacy="afterward.returns.privacy",
     events=("return.requested", "return.approved", "return.rejected", "return.received",
-            "return.resolved"),
+            "return.resolved", "return.label_issued", "return.in_transit", "return.arrived",
+            "return.instant_exchange_unsettled"),
 )

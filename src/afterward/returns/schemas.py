@@ -31,6 +31,9 @@ class ReturnIn(Strict):
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     resolution: Resolution
     exchange_for_sku: Sku | None = None
+    instant_exchange: Flag = Field(False, description="An exchange whose order is made at the "
+                                   "return parcel's first carrier scan, not at receipt (when "
+                                   "the policy offers `instant_exchange`)")
 
 
 class ReceivedLineIn(Strict):
@@ -87,7 +90,18 @@ class ReturnOut(BaseModel):
     review_reasons: list[str]
     reject_reason: str | None
     deadline_at: datetime | None
-    label_url: str | None = Field(description="The 4x6 inch PDF label, once approved")
+    label_url: str | None = Field(description="The label, once approved: the carrier's "
+                                  "once bought, else our own 4x6 inch PDF")
+    label_carrier: str | None = None
+    label_status: str | None = Field(None, description="A carrier's label: pending, issued "
+                                     "or failed (null: our own PDF label)")
+    label_error: str | None = None
+    tracking_number: str | None = None
+    inbound_shipment_id: int | None = None
+    instant_exchange: bool = False
+    label_issued_at: datetime | None = None
+    in_transit_at: datetime | None = None
+    arrived_at: datetime | None = None
     created_at: datetime
     approved_at: datetime | None
     rejected_at: datetime | None

@@ -1,0 +1,124 @@
+"""The carrier label of an approved return, bought by a job (`returns.carrier_label`)
+so that a carrier that times out or answers 5xx never loses the return: the job is
+retried with backoff (jobs.py) and the return says `label_status: pending` until
+the label is bought. The network call runs with no transaction open (as tracking's
+polling does): the return is read in a short transaction of its own, the carrier is
+asked, and the label is written in the worker's transaction, fenced on the job's
+lease. The carrier's shipment id is kept as soon as the carrier has one, so a retry
+after a lost answer buys that shipment's label instead of a second one. A refusal
+that a retry cannot mend (a 4xx, no address) marks the label `failed`, with why."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from afterward import jobs
+from afterward.commerce import service as commerce
+from afterward.jobs import JobContext, PermanentError
+from afterward.returns import carriers, facts, inbound
+from afterward.returns.models import Return
+from afterward.storage.db import side_transaction
+from afterward.storage.types import utcnow
+
+LABEL_JOB = "returns.carrier_label"
+MAX_ATTEMPTS = 10
+
+
+def wants_carrier_label(session: Session, rma: Return) -> str | None:
+    """The carrier the store buys labels from, when this return gets one."""
+    if rma.resolution == "keep":
+        return None
+    carrier = facts.load_policy(session, store_id=rma.store_id).label_carrier
+    return None if carrier == "none" else carrier
+
+
+def ask_for_label(session: Session, *, rma: Return, carrier: str) -> None:
+    """On approval, in the caller's transaction: the label is pending and its job queued."""
+    rma.label_carrier, rma.label_status, rma.label_error = carrier, "pending", None
+    session.flush()
+    jobs.enqueue(session, LABEL_JOB, {"return_id": rma.id}, store_id=rma.store_id,
+                 dedupe_key=f"returns.label:{rma.id}", max_attempts=MAX_ATTEMPTS)
+
+
+@jobs.handler(LABEL_JOB)
+def run_label_job(session: Session, ctx: JobContext) -> None:
+    outcome = buy_label(session, store_id=ctx.store_id or 0,
+                        return_id=int(ctx.payload["return_id"]))
+    if isinstance(outcome, carriers.CarrierError):
+        if outcome.retry:
+            raise outcome
+        raise PermanentError(str(outcome))
+
+
+def buy_label(session: Session, *, store_id: int,
+              return_id: int) -> str | carriers.CarrierError:
+    """`session` is the worker's, unused so far. Returns what happened (issued,
+    skipped) or the carrier's error (recorded on the return)."""
+    with side_transaction(session) as own:
+        request = _request(own, session, store_id, return_id)
+    if isinstance(request, str):
+        return request
+    if isinstance(request, carriers.CarrierError):
+        _failed(session, store_id, return_id, request)
+        return request
+    adapter, label_request = request
+    try:
+        label = adapter.create_return_label(label_request)
+    except carriers.CarrierError as exc:
+        _failed(session, store_id, return_id, exc)
+        return exc
+    rma = session.get(Return, return_id, with_for_update=True)
+    if rma is None or rma.label_status != "pending":
+        return "skipped"
+    inbound.label_issued(session, rma=rma, label=label, now=utcnow())
+    return "issued"
+
+
+def _request(own: Session, worker: Session, store_id: int, return_id: int
+             ) -> str | carriers.CarrierError | tuple[carriers.LabelAdapter,
+                                                      carriers.LabelRequest]:
+    rma = own.get(Return, return_id)
+    if rma is None or rma.store_id != store_id or rma.label_status != "pending" \
+            or rma.status != "approved":
+        return "skipped"
+    adapter = carriers.adapter(rma.label_carrier or "")
+    if adapter is None:
+        return carriers.CarrierError(f"no carrier adapter {rma.label_carrier!r}", retry=False)
+    policy = facts.load_policy(own, store_id=store_id)
+    order = commerce.get_order(own, store_id=store_id, order_id=rma.order_id)
+    if policy.return_address is None:
+        return carriers.CarrierError("the policy has no return_address", retry=False)
+    if order is None or not (order.ship_address1 and order.ship_city
+                             and order.ship_postal_code and order.ship_country):
+        return carriers.CarrierError("the order has no shipping address", retry=False)
+    warehouse = policy.return_address
+    shopper = carriers.Address(
+        name=order.ship_name or "Customer", street1=order.ship_address1, city=order.ship_city,
+        zip=order.ship_postal_code, country=order.ship_country, state=order.ship_region,
+        phone=order.phone, email=order.email)
+    size = policy.parcel
+    return adapter, carriers.LabelRequest(
+        store_id=store_id, return_number=rma.number, from_address=shopper,
+        to_address=carriers.Address(**warehouse.model_dump()),
+        parcel=carriers.Parcel(size.length, size.width, size.height, size.weight),
+        shipment_id=rma.carrier_shipment_id,
+        on_created=lambda shipment_id: _keep_shipment_id(worker, return_id, shipment_id))
+
+
+def _keep_shipment_id(worker: Session, return_id: int, shipment_id: str) -> None:
+    with side_transaction(worker) as keep:
+        keep.execute(update(Return).where(Return.id == return_id)
+                     .values(carrier_shipment_id=shipment_id[:100]))
+
+
+def _failed(session: Session, store_id: int, return_id: int,
+            error: carriers.CarrierError) -> None:
+    """Say why on the return, durably (the job's own transaction is rolled back when
+    it raises); a final refusal marks the label failed."""
+    values: dict[str, object] = {"label_error": str(error)[:500]}
+    if not error.retry:
+        values["label_status"] = "failed"
+    with side_transaction(session) as own:
+        own.execute(update(Return).where(Return.id == return_id, Return.store_id == store_id,
+                                         Return.label_status == "pending").values(**values))
