@@ -154,3 +154,26 @@ def test_a_kept_item_gets_no_carrier_label(carrier_shop, db):
 
     assert (made["status"], made["label_status"]) == ("resolved", None)
     assert job_states(db, LABEL_JOB) == []
+
+
+def test_erasing_the_customer_forgets_the_carrier_label_and_keeps_the_codes(carrier_shop, db):
+    from afterward.returns import credit
+
+    made = carrier_shop.request().json()
+    run_jobs(db)
+    with db.transaction() as session:
+        credit.post(session, store_id=carrier_shop.store.id,
+                    customer_id=carrier_shop.customer_id, currency="EUR", amount_minor=900,
+                    kind="adjustment", key="grant")
+    code = carrier_shop.post(f"/api/v1/customers/{carrier_shop.customer_id}/store-credit/codes",
+                             {"amount_minor": 900, "idempotency_key": "k"}).json()["code"]
+
+    erased = carrier_shop.post(f"/api/v1/customers/{carrier_shop.customer_id}/erase")
+
+    assert erased.status_code == 200, erased.text
+    body = carrier_shop.get(f"/api/v1/returns/{made['id']}").json()
+    assert (body["label_status"], body["label_url"], body["tracking_number"]) == (
+        "issued", None, "EZ0000000001")
+    data = carrier_shop.get(f"/api/v1/customers/{carrier_shop.customer_id}/export").json()
+    assert [(c["code"], c["status"]) for c in data["commerce"]["discount_codes"]] == [
+        (code, "issued")]
