@@ -19,7 +19,9 @@ from afterward.tracking.models import Shipment
 from afterward.tracking.statuses import Status
 from afterward.worker import Worker
 from tests.returns.conftest import Shop, make_shop
-from tests.returns.easypost_standin import easypost  # noqa: F401 (a fixture)
+from tests.returns.easypost_standin import easypost
+
+__all__ = ["easypost"]  # a fixture
 
 WAREHOUSE = {"name": "Acme Returns", "street1": "Lagerstrasse 1", "city": "Hamburg",
              "zip": "20095", "country": "DE", "phone": "+49401234567"}
@@ -28,7 +30,7 @@ ADDRESS = {"name": "Ada Lovelace", "address1": "Invalidenstrasse 5", "city": "Be
 
 
 @pytest.fixture
-def carrier_shop(client, db, store, easypost) -> Shop:  # noqa: F811
+def carrier_shop(client, db, store, easypost) -> Shop:
     shop = make_shop(client, db, store, shipping_address=ADDRESS)
     shop.put_policy(label_carrier="easypost", return_address=WAREHOUSE)
     return shop

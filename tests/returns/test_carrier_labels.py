@@ -7,13 +7,15 @@ from __future__ import annotations
 from afterward.events import Event
 from afterward.returns.label_jobs import LABEL_JOB
 from afterward.tracking.models import Shipment
-from tests.returns.carrier_support import (  # noqa: F401 (fixtures)
+from tests.returns.carrier_support import (
     WAREHOUSE,
     carrier_shop,
     easypost,
     job_states,
     run_jobs,
 )
+
+__all__ = ["carrier_shop", "easypost"]  # fixtures
 
 
 def test_an_approved_return_waits_for_its_label_and_gets_the_cheapest_one(carrier_shop,

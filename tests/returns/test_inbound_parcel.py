@@ -13,7 +13,7 @@ from afterward.journeys.models import EventConsumer
 from afterward.returns.models import Return
 from afterward.storage.types import utcnow
 from afterward.tracking.statuses import Status
-from tests.returns.carrier_support import (  # noqa: F401 (fixtures)
+from tests.returns.carrier_support import (
     WAREHOUSE,
     approved_with_label,
     carrier_shop,
@@ -25,6 +25,8 @@ from tests.returns.carrier_support import (  # noqa: F401 (fixtures)
 from tests.tracking import payloads
 
 RECEIVE = {"lines": [{"sku": "MUG-1", "quantity": 1, "condition": "new"}]}
+
+__all__ = ["carrier_shop", "easypost"]  # fixtures
 
 
 def test_the_first_carrier_scan_puts_the_return_in_transit(carrier_shop, db):

@@ -13,7 +13,7 @@ from afterward.returns import service
 from afterward.returns.models import RefundRequest, Return
 from afterward.returns.schemas import ReceiveIn
 from afterward.tracking.statuses import Status
-from tests.returns.carrier_support import (  # noqa: F401 (fixtures)
+from tests.returns.carrier_support import (
     WAREHOUSE,
     approved_with_label,
     carrier_shop,
@@ -23,6 +23,8 @@ from tests.returns.carrier_support import (  # noqa: F401 (fixtures)
 )
 
 MUG_BACK = {"lines": [{"sku": "MUG-1", "quantity": 1, "condition": "new"}]}
+
+__all__ = ["carrier_shop", "easypost"]  # fixtures
 
 
 def instant_policy(shop) -> None:
@@ -163,13 +165,13 @@ def test_the_first_scan_and_receipt_racing_make_one_exchange_order(carrier_shop,
                 service.receive(session, rma=rma, data=receipt)
         try:
             db.run(work)
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     def read_scans() -> None:
         try:
             consume(db)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=fn) for fn in (read_scans, receive, read_scans)]
