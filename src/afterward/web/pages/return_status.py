@@ -32,11 +32,16 @@ STATUSES = {
                   N_("We are looking at your request and will email you soon.")),
     "approved": (N_("Approved: please send it back"),
                  N_("Print the label, or show the QR code at a drop-off point.")),
+    "in_transit": (N_("On its way back"),
+                   N_("Your parcel is on its way to us. We will check it when it arrives.")),
     "received": (N_("Received"), N_("Your return arrived and is being checked.")),
     "resolved": (N_("Done"), N_("Your return is complete.")),
     "rejected": (N_("Not accepted"), N_("This return was not accepted.")),
 }
+STATUSES["label_issued"] = STATUSES["approved"]
 KEPT = N_("Keep the item: there is nothing to send back.")
+LABEL_PENDING = N_("Your shipping label is being prepared. Come back to this page in a few "
+                   "minutes.")
 STEPS = (("requested", N_("Asked for")), ("approved", N_("Approved")),
          ("received", N_("Received")), ("resolved", N_("Done")))
 
@@ -58,10 +63,23 @@ def status_page(request: Request, token: str) -> Response:
             **_words(rma, say), "rma": rma, "order_number": order.number if order else "",
             "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)),
                        line.comment) for line in rma.lines],
-            "label_url": service.label_path(rma) if service.has_label(rma) else None,
-            "qr": Markup(labels.qr_svg(rma.number)) if service.has_label(rma) else None,
+            **_label(rma, say),
             "lang_query": lang_query(request)},
             brand=Brand.of(store), keep_params=frozenset())
+
+
+def _label(rma: Return, say: Speaker) -> dict[str, object]:
+    """Our own PDF label and its QR code; a carrier's label once bought (until then,
+    that it is being prepared)."""
+    if not service.has_label(rma):
+        return {"label_url": None, "qr": None, "label_pending": None}
+    if rma.label_carrier is not None and rma.status in service.AWAITING_PARCEL:
+        if rma.label_status == "issued" and rma.carrier_label_url:
+            return {"label_url": rma.carrier_label_url, "qr": None, "label_pending": None}
+        if rma.label_status == "pending":
+            return {"label_url": None, "qr": None, "label_pending": say.gettext(LABEL_PENDING)}
+    return {"label_url": service.label_path(rma), "qr": Markup(labels.qr_svg(rma.number)),
+            "label_pending": None}
 
 
 def _words(rma: Return, say: Speaker) -> dict[str, object]:
@@ -72,12 +90,15 @@ def _words(rma: Return, say: Speaker) -> dict[str, object]:
         return i18n.money(minor, rma.currency, say.code)
 
     reached = {"requested": rma.created_at, "approved": rma.approved_at,
-               "received": rma.received_at, "resolved": rma.resolved_at}
+               "in_transit": rma.in_transit_at, "received": rma.received_at,
+               "resolved": rma.resolved_at}
+    steps = STEPS if rma.inbound_shipment_id is None else (
+        *STEPS[:2], ("in_transit", STATUSES["in_transit"][0]), *STEPS[2:])
     return {
         "headline": say.gettext(headline), "explanation": say.gettext(explanation),
         "resolution": say.gettext(forms.RESOLUTION_NAMES.get(rma.resolution, "")),
         "steps": [(say.gettext(name), say.day(reached[key]) if reached[key] else None)
-                  for key, name in STEPS] if rma.status != "rejected" else [],
+                  for key, name in steps] if rma.status != "rejected" else [],
         "amounts": _amounts(rma, money, say),
         "deadline": say.day(rma.deadline_at) if rma.deadline_at else None,
     }
