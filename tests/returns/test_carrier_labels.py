@@ -179,3 +179,40 @@ def test_erasing_the_customer_forgets_the_carrier_label_and_keeps_the_codes(carr
     data = carrier_shop.get(f"/api/v1/customers/{carrier_shop.customer_id}/export").json()
     assert [(c["code"], c["status"]) for c in data["commerce"]["discount_codes"]] == [
         (code, "issued")]
+
+
+def test_a_label_bought_after_the_return_was_rejected_leaves_it_rejected(carrier_shop, db):
+    from afterward.returns import carriers
+
+    made = carrier_shop.request().json()
+    real = carriers.adapter("easypost")
+    assert real is not None
+
+    class RejectedMeanwhile:
+        name = "easypost"
+
+        def create_return_label(self, request):
+            answer = carrier_shop.post(f"/api/v1/returns/{made['id']}/reject",
+                                       {"reason": "changed"})
+            assert answer.status_code == 200, answer.text
+            return real.create_return_label(request)
+
+    carriers.use(RejectedMeanwhile())
+    try:
+        run_jobs(db)
+    finally:
+        carriers.use(real)
+
+    body = carrier_shop.get(f"/api/v1/returns/{made['id']}").json()
+    assert (body["status"], body["inbound_shipment_id"]) == ("rejected", None)
+    assert job_states(db, LABEL_JOB) == [("done", 1)]
+
+
+def test_a_rejected_return_s_label_job_does_nothing(carrier_shop, easypost, db):
+    made = carrier_shop.request().json()
+    carrier_shop.post(f"/api/v1/returns/{made['id']}/reject", {"reason": "changed"})
+
+    run_jobs(db)
+
+    assert easypost.calls == []
+    assert job_states(db, LABEL_JOB) == [("done", 1)]

@@ -34,16 +34,15 @@ def spend_as_code(session: Session, *, store_id: int, customer_id: int, amount_m
             raise ReturnError("idempotency_key_reused", "this idempotency_key was used for "
                               "another code", "idempotency_key")
         return earlier, False
-    balance = credit.balance(session, store_id=store_id, customer_id=customer_id,
-                             currency="")
-    if balance.balance_minor < amount_minor:
+    held = credit.current(session, store_id=store_id, customer_id=customer_id)
+    if held is None or held.balance_minor < amount_minor:
         raise ReturnError("insufficient_credit", "the store credit balance is too low",
                           "amount_minor")
     code = codes.issue(session, store_id=store_id, kind="gift_card", source=SOURCE,
-                       value_minor=amount_minor, currency=balance.currency,
+                       value_minor=amount_minor, currency=held.currency,
                        customer_id=customer_id, source_id=str(customer_id),
                        idempotency_key=idempotency_key, expires_at=expires_at, now=now)
-    credit.post(session, store_id=store_id, customer_id=customer_id, currency=balance.currency,
+    credit.post(session, store_id=store_id, customer_id=customer_id, currency=held.currency,
                 amount_minor=-amount_minor, kind="spend", key=f"code:{code.id}",
                 note=f"Gift code {code.code[-4:]}")
     return code, True

@@ -1,14 +1,19 @@
 """The carrier label of an approved return, bought by a job (`returns.carrier_label`)
 so that a carrier that times out or answers 5xx never loses the return: the job is
 retried with backoff (jobs.py) and the return says `label_status: pending` until
-the label is bought. The network call runs with no transaction open (as tracking's
-polling does): the return is read in a short transaction of its own, the carrier is
-asked, and the label is written in the worker's transaction, fenced on the job's
-lease. The carrier's shipment id is kept as soon as the carrier has one, so a retry
-after a lost answer buys that shipment's label instead of a second one. A refusal
-that a retry cannot mend (a 4xx, no address) marks the label `failed`, with why."""
+the label is bought. The job runs outside the worker's transaction (a batch handler
+with its own transactions, as messaging's sends): the return is read in a short
+transaction, the carrier is asked with none open (on SQLite not even the process's
+write lock is held, so the API keeps writing while the carrier thinks), and the label
+is written in another short transaction, only while the return still waits for it
+(under its row lock), so a job run twice writes it once. The carrier's shipment id is
+kept as soon as the carrier has one, so a retry after a lost answer buys that
+shipment's label instead of a second one. A refusal that a retry cannot mend (a 4xx,
+no address) marks the label `failed`, with why."""
 
 from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -46,16 +51,38 @@ def run_label_job(session: Session, ctx: JobContext) -> None:
     outcome = buy_label(session, store_id=ctx.store_id or 0,
                         return_id=int(ctx.payload["return_id"]))
     if isinstance(outcome, carriers.CarrierError):
-        if outcome.retry:
-            raise outcome
-        raise PermanentError(str(outcome))
+        raise _job_error(outcome)
+
+
+@jobs.batch_handler(LABEL_JOB, size=1, own_transactions=True)
+def run_label_jobs(session: Session, batch: list[JobContext]) -> dict[int, Exception]:
+    failed: dict[int, Exception] = {}
+    for ctx in batch:
+        outcome = buy_label(session, store_id=ctx.store_id or 0,
+                            return_id=int(ctx.payload["return_id"]))
+        if isinstance(outcome, carriers.CarrierError):
+            failed[ctx.job_id] = _job_error(outcome)
+    return failed
+
+
+def _job_error(error: carriers.CarrierError) -> Exception:
+    return error if error.retry else PermanentError(str(error))
+
+
+def _turn(session: Session) -> AbstractContextManager[object]:
+    """The process's write lock when the worker runs us outside its transaction
+    (SQLite; jobs.WRITE_LOCK): held around each short transaction, never while the
+    carrier is being asked."""
+    lock = session.info.get(jobs.WRITE_LOCK)
+    return lock if lock is not None else nullcontext()
 
 
 def buy_label(session: Session, *, store_id: int,
               return_id: int) -> str | carriers.CarrierError:
-    """`session` is the worker's, unused so far. Returns what happened (issued,
-    skipped) or the carrier's error (recorded on the return)."""
-    with side_transaction(session) as own:
+    """`session` is the worker's, unused: every read and write is a short transaction
+    of its own. Returns what happened (issued, skipped) or the carrier's error
+    (recorded on the return)."""
+    with _turn(session), side_transaction(session) as own:
         request = _request(own, session, store_id, return_id)
     if isinstance(request, str):
         return request
@@ -68,10 +95,12 @@ def buy_label(session: Session, *, store_id: int,
     except carriers.CarrierError as exc:
         _failed(session, store_id, return_id, exc)
         return exc
-    rma = session.get(Return, return_id, with_for_update=True)
-    if rma is None or rma.label_status != "pending":
-        return "skipped"
-    inbound.label_issued(session, rma=rma, label=label, now=utcnow())
+    with _turn(session), side_transaction(session) as own:
+        rma = own.get(Return, return_id, with_for_update=True)
+        if rma is None or rma.store_id != store_id or rma.label_status != "pending" \
+                or rma.status != "approved":  # received or rejected meanwhile
+            return "skipped"
+        inbound.label_issued(own, rma=rma, label=label, now=utcnow())
     return "issued"
 
 
@@ -107,7 +136,7 @@ def _request(own: Session, worker: Session, store_id: int, return_id: int
 
 
 def _keep_shipment_id(worker: Session, return_id: int, shipment_id: str) -> None:
-    with side_transaction(worker) as keep:
+    with _turn(worker), side_transaction(worker) as keep:
         keep.execute(update(Return).where(Return.id == return_id)
                      .values(carrier_shipment_id=shipment_id[:100]))
 
@@ -119,6 +148,6 @@ def _failed(session: Session, store_id: int, return_id: int,
     values: dict[str, object] = {"label_error": str(error)[:500]}
     if not error.retry:
         values["label_status"] = "failed"
-    with side_transaction(session) as own:
+    with _turn(session), side_transaction(session) as own:
         own.execute(update(Return).where(Return.id == return_id, Return.store_id == store_id,
                                          Return.label_status == "pending").values(**values))
