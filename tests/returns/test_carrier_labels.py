@@ -216,3 +216,24 @@ def test_a_rejected_return_s_label_job_does_nothing(carrier_shop, easypost, db):
 
     assert easypost.calls == []
     assert job_states(db, LABEL_JOB) == [("done", 1)]
+
+
+def test_a_failed_label_is_bought_when_its_dead_job_is_retried_by_hand(carrier_shop,
+                                                                      easypost, db):
+    easypost.fail("/v2/shipments", 422)
+    made = carrier_shop.request().json()
+    run_jobs(db)
+    with db.reading() as session:
+        from sqlalchemy import select
+
+        from afterward.jobs import Job
+
+        job_id = session.scalar(select(Job.id).where(Job.kind == LABEL_JOB))
+
+    retried = carrier_shop.post(f"/api/v1/jobs/{job_id}/retry")
+    run_jobs(db)
+
+    assert retried.status_code == 200, retried.text
+    body = carrier_shop.get(f"/api/v1/returns/{made['id']}").json()
+    assert (body["status"], body["label_status"], body["label_error"]) == (
+        "label_issued", "issued", None)

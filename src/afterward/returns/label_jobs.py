@@ -108,9 +108,12 @@ def _request(own: Session, worker: Session, store_id: int, return_id: int
              ) -> str | carriers.CarrierError | tuple[carriers.LabelAdapter,
                                                       carriers.LabelRequest]:
     rma = own.get(Return, return_id)
-    if rma is None or rma.store_id != store_id or rma.label_status != "pending" \
-            or rma.status != "approved":
+    if rma is None or rma.store_id != store_id or rma.status != "approved" \
+            or rma.label_status not in ("pending", "failed"):
         return "skipped"
+    if rma.label_status == "failed":  # its dead job retried by hand (the address fixed)
+        rma.label_status = "pending"
+        own.flush()
     adapter = carriers.adapter(rma.label_carrier or "")
     if adapter is None:
         return carriers.CarrierError(f"no carrier adapter {rma.label_carrier!r}", retry=False)
