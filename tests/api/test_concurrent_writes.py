@@ -655,6 +655,20 @@ def test_receiving_one_return_many_times_refunds_it_once(served):
                  Event.subject_id == return_id) == 1
 
 
+def test_one_parcel_s_tracking_number_told_many_times_tracks_one_parcel(served):
+    return_id = one_return(served, "RET-PARCEL")
+
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/tracking",
+                                      json={"tracking_number": "JJDRETPARCEL"},
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert count(served.db, Shipment, Shipment.tracking_number == "JJDRETPARCEL",
+                 Shipment.direction == "inbound") == 1
+    assert count(served.db, Event, Event.name == "return.label_issued",
+                 Event.subject_id == return_id) == 1
+
+
 # --- store credit spent as gift codes ------------------------------------------------------
 
 def credited_customer(served: Served, email: str, amount: int) -> int:

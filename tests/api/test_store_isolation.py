@@ -25,6 +25,7 @@ NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        "/api/v1/customers/{customer_id}/store-credit/codes/{code}/cancel"})
 # Bodies for the routes that need one to get as far as looking the object up.
 BODIES = {"/api/v1/returns/{return_id}/reject": {"reason": "worn"},
+          "/api/v1/returns/{return_id}/tracking": {"tracking_number": "JJD0001"},
           "/api/v1/customers/{customer_id}/store-credit/codes": {
               "amount_minor": 1, "idempotency_key": "other-store"},
           "/api/v1/returns/{return_id}/receive": {"lines": [

@@ -156,3 +156,41 @@ def test_a_return_whose_label_is_pending_is_not_moved_by_scans(carrier_shop, db,
     with db.reading() as session:
         rma = session.get(Return, made["id"])
         assert rma is not None and (rma.status, rma.inbound_shipment_id) == ("approved", None)
+
+
+def test_a_parcel_sent_with_our_own_label_is_tracked_once_its_number_is_told(shop, db):
+    made = shop.request().json()
+
+    answer = shop.post(f"/api/v1/returns/{made['id']}/tracking",
+                       {"tracking_number": "1Z 999 AA1 0123456784"})
+
+    body = answer.json()
+    assert answer.status_code == 200, answer.text
+    assert (body["status"], body["tracking_number"], body["label_status"]) == (
+        "label_issued", "1Z999AA10123456784", None)
+    assert body["label_url"].endswith(".pdf")  # our own label still
+    parcels = shop.get("/api/v1/shipments?tracking_number=1Z999AA10123456784").json()["items"]
+    assert sorted(p["id"] for p in parcels)[-1] == body["inbound_shipment_id"]
+    scan(db, body["inbound_shipment_id"], Status.in_transit)
+    consume(db)
+    assert shop.get(f"/api/v1/returns/{made['id']}").json()["status"] == "in_transit"
+
+
+def test_a_tracking_number_told_twice_is_a_conflict(shop):
+    made = shop.request().json()
+    shop.post(f"/api/v1/returns/{made['id']}/tracking", {"tracking_number": "JJD0001"})
+
+    again = shop.post(f"/api/v1/returns/{made['id']}/tracking", {"tracking_number": "JJD0002"})
+
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_status")
+    assert shop.get(f"/api/v1/returns/{made['id']}").json()["tracking_number"] == "JJD0001"
+
+
+def test_a_carrier_label_brings_its_own_tracking_number(carrier_shop, easypost):
+    made = carrier_shop.request().json()  # its label pending
+
+    answer = carrier_shop.post(f"/api/v1/returns/{made['id']}/tracking",
+                               {"tracking_number": "JJD0001"})
+
+    assert (answer.status_code, answer.json()["error"]["field"]) == (409, "tracking_number")
+    assert carrier_shop.get(f"/api/v1/returns/{made['id']}").json()["tracking_number"] is None

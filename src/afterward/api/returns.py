@@ -17,11 +17,12 @@ from afterward.commerce import service as commerce
 from afterward.commerce import stores
 from afterward.commerce.models import Order, Store
 from afterward.config import Settings
-from afterward.returns import credit, facts, labels, service
+from afterward.returns import credit, facts, inbound, labels, service
 from afterward.returns.models import Return
 from afterward.returns.policy import Policy
 from afterward.returns.schemas import (
     CreditEntryOut,
+    ParcelIn,
     ReceiveIn,
     RejectIn,
     ReturnIn,
@@ -30,6 +31,7 @@ from afterward.returns.schemas import (
     ReturnOut,
     StoreCreditOut,
 )
+from afterward.storage.types import utcnow
 
 router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["returns"],
                    dependencies=[Depends(each_once)])
@@ -173,6 +175,20 @@ def receive_return(return_id: IdPath, body: ReceiveIn, who: Principal = Depends(
     approved; 422 `unknown_line`, `quantity_exceeds_returned`."""
     return _step(write, who, return_id, config,
                  lambda session, rma: service.receive(session, rma=rma, data=body))
+
+
+@router.post("/returns/{return_id}/tracking", response_model=ReturnOut,
+             responses={**STEP, **WITH_BODY})
+def return_parcel_sent(return_id: IdPath, body: ParcelIn, who: Principal = Depends(principal),
+                       write: Write = Depends(writer), config: Settings = Depends(settings)
+                       ) -> ReturnOut:
+    """The tracking number of a parcel sent back with our own label: the parcel is
+    tracked inbound and its scans move the return (`label_issued`, then `in_transit`).
+    409 unless approved, or when a carrier label brings its own number."""
+    return _step(write, who, return_id, config,
+                 lambda session, rma: inbound.parcel_sent(
+                     session, rma=rma, tracking_number=body.tracking_number,
+                     carrier=body.carrier, now=utcnow()))
 
 
 @router.get("/customers/{customer_id}/store-credit", response_model=StoreCreditOut,

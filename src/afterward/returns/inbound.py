@@ -24,6 +24,7 @@ from afterward.events import Event, record
 from afterward.journeys.consumer import oldest_running_txid
 from afterward.journeys.models import EventConsumer
 from afterward.returns import carriers, facts, settle
+from afterward.returns.errors import ReturnError
 from afterward.returns.models import Return
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -58,6 +59,31 @@ def label_issued(session: Session, *, rma: Return, label: carriers.CarrierLabel,
     _event(session, rma, "return.label_issued", {
         "carrier": label.carrier, "tracking_number": label.tracking_number,
         "shipment_id": shipment.id}, now)
+
+
+def parcel_sent(session: Session, *, rma: Return, tracking_number: str,
+                carrier: str | None, now: datetime) -> Return:
+    """A parcel sent back with our own PDF label, its tracking number told to us (by
+    customer service, from the shopper): tracked inbound from now on, as a carrier
+    label's parcel is. 409 unless approved; a carrier label brings its own number."""
+    if rma.status != "approved" or rma.resolution == "keep":
+        raise ReturnError("invalid_status", f"return {rma.number} is {rma.status}, not "
+                          "approved", "status", 409)
+    if rma.label_carrier is not None:
+        raise ReturnError("invalid_status", f"return {rma.number} has a carrier label with "
+                          "its own tracking number", "tracking_number", 409)
+    ensure_cursor(session, rma.store_id)
+    shipment, _ = tracking.upsert_shipment(
+        session, store_id=rma.store_id, order_id=rma.order_id, draft=ShipmentDraft(
+            external_id=None, carrier=carrier, service=None, tracking_number=tracking_number,
+            shipped_at=None, direction="inbound"))
+    rma.tracking_number, rma.inbound_shipment_id = shipment.tracking_number, shipment.id
+    rma.label_issued_at, rma.status, rma.updated_at = now, "label_issued", now
+    session.flush()
+    _event(session, rma, "return.label_issued", {
+        "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
+        "shipment_id": shipment.id}, now)
+    return rma
 
 
 def _event(session: Session, rma: Return, name: str, extra: dict[str, object],

@@ -54,6 +54,14 @@ class RejectIn(Strict):
         "pattern": NOT_BLANK})
 
 
+class ParcelIn(Strict):
+    tracking_number: str = Field(min_length=4, max_length=40,
+                                 pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")
+    carrier: str | None = Field(None, min_length=2, max_length=32, pattern=r"^[a-z0-9_-]+$",
+                                description="A carrier code (ups, dhl, ...); left out: "
+                                            "detected from the number")
+
+
 class ReturnLineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
