@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import httpx
 
 from afterward.config import env_str
+from afterward.tracking.carriers.registry import normalize_code
 
 EASYPOST_URL = "https://api.easypost.com"
 
@@ -67,7 +68,7 @@ class LabelRequest:
 
 @dataclass(frozen=True)
 class CarrierLabel:
-    carrier: str  # normalised code, as tracking knows carriers (usps, ups, ...)
+    carrier: str  # our carrier code, as tracking knows carriers (usps, ups, dhl_express...)
     tracking_number: str
     label_url: str | None
     label_pdf: bytes | None = None
@@ -157,7 +158,8 @@ def _label(shipment: dict[str, Any]) -> CarrierLabel:
     label = shipment.get("postage_label") or {}
     selected = shipment.get("selected_rate") or {}
     return CarrierLabel(
-        carrier=str(selected.get("carrier") or shipment.get("carrier") or "").lower() or "other",
+        carrier=normalize_code(str(selected.get("carrier") or shipment.get("carrier") or ""))
+        or "other",
         tracking_number=_text(shipment.get("tracking_code"), "tracking_code"),
         label_url=(label.get("label_pdf_url") or label.get("label_url")) or None,
         shipment_id=_text(shipment.get("id"), "id"),
