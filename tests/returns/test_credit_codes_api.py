@@ -189,3 +189,26 @@ def test_the_codes_are_in_the_customer_s_export(shop):
     [exported] = data["commerce"]["discount_codes"]
     assert (exported["code"], exported["value_minor"], exported["status"]) == (
         code, 500, "issued")
+
+
+def test_a_subscribed_endpoint_is_sent_the_code_once(shop, db):
+    from afterward.commerce import codes
+    from afterward.messaging import service as messaging
+    from afterward.messaging.models import Message
+    from tests.messaging.conftest import run_jobs
+
+    with db.transaction() as session:
+        messaging.add_webhook_endpoint(session, store_id=shop.store.id,
+                                       url="https://codes.invalid/hook")
+    grant(shop)
+    code = issue(shop, 500).json()["code"]
+    run_jobs(db)
+    run_jobs(db)
+
+    with db.reading() as session:
+        bodies = list(session.scalars(select(Message.payload).where(
+            Message.category == "code.issued")))
+    assert len(bodies) == 1
+    assert bodies[0]["body"]["type"] == "code.issued"
+    assert bodies[0]["body"]["data"]["shopify"]["gift_card"]["code"] == code
+    assert codes.PUBLISH_WEBHOOK_JOB == messaging.PUBLISH_WEBHOOK_JOB
