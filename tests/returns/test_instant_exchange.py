@@ -185,3 +185,34 @@ def test_the_first_scan_and_receipt_racing_make_one_exchange_order(carrier_shop,
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Order).where(
             Order.number == f"{body['number']}-X")) == 1
+
+
+def test_a_parcel_sent_back_to_the_shopper_records_what_an_instant_exchange_is_owed(
+        carrier_shop, db):
+    instant_policy(carrier_shop)
+    body = in_transit(carrier_shop, db, exchange_for_sku="MUG-3")
+
+    scan(db, body["inbound_shipment_id"], Status.returned_to_sender)
+    consume(db)
+    scan(db, body["inbound_shipment_id"], Status.cancelled, message="again")
+    consume(db)
+
+    after = carrier_shop.get(f"/api/v1/returns/{body['id']}").json()
+    assert (after["status"], after["review_reasons"]) == ("in_transit",
+                                                          ["instant_exchange_unsettled"])
+    with db.reading() as session:
+        [event] = session.scalars(select(Event).where(
+            Event.name == "return.instant_exchange_unsettled"))
+        assert event.payload["owed_minor"] == 1200
+
+
+def test_a_lost_parcel_s_return_rejected_afterwards_records_what_is_owed_once(carrier_shop,
+                                                                             db):
+    instant_policy(carrier_shop)
+    body = in_transit(carrier_shop, db, exchange_for_sku="MUG-3")
+    scan(db, body["inbound_shipment_id"], Status.expired)
+    consume(db)
+
+    carrier_shop.post(f"/api/v1/returns/{body['id']}/reject", {"reason": "never arrived"})
+
+    assert carrier_shop.count(Event, Event.name == "return.instant_exchange_unsettled") == 1

@@ -9,7 +9,10 @@ same transaction as what it did, so a scan moves a return once.
   -> `in_transit` (`return.in_transit`); an instant exchange gets its order now;
 - delivered (to the warehouse): `arrived_at` is set (`return.arrived`); receiving
   and inspecting stays a person's step, unless the policy says
-  `auto_receive_on_delivery` (every unit received as new, accepted, not restocked)."""
+  `auto_receive_on_delivery` (every unit received as new, accepted, not restocked);
+- returned to sender, cancelled or expired: an instant exchange whose order went out
+  records what is owed (`instant_exchange_unsettled`), once; the status stays for a
+  person to decide."""
 
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ BATCH = 500
 # A status only a scan of the parcel gives (not the label's data being received).
 MOVING = frozenset({Status.in_transit, Status.out_for_delivery, Status.available_for_pickup,
                     Status.failed_attempt, Status.delivered})
+# The parcel will not arrive: sent back to the shopper, cancelled, or the carrier gave up.
+LOST = frozenset({Status.returned_to_sender, Status.cancelled, Status.expired})
 
 
 def label_issued(session: Session, *, rma: Return, label: carriers.CarrierLabel,
@@ -197,6 +202,9 @@ def on_parcel_event(session: Session, event: Event, now: datetime) -> None:
     if rma is None:
         return
     status = (event.payload or {}).get("to")
+    if status in LOST:
+        _not_arriving(session, rma, now)
+        return
     if status not in MOVING:
         return
     at = event.occurred_at
@@ -213,6 +221,14 @@ def on_parcel_event(session: Session, event: Event, now: datetime) -> None:
         _event(session, rma, "return.arrived", {"shipment_id": event.subject_id}, now)
         if facts.load_policy(session, store_id=rma.store_id).auto_receive_on_delivery:
             _receive_everything(session, rma, now)
+
+
+def _not_arriving(session: Session, rma: Return, now: datetime) -> None:
+    """An instant exchange's order is out and its return parcel will not arrive: what
+    is owed is recorded (once) for a person, who rejects or chases the return."""
+    if rma.status in ("label_issued", "in_transit") and rma.instant_exchange \
+            and rma.exchange_order_id is not None and settle.UNSETTLED not in rma.review_reasons:
+        settle.unsettled(session, rma=rma, owed_minor=settle.instant_owed(rma, 0, 0), now=now)
 
 
 def _receive_everything(session: Session, rma: Return, now: datetime) -> None:

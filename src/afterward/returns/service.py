@@ -255,7 +255,8 @@ def _rejected(session: Session, rma: Return, reason: str, now: datetime) -> None
     rma.refund_minor = rma.credit_minor = 0
     session.flush()
     _event(session, rma, "return.rejected", {"reason": reason}, now)
-    if rma.exchange_order_id is not None and rma.instant_exchange:
+    if rma.exchange_order_id is not None and rma.instant_exchange \
+            and settle.UNSETTLED not in rma.review_reasons:  # not told already (lost parcel)
         settle.unsettled(session, rma=rma, owed_minor=settle.instant_owed(rma, 0, 0), now=now)
 
 
