@@ -42,12 +42,27 @@ STATUSES["label_issued"] = STATUSES["approved"]
 KEPT = N_("Keep the item: there is nothing to send back.")
 LABEL_PENDING = N_("Your shipping label is being prepared. Come back to this page in a few "
                    "minutes.")
+# The form for the tracking number of a parcel sent with our own label (return_parcel.py).
+PROBLEMS = {"expired": forms.MESSAGES["expired"],
+            "tracking_number": N_("This does not look like a tracking number. Please check "
+                                  "it and try again.")}
 STEPS = (("requested", N_("Asked for")), ("approved", N_("Approved")),
          ("received", N_("Received")), ("resolved", N_("Done")))
 
 
 @router.get("/returns/r/{token}")
 def status_page(request: Request, token: str) -> Response:
+    return show(request, token)
+
+
+def can_tell_tracking(rma: Return) -> bool:
+    """Sent back with our own label and not yet tracked: the shopper may tell us the
+    parcel's tracking number."""
+    return rma.status == "approved" and rma.label_carrier is None and rma.resolution != "keep"
+
+
+def show(request: Request, token: str, *, problem: str | None = None, status: int = 200,
+         typed: str = "") -> Response:
     found = links.read_return_token(request, token)
     if found is None:
         return not_found(request)
@@ -59,13 +74,19 @@ def status_page(request: Request, token: str) -> Response:
             return not_found(request)
         order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
         say = speaker_for(request, store, None)
-        return render(request, "pages/return_status.html", say, {
+        tell = can_tell_tracking(rma)
+        csrf = links.csrf_value(request) if tell else None
+        response = render(request, "pages/return_status.html", say, {
             **_words(rma, say), "rma": rma, "order_number": order.number if order else "",
             "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)),
                        line.comment) for line in rma.lines],
             **_label(rma, say),
-            "lang_query": lang_query(request)},
-            brand=Brand.of(store), keep_params=frozenset())
+            "lang_query": lang_query(request), "tell_tracking": tell, "csrf": csrf,
+            "tracking_action": f"/returns/r/{token}/tracking" + lang_query(request),
+            "problem": say.gettext(PROBLEMS[problem]) if problem in PROBLEMS else None,
+            "typed": typed},
+            brand=Brand.of(store), keep_params=frozenset(), status=status)
+        return links.set_csrf(request, response, csrf) if csrf else response
 
 
 def _label(rma: Return, say: Speaker) -> dict[str, object]:
