@@ -9,6 +9,9 @@ them: descriptions, and the template formats of messaging/schemas.py.
 - Step keys are unique within a journey: repeated ones are renamed; an expression
   has at most MAX_NODES parts, MAX_DEPTH deep: deeper or larger ones become null.
   The rules themselves: tests/journeys/test_definition.py, test_conditions.py.
+- A returns policy with a carrier label names the return address, and one with
+  instant exchanges a carrier label: a body that breaks this gets the defaults
+  (tests/returns/test_carrier_labels.py, test_instant_exchange.py).
 
 Bodies generated to break the schema are left as they are."""
 
@@ -29,6 +32,7 @@ TEMPLATES = {("PUT", "/api/v1/templates/{key}/email/{locale}"): "email",
              ("PUT", "/api/v1/templates/{key}/sms/{locale}"): "sms",
              ("POST", "/api/v1/templates/preview"): "preview"}
 JOURNEYS = {("POST", "/api/v1/journeys/validate"), ("PUT", "/api/v1/journeys/{key}")}
+RETURNS_POLICY = ("PUT", "/api/v1/returns/policy")
 SMS_CHARACTERS = 300  # well within 10 segments, whatever the alphabet
 MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>{}</mj-text></mj-column>"
         "</mj-section></mj-body></mjml>")
@@ -58,7 +62,16 @@ def map_case(context: Any, case: Any) -> Any:
         _renderable(case.body, channel)
     elif operation in JOURNEYS:
         within_unstated_rules(case.body)
+    elif operation == RETURNS_POLICY:
+        _carrier_rules(case.body)
     return case
+
+
+def _carrier_rules(body: dict[str, Any]) -> None:
+    if body.get("label_carrier", "none") != "none" and not body.get("return_address"):
+        body["label_carrier"] = "none"
+    if body.get("instant_exchange") and body.get("label_carrier", "none") == "none":
+        body["instant_exchange"] = False
 
 
 def _schema_valid_body(case: Any) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from afterward.api.webhooks_messaging import twilio_signature
 from afterward.commerce import stores
+from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Customer, Order, OrderLine, Product
 from afterward.events import Event
 from afterward.inbound.models import WebhookReceipt
@@ -36,6 +37,7 @@ from afterward.messaging.models import (
     WebhookEndpoint,
 )
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE, LinkSigner
+from afterward.returns import credit
 from afterward.returns.models import ClaimedQuantity, RefundRequest, Return, ReturnPhoto
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -674,6 +676,85 @@ def test_photos_sent_at_once_to_one_line_keep_three_and_approve_it_once(served):
     assert count(served.db, ReturnPhoto, ReturnPhoto.return_id == return_id) == 3
     assert count(served.db, Event, Event.name == "return.approved",
                  Event.subject_id == return_id) == 1
+
+
+def test_one_parcel_s_tracking_number_told_many_times_tracks_one_parcel(served):
+    return_id = one_return(served, "RET-PARCEL")
+
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/returns/{return_id}/tracking",
+                                      json={"tracking_number": "JJDRETPARCEL"},
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert count(served.db, Shipment, Shipment.tracking_number == "JJDRETPARCEL",
+                 Shipment.direction == "inbound") == 1
+    assert count(served.db, Event, Event.name == "return.label_issued",
+                 Event.subject_id == return_id) == 1
+
+
+# --- store credit spent as gift codes ------------------------------------------------------
+
+def credited_customer(served: Served, email: str, amount: int) -> int:
+    created = hammer(served.urls, [Call("POST", "/api/v1/customers", {
+        "json": {"email": email}, "headers": served.auth})], clients=1)[0]
+    customer_id = int(created.body["id"])
+    with served.db.transaction() as session:
+        credit.post(session, store_id=served.store_id, customer_id=customer_id,
+                    currency="EUR", amount_minor=amount, kind="adjustment", key=f"grant:{email}")
+    return customer_id
+
+
+def credit_balance(served: Served, customer_id: int) -> int:
+    with served.db.reading() as session:
+        return credit.balance(session, store_id=served.store_id, customer_id=customer_id,
+                              currency="EUR").balance_minor
+
+
+def test_codes_issued_at_once_from_one_balance_never_overdraw_it(served):
+    customer_id = credited_customer(served, "spend-many@example.com", 2000)
+    calls = [Call("POST", f"/api/v1/customers/{customer_id}/store-credit/codes", {
+        "json": {"amount_minor": 500, "idempotency_key": f"spend-{n}"},
+        "headers": served.auth}) for n in range(12)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {201: 4, 422: 8}
+    assert {a.body["error"]["code"] for a in answers if a.status == 422} == {
+        "insufficient_credit"}
+    assert credit_balance(served, customer_id) == 0
+    assert count(served.db, DiscountCode, DiscountCode.customer_id == customer_id) == 4
+
+
+def test_one_code_asked_for_many_times_with_its_key_is_issued_once(served):
+    customer_id = credited_customer(served, "spend-once@example.com", 2000)
+
+    answers = hammer(served.urls, same(
+        16, "POST", f"/api/v1/customers/{customer_id}/store-credit/codes",
+        json={"amount_minor": 700, "idempotency_key": "one"}, headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["code"] for a in answers}) == 1
+    assert credit_balance(served, customer_id) == 1300
+
+
+def test_one_code_cancelled_many_times_gives_its_credit_back_once(served):
+    customer_id = credited_customer(served, "cancel-many@example.com", 500)
+    code = hammer(served.urls, [Call(
+        "POST", f"/api/v1/customers/{customer_id}/store-credit/codes",
+        {"json": {"amount_minor": 500, "idempotency_key": "c"}, "headers": served.auth})],
+        clients=1)[0].body["code"]
+
+    answers = hammer(served.urls, same(
+        16, "POST", f"/api/v1/customers/{customer_id}/store-credit/codes/{code}/cancel",
+        headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert credit_balance(served, customer_id) == 500
+    with served.db.reading() as session:
+        assert [e.kind for e in credit.balance(session, store_id=served.store_id,
+                                               customer_id=customer_id,
+                                               currency="EUR").entries] == [
+            "code_cancelled", "spend", "adjustment"]
 
 
 def test_every_write_route_of_the_api_is_exercised_here():

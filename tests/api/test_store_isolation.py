@@ -21,9 +21,14 @@ NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        "/api/v1/journeys/{key}", "/api/v1/journeys/{key}/versions/{version}",
                        "/api/v1/journeys/{key}/enable", "/api/v1/journeys/{key}/disable",
                        "/api/v1/journeys/{key}/enrolments", "/api/v1/journeys/{key}/results",
-                       "/api/v1/journey-enrolments/{enrolment_id}"})
+                       "/api/v1/journey-enrolments/{enrolment_id}",
+                       # tests/returns/test_credit_codes_api.py: another store's code
+                       "/api/v1/customers/{customer_id}/store-credit/codes/{code}/cancel"})
 # Bodies for the routes that need one to get as far as looking the object up.
 BODIES = {"/api/v1/returns/{return_id}/reject": {"reason": "worn"},
+          "/api/v1/returns/{return_id}/tracking": {"tracking_number": "JJD0001"},
+          "/api/v1/customers/{customer_id}/store-credit/codes": {
+              "amount_minor": 1, "idempotency_key": "other-store"},
           "/api/v1/returns/{return_id}/receive": {"lines": [
               {"sku": "MUG-1", "quantity": 1, "condition": "new"}]}}
 

@@ -177,5 +177,5 @@ def test_a_requested_return_cannot_be_received_before_approval(shop):
 
     assert answer.status_code == 409
     assert answer.json()["error"]["message"] == (
-        f"return {made['number']} is requested, not approved")
+        f"return {made['number']} is requested, not approved or label_issued or in_transit")
     assert shop.get(f"/api/v1/returns/{made['id']}").json() == made

@@ -26,8 +26,9 @@ from afterward.messaging.tokens import PREFERENCES, LinkSigner
 from afterward.returns.models import RefundRequest, Return, ReturnPhoto
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from afterward.tracking.models import Shipment
 from afterward.web.pages import lookup
-from afterward.web.pages.returns_links import signed_order
+from afterward.web.pages.returns_links import signed_order, signed_return
 from tests.api.shopify_helpers import resource
 from tests.factories import order_body
 from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
@@ -308,6 +309,33 @@ def test_a_return_with_a_photo_confirmed_by_many_taps_takes_its_photo_once(site)
     assert count(site.db, Return, Return.order_id == order["id"]) == 1
     assert count(site.db, ReturnPhoto, ReturnPhoto.order_id == order["id"],
                  ReturnPhoto.return_id.is_not(None)) == 1
+
+
+def test_a_return_parcel_s_tracking_number_told_by_many_taps_tracks_one_parcel(site):
+    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        "R-PARCEL", placed_at=utcnow().isoformat(), email="parcel@example.com",
+        customer={"email": "parcel@example.com"})).json()
+    made = httpx.post(f"{site.url}/api/v1/returns", headers=site.auth, json={
+        "order_number": "R-PARCEL", "resolution": "refund", "lines": [
+            {"sku": order["lines"][0]["sku"], "quantity": 1, "reason": "changed_mind"}]})
+    assert made.status_code == 201, made.text
+    path = f"/returns/r/{signed_return(SECRET_KEY, site.store_id, made.json()['id'])}"
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        csrf = csrf_of(shopper.get(path).text)
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", f"{path}/tracking", {"data": {"csrf": csrf,
+                                                      "tracking_number": "JJDTAPS0001"},
+                                             "headers": {"Cookie": cookie},
+                                             "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 12)
+
+    assert statuses(answers) == {303: 12}
+    assert {a.location for a in answers} == {path}
+    assert count(site.db, Shipment, Shipment.tracking_number == "JJDTAPS0001",
+                 Shipment.direction == "inbound") == 1
+    assert count(site.db, Event, Event.name == "return.label_issued",
+                 Event.subject_id == made.json()["id"]) == 1
 
 
 def test_lookups_sent_at_once_are_counted_to_the_limit_and_no_further(site):

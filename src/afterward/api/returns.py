@@ -18,12 +18,13 @@ from afterward.commerce import service as commerce
 from afterward.commerce import stores
 from afterward.commerce.models import Order, Store
 from afterward.config import Settings
-from afterward.returns import credit, facts, labels, photos, service
+from afterward.returns import credit, facts, inbound, labels, photos, service
 from afterward.returns.models import Return
 from afterward.returns.photo_files import MAX_BYTES, PhotoError, clean
 from afterward.returns.policy import Policy
 from afterward.returns.schemas import (
     CreditEntryOut,
+    ParcelIn,
     ReceiveIn,
     RejectIn,
     ReturnIn,
@@ -33,6 +34,7 @@ from afterward.returns.schemas import (
     ReturnPhotoOut,
     StoreCreditOut,
 )
+from afterward.storage.types import utcnow
 
 router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["returns"],
                    dependencies=[Depends(each_once)])
@@ -50,6 +52,8 @@ def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
     # identity map (weakly held) by now, and loading it again means its lines too.
     number = session.scalar(select(Order.number).where(Order.id == rma.order_id))
     label = public_url + service.label_path(rma) if service.has_label(rma) else None
+    if rma.label_carrier is not None and label is not None:
+        label = rma.carrier_label_url if rma.label_status == "issued" else None
     return ReturnOut(
         id=rma.id, number=rma.number, order_id=rma.order_id,
         order_number=number or "", status=rma.status,
@@ -59,6 +63,11 @@ def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
         exchange_minor=rma.exchange_minor, difference_minor=rma.difference_minor,
         exchange_order_id=rma.exchange_order_id, review_reasons=list(rma.review_reasons),
         reject_reason=rma.reject_reason, deadline_at=rma.deadline_at, label_url=label,
+        label_carrier=rma.label_carrier, label_status=rma.label_status,
+        label_error=rma.label_error, tracking_number=rma.tracking_number,
+        inbound_shipment_id=rma.inbound_shipment_id, instant_exchange=rma.instant_exchange,
+        label_issued_at=rma.label_issued_at, in_transit_at=rma.in_transit_at,
+        arrived_at=rma.arrived_at,
         created_at=rma.created_at, approved_at=rma.approved_at, rejected_at=rma.rejected_at,
         received_at=rma.received_at, resolved_at=rma.resolved_at,
         lines=[ReturnLineOut.model_validate(line) for line in rma.lines],
@@ -231,6 +240,20 @@ def get_photo(return_id: IdPath, photo_id: IdPath, who: Principal = Depends(prin
         raise ApiError(404, "not_found", "no such photo of this return in this store")
     return Response(found.data, media_type=found.content_type, headers={
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/returns/{return_id}/tracking", response_model=ReturnOut,
+             responses={**STEP, **WITH_BODY})
+def return_parcel_sent(return_id: IdPath, body: ParcelIn, who: Principal = Depends(principal),
+                       write: Write = Depends(writer), config: Settings = Depends(settings)
+                       ) -> ReturnOut:
+    """The tracking number of a parcel sent back with our own label: the parcel is
+    tracked inbound and its scans move the return (`label_issued`, then `in_transit`).
+    409 unless approved, or when a carrier label brings its own number."""
+    return _step(write, who, return_id, config,
+                 lambda session, rma: inbound.parcel_sent(
+                     session, rma=rma, tracking_number=body.tracking_number,
+                     carrier=body.carrier, now=utcnow()))
 
 
 @router.get("/customers/{customer_id}/store-credit", response_model=StoreCreditOut,

@@ -4,7 +4,7 @@ from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="commerce",
-    tables=("afterward.commerce.models",),
+    tables=("afterward.commerce.models", "afterward.commerce.code_models"),
     api=("afterward.api.commerce:router", "afterward.api.webhooks_in:router"),
     pages=("afterward.web.media:router",),
     admin=("afterward.web.admin.orders:router", "afterward.web.admin.customers:router",
@@ -17,5 +17,6 @@ MODULE = Module(
     privacy="afterward.commerce.privacy",
     events=("order.created", "order.updated", "order.cancelled", "order.refunded",
             "customer.created", "customer.updated", "customer.consent_changed",
-            "customer.erased", "product.created", "product.updated"),
+            "customer.erased", "product.created", "product.updated", "code.issued",
+            "code.used", "code.cancelled"),
 )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Consent, Customer, Order, OrderLine
 from afterward.events import EventName, record
 from afterward.privacy import changed, section
@@ -26,6 +27,9 @@ _ORDER_FIELDS = ("id", "number", "source", "currency", "subtotal_minor", "shippi
                  "placed_at", *ORDER_IDENTITY, "ship_region", "ship_country")
 _LINE_FIELDS = ("sku", "title", "quantity", "unit_price_minor", "total_minor",
                 "refunded_quantity")
+# Codes stay on erasure (money the store owes); nothing in them names the customer.
+_CODE_FIELDS = ("code", "kind", "value_minor", "percent", "currency", "source", "status",
+                "expires_at", "used_order_id", "used_at", "cancelled_at", "created_at")
 
 
 def plain(value: Any) -> Any:
@@ -64,6 +68,10 @@ class CommerceSection:
             "orders": [{**_row(o, _ORDER_FIELDS),
                         "lines": [_row(ln, _LINE_FIELDS) for ln in lines.get(o.id, [])]}
                        for o in orders],
+            "discount_codes": [_row(code, _CODE_FIELDS) for code in session.scalars(
+                select(DiscountCode).where(DiscountCode.store_id == store_id,
+                                           DiscountCode.customer_id == customer_id)
+                .order_by(DiscountCode.id))],
         }
 
     @staticmethod

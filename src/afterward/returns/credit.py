@@ -36,6 +36,11 @@ def account(session: Session, *, store_id: int, customer_id: int,
     return opened
 
 
+def current(session: Session, *, store_id: int, customer_id: int) -> CreditAccount | None:
+    """The customer's account as it is (None: no credit ever), without its entries."""
+    return _account(session, store_id, customer_id)
+
+
 def _account(session: Session, store_id: int, customer_id: int) -> CreditAccount | None:
     return session.scalar(select(CreditAccount).where(
         CreditAccount.store_id == store_id, CreditAccount.customer_id == customer_id))

@@ -37,10 +37,20 @@ def load(session: Session, *, store_id: int, id: int, public_url: str,
         "lines": [{"title": line.title, "sku": line.sku, "quantity": line.quantity,
                    "received_quantity": line.received_quantity, "accepted": line.accepted}
                   for line in rma.lines],
-        "label_url": base + service.label_path(rma) if service.has_label(rma) else None,
+        "label_url": _label_url(rma, base),
         "status_url": base + links.status_path(secret_key, store_id, rma.id)
         if secret_key else None,
     }
+
+
+def _label_url(rma: Return, base: str) -> str | None:
+    """Our own PDF label; a carrier's once bought (None while it is being prepared:
+    the status page says so and links it when it is there)."""
+    if not service.has_label(rma):
+        return None
+    if rma.label_carrier is not None:
+        return rma.carrier_label_url if rma.label_status == "issued" else None
+    return base + service.label_path(rma)
 
 
 def sample(*, currency: str, public_url: str) -> dict[str, Any]:

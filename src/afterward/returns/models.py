@@ -17,13 +17,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from afterward.storage.db import Base
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
-STATUSES = ("requested", "approved", "rejected", "received", "resolved")
+STATUSES = ("requested", "approved", "label_issued", "in_transit", "rejected", "received",
+            "resolved")
+LABEL_STATUSES = ("pending", "issued", "failed")  # a carrier's label (None: our own PDF)
 RESOLUTIONS = ("refund", "store_credit", "exchange", "keep")
 
 
@@ -47,8 +50,11 @@ class Return(Base):
         Index("ix_returns_store_order", "store_id", "order_id"),
         Index("ix_returns_store_customer", "store_id", "customer_id"),
         Index("ix_returns_store_status", "store_id", "status"),
-        CheckConstraint("status IN ('requested', 'approved', 'rejected', 'received', "
-                        "'resolved')", name="return_status"),
+        Index("ix_returns_inbound_shipment", "inbound_shipment_id"),
+        CheckConstraint("status IN ('requested', 'approved', 'label_issued', 'in_transit', "
+                        "'rejected', 'received', 'resolved')", name="return_status"),
+        CheckConstraint("label_status IS NULL OR label_status IN ('pending', 'issued', "
+                        "'failed')", name="return_label_status"),
         CheckConstraint("resolution IN ('refund', 'store_credit', 'exchange', 'keep')",
                         name="return_resolution"),
         CheckConstraint("value_minor >= 0 AND refund_minor >= 0 AND credit_minor >= 0 "
@@ -95,6 +101,22 @@ class Return(Base):
     gift_recipient_name: Mapped[str | None] = mapped_column(String(200))
     gift_customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"))
+    # A carrier's label (migration 0016): asked for by a job once approved; the parcel
+    # it sends is an inbound shipment whose scans move the return (returns/inbound.py).
+    label_carrier: Mapped[str | None] = mapped_column(String(32))
+    label_status: Mapped[str | None] = mapped_column(String(16))
+    label_error: Mapped[str | None] = mapped_column(String(500))
+    carrier_shipment_id: Mapped[str | None] = mapped_column(String(100))
+    carrier_label_url: Mapped[str | None] = mapped_column(String(1000))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    inbound_shipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shipments.id", ondelete="SET NULL"))
+    label_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    in_transit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An instant exchange: the exchange order is made at the parcel's first scan.
+    instant_exchange: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
 
     lines: Mapped[list[ReturnLine]] = relationship(
         cascade="all, delete-orphan", order_by="ReturnLine.id", lazy="selectin")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from afterward.commerce.fields import JSON_INTEGER, Flag
 
@@ -74,6 +74,34 @@ class Fraud(Document):
     blocked_postal_codes: Names = []  # the shipping address's, any case, spaces ignored
 
 
+Line = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
+Size = Annotated[float, Field(gt=0, le=10_000)]
+
+
+class ReturnAddress(Document):
+    """Where return parcels go (the warehouse), for a carrier's label."""
+
+    name: Line
+    company: Line | None = None
+    street1: Line
+    street2: Line | None = None
+    city: Line
+    state: Line | None = None
+    zip: Line
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    phone: Line | None = None
+    email: Line | None = None
+
+
+class ParcelSize(Document):
+    """A return parcel as the carrier prices it: inches and ounces (EasyPost's units)."""
+
+    length: Size = 12
+    width: Size = 10
+    height: Size = 6
+    weight: Size = 32
+
+
 class Policy(Document):
     window_days: Days = 30
     unknown_delivery_grace_days: Days = 7
@@ -98,6 +126,21 @@ class Policy(Document):
              when=When(reasons=["damaged", "defective", "wrong_item"]),
              then=Then(waive_fee=True, require_photo=True))]
     fraud: Fraud = Fraud()
+    # Labels and the inbound parcel (docs/returns.md, "Carrier labels").
+    label_carrier: Literal["none", "easypost"] = "none"
+    return_address: ReturnAddress | None = None
+    parcel: ParcelSize = ParcelSize()
+    auto_receive_on_delivery: Flag = False
+    instant_exchange: Flag = False
+
+    @model_validator(mode="after")
+    def _carrier_needs_an_address(self) -> Policy:
+        if self.label_carrier != "none" and self.return_address is None:
+            raise ValueError("a carrier label needs the return_address")
+        if self.instant_exchange and self.label_carrier == "none":
+            raise ValueError("an instant exchange needs a carrier label (label_carrier): "
+                             "its order is made at the parcel's first scan")
+        return self
 
 
 DEFAULT = Policy()

@@ -1,11 +1,12 @@
 """Returns' part of a customer's export and erasure (afterward/privacy.py): their
 returns with every line, and their store credit with its ledger. Erasure removes the
 shopper's own words (line comments) and the reasons written about them, and gives each
-return a new label token, so label links in old emails stop working; the returns,
-their amounts and the credit balance stay (money the store still owes or was paid).
-The shopper's photos are listed in the export (ids, sizes, not the bytes) and deleted
-on erasure. A gift's recipient sees the returns made for them; erasing them removes
-their name and email from those returns."""
+return a new label token, so label links in old emails stop working (and forgets the
+carrier label's link: the label shows the address); the returns, their amounts and the
+credit balance stay (money the store still owes or was paid). The shopper's photos are
+listed in the export (ids, sizes, not the bytes) and deleted on erasure. A gift's
+recipient sees the returns made for them; erasing them removes their name and email
+from those returns."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ class ReturnsSection:
             return {"returns": 0, "return_lines": 0, **extra}
         for return_id in ids:  # one token each
             session.execute(update(Return).where(Return.id == return_id).values(
-                reject_reason=None, label_token=secrets.token_urlsafe(32), updated_at=now))
+                reject_reason=None, label_token=secrets.token_urlsafe(32),
+                carrier_label_url=None, updated_at=now))
         lines = changed(session.execute(update(ReturnLine).where(
             ReturnLine.store_id == store_id, ReturnLine.return_id.in_(ids))
             .values(comment=None)))

@@ -40,6 +40,9 @@ class ReturnIn(Strict):
     exchange_for_sku: Sku | None = None
     gift_recipient: GiftRecipientIn | None = Field(None, description=(
         "A gift returned by its recipient: store credit or an exchange only, for them"))
+    instant_exchange: Flag = Field(False, description="An exchange whose order is made at the "
+                                   "return parcel's first carrier scan, not at receipt (when "
+                                   "the policy offers `instant_exchange`)")
 
 
 class ReceivedLineIn(Strict):
@@ -58,6 +61,14 @@ class ReceiveIn(Strict):
 class RejectIn(Strict):
     reason: str = Field(min_length=1, max_length=500, json_schema_extra={
         "pattern": NOT_BLANK})
+
+
+class ParcelIn(Strict):
+    tracking_number: str = Field(min_length=4, max_length=40,
+                                 pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")
+    carrier: str | None = Field(None, min_length=2, max_length=32, pattern=r"^[a-z0-9_-]+$",
+                                description="A carrier code (ups, dhl, ...); left out: "
+                                            "detected from the number")
 
 
 class ReturnLineOut(BaseModel):
@@ -109,7 +120,18 @@ class ReturnOut(BaseModel):
     review_reasons: list[str]
     reject_reason: str | None
     deadline_at: datetime | None
-    label_url: str | None = Field(description="The 4x6 inch PDF label, once approved")
+    label_url: str | None = Field(description="The label, once approved: the carrier's "
+                                  "once bought, else our own 4x6 inch PDF")
+    label_carrier: str | None = None
+    label_status: str | None = Field(None, description="A carrier's label: pending, issued "
+                                     "or failed (null: our own PDF label)")
+    label_error: str | None = None
+    tracking_number: str | None = None
+    inbound_shipment_id: int | None = None
+    instant_exchange: bool = False
+    label_issued_at: datetime | None = None
+    in_transit_at: datetime | None = None
+    arrived_at: datetime | None = None
     created_at: datetime
     approved_at: datetime | None
     rejected_at: datetime | None

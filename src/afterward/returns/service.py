@@ -19,7 +19,7 @@ from afterward.commerce import service as commerce
 from afterward.commerce.models import Order, OrderLine
 from afterward.commerce.schemas import CustomerIn
 from afterward.events import record
-from afterward.returns import facts, photos, settle
+from afterward.returns import facts, label_jobs, photos, settle
 from afterward.returns import policy as rules
 from afterward.returns.errors import ReturnError
 from afterward.returns.models import Return, ReturnLine
@@ -41,9 +41,15 @@ def label_path(rma: Return) -> str:
     return f"/returns/labels/{rma.label_token}.pdf"
 
 
+# Approved and not yet received: a parcel on its way back (docs/returns.md).
+AWAITING_PARCEL = ("approved", "label_issued", "in_transit")
+
+
 def has_label(rma: Return) -> bool:
-    """Approved and on its way back (a kept item is not sent back)."""
-    return rma.resolution != "keep" and rma.status in ("approved", "received", "resolved")
+    """Approved and on its way back (a kept item is not sent back): our own PDF label
+    (a carrier's label, when the store buys them, is `carrier_label_url`)."""
+    return rma.resolution != "keep" and rma.status in (*AWAITING_PARCEL, "received",
+                                                       "resolved")
 
 
 def get_return(session: Session, *, store_id: int, return_id: int,
@@ -67,7 +73,10 @@ def list_returns(session: Session, *, store_id: int, order_id: int | None = None
 
 
 def request_fingerprint(data: ReturnIn) -> str:
-    body = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    # instant_exchange is left out when false: keys used before it existed still match.
+    dumped = data.model_dump(mode="json", exclude=None if data.instant_exchange
+                             else {"instant_exchange"})
+    body = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -216,6 +225,11 @@ def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked
     if (data.resolution == "exchange") != (data.exchange_for_sku is not None):
         raise ReturnError("invalid", "exchange_for_sku goes with the exchange resolution, "
                           "and only with it", "exchange_for_sku")
+    if data.instant_exchange and (data.resolution != "exchange"
+                                  or not policy.instant_exchange):
+        raise ReturnError("instant_exchange_not_offered", "an instant exchange needs the "
+                          "exchange resolution and a policy that offers it",
+                          "instant_exchange")
     return decision
 
 
@@ -231,7 +245,8 @@ def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Deci
         currency=order.currency, value_minor=decision.value_minor, refund_minor=refund,
         credit_minor=credit, fee_minor=decision.fee(data.resolution),
         bonus_minor=decision.bonus_minor if data.resolution == "store_credit" else 0,
-        exchange_for_sku=data.exchange_for_sku, review_reasons=review,
+        exchange_for_sku=data.exchange_for_sku, instant_exchange=data.instant_exchange,
+        review_reasons=review,
         deadline_at=decision.deadline, window_basis=decision.window_basis,
         idempotency_key=key, request_hash=request_fingerprint(data) if key else None,
         label_token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
@@ -297,13 +312,16 @@ def _approved(session: Session, rma: Return, now: datetime) -> None:
     _event(session, rma, "return.approved", {"resolution": rma.resolution}, now)
     if rma.resolution == "keep":
         _resolve(session, rma, now)
+    elif (carrier := label_jobs.wants_carrier_label(session, rma)) is not None:
+        label_jobs.ask_for_label(session, rma=rma, carrier=carrier)
 
 
 def reject(session: Session, *, rma: Return, reason: str, now: datetime | None = None
            ) -> Return:
-    """Refuse a return not yet received: its units can be asked for again."""
+    """Refuse a return not yet received: its units can be asked for again. An instant
+    exchange whose order went out leaves what is owed for it on record."""
     now = now or utcnow()
-    _expect(rma, "requested", "approved")
+    _expect(rma, "requested", *AWAITING_PARCEL)
     for line in rma.lines:
         facts.release(session, order_line_id=line.order_line_id, quantity=line.quantity)
     _rejected(session, rma, reason, now)
@@ -315,6 +333,9 @@ def _rejected(session: Session, rma: Return, reason: str, now: datetime) -> None
     rma.refund_minor = rma.credit_minor = 0
     session.flush()
     _event(session, rma, "return.rejected", {"reason": reason}, now)
+    if rma.exchange_order_id is not None and rma.instant_exchange \
+            and settle.UNSETTLED not in rma.review_reasons:  # not told already (lost parcel)
+        settle.unsettled(session, rma=rma, owed_minor=settle.instant_owed(rma, 0, 0), now=now)
 
 
 def receive(session: Session, *, rma: Return, data: ReceiveIn,
@@ -323,7 +344,7 @@ def receive(session: Session, *, rma: Return, data: ReceiveIn,
     refused at inspection), then settle what was accepted. Nothing accepted: the
     return is rejected, and the units stay claimed (they came back)."""
     now = now or utcnow()
-    _expect(rma, "approved")
+    _expect(rma, *AWAITING_PARCEL)
     units = _record_lines(session, rma, data)
     rma.status, rma.received_at, rma.updated_at = "received", now, now
     session.flush()

@@ -16,6 +16,7 @@ from afterward.commerce import service as commerce
 from afterward.commerce.models import Order, Variant
 from afterward.commerce.schemas import AddressIn, OrderIn, OrderLineIn
 from afterward.commerce.validation import minor_units_exponent
+from afterward.events import record
 from afterward.returns import credit
 from afterward.returns import policy as rules
 from afterward.returns.errors import ReturnError
@@ -118,33 +119,99 @@ def _credit(session: Session, rma: Return, accepted: int, bonus: int) -> None:
 def _exchange(session: Session, rma: Return, order: Order, accepted: int, bonus: int,
               now: datetime) -> bool:
     """The exchange order, priced against what was accepted; False when the item is
-    out of stock now (nothing written)."""
+    out of stock now (nothing written). An instant exchange's order was made at the
+    parcel's first scan: never a second one, only what is left to settle."""
+    if rma.exchange_order_id is not None:
+        _after_instant(session, rma, order, accepted, bonus, now)
+        return True
     units = sum(line.received_quantity for line in rma.lines if line.accepted)
+    if not _make_exchange_order(session, rma, order, units, accepted, bonus, now):
+        return False
+    _give_back(session, rma, order, max(0, -(rma.difference_minor or 0)))
+    return True
+
+
+def _give_back(session: Session, rma: Return, order: Order, amount: int) -> None:
+    """What an exchange leaves over: refunded to the buyer; for a gift returned by its
+    recipient, store credit for the recipient (the buyer is never refunded)."""
+    recipient = rma.gift_customer_id if rma.gift_recipient_email else None
+    if recipient is None:
+        rma.refund_minor = amount
+        request_refund(session, rma=rma, order=order, amount=amount)
+        return
+    rma.refund_minor, rma.credit_minor = 0, amount
+    if amount:
+        credit.post(session, store_id=rma.store_id, customer_id=recipient,
+                    currency=rma.currency, amount_minor=amount, kind="return",
+                    key=f"return:{rma.id}:return", return_id=rma.id,
+                    note=f"Return {rma.number}")
+
+
+def _make_exchange_order(session: Session, rma: Return, order: Order, units: int,
+                         value: int, bonus: int, now: datetime) -> bool:
     variant = commerce.variant_by_sku(session, store_id=rma.store_id,
                                       sku=rma.exchange_for_sku or "")
     if variant is None or not commerce.take_stock(session, store_id=rma.store_id,
                                                   variant_id=variant.id, quantity=units):
         return False
     rma.bonus_minor = bonus
-    _price(rma, variant, units, accepted)
-    allowance = max(0, accepted + bonus - rma.fee_minor)
+    _price(rma, variant, units, value)
+    allowance = max(0, value + bonus - rma.fee_minor)
     made, _ = commerce.save_order(session, store_id=rma.store_id, data=_exchange_order(
         rma, order, variant, units, allowance, now), meta=commerce.OrderMeta(source="exchange"))
     rma.exchange_order_id = made.id
     publish_exchange_order(session, rma=rma, exchange=made)
-    back = max(0, -(rma.difference_minor or 0))
-    recipient = rma.gift_customer_id if rma.gift_recipient_email else None
-    if recipient is not None:  # a gift: what is left goes to the recipient as credit
-        rma.refund_minor, rma.credit_minor = 0, back
-        if back:
-            credit.post(session, store_id=rma.store_id, customer_id=recipient,
-                        currency=rma.currency, amount_minor=back, kind="return",
-                        key=f"return:{rma.id}:return", return_id=rma.id,
-                        note=f"Return {rma.number}")
-        return True
-    rma.refund_minor = back
-    request_refund(session, rma=rma, order=order, amount=rma.refund_minor)
     return True
+
+
+def instant_exchange(session: Session, *, rma: Return, now: datetime) -> bool:
+    """At the return parcel's first scan: the exchange order for every unit asked
+    for, before anything is received. Once: the caller holds the return's row lock,
+    and an order made already (or a number taken: `<RMA>-X`) makes none. False when
+    the item is out of stock now: the exchange is then settled at receipt."""
+    if rma.resolution != "exchange" or not rma.instant_exchange \
+            or rma.exchange_order_id is not None:
+        return False
+    order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
+    assert order is not None
+    units = sum(line.quantity for line in rma.lines)
+    return _make_exchange_order(session, rma, order, units, rma.value_minor, rma.bonus_minor,
+                                now)
+
+
+def _after_instant(session: Session, rma: Return, order: Order, accepted: int, bonus: int,
+                   now: datetime) -> None:
+    """Receipt of an instant exchange: the order is out. A refund of the difference
+    when what came back covers it; what is owed when it does not."""
+    owed = instant_owed(rma, accepted, bonus)
+    rma.difference_minor = (rma.exchange_minor or 0) - (accepted + bonus) + rma.fee_minor
+    _give_back(session, rma, order, max(0, -rma.difference_minor))
+    if owed > 0:
+        unsettled(session, rma=rma, owed_minor=owed, now=now)
+
+
+def instant_owed(rma: Return, accepted: int, bonus: int) -> int:
+    """What the shopper owes for an instant exchange's order beyond what they were to
+    pay anyway, when only `accepted` (and `bonus`) came back for it."""
+    planned = max(0, rma.difference_minor or 0)
+    now_due = (rma.exchange_minor or 0) - (accepted + bonus) + rma.fee_minor
+    return max(0, now_due - planned)
+
+
+UNSETTLED = "instant_exchange_unsettled"
+
+
+def unsettled(session: Session, *, rma: Return, owed_minor: int, now: datetime) -> None:
+    """An instant exchange's order went out, and the return did not pay for it
+    (refused at inspection, rejected, never arrived): kept for a person, never lost."""
+    if UNSETTLED not in rma.review_reasons:
+        rma.review_reasons = [*rma.review_reasons, UNSETTLED]
+    session.flush()
+    record(session, store_id=rma.store_id, name="return.instant_exchange_unsettled",
+           subject_type="return", subject_id=rma.id, occurred_at=now,
+           payload={"number": rma.number, "order_id": rma.order_id,
+                    "customer_id": rma.customer_id, "owed_minor": owed_minor,
+                    "currency": rma.currency, "exchange_order_id": rma.exchange_order_id})
 
 
 def _exchange_order(rma: Return, order: Order, variant: Variant, units: int, allowance: int,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward.commerce import service
+from afterward.commerce import codes, service
 from afterward.commerce.ingest import shopify_values as read
 from afterward.commerce.ingest.shopify_parse import (
     FulfillmentIn,
@@ -96,8 +96,17 @@ def _apply_order(session: Session, store_id: int, topic: str, data: dict[str, An
     if meta.cancelled_at is not None:
         service.cancel_order(session, order=saved, at=meta.cancelled_at,
                              reason=meta.cancel_reason)
+    codes.used_in_order(session, store_id=store_id, order_id=saved.id,
+                        codes=used_codes(data))
     _release_held(session, store_id=store_id, order_external_id=order_in.external_id or "")
     return "applied"
+
+
+def used_codes(data: dict[str, Any]) -> list[str]:
+    """The codes an order was paid or discounted with: `discount_codes[].code`."""
+    found = data.get("discount_codes")
+    return [str(item["code"])[:40] for item in found if isinstance(item, dict)
+            and isinstance(item.get("code"), str)] if isinstance(found, list) else []
 
 
 def _number_belongs_to_another_order(session: Session, store_id: int,

@@ -35,17 +35,37 @@ STATUSES = {
                   N_("We are looking at your request and will email you soon.")),
     "approved": (N_("Approved: please send it back"),
                  N_("Print the label, or show the QR code at a drop-off point.")),
+    "in_transit": (N_("On its way back"),
+                   N_("Your parcel is on its way to us. We will check it when it arrives.")),
     "received": (N_("Received"), N_("Your return arrived and is being checked.")),
     "resolved": (N_("Done"), N_("Your return is complete.")),
     "rejected": (N_("Not accepted"), N_("This return was not accepted.")),
 }
+STATUSES["label_issued"] = STATUSES["approved"]
 KEPT = N_("Keep the item: there is nothing to send back.")
+LABEL_PENDING = N_("Your shipping label is being prepared. Come back to this page in a few "
+                   "minutes.")
+# The form for the tracking number of a parcel sent with our own label (return_parcel.py).
+PROBLEMS = {"expired": forms.MESSAGES["expired"],
+            "tracking_number": N_("This does not look like a tracking number. Please check "
+                                  "it and try again.")}
 STEPS = (("requested", N_("Asked for")), ("approved", N_("Approved")),
          ("received", N_("Received")), ("resolved", N_("Done")))
 
 
 @router.get("/returns/r/{token}")
 def status_page(request: Request, token: str) -> Response:
+    return show(request, token)
+
+
+def can_tell_tracking(rma: Return) -> bool:
+    """Sent back with our own label and not yet tracked: the shopper may tell us the
+    parcel's tracking number."""
+    return rma.status == "approved" and rma.label_carrier is None and rma.resolution != "keep"
+
+
+def show(request: Request, token: str, *, problem: str | None = None, status: int = 200,
+         typed: str = "") -> Response:
     found = links.read_return_token(request, token)
     if found is None:
         return not_found(request)
@@ -61,15 +81,33 @@ def status_page(request: Request, token: str) -> Response:
         for photo in photos.of_return(session, store_id=rma.store_id, return_id=rma.id):
             pictures.setdefault(photo.return_line_id or 0, []).append(
                 f"{links.PATH}/r/{token}/photos/{photo.id}")
-        return render(request, "pages/return_status.html", say, {
+        tell = can_tell_tracking(rma)
+        csrf = links.csrf_value(request) if tell else None
+        response = render(request, "pages/return_status.html", say, {
             **_words(rma, say), "rma": rma, "order_number": order.number if order else "",
             "lines": [(line.quantity, line.title, say.gettext(forms.reason_label(line.reason)),
                        line.comment, pictures.get(line.id, [])) for line in rma.lines],
-            "label_url": service.label_path(rma) if service.has_label(rma) else None,
-            "qr": Markup(labels.qr_svg(rma.number)) if service.has_label(rma) else None,
-            "receive": _exchange_item(session, rma),
-            "lang_query": lang_query(request)},
-            brand=Brand.of(store), keep_params=frozenset())
+            **_label(rma, say), "receive": _exchange_item(session, rma),
+            "lang_query": lang_query(request), "tell_tracking": tell, "csrf": csrf,
+            "tracking_action": f"/returns/r/{token}/tracking" + lang_query(request),
+            "problem": say.gettext(PROBLEMS[problem]) if problem in PROBLEMS else None,
+            "typed": typed},
+            brand=Brand.of(store), keep_params=frozenset(), status=status)
+        return links.set_csrf(request, response, csrf) if csrf else response
+
+
+def _label(rma: Return, say: Speaker) -> dict[str, object]:
+    """Our own PDF label and its QR code; a carrier's label once bought (until then,
+    that it is being prepared)."""
+    if not service.has_label(rma):
+        return {"label_url": None, "qr": None, "label_pending": None}
+    if rma.label_carrier is not None and rma.status in service.AWAITING_PARCEL:
+        if rma.label_status == "issued" and rma.carrier_label_url:
+            return {"label_url": rma.carrier_label_url, "qr": None, "label_pending": None}
+        if rma.label_status == "pending":
+            return {"label_url": None, "qr": None, "label_pending": say.gettext(LABEL_PENDING)}
+    return {"label_url": service.label_path(rma), "qr": Markup(labels.qr_svg(rma.number)),
+            "label_pending": None}
 
 
 @router.get("/returns/r/{token}/photos/{photo_id}")
@@ -106,12 +144,15 @@ def _words(rma: Return, say: Speaker) -> dict[str, object]:
         return i18n.money(minor, rma.currency, say.code)
 
     reached = {"requested": rma.created_at, "approved": rma.approved_at,
-               "received": rma.received_at, "resolved": rma.resolved_at}
+               "in_transit": rma.in_transit_at, "received": rma.received_at,
+               "resolved": rma.resolved_at}
+    steps = STEPS if rma.inbound_shipment_id is None else (
+        *STEPS[:2], ("in_transit", STATUSES["in_transit"][0]), *STEPS[2:])
     return {
         "headline": say.gettext(headline), "explanation": say.gettext(explanation),
         "resolution": say.gettext(forms.RESOLUTION_NAMES.get(rma.resolution, "")),
         "steps": [(say.gettext(name), say.day(reached[key]) if reached[key] else None)
-                  for key, name in STEPS] if rma.status != "rejected" else [],
+                  for key, name in steps] if rma.status != "rejected" else [],
         "amounts": _amounts(rma, money, say),
         "deadline": say.day(rma.deadline_at) if rma.deadline_at else None,
     }

@@ -1,0 +1,198 @@
+"""Single-use codes a shopper types at checkout: gift cards and discounts, issued from
+store credit (returns/credit_codes.py), loyalty rewards or by hand.
+
+A code is 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L, U):
+about 78 random bits, unique per store by a constraint. Each code is pushed to the
+store platform through the signed outbound webhooks (`code.issued`, with the
+Shopify gift card or discount it stands for), and withdrawn the same way
+(`code.cancelled`). It is used once: the first ingested order that names it marks it
+`used` with that order, by a conditional UPDATE from `issued`; cancelling is the
+same UPDATE to `cancelled`, so of a use and a cancel racing, exactly one wins. Every
+function takes the caller's session and never commits."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from afterward import jobs
+from afterward.commerce.code_models import DiscountCode
+from afterward.commerce.errors import CommerceError
+from afterward.commerce.models import Customer
+from afterward.commerce.validation import minor_units_exponent
+from afterward.events import record
+from afterward.storage.types import utcnow
+
+ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+LENGTH = 16
+# Messaging's job kind (messaging/jobs.py): it queues the payload's event to every
+# subscribed outbound webhook endpoint, once per (endpoint, event id). Commerce names
+# the kind and never imports messaging.
+PUBLISH_WEBHOOK_JOB = "webhooks.publish"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def normalize(code: str) -> str:
+    """As a shopper may type it: any case, with spaces or dashes."""
+    return "".join(ch for ch in code.upper() if ch not in " -\t")
+
+
+def by_code(session: Session, *, store_id: int, code: str,
+            lock: bool = False) -> DiscountCode | None:
+    query = select(DiscountCode).where(DiscountCode.store_id == store_id,
+                                       DiscountCode.code == normalize(code)[:32])
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def by_key(session: Session, *, store_id: int, source: str, key: str) -> DiscountCode | None:
+    return session.scalar(select(DiscountCode).where(
+        DiscountCode.store_id == store_id, DiscountCode.source == source,
+        DiscountCode.idempotency_key == key))
+
+
+def issue(session: Session, *, store_id: int, kind: str, source: str,
+          value_minor: int | None = None, percent: int | None = None,
+          currency: str | None = None, customer_id: int | None = None,
+          source_id: str | None = None, idempotency_key: str | None = None,
+          expires_at: datetime | None = None, now: datetime | None = None) -> DiscountCode:
+    """A new code, its `code.issued` event and the webhook that pushes it to the store
+    platform. The caller checks an idempotency key first (by_key) under its lock."""
+    now = now or utcnow()
+    if (value_minor is None) == (percent is None):
+        raise CommerceError("invalid", "a code is worth an amount or a percentage")
+    for _ in range(5):  # a clash of 78 random bits: practically never
+        row = DiscountCode(
+            store_id=store_id, code=new_code(), kind=kind, value_minor=value_minor,
+            percent=percent, currency=currency, source=source, source_id=source_id,
+            idempotency_key=idempotency_key, customer_id=customer_id, status="issued",
+            expires_at=expires_at, created_at=now, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            break
+        except IntegrityError:
+            if by_key(session, store_id=store_id, source=source,
+                      key=idempotency_key or "") is not None:
+                raise
+    else:  # pragma: no cover
+        raise CommerceError("code_unavailable", "no free code found; try again", status=409)
+    _tell(session, row, "code.issued", now)
+    return row
+
+
+def mark_used(session: Session, *, store_id: int, code: str, order_id: int,
+              now: datetime | None = None) -> bool:
+    """The first order that uses an issued code takes it; False for a code unknown,
+    used (by this or another order) or cancelled."""
+    now = now or utcnow()
+    found = by_code(session, store_id=store_id, code=code)
+    if found is None:
+        return False
+    moved = session.execute(update(DiscountCode).where(
+        DiscountCode.id == found.id, DiscountCode.status == "issued")
+        .values(status="used", used_order_id=order_id, used_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if getattr(moved, "rowcount", 0) != 1:
+        return False
+    session.refresh(found)
+    record(session, store_id=store_id, name="code.used", subject_type="discount_code",
+           subject_id=found.id, occurred_at=now,
+           payload={"code_id": found.id, "order_id": order_id, "source": found.source,
+                    "customer_id": found.customer_id})
+    return True
+
+
+def cancel(session: Session, *, code: DiscountCode, now: datetime | None = None) -> bool:
+    """Withdraw an issued code (pushed to the platform as `code.cancelled`); False when
+    it was used or cancelled already, and nothing changes."""
+    now = now or utcnow()
+    moved = session.execute(update(DiscountCode).where(
+        DiscountCode.id == code.id, DiscountCode.status == "issued")
+        .values(status="cancelled", cancelled_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if getattr(moved, "rowcount", 0) != 1:
+        return False
+    session.refresh(code)
+    _tell(session, code, "code.cancelled", now)
+    return True
+
+
+def used_in_order(session: Session, *, store_id: int, order_id: int,
+                  codes: list[str], now: datetime | None = None) -> int:
+    """An ingested order named these codes (Shopify's `discount_codes[].code`): each
+    of ours it names is used by it, once. How many were marked now."""
+    return sum(mark_used(session, store_id=store_id, code=code, order_id=order_id, now=now)
+               for code in dict.fromkeys(normalize(c) for c in codes if c))
+
+
+def _tell(session: Session, code: DiscountCode, name: str, now: datetime) -> None:
+    customer = session.get(Customer, code.customer_id) if code.customer_id else None
+    data = payload(code, customer)
+    record(session, store_id=code.store_id, name=name, subject_type="discount_code",
+           subject_id=code.id, occurred_at=now,
+           payload={"code_id": code.id, "kind": code.kind, "source": code.source,
+                    "customer_id": code.customer_id, "value_minor": code.value_minor,
+                    "currency": code.currency})
+    event_id = f"{name.replace('.', '_')}_{code.id}"
+    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
+        "event_type": name, "event_id": event_id, "data": data},
+        store_id=code.store_id, dedupe_key=f"commerce.{event_id}")
+
+
+def payload(code: DiscountCode, customer: Customer | None) -> dict[str, Any]:
+    """What the store platform needs: ours, and under `shopify` a gift card (Admin
+    API `POST /gift_cards.json` body) or a percentage discount (a price rule with
+    its discount code)."""
+    expires_on = code.expires_at.date().isoformat() if code.expires_at else None
+    ours: dict[str, Any] = {
+        "code_id": code.id, "code": code.code, "kind": code.kind, "status": code.status,
+        "value_minor": code.value_minor, "percent": code.percent, "currency": code.currency,
+        "expires_at": code.expires_at.isoformat() if code.expires_at else None,
+        "source": code.source, "customer_id": code.customer_id,
+        "customer_external_id": customer.external_id if customer else None,
+        "idempotency_key": f"afterward-code-{code.id}"}
+    if code.kind == "gift_card" and code.value_minor is not None and code.currency:
+        card: dict[str, Any] = {
+            "code": code.code, "initial_value": major_units(code.value_minor, code.currency),
+            "currency": code.currency, "expires_on": expires_on,
+            "note": f"Afterward {code.source}"}
+        if customer is not None and customer.external_id and customer.external_id.isdigit():
+            card["customer_id"] = int(customer.external_id)
+        ours["shopify"] = {"gift_card": card}
+    else:
+        ours["shopify"] = {
+            "price_rule": {"title": code.code, "value_type": "percentage"
+                           if code.percent is not None else "fixed_amount",
+                           "value": f"-{code.percent}" if code.percent is not None
+                           else "-" + major_units(code.value_minor or 0, code.currency or ""),
+                           "target_type": "line_item", "target_selection": "all",
+                           "allocation_method": "across", "customer_selection": "all",
+                           "once_per_customer": True, "usage_limit": 1,
+                           "ends_at": code.expires_at.isoformat() if code.expires_at
+                           else None},
+            "discount_code": {"code": code.code}}
+    return ours
+
+
+def major_units(amount: int, currency: str) -> str:
+    """1234 EUR -> '12.34'; 1200 JPY -> '1200'."""
+    digits = minor_units_exponent(currency) if currency else 2
+    if digits == 0:
+        return str(amount)
+    whole, part = divmod(amount, 10**digits)
+    return f"{whole}.{part:0{digits}d}"
+
+
+def for_customer(session: Session, *, store_id: int, customer_id: int) -> list[DiscountCode]:
+    return list(session.scalars(select(DiscountCode).where(
+        DiscountCode.store_id == store_id, DiscountCode.customer_id == customer_id)
+        .order_by(DiscountCode.id)))
