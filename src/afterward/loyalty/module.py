@@ -7,6 +7,7 @@ MODULE = Module(
     name="loyalty",
     tables=("afterward.loyalty.models",),
     api=("afterward.api.loyalty:router",),
+    api_links=("afterward.api.loyalty_links:LINKS",),
     jobs=("afterward.loyalty.tick",),
     periodic=("afterward.loyalty.tick:ensure_scheduled",),
     consumers=("afterward.loyalty.consumer:consume_behind",),
