@@ -15,12 +15,12 @@ from afterward.storage.types import utcnow
 def test_the_nudge_consumes_the_stores_with_a_program(club, db):
     _, customer_id = club.order()
 
-    events, caught_up = consumer.consume_behind(db)
+    events, _ = consumer.consume_behind(db)
 
-    assert events >= 1 and caught_up
+    assert events >= 1
     assert club.points(customer_id) == (0, 300, 0)
-    assert consumer.consume_behind(db) == (1, True)  # its own loyalty.points_earned
-    assert consumer.consume_behind(db) == (0, True)
+    # then its own loyalty.points_earned, read and left alone, and nothing more
+    assert [consumer.consume_behind(db) for _ in range(2)] == [(1, True), (0, True)]
     assert club.points(customer_id) == (0, 300, 0)
 
 
