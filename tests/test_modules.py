@@ -53,7 +53,7 @@ def test_every_reference_an_installed_module_gives_resolves():
 
     assert unresolved == []
     assert [m.name for m in modules.installed()] == ["commerce", "tracking", "messaging",
-                                                     "journeys", "returns"]
+                                                     "journeys", "returns", "loyalty"]
 
 
 def test_the_spine_names_no_module():

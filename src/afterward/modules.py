@@ -23,6 +23,7 @@ INSTALLED: tuple[str, ...] = (
     "afterward.messaging",
     "afterward.journeys",
     "afterward.returns",
+    "afterward.loyalty",
 )
 
 

@@ -755,6 +755,63 @@ def test_one_code_cancelled_many_times_gives_its_credit_back_once(served):
                                                customer_id=customer_id,
                                                currency="EUR").entries] == [
             "code_cancelled", "spend", "adjustment"]
+def loyal_customer(served: Served, email: str, points: int) -> int:
+    answer = hammer(served.urls, [Call("POST", "/api/v1/customers", {
+        "json": {"email": email}, "headers": served.auth})], clients=1)[0]
+    assert answer.status in (200, 201), answer
+    customer_id = int(answer.body["id"])
+    given = hammer(served.urls, [Call("POST", "/api/v1/loyalty/adjustments", {
+        "json": {"customer_id": customer_id, "points": points, "reason": "start",
+                 "idempotency_key": f"start-{email}"}, "headers": served.auth})], clients=1)[0]
+    assert given.status == 201, given
+    return customer_id
+
+
+def loyalty_of(served: Served, customer_id: int) -> dict[str, Any]:
+    answer = hammer(served.urls, [Call("GET", f"/api/v1/customers/{customer_id}/loyalty", {
+        "headers": served.auth})], clients=1)[0]
+    return dict(answer.body)
+
+
+def test_loyalty_programs_put_at_once_leave_one_whole_program(served):
+    calls = [Call("PUT", "/api/v1/loyalty/program", {"json": {
+        "points_per_currency_unit": n, "pending_days": n}, "headers": served.auth})
+        for n in range(10, 34)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {200: 24}
+    stored = hammer(served.urls, [Call("GET", "/api/v1/loyalty/program", {
+        "headers": served.auth})], clients=1)[0].body
+    assert stored["points_per_currency_unit"] == stored["pending_days"]
+
+
+def test_concurrent_points_taken_never_overdraw_the_balance(served):
+    customer_id = loyal_customer(served, "spender@example.com", 100)
+    calls = [Call("POST", "/api/v1/loyalty/adjustments", {"json": {
+        "customer_id": customer_id, "points": -10, "reason": "spent",
+        "idempotency_key": f"spend-{n}"}, "headers": served.auth}) for n in range(24)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {201: 10, 422: 14}
+    assert {a.body["error"]["code"] for a in answers if a.status == 422} == {
+        "insufficient_points"}
+    found = loyalty_of(served, customer_id)
+    assert (found["points_balance"], len(found["entries"])) == (0, 11)
+
+
+def test_one_adjustment_sent_many_times_at_once_is_one_entry(served):
+    customer_id = loyal_customer(served, "twice@example.com", 5)
+
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/loyalty/adjustments", json={
+        "customer_id": customer_id, "points": 40, "reason": "late parcel",
+        "idempotency_key": "sorry-once"}, headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["id"] for a in answers}) == 1
+    found = loyalty_of(served, customer_id)
+    assert (found["points_balance"], len(found["entries"])) == (45, 2)
 
 
 def test_every_write_route_of_the_api_is_exercised_here():

@@ -37,5 +37,7 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
 
     assert after_down == after_up - {"message_bodies", "throttle_hits",  # added by 0010, 0012
                                      *RETURNS_TABLES,  # 0014
-                                     "return_photos", "discount_codes"}  # 0015, 0016
+                                     "return_photos", "discount_codes",  # 0015, 0016
+                                     "loyalty_programs", "loyalty_accounts",  # 0017
+                                     "loyalty_entries", "loyalty_orders"}
     assert "txid" in columns

@@ -1,0 +1,85 @@
+"""Loyalty for integrators (DESIGN.md, "Contracts ... Loyalty"): the store's program,
+a customer's points with their ledger, and adjustments by hand."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
+
+from afterward.api.deps import Principal, Write, principal, read_session, writer
+from afterward.api.errors import ApiError
+from afterward.api.params import IdPath, each_once
+from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
+from afterward.commerce import service as commerce
+from afterward.loyalty import ledger, programs, tiers
+from afterward.loyalty.program import Program
+from afterward.loyalty.schemas import AdjustmentIn, AdjustmentOut, EntryOut, LoyaltyOut
+from afterward.storage.types import utcnow
+
+router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["loyalty"],
+                   dependencies=[Depends(each_once)])
+
+SAME_KEY = updated(AdjustmentOut, "The idempotency_key was used before for this "
+                                  "adjustment: the entry it made, nothing added.")
+
+
+@router.get("/loyalty/program", response_model=Program)
+def get_program(who: Principal = Depends(principal),
+                session: Session = Depends(read_session)) -> Program:
+    """The store's loyalty program (the defaults until one is put; nothing is earned
+    before then)."""
+    return programs.load(session, store_id=who.store_id)
+
+
+@router.put("/loyalty/program", response_model=Program, responses=WITH_BODY)
+def put_program(body: Program, who: Principal = Depends(principal),
+                write: Write = Depends(writer)) -> Program:
+    """Replace the store's loyalty program; fields left out take their defaults. The
+    first one starts earning: orders from then on earn points."""
+    return write(lambda session: programs.save(session, store_id=who.store_id, program=body))
+
+
+@router.get("/customers/{customer_id}/loyalty", response_model=LoyaltyOut,
+            tags=["customers"], responses={**NOT_FOUND, **INVALID})
+def customer_loyalty(customer_id: IdPath, who: Principal = Depends(principal),
+                     session: Session = Depends(read_session)) -> LoyaltyOut:
+    """The customer's points (spendable, pending, owed back), tier and newest entries."""
+    if commerce.get_customer(session, store_id=who.store_id, customer_id=customer_id) is None:
+        raise ApiError(404, "not_found", "no such customer in this store")
+    found = ledger.find_account(session, store_id=who.store_id, customer_id=customer_id)
+    if found is None:
+        return LoyaltyOut(customer_id=customer_id, points_balance=0, points_pending=0,
+                          points_debt=0, lifetime_points=0, tier=None, tier_name=None,
+                          spend_12m_minor=0, entries=[])
+    tier = programs.load(session, store_id=who.store_id).tier(found.tier)
+    return LoyaltyOut(
+        customer_id=customer_id, points_balance=found.points_balance,
+        points_pending=found.points_pending, points_debt=found.points_debt,
+        lifetime_points=found.lifetime_points, tier=found.tier,
+        tier_name=tier.name if tier else None,
+        spend_12m_minor=tiers.spend_minor(session, found, utcnow()),
+        entries=[EntryOut.model_validate(e) for e in ledger.entries(session, found)])
+
+
+@router.post("/loyalty/adjustments", response_model=AdjustmentOut, status_code=201,
+             responses={**SAME_KEY, **WITH_BODY, **NOT_FOUND, **CONFLICT})
+def adjust(body: AdjustmentIn, response: Response, who: Principal = Depends(principal),
+           write: Write = Depends(writer)) -> AdjustmentOut:
+    """Add (points > 0) or take (points < 0) points by hand, with a reason. The same
+    idempotency_key again: 200 and the same entry, nothing added; used for another
+    change: 409 `idempotency_key_reused`. More than the balance: 422
+    `insufficient_points`. Another store's customer: 404."""
+    def work(session: Session) -> tuple[AdjustmentOut, bool]:
+        if commerce.get_customer(session, store_id=who.store_id,
+                                 customer_id=body.customer_id) is None:
+            raise ApiError(404, "not_found", "no such customer in this store", "customer_id")
+        entry, created = ledger.adjust(session, store_id=who.store_id,
+                                       customer_id=body.customer_id, points=body.points,
+                                       reason=body.reason, key=body.idempotency_key)
+        out = AdjustmentOut.model_validate({**EntryOut.model_validate(entry).model_dump(),
+                                            "customer_id": body.customer_id})
+        return out, created
+
+    out, created = write(work)
+    response.status_code = 201 if created else 200
+    return out

@@ -1,0 +1,137 @@
+"""Loyalty's event consumer: reads a store's new events in order and brings each
+order they are about to the points it should have earned (loyalty/orders.py). Its
+cursor (event_consumers, named `loyalty:<store id>`) starts when the store first puts
+a program and moves in the same transaction as that work, in the same (txid, id)
+order as the journeys' consumer (see journeys/consumer.py): nothing is lost, and
+what is read twice changes nothing (the recomputation finds no difference)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from afterward.events import Event
+from afterward.journeys.consumer import behind, latest_event_id, oldest_running_txid
+from afterward.journeys.models import EventConsumer
+from afterward.loyalty import orders, programs
+from afterward.loyalty.program import Program
+from afterward.storage import locks
+from afterward.storage.db import Database
+from afterward.storage.types import utcnow
+from afterward.tracking.models import Shipment
+
+log = logging.getLogger("afterward.loyalty")
+
+BATCH = 500
+PREFIX = "loyalty:"
+ORDER_EVENTS = ("order.created", "order.updated", "order.refunded", "order.cancelled")
+RETURN_EVENTS = ("return.received", "return.resolved")
+SHIPMENT_EVENTS = ("shipment.delivered",)
+
+
+def cursor(session: Session, store_id: int) -> EventConsumer:
+    """The store's cursor, locked; a new one starts after the latest event."""
+    name = f"{PREFIX}{store_id}"
+    row = session.get(EventConsumer, name, with_for_update=True)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            txid = session.scalar(select(Event.txid).where(Event.store_id == store_id)
+                                  .order_by(Event.txid.desc().nulls_last()).limit(1))
+            row = EventConsumer(name=name, last_event_id=latest_event_id(session, store_id),
+                                last_txid=int(txid or 0), processed=0, failures=0)
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        row = session.get(EventConsumer, name, with_for_update=True, populate_existing=True)
+    assert row is not None
+    return row
+
+
+def _after(row: EventConsumer, store_id: int, horizon: int | None) -> Select[Event]:
+    stmt = select(Event).where(Event.store_id == store_id)
+    if horizon is None:
+        return stmt.where(Event.id > row.last_event_id).order_by(Event.id)
+    return stmt.where(tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id),
+                      Event.txid < horizon).order_by(Event.txid, Event.id)
+
+
+def order_of(session: Session, event: Event) -> int | None:
+    """The order an event is about, for the events loyalty listens to."""
+    if event.name in ORDER_EVENTS and event.subject_type == "order":
+        return event.subject_id
+    if event.name in RETURN_EVENTS:
+        value = (event.payload or {}).get("order_id")
+        return value if isinstance(value, int) else None
+    if event.name in SHIPMENT_EVENTS:
+        return session.scalar(select(Shipment.order_id).where(
+            Shipment.id == event.subject_id, Shipment.store_id == event.store_id))
+    return None
+
+
+def consume(session: Session, *, store_id: int, now: datetime | None = None,
+            limit: int = BATCH) -> tuple[int, bool]:
+    """One batch of the store's events; (events read, caught up)."""
+    now = now or utcnow()
+    horizon = oldest_running_txid(session)
+    row = cursor(session, store_id)
+    locks.hold(session, "loyalty-store", store_id)
+    program = programs.active(session, store_id=store_id)
+    batch = list(session.scalars(_after(row, store_id, horizon).limit(limit)))
+    for event in batch:
+        order_id = order_of(session, event) if program is not None else None
+        if order_id is not None:
+            _one(session, event, order_id, program, now, row)
+        row.last_event_id = event.id
+        if horizon is not None:
+            row.last_txid = int(event.txid or 0)
+    if batch:
+        row.processed += len(batch)
+    if program is not None:
+        orders.release_due(session, store_id=store_id, now=now)
+    session.flush()
+    more = len(batch) == limit
+    return len(batch), not more and (horizon is None or not behind(session, row, store_id))
+
+
+def _one(session: Session, event: Event, order_id: int, program: Program | None,
+         now: datetime, row: EventConsumer) -> None:
+    assert program is not None
+    try:
+        with session.begin_nested():
+            orders.recompute(session, store_id=event.store_id, order_id=order_id,
+                             program=program, open_new=event.name == "order.created",
+                             now=now)
+    except OperationalError:
+        raise  # the database, not the event: the whole batch again
+    except Exception as exc:
+        # Bad data in one event must not stop the store's points: skipped, counted,
+        # and kept on the cursor row for the admin to see.
+        log.exception("loyalty: event %s (%s) failed", event.id, event.name)
+        row.failures += 1
+        row.last_error = f"event {event.id} ({event.name}): {exc!r}"[:2000]
+
+
+def _consume_store(session: Session, *, store_id: int) -> tuple[int, bool]:
+    return consume(session, store_id=store_id)
+
+
+def consume_behind(db: Database) -> tuple[int, bool]:
+    """For the worker's nudge (Module.consumers): every store whose cursor is behind,
+    each in a transaction of its own; (events consumed, all caught up)."""
+    with db.reading() as session:
+        cursors = session.scalars(
+            select(EventConsumer).where(EventConsumer.name.like(f"{PREFIX}%"))).all()
+        stores = [store_id for row in cursors
+                  if behind(session, row, store_id := int(row.name.removeprefix(PREFIX)))]
+    consumed, caught_up = 0, True
+    for store_id in stores:
+        events, done = db.run(partial(_consume_store, store_id=store_id))
+        consumed, caught_up = consumed + events, caught_up and done
+    return consumed, caught_up

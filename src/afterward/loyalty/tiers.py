@@ -1,0 +1,76 @@
+"""Tiers on rolling 12-month spend (what orders of the last 365 days still keep, net
+of refunds and returns): a promotion at once; a demotion only after the spend has
+stayed below the tier for `tier_grace_days`. Each change is a `loyalty.tier_changed`
+event."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from afterward.events import record
+from afterward.loyalty.earning import tier_for
+from afterward.loyalty.models import LoyaltyAccount, LoyaltyOrder
+from afterward.loyalty.program import Program
+
+WINDOW = timedelta(days=365)
+
+
+def spend_minor(session: Session, held: LoyaltyAccount, now: datetime) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(LoyaltyOrder.kept_minor), 0))
+                              .where(LoyaltyOrder.account_id == held.id,
+                                     LoyaltyOrder.placed_at > now - WINDOW)) or 0)
+
+
+def review(session: Session, held: LoyaltyAccount, program: Program, now: datetime) -> None:
+    """Move the account's tier to what its spend reaches, by the rules above."""
+    ranked = program.ranked_tiers()
+    keys = [t.key for t in ranked]
+    if not ranked and held.tier is None:
+        return
+    spend = spend_minor(session, held, now)
+    target = tier_for(spend, [(t.key, t.min_spend_minor) for t in ranked])
+    current = held.tier
+    if target == current:
+        held.tier_kept_until = None
+        return
+
+    def rank(key: str | None) -> int:
+        return keys.index(key) if key in keys else -1
+
+    if rank(target) > rank(current) or current not in keys:
+        _change(session, held, target, spend, now)
+    elif held.tier_kept_until is None and program.tier_grace_days > 0:
+        held.tier_kept_until = now + timedelta(days=program.tier_grace_days)
+    elif held.tier_kept_until is None or now >= held.tier_kept_until:
+        _change(session, held, target, spend, now)
+    session.flush()
+
+
+def _change(session: Session, held: LoyaltyAccount, target: str | None, spend: int,
+            now: datetime) -> None:
+    before = held.tier
+    held.tier, held.tier_since, held.tier_kept_until = target, now, None
+    record(session, store_id=held.store_id, name="loyalty.tier_changed",
+           subject_type="customer", subject_id=held.customer_id, occurred_at=now,
+           payload={"customer_id": held.customer_id, "from": before, "to": target,
+                    "spend_minor": spend})
+
+
+def review_all(session: Session, *, store_id: int, program: Program, now: datetime) -> int:
+    """The periodic pass: accounts in a tier whose spend may have fallen (time passes
+    without any event); the tier changes made."""
+    from afterward.loyalty import ledger
+
+    changed = 0
+    customers = list(session.scalars(select(LoyaltyAccount.customer_id).where(
+        LoyaltyAccount.store_id == store_id, LoyaltyAccount.tier.is_not(None))
+        .order_by(LoyaltyAccount.id)))
+    for customer_id in customers:
+        held = ledger.account(session, store_id=store_id, customer_id=customer_id)
+        before = held.tier
+        review(session, held, program, now)
+        changed += held.tier != before
+    return changed

@@ -1,0 +1,45 @@
+"""Loyalty in a customer's export and erasure: the account and every entry are
+exported; erasure blanks the reasons and keeps every amount and the balance."""
+
+from __future__ import annotations
+
+from afterward import privacy
+
+
+def export(db, store_id, customer_id):
+    with db.reading() as session:
+        return privacy.export_customer(session, store_id=store_id, customer_id=customer_id)
+
+
+def test_the_export_holds_the_account_and_its_entries(club, db, store):
+    _, customer_id = club.order()
+    club.consume()
+    club.adjust(customer_id, 40, "k", reason="Ada was upset about the parcel")
+
+    data = export(db, store.id, customer_id)["loyalty"]
+
+    assert (data["points_balance"], data["points_pending"], data["lifetime_points"],
+            data["tier"]) == (40, 300, 340, None)
+    assert [(e["kind"], e["points"], e["reason"]) for e in data["entries"]] == [
+        ("earn", 300, "order"), ("adjust", 40, "Ada was upset about the parcel")]
+
+
+def test_erasure_blanks_reasons_and_keeps_the_points(club, db, store):
+    _, customer_id = club.order()
+    club.consume()
+    club.adjust(customer_id, 40, "k", reason="Ada was upset about the parcel")
+
+    with db.transaction() as session:
+        rows = privacy.erase_customer(session, store_id=store.id, customer_id=customer_id)
+
+    assert rows["loyalty_entries"] == 2
+    data = export(db, store.id, customer_id)["loyalty"]
+    assert [(e["kind"], e["points"], e["reason"]) for e in data["entries"]] == [
+        ("earn", 300, None), ("adjust", 40, None)]
+    assert club.points(customer_id) == (40, 300, 0)
+
+
+def test_a_customer_without_an_account_exports_none(club, db, store):
+    _, customer_id = club.order()
+
+    assert export(db, store.id, customer_id)["loyalty"] is None

@@ -1,0 +1,118 @@
+"""Tiers on 12-month spend (up at once, down after the grace) and points expiring
+first-in-first-out, with a reminder before."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from afterward.events import Event
+from afterward.loyalty import ledger
+from afterward.storage.types import utcnow
+
+TIERS = [{"key": "silver", "name": "Silver", "min_spend_minor": 2000},
+         {"key": "gold", "name": "Gold", "min_spend_minor": 5000, "multiplier_percent": 200}]
+
+
+def events(db, name):
+    with db.reading() as session:
+        return [e.payload for e in session.scalars(
+            select(Event).where(Event.name == name).order_by(Event.id))]
+
+
+def test_spend_promotes_at_once_and_a_higher_tier_multiplies_later_orders(club, db):
+    assert club.put_program(points_per_currency_unit=10, tiers=TIERS).status_code == 200
+    _, customer_id = club.order("1001")
+    club.consume()
+    assert club.loyalty(customer_id)["tier"] == "silver"
+
+    club.order("1002")
+    club.consume()
+    club.order("1003")  # placed in gold: 2 x
+    club.consume()
+
+    found = club.loyalty(customer_id)
+    assert (found["tier"], found["tier_name"], found["spend_12m_minor"]) == (
+        "gold", "Gold", 9000)
+    assert found["points_pending"] == 300 + 300 + 600
+    assert [(p["from"], p["to"]) for p in events(db, "loyalty.tier_changed")] == [
+        (None, "silver"), ("silver", "gold")]
+
+
+def test_a_tier_is_kept_through_the_grace_before_a_demotion(club, db):
+    assert club.put_program(points_per_currency_unit=10, tiers=TIERS,
+                            tier_grace_days=30).status_code == 200
+    first, customer_id = club.order("1001")
+    club.order("1002")
+    club.consume()
+    assert club.loyalty(customer_id)["tier"] == "gold"
+
+    club.cancel(first)  # 30.00 left: silver's spend
+    club.consume()
+    assert club.loyalty(customer_id)["tier"] == "gold"
+    club.tick(utcnow() + timedelta(days=29))
+    assert club.loyalty(customer_id)["tier"] == "gold"
+    assert club.tick(utcnow() + timedelta(days=31))["tier_changes"] == 1
+
+    assert club.loyalty(customer_id)["tier"] == "silver"
+    assert [(p["from"], p["to"]) for p in events(db, "loyalty.tier_changed")][-1] == (
+        "gold", "silver")
+
+
+def test_points_expire_first_in_first_out(club, db, store):
+    assert club.put_program(points_per_currency_unit=10, expiry_days=365).status_code == 200
+    _, customer_id = club.order()
+    start = utcnow()
+
+    def adjust(points, key, days):
+        db.run(lambda session: ledger.adjust(session, store_id=store.id,
+                                             customer_id=customer_id, points=points,
+                                             reason="test", key=key,
+                                             now=start + timedelta(days=days)))
+
+    adjust(100, "a", 0)
+    adjust(50, "b", 200)
+    adjust(-120, "c", 250)  # all of the first 100, 20 of the next 50
+
+    assert club.tick(start + timedelta(days=366))["expired"] == 0
+    assert club.points(customer_id) == (30, 0, 0)
+    assert club.tick(start + timedelta(days=566))["expired"] == 30
+    assert club.tick(start + timedelta(days=567))["expired"] == 0
+    assert club.points(customer_id) == (0, 0, 0)
+    assert club.loyalty(customer_id)["entries"][0]["kind"] == "expire"
+
+
+def test_a_reminder_goes_out_once_before_points_expire(club, db, store):
+    assert club.put_program(expiry_days=365, expiry_reminder_days=14).status_code == 200
+    _, customer_id = club.order()
+    start = utcnow()
+    db.run(lambda session: ledger.adjust(session, store_id=store.id, customer_id=customer_id,
+                                         points=80, reason="test", key="a", now=start))
+
+    club.tick(start + timedelta(days=350))
+    assert events(db, "loyalty.points_expiring") == []
+    club.tick(start + timedelta(days=352))
+    club.tick(start + timedelta(days=353))
+
+    assert events(db, "loyalty.points_expiring") == [{
+        "customer_id": customer_id, "points": 80,
+        "expires_at": (start + timedelta(days=365)).isoformat()}]
+
+
+def test_a_birthday_bonus_is_given_once_a_year(club, db, store):
+    from sqlalchemy import update
+
+    from afterward.commerce.models import Customer
+
+    assert club.put_program(bonuses={"birthday": 250}).status_code == 200
+    _, customer_id = club.order()
+    club.consume()
+    today = utcnow()
+    with db.transaction() as session:
+        session.execute(update(Customer).where(Customer.id == customer_id)
+                        .values(birthday=today.date().replace(year=1990)))
+
+    assert club.tick(today)["birthdays"] == 1
+    assert club.tick(today + timedelta(minutes=15))["birthdays"] == 0
+    assert club.points(customer_id) == (250, 30, 0)
