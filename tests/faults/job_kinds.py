@@ -21,11 +21,18 @@ from afterward.events import Event
 from afterward.jobs import Job
 from afterward.journeys import builtins, consumer, enrolments
 from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
+from afterward.loyalty import consumer as loyalty_consumer
+from afterward.loyalty import programs as loyalty_programs
+from afterward.loyalty import tick as loyalty_tick
+from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry
+from afterward.loyalty.program import Program
 from afterward.messaging import preparing
 from afterward.messaging import service as messaging
 from afterward.messaging.models import Message, MessageBody
+from afterward.returns import facts as return_facts
 from afterward.returns import service as returns
-from afterward.returns.models import RefundRequest
+from afterward.returns.models import RefundRequest, Return
+from afterward.returns.policy import Policy, ReturnAddress
 from afterward.returns.schemas import ReceiveIn, ReturnIn
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -47,6 +54,7 @@ class World:
     db: Database
     store_id: int
     mailbox: Mailbox  # what the test's SMTP server received
+    easypost: Any = None  # the EasyPost stand-in the workers buy return labels from
 
 
 @dataclass(frozen=True)
@@ -334,6 +342,80 @@ def check_refund_published_once(world: World, facts: Facts) -> None:
     assert [body["body"]["data"]["amount_minor"] for body in bodies] == [1200]
 
 
+def arrange_carrier_label(world: World) -> Facts:
+    """An approved return whose EasyPost label the worker buys (the stand-in)."""
+    with world.db.transaction() as session:
+        return_facts.save_policy(session, store_id=world.store_id, policy=Policy(
+            label_carrier="easypost", return_address=ReturnAddress(
+                name="Acme Returns", street1="Lagerstrasse 1", city="Hamburg", zip="20095",
+                country="DE", phone="+49401234567")))
+    body = order_body("RET-L", email="ada@example.com", placed_at=PLACED_AT.isoformat(),
+                      shipping_address={"name": "Ada Lovelace",
+                                        "address1": "Invalidenstrasse 5", "city": "Berlin",
+                                        "postal_code": "10115", "country": "DE"})
+    with world.db.transaction() as session:
+        order_id, _ = commerce.write_order(session, store_id=world.store_id,
+                                           data=OrderIn.model_validate(body))
+    ship(world, order_id)
+    with world.db.transaction() as session:
+        rma, _ = returns.request_return(session, store_id=world.store_id,
+                                        data=ReturnIn.model_validate({
+                                            "order_number": "RET-L", "resolution": "refund",
+                                            "lines": [{"sku": "MUG-1", "quantity": 1,
+                                                       "reason": "changed_mind"}]}))
+        assert rma.label_status == "pending"
+        return {"return_id": rma.id}
+
+
+def check_label_bought_once(world: World, facts: Facts) -> None:
+    assert len(world.easypost.bought) == 1
+    with world.db.reading() as session:
+        rma = session.get(Return, facts["return_id"])
+        assert rma is not None
+        assert (rma.status, rma.label_status) == ("label_issued", "issued")
+        parcels = list(session.scalars(select(Shipment).where(
+            Shipment.store_id == world.store_id, Shipment.direction == "inbound")))
+    assert [p.id for p in parcels] == [rma.inbound_shipment_id]
+    assert count(world.db, Event, Event.name == "return.label_issued",
+                 Event.subject_id == facts["return_id"]) == 1
+
+
+# --- loyalty ----------------------------------------------------------------------------
+
+def arrange_loyalty_tick(world: World) -> Facts:
+    """Points of an order delivered 40 days ago, pending until 30 days after delivery:
+    the periodic pass releases them."""
+    delivered = utcnow() - timedelta(days=40)
+    with world.db.transaction() as session:
+        loyalty_programs.save(session, store_id=world.store_id,
+                              program=Program(pending_days=30))
+    order_id, customer_id = place_order(world, "LOY-1")
+    ship(world, order_id, shipped_at=delivered - timedelta(days=2))
+    with world.db.transaction() as session:
+        shipment = session.scalar(select(Shipment).where(Shipment.order_id == order_id))
+        assert shipment is not None
+        tracking.add_event(session, shipment=shipment, event=CarrierEvent(
+            occurred_at=delivered, status=Status.delivered, provider="ups",
+            provider_status="D", message="Delivered", location="Berlin, DE"))
+    loyalty_consumer.consume_behind(world.db)
+    with world.db.transaction() as session:
+        # this quarter hour's pass, due now
+        assert loyalty_tick.ensure_scheduled(
+            session, now=utcnow() - loyalty_tick.TICK_EVERY) is not None
+    return {"customer_id": customer_id}
+
+
+def check_points_released_once(world: World, facts: Facts) -> None:
+    with world.db.reading() as session:
+        account = session.scalar(select(LoyaltyAccount).where(
+            LoyaltyAccount.customer_id == facts["customer_id"]))
+        assert account is not None
+        releases = list(session.scalars(select(LoyaltyEntry.points).where(
+            LoyaltyEntry.account_id == account.id, LoyaltyEntry.kind == "release")))
+    # 2 teas (9.00), a mug (12.00) and 3 cups (9.00): 30 points, released once
+    assert (account.points_balance, account.points_pending, releases) == (30, 0, [30])
+
+
 SCENARIOS: dict[str, Scenario] = {
     "customers.refresh_stats": Scenario(arrange_refresh_stats, check_refresh_stats),
     "jobs.purge": Scenario(arrange_purge, check_purge),
@@ -348,6 +430,8 @@ SCENARIOS: dict[str, Scenario] = {
     "tracking.schedule_polls": Scenario(arrange_schedule_polls, check_replayed_once),
     "tracking.start_replay": Scenario(arrange_start_replay, check_replayed_once),
     "webhooks.publish": Scenario(arrange_publish_refund, check_refund_published_once),
+    "returns.carrier_label": Scenario(arrange_carrier_label, check_label_bought_once),
+    "loyalty.tick": Scenario(arrange_loyalty_tick, check_points_released_once),
 }
 # Kinds the real handlers register that no test can run, each with the reason.
 CANNOT_RUN: dict[str, str] = {}

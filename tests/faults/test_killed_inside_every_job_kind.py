@@ -25,6 +25,8 @@ from tests.faults.helpers import (
 )
 from tests.faults.job_kinds import CANNOT_RUN, SCENARIOS, World
 from tests.messaging.conftest import SmtpServer
+from tests.returns.easypost_standin import API_KEY as EASYPOST_KEY
+from tests.returns.easypost_standin import EasyPostStandIn, easypost  # noqa: F401 (fixture)
 from tests.servers import ROOT, WorkerProcess, child_env
 
 PUBLIC_URL = "https://shop.example"
@@ -38,9 +40,10 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def world(db, store, smtp: SmtpServer, settings: Settings) -> Iterator[World]:
+def world(db, store, smtp: SmtpServer, settings: Settings,
+          easypost: EasyPostStandIn) -> Iterator[World]:  # noqa: F811 (the fixture)
     runtime.configure(dataclasses.replace(settings, smtp_url=smtp.url, public_url=PUBLIC_URL))
-    yield World(db, store.id, smtp.mailbox)
+    yield World(db, store.id, smtp.mailbox, easypost)
     runtime.reset()
 
 
@@ -70,10 +73,11 @@ class GatedWorker:
 
     @classmethod
     def start(cls, db_url: str, kind: str, tmp_path: Path, smtp: SmtpServer,
-              name: str) -> GatedWorker:
+              name: str, standin: EasyPostStandIn) -> GatedWorker:
         go = tmp_path / f"go-{name}"
         return cls(WorkerProcess(
             db_url, job_lease_seconds="2", smtp_url=smtp.url, public_url=PUBLIC_URL,
+            easypost_url=standin.url, easypost_api_key=EASYPOST_KEY,
             plugins="tests.faults.kill_plugin", test_kill_kind=kind,
             test_inside_file=str(tmp_path / "inside"), test_go_file=str(go)), go)
 
@@ -87,7 +91,7 @@ def test_a_worker_killed_inside_the_handler_leaves_the_job_to_the_next_that_does
         kind, world, db, db_url, smtp, tmp_path):
     # given a job of this kind, a worker inside its handler with the work done, and
     # another one started meanwhile, waiting
-    first, second = (GatedWorker.start(db_url, kind, tmp_path, smtp, name)
+    first, second = (GatedWorker.start(db_url, kind, tmp_path, smtp, name, world.easypost)
                      for name in ("first", "second"))
     try:
         scenario = SCENARIOS[kind]
