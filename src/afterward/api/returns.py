@@ -47,7 +47,9 @@ IdempotencyKey = Annotated[str | None, Header(
     description="The same key and body again: the same return, nothing added.")]
 
 
-def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
+def return_out(session: Session, rma: Return, public_url: str, *,
+               new: bool = False) -> ReturnOut:
+    """`new`: made by this request through the API, which takes no photos (none to read)."""
     # A plain column, not session.get: the Order a request loaded may be gone from the
     # identity map (weakly held) by now, and loading it again means its lines too.
     number = session.scalar(select(Order.number).where(Order.id == rma.order_id))
@@ -71,7 +73,7 @@ def return_out(session: Session, rma: Return, public_url: str) -> ReturnOut:
         created_at=rma.created_at, approved_at=rma.approved_at, rejected_at=rma.rejected_at,
         received_at=rma.received_at, resolved_at=rma.resolved_at,
         lines=[ReturnLineOut.model_validate(line) for line in rma.lines],
-        photos=_photos_out(session, rma, public_url),
+        photos=[] if new else _photos_out(session, rma, public_url),
         gift_recipient_email=rma.gift_recipient_email,
         gift_recipient_name=rma.gift_recipient_name, gift_customer_id=rma.gift_customer_id)
 
@@ -115,7 +117,7 @@ def create_return(body: ReturnIn, response: Response, who: Principal = Depends(p
     def work(session: Session) -> tuple[ReturnOut, bool]:
         rma, created = service.request_return(session, store_id=who.store_id, data=body,
                                               idempotency_key=idempotency_key)
-        return return_out(session, rma, config.public_url), created
+        return return_out(session, rma, config.public_url, new=created), created
 
     out, created = write(work)
     response.status_code = 201 if created else 200

@@ -93,18 +93,21 @@ def history(session: Session, *, store_id: int, customer_id: int | None,
 
 
 def claim(session: Session, *, store_id: int, line: OrderLine, quantity: int) -> None:
-    """Claim units of an order line for a return in one atomic UPDATE (its row made
-    first if it is the line's first claim); the CHECK (claimed <= bought) refuses a
-    claim that would pass what was bought."""
+    """Claim units of an order line for a return in one atomic statement: the line's
+    first claim inserts its row, a later one adds to it only while claimed + n <=
+    bought (the CHECK behind it refuses the rest, however requests interleave)."""
+    if quantity > line.quantity:
+        raise ReturnError("quantity_exceeds_returnable",
+                          f"at most what was bought of {line.sku} can be returned", "lines")
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite.insert
-    session.execute(insert(ClaimedQuantity).values(
-        order_line_id=line.id, store_id=store_id, bought=line.quantity, claimed=0)
-        .on_conflict_do_nothing(index_elements=["order_line_id"]))
-    done = session.execute(update(ClaimedQuantity).where(
-        ClaimedQuantity.order_line_id == line.id,
-        ClaimedQuantity.claimed + quantity <= ClaimedQuantity.bought)
-        .values(claimed=ClaimedQuantity.claimed + quantity)
+    table = ClaimedQuantity.__table__
+    claimed = table.c.claimed
+    done = session.execute(insert(ClaimedQuantity).values(
+        order_line_id=line.id, store_id=store_id, bought=line.quantity, claimed=quantity)
+        .on_conflict_do_update(index_elements=["order_line_id"],
+                               set_={"claimed": claimed + quantity},
+                               where=claimed + quantity <= table.c.bought)
         .execution_options(synchronize_session=False))
     if not getattr(done, "rowcount", 0):
         raise ReturnError("quantity_exceeds_returnable",

@@ -22,6 +22,7 @@ from afterward import jobs
 from afterward.commerce import service as commerce
 from afterward.jobs import JobContext, PermanentError
 from afterward.returns import carriers, facts, inbound
+from afterward.returns import policy as rules
 from afterward.returns.models import Return
 from afterward.storage.db import side_transaction
 from afterward.storage.types import utcnow
@@ -30,11 +31,13 @@ LABEL_JOB = "returns.carrier_label"
 MAX_ATTEMPTS = 10
 
 
-def wants_carrier_label(session: Session, rma: Return) -> str | None:
-    """The carrier the store buys labels from, when this return gets one."""
+def wants_carrier_label(session: Session, rma: Return,
+                        policy: rules.Policy | None = None) -> str | None:
+    """The carrier the store buys labels from, when this return gets one (`policy`:
+    the store's, when the caller has it already)."""
     if rma.resolution == "keep":
         return None
-    carrier = facts.load_policy(session, store_id=rma.store_id).label_carrier
+    carrier = (policy or facts.load_policy(session, store_id=rma.store_id)).label_carrier
     return None if carrier == "none" else carrier
 
 

@@ -116,7 +116,7 @@ def request_return(session: Session, *, store_id: int, data: ReturnIn,
     _event(session, rma, "return.requested", {"resolution": rma.resolution,
                                               "review": list(rma.review_reasons)}, now)
     if rma.status == "approved":  # by the policy: written approved, one UPDATE fewer
-        _approved(session, rma, now)
+        _approved(session, rma, now, policy)
     return rma, True
 
 
@@ -308,11 +308,12 @@ def approve(session: Session, *, rma: Return, now: datetime | None = None) -> Re
     return rma
 
 
-def _approved(session: Session, rma: Return, now: datetime) -> None:
+def _approved(session: Session, rma: Return, now: datetime,
+              policy: rules.Policy | None = None) -> None:
     _event(session, rma, "return.approved", {"resolution": rma.resolution}, now)
     if rma.resolution == "keep":
         _resolve(session, rma, now)
-    elif (carrier := label_jobs.wants_carrier_label(session, rma)) is not None:
+    elif (carrier := label_jobs.wants_carrier_label(session, rma, policy)) is not None:
         label_jobs.ask_for_label(session, rma=rma, carrier=carrier)
 
 
