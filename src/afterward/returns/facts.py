@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from afterward.commerce import service as commerce
-from afterward.commerce.models import Customer, Order, OrderLine
+from afterward.commerce.models import Customer, Order, OrderLine, Product, Variant
 from afterward.returns import policy as rules
 from afterward.returns.errors import ReturnError
 from afterward.returns.models import ClaimedQuantity, Return, ReturnPolicyRow
@@ -20,8 +19,9 @@ from afterward.tracking import service as tracking
 
 
 def load_policy(session: Session, *, store_id: int) -> rules.Policy:
-    row = session.get(ReturnPolicyRow, store_id)
-    return rules.DEFAULT if row is None else rules.Policy.model_validate(row.document)
+    document = session.scalar(select(ReturnPolicyRow.document).where(
+        ReturnPolicyRow.store_id == store_id))
+    return rules.DEFAULT if document is None else rules.Policy.model_validate(document)
 
 
 def save_policy(session: Session, *, store_id: int, policy: rules.Policy) -> rules.Policy:
@@ -33,6 +33,12 @@ def save_policy(session: Session, *, store_id: int, policy: rules.Policy) -> rul
         row.document, row.updated_at = document, utcnow()
     session.flush()
     return policy
+
+
+def order_with_lines(session: Session, *, store_id: int, number: str) -> Order | None:
+    """The order and its lines in one query (a return reads every line)."""
+    return session.scalars(select(Order).options(joinedload(Order.lines)).where(
+        Order.store_id == store_id, Order.number == number)).unique().first()
 
 
 def order_facts(session: Session, order: Order) -> rules.OrderFacts:
@@ -61,17 +67,20 @@ def claimed(session: Session, order: Order) -> dict[int, int]:
 def line_facts(session: Session, order: Order) -> dict[int, rules.LineFacts]:
     """Per order line id: what the policy needs to know about it."""
     skus = [line.sku for line in order.lines if line.sku]
-    variants = commerce.variants_by_sku(session, store_id=order.store_id, skus=skus)
+    # (category, list price) per SKU, as plain rows: no Variant or Product to build
+    listed = {sku: (category, price) for sku, category, price in session.execute(
+        select(Variant.sku, Product.category, Variant.price_minor)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.store_id == order.store_id, Variant.sku.in_(skus)))} if skus else {}
     taken = claimed(session, order)
     out = {}
     for line in order.lines:
-        variant = variants.get(line.sku or "")
+        category, price = listed.get(line.sku or "", (None, None))
         used = max(taken.get(line.id, 0), line.refunded_quantity)
         out[line.id] = rules.LineFacts(
-            sku=line.sku, category=variant.product.category if variant else None,
+            sku=line.sku, category=category,
             returnable=max(0, line.quantity - used), claimed=taken.get(line.id, 0),
-            paid_minor=unit_paid(order, line),
-            list_price_minor=variant.price_minor if variant else None)
+            paid_minor=unit_paid(order, line), list_price_minor=price)
     return out
 
 

@@ -95,7 +95,7 @@ def request_return(session: Session, *, store_id: int, data: ReturnIn,
         earlier = _earlier(session, store_id, idempotency_key, request_fingerprint(data))
         if earlier is not None:
             return earlier, False
-    order = commerce.order_by_number(session, store_id=store_id, number=data.order_number)
+    order = facts.order_with_lines(session, store_id=store_id, number=data.order_number)
     if order is None:
         raise ReturnError("order_not_found", "no order with this number in this store",
                           "order_number")
