@@ -16,6 +16,10 @@ from tests.returns.conftest import make_shop
 from tests.web.portal_steps import Portal, action, fields, problem
 
 MUG = {"MUG-1": (1, "too_small")}
+INSTANT = {"label_carrier": "easypost", "instant_exchange": True, "return_address": {
+    "name": "Acme Returns", "street1": "Lagerstrasse 1", "city": "Hamburg", "zip": "20095",
+    "country": "DE"}}
+SOONER = "Sending the exchange before your parcel arrives is not offered for this return."
 GIFT = {"gift": "1", "gift_email": "bea@example.com", "gift_name": "Bea Lovelace"}
 
 
@@ -221,3 +225,36 @@ def test_the_status_page_of_an_exchange_says_what_comes_and_the_bonus(portal):
     assert "<dt>You receive</dt><dd>1 \u00d7 Teapot</dd>" in page.text
     assert "<dt>Bonus</dt><dd>€1.20</dd>" in page.text
     assert "<dt>You pay the difference</dt><dd>€11.80</dd>" in page.text
+
+
+def _exchange_now(page_text: str) -> dict[str, str]:
+    return fields(page_text) | {"resolution": "exchange", "exchange_for_sku": "MUG-3",
+                                "instant_exchange": "1"}
+
+
+def test_an_instant_exchange_is_offered_when_the_policy_allows_it_and_recorded(portal):
+    portal.shop.put_policy(**INSTANT)
+    page = portal.review(MUG)
+    assert 'name="instant_exchange" value="1"' in page.text
+
+    checked = portal.client.post(action(page.text), data=_exchange_now(page.text))
+    assert ("<dt>When we send it</dt><dd>as soon as the carrier scans your parcel</dd>"
+            in checked.text)
+    done = portal.client.post(action(checked.text), data=fields(checked.text))
+
+    assert done.status_code == 200, problem(done.text)
+    [rma] = portal.returns()
+    assert (rma.resolution, rma.exchange_for_sku, rma.instant_exchange) == (
+        "exchange", "MUG-3", True)
+
+
+def test_an_instant_exchange_the_policy_does_not_offer_is_refused_and_records_nothing(portal):
+    page = portal.review(MUG)
+    assert 'name="instant_exchange"' not in page.text
+
+    refused = portal.client.post(action(page.text), data=_exchange_now(page.text))
+
+    assert refused.status_code == 422
+    assert problem(refused.text) == SOONER
+    assert portal.nothing_recorded()
+

@@ -183,6 +183,7 @@ def preview(session: Session, *, order: Order, data: ReturnIn,
     picked = _pick_lines(session, order, data)
     decision = _decision(session, policy, order, picked, now or utcnow())
     _gift_allowed(policy, data)
+    _instant_allowed(policy, data)
     return decision, _offered(decision, order, data)
 
 
@@ -225,12 +226,16 @@ def _decide(session: Session, policy: rules.Policy, order: Order, picked: Picked
     if (data.resolution == "exchange") != (data.exchange_for_sku is not None):
         raise ReturnError("invalid", "exchange_for_sku goes with the exchange resolution, "
                           "and only with it", "exchange_for_sku")
+    _instant_allowed(policy, data)
+    return decision
+
+
+def _instant_allowed(policy: rules.Policy, data: ReturnIn) -> None:
     if data.instant_exchange and (data.resolution != "exchange"
                                   or not policy.instant_exchange):
         raise ReturnError("instant_exchange_not_offered", "an instant exchange needs the "
                           "exchange resolution and a policy that offers it",
                           "instant_exchange")
-    return decision
 
 
 def _insert(session: Session, order: Order, data: ReturnIn, decision: rules.Decision,

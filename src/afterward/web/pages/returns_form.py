@@ -47,6 +47,8 @@ MESSAGES: dict[str, str] = {
     "gift_email": N_("For a gift, please give your email address: the store credit "
                      "will be yours."),
     "gift_returns_not_offered": N_("This store does not take gift returns."),
+    "instant_exchange_not_offered": N_("Sending the exchange before your parcel arrives "
+                                       "is not offered for this return."),
     "tampered": N_("This form was changed and cannot be used. Please start again."),
     "expired": N_("This form had expired, so nothing was changed. Please make your "
                   "choices again."),
@@ -147,7 +149,7 @@ def gift(form: Mapping[str, str]) -> GiftRecipientIn | None:
 
 def request(order: Order, chosen: list[Chosen], resolution: str = "refund",
             exchange_for_sku: str | None = None,
-            recipient: GiftRecipientIn | None = None) -> ReturnIn:
+            recipient: GiftRecipientIn | None = None, instant: bool = False) -> ReturnIn:
     if resolution not in RESOLUTIONS:
         raise Problem("resolution_not_offered")
     if resolution == "exchange" and not exchange_for_sku:
@@ -157,7 +159,8 @@ def request(order: Order, chosen: list[Chosen], resolution: str = "refund",
                               comment=c.comment or None) for c in chosen]
         return ReturnIn(order_number=order.number, lines=lines, resolution=resolution,
                         exchange_for_sku=exchange_for_sku if resolution == "exchange" else None,
-                        gift_recipient=recipient)
+                        gift_recipient=recipient,
+                        instant_exchange=instant and resolution == "exchange")
     except ValidationError as exc:
         fields = {str(error["loc"][-1]) for error in exc.errors() if error["loc"]}
         if "reason" in fields:
@@ -165,6 +168,11 @@ def request(order: Order, chosen: list[Chosen], resolution: str = "refund",
         if "exchange_for_sku" in fields:
             raise Problem("unknown_exchange_sku") from exc
         raise Problem("tampered") from exc
+
+
+def instant(form: Mapping[str, str]) -> bool:
+    """The shopper asked for the exchange to be sent at the parcel's first scan."""
+    return form.get("instant_exchange") == "1" and form.get("resolution") == "exchange"
 
 
 def hidden_fields(chosen: list[Chosen], recipient: GiftRecipientIn | None = None

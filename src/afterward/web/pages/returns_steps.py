@@ -120,6 +120,9 @@ async def review(request: Request, token: str) -> Response:
             "exchanges": [(o.sku, o.title, money(o.price_minor), shown(o)) for o in same],
             "others": [(o.sku, o.title, money(o.price_minor), shown(o)) for o in others],
             "search": allowed and bool(same or others or query),
+            "instant": "exchange" in offered and bool(same or others) and facts.load_policy(
+                session, store_id=store.id).instant_exchange,
+            "instant_picked": form.get("instant_exchange") == "1",
             "picked_resolution": "exchange" if "q" in form and "exchange" in offered else "",
             "query": query, "picked": form.get("exchange_for_sku", ""),
             "search_action": f"{links.PATH}/o/{token}/review{lang_query(request)}",
@@ -211,8 +214,9 @@ async def check(request: Request, token: str) -> Response:
         recipient = forms.gift(form)
         resolution = form.get("resolution", "")
         sku = (form.get("exchange_for_sku") or None) if resolution == "exchange" else None
+        instant = forms.instant(form)
         decision, offered = service.preview(session, order=order, data=forms.request(
-            order, chosen, resolution, sku, recipient))
+            order, chosen, resolution, sku, recipient, instant))
         if resolution not in offered:
             raise forms.Problem("resolution_not_offered")
         exchange = _exchange_for(session, order, chosen, sku) if sku else None
@@ -222,13 +226,14 @@ async def check(request: Request, token: str) -> Response:
         return page(request, "pages/returns_confirm.html", store, {
             "order": order, "hidden": [*forms.hidden_fields(chosen, recipient),
                                        ("resolution", resolution),
-                                       ("exchange_for_sku", sku or "")],
+                                       ("exchange_for_sku", sku or ""),
+                                       ("instant_exchange", "1" if instant else "")],
             "key": secrets.token_urlsafe(24),
             "items": [(c.quantity, titles[c.line_id], say.gettext(forms.reason_label(c.reason)),
                        len(c.photos)) for c in chosen],
             "gift_email": recipient.email if recipient else None,
             "summary": _summary(resolution, decision, exchange, money, say.gettext,
-                                recipient is not None),
+                                recipient is not None, instant),
             "deadline": say.day(decision.deadline) if decision.deadline else None,
             "keep": resolution == "keep",
             "action": f"{links.PATH}/o/{token}/confirm{lang_query(request)}"})
@@ -280,7 +285,8 @@ def _confirmed(request: Request, form: dict[str, str], store: Store,
     key = form.get("key", "")
     chosen = forms.chosen_lines(form, order)
     data = forms.request(order, chosen, form.get("resolution", ""),
-                         form.get("exchange_for_sku") or None, forms.gift(form))
+                         form.get("exchange_for_sku") or None, forms.gift(form),
+                         forms.instant(form))
     if not (0 < len(key) <= 100 and key.isascii() and key.isprintable()):
         raise forms.Problem("tampered")
     return store.id, data, key, {c.line_id: list(c.photos) for c in chosen}
@@ -339,7 +345,7 @@ def _option(name: str, decision: Decision, money: Callable[[int], str],
 def _summary(resolution: str, decision: Decision,
              exchange: tuple[choices.ExchangeOption, int] | None,
              money: Callable[[int], str], gettext: Callable[..., str],
-             gift: bool = False) -> list[tuple[str, str]]:
+             gift: bool = False, instant: bool = False) -> list[tuple[str, str]]:
     """(label, amount) rows of the confirmation."""
     fee = decision.fee(resolution)
     rows = [(gettext("What you return is worth"), money(decision.value_minor))]
@@ -355,6 +361,9 @@ def _summary(resolution: str, decision: Decision,
         if option.other_product:
             rows.append((gettext("Bonus"), money(decision.bonus_minor)))
         rows.append((gettext("You receive"), f"{units} \u00d7 {option.title}"))
+        if instant:
+            rows.append((gettext("When we send it"),
+                         gettext("as soon as the carrier scans your parcel")))
         if difference > 0:
             rows.append((gettext("You pay the difference"), money(difference)))
         elif gift:
