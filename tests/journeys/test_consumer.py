@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from afterward.commerce.models import Order
+from afterward.event_cursors import EventConsumer
 from afterward.events import record
 from afterward.jobs import Job
 from afterward.journeys import consumer, enrolments
-from afterward.journeys.models import Enrolment, EventConsumer
+from afterward.journeys.models import Enrolment
 from afterward.storage.types import utcnow
 from tests.journeys.helpers import (
     consume,
@@ -334,12 +335,3 @@ def test_a_consume_reports_events_held_back_by_an_older_open_transaction(db, sto
 
     assert (while_open.events, while_open.held) == (0, True)
     assert (after.events, after.held, after.enrolled) == (2, False, 2)
-
-
-@pytest.mark.parametrize(("xid32", "upcoming", "full"), [
-    (700, 1000, 700),
-    (700, (3 << 32) | 1000, (3 << 32) | 700),
-    (0xFFFFFF00, (3 << 32) | 5, (2 << 32) | 0xFFFFFF00),  # the epoch turned since it began
-])
-def test_a_32_bit_transaction_id_widens_below_the_next_one(xid32, upcoming, full):
-    assert consumer.widen_xid(xid32, upcoming) == full

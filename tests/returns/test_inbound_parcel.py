@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from afterward.commerce import stores
+from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.journeys.models import EventConsumer
 from afterward.returns.models import Return
 from afterward.storage.types import utcnow
 from afterward.tracking.statuses import Status

@@ -34,10 +34,10 @@ from afterward.demo import agenda as agendas
 from afterward.demo import returns as demo_returns
 from afterward.demo.replay import Replayed, Sending, replay
 from afterward.demo.writer import HistoryWriter
+from afterward.event_cursors import EventConsumer
 from afterward.journeys import builtins as journeys
 from afterward.journeys import consumer
 from afterward.journeys.consumer import consumer_name
-from afterward.journeys.models import EventConsumer
 from afterward.returns import facts as return_facts
 from afterward.returns import policy as returns_policy
 from afterward.storage import registry

@@ -3,13 +3,9 @@ them into enrolments, exits and resumed waits. Its cursor (event_consumers) move
 in the same transaction as that work, so a failed batch changes nothing and the
 next run starts from the same event: nothing is lost, nothing is done twice.
 
-On PostgreSQL, ids are handed out before commit, so a later id can become
-visible before an earlier one. Each event records the id of the transaction that
-wrote it (events.txid); the consumer reads only events of transactions older than
-every transaction still running (the snapshot's xmin), in (txid, id) order, and
-keeps its place as that pair. A transaction that commits later has a txid at or
-above that xmin, so it can never land behind the cursor, and nothing waits for a
-time margin. SQLite has one writer at a time, so commit order is id order."""
+How a cursor reads events in commit order on PostgreSQL (by transaction id, up to
+the oldest transaction still running) is afterward/event_cursors.py's, shared with
+the other modules' consumers."""
 
 from __future__ import annotations
 
@@ -18,17 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, or_, select, text, tuple_
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from afterward import event_cursors
+from afterward.event_cursors import EventConsumer
 from afterward.events import Event
 from afterward.journeys import conditions, enrolments, facts
 from afterward.journeys import definition as spec
 from afterward.journeys.models import (
     Enrolment,
     EnrolmentStatus,
-    EventConsumer,
     Journey,
     JourneyVersion,
 )
@@ -44,76 +41,10 @@ def consumer_name(store_id: int) -> str:
     return f"journeys:{store_id}"
 
 
-def latest_event_id(session: Session, store_id: int) -> int:
-    return int(session.scalar(select(func.max(Event.id)).where(Event.store_id == store_id)) or 0)
-
-
-def _latest_txid(session: Session, store_id: int) -> int:
-    return int(session.scalar(select(func.max(Event.txid)).where(Event.store_id == store_id))
-               or 0)
-
-
 def cursor(session: Session, store_id: int) -> EventConsumer:
     """The store's cursor, locked; a new one starts after the latest event (journeys
     never replay history from before they existed)."""
-    name = consumer_name(store_id)
-    row = session.get(EventConsumer, name, with_for_update=True)
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            row = EventConsumer(name=name, last_event_id=latest_event_id(session, store_id),
-                                last_txid=_latest_txid(session, store_id),
-                                processed=0, failures=0)
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        row = session.get(EventConsumer, name, with_for_update=True, populate_existing=True)
-    assert row is not None
-    return row
-
-
-_RUNNING = text(
-    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
-    "(SELECT array_agg(backend_xid::text::bigint) FROM pg_stat_activity "
-    " WHERE datname = current_database() AND backend_xid IS NOT NULL "
-    " AND pid <> pg_backend_pid())")
-
-
-def oldest_running_txid(session: Session) -> int | None:
-    """PostgreSQL: every transaction of this database with a smaller id has ended,
-    so its events are final. Other databases of the cluster do not count (unlike the
-    snapshot's own xmin). Taken before the cursor lock gives this transaction an id."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    row = session.execute(_RUNNING).one()
-    upcoming, running = int(row[0]), row[1] or []
-    return min((widen_xid(int(xid), upcoming) for xid in running), default=upcoming)
-
-
-def widen_xid(xid32: int, upcoming: int) -> int:
-    """pg_stat_activity shows 32-bit transaction ids; events store 64-bit ones (epoch
-    in the high half). A running id is below the next one to be handed out."""
-    full = (upcoming & ~0xFFFFFFFF) | xid32
-    return full - (1 << 32) if full > upcoming else full
-
-
-def _after(row: EventConsumer, store_id: int, horizon: int | None) -> Select[Event]:
-    """The store's events past the cursor, in the order the cursor moves."""
-    stmt = select(Event).where(Event.store_id == store_id)
-    if horizon is None:
-        return stmt.where(Event.id > row.last_event_id).order_by(Event.id)
-    return stmt.where(tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id),
-                      Event.txid < horizon).order_by(Event.txid, Event.id)
-
-
-def behind(session: Session, row: EventConsumer, store_id: int) -> bool:
-    """Whether any event of the store lies past the cursor, visible or held back."""
-    if session.get_bind().dialect.name != "postgresql":
-        past = Event.id > row.last_event_id
-    else:
-        past = tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id)
-    return bool(session.scalar(select(exists().where(Event.store_id == store_id, past))))
+    return event_cursors.open_cursor(session, consumer_name(store_id), store_id)
 
 
 @dataclass
@@ -165,9 +96,9 @@ def _plan(session: Session, store_id: int) -> _Plan:
 def consume(session: Session, *, store_id: int, now: datetime | None = None,
             limit: int | None = None) -> Consumed:
     now, limit = now or utcnow(), limit or BATCH
-    horizon = oldest_running_txid(session)
+    horizon = event_cursors.oldest_running_txid(session)
     row = cursor(session, store_id)
-    batch = list(session.scalars(_after(row, store_id, horizon).limit(limit)))
+    batch = list(session.scalars(event_cursors.after(row, store_id, horizon).limit(limit)))
     result = Consumed(last_event_id=row.last_event_id, last_txid=row.last_txid)
     if batch:
         plan = _plan(session, store_id)
@@ -181,7 +112,7 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         result.events, result.more = len(batch), len(batch) == limit
         session.flush()
     if horizon is not None and not result.more:
-        result.held = behind(session, row, store_id)
+        result.held = event_cursors.behind(session, row, store_id)
     return result
 
 
@@ -249,8 +180,8 @@ def consume_behind(db: Database) -> tuple[int, bool]:
     with db.reading() as session:
         cursors = session.scalars(
             select(EventConsumer).where(EventConsumer.name.like("journeys:%"))).all()
-        stores = [store_id for row in cursors
-                  if behind(session, row, store_id := int(row.name.rpartition(":")[2]))]
+        stores = [store_id for row in cursors if event_cursors.behind(
+            session, row, store_id := int(row.name.rpartition(":")[2]))]
     consumed, caught_up = 0, True
     for store_id in stores:
         with db.transaction() as session:

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,19 +121,3 @@ class EnrolmentStep(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class EventConsumer(Base):
-    """How far a consumer has read the events table. Advanced in the same transaction
-    as the work it did for those events, so nothing is lost or done twice."""
-
-    __tablename__ = "event_consumers"
-
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
-    # PostgreSQL: the cursor is (last_txid, last_event_id); see journeys/consumer.py.
-    last_txid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    processed: Mapped[int] = mapped_column(BigInteger, default=0)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import event_cursors, jobs
 from afterward.journeys import consumer, enrolments, parsing
 from afterward.journeys.models import (
     Enrolment,
@@ -89,7 +89,7 @@ def set_enabled(session: Session, *, store_id: int, key: str, enabled: bool,
     if journey is None:
         raise JourneyNotFound(key)
     if enabled and not journey.enabled:
-        journey.enabled_after_event_id = consumer.latest_event_id(session, store_id)
+        journey.enabled_after_event_id = event_cursors.latest_event_id(session, store_id)
         ensure_scheduled(session, store_id=store_id, now=now)
     journey.enabled = enabled
     journey.updated_at = now or utcnow()

@@ -2,7 +2,7 @@
 order they are about to the points it should have earned (loyalty/orders.py). Its
 cursor (event_consumers, named `loyalty:<store id>`) starts when the store first puts
 a program and moves in the same transaction as that work, in the same (txid, id)
-order as the journeys' consumer (see journeys/consumer.py): nothing is lost, and
+order as the journeys' consumer (afterward/event_cursors.py): nothing is lost, and
 what is read twice changes nothing (the recomputation finds no difference)."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import logging
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import Select, select, tuple_
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from afterward import event_cursors
+from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.journeys.consumer import behind, latest_event_id, oldest_running_txid
-from afterward.journeys.models import EventConsumer
 from afterward.loyalty import orders, programs
 from afterward.loyalty.program import Program
 from afterward.storage import locks
@@ -36,30 +36,7 @@ SHIPMENT_EVENTS = ("shipment.delivered",)
 
 def cursor(session: Session, store_id: int) -> EventConsumer:
     """The store's cursor, locked; a new one starts after the latest event."""
-    name = f"{PREFIX}{store_id}"
-    row = session.get(EventConsumer, name, with_for_update=True)
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            txid = session.scalar(select(Event.txid).where(Event.store_id == store_id)
-                                  .order_by(Event.txid.desc().nulls_last()).limit(1))
-            row = EventConsumer(name=name, last_event_id=latest_event_id(session, store_id),
-                                last_txid=int(txid or 0), processed=0, failures=0)
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        row = session.get(EventConsumer, name, with_for_update=True, populate_existing=True)
-    assert row is not None
-    return row
-
-
-def _after(row: EventConsumer, store_id: int, horizon: int | None) -> Select[Event]:
-    stmt = select(Event).where(Event.store_id == store_id)
-    if horizon is None:
-        return stmt.where(Event.id > row.last_event_id).order_by(Event.id)
-    return stmt.where(tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id),
-                      Event.txid < horizon).order_by(Event.txid, Event.id)
+    return event_cursors.open_cursor(session, f"{PREFIX}{store_id}", store_id)
 
 
 def order_of(session: Session, event: Event) -> int | None:
@@ -79,11 +56,11 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
             limit: int = BATCH) -> tuple[int, bool]:
     """One batch of the store's events; (events read, caught up)."""
     now = now or utcnow()
-    horizon = oldest_running_txid(session)
+    horizon = event_cursors.oldest_running_txid(session)
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
-    batch = list(session.scalars(_after(row, store_id, horizon).limit(limit)))
+    batch = list(session.scalars(event_cursors.after(row, store_id, horizon).limit(limit)))
     for event in batch:
         order_id = order_of(session, event) if program is not None else None
         if order_id is not None:
@@ -97,7 +74,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         orders.release_due(session, store_id=store_id, now=now)
     session.flush()
     more = len(batch) == limit
-    return len(batch), not more and (horizon is None or not behind(session, row, store_id))
+    caught_up = horizon is None or not event_cursors.behind(session, row, store_id)
+    return len(batch), not more and caught_up
 
 
 def _one(session: Session, event: Event, order_id: int, program: Program | None,
@@ -128,8 +106,8 @@ def consume_behind(db: Database) -> tuple[int, bool]:
     with db.reading() as session:
         cursors = session.scalars(
             select(EventConsumer).where(EventConsumer.name.like(f"{PREFIX}%"))).all()
-        stores = [store_id for row in cursors
-                  if behind(session, row, store_id := int(row.name.removeprefix(PREFIX)))]
+        stores = [store_id for row in cursors if event_cursors.behind(
+            session, row, store_id := int(row.name.removeprefix(PREFIX)))]
     consumed, caught_up = 0, True
     for store_id in stores:
         events, done = db.run(partial(_consume_store, store_id=store_id))

@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, select, tuple_
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from afterward import event_cursors
+from afterward.event_cursors import EventConsumer
 from afterward.events import Event, record
-from afterward.journeys.consumer import oldest_running_txid
-from afterward.journeys.models import EventConsumer
 from afterward.returns import carriers, facts, settle
 from afterward.returns.errors import ReturnError
 from afterward.returns.models import Return
@@ -108,41 +108,10 @@ def consumer_name(store_id: int) -> str:
 def ensure_cursor(session: Session, store_id: int) -> EventConsumer:
     """The store's cursor, locked; a new one starts after the latest event (a return
     parcel's events come after its label)."""
-    name = consumer_name(store_id)
-    row = session.get(EventConsumer, name, with_for_update=True)
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            latest = session.execute(select(func.max(Event.id), func.max(Event.txid))
-                                     .where(Event.store_id == store_id)).one()
-            row = EventConsumer(name=name, last_event_id=int(latest[0] or 0),
-                                last_txid=int(latest[1] or 0), processed=0, failures=0)
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        row = session.get(EventConsumer, name, with_for_update=True, populate_existing=True)
-    assert row is not None
-    return row
+    return event_cursors.open_cursor(session, consumer_name(store_id), store_id)
 
 
-def _parcel_events(row: EventConsumer, store_id: int, horizon: int | None) -> Select[Event]:
-    stmt = select(Event).where(Event.store_id == store_id, Event.subject_type == "shipment",
-                               Event.name.like("shipment.%"))
-    if horizon is None:
-        return stmt.where(Event.id > row.last_event_id).order_by(Event.id)
-    return stmt.where(tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id),
-                      Event.txid < horizon).order_by(Event.txid, Event.id)
-
-
-def _behind(session: Session, row: EventConsumer, store_id: int) -> bool:
-    if session.get_bind().dialect.name != "postgresql":
-        past = Event.id > row.last_event_id
-    else:
-        past = tuple_(Event.txid, Event.id) > tuple_(row.last_txid, row.last_event_id)
-    return bool(session.scalar(select(exists().where(
-        Event.store_id == store_id, Event.subject_type == "shipment",
-        Event.name.like("shipment.%"), past))))
+PARCEL_EVENTS = (Event.subject_type == "shipment", Event.name.like("shipment.%"))
 
 
 def consume(session: Session, *, store_id: int, now: datetime | None = None,
@@ -150,9 +119,10 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     """Read the store's new parcel events and move the returns they concern;
     (events read, caught up)."""
     now = now or utcnow()
-    horizon = oldest_running_txid(session)
+    horizon = event_cursors.oldest_running_txid(session)
     row = ensure_cursor(session, store_id)
-    batch = list(session.scalars(_parcel_events(row, store_id, horizon).limit(limit)))
+    batch = list(session.scalars(
+        event_cursors.after(row, store_id, horizon, *PARCEL_EVENTS).limit(limit)))
     for event in batch:
         _one(session, event, row, now)
         row.last_event_id = event.id
@@ -161,7 +131,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     row.processed += len(batch)
     session.flush()
     more = len(batch) == limit
-    held = horizon is not None and not more and _behind(session, row, store_id)
+    held = horizon is not None and not more and event_cursors.behind(
+        session, row, store_id, *PARCEL_EVENTS)
     return len(batch), not (more or held)
 
 
@@ -172,7 +143,8 @@ def consume_behind(db: Database) -> tuple[int, bool]:
         cursors = session.scalars(select(EventConsumer).where(
             EventConsumer.name.like(f"{PREFIX}%"))).all()
         stores = [store_id for row in cursors
-                  if _behind(session, row, store_id := int(row.name[len(PREFIX):]))]
+                  if event_cursors.behind(session, row, store_id := int(row.name[len(PREFIX):]),
+                                          *PARCEL_EVENTS)]
     read, caught_up = 0, True
     for store_id in stores:
         with db.transaction() as session:
