@@ -7,7 +7,7 @@ from sqlalchemy import MetaData
 
 
 def metadata() -> MetaData:
-    from afterward import events, jobs, modules, throttle  # noqa: F401
+    from afterward import event_cursors, events, jobs, modules, throttle  # noqa: F401
     from afterward.accounts import models as accounts_models  # noqa: F401
     from afterward.inbound import models as inbound_models  # noqa: F401
     from afterward.storage.db import Base
