@@ -60,7 +60,7 @@ class RedemptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: Id
-    reward: Annotated[str, Field(min_length=1, max_length=32)]
+    reward: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f]+$")]
     idempotency_key: Key | None = None
 
 
