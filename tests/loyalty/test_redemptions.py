@@ -219,3 +219,18 @@ def test_another_store_s_code_or_a_code_not_from_points_is_not_found(
 
     assert (elsewhere.status_code, not_points.status_code) == (404, 404)
     assert club.points(member) == (500, 0, 0)
+
+
+def test_pending_points_cannot_be_redeemed(club, db):
+    assert club.put_program(points_per_currency_unit=10, pending_days=30,
+                            rewards=REWARDS).status_code == 200
+    _, customer_id = club.order()
+    club.consume()
+    assert club.points(customer_id) == (0, 300, 0)
+
+    answer = redeem(club, customer_id, "ten-pct")
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "insufficient_points"
+    assert club.points(customer_id) == (0, 300, 0)
+    assert written(db)[1:] == (0, 0)
