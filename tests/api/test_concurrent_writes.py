@@ -814,6 +814,63 @@ def test_one_adjustment_sent_many_times_at_once_is_one_entry(served):
     assert (found["points_balance"], len(found["entries"])) == (45, 2)
 
 
+def rewards_program(served: Served) -> None:
+    put = hammer(served.urls, [Call("PUT", "/api/v1/loyalty/program", {"json": {
+        "rewards": [{"key": "ten-off", "name": "10 off", "points": 100,
+                     "discount_minor": 1000}]}, "headers": served.auth})], clients=1)[0]
+    assert put.status == 200, put
+
+
+def test_concurrent_redemptions_from_one_balance_never_overdraw_it(served):
+    rewards_program(served)
+    customer_id = loyal_customer(served, "redeem-many@example.com", 450)
+    calls = [Call("POST", "/api/v1/loyalty/redemptions", {"json": {
+        "customer_id": customer_id, "reward": "ten-off", "idempotency_key": f"r-{n}"},
+        "headers": served.auth}) for n in range(12)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {201: 4, 422: 8}
+    assert {a.body["error"]["code"] for a in answers if a.status == 422} == {
+        "insufficient_points"}
+    assert len({a.body["code"] for a in answers if a.status == 201}) == 4
+    found = loyalty_of(served, customer_id)
+    assert (found["points_balance"], len(found["entries"])) == (50, 5)
+    assert count(served.db, DiscountCode, DiscountCode.customer_id == customer_id) == 4
+
+
+def test_one_redemption_sent_many_times_with_its_key_is_one_code(served):
+    rewards_program(served)
+    customer_id = loyal_customer(served, "redeem-once@example.com", 450)
+
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/loyalty/redemptions", json={
+        "customer_id": customer_id, "reward": "ten-off", "idempotency_key": "one"},
+        headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["code"] for a in answers}) == 1
+    found = loyalty_of(served, customer_id)
+    assert (found["points_balance"], len(found["entries"])) == (350, 2)
+
+
+def test_one_redemption_refunded_many_times_at_once_gives_its_points_back_once(served):
+    rewards_program(served)
+    customer_id = loyal_customer(served, "refund-many@example.com", 100)
+    code = hammer(served.urls, [Call("POST", "/api/v1/loyalty/redemptions", {"json": {
+        "customer_id": customer_id, "reward": "ten-off", "idempotency_key": "c"},
+        "headers": served.auth})], clients=1)[0].body["code"]
+
+    answers = hammer(served.urls, same(
+        16, "POST", f"/api/v1/loyalty/redemptions/{code}/refund", headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert {a.body["error"]["code"] for a in answers if a.status == 409} == {
+        "invalid_status"}
+    found = loyalty_of(served, customer_id)
+    assert (found["points_balance"], [e["points"] for e in found["entries"]]) == (
+        100, [100, -100, 100])
+
+
 def test_every_write_route_of_the_api_is_exercised_here():
     """A new write route must come with its concurrency test in this module."""
     from afterward.app import create_app

@@ -1,9 +1,12 @@
 """Loyalty for integrators (DESIGN.md, "Contracts ... Loyalty"): the store's program,
-a customer's points with their ledger, and adjustments by hand."""
+a customer's points with their ledger, adjustments by hand, and rewards redeemed into
+single-use codes (and refunded into points)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy.orm import Session
 
 from afterward.api.deps import Principal, Write, principal, read_session, writer
@@ -11,9 +14,18 @@ from afterward.api.errors import ApiError
 from afterward.api.params import IdPath, each_once
 from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
 from afterward.commerce import service as commerce
-from afterward.loyalty import ledger, programs, tiers
+from afterward.commerce.code_models import DiscountCode
+from afterward.loyalty import ledger, programs, redemptions, tiers
+from afterward.loyalty.models import LoyaltyAccount
 from afterward.loyalty.program import Program
-from afterward.loyalty.schemas import AdjustmentIn, AdjustmentOut, EntryOut, LoyaltyOut
+from afterward.loyalty.schemas import (
+    AdjustmentIn,
+    AdjustmentOut,
+    EntryOut,
+    LoyaltyOut,
+    RedemptionIn,
+    RedemptionOut,
+)
 from afterward.storage.types import utcnow
 
 router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["loyalty"],
@@ -83,3 +95,57 @@ def adjust(body: AdjustmentIn, response: Response, who: Principal = Depends(prin
     out, created = write(work)
     response.status_code = 201 if created else 200
     return out
+
+
+CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 -]+$")]
+
+
+def redemption_out(session: Session, code: DiscountCode, held: LoyaltyAccount
+                   ) -> RedemptionOut:
+    return RedemptionOut(
+        code=code.code, customer_id=held.customer_id, reward=code.source_id or "",
+        points=redemptions.points_of(session, code), kind=code.kind,
+        discount_minor=code.value_minor, percent_off=code.percent, currency=code.currency,
+        status=code.status, used_order_id=code.used_order_id, expires_at=code.expires_at,
+        points_balance=held.points_balance)
+
+
+@router.post("/loyalty/redemptions", response_model=RedemptionOut, status_code=201,
+             responses={**updated(RedemptionOut, "The idempotency_key was used before for "
+                                  "this redemption: the code it made, nothing taken."),
+                        **WITH_BODY, **NOT_FOUND, **CONFLICT})
+def redeem(body: RedemptionIn, response: Response, who: Principal = Depends(principal),
+           write: Write = Depends(writer)) -> RedemptionOut:
+    """Redeem a reward of the program: its points are taken from the spendable balance
+    and a single-use discount code is issued (pushed to the store platform as
+    `code.issued`). 422 `unknown_reward`, `reward_unavailable` (free shipping or a free
+    product: not yet), `insufficient_points`; the same idempotency_key again: 200 and
+    the same code. Another store's customer: 404."""
+    def work(session: Session) -> tuple[RedemptionOut, bool]:
+        if commerce.get_customer(session, store_id=who.store_id,
+                                 customer_id=body.customer_id) is None:
+            raise ApiError(404, "not_found", "no such customer in this store", "customer_id")
+        code, created = redemptions.redeem(
+            session, store_id=who.store_id, customer_id=body.customer_id,
+            program=programs.load(session, store_id=who.store_id), reward_key=body.reward,
+            idempotency_key=body.idempotency_key)
+        held = ledger.account(session, store_id=who.store_id, customer_id=body.customer_id)
+        return redemption_out(session, code, held), created
+
+    out, created = write(work)
+    response.status_code = 201 if created else 200
+    return out
+
+
+@router.post("/loyalty/redemptions/{code}/refund", response_model=RedemptionOut,
+             responses={**NOT_FOUND, **CONFLICT, **INVALID})
+def refund_redemption(code: CodePath, who: Principal = Depends(principal),
+                      write: Write = Depends(writer)) -> RedemptionOut:
+    """Cancel an unused redemption code (`code.cancelled` to the store platform) and
+    put its points back, once: 409 `invalid_status` when used or refunded already."""
+    def work(session: Session) -> RedemptionOut:
+        found, held = redemptions.refund(session, store_id=who.store_id, code=code)
+        return redemption_out(session, found, held)
+
+    result: RedemptionOut = write(work)
+    return result

@@ -1,13 +1,18 @@
 """The loyalty API's OpenAPI links (Module.api_links): from a customer to their points
-and to adjusting them."""
+to adjusting and redeeming them, and from a redemption to its refund."""
 
 from __future__ import annotations
 
 from afterward.api.openapi import API, CUSTOMER, ID, Link
 
+REDEMPTION = ("POST", f"{API}/loyalty/redemptions")
 LINKS: list[Link] = [
     Link(CUSTOMER, "GetLoyalty", ("GET", f"{API}/customers/{{customer_id}}/loyalty"),
          {"customer_id": ID}),
     Link(CUSTOMER, "AdjustPoints", ("POST", f"{API}/loyalty/adjustments"),
          body={"customer_id": "$response.body#/id"}),
+    Link(CUSTOMER, "RedeemPoints", ("POST", f"{API}/loyalty/redemptions"),
+         body={"customer_id": "$response.body#/id"}),
+    Link(REDEMPTION, "RefundRedemption", ("POST", f"{API}/loyalty/redemptions/{{code}}/refund"),
+         {"code": "$response.body#/code"}),
 ]

@@ -1,6 +1,6 @@
 """A store's loyalty program as data (`PUT /api/v1/loyalty/program`): how orders
 earn, how long points stay pending, when they expire, the tiers and their benefits,
-the rewards and the referral offer (stored and checked now; redeemed later), and
+the rewards and the referral offer (rewards redeemed in loyalty/redemptions.py), and
 the bonus points. Pure: no database, no clock."""
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class Tier(Document):
 
 class Reward(Document):
     """What points buy: exactly one of an amount off, a percentage off, free shipping
-    or a free product (by SKU). Redemption into single-use codes comes later."""
+    or a free product (by SKU). Amounts and percentages are redeemed into single-use
+    codes (loyalty/redemptions.py)."""
 
     key: Key
     name: Name

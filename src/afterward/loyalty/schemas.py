@@ -54,3 +54,26 @@ class LoyaltyOut(BaseModel):
     tier_name: str | None
     spend_12m_minor: int
     entries: list[EntryOut]
+
+
+class RedemptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: Id
+    reward: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[^\x00-\x1f]+$")]
+    idempotency_key: Key | None = None
+
+
+class RedemptionOut(BaseModel):
+    code: str
+    customer_id: int
+    reward: str
+    points: int  # what the reward cost
+    kind: str  # discount
+    discount_minor: int | None
+    percent_off: int | None
+    currency: str | None
+    status: str  # issued, used, cancelled (refunded into points)
+    used_order_id: int | None
+    expires_at: datetime | None
+    points_balance: int  # the customer's spendable points after this
