@@ -23,7 +23,9 @@ NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        "/api/v1/journeys/{key}/enrolments", "/api/v1/journeys/{key}/results",
                        "/api/v1/journey-enrolments/{enrolment_id}",
                        # tests/returns/test_credit_codes_api.py: another store's code
-                       "/api/v1/customers/{customer_id}/store-credit/codes/{code}/cancel"})
+                       "/api/v1/customers/{customer_id}/store-credit/codes/{code}/cancel",
+                       # tests/loyalty/test_redemptions.py: another store's code
+                       "/api/v1/loyalty/redemptions/{code}/refund"})
 # Bodies for the routes that need one to get as far as looking the object up.
 BODIES = {"/api/v1/returns/{return_id}/reject": {"reason": "worn"},
           "/api/v1/returns/{return_id}/tracking": {"tracking_number": "JJD0001"},
