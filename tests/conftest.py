@@ -22,6 +22,10 @@ from afterward.worker import load_handlers
 from tests.servers import new_postgres_database
 
 PG_URL = os.environ.get("AFTERWARD_TEST_DATABASE_URL", "")
+# A test that makes SQLite files of its own (an `afterward bench` suite on SQLite) and
+# never reads the test database: once, in the SQLite pass of .ci/run.
+ON_SQLITE_PASS = pytest.mark.skipif(bool(PG_URL), reason="uses SQLite files of its own, "
+                                    "whatever the test database: runs in the SQLite pass")
 DATA = Path(__file__).parent / "data"
 
 

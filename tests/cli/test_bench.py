@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from afterward.cli.main import app
-from tests.conftest import PG_URL
+from tests.conftest import ON_SQLITE_PASS, PG_URL
 
 runner = CliRunner()
 
@@ -45,6 +45,7 @@ def check_shape(lines: list[dict], backend: str, metrics: list[str]) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install "
                     "wrk); the HTTP figures need it")
+@ON_SQLITE_PASS
 def test_ingest_prints_every_figure_as_a_json_line_on_sqlite():
     result = runner.invoke(app, ["bench", "ingest", "--json", "--orders", "300",
                                  "--duration", "1"])

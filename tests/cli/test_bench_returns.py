@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from afterward.cli.main import app
+from tests.conftest import ON_SQLITE_PASS
 
 runner = CliRunner()
 POLICY = ["policy_decision_us_per_line", "policy_decision_20rules_us_per_line"]
@@ -45,6 +46,7 @@ def test_without_http_load_only_the_policy_s_figures_are_printed():
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install "
                     "wrk); the HTTP figures of this suite need it")
+@ON_SQLITE_PASS
 def test_returns_prints_every_figure_and_every_request_made_a_return_or_a_page():
     result = runner.invoke(app, ["bench", "returns", "--json", "--orders", "3000",
                                  "--duration", "1"])

@@ -13,7 +13,7 @@ from afterward.bench.tracking import load_store
 from afterward.cli.main import app
 from afterward.storage.db import Database
 from afterward.tracking.models import Shipment, TrackingEvent
-from tests.conftest import PG_URL
+from tests.conftest import ON_SQLITE_PASS, PG_URL
 
 runner = CliRunner()
 
@@ -43,6 +43,7 @@ def cli_env(monkeypatch, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install "
                     "wrk); every figure of this suite needs it")
+@ON_SQLITE_PASS
 def test_tracking_prints_every_figure_as_a_json_line_on_sqlite():
     result = runner.invoke(app, ["bench", "tracking", "--json", "--orders", "200",
                                  "--duration", "1"])
