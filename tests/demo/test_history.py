@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, timedelta
 
 import phonenumbers
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -32,6 +33,9 @@ from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
 from afterward.tracking.statuses import Status
 from tests.demo.conftest import CUSTOMERS, DAYS, NOW, ORDERS, SECRET
+
+# The tests reading the one demo build run in one test process, which builds it once.
+pytestmark = pytest.mark.xdist_group("demo_build")
 
 
 def test_it_builds_exactly_the_customers_orders_and_catalogue_asked_for(built):

@@ -30,6 +30,9 @@ from afterward.web.admin import journey_figures
 from tests.demo.conftest import NOW, SECRET, SWITCHED_ON
 from tests.web.helpers import sign_in
 
+# The tests reading the one demo build run in one test process, which builds it once.
+pytestmark = pytest.mark.xdist_group("demo_build")
+
 WITH_HOLDOUT = ["birthday_offer", "purchase_anniversary", "replenishment_reminder",
                 "second_purchase", "winback"]
 

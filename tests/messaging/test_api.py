@@ -1,15 +1,12 @@
-"""The messaging API (router not yet mounted by the app: the test mounts it) and
-the links inside messages: open pixel, click redirect, one-click unsubscribe."""
+"""The messaging API and the links inside messages: open pixel, click redirect,
+one-click unsubscribe."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from afterward.api import messaging as messaging_api
 from afterward.messaging.models import Suppression
 from afterward.messaging.runtime import current
 from afterward.messaging.tokens import CLICK, OPEN, UNSUBSCRIBE
@@ -20,12 +17,8 @@ MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ customer.first_nam
 
 
 @pytest.fixture
-def api(app) -> Iterator[TestClient]:
-    if not any(getattr(r, "path", "") == "/api/v1/messages" for r in app.routes):
-        app.include_router(messaging_api.router)
-        app.include_router(messaging_api.public)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+def api(client: TestClient) -> TestClient:
+    return client
 
 
 def test_a_message_is_queued_once_and_shows_in_the_log(api, db, store):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,15 +23,18 @@ UPLOAD_MAX_BYTES = 40 * 1024 * 1024
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """`max_bytes`: the configured limit, read for each request (the app's settings)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: Callable[[], int]) -> None:
         self.app, self.configured = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self._limited(scope, receive, send, max(self.configured, UPLOAD_MAX_BYTES)
-                            if UPLOADS.match(scope.get("path", "")) else self.configured)
+        configured = self.configured()
+        await self._limited(scope, receive, send, max(configured, UPLOAD_MAX_BYTES)
+                            if UPLOADS.match(scope.get("path", "")) else configured)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send,
                        max_bytes: int) -> None:

@@ -91,13 +91,14 @@ def all_links() -> list[Link]:
     return [*LINKS, *(link for links in modules.resolved("api_links") for link in links)]
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Make app.openapi() return the routes' document with these additions."""
+def install(app: FastAPI) -> None:
+    """Make app.openapi() return the routes' document with these additions (for the
+    app's settings at the time)."""
     derived = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = completed(derived(), settings)
+            app.openapi_schema = completed(derived(), app.state.settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
