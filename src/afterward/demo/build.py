@@ -31,13 +31,14 @@ from afterward.demo import (
     history,
 )
 from afterward.demo import agenda as agendas
+from afterward.demo import loyalty as demo_loyalty
 from afterward.demo import returns as demo_returns
 from afterward.demo.replay import Replayed, Sending, replay
 from afterward.demo.writer import HistoryWriter
 from afterward.event_cursors import EventConsumer
 from afterward.journeys import builtins as journeys
 from afterward.journeys import consumer
-from afterward.journeys.consumer import consumer_name
+from afterward.loyalty import tick
 from afterward.returns import facts as return_facts
 from afterward.returns import policy as returns_policy
 from afterward.storage import registry
@@ -95,6 +96,8 @@ def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOM
     plan = agendas.of_history(trade)
     report("Writing the history before the journeys")
     _write_before(db, writer=writer, plan=plan, switched_on=switched_on)
+    report("Earning the history's loyalty points")
+    _earn_before(db, store_id=writer.store_id, at=switched_on)
     report("Switching the journeys on")
     _switch_journeys_on(db, store_id=writer.store_id, at=switched_on)
     report(REPLAYING)
@@ -147,6 +150,14 @@ def _write_before(db: Database, *, writer: HistoryWriter, plan: agendas.Agenda,
         writer.write(session, plan.due(switched_on))
 
 
+def _earn_before(db: Database, *, store_id: int, at: datetime) -> None:
+    """The points of the history written so far, earned in one pass at `at` (what is
+    no longer returnable is spendable at once), then the periodic pass: tiers, expiry."""
+    with clock.simulated(at), db.transaction() as session:
+        demo_loyalty.catch_up(session, store_id=store_id, now=at)
+        tick.run_store(session, store_id=store_id, program=demo_loyalty.DEMO_PROGRAM, now=at)
+
+
 def _switch_journeys_on(db: Database, *, store_id: int, at: datetime) -> None:
     """The built-in journeys, switched on at `at`; their event consumer starts after
     the events recorded so far (journeys never act on what happened before them)."""
@@ -190,6 +201,7 @@ def create_demo_store(session: Session, *, secret_key: str, since: datetime) -> 
         stores.set_webhook_secret(session, store=store, provider=provider, secret=value)
     session.flush()
     return_facts.save_policy(session, store_id=store.id, policy=DEMO_POLICY)
+    demo_loyalty.open_program(session, store_id=store.id)
     return store
 
 
@@ -214,9 +226,8 @@ def delete_store_data(session: Session, store_id: int) -> None:
     for table in reversed(metadata.sorted_tables):
         if table.name != "stores" and "store_id" in table.c:
             session.execute(delete(table).where(table.c.store_id == store_id))
-    # The journeys cursor is keyed by name, not by store_id column.
-    session.execute(delete(EventConsumer).where(
-        EventConsumer.name == consumer_name(store_id)))
+    # The consumers' cursors (journeys, loyalty, returns) are named `<module>:<store id>`.
+    session.execute(delete(EventConsumer).where(EventConsumer.name.like(f"%:{store_id}")))
     session.execute(delete(Store).where(Store.id == store_id))
     session.expire_all()
 

@@ -2,7 +2,9 @@
 clock (afterward.clock) moves forward to whole hours (see STEP and BATCH); at each stop
 it writes what happened up to then (writer.py), judges the parcels on their way late or
 not, and every SCAN_EVERY runs the customer scans (birthdays, anniversaries, customers
-at risk); once that is committed, the journeys' event consumer reads the new events;
+at risk); once that is committed, loyalty's consumer (and, with the scans, its periodic
+pass and some members' redemptions: demo/loyalty.py) and the journeys' event consumer
+read the new events;
 then a worker runs every job of the store that is due: enrolment steps (a wait is a
 job's run_at) and messaging's prepare and send. The same code as a live store, at the
 history's times; only the consumer and the scans are called here rather than by
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from afterward import clock, jobs
 from afterward.config import Settings
+from afterward.demo import loyalty as demo_loyalty
 from afterward.demo.agenda import Agenda, Happening
 from afterward.demo.responses import Responses
 from afterward.demo.writer import HistoryWriter
@@ -82,7 +85,9 @@ class _Clockwork:
     listened: set[str]
     next_scan: datetime
     eta: EtaCache
+    rng: np.random.Generator  # the members' redemptions
     job_due: datetime | None = None  # the next non-periodic job's run_at
+    scanned: bool = False  # the scans ran at this stop: so does loyalty's daily pass
 
 
 def replay(db: Database, *, store_id: int, writer: HistoryWriter, plan: Agenda,
@@ -102,7 +107,7 @@ def replay(db: Database, *, store_id: int, writer: HistoryWriter, plan: Agenda,
                                     np.random.default_rng([seed, 1])),
                           Worker(db, name="demo-replay", store_id=store_id),
                           _stop_periodic_jobs(db, store_id), _grid_at_or_after(at, SCAN_EVERY),
-                          EtaCache(max_age=REFIT_EVERY))
+                          EtaCache(max_age=REFIT_EVERY), np.random.default_rng([seed, 2]))
         while at < trade.now:
             at = next_moment(work, after=at, end=trade.now)
             simulated.set(at)
@@ -147,7 +152,10 @@ def _happen(work: _Clockwork, at: datetime) -> None:
             recorded = _record(session, work, due, at)
     stepped = False
     if recorded:
-        with work.db.transaction() as session:  # the consumer reads committed events
+        with work.db.transaction() as session:  # the consumers read committed events
+            demo_loyalty.catch_up(session, store_id=work.store_id, now=at)
+            if work.scanned:
+                demo_loyalty.daily(session, store_id=work.store_id, now=at, rng=work.rng)
             stepped = _consume(session, work.store_id, at)
             work.job_due = next_job_at(session, store_id=work.store_id)
     if stepped or (work.job_due is not None and work.job_due <= at):
@@ -161,6 +169,7 @@ def _record(session: Session, work: _Clockwork, due: list[Happening], at: dateti
     """The history up to `at`, the parcels' lateness, and the scans when their time
     came; the events recorded."""
     recorded = work.writer.write(session, due)
+    work.scanned = at >= work.next_scan
     recorded += overdue.check_store(session, store_id=work.store_id, now=at, cache=work.eta,
                                     stalls=False).delayed
     if at >= work.next_scan:
