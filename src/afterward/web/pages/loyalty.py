@@ -29,6 +29,7 @@ from afterward.loyalty import ledger, links, programs, redemptions, standing
 from afterward.loyalty.errors import LoyaltyError
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.loyalty.program import Reward
+from afterward.modules import N_
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking import service as tracking
@@ -38,7 +39,7 @@ from afterward.web.pages.language import Speaker
 from afterward.web.pages.render import render
 from afterward.web.pages.returns_portal import not_found, see_other
 from afterward.web.pages.tracking import lang_query, speaker_for
-from afterward.web.pages.view import Brand
+from afterward.web.pages.view import Brand, points_text
 
 router = APIRouter(include_in_schema=False)
 FORMS = FormCsrf("aw_loyalty", links.PATH, "afterward.loyalty.csrf.v1")
@@ -46,14 +47,14 @@ HISTORY = 50
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 REFUSALS = {
-    "insufficient_points": "You do not have enough points for this reward yet.",
-    "unknown_reward": "This reward is no longer offered.",
-    "reward_unavailable": "This reward cannot be redeemed online yet.",
-    "expired": "This page had expired, so nothing was redeemed. Please try again.",
-    "tampered": "Something in the form was not right, so nothing was redeemed.",
+    "insufficient_points": N_("You do not have enough points for this reward yet."),
+    "unknown_reward": N_("This reward is no longer offered."),
+    "reward_unavailable": N_("This reward cannot be redeemed online yet."),
+    "expired": N_("This page had expired, so nothing was redeemed. Please try again."),
+    "tampered": N_("Something in the form was not right, so nothing was redeemed."),
 }
-CODE_STATES = {"issued": "Ready to use", "used": "Used",
-               "cancelled": "Refunded into points", "expired": "Expired"}
+CODE_STATES = {"issued": N_("Ready to use"), "used": N_("Used"),
+               "cancelled": N_("Refunded into points"), "expired": N_("Expired")}
 
 
 def secret(request: Request) -> str:
@@ -69,11 +70,6 @@ def member_for(session: Session, request: Request, token: str
     store = session.get(Store, found[0])
     customer = commerce.get_customer(session, store_id=found[0], customer_id=found[1])
     return (store, customer) if store is not None and customer is not None else None
-
-
-def points_text(say: Speaker, points: int) -> str:
-    return say.ngettext("%(points)s point", "%(points)s points", abs(points),
-                        points=format_decimal(points, locale=i18n.locale_or_default(say.code)))
 
 
 def signed(say: Speaker, points: int) -> str:

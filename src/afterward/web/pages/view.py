@@ -198,18 +198,23 @@ def _loyalty(facts: LoyaltyFacts, say: Speaker, currency: str) -> LoyaltyBlock:
     """The balance, and the best reward it buys now, else the closest one."""
     balance = facts.account.points_balance
     fits = [f for f in standing.fitting(facts.program, balance) if f.redeemable]
-    text = format_decimal(balance, locale=i18n.locale_or_default(say.code))
     buys = None
     if fits and fits[0].affordable:
         buys = say.gettext("Enough for %(reward)s.", reward=fits[0].reward.name)
     elif fits:
-        buys = say.ngettext("%(points)s more point for %(reward)s.",
-                            "%(points)s more points for %(reward)s.", fits[0].short_by,
-                            points=format_decimal(fits[0].short_by,
-                                                  locale=i18n.locale_or_default(say.code)),
-                            reward=fits[0].reward.name)
-    return LoyaltyBlock(say.ngettext("You have %(points)s point.", "You have %(points)s points.",
-                                     balance, points=text), buys, facts.url)
+        buys = say.gettext("%(reward)s is %(points)s away.", reward=fits[0].reward.name,
+                           points=points_text(say, fits[0].short_by))
+    return LoyaltyBlock(say.gettext("You have %(points)s.", points=points_text(say, balance)),
+                        buys, facts.url)
+
+
+def points_text(say: Speaker, points: int) -> str:
+    """"1 point", "1,200 points" (the catalogues hold no plural forms: one phrase
+    for one point, one for any other number)."""
+    text = format_decimal(points, locale=i18n.locale_or_default(say.code))
+    if abs(points) == 1:
+        return say.gettext("%(points)s point", points=text)
+    return say.gettext("%(points)s points", points=text)
 
 
 def _parcel(shipment: ShipmentView, order: OrderView | None, say: Speaker,
