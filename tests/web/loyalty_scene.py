@@ -72,5 +72,5 @@ def member(club: Club, points: int = 600) -> Member:
     club.deliver(order_id, utcnow() - timedelta(days=2))
     club.consume()
     if points:
-        assert club.adjust(customer_id, points, "welcome").status_code == 201
+        assert club.adjust(customer_id, points, "welcome", reason="welcome").status_code == 201
     return Member(club, customer_id, order_id)
