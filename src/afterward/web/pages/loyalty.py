@@ -105,6 +105,8 @@ def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> s
         return say.gettext("Points from order %(number)s can now be spent", number=number)
     if entry.kind == "release":
         return say.gettext("Pending points can now be spent")
+    if entry.kind == "redeem" and entry.points < 0 and entry.reason:
+        return say.gettext("Redeemed: %(reward)s", reward=entry.reason)  # name and code end
     if entry.kind == "redeem" and entry.points < 0:
         return say.gettext("Redeemed for a reward")
     if entry.kind == "redeem":
