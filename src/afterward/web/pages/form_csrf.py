@@ -14,6 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from afterward.config import Settings
+from afterward.web.pages.language import Speaker
+from afterward.web.pages.render import render
+from afterward.web.pages.view import Brand
 
 MAX_COOKIE = 300
 
@@ -54,3 +57,12 @@ class FormCsrf:
                             max_age=self.max_age, path=self.path, httponly=True,
                             samesite="strict", secure=settings.secure_cookies)
         return response
+
+    def page(self, request: Request, name: str, say: Speaker, context: dict[str, Any], *,
+             brand: Brand, status: int = 200) -> Response:
+        """A shopper page whose forms carry this CSRF value (and the cookie that holds
+        it); the language links keep no other parameter."""
+        csrf = self.value(request)
+        response = render(request, name, say, {**context, "csrf": csrf}, brand=brand,
+                          status=status, keep_params=frozenset())
+        return self.set(request, response, csrf)

@@ -36,7 +36,6 @@ from afterward.tracking import service as tracking
 from afterward.web import i18n
 from afterward.web.pages.form_csrf import FormCsrf
 from afterward.web.pages.language import Speaker
-from afterward.web.pages.render import render
 from afterward.web.pages.returns_portal import not_found, see_other
 from afterward.web.pages.tracking import lang_query, speaker_for
 from afterward.web.pages.view import Brand, points_text
@@ -177,13 +176,10 @@ def member_page(request: Request, session: Session, token: str, store: Store,
     context = page_context(session, request, say, store, customer, token)
     if context is None:
         return not_found(request)
-    csrf = FORMS.value(request)
-    response = render(request, "pages/loyalty.html", say, {
-        **context, "csrf": csrf, "lang_query": lang_query(request),
+    return FORMS.page(request, "pages/loyalty.html", say, {
+        **context, "lang_query": lang_query(request),
         "problem": say.gettext(REFUSALS[problem]) if problem else None,
-        "redeemed": redeemed}, brand=Brand.of(store), status=status,
-        keep_params=frozenset())
-    return FORMS.set(request, response, csrf)
+        "redeemed": redeemed}, brand=Brand.of(store), status=status)
 
 
 @router.get("/loyalty/{token}")
