@@ -154,7 +154,21 @@ def test_a_member_s_page_shows_the_ledger_and_pending_orders(ada, client):
     assert "Gold: €70.00 more" in page.text
 
 
-def test_another_store_s_customer_is_not_found(ada, client):
+def test_another_store_s_member_is_not_found_nor_adjusted(ada, client, db, make_store):
+    other = Club(client, db, make_store("other", currency="EUR"))
+    assert other.put_program().status_code == 200
+    _, theirs = other.order("9001", email="eve@example.com")
+    assert other.adjust(theirs, 10, "theirs").status_code == 201
+    form = {**adjust_form(client, ada), "points": "-10", "reason": "not mine"}
+    before = entries(db)
+
+    shown = client.get(f"/admin/loyalty/members/{theirs}")
+    adjusted = client.post(f"/admin/loyalty/members/{theirs}/adjust", data=form)
+    listed = client.get("/admin/loyalty/members?q=eve")
+
+    assert (shown.status_code, adjusted.status_code) == (404, 404)
+    assert entries(db) == before
+    assert "eve@example.com" not in listed.text
     assert client.get("/admin/loyalty/members/999999").status_code == 404
 
 

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from afterward.commerce.code_models import DiscountCode
+from afterward.loyalty import links
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.storage.types import utcnow
 from tests.loyalty.conftest import Club
-from tests.web.loyalty_scene import Member, field, member
+from tests.web.loyalty_scene import SECRET, Member, field, member
 
 
 @pytest.fixture
@@ -111,6 +112,14 @@ def test_the_page_speaks_the_shopper_s_language(ada, lang, words):
 def test_a_forged_or_unknown_token_is_not_found(club, ada):
     assert club.client.get("/loyalty/not-a-token").status_code == 404
     assert club.client.get(ada.path[:-3] + "abc").status_code == 404
+
+
+def test_a_token_naming_another_store_s_customer_is_not_found(club, ada, make_store):
+    other = make_store("other", currency="EUR")
+    mixed = links.member_path(SECRET, other.id, ada.customer_id)
+
+    assert club.client.get(mixed).status_code == 404
+    assert club.client.post(f"{mixed}/redeem", data={"reward": "five-off"}).status_code == 404
 
 
 def test_the_tracking_page_shows_the_balance_and_what_it_buys(ada):
