@@ -143,3 +143,16 @@ def test_the_tracking_page_has_no_block_without_a_program(client, db, make_store
     page = client.get(f"/t/{ada.tracking_token()}")
 
     assert "loyalty-block" not in page.text
+
+
+@pytest.mark.parametrize("changed", [{"key": "short"}, {"key": "k" * 300},
+                                     {"reward": "R" * 500}, {"reward": ""}])
+def test_a_tampered_form_shows_the_page_and_redeems_nothing(ada, db, changed):
+    page = ada.page(lang="en")
+    before = written(db)
+
+    refused = ada.redeem("five-off", page, changed)
+
+    assert refused.status_code == 400
+    assert "Something in the form was not right, so nothing was redeemed." in refused.text
+    assert written(db) == before

@@ -44,6 +44,7 @@ router = APIRouter(include_in_schema=False)
 FORMS = FormCsrf("aw_loyalty", links.PATH, "afterward.loyalty.csrf.v1")
 HISTORY = 50
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+REWARD = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # a reward's key (loyalty/program.py)
 
 REFUSALS = {
     "insufficient_points": N_("You do not have enough points for this reward yet."),
@@ -193,9 +194,9 @@ def loyalty_page(request: Request, token: str) -> Response:
 
 
 @router.post("/loyalty/{token}/redeem")
-def redeem(request: Request, token: str, reward: str = Form("", max_length=64),
-           key: str = Form("", max_length=100), csrf: str = Form("", max_length=100)
-           ) -> Response:
+def redeem(request: Request, token: str, reward: str = Form(""), key: str = Form(""),
+           csrf: str = Form("")) -> Response:
+    # Fields are checked here, not by FastAPI: a bad one gets the page, never JSON.
     db: Database = request.app.state.db
     with db.reading() as session:
         found = member_for(session, request, token)
@@ -204,9 +205,9 @@ def redeem(request: Request, token: str, reward: str = Form("", max_length=64),
         store, customer = found
         if programs.active(session, store_id=store.id) is None:
             return not_found(request)
-        if not FORMS.ok(request, csrf):
+        if not FORMS.ok(request, csrf[:200]):
             return member_page(request, session, token, *found, problem="expired", status=403)
-        if not KEY.match(key) or not reward:
+        if not KEY.match(key) or not REWARD.match(reward):
             return member_page(request, session, token, *found, problem="tampered",
                                status=400)
 
