@@ -148,7 +148,6 @@ def page_context(session: Session, request: Request, say: Speaker, store: Store,
         "spend": money(found.spend_minor),
         "next": (found.next.tier.name, money(found.next.needed_minor),
                  round(found.next.progress * 100)) if found.next else None,
-        "per_unit": program.points_per_currency_unit,
         "rewards": [{
             "key": fit.reward.key, "name": fit.reward.name,
             "cost": points_text(say, fit.reward.points),
