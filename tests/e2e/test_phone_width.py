@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e import long_shop as s
 from tests.e2e.conftest import PHONE
+from tests.e2e.loyalty_member import loyalty_member
 from tests.e2e.phone import problems_on
 from tests.web import returns_walk
 from tests.web.helpers import PASSWORD, make_admin
@@ -84,6 +85,17 @@ ADMIN_RETURNS = (
     ("/admin/returns/{return_id}", "/admin/returns/{shop.approved_id}"),
     ("/admin/returns/analytics", "/admin/returns/analytics?product={shop.product_id}"),
     ("/admin/returns/policy", "/admin/returns/policy"),
+)
+# The loyalty pages: `shop` here is the member's ids (LoyaltyIds).
+LOYALTY = (
+    ("/loyalty/{token}", "{shop.member_path}"),
+    ("/loyalty/from/{tracking_token}", "/loyalty/from/{shop.token}"),
+)
+ADMIN_LOYALTY = (
+    ("/admin/loyalty", "/admin/loyalty"),
+    ("/admin/loyalty/program", "/admin/loyalty/program"),
+    ("/admin/loyalty/members", "/admin/loyalty/members"),
+    ("/admin/loyalty/members/{customer_id}", "/admin/loyalty/members/{shop.customer_id}"),
 )
 
 def measured(page: Any, url: str) -> list[str]:
@@ -197,8 +209,38 @@ def test_no_admin_returns_page_is_wider_than_a_phone(live_server, new_page, shop
     assert problems == [], "\n".join(problems)
 
 
+@dataclasses.dataclass(frozen=True)
+class LoyaltyIds:
+    member_path: str
+    token: str
+    customer_id: int
+
+
+def test_no_loyalty_page_is_wider_than_a_phone(live_server, new_page, shop, db, settings):
+    ids = LoyaltyIds(loyalty_member(db, settings, shop.customer_id), shop.tokens[0],
+                     shop.customer_id)
+    page = new_page(viewport=PHONE)
+
+    shopper = walk(page, live_server.url, ids, LOYALTY)  # type: ignore[arg-type]
+    page.goto(live_server.url + ids.member_path)
+    page.get_by_role("button", name="Redeem").first.click()
+    page.wait_for_url("**/redeem")
+    shopper += [f"redeemed: {p}" for p in problems_on(page)]
+    page.goto(live_server.url + "/t/" + ids.token)
+    shopper += [f"tracking with points: {p}" for p in problems_on(page)]
+    page.goto(live_server.url + "/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+    admin = walk(page, live_server.url, ids, ADMIN_LOYALTY)  # type: ignore[arg-type]
+
+    assert shopper + admin == [], "\n".join(shopper + admin)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
-    walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS)}
+    walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
+                                        *LOYALTY, *ADMIN_LOYALTY)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

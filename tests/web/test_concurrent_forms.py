@@ -16,11 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from afterward.commerce import stores
+from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Consent, Customer, Order
 from afterward.events import Event
 from afterward.inbound.models import HeldDelivery
 from afterward.jobs import Job
 from afterward.journeys.models import Journey, JourneyVersion
+from afterward.loyalty.links import member_path
+from afterward.loyalty.models import LoyaltyEntry
 from afterward.messaging.models import Message
 from afterward.messaging.tokens import PREFERENCES, LinkSigner
 from afterward.returns.models import RefundRequest, Return, ReturnPhoto
@@ -416,3 +419,64 @@ def test_returns_approved_in_bulk_from_many_tabs_are_each_approved_once(site):
     # each return is reported approved on exactly one page, already approved on the rest
     assert sum(str(a.body).count("was approved.") for a in answers) == 3
     assert sum(str(a.body).count("was already approved") for a in answers) == 15
+
+
+LOYALTY_REWARDS = [{"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500}]
+
+
+def loyalty_member(site: Site, number: str, points: int) -> int:
+    assert httpx.put(f"{site.url}/api/v1/loyalty/program", headers=site.auth, json={
+        "rewards": LOYALTY_REWARDS}).status_code == 200
+    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        number, placed_at=utcnow().isoformat(), email=f"{number.lower()}@example.com",
+        customer={"email": f"{number.lower()}@example.com"})).json()
+    assert httpx.post(f"{site.url}/api/v1/loyalty/adjustments", headers=site.auth, json={
+        "customer_id": order["customer_id"], "points": points, "reason": "start",
+        "idempotency_key": f"start-{number}"}).status_code == 201
+    return int(order["customer_id"])
+
+
+def loyalty_balance(site: Site, customer_id: int) -> int:
+    found = httpx.get(f"{site.url}/api/v1/customers/{customer_id}/loyalty", headers=site.auth)
+    return int(found.json()["points_balance"])
+
+
+def test_a_reward_redeemed_by_many_taps_is_one_code(site):
+    customer_id = loyalty_member(site, "L-TAPS", 1200)
+    path = member_path(SECRET_KEY, site.store_id, customer_id)
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        page = shopper.get(path).text
+        key = re.search(r'name="key" value="([^"]+-five-off)"', page)
+        assert key, page
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", f"{path}/redeem", {"data": {
+        "csrf": csrf_of(page), "key": key.group(1), "reward": "five-off"},
+        "headers": {"Cookie": cookie}, "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 12)
+
+    assert statuses(answers) == {200: 12}
+    assert count(site.db, DiscountCode, DiscountCode.customer_id == customer_id) == 1
+    assert loyalty_balance(site, customer_id) == 700
+
+
+def test_points_adjusted_from_many_tabs_are_one_entry(site):
+    customer_id = loyalty_member(site, "L-ADJUST", 100)
+
+    answers = admin_post(site, f"/admin/loyalty/members/{customer_id}/adjust", 8,
+                         points="-60", reason="Goodwill taken back", key="adjust-tabs-1")
+
+    assert statuses(answers) == {303: 8}
+    assert loyalty_balance(site, customer_id) == 40
+    assert count(site.db, LoyaltyEntry, LoyaltyEntry.idempotency_key == "admin:adjust-tabs-1"
+                 ) == 1
+
+
+def test_a_loyalty_program_saved_from_many_tabs_is_that_program(site):
+    document = json.dumps({"points_per_currency_unit": 4, "rewards": LOYALTY_REWARDS})
+
+    answers = admin_post(site, "/admin/loyalty/program", 8, document=document)
+
+    assert statuses(answers) == {303: 8}
+    program = httpx.get(f"{site.url}/api/v1/loyalty/program", headers=site.auth).json()
+    assert program["points_per_currency_unit"] == 4

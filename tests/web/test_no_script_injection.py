@@ -16,7 +16,7 @@ from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
-from tests.web import returns_walk
+from tests.web import loyalty_walk, returns_walk
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
@@ -255,8 +255,21 @@ def test_every_admin_returns_page_shows_hostile_text_as_text(client, db, setting
     assert problems == [], "\n".join(problems)
 
 
+def test_every_loyalty_page_shows_hostile_text_as_text(client, db, settings):
+    shop = loyalty_walk.loyalty_shop(db, settings, h.open_shop(client, db, settings))
+    make_admin(db, stores=(h.SLUG, "other"))
+
+    shopper = walk(client, shop, loyalty_walk.SHOPPER, shop.member_path)
+    sign_in(client)
+    admin = walk(client, shop, loyalty_walk.ADMIN, "/admin")
+
+    assert shopper == [], "\n".join(shopper)
+    assert admin == [], "\n".join(admin)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
-    walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1))
+    walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
+                                        *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN)
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
@@ -271,7 +284,9 @@ def test_each_visit_goes_to_the_route_it_names(app):
                   click_path="/m/c/c")
     routes = {method: routes_of(app, method) for method in ("GET", "POST")}
 
-    astray = [f"{visit.method} {visit.target(shop)}" for visit in VISITS
+    shop = loyalty_walk.LoyaltyShop(**vars(shop))
+    astray = [f"{visit.method} {visit.target(shop)}" for visit in (
+                  *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN)
               if visit.route not in routes[visit.method] or not routes[visit.method][
                   visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
 

@@ -1,17 +1,21 @@
 """Loyalty: a program per store, points on an append-only ledger, pending until an
 order can no longer be returned, taken back exactly once; tiers and expiry."""
 
-from afterward.modules import Module
+from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="loyalty",
     tables=("afterward.loyalty.models",),
     api=("afterward.api.loyalty:router",),
     api_links=("afterward.api.loyalty_links:LINKS",),
+    pages=("afterward.web.pages.loyalty:router",),
+    admin=("afterward.web.admin.loyalty:router",),
+    nav=(NavEntry(N_("Loyalty"), "/admin/loyalty", "loyalty", 35),),
     jobs=("afterward.loyalty.tick",),
     periodic=("afterward.loyalty.tick:ensure_scheduled",),
     consumers=("afterward.loyalty.consumer:consume_behind",),
     privacy="afterward.loyalty.privacy",
+    message_parts=("afterward.loyalty.message_part",),
     events=("loyalty.points_earned", "loyalty.points_redeemed", "loyalty.tier_changed",
             "loyalty.points_expiring"),
 )

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from afterward.returns import facts
@@ -20,21 +20,28 @@ from afterward.web.admin.pages import AdminRoute, redirect, render
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
 MAX_DOCUMENT = 200_000
+M = TypeVar("M", bound=BaseModel)
 
 
-def as_text(policy: Policy) -> str:
-    return json.dumps(policy.model_dump(mode="json"), indent=2, ensure_ascii=False)
+def as_text(document: BaseModel) -> str:
+    return json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)
 
 
 def problems(text: str) -> tuple[Policy | None, list[str]]:
     """The policy a document describes, or the problems with it, one sentence each:
     where the JSON breaks (line and column), or which field is wrong and why."""
+    return document_problems(text, Policy)
+
+
+def document_problems(text: str, model: type[M]) -> tuple[M | None, list[str]]:
+    """What a JSON document edited in the admin describes, validated by `model` (the
+    same validation as its API), or the problems with it as above."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, [f"Line {exc.lineno}, column {exc.colno}: {exc.msg}."]
     try:
-        return Policy.model_validate(document), []
+        return model.model_validate(document), []
     except ValidationError as exc:
         return None, [_where(text, err["loc"]) + f"{err['msg']}." for err in exc.errors()]
 

@@ -97,7 +97,7 @@ def _lookup(request: Request, *, store_slug: str | None, number: str | None,
         assert store is not None
         return page_response(request, *load.order_rows(
             session, store, order, load.suggestions_memo(request.app),
-            load.catalogue(request.app)))
+            load.catalogue(request.app)), session=session)
 
 
 def _count_lookup(request: Request) -> bool:

@@ -1,12 +1,10 @@
 """The returns portal's credentials: signed links to an order's portal and to a
 return's status page (the shopper's email never appears in a URL), and the CSRF
-value of its forms (a random value in a signed, HttpOnly, SameSite=Strict cookie,
-echoed in a hidden field, as on the preference centre)."""
+value of its forms (form_csrf.py: a random value in a signed, HttpOnly,
+SameSite=Strict cookie, echoed in a hidden field)."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
@@ -15,6 +13,7 @@ from starlette.responses import Response
 
 from afterward.config import Settings
 from afterward.returns.links import STATUS_SALT, signed_return
+from afterward.web.pages.form_csrf import FormCsrf
 
 PATH = "/returns"
 COOKIE = "aw_returns"
@@ -79,34 +78,20 @@ def status_path(request: Request, store_id: int, return_id: int) -> str:
     return f"{PATH}/r/{return_token(request, store_id, return_id)}"
 
 
-def _csrf_serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_secret(request), salt=_CSRF)
+FORMS = FormCsrf(COOKIE, PATH, _CSRF, CSRF_MAX_AGE)
 
 
 def cookie_csrf(request: Request) -> str | None:
-    raw = request.cookies.get(COOKIE)
-    if not raw or len(raw) > 300:
-        return None
-    try:
-        value: Any = _csrf_serializer(request).loads(raw, max_age=CSRF_MAX_AGE)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) else None
+    return FORMS.from_cookie(request)
 
 
 def csrf_ok(request: Request, submitted: str) -> bool:
-    expected = cookie_csrf(request)
-    return bool(expected and submitted) and hmac.compare_digest(
-        str(expected).encode(), submitted.encode())
+    return FORMS.ok(request, submitted)
 
 
 def csrf_value(request: Request) -> str:
-    return cookie_csrf(request) or secrets.token_urlsafe(32)
+    return FORMS.value(request)
 
 
 def set_csrf(request: Request, response: Response, csrf: str) -> Response:
-    settings: Settings = request.app.state.settings
-    response.set_cookie(COOKIE, _csrf_serializer(request).dumps(csrf), max_age=CSRF_MAX_AGE,
-                        path=PATH, httponly=True, samesite="strict",
-                        secure=settings.secure_cookies)
-    return response
+    return FORMS.set(request, response, csrf)

@@ -47,12 +47,10 @@ def page(request: Request, name: str, store: Store, context: dict[str, Any], *,
          status: int = 200) -> Response:
     """A portal page with its form's CSRF value (and the cookie that holds it)."""
     say = speaker_for(request, store, None)
-    csrf = links.csrf_value(request)
-    response = render(request, name, say, {
-        "csrf": csrf, "lang_query": lang_query(request), "store_name": store.name,
+    return links.FORMS.page(request, name, say, {
+        "lang_query": lang_query(request), "store_name": store.name,
         "reason_label": lambda code: say.gettext(forms.reason_label(code)), **context},
-        brand=Brand.of(store), status=status, keep_params=frozenset())
-    return links.set_csrf(request, response, csrf)
+        brand=Brand.of(store), status=status)
 
 
 def order_for(session: Session, request: Request, token: str) -> tuple[Store, Order] | None:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from afterward.commerce.models import Store
+from afterward.config import Settings
+from afterward.loyalty import links, standing
 from afterward.storage.db import Database
 from afterward.web.pages import language, load
 from afterward.web.pages.language import Speaker
 from afterward.web.pages.render import render
-from afterward.web.pages.view import Rows, build
+from afterward.web.pages.view import LoyaltyFacts, Rows, build
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,10 +37,28 @@ def lang_query(request: Request) -> str:
     return f"?lang={chosen}" if chosen else ""
 
 
-def page_response(request: Request, rows: Rows, customer: load.Speaking | None) -> Response:
+def page_response(request: Request, rows: Rows, customer: load.Speaking | None,
+                  session: Session | None = None) -> Response:
     say = speaker_for(request, rows.store, customer)
+    if session is not None:
+        rows = with_loyalty(request, session, rows)
     page = build(rows, say, lang_query(request))
     return render(request, "pages/tracking.html", say, {"page": page}, brand=page.brand)
+
+
+def with_loyalty(request: Request, session: Session, rows: Rows) -> Rows:
+    """The customer's points, when the store has a program and the customer an
+    account; the link to their page goes through the parcel's token when there is one."""
+    order = rows.order
+    if order is None or order.customer_id is None:
+        return rows
+    found = standing.summary(session, store_id=rows.store.id, customer_id=order.customer_id)
+    if found is None:
+        return rows
+    settings: Settings = request.app.state.settings
+    url = (f"{links.PATH}/from/{rows.shipment.token}" if rows.shipment is not None
+           else links.member_path(settings.secret_key, rows.store.id, order.customer_id))
+    return replace(rows, loyalty=LoyaltyFacts(found[0], found[1], url + lang_query(request)))
 
 
 def not_found(request: Request) -> Response:
@@ -62,4 +85,4 @@ def tracking_page_now(request: Request, token: str) -> Response:
                                    load.catalogue(request.app))
         if found is None:
             return not_found(request)
-        return page_response(request, *found)
+        return page_response(request, *found, session=session)

@@ -12,7 +12,12 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 
+from babel.numbers import format_decimal
+
 from afterward.commerce.models import Product, Store
+from afterward.loyalty import standing
+from afterward.loyalty.models import LoyaltyAccount
+from afterward.loyalty.program import Program
 from afterward.storage.types import utcnow
 from afterward.tracking import lateness, timeline
 from afterward.tracking import service as tracking
@@ -127,6 +132,25 @@ class TrackingPage:
     suggestions: tuple[Suggestion, ...]
     return_url: str | None
     support_url: str | None
+    loyalty: LoyaltyBlock | None = None
+
+
+@dataclass(frozen=True)
+class LoyaltyBlock:
+    """The customer's points and what they buy, linking their loyalty page."""
+
+    balance: str
+    buys: str | None
+    url: str
+
+
+@dataclass(frozen=True)
+class LoyaltyFacts:
+    """What the block is built from (read by the caller: loyalty/standing.summary)."""
+
+    program: Program
+    account: LoyaltyAccount
+    url: str
 
 
 @dataclass
@@ -141,6 +165,8 @@ class Rows:
     suggested: list[Product]
     # The ETA model's (earliest, latest) for the shipment, when the caller has one.
     window: tuple[datetime, datetime] | None = None
+    # The store's program and the customer's account, when both exist.
+    loyalty: LoyaltyFacts | None = None
 
 
 def build(rows: Rows, say: Speaker, lang_query: str = "",
@@ -164,7 +190,31 @@ def build(rows: Rows, say: Speaker, lang_query: str = "",
         guides=_guides([line for line, _ in lines], rows.products),
         suggestions=tuple(_suggestion(p, say) for p in rows.suggested),
         return_url=_return_url(order, shipment, rows.store),
-        support_url=_support_url(rows.store, order, say))
+        support_url=_support_url(rows.store, order, say),
+        loyalty=_loyalty(rows.loyalty, say, rows.store.currency) if rows.loyalty else None)
+
+
+def _loyalty(facts: LoyaltyFacts, say: Speaker, currency: str) -> LoyaltyBlock:
+    """The balance, and the best reward it buys now, else the closest one."""
+    balance = facts.account.points_balance
+    fits = [f for f in standing.fitting(facts.program, balance) if f.redeemable]
+    buys = None
+    if fits and fits[0].affordable:
+        buys = say.gettext("Enough for %(reward)s.", reward=fits[0].reward.name)
+    elif fits:
+        buys = say.gettext("%(reward)s is %(points)s away.", reward=fits[0].reward.name,
+                           points=points_text(say, fits[0].short_by))
+    return LoyaltyBlock(say.gettext("You have %(points)s.", points=points_text(say, balance)),
+                        buys, facts.url)
+
+
+def points_text(say: Speaker, points: int) -> str:
+    """"1 point", "1,200 points" (the catalogues hold no plural forms: one phrase
+    for one point, one for any other number)."""
+    text = format_decimal(points, locale=i18n.locale_or_default(say.code))
+    if abs(points) == 1:
+        return say.gettext("%(points)s point", points=text)
+    return say.gettext("%(points)s points", points=text)
 
 
 def _parcel(shipment: ShipmentView, order: OrderView | None, say: Speaker,

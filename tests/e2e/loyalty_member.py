@@ -1,0 +1,38 @@
+"""A member of a loyalty program with long names, for the browser tests: rewards and
+tiers named at length, points given by hand for a long reason, and the member's
+signed page (loyalty/links.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from afterward.commerce.models import Customer
+from afterward.loyalty import ledger, links, programs
+from afterward.loyalty.program import Program
+from afterward.storage.db import Database
+
+REWARDS = [
+    {"key": "zehn", "name": "Gutschein über zehn Euro für den nächsten Einkauf im Feinkostladen",
+     "points": 500, "discount_minor": 1000},
+    {"key": "prozent", "name": "Fünfzehn Prozent Rabatt auf das gesamte Sortiment an Olivenöl",
+     "points": 100000, "percent_off": 15},
+    {"key": "versand", "name": "Kostenloser Versand für die nächste Bestellung nach Österreich",
+     "points": 200, "free_shipping": True},
+]
+TIERS = [{"key": "gold", "name": "Goldmitgliedschaft mit besonders langem Namen",
+          "min_spend_minor": 10**9}]
+REASON = "Entschuldigung für die verspätete Lieferung der Weihnachtsbestellung " * 3
+
+
+def loyalty_member(db: Database, settings: Any, customer_id: int, points: int = 1200) -> str:
+    """The member's page path."""
+    with db.transaction() as session:
+        store_id = session.scalar(select(Customer.store_id).where(Customer.id == customer_id))
+        assert store_id is not None
+        programs.save(session, store_id=store_id, program=Program.model_validate(
+            {"tiers": TIERS, "rewards": REWARDS}))
+        ledger.adjust(session, store_id=store_id, customer_id=customer_id, points=points,
+                      reason=REASON[:300], key="long-welcome")
+    return links.member_path(settings.secret_key, store_id, customer_id)

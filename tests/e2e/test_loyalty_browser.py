@@ -1,0 +1,98 @@
+"""Loyalty in a real browser, JavaScript off (the pages need none): a shopper reaches
+their points from the tracking page and redeems a reward with the keyboard, and the
+merchant adjusts the member's points in the admin."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from afterward.storage.types import utcnow
+from afterward.tracking.models import Shipment
+from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot
+from tests.e2e.loyalty_member import loyalty_member
+from tests.e2e.phone import problems_on
+from tests.loyalty.conftest import Club
+from tests.web.helpers import PASSWORD, make_admin
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def club(client, db, make_store) -> Club:
+    return Club(client, db, make_store("acme", currency="EUR"))
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_a_shopper_redeems_a_reward_from_the_tracking_page(
+        live_server, new_page, artifacts, club, db, settings, name, viewport):
+    order_id, customer_id = club.order()
+    club.deliver(order_id, utcnow())
+    loyalty_member(db, settings, customer_id)
+    with db.reading() as session:
+        token = session.scalar(select(Shipment.token).where(Shipment.order_id == order_id))
+    page = new_page(viewport=viewport, java_script_enabled=False)
+
+    # given: the tracking page shows the points and what they buy
+    page.goto(f"{live_server.url}/t/{token}")
+    block = page.locator("#loyalty")
+    assert block.locator(".loyalty-balance").inner_text() == "You have 1,200 points."
+    page.get_by_role("link", name="See your points and rewards").click()
+    page.wait_for_url(f"{live_server.url}/loyalty/*")
+    problems = problems_on(page)
+    keep_screenshot(page, artifacts / f"loyalty-page-{name}.png")
+    assert page.locator("#balance").inner_text() == "1,200 points"
+
+    # when: the shopper redeems the first reward with the keyboard
+    button = page.get_by_role("button", name="Redeem").first
+    button.focus()
+    page.keyboard.press("Enter")
+
+    # then: the code is shown, and the balance is lower
+    page.wait_for_url("**/redeem")
+    problems += problems_on(page)
+    keep_screenshot(page, artifacts / f"loyalty-redeemed-{name}.png")
+    code = page.locator("#redeemed .loyalty-code").inner_text()
+    assert len(code) >= 8
+    assert page.locator("#balance").inner_text() == "700 points"
+    assert code in page.locator("#codes").inner_text()
+    assert club.points(customer_id)[0] == 700
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_merchant_adjusts_a_member_s_points(live_server, new_page, artifacts, club, db,
+                                              settings):
+    _, customer_id = club.order()
+    loyalty_member(db, settings, customer_id, points=100)
+    make_admin(db)
+    page = new_page(viewport=PHONE, java_script_enabled=False)
+    page.goto(f"{live_server.url}/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+
+    # given: the member found in the members list
+    page.get_by_role("link", name="Loyalty").first.click()
+    page.get_by_role("link", name="Members").click()
+    page.get_by_label("Email").fill("ada@")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="ada@example.com").click()
+    assert page.locator("#balance").inner_text() == "100"
+
+    # when: taking more than the balance, then giving points
+    page.get_by_label("Points (negative to take)").fill("-150")
+    page.get_by_label("Reason").fill("Wrong order")
+    page.get_by_role("button", name="Record the adjustment").click()
+    refused = page.locator("#problem").inner_text()
+    page.get_by_label("Points (negative to take)").fill("250")
+    page.get_by_label("Reason").fill("Late parcel")
+    page.get_by_role("button", name="Record the adjustment").click()
+
+    # then: the refusal was said, and the points given once
+    assert "does not have that many spendable points" in refused
+    assert page.locator("#notice").inner_text() == "The adjustment was recorded."
+    assert page.locator("#balance").inner_text() == "350"
+    keep_screenshot(page, artifacts / "loyalty-admin-member.png")
+    assert problems_on(page) == []
+    assert club.points(customer_id)[0] == 350

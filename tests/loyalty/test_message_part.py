@@ -1,0 +1,61 @@
+"""The `loyalty` part of a message's context: the member's points, tier, the spend to
+the next tier, the rewards that fit first and the signed link to their page; nothing
+for a store without a program or a customer without an account."""
+
+from __future__ import annotations
+
+from afterward.loyalty import links, message_part
+from tests.loyalty.conftest import Club
+
+REWARDS = [
+    {"key": "ten-off", "name": "10 off", "points": 900, "discount_minor": 1000},
+    {"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500},
+    {"key": "ship", "name": "Free shipping", "points": 200, "free_shipping": True},
+]
+TIERS = [{"key": "gold", "name": "Gold", "min_spend_minor": 10000}]
+
+
+def part(db, store_id: int, customer_id: int, secret: str = "s3cret") -> dict | None:
+    with db.reading() as session:
+        return message_part.load(session, store_id=store_id, id=customer_id,
+                                 public_url="https://shop.example/", secret_key=secret)
+
+
+def test_a_member_s_part_has_points_tier_progress_rewards_and_the_link(club: Club, db):
+    assert club.put_program(points_per_currency_unit=10, rewards=REWARDS,
+                            tiers=TIERS).status_code == 200
+    _, customer_id = club.order()
+    club.consume()
+    assert club.adjust(customer_id, 600, "k1").status_code == 201
+
+    found = part(db, club.store.id, customer_id)
+
+    assert found is not None
+    assert (found["points_balance"], found["points_pending"]) == (600, 300)
+    assert (found["tier_name"], found["next_tier_name"]) == (None, "Gold")
+    assert found["next_tier_needed_minor"] == 10000 - 3000
+    assert [(r["name"], r["affordable"], r["short_by"]) for r in found["rewards"]] == [
+        ("5 off", True, 0), ("10 off", False, 300)]  # free shipping: not redeemable
+    assert found["url"] == "https://shop.example" + links.member_path(
+        "s3cret", club.store.id, customer_id)
+    assert links.read_member("s3cret", found["url"].rsplit("/", 1)[-1]) == (
+        club.store.id, customer_id)
+    assert set(found) == set(message_part.sample(currency="EUR", public_url="https://x"))
+
+
+def test_no_part_without_an_account_or_without_a_program(client, db, make_store):
+    plain = Club(client, db, make_store("plain", currency="EUR"))
+    _, customer_id = plain.order()
+
+    assert part(db, plain.store.id, customer_id) is None  # no program
+    assert plain.put_program().status_code == 200
+    assert part(db, plain.store.id, customer_id) is None  # no account (order before it)
+
+
+def test_a_token_signed_with_another_secret_or_tampered_is_refused(club):
+    token = links.signed_member("s3cret", 1, 2)
+
+    assert links.read_member("s3cret", token) == (1, 2)
+    assert links.read_member("other", token) is None
+    assert links.read_member("s3cret", token[:-2] + "xx") is None
+    assert links.read_member("s3cret", "x" * 400) is None

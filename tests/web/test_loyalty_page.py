@@ -1,0 +1,158 @@
+"""The shopper's loyalty page: reached by a signed link (from messages and the
+tracking page), it shows the balance, the points pending with the day each becomes
+spendable, the tier and the spend to the next, the rewards that fit first, and the
+history in words; a reward is redeemed by a form, once however often it is sent,
+and too few points are refused readably with nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from afterward.commerce.code_models import DiscountCode
+from afterward.loyalty import links
+from afterward.loyalty.models import LoyaltyEntry
+from afterward.storage.types import utcnow
+from tests.loyalty.conftest import Club
+from tests.web.loyalty_scene import SECRET, Member, field, member
+
+
+@pytest.fixture
+def club(client, db, make_store) -> Club:
+    return Club(client, db, make_store("acme", currency="EUR"))
+
+
+@pytest.fixture
+def ada(club) -> Member:
+    return member(club)
+
+
+def written(db) -> tuple[int, int]:
+    with db.reading() as session:
+        return (int(session.scalar(select(func.count()).select_from(LoyaltyEntry)) or 0),
+                int(session.scalar(select(func.count()).select_from(DiscountCode)) or 0))
+
+
+def test_the_page_shows_the_balance_pending_points_and_the_tier_progress(ada):
+    page = ada.page(lang="en")
+
+    assert page.status_code == 200
+    assert '<p class="loyalty-balance" id="balance">600 points</p>' in page.text
+    assert '<dd id="pending-total">300 points</dd>' in page.text  # 30.00 EUR x 10
+    assert "300 points from order 1001, spendable on" in page.text
+    assert '<dd id="tier">Silver</dd>' in page.text  # 30.00 spent reaches Silver (20.00)
+    assert "Spend €70.00 more to reach Gold." in page.text
+    assert '<progress id="tier-progress" max="100" value="12">' in page.text
+
+
+def test_the_rewards_affordable_now_come_first_then_the_closest(ada):
+    text = ada.page(lang="en").text
+
+    order = [text.index(f'id="reward-{key}"') for key in ("five-off", "ten-off", "mug", "ship")]
+    assert order == sorted(order)
+    assert "300 points more needed" in text  # ten-off: 900 - 600
+    assert "Goes with what you buy" in text  # the mug: MUG-1 was bought
+    assert text.count('name="reward" value=') == 1  # only five-off can be redeemed now
+
+
+def test_the_history_tells_each_entry_in_words(ada):
+    text = ada.page(lang="en").text
+
+    assert "Adjusted by the store" in text and "+600" in text
+    assert "Points for order 1001" in text and "+300" in text
+
+
+def test_redeeming_shows_the_code_and_takes_the_points_once(ada, db):
+    before = written(db)
+    page = ada.page(lang="en")
+
+    first = ada.redeem("five-off", page)
+    again = ada.redeem("five-off", page)  # the same form sent twice
+
+    assert first.status_code == again.status_code == 200
+    assert 'id="redeemed"' in first.text
+    with db.reading() as session:
+        code = session.scalar(select(DiscountCode.code))
+    assert code in first.text and code in again.text
+    assert written(db) == (before[0] + 1, before[1] + 1)
+    assert ada.club.points(ada.customer_id)[0] == 100
+
+
+def test_too_few_points_are_refused_readably_and_nothing_is_written(ada, db):
+    page = ada.page(lang="en")
+    before = written(db)
+
+    refused = ada.redeem("five-off", page, {"key": "k" * 20, "reward": "ten-off"})
+
+    assert refused.status_code == 422
+    assert "You do not have enough points for this reward yet." in refused.text
+    assert written(db) == before
+
+
+def test_a_form_without_its_cookie_redeems_nothing(ada, db):
+    page = ada.page(lang="en")
+    before = written(db)
+    ada.club.client.cookies.clear()
+
+    refused = ada.club.client.post(f"{ada.path}/redeem", data={
+        "csrf": field(page.text, "csrf"), "key": "k" * 20, "reward": "five-off"})
+
+    assert refused.status_code == 403
+    assert written(db) == before
+
+
+@pytest.mark.parametrize(("lang", "words"), [("de", "600 Punkte"), ("fr", "600 points"),
+                                             ("pt_BR", "600 pontos")])
+def test_the_page_speaks_the_shopper_s_language(ada, lang, words):
+    page = ada.page(lang=lang)
+
+    assert f'<p class="loyalty-balance" id="balance">{words}</p>' in page.text
+
+
+def test_a_forged_or_unknown_token_is_not_found(club, ada):
+    assert club.client.get("/loyalty/not-a-token").status_code == 404
+    assert club.client.get(ada.path[:-3] + "abc").status_code == 404
+
+
+def test_a_token_naming_another_store_s_customer_is_not_found(club, ada, make_store):
+    other = make_store("other", currency="EUR")
+    mixed = links.member_path(SECRET, other.id, ada.customer_id)
+
+    assert club.client.get(mixed).status_code == 404
+    assert club.client.post(f"{mixed}/redeem", data={"reward": "five-off"}).status_code == 404
+
+
+def test_the_tracking_page_shows_the_balance_and_what_it_buys(ada):
+    page = ada.club.client.get(f"/t/{ada.tracking_token()}?lang=en")
+
+    assert '<section class="card loyalty-block"' in page.text
+    assert "You have 600 points." in page.text
+    assert "Enough for 5 off." in page.text
+    link = ada.club.client.get(f"/loyalty/from/{ada.tracking_token()}?lang=en",
+                               follow_redirects=False)
+    assert link.status_code == 303
+    assert link.headers["location"] == f"{ada.path}?lang=en"
+
+
+def test_the_tracking_page_has_no_block_without_a_program(client, db, make_store):
+    club = Club(client, db, make_store("acme", currency="EUR"))
+    order_id, _ = club.order()
+    club.deliver(order_id, utcnow())
+    ada = Member(club, 0, order_id)
+
+    page = client.get(f"/t/{ada.tracking_token()}")
+
+    assert "loyalty-block" not in page.text
+
+
+@pytest.mark.parametrize("changed", [{"key": "short"}, {"key": "k" * 300},
+                                     {"reward": "R" * 500}, {"reward": ""}])
+def test_a_tampered_form_shows_the_page_and_redeems_nothing(ada, db, changed):
+    page = ada.page(lang="en")
+    before = written(db)
+
+    refused = ada.redeem("five-off", page, changed)
+
+    assert refused.status_code == 400
+    assert "Something in the form was not right, so nothing was redeemed." in refused.text
+    assert written(db) == before
