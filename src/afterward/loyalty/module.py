@@ -13,5 +13,6 @@ MODULE = Module(
     consumers=("afterward.loyalty.consumer:consume_behind",),
     privacy="afterward.loyalty.privacy",
     events=("loyalty.points_earned", "loyalty.points_redeemed", "loyalty.tier_changed",
-            "loyalty.points_expiring"),
+            "loyalty.points_expiring", "loyalty.referral_created", "loyalty.referral_review",
+            "loyalty.referral_qualified"),
 )
