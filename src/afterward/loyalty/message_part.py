@@ -1,0 +1,66 @@
+"""The `loyalty` part of a message's context (Module.message_parts), for the customer
+the message is to (REF `customer_id`: messaging hands on the message's customer):
+the facts the journeys see (journey_facts.py), the program's rewards with what the
+balance buys now and what it buys next, and the member's referral link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from afterward.commerce.models import Store
+from afterward.loyalty import journey_facts, ledger, programs
+from afterward.loyalty.program import Program
+from afterward.storage.types import utcnow
+
+NAME = "loyalty"
+REF = "customer_id"
+
+
+def load(session: Session, *, store_id: int, id: int, public_url: str,
+         secret_key: str) -> dict[str, Any] | None:
+    facts = journey_facts.load(session, store_id=store_id, customer_id=id, now=utcnow())
+    program = programs.active(session, store_id=store_id)
+    if not facts or program is None:
+        return None
+    store = session.get(Store, store_id)
+    held = ledger.find_account(session, store_id=store_id, customer_id=id)
+    code = held.referral_code if held is not None else None
+    return {**facts, **buys(program, facts["points_balance"]),
+            "currency": store.currency if store is not None else None,
+            "referral_url": f"{public_url.rstrip('/')}/r/{code}"
+            if code and program.referral.enabled else None}
+
+
+def buys(program: Program, balance: int) -> dict[str, Any]:
+    """The rewards, each with `affordable`; `best_reward` (the dearest the balance
+    buys) and `next_reward` (the cheapest it does not, with `points_needed`)."""
+    rewards = [{"key": r.key, "name": r.name, "points": r.points,
+                "discount_minor": r.discount_minor, "percent_off": r.percent_off,
+                "affordable": r.points <= balance}
+               for r in sorted(program.rewards, key=lambda r: (r.points, r.key))]
+    affordable = [r for r in rewards if r["affordable"]]
+    later = [r for r in rewards if not r["affordable"]]
+    return {"rewards": rewards, "best_reward": affordable[-1] if affordable else None,
+            "next_reward": {**later[0], "points_needed": later[0]["points"] - balance}
+            if later else None}
+
+
+def sample(*, currency: str, public_url: str) -> dict[str, Any]:
+    """Plausible values for previews and for checking a template before it is saved."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    five = {"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500,
+            "percent_off": None, "affordable": True}
+    ten = {"key": "ten-off", "name": "10 off", "points": 1000, "discount_minor": 1000,
+           "percent_off": None, "affordable": False}
+    return {
+        "member": True, "points_balance": 640, "points_pending": 120, "lifetime_points": 1480,
+        "tier": "silver", "tier_name": "Silver", "points_expiring": 200,
+        "points_expiring_at": now + timedelta(days=14), "next_tier": "gold",
+        "next_tier_name": "Gold", "spend_12m_minor": 32000, "spend_to_next_tier_minor": 18000,
+        "rewards": [five, ten], "best_reward": five,
+        "next_reward": {**ten, "points_needed": 360}, "currency": currency,
+        "referral_url": f"{public_url.rstrip('/')}/r/sample",
+    }
