@@ -77,7 +77,7 @@ def test_a_flagged_signup_waits_for_a_check(client, db, link):
 
     answer = client.post(link, data={"csrf": csrf, "email": "ada@example.com"})
 
-    assert "We are checking this invitation" in answer.text
+    assert "Acme checks this invitation first: your code comes once it is approved." in answer.text
     assert not re.search(r"<strong>[A-Z0-9]{16}</strong>", answer.text)
 
 
