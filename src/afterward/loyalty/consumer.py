@@ -8,8 +8,8 @@ what is read twice changes nothing (the recomputation finds no difference)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import select

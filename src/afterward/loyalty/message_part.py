@@ -37,14 +37,15 @@ def load(session: Session, *, store_id: int, id: int, public_url: str,
 def buys(program: Program, balance: int) -> dict[str, Any]:
     """The rewards, each with `affordable`; `best_reward` (the dearest the balance
     buys) and `next_reward` (the cheapest it does not, with `points_needed`)."""
-    rewards = [{"key": r.key, "name": r.name, "points": r.points,
-                "discount_minor": r.discount_minor, "percent_off": r.percent_off,
-                "affordable": r.points <= balance}
-               for r in sorted(program.rewards, key=lambda r: (r.points, r.key))]
+    ranked = sorted(program.rewards, key=lambda r: (r.points, r.key))
+    rewards: list[dict[str, Any]] = [
+        {"key": r.key, "name": r.name, "points": r.points, "discount_minor": r.discount_minor,
+         "percent_off": r.percent_off, "affordable": r.points <= balance} for r in ranked]
     affordable = [r for r in rewards if r["affordable"]]
-    later = [r for r in rewards if not r["affordable"]]
+    later = [(r, reward.points) for r, reward in zip(rewards, ranked, strict=True)
+             if not r["affordable"]]
     return {"rewards": rewards, "best_reward": affordable[-1] if affordable else None,
-            "next_reward": {**later[0], "points_needed": later[0]["points"] - balance}
+            "next_reward": {**later[0][0], "points_needed": later[0][1] - balance}
             if later else None}
 
 

@@ -8,18 +8,16 @@ and the device hash dropped."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-import hashlib
-
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer
-from afterward.loyalty.referral_checks import mailbox
-
 from afterward.commerce.privacy import plain
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyReferral
+from afterward.loyalty.referral_checks import mailbox
 from afterward.privacy import changed, section
 
 _ACCOUNT_FIELDS = ("points_balance", "points_pending", "points_debt", "lifetime_points",
@@ -30,7 +28,7 @@ _REFERRAL_FIELDS = ("id", "status", "signals", "order_id", "points", "created_at
                     "rewarded_at")
 
 
-def _as_friend(session: Session, store_id: int, customer_id: int) -> object:
+def _as_friend(session: Session, customer_id: int) -> ColumnElement[bool]:
     email = session.scalar(select(Customer.email).where(Customer.id == customer_id))
     mine = LoyaltyReferral.friend_customer_id == customer_id
     return or_(mine, LoyaltyReferral.friend_mailbox == mailbox(email)) if email else mine
@@ -48,7 +46,7 @@ class LoyaltySection:
         found = _account(session, store_id, customer_id)
         referred = list(session.scalars(select(LoyaltyReferral).where(
             LoyaltyReferral.store_id == store_id,
-            _as_friend(session, store_id, customer_id)).order_by(LoyaltyReferral.id)))  # type: ignore[arg-type]
+            _as_friend(session, customer_id)).order_by(LoyaltyReferral.id)))
         if found is None and not referred:
             return None
         out: dict[str, Any] = {}
@@ -75,7 +73,7 @@ class LoyaltySection:
         rows = {"loyalty_entries": 0, "loyalty_referrals": 0}
         for referral in list(session.scalars(select(LoyaltyReferral).where(
                 LoyaltyReferral.store_id == store_id,
-                _as_friend(session, store_id, customer_id)))):  # type: ignore[arg-type]
+                _as_friend(session, customer_id)))):
             if referral.friend_email is None and referral.device_hash is None:
                 continue
             referral.friend_email, referral.device_hash = None, None

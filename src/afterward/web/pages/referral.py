@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.commerce import validation
-from afterward.commerce.validation import InvalidValue
 from afterward.commerce.models import Store
+from afterward.commerce.validation import InvalidValue
 from afterward.config import Settings
 from afterward.loyalty import programs, referrals
 from afterward.loyalty.errors import LoyaltyError
