@@ -79,15 +79,16 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     return len(batch), not more and caught_up
 
 
-def referred_order(event: Event) -> int | None:
-    """The order that may be a referred friend's first: one placed, or one that used
-    a referral code (commerce's `code.used`)."""
+def referred_order(event: Event) -> tuple[int, int | None] | None:
+    """(order, code) that may be a referred friend's first order: one placed (matched
+    by its email), or one that used a friend's code (commerce's `code.used`)."""
     if event.name == "order.created" and event.subject_type == "order":
-        return event.subject_id
+        return event.subject_id, None
     payload = event.payload if isinstance(event.payload, dict) else {}
     if event.name == "code.used" and payload.get("source") == referrals.SOURCE:
-        value = payload.get("order_id")
-        return value if isinstance(value, int) else None
+        order_id, code_id = payload.get("order_id"), payload.get("code_id")
+        if isinstance(order_id, int) and isinstance(code_id, int):
+            return order_id, code_id
     return None
 
 
@@ -101,7 +102,8 @@ def _one(session: Session, event: Event, program: Program, now: datetime,
     referred = referred_order(event)
     if referred is not None:
         _guarded(session, event, row, lambda: referrals.link_order(
-            session, store_id=event.store_id, order_id=referred, program=program, now=now))
+            session, store_id=event.store_id, order_id=referred[0], program=program,
+            code_id=referred[1], now=now))
 
 
 def _guarded(session: Session, event: Event, row: EventConsumer,

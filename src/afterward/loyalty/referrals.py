@@ -169,16 +169,18 @@ def _give_friend_code(session: Session, referral: LoyaltyReferral, program: Prog
 # --- the friend's first order --------------------------------------------------------
 
 def link_order(session: Session, *, store_id: int, order_id: int, program: Program,
-               now: datetime | None = None) -> LoyaltyReferral | None:
-    """An order placed (or a referral code used on it): the referral it is the first
-    order of, linked once, with the order's fraud signals; None when it is no
-    referral's."""
+               code_id: int | None = None, now: datetime | None = None
+               ) -> LoyaltyReferral | None:
+    """An order placed (matched by its email), or a friend's code used on it
+    (`code_id`): the referral it is the first order of, linked once, with the order's
+    fraud signals; None when it is no referral's."""
     now = now or utcnow()
     order = session.scalar(select(Order).where(Order.id == order_id,
                                                Order.store_id == store_id))
     if order is None:
         return None
-    referral = _by_used_code(session, store_id, order_id) or _by_email(session, order)
+    referral = _by_code(session, store_id, code_id) if code_id is not None \
+        else _by_email(session, order)
     if referral is None:
         return None
     referral = get(session, store_id=store_id, referral_id=referral.id, lock=True)
@@ -208,11 +210,9 @@ def link_order(session: Session, *, store_id: int, order_id: int, program: Progr
     return referral
 
 
-def _by_used_code(session: Session, store_id: int, order_id: int) -> LoyaltyReferral | None:
-    return session.scalar(select(LoyaltyReferral).join(
-        DiscountCode, DiscountCode.id == LoyaltyReferral.code_id).where(
-        LoyaltyReferral.store_id == store_id, DiscountCode.store_id == store_id,
-        DiscountCode.used_order_id == order_id).limit(1))
+def _by_code(session: Session, store_id: int, code_id: int) -> LoyaltyReferral | None:
+    return session.scalar(select(LoyaltyReferral).where(
+        LoyaltyReferral.store_id == store_id, LoyaltyReferral.code_id == code_id).limit(1))
 
 
 def _email_of(session: Session, order: Order) -> str | None:
