@@ -41,7 +41,7 @@ def package_files(package: str) -> Iterator[Path]:
 
 def test_every_reference_an_installed_module_gives_resolves():
     fields = ("tables", "api", "pages", "admin", "jobs", "periodic", "consumers", "privacy",
-              "templates", "hold_probes")
+              "templates", "hold_probes", "facts", "message_parts")
 
     unresolved = []
     for field in fields:
@@ -54,6 +54,13 @@ def test_every_reference_an_installed_module_gives_resolves():
     assert unresolved == []
     assert [m.name for m in modules.installed()] == ["commerce", "tracking", "messaging",
                                                      "journeys", "returns", "loyalty"]
+
+
+def test_a_module_s_facts_root_names_its_fields_and_a_loader():
+    for provider in modules.resolved("facts"):
+        assert isinstance(provider.NAME, str) and provider.NAME
+        assert isinstance(provider.FIELDS, frozenset) and provider.FIELDS
+        assert callable(provider.load)
 
 
 def test_the_spine_names_no_module():

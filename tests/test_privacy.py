@@ -107,7 +107,7 @@ def test_erasure_removes_identity_everywhere_and_keeps_the_figures(db, store, tw
     assert rows == {"customers": 1, "consents": 1, "orders": 1, "shipments": 1,
                     "tracking_events": 2, "messages": 1, "message_outbox": 1,
                     "journey_enrolments": 1, "returns": 0, "return_lines": 0,
-                    "loyalty_entries": 0}
+                    "loyalty_entries": 0, "loyalty_referrals": 0}
     with db.reading() as session:
         ada = session.get(Customer, ada_id)
         assert (ada.email, ada.phone, ada.first_name, ada.last_name, ada.birthday,

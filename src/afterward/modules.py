@@ -69,6 +69,11 @@ class Module:
     # secret_key=) -> dict | None, and sample(currency=, public_url=) -> dict.
     message_parts: tuple[str, ...] = ()
     journeys: tuple[str, ...] = ()  # packages of built-in journey definitions (*.json)
+    # Modules giving the journeys' conditions a root of facts about the customer:
+    # NAME (the root), FIELDS (a frozenset of its field names) and load(session, *,
+    # store_id=, customer_id=, now=) -> dict. Imported when the journeys' conditions
+    # are, so keep their top-level imports light (load imports what it needs).
+    facts: tuple[str, ...] = ()
     hold_probes: tuple[str, ...] = ()  # "module:fn(session, store_id, customer_id)"
     events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
 

@@ -871,6 +871,56 @@ def test_one_redemption_refunded_many_times_at_once_gives_its_points_back_once(s
         100, [100, -100, 100])
 
 
+def referral_program(served: Served, review_after: int = 1000) -> int:
+    put = hammer(served.urls, [Call("PUT", "/api/v1/loyalty/program", {"json": {
+        "referral": {"enabled": True, "referrer_points": 100, "friend_discount_minor": 500,
+                     "review_after": review_after}}, "headers": served.auth})], clients=1)[0]
+    assert put.status == 200, put
+    return loyal_customer(served, f"referrer-{utcnow().timestamp()}@example.com", 1)
+
+
+def test_one_friend_referred_many_times_at_once_in_many_spellings_is_one_referral(served):
+    member = referral_program(served)
+    spellings = ["Friend.Once@gmail.com", "friendonce@gmail.com", "friend.once+a@gmail.com",
+                 "FRIENDONCE+b@googlemail.com"]
+    calls = [Call("POST", "/api/v1/loyalty/referrals", {"json": {
+        "referrer_customer_id": member, "friend_email": spellings[n % 4]},
+        "headers": served.auth}) for n in range(16)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["id"] for a in answers}) == 1
+    assert len({a.body["friend_code"] for a in answers}) == 1
+    assert count(served.db, DiscountCode, DiscountCode.source == "referral",
+                 DiscountCode.source_id == str(answers[0].body["id"])) == 1
+
+
+def test_referrals_in_review_approved_and_rejected_from_many_clients_move_once(served):
+    member = referral_program(served, review_after=1)
+    made = [hammer(served.urls, [Call("POST", "/api/v1/loyalty/referrals", {"json": {
+        "referrer_customer_id": member, "friend_email": f"decide-{n}@example.com"},
+        "headers": served.auth})], clients=1)[0].body for n in range(3)]
+    assert [m["status"] for m in made] == ["pending", "review", "review"]
+    approve, reject = made[1]["id"], made[2]["id"]
+    calls = [Call("POST", f"/api/v1/loyalty/referrals/{approve}/approve", {
+        "json": {"reason": "checked"}, "headers": served.auth}) for _ in range(8)]
+    calls += [Call("POST", f"/api/v1/loyalty/referrals/{reject}/reject", {
+        "json": {"reason": "fake"}, "headers": served.auth}) for _ in range(8)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers) == {200: 2, 409: 14}
+    assert {a.body["error"]["code"] for a in answers if a.status == 409} == {
+        "invalid_status"}
+    final = {r: hammer(served.urls, [Call("GET", f"/api/v1/loyalty/referrals/{r}", {
+        "headers": served.auth})], clients=1)[0].body for r in (approve, reject)}
+    assert (final[approve]["status"], final[reject]["status"]) == ("pending", "rejected")
+    assert final[approve]["friend_code"] is not None
+    assert count(served.db, DiscountCode, DiscountCode.source == "referral",
+                 DiscountCode.source_id == str(approve)) == 1
+
+
 def test_every_write_route_of_the_api_is_exercised_here():
     """A new write route must come with its concurrency test in this module."""
     from afterward.app import create_app

@@ -25,7 +25,11 @@ NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        # tests/returns/test_credit_codes_api.py: another store's code
                        "/api/v1/customers/{customer_id}/store-credit/codes/{code}/cancel",
                        # tests/loyalty/test_redemptions.py: another store's code
-                       "/api/v1/loyalty/redemptions/{code}/refund"})
+                       "/api/v1/loyalty/redemptions/{code}/refund",
+                       # tests/loyalty/test_referrals.py: another store's referral
+                       "/api/v1/loyalty/referrals/{referral_id}",
+                       "/api/v1/loyalty/referrals/{referral_id}/approve",
+                       "/api/v1/loyalty/referrals/{referral_id}/reject"})
 # Bodies for the routes that need one to get as far as looking the object up.
 BODIES = {"/api/v1/returns/{return_id}/reject": {"reason": "worn"},
           "/api/v1/returns/{return_id}/tracking": {"tracking_number": "JJD0001"},

@@ -80,6 +80,7 @@ class LongShop:
     # The returns portal's signed links (test_phone_width's fixture fills them in).
     portal_path: str = "/returns/o/o"
     return_path: str = "/returns/r/r"
+    referral_path: str = "/r/r"  # a member's referral link (referral_walk.with_referral)
 
 
 def open_long_shop(client: TestClient, db: Database, settings: Any) -> LongShop:

@@ -15,7 +15,7 @@ from tests.e2e import long_shop as s
 from tests.e2e.conftest import PHONE
 from tests.e2e.loyalty_member import loyalty_member
 from tests.e2e.phone import problems_on
-from tests.web import returns_walk
+from tests.web import referral_walk, returns_walk
 from tests.web.helpers import PASSWORD, make_admin
 from tests.web.hostile_walk import routes_of
 
@@ -51,6 +51,8 @@ SHOPPER = (
     ("/returns/from/{tracking_token}", "/returns/from/{shop.tokens[0]}"),
     ("/returns/o/{token}", "{shop.portal_path}"),
     ("/returns/r/{token}", "{shop.return_path}"),
+    ("/r/{code}", "{shop.referral_path}"),
+    ("/r/{code}", "/r/not-a-code"),
 )
 SIGNED_OUT = (("/admin/login", "/admin/login"),)
 ADMIN = (
@@ -119,9 +121,9 @@ def shop(client, db, settings) -> s.LongShop:
     make_admin(db, stores=(s.SLUG, "feinkost-mueller-at"))
     store_id, return_id, _ = returns_walk.returnable(
         db, built.order_id, "Die Verpackung war beschädigt, " * 20, "Nicht originalverpackt")
-    return dataclasses.replace(
+    return referral_walk.with_referral(db, dataclasses.replace(
         built, portal_path=returns_walk.portal_path(client, built.tokens[0]),
-        return_path=returns_walk.status_path(settings, store_id, return_id))
+        return_path=returns_walk.status_path(settings, store_id, return_id)))
 
 
 def test_no_shopper_page_is_wider_than_a_phone_or_draws_text_over_text(

@@ -39,5 +39,6 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      *RETURNS_TABLES,  # 0014
                                      "return_photos", "discount_codes",  # 0015, 0016
                                      "loyalty_programs", "loyalty_accounts",  # 0017
-                                     "loyalty_entries", "loyalty_orders"}
+                                     "loyalty_entries", "loyalty_orders",
+                                     "loyalty_referrals"}  # 0019
     assert "txid" in columns

@@ -103,4 +103,4 @@ def test_a_customer_without_points_has_an_empty_account(club):
     assert club.loyalty(customer_id) == {
         "customer_id": customer_id, "points_balance": 0, "points_pending": 0,
         "points_debt": 0, "lifetime_points": 0, "tier": None, "tier_name": None,
-        "spend_12m_minor": 0, "entries": []}
+        "spend_12m_minor": 0, "referral_code": None, "referral_url": None, "entries": []}

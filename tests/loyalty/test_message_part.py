@@ -33,8 +33,8 @@ def test_a_member_s_part_has_points_tier_progress_rewards_and_the_link(club: Clu
     assert found is not None
     assert (found["points_balance"], found["points_pending"]) == (600, 300)
     assert (found["tier_name"], found["next_tier_name"]) == (None, "Gold")
-    assert found["next_tier_needed_minor"] == 10000 - 3000
-    assert [(r["name"], r["affordable"], r["short_by"]) for r in found["rewards"]] == [
+    assert found["spend_to_next_tier_minor"] == 10000 - 3000
+    assert [(r["name"], r["affordable"], r["short_by"]) for r in found["suggested"]] == [
         ("5 off", True, 0), ("10 off", False, 300)]  # free shipping: not redeemable
     assert found["url"] == "https://shop.example" + links.member_path(
         "s3cret", club.store.id, customer_id)
@@ -43,13 +43,15 @@ def test_a_member_s_part_has_points_tier_progress_rewards_and_the_link(club: Clu
     assert set(found) == set(message_part.sample(currency="EUR", public_url="https://x"))
 
 
-def test_no_part_without_an_account_or_without_a_program(client, db, make_store):
+def test_no_part_without_a_program_and_no_link_without_an_account(client, db, make_store):
     plain = Club(client, db, make_store("plain", currency="EUR"))
     _, customer_id = plain.order()
 
     assert part(db, plain.store.id, customer_id) is None  # no program
     assert plain.put_program().status_code == 200
-    assert part(db, plain.store.id, customer_id) is None  # no account (order before it)
+    found = part(db, plain.store.id, customer_id)  # no account (order before the program)
+    assert found is not None
+    assert (found["member"], found["points_balance"], found["url"]) == (False, 0, None)
 
 
 def test_a_token_signed_with_another_secret_or_tampered_is_refused(club):

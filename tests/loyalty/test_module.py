@@ -22,6 +22,8 @@ def test_loyalty_declares_its_events_consumer_and_periodic_pass():
     declared = next(m for m in modules.installed() if m.name == "loyalty")
 
     assert declared.events == ("loyalty.points_earned", "loyalty.points_redeemed",
-                               "loyalty.tier_changed", "loyalty.points_expiring")
+                               "loyalty.tier_changed", "loyalty.points_expiring",
+                               "loyalty.referral_created", "loyalty.referral_review",
+                               "loyalty.referral_qualified")
     assert declared.consumers == ("afterward.loyalty.consumer:consume_behind",)
     assert declared.periodic == ("afterward.loyalty.tick:ensure_scheduled",)

@@ -43,3 +43,28 @@ def test_a_customer_without_an_account_exports_none(club, db, store):
     _, customer_id = club.order()
 
     assert export(db, store.id, customer_id)["loyalty"] is None
+
+
+def test_a_referred_friend_is_exported_and_erased_down_to_a_hash(club, db, store):
+    assert club.put_program(referral={"enabled": True, "friend_discount_minor": 500}
+                            ).status_code == 200
+    _, referrer = club.order()
+    made = club.client.post("/api/v1/loyalty/referrals", headers=club.auth, json={
+        "referrer_customer_id": referrer, "friend_email": "Bob.Friend@gmail.com",
+        "ip": "203.0.113.5"}).json()
+    _, friend = club.order("2001", email="bobfriend@gmail.com")
+
+    exported = export(db, store.id, friend)["loyalty"]["referred_by"]
+    by_referrer = export(db, store.id, referrer)["loyalty"]["referrals_made"]
+    with db.transaction() as session:
+        rows = privacy.erase_customer(session, store_id=store.id, customer_id=friend)
+
+    assert [(r["id"], r["friend_email"]) for r in exported] == [
+        (made["id"], "Bob.Friend@gmail.com")]
+    assert [r["id"] for r in by_referrer] == [made["id"]]
+    assert rows["loyalty_referrals"] == 1
+    from afterward.loyalty.models import LoyaltyReferral
+    with db.reading() as session:
+        kept = session.get(LoyaltyReferral, made["id"])
+        assert (kept.friend_email, kept.device_hash, kept.friend_mailbox[:7],
+                kept.status) == (None, None, "erased:", "pending")

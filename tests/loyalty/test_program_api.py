@@ -21,8 +21,9 @@ def test_the_program_is_the_defaults_until_one_is_put(client, store):
         "points_per_currency_unit": 1, "pending_days": 30, "delivery_grace_days": 14,
         "expiry_days": None, "expiry_reminder_days": 14, "tier_grace_days": 30,
         "tiers": [], "rewards": [],
-        "referral": {"enabled": False, "referrer_points": 0, "friend_discount_minor": 0},
-        "bonuses": {"first_order": 0, "birthday": 0}}
+        "referral": {"enabled": False, "referrer_points": 0, "friend_discount_minor": 0,
+                     "friend_code_days": None, "review_after": 5, "review_window_hours": 24},
+        "bonuses": {"first_order": 0, "birthday": 0, "review": 0, "review_photo": 0}}
 
 
 def test_a_program_put_is_what_is_read_back(client, store):

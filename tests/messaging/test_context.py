@@ -47,7 +47,7 @@ def test_the_context_has_order_shipment_care_and_recommendations(db, make_store)
     assert set(context) == {"locale", "timezone", "store", "customer", "order", "shipment",
                             "recommendations", "care", "links", "data", "return", "loyalty"}
     assert context["return"] is None  # the returns module's part: this message is no return's
-    assert context["loyalty"] is None  # the loyalty module's: no customer_id in the refs
+    assert context["loyalty"] is None  # the loyalty module's part: the store has no program
 
 
 def test_nothing_bought_means_no_recommendations(db, make_store):

@@ -85,6 +85,7 @@ class Shop:
     # The returns portal's signed links (returns_walk.portal_shop fills them in).
     portal_path: str = "/returns/o/o"
     return_path: str = "/returns/r/r"
+    referral_path: str = "/r/r"  # a member's referral link (referral_walk.with_referral)
 
 
 def open_shop(client: TestClient, db: Database, settings: Any) -> Shop:

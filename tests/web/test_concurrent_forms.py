@@ -480,3 +480,34 @@ def test_a_loyalty_program_saved_from_many_tabs_is_that_program(site):
     assert statuses(answers) == {303: 8}
     program = httpx.get(f"{site.url}/api/v1/loyalty/program", headers=site.auth).json()
     assert program["points_per_currency_unit"] == 4
+
+
+def test_a_friend_signing_up_by_many_taps_on_a_referral_link_is_one_referral(site):
+    from afterward.loyalty import ledger, referrals
+    from afterward.loyalty.models import LoyaltyReferral
+
+    put = hammer(site.urls, [Call("PUT", "/api/v1/loyalty/program", {"json": {
+        "referral": {"enabled": True, "referrer_points": 100, "friend_discount_minor": 500}},
+        "headers": site.auth})], clients=1)[0]
+    assert put.status == 200, put
+    with site.db.transaction() as session:
+        member = Customer(store_id=site.store_id, email="member-taps@example.com")
+        session.add(member)
+        session.flush()
+        code = referrals.code_for(session, ledger.account(
+            session, store_id=site.store_id, customer_id=member.id))
+    path = f"/r/{code}"
+    with httpx.Client(base_url=site.url, timeout=20) as friend:
+        csrf = csrf_of(friend.get(path).text)
+        cookie = "; ".join(f"{k}={v}" for k, v in friend.cookies.items())
+    call = Call("POST", path, {"data": {"csrf": csrf, "email": "friend-taps@example.com"},
+                               "headers": {"Cookie": cookie}, "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 8)
+
+    assert statuses(answers) == {200: 8}
+    assert count(site.db, LoyaltyReferral,
+                 LoyaltyReferral.friend_mailbox == "friend-taps@example.com") == 1
+    # the code is shown on the page of the tap that made the referral, once
+    shown = [re.findall(r"<strong>([A-Z0-9]{16})</strong>", str(a.body)) for a in answers]
+    assert sum(len(codes) for codes in shown) == 1

@@ -16,7 +16,7 @@ from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
-from tests.web import loyalty_walk, returns_walk
+from tests.web import loyalty_walk, referral_walk, returns_walk
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
@@ -198,7 +198,13 @@ ADMIN = (
     Visit("/admin/messages/{message_id}", "/admin/messages/{shop.message_id}",
           (*MAIL, h.CATEGORY, h.BOUNCE)),
 )
-VISITS = (*SHOPPER, *RETURNS, *SIGNED_OUT, *ADMIN)
+REFERRAL = (
+    Visit("/r/{code}", "{shop.referral_path}", (h.STORE_NAME,)),
+    Visit("/r/{code}", "{shop.referral_path}", (h.STORE_NAME, TYPED["email"]), status=422,
+          form={"csrf": CSRF, "email": TYPED["email"]}),
+    Visit("/r/{code}", "/r/" + q(SLUG_TYPED), status=404),
+)
+VISITS = (*SHOPPER, *RETURNS, *REFERRAL, *SIGNED_OUT, *ADMIN)
 
 
 def walk(client: TestClient, shop: h.Shop, visits: tuple[Visit, ...], csrf_page: str
@@ -220,6 +226,14 @@ def test_every_shopper_page_shows_hostile_text_as_text(client, db, settings):
     shop = h.open_shop(client, db, settings)
 
     problems = walk(client, shop, SHOPPER, "")
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_referral_page_shows_hostile_text_as_text(client, db, settings):
+    shop = referral_walk.with_referral(db, h.open_shop(client, db, settings))
+
+    problems = walk(client, shop, REFERRAL, shop.referral_path)
 
     assert problems == [], "\n".join(problems)
 

@@ -4,27 +4,32 @@ single-use codes (and refunded into points)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
-from afterward.api.deps import Principal, Write, principal, read_session, writer
+from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
 from afterward.api.errors import ApiError
-from afterward.api.params import IdPath, each_once
+from afterward.api.params import IdPath, IdQuery, Limit, each_once
 from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
 from afterward.commerce import service as commerce
 from afterward.commerce.code_models import DiscountCode
-from afterward.loyalty import ledger, programs, redemptions, tiers
-from afterward.loyalty.models import LoyaltyAccount
+from afterward.config import Settings
+from afterward.loyalty import ledger, programs, redemptions, referrals, tiers
+from afterward.loyalty.models import LoyaltyAccount, LoyaltyReferral
 from afterward.loyalty.program import Program
 from afterward.loyalty.schemas import (
     AdjustmentIn,
     AdjustmentOut,
+    DecisionIn,
     EntryOut,
     LoyaltyOut,
     RedemptionIn,
     RedemptionOut,
+    ReferralIn,
+    ReferralList,
+    ReferralOut,
 )
 from afterward.storage.types import utcnow
 
@@ -54,15 +59,18 @@ def put_program(body: Program, who: Principal = Depends(principal),
 @router.get("/customers/{customer_id}/loyalty", response_model=LoyaltyOut,
             tags=["customers"], responses={**NOT_FOUND, **INVALID})
 def customer_loyalty(customer_id: IdPath, who: Principal = Depends(principal),
-                     session: Session = Depends(read_session)) -> LoyaltyOut:
-    """The customer's points (spendable, pending, owed back), tier and newest entries."""
+                     session: Session = Depends(read_session),
+                     config: Settings = Depends(settings)) -> LoyaltyOut:
+    """The customer's points (spendable, pending, owed back), tier, referral link and
+    newest entries."""
     if commerce.get_customer(session, store_id=who.store_id, customer_id=customer_id) is None:
         raise ApiError(404, "not_found", "no such customer in this store")
     found = ledger.find_account(session, store_id=who.store_id, customer_id=customer_id)
     if found is None:
         return LoyaltyOut(customer_id=customer_id, points_balance=0, points_pending=0,
                           points_debt=0, lifetime_points=0, tier=None, tier_name=None,
-                          spend_12m_minor=0, entries=[])
+                          spend_12m_minor=0, referral_code=None, referral_url=None,
+                          entries=[])
     tier = programs.load(session, store_id=who.store_id).tier(found.tier)
     return LoyaltyOut(
         customer_id=customer_id, points_balance=found.points_balance,
@@ -70,6 +78,8 @@ def customer_loyalty(customer_id: IdPath, who: Principal = Depends(principal),
         lifetime_points=found.lifetime_points, tier=found.tier,
         tier_name=tier.name if tier else None,
         spend_12m_minor=tiers.spend_minor(session, found, utcnow()),
+        referral_code=found.referral_code,
+        referral_url=referrals.link(config.public_url, found.referral_code),
         entries=[EntryOut.model_validate(e) for e in ledger.entries(session, found)])
 
 
@@ -148,4 +158,111 @@ def refund_redemption(code: CodePath, who: Principal = Depends(principal),
         return redemption_out(session, found, held)
 
     result: RedemptionOut = write(work)
+    return result
+
+
+
+
+def referral_out(session: Session, referral: LoyaltyReferral) -> ReferralOut:
+    code = referrals.friend_code(session, referral)
+    return ReferralOut(
+        id=referral.id, referrer_customer_id=referral.referrer_customer_id,
+        friend_email=referral.friend_email, friend_customer_id=referral.friend_customer_id,
+        status=referral.status, signals=list(referral.signals),
+        cleared=list(referral.cleared), channel=referral.channel,
+        friend_code=code.code if code is not None else None,
+        friend_discount_minor=code.value_minor if code is not None else None,
+        currency=code.currency if code is not None else None, order_id=referral.order_id,
+        points=referral.points, decision_reason=referral.decision_reason,
+        decided_at=referral.decided_at, rewarded_at=referral.rewarded_at,
+        created_at=referral.created_at)
+
+
+@router.post("/loyalty/referrals", response_model=ReferralOut, status_code=201,
+             responses={**updated(ReferralOut, "This member referred this friend before: "
+                                  "that referral, nothing added."),
+                        **WITH_BODY, **NOT_FOUND, **CONFLICT})
+def refer(body: ReferralIn, response: Response, who: Principal = Depends(principal),
+          write: Write = Depends(writer)) -> ReferralOut:
+    """A member refers a friend (by the member's customer id or referral code): the
+    friend gets the program's single-use code, unless a fraud signal sends the
+    referral to `review`. The friend's mailbox (any spelling) referred by the same
+    member before: 200 and that referral; by another member: 409 `already_referred`.
+    Referrals switched off: 422 `referrals_disabled`. An unknown member: 404."""
+    def work(session: Session) -> tuple[ReferralOut, bool]:
+        referrer_id = body.referrer_customer_id
+        if body.referral_code is not None:
+            member = referrals.member_by_code(session, body.referral_code)
+            if member is None or member.store_id != who.store_id:
+                raise ApiError(404, "not_found", "no such referral code in this store",
+                               "referral_code")
+            referrer_id = member.customer_id
+        assert referrer_id is not None
+        referral, created = referrals.refer(
+            session, store_id=who.store_id, program=programs.load(session, store_id=who.store_id),
+            referrer_customer_id=referrer_id, friend_email=body.friend_email, channel="api",
+            ip=body.ip, user_agent=body.user_agent)
+        return referral_out(session, referral), created
+
+    out, created = write(work)
+    response.status_code = 201 if created else 200
+    return out
+
+
+Status = Literal["pending", "review", "ordered", "rewarded", "rejected", "void"]
+
+
+@router.get("/loyalty/referrals", response_model=ReferralList, responses=INVALID)
+def list_referrals(status: Annotated[Status | None, Query()] = None,
+                   referrer_customer_id: IdQuery = None, limit: Limit = 100,
+                   who: Principal = Depends(principal),
+                   session: Session = Depends(read_session)) -> ReferralList:
+    """The store's referrals, newest first (`status=review`: those waiting for a
+    decision)."""
+    rows = referrals.listed(session, store_id=who.store_id, status=status,
+                            referrer_customer_id=referrer_customer_id, limit=limit)
+    return ReferralList(items=[referral_out(session, r) for r in rows])
+
+
+@router.get("/loyalty/referrals/{referral_id}", response_model=ReferralOut,
+            responses={**NOT_FOUND, **INVALID})
+def get_referral(referral_id: IdPath, who: Principal = Depends(principal),
+                 session: Session = Depends(read_session)) -> ReferralOut:
+    found = referrals.get(session, store_id=who.store_id, referral_id=referral_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such referral in this store")
+    return referral_out(session, found)
+
+
+@router.post("/loyalty/referrals/{referral_id}/approve", response_model=ReferralOut,
+             responses={**WITH_BODY, **NOT_FOUND, **CONFLICT})
+def approve_referral(referral_id: IdPath, body: DecisionIn,
+                     who: Principal = Depends(principal),
+                     write: Write = Depends(writer)) -> ReferralOut:
+    """A referral in review goes on (its signals cleared): the friend gets the code
+    held back and the member is paid when the friend's order qualifies. Not in
+    review: 409 `invalid_status`."""
+    def work(session: Session) -> ReferralOut:
+        found = referrals.approve(session, store_id=who.store_id, referral_id=referral_id,
+                                  reason=body.reason,
+                                  program=programs.load(session, store_id=who.store_id))
+        return referral_out(session, found)
+
+    result: ReferralOut = write(work)
+    return result
+
+
+@router.post("/loyalty/referrals/{referral_id}/reject", response_model=ReferralOut,
+             responses={**WITH_BODY, **NOT_FOUND, **CONFLICT})
+def reject_referral(referral_id: IdPath, body: DecisionIn,
+                    who: Principal = Depends(principal),
+                    write: Write = Depends(writer)) -> ReferralOut:
+    """Nothing is paid for the referral, and the friend's unused code is withdrawn.
+    Rewarded, rejected or void already: 409 `invalid_status`."""
+    def work(session: Session) -> ReferralOut:
+        found = referrals.reject(session, store_id=who.store_id, referral_id=referral_id,
+                                 reason=body.reason)
+        return referral_out(session, found)
+
+    result: ReferralOut = write(work)
     return result

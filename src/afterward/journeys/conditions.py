@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from afterward import modules
+
 # Fields each root offers (see facts.py); payload and event.payload are free-form.
 FIELDS: dict[str, frozenset[str] | None] = {
     "event": frozenset({"name", "subject_type", "subject_id", "occurred_at", "payload"}),
@@ -36,6 +38,9 @@ FIELDS: dict[str, frozenset[str] | None] = {
     "product": frozenset({"id", "title", "category", "replenishment_days", "sku"}),
     "enrolment": frozenset({"id", "group", "days_enrolled"}),
 }
+# Roots the installed modules add (Module.facts: loyalty, ...).
+FIELDS.update({provider.NAME: frozenset(provider.FIELDS)
+               for provider in modules.resolved("facts")})
 _SEGMENT = r"\.[A-Za-z0-9_]{1,64}"
 # A string like this is a field path, not text (and must name a known field).
 PATH_PATTERN = "^(?:" + "|".join(FIELDS) + f")(?:{_SEGMENT}){{1,6}}$"

@@ -1,7 +1,8 @@
 """What conditions see: an event's references (customer, order, shipment) and the
 facts about them, read fresh each time (so a branch after a 30-day wait sees the
 orders placed meanwhile), and only when a condition asks. Keys match
-conditions.FIELDS."""
+conditions.FIELDS; the installed modules add roots of their own (Module.facts:
+`loyalty`), so journeys never import a module that comes after them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from afterward import modules
 from afterward.commerce.models import Customer, Order, Product, Store
 from afterward.events import Event
 from afterward.messaging.facts import first_zone
@@ -128,7 +130,19 @@ def gather(session: Session, *, store_id: int, refs: Refs,
         "product": lambda: order_and_product()[1],
         "shipment": lambda: _shipment(session, store_id, refs.shipment_id, now),
         "enrolment": lambda: enrolment or {},
+        **{provider.NAME: _module_root(provider, session, store_id, refs.customer_id, now)
+           for provider in modules.resolved("facts")},
     })
+
+
+def _module_root(provider: Any, session: Session, store_id: int, customer_id: int | None,
+                 now: datetime) -> Callable[[], Any]:
+    """A module's root (Module.facts), read when a condition first asks for it."""
+    def load() -> Any:
+        if customer_id is None:
+            return {}
+        return provider.load(session, store_id=store_id, customer_id=customer_id, now=now)
+    return load
 
 
 def event_part(event: Event | None) -> dict[str, Any]:

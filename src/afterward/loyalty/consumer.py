@@ -8,6 +8,7 @@ what is read twice changes nothing (the recomputation finds no difference)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from afterward import event_cursors
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.loyalty import orders, programs
+from afterward.loyalty import orders, programs, referrals
 from afterward.loyalty.program import Program
 from afterward.storage import locks
 from afterward.storage.db import Database
@@ -62,9 +63,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     program = programs.active(session, store_id=store_id)
     batch = list(session.scalars(event_cursors.after(row, store_id, horizon).limit(limit)))
     for event in batch:
-        order_id = order_of(session, event) if program is not None else None
-        if order_id is not None:
-            _one(session, event, order_id, program, now, row)
+        if program is not None:
+            _one(session, event, program, now, row)
         row.last_event_id = event.id
         if horizon is not None:
             row.last_txid = int(event.txid or 0)
@@ -72,20 +72,45 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         row.processed += len(batch)
     if program is not None:
         orders.release_due(session, store_id=store_id, now=now)
+        referrals.pay_due(session, store_id=store_id, program=program, now=now)
     session.flush()
     more = len(batch) == limit
     caught_up = horizon is None or not event_cursors.behind(session, row, store_id)
     return len(batch), not more and caught_up
 
 
-def _one(session: Session, event: Event, order_id: int, program: Program | None,
-         now: datetime, row: EventConsumer) -> None:
-    assert program is not None
+def referred_order(event: Event) -> tuple[int, int | None] | None:
+    """(order, code) that may be a referred friend's first order: one placed (matched
+    by its email), or one that used a friend's code (commerce's `code.used`)."""
+    if event.name == "order.created" and event.subject_type == "order":
+        return event.subject_id, None
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if event.name == "code.used" and payload.get("source") == referrals.SOURCE:
+        order_id, code_id = payload.get("order_id"), payload.get("code_id")
+        if isinstance(order_id, int) and isinstance(code_id, int):
+            return order_id, code_id
+    return None
+
+
+def _one(session: Session, event: Event, program: Program, now: datetime,
+         row: EventConsumer) -> None:
+    order_id = order_of(session, event)
+    if order_id is not None:
+        _guarded(session, event, row, lambda: orders.recompute(
+            session, store_id=event.store_id, order_id=order_id, program=program,
+            open_new=event.name == "order.created", now=now))
+    referred = referred_order(event)
+    if referred is not None:
+        _guarded(session, event, row, lambda: referrals.link_order(
+            session, store_id=event.store_id, order_id=referred[0], program=program,
+            code_id=referred[1], now=now))
+
+
+def _guarded(session: Session, event: Event, row: EventConsumer,
+             work: Callable[[], object]) -> None:
     try:
         with session.begin_nested():
-            orders.recompute(session, store_id=event.store_id, order_id=order_id,
-                             program=program, open_new=event.name == "order.created",
-                             now=now)
+            work()
     except OperationalError:
         raise  # the database, not the event: the whole batch again
     except Exception as exc:

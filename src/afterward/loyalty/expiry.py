@@ -76,3 +76,18 @@ def expire_all(session: Session, *, store_id: int, program: Program, now: dateti
         held = ledger.account(session, store_id=store_id, customer_id=customer_id)
         expired += expire(session, held, program, now)
     return expired
+
+
+def expiring(session: Session, held: LoyaltyAccount, program: Program,
+             now: datetime) -> tuple[int, datetime | None]:
+    """(points, when): the spendable points that expire next, within
+    `expiry_reminder_days` (what `loyalty.points_expiring` tells); (0, None) when none."""
+    if program.expiry_days is None or held.points_balance <= 0:
+        return 0, None
+    life = timedelta(days=program.expiry_days)
+    cutoff = now - life
+    soon = [(at, points) for at, points in _unspent(
+        session, held, cutoff + timedelta(days=program.expiry_reminder_days)) if at > cutoff]
+    if not soon:
+        return 0, None
+    return min(held.points_balance, sum(p for _, p in soon)), soon[0][0] + life

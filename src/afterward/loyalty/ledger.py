@@ -6,6 +6,7 @@ that a concurrent writer could make stale."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -38,6 +39,7 @@ def account(session: Session, *, store_id: int, customer_id: int) -> LoyaltyAcco
     now = utcnow()
     opened = LoyaltyAccount(store_id=store_id, customer_id=customer_id, points_balance=0,
                             points_pending=0, points_debt=0, lifetime_points=0,
+                            referral_code=secrets.token_urlsafe(16),  # referrals.py
                             created_at=now, updated_at=now)
     session.add(opened)
     session.flush()
@@ -130,7 +132,8 @@ def earned(session: Session, held: LoyaltyAccount, entry: LoyaltyEntry) -> None:
                     "pending_until": entry.pending_until.isoformat()
                     if entry.pending_until else None,
                     "points_balance": held.points_balance,
-                    "points_pending": held.points_pending})
+                    "points_pending": held.points_pending,
+                    "lifetime_points": held.lifetime_points})
 
 
 def entries(session: Session, held: LoyaltyAccount, *, limit: int = 100) -> list[LoyaltyEntry]:

@@ -1,17 +1,21 @@
-"""The `loyalty` part of a message's context (Module.message_parts): the customer's
-points, tier, the spend to the next tier, the rewards that fit them first, and the
-signed link to their loyalty page (`url`, links.member_url). A message about a
-customer has `customer_id` in its refs; a store without a program or a customer
-without an account gives None (one read by key for the program)."""
+"""The `loyalty` part of a message's context (Module.message_parts), for the customer
+the message is to (REF `customer_id`: messaging hands on the message's customer):
+the facts the journeys see (journey_facts.py), the program's rewards with what the
+balance buys now and what it buys next, the rewards that fit this customer first
+(`suggested`, standing.fitting: what they buy ranks higher), the signed link to the
+member's loyalty page (`url`) and their referral link."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Store
-from afterward.loyalty import links, programs, standing
+from afterward.loyalty import journey_facts, ledger, links, programs, referrals, standing
+from afterward.loyalty.program import Program
+from afterward.storage.types import utcnow
 
 NAME = "loyalty"
 REF = "customer_id"
@@ -20,36 +24,61 @@ SUGGESTED = 3
 
 def load(session: Session, *, store_id: int, id: int, public_url: str,
          secret_key: str) -> dict[str, Any] | None:
+    facts = journey_facts.load(session, store_id=store_id, customer_id=id, now=utcnow())
     program = programs.active(session, store_id=store_id)
-    if program is None:
+    if not facts or program is None:
         return None
-    found = standing.standing(session, store_id=store_id, customer_id=id, program=program)
-    held = found.account
-    if held is None:
-        return None
-    tier = program.tier(held.tier)
     store = session.get(Store, store_id)
-    return {
-        "points_balance": held.points_balance, "points_pending": held.points_pending,
-        "tier": held.tier, "tier_name": tier.name if tier else None,
-        "currency": store.currency if store else None,
-        "spend_12m_minor": found.spend_minor,
-        "next_tier_name": found.next.tier.name if found.next else None,
-        "next_tier_needed_minor": found.next.needed_minor if found.next else None,
-        "rewards": [{"name": f.reward.name, "points": f.reward.points,
-                     "affordable": f.affordable, "short_by": f.short_by}
-                    for f in found.fits if f.redeemable][:SUGGESTED],
-        "url": links.member_url(public_url, secret_key, store_id, id) if secret_key else None,
-    }
+    held = ledger.find_account(session, store_id=store_id, customer_id=id)
+    code = held.referral_code if held is not None else None
+    bought = standing.purchases(session, store_id=store_id, customer_id=id,
+                                program=program)
+    fits = standing.fitting(program, facts["points_balance"], skus=bought.skus,
+                            categories=bought.categories,
+                            sku_categories=bought.sku_categories)
+    return {**facts, **buys(program, facts["points_balance"]),
+            "suggested": [{"name": f.reward.name, "points": f.reward.points,
+                           "affordable": f.affordable, "short_by": f.short_by}
+                          for f in fits if f.redeemable][:SUGGESTED],
+            "url": links.member_url(public_url, secret_key, store_id, id)
+            if held is not None and secret_key else None,
+            "currency": store.currency if store is not None else None,
+            "referral_url": referrals.link(public_url, code)
+            if program.referral.enabled else None}
+
+
+def buys(program: Program, balance: int) -> dict[str, Any]:
+    """The rewards, each with `affordable`; `best_reward` (the dearest the balance
+    buys) and `next_reward` (the cheapest it does not, with `points_needed`)."""
+    ranked = sorted(program.rewards, key=lambda r: (r.points, r.key))
+    rewards: list[dict[str, Any]] = [
+        {"key": r.key, "name": r.name, "points": r.points, "discount_minor": r.discount_minor,
+         "percent_off": r.percent_off, "affordable": r.points <= balance} for r in ranked]
+    affordable = [r for r in rewards if r["affordable"]]
+    later = [(r, reward.points) for r, reward in zip(rewards, ranked, strict=True)
+             if not r["affordable"]]
+    return {"rewards": rewards, "best_reward": affordable[-1] if affordable else None,
+            "next_reward": {**later[0][0], "points_needed": later[0][1] - balance}
+            if later else None}
 
 
 def sample(*, currency: str, public_url: str) -> dict[str, Any]:
     """Plausible values for previews and for checking a template before it is saved."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    five = {"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500,
+            "percent_off": None, "affordable": True}
+    ten = {"key": "ten-off", "name": "10 off", "points": 1000, "discount_minor": 1000,
+           "percent_off": None, "affordable": False}
     return {
-        "points_balance": 640, "points_pending": 120, "tier": "silver",
-        "tier_name": "Silver", "currency": currency, "spend_12m_minor": 32000,
-        "next_tier_name": "Gold", "next_tier_needed_minor": 18000,
-        "rewards": [{"name": "5 off", "points": 500, "affordable": True, "short_by": 0},
-                    {"name": "10 off", "points": 900, "affordable": False, "short_by": 260}],
+        "member": True, "points_balance": 640, "points_pending": 120, "lifetime_points": 1480,
+        "tier": "silver", "tier_name": "Silver", "points_expiring": 200,
+        "points_expiring_at": now + timedelta(days=14), "next_tier": "gold",
+        "next_tier_name": "Gold", "spend_12m_minor": 32000, "spend_to_next_tier_minor": 18000,
+        "rewards": [five, ten], "best_reward": five,
+        "suggested": [{"name": "5 off", "points": 500, "affordable": True, "short_by": 0},
+                      {"name": "10 off", "points": 1000, "affordable": False,
+                       "short_by": 360}],
         "url": f"{public_url.rstrip('/')}/loyalty/sample",
+        "next_reward": {**ten, "points_needed": 360}, "currency": currency,
+        "referral_url": f"{public_url.rstrip('/')}/r/sample",
     }

@@ -27,6 +27,7 @@ from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
 KINDS = ("earn", "release", "redeem", "expire", "adjust", "clawback")
 SOURCES = ("order", "return", "review", "referral", "admin", "birthday", "program")
+REFERRAL_STATUSES = ("pending", "review", "ordered", "rewarded", "rejected", "void")
 
 
 class LoyaltyProgramRow(Base):
@@ -48,6 +49,7 @@ class LoyaltyAccount(Base):
         CheckConstraint("points_pending >= 0", name="loyalty_pending_nonnegative"),
         CheckConstraint("points_debt >= 0", name="loyalty_debt_nonnegative"),
         CheckConstraint("lifetime_points >= 0", name="loyalty_lifetime_nonnegative"),
+        Index("ix_loyalty_accounts_referral_code", "referral_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
@@ -65,6 +67,9 @@ class LoyaltyAccount(Base):
     tier_kept_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last `loyalty.points_expiring` reminder: when the points it named expire.
     expiring_notice_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The member's referral link is /r/<this>: 128 random bits, unique across stores
+    # (the link names no store), given when the account opens (loyalty/referrals.py).
+    referral_code: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -125,4 +130,46 @@ class LoyaltyOrder(Base):
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pending_until: Mapped[datetime] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoyaltyReferral(Base):
+    """A friend referred by a member: one per friend's mailbox in a store (its
+    canonical spelling, loyalty/referral_checks.py). `pending` (signed up), `ordered`
+    (the first order is linked, waiting until it can no longer be returned),
+    `review` (a fraud signal: an admin decides), `rewarded` (the referrer was paid,
+    once), `rejected` (by an admin), `void` (the order was refunded or cancelled)."""
+
+    __tablename__ = "loyalty_referrals"
+    __table_args__ = (
+        UniqueConstraint("store_id", "friend_mailbox", name="uq_loyalty_referrals_mailbox"),
+        Index("ix_loyalty_referrals_referrer", "store_id", "referrer_customer_id",
+              "created_at"),
+        Index("ix_loyalty_referrals_status", "store_id", "status"),
+        Index("ix_loyalty_referrals_device", "store_id", "device_hash"),
+        CheckConstraint("status IN ('pending', 'review', 'ordered', 'rewarded', 'rejected', "
+                        "'void')", name="loyalty_referral_status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    referrer_customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"))
+    friend_email: Mapped[str | None] = mapped_column(String(320))  # as typed; erasable
+    friend_mailbox: Mapped[str] = mapped_column(String(320))  # canonical (or a hash, erased)
+    friend_customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    signals: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    cleared: Mapped[list[str]] = mapped_column(JSONType, default=list)  # approved signals
+    channel: Mapped[str] = mapped_column(String(16), default="api")  # link, api
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_codes.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    points: Mapped[int] = mapped_column(BigInteger, default=0)  # paid to the referrer
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rewarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

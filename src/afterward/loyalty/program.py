@@ -61,14 +61,24 @@ class Reward(Document):
 
 
 class Referral(Document):
+    """A member's friend gets `friend_discount_minor` off as a single-use code; the
+    member gets `referrer_points` once the friend's first order can no longer be
+    returned (loyalty/referrals.py). More than `review_after` referrals by one member
+    within `review_window_hours` send the next ones to review."""
+
     enabled: Flag = False
     referrer_points: Points = 0
-    friend_discount_minor: Minor = 0
+    friend_discount_minor: Minor = 0  # 0: no code for the friend
+    friend_code_days: Annotated[int, Field(ge=1, le=3650), JSON_INTEGER] | None = None
+    review_after: Annotated[int, Field(ge=1, le=10_000), JSON_INTEGER] = 5
+    review_window_hours: Annotated[int, Field(ge=1, le=8760), JSON_INTEGER] = 24
 
 
 class Bonuses(Document):
     first_order: Points = 0  # pending with the order's own points, taken back with them
     birthday: Points = 0  # once a year, on the customer's birthday, spendable at once
+    review: Points = 0  # once per review, whatever its rating (loyalty/bonuses.py)
+    review_photo: Points = 0  # once per review with a photo, on top of `review`
 
 
 class Program(Document):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from afterward.commerce.fields import JSON_INTEGER, Id
+from afterward.commerce.fields import JSON_INTEGER, Email, Id
 from afterward.loyalty.ledger import MAX_ADJUSTMENT
 
 Text = Annotated[str, Field(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f]+$")]
@@ -53,6 +53,8 @@ class LoyaltyOut(BaseModel):
     tier: str | None
     tier_name: str | None
     spend_12m_minor: int
+    referral_code: str | None  # the member's; None until they have an account
+    referral_url: str | None  # /r/<referral_code>: the landing page for friends
     entries: list[EntryOut]
 
 
@@ -77,3 +79,56 @@ class RedemptionOut(BaseModel):
     used_order_id: int | None
     expires_at: datetime | None
     points_balance: int  # the customer's spendable points after this
+
+
+class ReferralIn(BaseModel):
+    """A friend referred by a member, named by their customer id or their referral
+    code (exactly one). `ip` and `user_agent` are the friend's device, if known: only
+    a hash is kept (the `same_device` check)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    referrer_customer_id: Id | None = None
+    referral_code: Annotated[str, Field(min_length=1, max_length=32,
+                                        pattern=r"^[A-Za-z0-9_-]+$")] | None = None
+    friend_email: Email
+    ip: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Fa-f:.]+$")] \
+        | None = None
+    user_agent: Annotated[str, Field(min_length=1, max_length=500,
+                                     pattern=r"^[^\x00-\x1f]+$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_referrer(self) -> ReferralIn:
+        if (self.referrer_customer_id is None) == (self.referral_code is None):
+            raise ValueError("give exactly one of referrer_customer_id and referral_code")
+        return self
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text
+
+
+class ReferralOut(BaseModel):
+    id: int
+    referrer_customer_id: int
+    friend_email: str | None
+    friend_customer_id: int | None
+    status: str  # pending, review, ordered, rewarded, rejected, void
+    signals: list[str]  # self_referral, same_mailbox, existing_customer, same_device, ...
+    cleared: list[str]  # signals an admin approved
+    channel: str  # link, api
+    friend_code: str | None  # the friend's single-use code (held back while in review)
+    friend_discount_minor: int | None
+    currency: str | None
+    order_id: int | None
+    points: int  # paid to the referrer
+    decision_reason: str | None
+    decided_at: datetime | None
+    rewarded_at: datetime | None
+    created_at: datetime
+
+
+class ReferralList(BaseModel):
+    items: list[ReferralOut]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from afterward import jobs
 from afterward.commerce.models import Customer
-from afterward.loyalty import expiry, ledger, orders, tiers
+from afterward.loyalty import expiry, ledger, orders, referrals, tiers
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyProgramRow
 from afterward.loyalty.program import Program
 from afterward.storage import locks
@@ -46,7 +46,9 @@ def run_store(session: Session, *, store_id: int, program: Program,
             "expired": expiry.expire_all(session, store_id=store_id, program=program, now=now),
             "tier_changes": tiers.review_all(session, store_id=store_id, program=program,
                                              now=now),
-            "birthdays": birthdays(session, store_id=store_id, program=program, now=now)}
+            "birthdays": birthdays(session, store_id=store_id, program=program, now=now),
+            "referrals_settled": referrals.pay_due(session, store_id=store_id,
+                                                   program=program, now=now)}
 
 
 def birthdays(session: Session, *, store_id: int, program: Program, now: datetime) -> int:

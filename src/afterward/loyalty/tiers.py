@@ -1,7 +1,7 @@
 """Tiers on rolling 12-month spend (what orders of the last 365 days still keep, net
 of refunds and returns): a promotion at once; a demotion only after the spend has
 stayed below the tier for `tier_grace_days`. Each change is a `loyalty.tier_changed`
-event."""
+event, with its `direction` (`up` or `down`)."""
 
 from __future__ import annotations
 
@@ -41,22 +41,23 @@ def review(session: Session, held: LoyaltyAccount, program: Program, now: dateti
         return keys.index(key) if key in keys else -1
 
     if rank(target) > rank(current) or current not in keys:
-        _change(session, held, target, spend, now)
+        _change(session, held, target, spend, now,
+                "up" if rank(target) > rank(current) else "down")
     elif held.tier_kept_until is None and program.tier_grace_days > 0:
         held.tier_kept_until = now + timedelta(days=program.tier_grace_days)
     elif held.tier_kept_until is None or now >= held.tier_kept_until:
-        _change(session, held, target, spend, now)
+        _change(session, held, target, spend, now, "down")
     session.flush()
 
 
 def _change(session: Session, held: LoyaltyAccount, target: str | None, spend: int,
-            now: datetime) -> None:
+            now: datetime, direction: str) -> None:
     before = held.tier
     held.tier, held.tier_since, held.tier_kept_until = target, now, None
     record(session, store_id=held.store_id, name="loyalty.tier_changed",
            subject_type="customer", subject_id=held.customer_id, occurred_at=now,
            payload={"customer_id": held.customer_id, "from": before, "to": target,
-                    "spend_minor": spend})
+                    "spend_minor": spend, "direction": direction})
 
 
 def review_all(session: Session, *, store_id: int, program: Program, now: datetime) -> int:

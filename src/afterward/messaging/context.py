@@ -236,12 +236,16 @@ def module_parts() -> tuple[Any, ...]:
 
 
 def _module_values(session: Session, *, store_id: int, refs: dict[str, Any],
-                   public_url: str, secret_key: str) -> dict[str, Any]:
+                   public_url: str, secret_key: str, customer_id: int | None = None,
+                   needs: frozenset[str] | None = None) -> dict[str, Any]:
     """Each module's part: what its REF in `refs` names, else None (the key is always
-    there, as in the sample)."""
+    there, as in the sample). A part about the customer (REF `customer_id`) is the
+    message's customer's, read only when the template uses it."""
     values: dict[str, Any] = {}
     for part in module_parts():
         ref = refs.get(part.REF)
+        if ref is None and part.REF == "customer_id" and (needs is None or part.NAME in needs):
+            ref = customer_id
         values[part.NAME] = part.load(session, store_id=store_id, id=int(ref),
                                       public_url=public_url, secret_key=secret_key) \
             if ref else None
@@ -278,7 +282,8 @@ def assemble(session: Session, loaded: Loaded, *, store: Store,
         "links": {"unsubscribe": links.unsubscribe, "preferences": links.preferences},
         "data": data,
         **_module_values(session, store_id=store.id, refs=refs, public_url=public_url,
-                         secret_key=secret_key),
+                         secret_key=secret_key, needs=needs,
+                         customer_id=customer.id if customer is not None else None),
     }
 
 

@@ -25,7 +25,7 @@ from afterward.commerce import service as commerce
 from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Customer, Store
 from afterward.config import Settings
-from afterward.loyalty import ledger, links, programs, redemptions, standing
+from afterward.loyalty import ledger, links, programs, redemptions, referrals, standing
 from afterward.loyalty.errors import LoyaltyError
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.loyalty.program import Reward
@@ -163,9 +163,9 @@ def page_context(session: Session, request: Request, say: Speaker, store: Store,
         "action": f"{links.PATH}/{token}/redeem{lang_query(request)}",
         "key": secrets.token_urlsafe(16),
         "store_name": store.name,
-        # REFERRAL SLOT: the referral link (loyalty/referrals.py, built by another
-        # branch) goes here as "referral_url"; the template shows it when set.
-        "referral_url": None,
+        "referral_url": referrals.link(request.app.state.settings.public_url,
+                                       held.referral_code if held else None)
+        if program.referral.enabled else None,
     }
 
 
