@@ -75,7 +75,7 @@ def bind(app: FastAPI, settings: Settings, database: Database) -> None:
     app.state.settings = settings
     app.state.db = database
     app.state.key_cache = {}
-    app.state.order_commits = GroupCommitter(database)
+    app.state.group_commits = GroupCommitter(database)
     app.openapi_schema = None
     modules.configure(settings)
 

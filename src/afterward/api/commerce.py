@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from afterward.api.deps import Principal, Write, database, principal, read_session, writer
+from afterward.api.deps import Principal, Write, committed, principal, read_session, writer
 from afterward.api.errors import ApiError
 from afterward.api.params import FlagQuery, IdPath, IdQuery, Limit, each_once
 from afterward.api.responses import (
@@ -30,7 +29,6 @@ from afterward.commerce.schemas import (
     ProductIn,
     ProductOut,
 )
-from afterward.storage.db import Database
 
 router = APIRouter(prefix="/api/v1", responses=KEYED, dependencies=[Depends(each_once)])
 
@@ -52,20 +50,14 @@ def _not_found(kind: str) -> ApiError:
              responses={**ORDER_REPLACED, **CONFLICT, **WITH_BODY})
 async def create_order(request: Request, body: OrderIn,
                        upsert: FlagQuery = False,
-                       who: Principal = Depends(principal),
-                       db: Database = Depends(database)) -> Response:
+                       who: Principal = Depends(principal)) -> Response:
     """Create an order. An existing number is a 409, unless `upsert=true`, which
     replaces that order's contents (200)."""
-    # The hottest route. On SQLite, writes of one process go one at a time anyway (see
-    # Database.transaction), so orders that arrive together share a commit
-    # (group_commit.py). PostgreSQL writes run in the pool, side by side.
+    # The hottest route: orders that arrive together share a commit on SQLite.
     def work(session: Session) -> tuple[dict[str, object], bool]:
         return _write_order(session, who.store_id, body, upsert)
 
-    if db.backend == "sqlite":
-        document, created = await request.app.state.order_commits.run(work)
-    else:
-        document, created = await run_in_threadpool(db.run, work)
+    document, created = await committed(request, work)
     # Serialised once here; returning the model would have FastAPI validate it again.
     return Response(OrderOut.model_validate(document).model_dump_json(),
                     status_code=201 if created else 200, media_type="application/json")

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
+from afterward.api.deps import (
+    Principal,
+    Write,
+    committed,
+    principal,
+    read_session,
+    settings,
+    writer,
+)
 from afterward.api.errors import ApiError
 from afterward.api.params import IdPath, Limit, each_once
 from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
@@ -104,9 +112,10 @@ def put_policy(body: Policy, who: Principal = Depends(principal),
 
 @router.post("/returns", response_model=ReturnOut, status_code=201,
              responses={**SAME_REQUEST, **WITH_BODY, **CONFLICT})
-def create_return(body: ReturnIn, response: Response, who: Principal = Depends(principal),
-                  write: Write = Depends(writer), config: Settings = Depends(settings),
-                  idempotency_key: IdempotencyKey = None) -> ReturnOut:
+async def create_return(request: Request, body: ReturnIn,
+                        who: Principal = Depends(principal),
+                        config: Settings = Depends(settings),
+                        idempotency_key: IdempotencyKey = None) -> Response:
     """Ask for a return. Refusals (422): `order_not_found`, `return_window_closed`,
     `quantity_exceeds_returnable`, `already_returned`, `item_not_returnable`,
     `unknown_reason` (not a reason of the line's product category),
@@ -119,9 +128,12 @@ def create_return(body: ReturnIn, response: Response, who: Principal = Depends(p
                                               idempotency_key=idempotency_key)
         return return_out(session, rma, config.public_url, new=created), created
 
-    out, created = write(work)
-    response.status_code = 201 if created else 200
-    return out
+    # Returns that arrive together share a commit on SQLite (deps.committed); the
+    # answer is serialised once here (returning the model, FastAPI would validate it
+    # again, in a thread of its own).
+    out, created = await committed(request, work)
+    return Response(out.model_dump_json(), status_code=201 if created else 200,
+                    media_type="application/json")
 
 
 @router.get("/returns", response_model=ReturnList, responses=INVALID)
