@@ -22,7 +22,7 @@ def test_the_program_is_the_defaults_until_one_is_put(client, store):
         "expiry_days": None, "expiry_reminder_days": 14, "tier_grace_days": 30,
         "tiers": [], "rewards": [],
         "referral": {"enabled": False, "referrer_points": 0, "friend_discount_minor": 0},
-        "bonuses": {"first_order": 0, "birthday": 0}}
+        "bonuses": {"first_order": 0, "birthday": 0, "late_parcel": 0}}
 
 
 def test_a_program_put_is_what_is_read_back(client, store):
@@ -37,7 +37,8 @@ def test_a_program_put_is_what_is_read_back(client, store):
     assert got.json() == put.json()
     assert got.json()["tiers"][0] == {**GOLD, "early_access": False}
     assert got.json()["rewards"][0] == {**FIVE_OFF, "percent_off": None,
-                                        "free_shipping": False, "product_sku": None}
+                                        "free_shipping": False, "product_sku": None,
+                                        "expiry_days": None}
 
 
 @pytest.mark.parametrize("document, field", [

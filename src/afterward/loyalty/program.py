@@ -39,8 +39,8 @@ class Tier(Document):
 
 class Reward(Document):
     """What points buy: exactly one of an amount off, a percentage off, free shipping
-    or a free product (by SKU). Amounts and percentages are redeemed into single-use
-    codes (loyalty/redemptions.py)."""
+    or a free product (by SKU), redeemed into a single-use code (loyalty/redemptions.py)
+    that expires `expiry_days` after the redemption when given."""
 
     key: Key
     name: Name
@@ -49,6 +49,7 @@ class Reward(Document):
     percent_off: Percent | None = None
     free_shipping: Flag = False
     product_sku: Name | None = None
+    expiry_days: Annotated[int, Field(ge=1, le=3650), JSON_INTEGER] | None = None
 
     @model_validator(mode="after")
     def _one_benefit(self) -> Reward:
@@ -69,6 +70,9 @@ class Referral(Document):
 class Bonuses(Document):
     first_order: Points = 0  # pending with the order's own points, taken back with them
     birthday: Points = 0  # once a year, on the customer's birthday, spendable at once
+    # An apology for a late parcel, once per order, spendable at once: the built-in
+    # shipment_delayed journey credits it (its `loyalty_points` step) when above 0.
+    late_parcel: Points = 0
 
 
 class Program(Document):
