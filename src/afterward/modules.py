@@ -69,6 +69,11 @@ class Module:
     # secret_key=) -> dict | None, and sample(currency=, public_url=) -> dict.
     message_parts: tuple[str, ...] = ()
     journeys: tuple[str, ...] = ()  # packages of built-in journey definitions (*.json)
+    # Modules giving journeys a step kind (journeys/actions.py): NAME (the step's JSON
+    # key), SCHEMA (its JSON Schema), parse(raw, path) -> (config, [(path, problem)])
+    # (pure) and run(session, *, config, store_id, journey_key, step_key, enrolment_id,
+    # customer_id, order_id, shipment_id, now) -> dict (the history's detail).
+    journey_steps: tuple[str, ...] = ()
     hold_probes: tuple[str, ...] = ()  # "module:fn(session, store_id, customer_id)"
     events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
 

@@ -8,7 +8,6 @@ UPDATE (commerce/codes.py)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,

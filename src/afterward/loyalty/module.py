@@ -12,6 +12,7 @@ MODULE = Module(
     periodic=("afterward.loyalty.tick:ensure_scheduled",),
     consumers=("afterward.loyalty.consumer:consume_behind",),
     privacy="afterward.loyalty.privacy",
+    journey_steps=("afterward.loyalty.journey_step",),
     events=("loyalty.points_earned", "loyalty.points_redeemed", "loyalty.tier_changed",
             "loyalty.points_expiring"),
 )
