@@ -343,15 +343,18 @@ class _Parser:
             self.problem(f"{path}.kind", f"required: one of {', '.join(OFFER_KINDS)}")
             return None
         value_of = {"percent": "percent_off", "fixed": "amount_minor"}.get(str(kind))
+        amounts: dict[str, int | None] = {"percent_off": None, "amount_minor": None}
         for name, low, high in (("percent_off", 1, 100), ("amount_minor", 1, 10**9)):
             value = body.get(name)
             if name == value_of and value is None:
                 self.problem(f"{path}.{name}", f"required for a {kind} offer")
             elif name != value_of and value is not None:
                 self.problem(f"{path}.{name}", f"not for a {kind} offer")
-            elif value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                        or not low <= value <= high):
-                self.problem(f"{path}.{name}", f"a whole number from {low} to {high}")
+            elif value is not None:
+                whole = _whole(value)
+                if whole is None or not low <= whole <= high:
+                    self.problem(f"{path}.{name}", f"a whole number from {low} to {high}")
+                amounts[name] = whole
         sku = self.text(body, "sku", path, required=kind == "free_product", limit=100)
         if kind != "free_product" and sku is not None:
             self.problem(f"{path}.sku", "only for a free_product offer")
@@ -371,8 +374,8 @@ class _Parser:
             self.problem(f"{path}.{limits[0]}", f"a {kind} offer is not limited to products")
         if len(self.problems) > before:
             return None
-        return Offer(key, str(kind), percent_off=body.get("percent_off"),
-                     amount_minor=body.get("amount_minor"), sku=sku, expires_in=expires_in,
+        return Offer(key, str(kind), percent_off=amounts["percent_off"],
+                     amount_minor=amounts["amount_minor"], sku=sku, expires_in=expires_in,
                      skus=skus, categories=categories, scope=scope)
 
     def names(self, raw: dict[str, Any], name: str, path: str) -> tuple[str, ...]:
@@ -413,6 +416,15 @@ class _Parser:
         then = self.steps(body.get("then", []), f"{path}.then", depth=depth + 1)
         otherwise = self.steps(body.get("else", []), f"{path}.else", depth=depth + 1)
         return Branch(key, condition, then, otherwise)
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number as JSON may write it (10 or 10.0); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value if isinstance(value, int) else None
 
 
 def _kind(raw: Any) -> str:

@@ -51,10 +51,13 @@ def parse(raw: Any, path: str) -> tuple[tuple[Any, ...] | None, list[tuple[str, 
         if not (points.startswith(FROM_PROGRAM) and points[len(FROM_PROGRAM):] in BONUSES):
             problems.append((f"{path}.points", "a whole number of points, or one of "
                              + ", ".join(FROM_PROGRAM + b for b in BONUSES)))
-    elif isinstance(points, bool) or not isinstance(points, int) \
-            or not 1 <= points <= MAX_POINTS:
-        problems.append((f"{path}.points", f"required: a whole number from 1 to {MAX_POINTS}"
-                         f" (or {FROM_PROGRAM}late_parcel)"))
+    else:
+        if isinstance(points, float) and points.is_integer() and abs(points) < 2**53:
+            points = int(points)  # JSON's 200.0
+        if isinstance(points, bool) or not isinstance(points, int) \
+                or not 1 <= points <= MAX_POINTS:
+            problems.append((f"{path}.points", "required: a whole number from 1 to "
+                             f"{MAX_POINTS} (or {FROM_PROGRAM}late_parcel)"))
     reason = raw.get("reason")
     if reason is not None and (not isinstance(reason, str) or not reason.strip()
                                or len(reason) > 200
