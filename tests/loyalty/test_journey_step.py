@@ -131,7 +131,8 @@ def test_the_built_in_delay_apology_credits_the_late_parcel_bonus_once_per_order
 
     assert balance(db, store.id, customer_id) == (100, 0)
     assert [e[3:] for e in entries(db)] == [
-        ("journey", "late parcel apology", f"journey:shipment_delayed:late_points:order:{order_id}")]
+        ("journey", "late parcel apology",
+         f"journey:shipment_delayed:late_points:order:{order_id}")]
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Enrolment)) == 1
 
@@ -140,7 +141,7 @@ def test_the_built_in_delay_apology_credits_nothing_without_a_program(db, store)
     [raw] = [copy.deepcopy(d) for d in builtins.definitions() if d["key"] == "shipment_delayed"]
     raw["trigger"].pop("filter")
     install(db, store.id, raw)
-    customer_id, _, shipment_id, _ = shop(db, store.id)
+    _, _, shipment_id, _ = shop(db, store.id)
     emit(db, store.id, "shipment.delayed", "shipment", shipment_id)
     consume(db, store.id)
     [row] = the_enrolments(db, store.id)
