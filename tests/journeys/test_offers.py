@@ -255,3 +255,28 @@ def test_results_count_the_codes_issued_and_redeemed_with_their_revenue(
         1, 1, 1, 3000)
     assert (found.control.codes_issued, found.control.codes_redeemed,
             found.control.code_revenue_minor) == (0, 0, 0)
+
+
+def test_concurrent_runs_of_one_offer_step_issue_one_code(db, store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from afterward.journeys import offers
+    from afterward.journeys.models import Journey
+
+    enrolment_id, _, _ = enrol(db, store.id, with_offer({"kind": "percent", "percent_off": 10}))
+    offer = Offer("treat", "percent", percent_off=10)
+
+    def issue(_: int) -> int:
+        def work(session) -> int:
+            row = session.get(Enrolment, enrolment_id)
+            journey = session.get(Journey, row.journey_id)
+            code, _detail = offers.issue(session, row, journey, offer, datetime.now(UTC))
+            assert code is not None
+            return code.id
+        return int(db.run(work))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        made = set(pool.map(issue, range(12)))
+
+    [code] = codes_of(db, enrolment_id)
+    assert made == {code.id}

@@ -18,6 +18,7 @@ from afterward.loyalty import ledger, programs
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.loyalty.program import Bonuses, Program
 from afterward.modules import installed
+from afterward.storage.types import utcnow
 from tests.journeys.helpers import consume, definition, emit, install, step, the_enrolments
 from tests.messaging.conftest import shop
 
@@ -180,3 +181,26 @@ def test_a_points_step_parses_with_order_as_the_default_unit():
     journey = parsing.parse(points_step(points=50.0))
 
     assert journey.steps[0] == Action("points", "loyalty_points", (50, None, "order"))
+
+
+def test_concurrent_runs_for_one_order_credit_once(db, store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from afterward.journeys import actions
+
+    customer_id, order_id, _, _ = shop(db, store.id)
+    config = (200, "sorry", "order")
+
+    def credit(n: int) -> int:
+        detail = db.run(lambda session: actions.run(
+            session, "loyalty_points", config, store_id=store.id, journey_key="sorry",
+            step_key="points", enrolment_id=n, customer_id=customer_id, order_id=order_id,
+            shipment_id=None, now=utcnow()))
+        return int(detail["points"])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        credited = list(pool.map(credit, range(1, 13)))
+
+    assert sorted(credited) == [0] * 11 + [200]
+    assert balance(db, store.id, customer_id) == (200, 0)
+    assert len(entries(db)) == 1
