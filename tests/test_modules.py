@@ -41,7 +41,8 @@ def package_files(package: str) -> Iterator[Path]:
 
 def test_every_reference_an_installed_module_gives_resolves():
     fields = ("tables", "api", "pages", "admin", "jobs", "periodic", "consumers", "privacy",
-              "templates", "hold_probes", "facts", "message_parts")
+              "templates", "hold_probes", "facts", "message_parts",
+              "journey_steps")
 
     unresolved = []
     for field in fields:

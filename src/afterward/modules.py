@@ -74,6 +74,11 @@ class Module:
     # store_id=, customer_id=, now=) -> dict. Imported when the journeys' conditions
     # are, so keep their top-level imports light (load imports what it needs).
     facts: tuple[str, ...] = ()
+    # Modules giving journeys a step kind (journeys/actions.py): NAME (the step's JSON
+    # key), SCHEMA (its JSON Schema), parse(raw, path) -> (config, [(path, problem)])
+    # (pure) and run(session, *, config, store_id, journey_key, step_key, enrolment_id,
+    # customer_id, order_id, shipment_id, now) -> dict (the history's detail).
+    journey_steps: tuple[str, ...] = ()
     hold_probes: tuple[str, ...] = ()  # "module:fn(session, store_id, customer_id)"
     events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
 

@@ -140,7 +140,9 @@ def test_results_for_a_journey_without_a_holdout_are_empty(client, store):
     body = response.json()
     assert (body["window_days"], body["pending"], body["conversion_lift"]) == (14, 0, None)
     assert body["treatment"] == {"customers": 0, "converted": 0, "conversion_rate": None,
-                                 "revenue_minor": 0, "revenue_per_customer_minor": None}
+                                 "revenue_minor": 0, "revenue_per_customer_minor": None,
+                                 "codes_issued": 0, "codes_redeemed": 0,
+                                 "code_revenue_minor": 0}
     assert too_long.status_code == 422
 
 

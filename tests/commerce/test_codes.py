@@ -3,7 +3,7 @@ alphabet, unique per store, used or cancelled once, pushed to the store platform
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -126,3 +126,107 @@ def test_an_order_naming_codes_of_another_store_uses_none(client, db, store, mak
     assert marked == 0
     with db.reading() as session:
         assert session.get(DiscountCode, code.id).status == "issued"
+
+
+def test_an_expired_code_is_refused_and_stays_issued(client, db, store):
+    now = datetime.now(UTC)
+    code = issued(db, store, kind="discount", percent=10, value_minor=None, currency=None,
+                  expires_at=now + timedelta(days=1), now=now)
+    late, in_time = order_id(client, store, "A-1"), order_id(client, store, "A-2")
+
+    with db.transaction() as session:
+        refused = codes.used_in_order(session, store_id=store.id, order_id=late,
+                                      codes=[code.code], now=now + timedelta(days=3),
+                                      placed_at=now + timedelta(days=2))
+        row = session.get(DiscountCode, code.id)
+        usable_later = codes.usable(row, now + timedelta(days=2))
+
+    assert (refused, usable_later) == (0, False)
+    with db.reading() as session:
+        row = session.get(DiscountCode, code.id)
+        assert (row.status, row.used_order_id, row.used_at) == ("issued", None, None)
+        assert session.scalar(select(Event).where(Event.name == "code.used")) is None
+    with db.transaction() as session:  # placed before it expired, imported after: used
+        assert codes.mark_used(session, store_id=store.id, code=code.code, order_id=in_time,
+                               now=now + timedelta(days=3),
+                               placed_at=now + timedelta(hours=12))
+
+
+def test_a_code_that_expires_in_the_past_or_without_a_zone_is_refused(db, store):
+    now = datetime.now(UTC)
+    for expires_at in (now - timedelta(seconds=1), datetime(2030, 1, 1)):
+        with pytest.raises(CommerceError) as refused:
+            issued(db, store, expires_at=expires_at, now=now)
+        assert refused.value.field == "expires_at"
+
+    with db.reading() as session:
+        assert session.scalar(select(DiscountCode)) is None
+
+
+def test_a_free_shipping_code_is_pushed_as_a_free_shipping_price_rule(db, store):
+    code = issued(db, store, kind="free_shipping", value_minor=None, currency=None,
+                  source="loyalty", expires_at=datetime(2027, 1, 31, tzinfo=UTC))
+
+    rule = codes.payload(code, None)["shopify"]["price_rule"]
+
+    assert rule == {
+        "title": code.code, "target_type": "shipping_line", "target_selection": "all",
+        "allocation_method": "each", "value_type": "percentage", "value": "-100.0",
+        "customer_selection": "all", "once_per_customer": True, "usage_limit": 1,
+        "ends_at": "2027-01-31T00:00:00+00:00"}
+
+
+def test_a_free_product_code_is_pushed_as_its_sku_entitled_at_full_discount(db, store):
+    code = issued(db, store, kind="free_product", value_minor=None, currency=None,
+                  skus=["MUG-1"])
+
+    data = codes.payload(code, None)
+
+    assert (data["kind"], data["skus"], data["categories"]) == ("free_product", ["MUG-1"], None)
+    rule = data["shopify"]["price_rule"]
+    assert (rule["target_type"], rule["target_selection"], rule["entitled_skus"],
+            rule["value_type"], rule["value"], rule["allocation_method"],
+            rule["allocation_limit"]) == (
+        "line_item", "entitled", ["MUG-1"], "percentage", "-100.0", "each", 1)
+
+
+def test_a_discount_limited_to_categories_carries_them_for_the_receiver(db, store):
+    code = issued(db, store, kind="discount", value_minor=500, currency="EUR",
+                  categories=["Tea", "Tea", "Kitchen"], source="journey", source_id="winback",
+                  enrolment_id=42)
+
+    data = codes.payload(code, None)
+
+    assert (data["source_id"], data["enrolment_id"], data["categories"]) == (
+        "winback", 42, ["Tea", "Kitchen"])
+    rule = data["shopify"]["price_rule"]
+    assert (rule["value_type"], rule["value"], rule["target_selection"], rule["entitled_skus"],
+            rule["entitled_categories"]) == (
+        "fixed_amount", "-5.00", "entitled", [], ["Tea", "Kitchen"])
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"kind": "free_shipping", "value_minor": 500}, None),
+    ({"kind": "free_shipping", "value_minor": None, "currency": None, "skus": ["A"]}, "skus"),
+    ({"kind": "free_product", "value_minor": None, "currency": None}, "skus"),
+    ({"kind": "free_product", "value_minor": None, "currency": None, "skus": ["A", "B"]},
+     "skus"),
+    ({"kind": "gift_card", "skus": ["A"]}, "skus"),
+    ({"kind": "discount", "categories": [" "]}, "categories"),
+    ({"kind": "coupon"}, "kind"),
+])
+def test_a_code_of_a_kind_with_what_it_cannot_have_is_refused(db, store, fields, field):
+    with pytest.raises(CommerceError) as refused:
+        issued(db, store, **fields)
+
+    assert refused.value.field == field
+    with db.reading() as session:
+        assert session.scalar(select(DiscountCode)) is None
+
+
+def test_the_database_refuses_a_free_shipping_code_with_a_value(db, store):
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.add(DiscountCode(store_id=store.id, code="ABCDEFGHJKMNPQRS",
+                                 kind="free_shipping", value_minor=500, currency="EUR",
+                                 source="manual", status="issued"))
+        session.flush()

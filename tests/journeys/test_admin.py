@@ -154,3 +154,32 @@ def test_a_journey_page_shows_its_results_against_the_holdout(signed_in, db, sto
     assert "Conversion lift: +16.7 points" in text
     assert "Revenue per customer: $8.33 (95% interval -$10.00 to $28.33)" in text
     assert "1 more customers are still inside their 30-day window." in text
+
+
+def test_a_journey_page_counts_the_personal_codes_its_treated_customers_used(
+        signed_in, db, store):
+    from sqlalchemy import select
+
+    from afterward.commerce import codes
+    from afterward.commerce.models import Order
+    from afterward.journeys.models import Enrolment
+
+    seed_winback_results(db, store.id, now=utcnow())
+    with db.transaction() as session:
+        treated = list(session.scalars(select(Enrolment).where(
+            Enrolment.holdout_group == "treatment").order_by(Enrolment.id)))
+        issued = [codes.issue(session, store_id=store.id, kind="discount", source="journey",
+                              percent=10, customer_id=enrolment.customer_id,
+                              source_id="winback", enrolment_id=enrolment.id,
+                              idempotency_key=f"enr:{enrolment.id}:treat",
+                              now=enrolment.enrolled_at) for enrolment in treated[:2]]
+        first_order = session.scalar(select(Order).where(
+            Order.customer_id == treated[0].customer_id).order_by(Order.placed_at))
+        assert codes.mark_used(session, store_id=store.id, code=issued[0].code,
+                               order_id=first_order.id, placed_at=first_order.placed_at)
+
+    page = signed_in.get("/admin/journeys/winback?window=30")
+
+    text = " ".join(re.sub(r"<[^>]+>", "", html.unescape(page.text)).split())
+    assert ("Personal codes: 2 issued to treated customers, 1 used within the window, in "
+            "orders worth $20.00.") in text

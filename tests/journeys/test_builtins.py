@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from afterward.cli.main import app as cli
+from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Store
 from afterward.events import Event
 from afterward.journeys import builtins, engine, message_templates, parsing, scans, service
@@ -187,10 +188,17 @@ def test_the_second_purchase_nudge_goes_only_to_one_time_buyers(db, store):
     step(db, row.id, now=after_30_days + timedelta(days=1))
 
     assert [k for _, k in history(db, row.id)] == [
-        "enrolled", "holdout", "wait", "waited", "branch", "wait", "waited", "send", "completed"]
+        "enrolled", "holdout", "wait", "waited", "branch", "wait", "waited", "offer", "send",
+        "completed"]
     with db.reading() as session:
         [message] = session.scalars(select(Message).where(Message.enrolment_id == row.id))
         assert (message.purpose, message.category) == ("marketing", "second_purchase")
+        [code] = session.scalars(select(DiscountCode).where(DiscountCode.enrolment_id == row.id))
+        assert (code.kind, code.percent, code.source, code.source_id, code.customer_id,
+                code.skus, code.categories) == (
+            "discount", 10, "journey", "second_purchase", ada.id, None, None)
+        assert code.expires_at is not None and code.expires_at > after_30_days + timedelta(days=30)
+        assert message.payload["refs"]["offer_code_id"] == code.id
 
 
 def test_a_birthday_today_in_the_customer_s_zone_is_emitted_once(db, store):

@@ -85,7 +85,8 @@ def test_problems_inside_branches_and_conditions_have_full_paths():
     assert found[0][1].startswith("order has no field 'totl_minor' (known: categories,")
     assert found[1][1].startswith("unknown operator 'between' (known: add, and,")
     assert found[2][1] == "a share between 0 and 1, e.g. 0.1"
-    assert found[3][1] == "a step is exactly one of wait, branch, send, holdout, exit (got fly)"
+    assert found[3][1] == ("a step is exactly one of wait, branch, send, holdout, exit, "
+                           "offer, loyalty_points (got fly)")
 
 
 def test_waits_are_checked():

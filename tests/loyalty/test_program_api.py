@@ -23,7 +23,8 @@ def test_the_program_is_the_defaults_until_one_is_put(client, store):
         "tiers": [], "rewards": [],
         "referral": {"enabled": False, "referrer_points": 0, "friend_discount_minor": 0,
                      "friend_code_days": None, "review_after": 5, "review_window_hours": 24},
-        "bonuses": {"first_order": 0, "birthday": 0, "review": 0, "review_photo": 0}}
+        "bonuses": {"first_order": 0, "birthday": 0, "review": 0, "review_photo": 0,
+                    "late_parcel": 0}}
 
 
 def test_a_program_put_is_what_is_read_back(client, store):
@@ -38,7 +39,8 @@ def test_a_program_put_is_what_is_read_back(client, store):
     assert got.json() == put.json()
     assert got.json()["tiers"][0] == {**GOLD, "early_access": False}
     assert got.json()["rewards"][0] == {**FIVE_OFF, "percent_off": None,
-                                        "free_shipping": False, "product_sku": None}
+                                        "free_shipping": False, "product_sku": None,
+                                        "expiry_days": None}
 
 
 @pytest.mark.parametrize("document, field", [

@@ -18,7 +18,9 @@ from afterward.loyalty.models import LoyaltyEntry
 REWARDS = [
     {"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500},
     {"key": "ten-pct", "name": "10% off", "points": 300, "percent_off": 10},
-    {"key": "ship", "name": "Free shipping", "points": 200, "free_shipping": True},
+    {"key": "ship", "name": "Free shipping", "points": 200, "free_shipping": True,
+     "expiry_days": 30},
+    {"key": "mug", "name": "A free mug", "points": 400, "product_sku": "MUG-1"},
 ]
 
 
@@ -63,7 +65,8 @@ def test_a_fixed_reward_takes_its_points_and_issues_a_discount_code(club, db, me
     assert len(body["code"]) == 16
     assert {k: v for k, v in body.items() if k != "code"} == {
         "customer_id": member, "reward": "five-off", "points": 500, "kind": "discount",
-        "discount_minor": 500, "percent_off": None, "currency": "USD", "status": "issued",
+        "discount_minor": 500, "percent_off": None, "product_sku": None, "currency": "USD",
+        "status": "issued",
         "used_order_id": None, "expires_at": None, "points_balance": 500}
     assert club.points(member) == (500, 0, 0)
     newest = club.loyalty(member)["entries"][0]
@@ -137,14 +140,48 @@ def test_a_reward_beyond_the_balance_is_refused_and_nothing_is_written(club, db,
     assert written(db) == (3, 2, 2)
 
 
-@pytest.mark.parametrize(("reward", "error"), [("nope", "unknown_reward"),
-                                                ("ship", "reward_unavailable")])
-def test_a_reward_that_cannot_be_redeemed_is_refused(club, db, member, reward, error):
-    answer = redeem(club, member, reward)
+def test_a_free_shipping_reward_issues_an_expiring_free_shipping_code(club, db, member):
+    answer = redeem(club, member, "ship")
+
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert (body["kind"], body["discount_minor"], body["percent_off"], body["product_sku"],
+            body["points"], body["points_balance"]) == (
+        "free_shipping", None, None, None, 200, 800)
+    with db.reading() as session:
+        code = codes.by_code(session, store_id=club.store.id, code=body["code"])
+        assert code is not None and code.expires_at is not None
+        assert round((code.expires_at - code.created_at).total_seconds()) == 30 * 86400
+        job = session.scalar(select(Job).where(Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+        assert job is not None
+        rule = job.payload["data"]["shopify"]["price_rule"]
+        assert (rule["target_type"], rule["value_type"], rule["value"]) == (
+            "shipping_line", "percentage", "-100.0")
+        assert rule["ends_at"] == code.expires_at.isoformat()
+    assert written(db) == (2, 1, 1)
+
+
+def test_a_free_product_reward_issues_a_code_for_its_sku(club, db, member):
+    answer = redeem(club, member, "mug")
+
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["kind"], answer.json()["product_sku"],
+            answer.json()["expires_at"]) == ("free_product", "MUG-1", None)
+    with db.reading() as session:
+        job = session.scalar(select(Job).where(Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+        assert job is not None
+        rule = job.payload["data"]["shopify"]["price_rule"]
+        assert (rule["target_selection"], rule["entitled_skus"], rule["value"],
+                rule["allocation_limit"]) == ("entitled", ["MUG-1"], "-100.0", 1)
+    assert club.points(member) == (600, 0, 0)
+
+
+def test_an_unknown_reward_is_refused(club, db, member):
+    answer = redeem(club, member, "nope")
 
     assert answer.status_code == 422
     assert (answer.json()["error"]["code"], answer.json()["error"]["field"]) == (
-        error, "reward")
+        "unknown_reward", "reward")
     assert club.points(member) == (1000, 0, 0)
     assert written(db) == (1, 0, 0)
 

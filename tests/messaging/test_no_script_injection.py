@@ -45,6 +45,7 @@ SHOWN = {
     "item.howto": hostile("howto", 2000),
     "product.title": hostile("recommended", 300),
     "data.offer_code": hostile("offer", 64),
+    "offer.products": hostile("offer product", 300),  # a journey's code: what it is for
     "data.product_title": hostile("data title", 200),
     "return.reject_reason": hostile("reject reason", 500),
 }
@@ -81,6 +82,7 @@ def hostile_context(locale: str, *, logo: bool) -> dict[str, Any]:
     context["care"] = [{"title": SHOWN["item.title"], "care": SHOWN["item.care"],
                         "howto": SHOWN["item.howto"]}]
     context["return"]["reject_reason"] = SHOWN["return.reject_reason"]
+    context["offer"]["products"] = [SHOWN["offer.products"]]
     for line in context["return"]["lines"]:
         line["title"] = SHOWN["line.title"]
     return context

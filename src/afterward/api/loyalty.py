@@ -116,6 +116,7 @@ def redemption_out(session: Session, code: DiscountCode, held: LoyaltyAccount
         code=code.code, customer_id=held.customer_id, reward=code.source_id or "",
         points=redemptions.points_of(session, code), kind=code.kind,
         discount_minor=code.value_minor, percent_off=code.percent, currency=code.currency,
+        product_sku=code.skus[0] if code.kind == "free_product" and code.skus else None,
         status=code.status, used_order_id=code.used_order_id, expires_at=code.expires_at,
         points_balance=held.points_balance)
 
@@ -127,10 +128,11 @@ def redemption_out(session: Session, code: DiscountCode, held: LoyaltyAccount
 def redeem(body: RedemptionIn, response: Response, who: Principal = Depends(principal),
            write: Write = Depends(writer)) -> RedemptionOut:
     """Redeem a reward of the program: its points are taken from the spendable balance
-    and a single-use discount code is issued (pushed to the store platform as
-    `code.issued`). 422 `unknown_reward`, `reward_unavailable` (free shipping or a free
-    product: not yet), `insufficient_points`; the same idempotency_key again: 200 and
-    the same code. Another store's customer: 404."""
+    and a single-use code of the reward's kind is issued (`discount`, `free_shipping`
+    or `free_product`; pushed to the store platform as `code.issued`), expiring after
+    the reward's `expiry_days` when it has them. 422 `unknown_reward`,
+    `insufficient_points`; the same idempotency_key again: 200 and the same code.
+    Another store's customer: 404."""
     def work(session: Session) -> tuple[RedemptionOut, bool]:
         if commerce.get_customer(session, store_id=who.store_id,
                                  customer_id=body.customer_id) is None:

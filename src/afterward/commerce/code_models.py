@@ -1,5 +1,7 @@
-"""Codes a shopper types at checkout: gift cards (a sum of money) and discounts (a sum
-or a percentage), issued from store credit, loyalty rewards or by hand. Single use:
+"""Codes a shopper types at checkout: gift cards (a sum of money), discounts (a sum or
+a percentage), free shipping and a free product (by SKU), issued from store credit,
+loyalty rewards, journeys' personal offers or by hand. A discount may be limited to
+products (`skus`) or `categories`; any code may expire (`expires_at`). Single use:
 `issued` becomes `used` (with the order) or `cancelled`, each once, by a conditional
 UPDATE (commerce/codes.py)."""
 
@@ -19,9 +21,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from afterward.storage.db import Base
-from afterward.storage.types import BigID, UTCDateTime, utcnow
+from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
 
-KINDS = ("gift_card", "discount")
+KINDS = ("gift_card", "discount", "free_shipping", "free_product")
+KIND_CHECK = "kind IN ('gift_card', 'discount', 'free_shipping', 'free_product')"
+# Gift cards and discounts are worth an amount or a percentage; free shipping and a
+# free product neither (a free product names its SKU in `skus`: codes.issue checks).
+VALUE_CHECK = (
+    "(kind IN ('gift_card', 'discount') AND ((value_minor IS NOT NULL AND value_minor > 0"
+    " AND currency IS NOT NULL AND percent IS NULL) OR (value_minor IS NULL AND percent > 0"
+    " AND percent <= 100))) OR (kind IN ('free_shipping', 'free_product') AND value_minor"
+    " IS NULL AND percent IS NULL)")
 STATUSES = ("issued", "used", "cancelled")
 
 
@@ -32,12 +42,11 @@ class DiscountCode(Base):
         UniqueConstraint("store_id", "source", "idempotency_key",
                          name="uq_discount_codes_store_key"),
         Index("ix_discount_codes_store_customer", "store_id", "customer_id"),
-        CheckConstraint("kind IN ('gift_card', 'discount')", name="discount_code_kind"),
+        Index("ix_discount_codes_store_enrolment", "store_id", "enrolment_id"),
+        CheckConstraint(KIND_CHECK, name="discount_code_kind"),
         CheckConstraint("status IN ('issued', 'used', 'cancelled')",
                         name="discount_code_status"),
-        CheckConstraint("(value_minor IS NOT NULL AND value_minor > 0 AND currency IS NOT NULL"
-                        " AND percent IS NULL) OR (value_minor IS NULL AND percent > 0 AND "
-                        "percent <= 100)", name="discount_code_value"),
+        CheckConstraint(VALUE_CHECK, name="discount_code_value"),
         CheckConstraint("(status = 'used') = (used_at IS NOT NULL)",
                         name="discount_code_used"),
     )
@@ -49,8 +58,14 @@ class DiscountCode(Base):
     value_minor: Mapped[int | None] = mapped_column(BigInteger)
     percent: Mapped[int | None] = mapped_column(Integer)
     currency: Mapped[str | None] = mapped_column(String(3))
-    source: Mapped[str] = mapped_column(String(32))  # store_credit, loyalty, manual
-    source_id: Mapped[str | None] = mapped_column(String(100))
+    # What it applies to (None: the whole order): product SKUs, product categories.
+    skus: Mapped[list[str] | None] = mapped_column(JSONType)
+    categories: Mapped[list[str] | None] = mapped_column(JSONType)
+    source: Mapped[str] = mapped_column(String(32))  # store_credit, loyalty, journey, manual
+    source_id: Mapped[str | None] = mapped_column(String(100))  # a journey: its key
+    # A journey's personal offer: the enrolment it was issued to (journeys' row; no
+    # foreign key, commerce knows no journey table), for the journey's results.
+    enrolment_id: Mapped[int | None] = mapped_column(BigInteger)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from typing import Any
 
 from afterward.commerce.validation import InvalidValue
 from afterward.journeys.conditions import Node, Problem
@@ -36,7 +37,14 @@ ENTRIES = ("subject", "order", "customer")
 MAX_STEPS = 100
 MAX_BRANCH_DEPTH = 5
 DEFAULT_MAX_AGE = timedelta(days=3)
-STEP_KINDS = ("wait", "branch", "send", "holdout", "exit")
+STEP_KINDS = ("wait", "branch", "send", "holdout", "exit", "offer")
+OFFER_KINDS = ("percent", "fixed", "free_shipping", "free_product")
+# What an offer may be limited to, from the enrolment's order: its products' categories,
+# or the products bought most often in the same orders as its products.
+OFFER_SCOPES = ("order_categories", "order_complements")
+MAX_OFFER_LIMITS = 50
+MAX_OFFER_EXPIRY = timedelta(days=730)
+ONCE_PER = ("order", "shipment", "customer", "enrolment")
 
 
 class DefinitionError(InvalidValue):
@@ -108,6 +116,32 @@ class Exit:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """Issue the enrolment one unique single-use code (journeys/offers.py); later sends
+    show it as `offer` in their context."""
+
+    key: str
+    kind: str  # percent | fixed | free_shipping | free_product
+    percent_off: int | None = None
+    amount_minor: int | None = None  # in the store's currency
+    sku: str | None = None  # free_product
+    expires_in: timedelta | None = None
+    skus: tuple[str, ...] = ()  # limited to these products ...
+    categories: tuple[str, ...] = ()  # ... or these categories ...
+    scope: str | None = None  # ... or what OFFER_SCOPES computes from the order
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step another module brings (Module.journey_steps, journeys/actions.py), such
+    as loyalty's `loyalty_points`: `config` is what its parser made of the JSON."""
+
+    key: str
+    name: str
+    config: Any
+
+
+@dataclass(frozen=True)
 class Branch:
     key: str
     condition: Node
@@ -115,7 +149,7 @@ class Branch:
     otherwise: tuple[Step, ...] = ()
 
 
-Step = Wait | Send | Holdout | Exit | Branch
+Step = Wait | Send | Holdout | Exit | Branch | Offer | Action
 
 
 @dataclass(frozen=True)

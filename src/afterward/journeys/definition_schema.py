@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from afterward.commerce.fields import NOT_BLANK_FOR_STRIP
-from afterward.journeys import conditions, durations
+from afterward.journeys import actions, conditions, durations
 from afterward.journeys import definition as spec
 
 Schema = dict[str, Any]
@@ -122,6 +122,42 @@ def _send() -> Schema:
     }) | addressed
 
 
+def _offer() -> Schema:
+    """One variant per kind and limit: a limit (skus, categories or for) only on a
+    percent or fixed offer, and at most one of them."""
+    null = {"type": "null"}
+    names = _list_of(_text(100), 1, spec.MAX_OFFER_LIMITS)
+    limits: dict[str, Schema] = {"skus": names, "categories": names,
+                                 "for": _one_of(spec.OFFER_SCOPES)}
+    values = {"percent": ("percent_off", {"type": "integer", "minimum": 1, "maximum": 100}),
+              "fixed": ("amount_minor", {"type": "integer", "minimum": 1,
+                                         "maximum": 10**9})}
+    variants: list[Schema] = []
+    for kind in spec.OFFER_KINDS:
+        base: dict[str, Schema] = {"kind": {"const": kind}, "expires_in": _or_null(DURATION),
+                                   "percent_off": null, "amount_minor": null, "sku": null,
+                                   **{name: null for name in limits}}
+        required = ["kind"]
+        if kind in values:
+            name, schema = values[kind]
+            base[name] = schema
+            required.append(name)
+        if kind == "free_product":
+            base["sku"] = _text(100)
+            required.append("sku")
+        chosen = [None, *limits] if kind in values else [None]
+        for limit in chosen:
+            properties = dict(base)
+            if limit is not None:
+                properties[limit] = limits[limit]
+            variants.append(_object(properties, tuple(required)))
+    return {"anyOf": variants, "description": "A personal single-use code for the "
+            "enrolment (docs/journeys.md): percent or fixed off (optionally limited to "
+            "skus, categories or for: order_categories | order_complements), free "
+            "shipping or a free product; expires_in at most "
+            f"{spec.MAX_OFFER_EXPIRY.days} days"}
+
+
 def _steps(depth: int) -> dict[str, Schema]:
     """Steps at a branch depth: a branch only above the deepest level."""
     kinds: dict[str, Schema] = {
@@ -129,6 +165,8 @@ def _steps(depth: int) -> dict[str, Schema]:
         "holdout": _object({"share": {"type": "number", "exclusiveMinimum": 0,
                                       "exclusiveMaximum": 1}}, ("share",)),
         "exit": _or_null(_object({"reason": _or_null(_text(100))})),
+        "offer": ref("Offer"),
+        **{name: kind.SCHEMA for name, kind in sorted(actions.kinds().items())},
     }
     out: dict[str, Schema] = {}
     if depth < spec.MAX_BRANCH_DEPTH:
@@ -178,7 +216,8 @@ def components() -> dict[str, Schema]:
         "Update": _journey(keyed=False) | {
             "description": "A journey definition; its key is the path's (a `key` given "
                            "too must equal it)."},
-        "Trigger": _trigger(), "Wait": _wait(), "Send": _send(), **_expressions(),
+        "Trigger": _trigger(), "Wait": _wait(), "Send": _send(), "Offer": _offer(),
+        **_expressions(),
     }
     for depth in range(spec.MAX_BRANCH_DEPTH + 1):
         parts.update(_steps(depth))

@@ -16,7 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from afterward.journeys import conditions
-from afterward.journeys.definition import Branch, Exit, Holdout, Send, Step, Wait
+from afterward.journeys.definition import (
+    Action,
+    Branch,
+    Exit,
+    Holdout,
+    Offer,
+    Send,
+    Step,
+    Wait,
+)
 
 MAX_INSTRUCTIONS_PER_RUN = 1000
 CONTROL, TREATMENT = "control", "treatment"
@@ -24,7 +33,8 @@ CONTROL, TREATMENT = "control", "treatment"
 
 @dataclass(frozen=True)
 class Instruction:
-    op: str  # wait | send | holdout | exit | branch (jump to target when false) | jump
+    op: str  # wait | send | holdout | exit | offer | action | branch (jump to target
+    # when false) | jump
     step: Step | None = None
     target: int = -1
 
@@ -38,7 +48,8 @@ def compile_steps(steps: tuple[Step, ...]) -> tuple[Instruction, ...]:
 def _emit(steps: tuple[Step, ...], program: list[Instruction]) -> None:
     for step in steps:
         if not isinstance(step, Branch):
-            op = {Wait: "wait", Send: "send", Holdout: "holdout", Exit: "exit"}[type(step)]
+            op = {Wait: "wait", Send: "send", Holdout: "holdout", Exit: "exit",
+                  Offer: "offer", Action: "action"}[type(step)]
             program.append(Instruction(op, step))
             continue
         at = len(program)
@@ -84,16 +95,24 @@ class SendRequest:
 
 
 @dataclass(frozen=True)
+class Perform:
+    """A step that acts in the database (an offer, another module's action): the
+    service does it, in order with the sends around it."""
+
+    step: Offer | Action
+
+
+@dataclass(frozen=True)
 class Outcome:
     state: State
     status: str  # active | completed | exited
-    effects: tuple[Record | SendRequest, ...] = ()
+    effects: tuple[Record | SendRequest | Perform, ...] = ()
     wake_at: datetime | None = None  # when active: run again then
     exit_reason: str | None = None
 
 
 def run(program: tuple[Instruction, ...], state: State, inputs: Inputs) -> Outcome:
-    effects: list[Record | SendRequest] = []
+    effects: list[Record | SendRequest | Perform] = []
     now = inputs.now
     for _ in range(MAX_INSTRUCTIONS_PER_RUN):
         if state.position >= len(program):
@@ -118,6 +137,9 @@ def run(program: tuple[Instruction, ...], state: State, inputs: Inputs) -> Outco
                     for name, node in step.data}
             effects.append(SendRequest(step, data))
             state = replace(state, position=state.position + 1)
+        elif isinstance(step, Offer | Action):
+            effects.append(Perform(step))
+            state = replace(state, position=state.position + 1)
         elif isinstance(step, Holdout):
             group = CONTROL if inputs.holdout_draw < step.share else TREATMENT
             effects.append(Record(step.key, "holdout", {"group": group, "share": step.share}))
@@ -131,7 +153,7 @@ def run(program: tuple[Instruction, ...], state: State, inputs: Inputs) -> Outco
 
 
 def _wait(step: Wait, state: State, inputs: Inputs,
-          effects: list[Record | SendRequest]) -> State | Outcome:
+          effects: list[Record | SendRequest | Perform]) -> State | Outcome:
     now = inputs.now
     if state.due_at is None:  # arriving at the wait
         if step.until_event:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from afterward import jobs
 from afterward.commerce.validation import InvalidValue
 from afterward.events import Event
-from afterward.journeys import conditions, engine, facts, parsing
+from afterward.journeys import actions, conditions, engine, facts, offer_part, offers, parsing
 from afterward.journeys import definition as spec
 from afterward.journeys.models import (
     Enrolment,
@@ -183,15 +183,18 @@ def advance(session: Session, *, enrolment_id: int, seq: int, now: datetime) -> 
         holdout_draw=engine.holdout_draw(store_id=journey.store_id, journey_key=journey.key,
                                          unit=holdout_unit(enrolment)))
     outcome = engine.run(program, state_of(enrolment), inputs)
-    apply(session, enrolment, journey, outcome, now)
+    apply(session, enrolment, journey, outcome, now,
+          offers_in=any(i.op == "offer" for i in program))
     return enrolment.status
 
 
 def apply(session: Session, enrolment: Enrolment, journey: Journey, outcome: engine.Outcome,
-          now: datetime) -> None:
+          now: datetime, *, offers_in: bool = False) -> None:
     for effect in outcome.effects:
         if isinstance(effect, engine.SendRequest):
-            send(session, enrolment, journey, effect, now)
+            send(session, enrolment, journey, effect, now, offers_in=offers_in)
+        elif isinstance(effect, engine.Perform):
+            perform(session, enrolment, journey, effect.step, now)
         else:
             record(session, enrolment, effect.step_key, effect.kind, effect.detail, at=now)
     state = outcome.state
@@ -205,17 +208,36 @@ def apply(session: Session, enrolment: Enrolment, journey: Journey, outcome: eng
         finish(session, enrolment, EnrolmentStatus(outcome.status), outcome.exit_reason, now)
 
 
+def perform(session: Session, enrolment: Enrolment, journey: Journey,
+            step: spec.Offer | spec.Action, now: datetime) -> None:
+    """An offer step issues the enrolment's code (once: journeys/offers.py); another
+    module's step does what it does (journeys/actions.py), once per its own key."""
+    if isinstance(step, spec.Offer):
+        _, detail = offers.issue(session, enrolment, journey, step, now)
+        record(session, enrolment, step.key, "offer", detail, at=now)
+        return
+    detail = actions.run(session, step.name, step.config, store_id=enrolment.store_id,
+                         journey_key=journey.key, step_key=step.key,
+                         enrolment_id=enrolment.id, customer_id=enrolment.customer_id,
+                         order_id=enrolment.order_id, shipment_id=enrolment.shipment_id,
+                         now=now)
+    record(session, enrolment, step.key, step.name[:32], detail, at=now)
+
+
 def send(session: Session, enrolment: Enrolment, journey: Journey,
-         request: engine.SendRequest, now: datetime) -> None:
+         request: engine.SendRequest, now: datetime, *, offers_in: bool = False) -> None:
     step = request.step
     key = f"enr:{enrolment.id}:{step.key}"
+    offer = offers.latest_for(session, enrolment) if offers_in else None
     if step.channel == "webhook":
         deliveries = messaging.queue_webhook_event(
             session, store_id=enrolment.store_id,
             event_type=step.event_type or f"journey.{journey.key}", event_id=key,
             data={"journey": journey.key, "enrolment_id": enrolment.id, "step": step.key,
                   "customer_id": enrolment.customer_id, "order_id": enrolment.order_id,
-                  "shipment_id": enrolment.shipment_id, **request.data})
+                  "shipment_id": enrolment.shipment_id,
+                  **({"offer_code": offer.code} if offer is not None else {}),
+                  **request.data})
         record(session, enrolment, step.key, "send",
                {"channel": "webhook", "deliveries": len(deliveries)}, at=now)
         return
@@ -223,6 +245,8 @@ def send(session: Session, enrolment: Enrolment, journey: Journey,
                                              ("shipment_id", enrolment.shipment_id)) if value}
     if enrolment.subject_type not in CORE_SUBJECTS:  # a module's row: a return, ...
         refs[f"{enrolment.subject_type}_id"] = enrolment.subject_id
+    if offer is not None:  # the message's `offer` (journeys/offer_part.py)
+        refs[offer_part.REF] = offer.id
     try:
         message = messaging.queue_message(
             session, store_id=enrolment.store_id, channel=step.channel, purpose=step.purpose,

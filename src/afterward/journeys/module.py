@@ -14,5 +14,6 @@ MODULE = Module(
     consumers=("afterward.journeys.consumer:consume_behind",),
     privacy="afterward.journeys.privacy",
     templates=("afterward.journeys.message_templates",),
+    message_parts=("afterward.journeys.offer_part",),
     events=("customer.birthday", "customer.purchase_anniversary", "customer.at_risk"),
 )

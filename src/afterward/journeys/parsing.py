@@ -10,7 +10,7 @@ from datetime import time, timedelta
 from typing import Any
 
 from afterward.commerce.schemas import contains_nul
-from afterward.journeys import conditions, durations
+from afterward.journeys import actions, conditions, durations
 from afterward.journeys.conditions import Node, Problem
 from afterward.journeys.definition import (
     CHANNELS,
@@ -21,19 +21,25 @@ from afterward.journeys.definition import (
     KEY,
     MATCHES,
     MAX_BRANCH_DEPTH,
+    MAX_OFFER_EXPIRY,
+    MAX_OFFER_LIMITS,
     MAX_STEPS,
+    OFFER_KINDS,
+    OFFER_SCOPES,
     PURPOSES,
     RE_ENTRY,
     RESERVED_KEYS,
     STEP_KEY,
     STEP_KINDS,
     TEMPLATE_KEY,
+    Action,
     Branch,
     DefinitionError,
     Exit,
     ExitRule,
     Holdout,
     Journey,
+    Offer,
     ReEntry,
     Send,
     Step,
@@ -226,10 +232,11 @@ class _Parser:
         if not isinstance(raw, dict):
             self.problem(path, f"expected a step object, got {_kind(raw)}")
             return None
-        kinds = [k for k in STEP_KINDS if k in raw]
+        every = (*STEP_KINDS, *actions.names())
+        kinds = [k for k in every if k in raw]
         if len(kinds) != 1:
             others = sorted(set(map(str, raw)) - {"key"})
-            self.problem(path, f"a step is exactly one of {', '.join(STEP_KINDS)}"
+            self.problem(path, f"a step is exactly one of {', '.join(every)}"
                                + (f" (got {', '.join(others[:5])})" if others else ""))
             return None
         body = self.mapping(raw, path, {kinds[0], "key"})
@@ -245,6 +252,11 @@ class _Parser:
             return self.send(spec, where, key)
         if kind == "holdout":
             return self.holdout(spec, where, key)
+        if kind == "offer":
+            return self.offer(spec, where, key)
+        if kind not in STEP_KINDS:
+            config = actions.parse(kind, spec, where, self.problems)
+            return Action(key, kind, config) if config is not None else None
         if kind == "exit":
             inner = self.mapping(spec, where, {"reason"})
             reason = self.text(inner, "reason", where, required=False, limit=100) \
@@ -320,6 +332,66 @@ class _Parser:
         return Send(key, str(channel), template, str(purpose), category or template or "journey",
                     tuple(data), event_type)
 
+    def offer(self, raw: Any, path: str, key: str) -> Offer | None:
+        body = self.mapping(raw, path, {"kind", "percent_off", "amount_minor", "sku",
+                                        "expires_in", "skus", "categories", "for"})
+        if body is None:
+            return None
+        before = len(self.problems)
+        kind = body.get("kind")
+        if kind not in OFFER_KINDS:
+            self.problem(f"{path}.kind", f"required: one of {', '.join(OFFER_KINDS)}")
+            return None
+        value_of = {"percent": "percent_off", "fixed": "amount_minor"}.get(str(kind))
+        amounts: dict[str, int | None] = {"percent_off": None, "amount_minor": None}
+        for name, low, high in (("percent_off", 1, 100), ("amount_minor", 1, 10**9)):
+            value = body.get(name)
+            if name == value_of and value is None:
+                self.problem(f"{path}.{name}", f"required for a {kind} offer")
+            elif name != value_of and value is not None:
+                self.problem(f"{path}.{name}", f"not for a {kind} offer")
+            elif value is not None:
+                whole = _whole(value)
+                if whole is None or not low <= whole <= high:
+                    self.problem(f"{path}.{name}", f"a whole number from {low} to {high}")
+                amounts[name] = whole
+        sku = self.text(body, "sku", path, required=kind == "free_product", limit=100)
+        if kind != "free_product" and sku is not None:
+            self.problem(f"{path}.sku", "only for a free_product offer")
+        expires_in = self.duration(body, "expires_in", path)
+        if expires_in is not None and expires_in > MAX_OFFER_EXPIRY:
+            self.problem(f"{path}.expires_in", f"at most {MAX_OFFER_EXPIRY.days} days")
+        skus = self.names(body, "skus", path)
+        categories = self.names(body, "categories", path)
+        scope = body.get("for")
+        if scope is not None and scope not in OFFER_SCOPES:
+            self.problem(f"{path}.for", f"one of {', '.join(OFFER_SCOPES)}")
+        limits = [name for name in ("skus", "categories", "for") if body.get(name) is not None]
+        if len(limits) > 1:
+            self.problem(f"{path}.{limits[1]}", "limit an offer by one of skus, categories "
+                                                "or for")
+        if limits and kind in ("free_shipping", "free_product"):
+            self.problem(f"{path}.{limits[0]}", f"a {kind} offer is not limited to products")
+        if len(self.problems) > before:
+            return None
+        return Offer(key, str(kind), percent_off=amounts["percent_off"],
+                     amount_minor=amounts["amount_minor"], sku=sku, expires_in=expires_in,
+                     skus=skus, categories=categories, scope=scope)
+
+    def names(self, raw: dict[str, Any], name: str, path: str) -> tuple[str, ...]:
+        value = raw.get(name)
+        if value is None:
+            return ()
+        where = f"{path}.{name}"
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_OFFER_LIMITS:
+            self.problem(where, f"expected a list of 1-{MAX_OFFER_LIMITS} names")
+            return ()
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip() or len(item) > 100:
+                self.problem(f"{where}[{i}]", "expected text of 1-100 characters")
+                return ()
+        return tuple(dict.fromkeys(item.strip() for item in value))
+
     def holdout(self, raw: Any, path: str, key: str) -> Holdout | None:
         body = self.mapping(raw, path, {"share"})
         if body is None:
@@ -344,6 +416,15 @@ class _Parser:
         then = self.steps(body.get("then", []), f"{path}.then", depth=depth + 1)
         otherwise = self.steps(body.get("else", []), f"{path}.else", depth=depth + 1)
         return Branch(key, condition, then, otherwise)
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number as JSON may write it (10 or 10.0); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value if isinstance(value, int) else None
 
 
 def _kind(raw: Any) -> str:

@@ -10,7 +10,13 @@ order totals less refunds, cancelled orders left out, in minor units.
 Conversion: Newcombe's hybrid score interval for a difference of proportions
 (from two Wilson intervals; it behaves at 0% and 100%). Revenue: a percentile
 bootstrap of the difference in means with a fixed seed, so the same data always
-gives the same interval."""
+gives the same interval.
+
+Personal offers (journeys/offers.py) are attributed per group: `codes_issued` to the
+counted enrolments, `codes_redeemed` of them used by an order placed within the
+window (not cancelled), and `code_revenue_minor`, those orders' totals less refunds.
+The control group leaves at the holdout step, before any offer step, so its counts
+are 0 by design: what the offer earns shows in the conversion and revenue lift."""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from afterward.commerce import codes
 from afterward.commerce.models import Order
 from afterward.journeys.engine import CONTROL, TREATMENT
 from afterward.journeys.models import Enrolment, Journey
@@ -45,6 +52,9 @@ class Group:
     converted: int
     revenue_minor: int
     conversion: Interval | None  # the rate with its Wilson interval
+    codes_issued: int = 0  # personal offer codes the journey gave these customers
+    codes_redeemed: int = 0  # ... used by an order in the window
+    code_revenue_minor: int = 0  # those orders' totals less refunds
 
     @property
     def revenue_per_customer_minor(self) -> float | None:
@@ -119,24 +129,28 @@ class Outcomes:
     revenue: dict[str, list[int]]  # by group: each customer's revenue in the window
     converted: dict[str, int]  # by group: customers with an order in the window
     pending: int
+    codes: dict[str, tuple[int, int, int]]  # by group: issued, redeemed, their revenue
 
 
 def outcomes(session: Session, *, journey: Journey, window: timedelta, now: datetime
              ) -> Outcomes:
     rows = session.execute(
-        select(Enrolment.customer_id, Enrolment.holdout_group, Enrolment.enrolled_at)
+        select(Enrolment.customer_id, Enrolment.holdout_group, Enrolment.enrolled_at,
+               Enrolment.id)
         .where(Enrolment.journey_id == journey.id, Enrolment.holdout_group.is_not(None),
                Enrolment.customer_id.is_not(None))
         .order_by(Enrolment.enrolled_at, Enrolment.id)).all()
     first: dict[int, tuple[str, datetime]] = {}
+    counted: dict[int, int] = {}  # enrolment -> its customer
     pending = 0
-    for customer_id, group, enrolled_at in rows:
+    for customer_id, group, enrolled_at, enrolment_id in rows:
         if customer_id is None or group is None or customer_id in first:
             continue
         if enrolled_at + window > now:
             pending += 1
             continue
         first[customer_id] = (group, enrolled_at)
+        counted[enrolment_id] = customer_id
     revenue: dict[int, int | None] = dict.fromkeys(first)  # None: no order in the window
     ids = sorted(first)
     for start in range(0, len(ids), 500):
@@ -157,7 +171,37 @@ def outcomes(session: Session, *, journey: Journey, window: timedelta, now: date
         value = revenue[customer_id]
         by_group[group].append(value or 0)
         converted[group] += value is not None
-    return Outcomes(by_group, converted, pending)
+    return Outcomes(by_group, converted, pending,
+                    offer_codes(session, journey=journey, counted=counted, first=first,
+                                window=window))
+
+
+def offer_codes(session: Session, *, journey: Journey, counted: dict[int, int],
+                first: dict[int, tuple[str, datetime]], window: timedelta
+                ) -> dict[str, tuple[int, int, int]]:
+    """By group: (codes issued, codes used by an order in the window, its revenue)."""
+    tally = {TREATMENT: [0, 0, 0], CONTROL: [0, 0, 0]}
+    issued = codes.for_enrolments(session, store_id=journey.store_id,
+                                  enrolment_ids=sorted(counted))
+    used = {c.used_order_id: c for c in issued if c.used_order_id is not None}
+    orders = {row.id: row for start in range(0, len(used), 500)
+              for row in session.execute(
+                  select(Order.id, Order.placed_at, Order.total_minor, Order.refunded_minor,
+                         Order.status)
+                  .where(Order.store_id == journey.store_id,
+                         Order.id.in_(sorted(used)[start:start + 500])))}
+    for code in issued:
+        customer_id = counted.get(code.enrolment_id or 0)
+        if customer_id is None:
+            continue
+        group, enrolled_at = first[customer_id]
+        tally[group][0] += 1
+        order = orders.get(code.used_order_id or 0)
+        if order is not None and order.status != "cancelled" \
+                and enrolled_at < _aware(order.placed_at) <= enrolled_at + window:
+            tally[group][1] += 1
+            tally[group][2] += order.total_minor - order.refunded_minor
+    return {group: (a, b, c) for group, (a, b, c) in tally.items()}
 
 
 def journey_results(session: Session, *, journey: Journey, window_days: int,
@@ -168,8 +212,10 @@ def journey_results(session: Session, *, journey: Journey, window_days: int,
     n = len(treated) + len(control)
     return Results(
         journey_key=journey.key, window_days=window_days,
-        treatment=Group(len(treated), k_t, sum(treated), wilson(k_t, len(treated))),
-        control=Group(len(control), k_c, sum(control), wilson(k_c, len(control))),
+        treatment=Group(len(treated), k_t, sum(treated), wilson(k_t, len(treated)),
+                        *found.codes[TREATMENT]),
+        control=Group(len(control), k_c, sum(control), wilson(k_c, len(control)),
+                      *found.codes[CONTROL]),
         pending=found.pending,
         conversion_lift=newcombe(k_t, len(treated), k_c, len(control)),
         revenue_per_customer_lift=bootstrap_mean_difference(treated, control),

@@ -109,6 +109,9 @@ class GroupOut(BaseModel):
     conversion_rate: IntervalOut | None
     revenue_minor: int
     revenue_per_customer_minor: float | None
+    codes_issued: int  # personal offer codes the journey's offer steps gave the group
+    codes_redeemed: int  # of those, used by an order within the window
+    code_revenue_minor: int  # those orders' totals less refunds
 
 
 class ResultsOut(BaseModel):
@@ -132,7 +135,10 @@ class ResultsOut(BaseModel):
             return GroupOut(customers=value.customers, converted=value.converted,
                             conversion_rate=interval(value.conversion),
                             revenue_minor=value.revenue_minor,
-                            revenue_per_customer_minor=value.revenue_per_customer_minor)
+                            revenue_per_customer_minor=value.revenue_per_customer_minor,
+                            codes_issued=value.codes_issued,
+                            codes_redeemed=value.codes_redeemed,
+                            code_revenue_minor=value.code_revenue_minor)
 
         return cls(journey_key=found.journey_key, window_days=found.window_days,
                    treatment=group(found.treatment), control=group(found.control),

@@ -19,6 +19,7 @@ MODULE = Module(
     message_parts=("afterward.loyalty.message_part",),
     journeys=("afterward.loyalty.journeys",),
     facts=("afterward.loyalty.journey_facts",),
+    journey_steps=("afterward.loyalty.journey_step",),
     events=("loyalty.points_earned", "loyalty.points_redeemed", "loyalty.tier_changed",
             "loyalty.points_expiring", "loyalty.referral_created", "loyalty.referral_review",
             "loyalty.referral_qualified"),

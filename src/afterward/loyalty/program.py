@@ -39,8 +39,8 @@ class Tier(Document):
 
 class Reward(Document):
     """What points buy: exactly one of an amount off, a percentage off, free shipping
-    or a free product (by SKU). Amounts and percentages are redeemed into single-use
-    codes (loyalty/redemptions.py)."""
+    or a free product (by SKU), redeemed into a single-use code (loyalty/redemptions.py)
+    that expires `expiry_days` after the redemption when given."""
 
     key: Key
     name: Name
@@ -49,6 +49,7 @@ class Reward(Document):
     percent_off: Percent | None = None
     free_shipping: Flag = False
     product_sku: Name | None = None
+    expiry_days: Annotated[int, Field(ge=1, le=3650), JSON_INTEGER] | None = None
 
     @model_validator(mode="after")
     def _one_benefit(self) -> Reward:
@@ -79,6 +80,9 @@ class Bonuses(Document):
     birthday: Points = 0  # once a year, on the customer's birthday, spendable at once
     review: Points = 0  # once per review, whatever its rating (loyalty/bonuses.py)
     review_photo: Points = 0  # once per review with a photo, on top of `review`
+    # An apology for a late parcel, once per order, spendable at once: the built-in
+    # shipment_delayed journey credits it (its `loyalty_points` step) when above 0.
+    late_parcel: Points = 0
 
 
 class Program(Document):

@@ -5,13 +5,14 @@ one transaction; an unused code can be refunded into points, once.
 
 A customer's redemptions run one at a time (the account's lock, ledger.account) and
 the balance's UPDATE refuses to go below zero, so concurrent redemptions never
-overdraw. Codes carry an amount or a percentage only: a free-shipping or free-product
-reward cannot be redeemed yet (422 `reward_unavailable`)."""
+overdraw. Every kind of reward becomes a code of its kind: an amount or a percentage
+off (a `discount`), `free_shipping`, or `free_product` naming the product's SKU; a
+reward with `expiry_days` gives a code that expires that many days later."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -32,10 +33,15 @@ def reward_of(program: Program, key: str) -> Reward:
     found = next((r for r in program.rewards if r.key == key), None)
     if found is None:
         raise LoyaltyError("unknown_reward", "the program has no such reward", "reward")
-    if found.discount_minor is None and found.percent_off is None:
-        raise LoyaltyError("reward_unavailable", "free-shipping and free-product rewards "
-                           "cannot be redeemed into codes yet", "reward")
     return found
+
+
+def code_kind(reward: Reward) -> str:
+    if reward.free_shipping:
+        return "free_shipping"
+    if reward.product_sku is not None:
+        return "free_product"
+    return "discount"
 
 
 def redeem(session: Session, *, store_id: int, customer_id: int, program: Program,
@@ -43,8 +49,8 @@ def redeem(session: Session, *, store_id: int, customer_id: int, program: Progra
            now: datetime | None = None) -> tuple[DiscountCode, bool]:
     """(the code, whether it is new). With a key used before for the same request,
     the code it made and nothing taken again; for another request, 409
-    `idempotency_key_reused`. 422 `unknown_reward`, `reward_unavailable`,
-    `insufficient_points` (nothing written)."""
+    `idempotency_key_reused`. 422 `unknown_reward`, `insufficient_points` (nothing
+    written)."""
     now = now or utcnow()
     held = ledger.account(session, store_id=store_id, customer_id=customer_id)
     key = idempotency_key or f"auto-{secrets.token_hex(12)}"
@@ -58,9 +64,12 @@ def redeem(session: Session, *, store_id: int, customer_id: int, program: Progra
     if held.points_balance < reward.points:
         raise LoyaltyError("insufficient_points", "the points balance is too low", "reward")
     store = session.get(Store, store_id)
-    code = codes.issue(session, store_id=store_id, kind="discount", source=SOURCE,
+    code = codes.issue(session, store_id=store_id, kind=code_kind(reward), source=SOURCE,
                        value_minor=reward.discount_minor, percent=reward.percent_off,
                        currency=store.currency if reward.discount_minor and store else None,
+                       skus=[reward.product_sku] if reward.product_sku else None,
+                       expires_at=now + timedelta(days=reward.expiry_days)
+                       if reward.expiry_days else None,
                        customer_id=customer_id, source_id=reward.key,
                        idempotency_key=key, now=now)
     entry = ledger.post(session, held, kind="redeem", points=-reward.points,

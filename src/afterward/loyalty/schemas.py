@@ -71,9 +71,10 @@ class RedemptionOut(BaseModel):
     customer_id: int
     reward: str
     points: int  # what the reward cost
-    kind: str  # discount
+    kind: str  # discount, free_shipping, free_product
     discount_minor: int | None
     percent_off: int | None
+    product_sku: str | None  # free_product: the product it gives
     currency: str | None
     status: str  # issued, used, cancelled (refunded into points)
     used_order_id: int | None

@@ -45,8 +45,9 @@ def next_tier(program: Program, spend_minor: int) -> NextTier | None:
 
 
 def redeemable(reward: Reward) -> bool:
-    """Whether the reward can be redeemed into a code now (an amount or a percentage)."""
-    return reward.discount_minor is not None or reward.percent_off is not None
+    """Whether the reward can be redeemed into a code: every kind can (an amount, a
+    percentage, free shipping, a free product: commerce/codes.py)."""
+    return True
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_interval
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
@@ -122,6 +122,14 @@ def _datetime(context: Context, value: datetime | None, style: str = "medium") -
                                locale=context.get("locale") or "en"))
 
 
+@pass_context
+def _percent(context: Context, value: int | float | None) -> str:
+    """10 -> '10%' in English, '10 %' in German: a percentage in the reader's way."""
+    if value is None:
+        return ""
+    return str(format_percent(value / 100, locale=context.get("locale") or "en"))
+
+
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
@@ -150,7 +158,8 @@ class _Sandbox(SandboxedEnvironment):
 def _environment(*, html: bool) -> SandboxedEnvironment:
     env = _Sandbox(autoescape=html, undefined=StrictUndefined, trim_blocks=not html,
                    lstrip_blocks=not html, keep_trailing_newline=False)
-    env.filters.update(money=_money, date=_date, datetime=_datetime, days=_days)
+    env.filters.update(money=_money, date=_date, datetime=_datetime, days=_days,
+                       percent=_percent)
     # `{% if url is http_url %}`: a link from outside data only when it is http(s);
     # autoescaping keeps a value inside its attribute, not javascript: out of an href.
     env.tests["http_url"] = validation.is_http_url

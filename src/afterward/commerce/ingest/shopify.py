@@ -97,7 +97,7 @@ def _apply_order(session: Session, store_id: int, topic: str, data: dict[str, An
         service.cancel_order(session, order=saved, at=meta.cancelled_at,
                              reason=meta.cancel_reason)
     codes.used_in_order(session, store_id=store_id, order_id=saved.id,
-                        codes=used_codes(data))
+                        codes=used_codes(data), placed_at=saved.placed_at)
     _release_held(session, store_id=store_id, order_external_id=order_in.external_id or "")
     return "applied"
 

@@ -88,9 +88,9 @@ def benefit(say: Speaker, reward: Reward | DiscountCode, currency: str) -> str:
         return say.gettext("%(amount)s off", amount=i18n.money(amount, currency, say.code))
     if percent is not None:
         return say.gettext("%(amount)s off", amount=format_percent(percent / 100, locale=locale))
-    if isinstance(reward, Reward) and reward.free_shipping:
-        return say.gettext("Free shipping")
-    return say.gettext("A free product")
+    free_shipping = reward.kind == "free_shipping" if isinstance(reward, DiscountCode) \
+        else reward.free_shipping
+    return say.gettext("Free shipping") if free_shipping else say.gettext("A free product")
 
 
 def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> str:
