@@ -28,7 +28,7 @@ SMALL = {"customers": 8, "orders": 16, "days": 42, "seed": 3, "now": NOW}
 # Rows the replay writes through the journeys and messaging.
 REPLAYED = {"journey_enrolments", "journey_enrolment_steps", "messages", "message_bodies",
             "message_outbox", "jobs", "orders", "order_lines", "shipments", "shipment_lines",
-            "tracking_events", "events"}
+            "tracking_events", "events", "discount_codes"}  # offers: treated customers only
 
 
 def rows_of_store(db, store_id: int) -> dict[str, int]:

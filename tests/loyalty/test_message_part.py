@@ -35,7 +35,7 @@ def test_a_member_s_part_has_points_tier_progress_rewards_and_the_link(club: Clu
     assert (found["tier_name"], found["next_tier_name"]) == (None, "Gold")
     assert found["spend_to_next_tier_minor"] == 10000 - 3000
     assert [(r["name"], r["affordable"], r["short_by"]) for r in found["suggested"]] == [
-        ("5 off", True, 0), ("10 off", False, 300)]  # free shipping: not redeemable
+        ("5 off", True, 0), ("Free shipping", True, 0), ("10 off", False, 300)]
     assert found["url"] == "https://shop.example" + links.member_path(
         "s3cret", club.store.id, customer_id)
     assert links.read_member("s3cret", found["url"].rsplit("/", 1)[-1]) == (

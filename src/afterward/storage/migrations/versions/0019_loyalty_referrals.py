@@ -5,7 +5,7 @@ Existing accounts get their referral code here. Self-contained: it touches only 
 loyalty tables (the merger re-chains it after 0018).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 import afterward.storage.types
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
