@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from afterward import event_cursors
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.loyalty import orders, programs
+from afterward.loyalty import bulk, orders, programs
 from afterward.loyalty.program import Program
 from afterward.storage import locks
 from afterward.storage.db import Database
@@ -53,21 +53,33 @@ def order_of(session: Session, event: Event) -> int | None:
 
 
 def consume(session: Session, *, store_id: int, now: datetime | None = None,
-            limit: int = BATCH) -> tuple[int, bool]:
-    """One batch of the store's events; (events read, caught up)."""
+            limit: int = BATCH, use_bulk: bool = True) -> tuple[int, bool]:
+    """One batch of the store's events; (events read, caught up). `use_bulk=False`:
+    every event through `orders.recompute` (what the bulk path is checked against)."""
     now = now or utcnow()
     horizon = event_cursors.oldest_running_txid(session)
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
     batch = list(session.scalars(event_cursors.after(row, store_id, horizon).limit(limit)))
+    # `order.created` of orders not seen yet are gathered and opened together
+    # (loyalty/bulk.py), as long as no other event about an order comes between.
+    opened = bulk.seen(session, [e.subject_id for e in batch if _opens(e)]) \
+        if program is not None and use_bulk else None
+    group: list[Event] = []
     for event in batch:
         order_id = order_of(session, event) if program is not None else None
-        if order_id is not None:
+        if opened is not None and order_id is not None and _opens(event) \
+                and order_id not in opened:
+            group.append(event)
+            opened.add(order_id)
+        elif order_id is not None:
+            _open_group(session, group, program, now, row)
             _one(session, event, order_id, program, now, row)
         row.last_event_id = event.id
         if horizon is not None:
             row.last_txid = int(event.txid or 0)
+    _open_group(session, group, program, now, row)
     if batch:
         row.processed += len(batch)
     if program is not None:
@@ -76,6 +88,31 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     more = len(batch) == limit
     caught_up = horizon is None or not event_cursors.behind(session, row, store_id)
     return len(batch), not more and caught_up
+
+
+def _opens(event: Event) -> bool:
+    return event.name == "order.created" and event.subject_type == "order"
+
+
+def _open_group(session: Session, group: list[Event], program: Program | None,
+                now: datetime, row: EventConsumer) -> None:
+    """Open the gathered orders at once; should that fail on bad data, one event at
+    a time instead, so only the bad one is skipped. Empties the group."""
+    if not group:
+        return
+    assert program is not None
+    events, group[:] = list(group), []
+    try:
+        with session.begin_nested():
+            bulk.open_orders(session, store_id=events[0].store_id, program=program, now=now,
+                             order_ids=[event.subject_id for event in events])
+    except OperationalError:
+        raise
+    except Exception:
+        log.exception("loyalty: opening %d orders at once failed; one at a time",
+                      len(events))
+        for event in events:
+            _one(session, event, event.subject_id, program, now, row)
 
 
 def _one(session: Session, event: Event, order_id: int, program: Program | None,

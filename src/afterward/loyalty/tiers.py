@@ -5,6 +5,7 @@ event."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -24,28 +25,50 @@ def spend_minor(session: Session, held: LoyaltyAccount, now: datetime) -> int:
                                      LoyaltyOrder.placed_at > now - WINDOW)) or 0)
 
 
-def review(session: Session, held: LoyaltyAccount, program: Program, now: datetime) -> None:
-    """Move the account's tier to what its spend reaches, by the rules above."""
+@dataclass(frozen=True)
+class Decision:
+    """What a review does: the tier and grace date the account ends with, and whether
+    the tier changes now (a `loyalty.tier_changed`)."""
+
+    tier: str | None
+    kept_until: datetime | None
+    changed: bool
+
+
+def decide(program: Program, *, tier: str | None, kept_until: datetime | None,
+           spend: int, now: datetime) -> Decision:
+    """The rules above for an account in `tier` (grace until `kept_until`) whose
+    12-month spend is `spend`: pure, so a batch can follow an account in memory
+    (loyalty/bulk.py) exactly as `review` moves it one order at a time."""
     ranked = program.ranked_tiers()
     keys = [t.key for t in ranked]
-    if not ranked and held.tier is None:
-        return
-    spend = spend_minor(session, held, now)
     target = tier_for(spend, [(t.key, t.min_spend_minor) for t in ranked])
-    current = held.tier
-    if target == current:
-        held.tier_kept_until = None
-        return
+    if target == tier:
+        return Decision(tier, None, False)
 
     def rank(key: str | None) -> int:
         return keys.index(key) if key in keys else -1
 
-    if rank(target) > rank(current) or current not in keys:
-        _change(session, held, target, spend, now)
-    elif held.tier_kept_until is None and program.tier_grace_days > 0:
-        held.tier_kept_until = now + timedelta(days=program.tier_grace_days)
-    elif held.tier_kept_until is None or now >= held.tier_kept_until:
-        _change(session, held, target, spend, now)
+    if rank(target) > rank(tier) or tier not in keys:
+        return Decision(target, None, True)
+    if kept_until is None and program.tier_grace_days > 0:
+        return Decision(tier, now + timedelta(days=program.tier_grace_days), False)
+    if kept_until is None or now >= kept_until:
+        return Decision(target, None, True)
+    return Decision(tier, kept_until, False)
+
+
+def review(session: Session, held: LoyaltyAccount, program: Program, now: datetime) -> None:
+    """Move the account's tier to what its spend reaches, by the rules above."""
+    if not program.ranked_tiers() and held.tier is None:
+        return
+    spend = spend_minor(session, held, now)
+    decision = decide(program, tier=held.tier, kept_until=held.tier_kept_until,
+                      spend=spend, now=now)
+    if decision.changed:
+        _change(session, held, decision.tier, spend, now)
+    else:
+        held.tier_kept_until = decision.kept_until
     session.flush()
 
 
