@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from afterward.commerce.models import Customer, Order, OrderLine
-from afterward.events import Event, NewEvent, record_many
 from afterward.event_cursors import EventConsumer
+from afterward.events import Event, NewEvent, record_many
 from afterward.loyalty import bulk, consumer, programs
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyOrder
 from afterward.loyalty.program import Program
@@ -47,7 +47,7 @@ def build_history(db, store_id: int, seed: int, grace_days: int) -> None:
         days = [rng.choice([1, 2, 2, 5, 40, 200, 400]) for _ in range(40)]
         made: list[Order] = []
         for n, ago in enumerate(days):
-            who = rng.choice(customers + [None])  # type: ignore[list-item]
+            who = rng.choice([*customers, None])
             placed = NOW - timedelta(days=ago)
             lines = [(rng.randint(1, 3), rng.choice([450, 1200, 2999, 8000]))
                      for _ in range(rng.randint(1, 3))]

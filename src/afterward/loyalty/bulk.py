@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Order, OrderLine
@@ -166,7 +166,7 @@ def _first_orders(session: Session, store_id: int, customers: list[int]) -> dict
                 earliest, (Order.customer_id == earliest.c.customer_id)
                 & (Order.placed_at == earliest.c.first))
             .where(Order.store_id == store_id)):
-        at_first.setdefault(customer_id, []).append(order_id)
+        at_first.setdefault(int(customer_id), []).append(order_id)
     return {customer: ids[0] for customer, ids in at_first.items() if len(ids) == 1}
 
 
@@ -232,7 +232,7 @@ def _review(held: _Account, program: Program, now: datetime, events: list[NewEve
 def _update_accounts(session: Session, accounts: list[_Account], now: datetime) -> None:
     """One UPDATE per account: its counters moved by what was posted (as ledger.post
     moves them), its tier set to where the reviews left it."""
-    account = LoyaltyAccount.__table__
+    account = cast(Table, LoyaltyAccount.__table__)
     posted = [{"b_id": a.id, "b_posted": a.posted, "b_now": now, "b_tier": a.tier,
                "b_since": a.tier_since, "b_kept": a.kept_until}
               for a in accounts if a.posted]
