@@ -160,14 +160,15 @@ def _first_orders(session: Session, store_id: int, customers: list[int]) -> dict
     earliest = (select(Order.customer_id, func.min(Order.placed_at).label("first"))
                 .where(Order.store_id == store_id, Order.customer_id.in_(customers))
                 .group_by(Order.customer_id).subquery())
-    at_first: dict[int, list[int]] = {}
+    at_first: dict[int | None, list[int]] = {}
     for customer_id, order_id in session.execute(
             select(Order.customer_id, Order.id).join(
                 earliest, (Order.customer_id == earliest.c.customer_id)
                 & (Order.placed_at == earliest.c.first))
             .where(Order.store_id == store_id)):
-        at_first.setdefault(int(customer_id), []).append(order_id)
-    return {customer: ids[0] for customer, ids in at_first.items() if len(ids) == 1}
+        at_first.setdefault(customer_id, []).append(order_id)
+    return {customer: ids[0] for customer, ids in at_first.items()
+            if customer is not None and len(ids) == 1}
 
 
 def _accounts(session: Session, store_id: int, customers: list[int],
