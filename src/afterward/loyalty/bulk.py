@@ -69,24 +69,23 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     facts = _orders(session, store_id, order_ids)
     if not facts:
         return 0
-    customers = list(dict.fromkeys(int(f["customer_id"]) for f in facts))
+    customers = list(dict.fromkeys(int(f.customer_id) for f in facts))
     accounts = _accounts(session, store_id, customers, now)
     first = _first_orders(session, store_id, customers)
-    keys = {f"order:{f['id']}:1" for f in facts}
+    keys = {f"order:{f.id}:1" for f in facts}
     taken = set(session.scalars(select(LoyaltyEntry.idempotency_key).where(
         LoyaltyEntry.store_id == store_id, LoyaltyEntry.idempotency_key.in_(keys))))
-    returned = returned_units_of(session, store_id=store_id, order_ids=[f["id"] for f in facts])
+    returned = returned_units_of(session, store_id=store_id, order_ids=[f.id for f in facts])
     delivered = dict(session.execute(
         select(Shipment.order_id, func.max(Shipment.delivered_at))
-        .where(Shipment.store_id == store_id, Shipment.order_id.in_([f["id"] for f in facts]),
+        .where(Shipment.store_id == store_id, Shipment.order_id.in_([f.id for f in facts]),
                Shipment.direction == "outbound")
         .group_by(Shipment.order_id)).tuples().all())
     lines: dict[int, list[earning.Line]] = {}
     for order_id, line_id, total, quantity, refunded in session.execute(
             select(OrderLine.order_id, OrderLine.id, OrderLine.total_minor,
                    OrderLine.quantity, OrderLine.refunded_quantity)
-            .where(OrderLine.order_id.in_([f["id"] for f in facts]))
-            .order_by(OrderLine.order_id, OrderLine.position)):
+            .where(OrderLine.order_id.in_([f.id for f in facts]))):
         gone = max(refunded, returned.get(order_id, {}).get(line_id, 0))
         lines.setdefault(order_id, []).append(earning.Line(total, quantity, gone))
 
@@ -96,18 +95,18 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     window = now - tiers.WINDOW
     tiered = bool(program.ranked_tiers())
     for fact in facts:
-        order_id, held = fact["id"], accounts[int(fact["customer_id"])]
+        order_id, held = fact.id, accounts[int(fact.customer_id)]
         tier = program.tier(held.tier)
         multiplier = tier.multiplier_percent if tier else 100
         bonus = program.bonuses.first_order if first.get(held.customer_id) == order_id else 0
-        due = orders.pending_until(program, placed_at=fact["placed_at"],
+        due = orders.pending_until(program, placed_at=fact.placed_at,
                                    delivered_at=delivered.get(order_id))
         kept = earning.kept_minor(earning.OrderValue(
-            subtotal_minor=fact["subtotal_minor"], discount_minor=fact["discount_minor"],
-            refunded_minor=fact["refunded_minor"],
-            cancelled=fact["status"] == "cancelled" or fact["cancelled_at"] is not None,
+            subtotal_minor=fact.subtotal_minor, discount_minor=fact.discount_minor,
+            refunded_minor=fact.refunded_minor,
+            cancelled=fact.status == "cancelled" or fact.cancelled_at is not None,
             lines=lines.get(order_id, [])))
-        target = earning.points_for(kept, exponent=minor_units_exponent(fact["currency"]),
+        target = earning.points_for(kept, exponent=minor_units_exponent(fact.currency),
                                     per_unit=program.points_per_currency_unit,
                                     multiplier_percent=multiplier)
         target += bonus if kept > 0 else 0
@@ -120,8 +119,8 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
                             order_id, key, due, now))
             events.append(_earned(held, order_id, target, due, now))
         rows.append((order_id, store_id, held.id, revision, target, target, kept, multiplier,
-                     bonus, fact["placed_at"], due, now))
-        if fact["placed_at"] > window:
+                     bonus, fact.placed_at, due, now))
+        if fact.placed_at > window:
             held.spend += kept
         if tiered or held.tier is not None:
             _review(held, program, now, events)
@@ -142,16 +141,16 @@ _ENTRY_COLUMNS = ("store_id", "account_id", "kind", "points", "balance_delta",
                   "idempotency_key", "pending_until", "created_at")
 
 
-def _orders(session: Session, store_id: int, order_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The orders' facts in the given order (each once; without a customer: left out,
-    as `recompute` leaves them)."""
-    found = {row.id: row._asdict() for row in session.execute(
+def _orders(session: Session, store_id: int, order_ids: Sequence[int]) -> list[Any]:
+    """The orders' facts (rows) in the given order (each once; without a customer:
+    left out, as `recompute` leaves them)."""
+    found = {row.id: row for row in session.execute(
         select(Order.id, Order.customer_id, Order.placed_at, Order.currency,
                Order.subtotal_minor, Order.discount_minor, Order.refunded_minor,
                Order.status, Order.cancelled_at)
         .where(Order.store_id == store_id, Order.id.in_(set(order_ids))))}
     return [found[i] for i in dict.fromkeys(order_ids)
-            if i in found and found[i]["customer_id"] is not None]
+            if i in found and found[i].customer_id is not None]
 
 
 def _first_orders(session: Session, store_id: int, customers: list[int]) -> dict[int, int]:
@@ -165,7 +164,7 @@ def _first_orders(session: Session, store_id: int, customers: list[int]) -> dict
             select(Order.customer_id, Order.id).join(
                 earliest, (Order.customer_id == earliest.c.customer_id)
                 & (Order.placed_at == earliest.c.first))
-            .where(Order.store_id == store_id)):
+            .where(Order.store_id == store_id, Order.customer_id.in_(customers))):
         at_first.setdefault(customer_id, []).append(order_id)
     return {customer: ids[0] for customer, ids in at_first.items()
             if customer is not None and len(ids) == 1}

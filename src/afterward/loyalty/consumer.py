@@ -32,6 +32,8 @@ PREFIX = "loyalty:"
 ORDER_EVENTS = ("order.created", "order.updated", "order.refunded", "order.cancelled")
 RETURN_EVENTS = ("return.received", "return.resolved")
 SHIPMENT_EVENTS = ("shipment.delivered",)
+# The cursor reads only these (an import's customer events, loyalty's own events: skipped).
+LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS),)
 
 
 def cursor(session: Session, store_id: int) -> EventConsumer:
@@ -61,7 +63,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
-    batch = list(session.scalars(event_cursors.after(row, store_id, horizon).limit(limit)))
+    batch = list(session.scalars(
+        event_cursors.after(row, store_id, horizon, *LISTENS).limit(limit)))
     # `order.created` of orders not seen yet are gathered and opened together
     # (loyalty/bulk.py), as long as no other event about an order comes between.
     opened = bulk.seen(session, [e.subject_id for e in batch if _opens(e)]) \
@@ -86,7 +89,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         orders.release_due(session, store_id=store_id, now=now)
     session.flush()
     more = len(batch) == limit
-    caught_up = horizon is None or not event_cursors.behind(session, row, store_id)
+    caught_up = horizon is None or not event_cursors.behind(session, row, store_id,
+                                                            *LISTENS)
     return len(batch), not more and caught_up
 
 
@@ -144,7 +148,7 @@ def consume_behind(db: Database) -> tuple[int, bool]:
         cursors = session.scalars(
             select(EventConsumer).where(EventConsumer.name.like(f"{PREFIX}%"))).all()
         stores = [store_id for row in cursors if event_cursors.behind(
-            session, row, store_id := int(row.name.removeprefix(PREFIX)))]
+            session, row, store_id := int(row.name.removeprefix(PREFIX)), *LISTENS)]
     consumed, caught_up = 0, True
     for store_id in stores:
         events, done = db.run(partial(_consume_store, store_id=store_id))
