@@ -5,7 +5,8 @@ among a million entries, and redemptions through the API.
   first-order bonus) imports N orders (default 50,000, `--orders`; the CSV import,
   not timed), then the loyalty consumer catches up on their `order.created` events,
   timed: batches of 500 whose new orders are opened together (loyalty/bulk.py);
-  ledger entries written per second;
+  ledger entries written per second, and this process's CPU per entry
+  (earn_bulk_cpu_us_per_entry: what the rate would be on an idle core);
 - earn_plain_insert_entries_per_s: the same rows the consumer wrote (accounts,
   entries, loyalty_orders; not its events) deleted and written again with a bare
   DB-API executemany in one transaction, the physical reference; earn_bulk_ratio;
@@ -152,14 +153,16 @@ def earning_figures(backend: Backend, workdir: Path, orders: int) -> Iterator[Fi
             report = import_orders(db, store_id=store_id, source=csv_path)
             if report.errors:
                 raise BenchError(f"the generated history did not import: {report.errors[0]}")
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             _catch_up(db, store_id, use_bulk=True)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             entries = _count(db, LoyaltyEntry)
             if entries == 0:
                 raise BenchError("the history earned no points")
             bulk_rate = entries / seconds
             yield Figure(SUITE, "earn_bulk_entries_per_s", bulk_rate, "entries/s", backend)
+            yield Figure(SUITE, "earn_bulk_cpu_us_per_entry", cpu / entries * 1e6, "us/entry",
+                         backend)
             plain_rate = entries / _plain_insert(db, url, backend)
             yield Figure(SUITE, "earn_plain_insert_entries_per_s", plain_rate, "entries/s",
                          backend)
