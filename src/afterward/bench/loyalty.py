@@ -17,7 +17,8 @@ among a million entries, and redemptions through the API.
   written with bulk inserts, not timed):
   - balance_read_service (p50/p99): what GET /api/v1/customers/{id}/loyalty reads
     (the customer, the account row, the program, the 12-month spend, the newest 100
-    entries) and its response model, in this process, one read after another;
+    entries) and its response model, in this process, one read after another (2,000
+    members at random), and this process's CPU per read;
   - balance_read_http (per_s, p50/p95/p99, errors): that GET on a real `afterward
     serve --no-worker`, driven by wrk (2 threads, 4 connections), another member per
     request;
@@ -324,15 +325,19 @@ def _service_reads(db: Database, backend: Backend, store_id: int,
                    members: list[int]) -> Iterator[Figure]:
     rng = random.Random(9)
     took: list[float] = []
+    cpu = time.process_time()
     for _ in range(SERVICE_READS):
         started = time.perf_counter()
         with db.reading() as session:
             read_balance(session, store_id, rng.choice(members))
         took.append(time.perf_counter() - started)
+    cpu = time.process_time() - cpu
     took.sort()
     for q in (50, 99):
         yield Figure(SUITE, f"balance_read_service_p{q}_ms",
                      took[min(len(took) - 1, len(took) * q // 100)] * 1000, "ms", backend)
+    yield Figure(SUITE, "balance_read_service_cpu_ms_per_read", cpu / SERVICE_READS * 1000,
+                 "ms/read", backend)
 
 
 def read_balance(session: Session, store_id: int, customer_id: int) -> LoyaltyOut:
