@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import partial
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -36,12 +37,29 @@ SHIPMENT_EVENTS = ("shipment.delivered",)
 LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS),)
 
 
+class Heard(NamedTuple):
+    """What the consumer reads of an event: its columns, not an ORM object (a batch
+    holds 500)."""
+
+    id: int
+    txid: int | None
+    store_id: int
+    name: str
+    subject_type: str
+    subject_id: int
+    payload: dict[str, Any] | None
+
+
+HEARD = (Event.id, Event.txid, Event.store_id, Event.name, Event.subject_type,
+         Event.subject_id, Event.payload)
+
+
 def cursor(session: Session, store_id: int) -> EventConsumer:
     """The store's cursor, locked; a new one starts after the latest event."""
     return event_cursors.open_cursor(session, f"{PREFIX}{store_id}", store_id)
 
 
-def order_of(session: Session, event: Event) -> int | None:
+def order_of(session: Session, event: Heard | Event) -> int | None:
     """The order an event is about, for the events loyalty listens to."""
     if event.name in ORDER_EVENTS and event.subject_type == "order":
         return event.subject_id
@@ -63,13 +81,14 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
-    batch = list(session.scalars(
-        event_cursors.after(row, store_id, horizon, *LISTENS).limit(limit)))
+    batch = [Heard(*told) for told in session.execute(
+        event_cursors.after(row, store_id, horizon, *LISTENS)
+        .with_only_columns(*HEARD).limit(limit))]
     # `order.created` of orders not seen yet are gathered and opened together
     # (loyalty/bulk.py), as long as no other event about an order comes between.
     opened = bulk.seen(session, [e.subject_id for e in batch if _opens(e)]) \
         if program is not None and use_bulk else None
-    group: list[Event] = []
+    group: list[Heard] = []
     for event in batch:
         order_id = order_of(session, event) if program is not None else None
         if opened is not None and order_id is not None and _opens(event) \
@@ -94,11 +113,11 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     return len(batch), not more and caught_up
 
 
-def _opens(event: Event) -> bool:
+def _opens(event: Heard) -> bool:
     return event.name == "order.created" and event.subject_type == "order"
 
 
-def _open_group(session: Session, group: list[Event], program: Program | None,
+def _open_group(session: Session, group: list[Heard], program: Program | None,
                 now: datetime, row: EventConsumer) -> None:
     """Open the gathered orders at once; should that fail on bad data, one event at
     a time instead, so only the bad one is skipped. Empties the group."""
@@ -119,7 +138,7 @@ def _open_group(session: Session, group: list[Event], program: Program | None,
             _one(session, event, event.subject_id, program, now, row)
 
 
-def _one(session: Session, event: Event, order_id: int, program: Program | None,
+def _one(session: Session, event: Heard, order_id: int, program: Program | None,
          now: datetime, row: EventConsumer) -> None:
     assert program is not None
     try:
