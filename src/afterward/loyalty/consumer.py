@@ -3,7 +3,9 @@ order they are about to the points it should have earned (loyalty/orders.py). It
 cursor (event_consumers, named `loyalty:<store id>`) starts when the store first puts
 a program and moves in the same transaction as that work, in the same (txid, id)
 order as the journeys' consumer (afterward/event_cursors.py): nothing is lost, and
-what is read twice changes nothing (the recomputation finds no difference)."""
+what is read twice changes nothing (the recomputation finds no difference). It reads
+only the events it listens to; a batch's `order.created` of orders it has not seen yet
+are opened together (loyalty/bulk.py: an import of history)."""
 
 from __future__ import annotations
 
