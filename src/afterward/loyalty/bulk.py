@@ -40,7 +40,7 @@ from afterward.tracking.models import Shipment
 class _Account:
     """An account followed in memory through the group."""
 
-    id: int
+    id: int  # 0 until a new account is written, after the group is computed
     customer_id: int
     balance: int
     pending: int
@@ -50,14 +50,18 @@ class _Account:
     spend: int  # the 12-month spend (tiers.spend_minor)
     posted: int = 0  # points posted pending in this group (and to lifetime)
     reviewed: bool = False  # its tier fields may have moved
+    opened_at: datetime | None = None  # new: opened by this group
+
+
+_SEEN = select(LoyaltyOrder.order_id).where(LoyaltyOrder.order_id.in_(
+    bindparam("ids", expanding=True)))
 
 
 def seen(session: Session, order_ids: Sequence[int]) -> set[int]:
     """The orders among these that loyalty has opened already."""
     if not order_ids:
         return set()
-    return set(session.scalars(select(LoyaltyOrder.order_id)
-                               .where(LoyaltyOrder.order_id.in_(set(order_ids)))))
+    return set(session.scalars(_SEEN, {"ids": list(set(order_ids))}))
 
 
 def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
@@ -71,21 +75,15 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         return 0
     customers = list(dict.fromkeys(int(f.customer_id) for f in facts))
     accounts = _accounts(session, store_id, customers, now)
+    ids = [f.id for f in facts]
     first = _first_orders(session, store_id, customers)
-    keys = {f"order:{f.id}:1" for f in facts}
-    taken = set(session.scalars(select(LoyaltyEntry.idempotency_key).where(
-        LoyaltyEntry.store_id == store_id, LoyaltyEntry.idempotency_key.in_(keys))))
-    returned = returned_units_of(session, store_id=store_id, order_ids=[f.id for f in facts])
-    delivered = dict(session.execute(
-        select(Shipment.order_id, func.max(Shipment.delivered_at))
-        .where(Shipment.store_id == store_id, Shipment.order_id.in_([f.id for f in facts]),
-               Shipment.direction == "outbound")
-        .group_by(Shipment.order_id)).tuples().all())
+    taken = set(session.scalars(_TAKEN, {"store_id": store_id,
+                                         "keys": [f"order:{i}:1" for i in ids]}))
+    returned = returned_units_of(session, store_id=store_id, order_ids=ids)
+    delivered = dict(session.execute(_DELIVERED, {"store_id": store_id, "ids": ids})
+                     .tuples().all())
     lines: dict[int, list[earning.Line]] = {}
-    for order_id, line_id, total, quantity, refunded in session.execute(
-            select(OrderLine.order_id, OrderLine.id, OrderLine.total_minor,
-                   OrderLine.quantity, OrderLine.refunded_quantity)
-            .where(OrderLine.order_id.in_([f.id for f in facts]))):
+    for order_id, line_id, total, quantity, refunded in session.execute(_LINES, {"ids": ids}):
         gone = max(refunded, returned.get(order_id, {}).get(line_id, 0))
         lines.setdefault(order_id, []).append(earning.Line(total, quantity, gone))
 
@@ -98,7 +96,7 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         order_id, held = fact.id, accounts[int(fact.customer_id)]
         tier = program.tier(held.tier)
         multiplier = tier.multiplier_percent if tier else 100
-        bonus = program.bonuses.first_order if first.get(held.customer_id) == order_id else 0
+        bonus = program.bonuses.first_order if order_id in first else 0
         due = orders.pending_until(program, placed_at=fact.placed_at,
                                    delivered_at=delivered.get(order_id))
         kept = earning.kept_minor(earning.OrderValue(
@@ -115,19 +113,24 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         if target and key not in taken:
             held.pending += target
             held.posted += target
-            entries.append((store_id, held.id, "earn", target, 0, target, 0, "order", "order",
+            entries.append((store_id, held, "earn", target, 0, target, 0, "order", "order",
                             order_id, key, due, now))
             events.append(_earned(held, order_id, target, due, now))
-        rows.append((order_id, store_id, held.id, revision, target, target, kept, multiplier,
+        rows.append((order_id, store_id, held, revision, target, target, kept, multiplier,
                      bonus, fact.placed_at, due, now))
         if fact.placed_at > window:
             held.spend += kept
         if tiered or held.tier is not None:
             _review(held, program, now, events)
 
-    bulk.insert_values(session, LoyaltyOrder, _ORDER_COLUMNS, rows)
-    bulk.insert_values(session, LoyaltyEntry, _ENTRY_COLUMNS, entries)
-    _update_accounts(session, [a for a in accounts.values() if a.posted or a.reviewed], now)
+    _open_accounts(session, store_id, [a for a in accounts.values() if a.opened_at], now)
+    _update_accounts(session, [a for a in accounts.values()
+                               if not a.opened_at and (a.posted or a.reviewed)], now)
+    # the rows name their account (an _Account) third: its id, now that all have one
+    bulk.insert_values(session, LoyaltyOrder, _ORDER_COLUMNS,
+                       [(o, s, a.id, *rest) for o, s, a, *rest in rows])
+    bulk.insert_values(session, LoyaltyEntry, _ENTRY_COLUMNS,
+                       [(s, a.id, *rest) for s, a, *rest in entries])
     if events:
         record_many(session, store_id=store_id, events=events, recorded_at=utcnow())
     return len(entries)
@@ -141,65 +144,78 @@ _ENTRY_COLUMNS = ("store_id", "account_id", "kind", "points", "balance_delta",
                   "idempotency_key", "pending_until", "created_at")
 
 
+def _ids(name: str = "ids") -> Any:
+    return bindparam(name, expanding=True)
+
+
+# The reads, built once (their IN lists are expanding parameters: a batch's 500 ids
+# are bound, not compiled into each statement).
+_ORDERS = select(Order.id, Order.customer_id, Order.placed_at, Order.currency,
+                 Order.subtotal_minor, Order.discount_minor, Order.refunded_minor,
+                 Order.status, Order.cancelled_at) \
+    .where(Order.store_id == bindparam("store_id"), Order.id.in_(_ids()))
+_CUSTOMER_ORDERS = select(Order.customer_id, Order.id, Order.placed_at).where(
+    Order.store_id == bindparam("store_id"), Order.customer_id.in_(_ids()))
+_LINES = select(OrderLine.order_id, OrderLine.id, OrderLine.total_minor, OrderLine.quantity,
+                OrderLine.refunded_quantity).where(OrderLine.order_id.in_(_ids()))
+_DELIVERED = select(Shipment.order_id, func.max(Shipment.delivered_at)) \
+    .where(Shipment.store_id == bindparam("store_id"), Shipment.order_id.in_(_ids()),
+           Shipment.direction == "outbound").group_by(Shipment.order_id)
+_TAKEN = select(LoyaltyEntry.idempotency_key).where(
+    LoyaltyEntry.store_id == bindparam("store_id"),
+    LoyaltyEntry.idempotency_key.in_(_ids("keys")))
+_ACCOUNTS = select(LoyaltyAccount.id, LoyaltyAccount.customer_id,
+                   LoyaltyAccount.points_balance, LoyaltyAccount.points_pending,
+                   LoyaltyAccount.tier, LoyaltyAccount.tier_since,
+                   LoyaltyAccount.tier_kept_until) \
+    .where(LoyaltyAccount.store_id == bindparam("store_id"),
+           LoyaltyAccount.customer_id.in_(_ids())).with_for_update()
+_SPEND = select(LoyaltyOrder.account_id, func.sum(LoyaltyOrder.kept_minor)) \
+    .where(LoyaltyOrder.account_id.in_(_ids()), LoyaltyOrder.placed_at > bindparam("since")) \
+    .group_by(LoyaltyOrder.account_id)
+
+
 def _orders(session: Session, store_id: int, order_ids: Sequence[int]) -> list[Any]:
     """The orders' facts (rows) in the given order (each once; without a customer:
     left out, as `recompute` leaves them)."""
     found = {row.id: row for row in session.execute(
-        select(Order.id, Order.customer_id, Order.placed_at, Order.currency,
-               Order.subtotal_minor, Order.discount_minor, Order.refunded_minor,
-               Order.status, Order.cancelled_at)
-        .where(Order.store_id == store_id, Order.id.in_(set(order_ids))))}
+        _ORDERS, {"store_id": store_id, "ids": list(set(order_ids))})}
     return [found[i] for i in dict.fromkeys(order_ids)
             if i in found and found[i].customer_id is not None]
 
 
-def _first_orders(session: Session, store_id: int, customers: list[int]) -> dict[int, int]:
-    """customer -> their first order in the store, when one order alone has the
-    earliest placed_at (ties: none is first, as orders._first_order decides)."""
-    earliest = (select(Order.customer_id, func.min(Order.placed_at).label("first"))
-                .where(Order.store_id == store_id, Order.customer_id.in_(customers))
-                .group_by(Order.customer_id).subquery())
-    at_first: dict[int | None, list[int]] = {}
-    for customer_id, order_id in session.execute(
-            select(Order.customer_id, Order.id).join(
-                earliest, (Order.customer_id == earliest.c.customer_id)
-                & (Order.placed_at == earliest.c.first))
-            .where(Order.store_id == store_id, Order.customer_id.in_(customers))):
-        at_first.setdefault(customer_id, []).append(order_id)
-    return {customer: ids[0] for customer, ids in at_first.items()
-            if customer is not None and len(ids) == 1}
+def _first_orders(session: Session, store_id: int, customers: list[int]) -> set[int]:
+    """The customers' first orders in the store: each alone at its customer's earliest
+    placed_at (orders._first_order: no other order placed before it or at the same
+    moment; a tie, no first order)."""
+    earliest: dict[int | None, tuple[datetime, list[int]]] = {}
+    for customer_id, order_id, placed_at in session.execute(
+            _CUSTOMER_ORDERS, {"store_id": store_id, "ids": customers}):
+        known = earliest.get(customer_id)
+        if known is None or placed_at < known[0]:
+            earliest[customer_id] = (placed_at, [order_id])
+        elif placed_at == known[0]:
+            known[1].append(order_id)
+    return {ids[0] for _, ids in earliest.values() if len(ids) == 1}
 
 
 def _accounts(session: Session, store_id: int, customers: list[int],
               now: datetime) -> dict[int, _Account]:
-    """The customers' accounts, held as ledger.account holds one (opened at zero the
-    first time, in the order the customers come), with their 12-month spend."""
+    """The customers' accounts, held as ledger.account holds one, with their 12-month
+    spend; a customer without one gets a new one, at zero (written at the end)."""
     locks.hold_all(session, [("loyalty", store_id, customer) for customer in customers])
-    account = LoyaltyAccount
     found = {row.customer_id: row for row in session.execute(
-        select(account.id, account.customer_id, account.points_balance,
-               account.points_pending, account.tier, account.tier_since,
-               account.tier_kept_until)
-        .where(account.store_id == store_id, account.customer_id.in_(customers))
-        .with_for_update())}
-    missing = [c for c in customers if c not in found]
+        _ACCOUNTS, {"store_id": store_id, "ids": customers})}
     opened_at = utcnow()
-    new_ids = dict(zip(missing, bulk.insert_values(
-        session, LoyaltyAccount,
-        ("store_id", "customer_id", "points_balance", "points_pending", "points_debt",
-         "lifetime_points", "created_at", "updated_at"),
-        [(store_id, c, 0, 0, 0, 0, opened_at, opened_at) for c in missing],
-        returning_ids=True), strict=True))
-    spend = dict(session.execute(
-        select(LoyaltyOrder.account_id, func.sum(LoyaltyOrder.kept_minor))
-        .where(LoyaltyOrder.account_id.in_([row.id for row in found.values()]),
-               LoyaltyOrder.placed_at > now - tiers.WINDOW)
-        .group_by(LoyaltyOrder.account_id)).tuples().all()) if found else {}
+    spend = dict(session.execute(_SPEND, {
+        "ids": [row.id for row in found.values()], "since": now - tiers.WINDOW}
+    ).tuples().all()) if found else {}
     held = {}
     for customer in customers:
         row = found.get(customer)
         if row is None:
-            held[customer] = _Account(new_ids[customer], customer, 0, 0, None, None, None, 0)
+            held[customer] = _Account(0, customer, 0, 0, None, None, None, 0,
+                                      opened_at=opened_at)
         else:
             held[customer] = _Account(row.id, customer, row.points_balance, row.points_pending,
                                       row.tier, row.tier_since, row.tier_kept_until,
@@ -227,6 +243,22 @@ def _review(held: _Account, program: Program, now: datetime, events: list[NewEve
         held.tier, held.tier_since = decision.tier, now
     held.kept_until = decision.kept_until
     held.reviewed = True
+
+
+def _open_accounts(session: Session, store_id: int, accounts: list[_Account],
+                   now: datetime) -> None:
+    """The group's new accounts, written once as they end (ledger.account opens one at
+    zero, then each post moves it: the same row), in the order their customers came."""
+    ids = bulk.insert_values(
+        session, LoyaltyAccount,
+        ("store_id", "customer_id", "points_balance", "points_pending", "points_debt",
+         "lifetime_points", "tier", "tier_since", "tier_kept_until", "created_at",
+         "updated_at"),
+        [(store_id, a.customer_id, a.balance, a.pending, 0, a.posted, a.tier, a.tier_since,
+          a.kept_until, a.opened_at, now if a.posted else a.opened_at) for a in accounts],
+        returning_ids=True)
+    for held, new_id in zip(accounts, ids, strict=True):
+        held.id = new_id
 
 
 def _update_accounts(session: Session, accounts: list[_Account], now: datetime) -> None:
