@@ -182,3 +182,53 @@ def test_a_batch_whose_opening_fails_is_opened_one_event_at_a_time(db, store, mo
         fallen_back = consumed(session, store.id, use_bulk=True)
 
     assert fallen_back == plain
+
+
+def test_orders_opened_at_once_beside_concurrent_adjustments_keep_every_account_exact(
+        db, store):
+    """Adjustments for the batch's customers (some without an account yet) while the
+    consumer opens their orders: each waits for the account's lock, none is lost, and
+    every account is what its entries add up to (the veteran: plus its debt from
+    before)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func
+
+    from afterward.loyalty import ledger
+
+    build_history(db, store.id, 6, 30)
+    with db.reading() as session:
+        customers = list(session.scalars(select(Customer.id).where(
+            Customer.store_id == store.id).order_by(Customer.id)))
+
+    def catch_up() -> None:
+        while not db.run(lambda session: consumer.consume(
+                session, store_id=store.id, now=NOW, limit=7))[1]:
+            pass
+
+    def adjust(n: int) -> None:
+        db.run(lambda session: ledger.adjust(
+            session, store_id=store.id, customer_id=customers[n % len(customers)],
+            points=5, reason="goodwill", key=f"goodwill-{n}", now=NOW))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        consuming = pool.submit(catch_up)
+        adjusted = list(pool.map(adjust, range(24)))
+        consuming.result()
+
+    assert len(adjusted) == 24
+    with db.reading() as session:
+        sums = {row.account_id: row for row in session.execute(
+            select(LoyaltyEntry.account_id, func.sum(LoyaltyEntry.balance_delta).label("b"),
+                   func.sum(LoyaltyEntry.pending_delta).label("p"),
+                   func.sum(LoyaltyEntry.debt_delta).label("d"),
+                   func.count().filter(LoyaltyEntry.kind == "adjust").label("adjusted"))
+            .group_by(LoyaltyEntry.account_id))}
+        accounts = list(session.scalars(select(LoyaltyAccount)))
+    assert sum(row.adjusted for row in sums.values()) == 24
+    assert len(accounts) == len(customers)
+    for account in accounts:
+        moved = sums[account.id]
+        debt_before = 40 if account.customer_id == customers[0] else 0
+        assert (account.points_balance, account.points_pending, account.points_debt) == (
+            moved.b, moved.p, debt_before + moved.d)
