@@ -63,15 +63,26 @@ def customer_loyalty(customer_id: IdPath, who: Principal = Depends(principal),
                      config: Settings = Depends(settings)) -> LoyaltyOut:
     """The customer's points (spendable, pending, owed back), tier, referral link and
     newest entries."""
-    if commerce.get_customer(session, store_id=who.store_id, customer_id=customer_id) is None:
+    found = member_of(session, store_id=who.store_id, customer_id=customer_id,
+                      public_url=config.public_url)
+    if found is None:
         raise ApiError(404, "not_found", "no such customer in this store")
-    found = ledger.find_account(session, store_id=who.store_id, customer_id=customer_id)
+    return found
+
+
+def member_of(session: Session, *, store_id: int, customer_id: int,
+              public_url: str) -> LoyaltyOut | None:
+    """What the route answers (None: no such customer in the store); `afterward bench
+    loyalty` times it."""
+    if commerce.get_customer(session, store_id=store_id, customer_id=customer_id) is None:
+        return None
+    found = ledger.find_account(session, store_id=store_id, customer_id=customer_id)
     if found is None:
         return LoyaltyOut(customer_id=customer_id, points_balance=0, points_pending=0,
                           points_debt=0, lifetime_points=0, tier=None, tier_name=None,
                           spend_12m_minor=0, referral_code=None, referral_url=None,
                           entries=[])
-    tier = programs.load(session, store_id=who.store_id).tier(found.tier)
+    tier = programs.load(session, store_id=store_id).tier(found.tier)
     return LoyaltyOut(
         customer_id=customer_id, points_balance=found.points_balance,
         points_pending=found.points_pending, points_debt=found.points_debt,
@@ -79,7 +90,7 @@ def customer_loyalty(customer_id: IdPath, who: Principal = Depends(principal),
         tier_name=tier.name if tier else None,
         spend_12m_minor=tiers.spend_minor(session, found, utcnow()),
         referral_code=found.referral_code,
-        referral_url=referrals.link(config.public_url, found.referral_code),
+        referral_url=referrals.link(public_url, found.referral_code),
         entries=[EntryOut.model_validate(e) for e in ledger.entries(session, found)])
 
 

@@ -15,6 +15,7 @@ SUITES = {
     "tracking": "afterward.bench.tracking",  # carrier webhooks in, tracking pages out (wrk)
     "messaging": "afterward.bench.messaging",  # emails/s through SMTP, event -> send decision
     "returns": "afterward.bench.returns",  # policy decision, POST /returns/s, portal pages
+    "loyalty": "afterward.bench.loyalty",  # points earned from history, balance read, redeem
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
 }
 

@@ -3,7 +3,11 @@ order they are about to the points it should have earned (loyalty/orders.py). It
 cursor (event_consumers, named `loyalty:<store id>`) starts when the store first puts
 a program and moves in the same transaction as that work, in the same (txid, id)
 order as the journeys' consumer (afterward/event_cursors.py): nothing is lost, and
-what is read twice changes nothing (the recomputation finds no difference)."""
+what is read twice changes nothing (the recomputation finds no difference). It reads
+only the events it listens to; a batch's `order.created` of orders it has not seen yet
+are opened together (loyalty/bulk.py: an import of history). Orders and codes used
+are also matched to referrals (loyalty/referrals.py), whose referrers are paid when
+the friend's order can no longer be returned."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Session
 from afterward import event_cursors
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.loyalty import orders, programs, referrals
+from afterward.loyalty import bulk, orders, programs, referrals
 from afterward.loyalty.program import Program
 from afterward.storage import locks
 from afterward.storage.db import Database
@@ -33,6 +38,26 @@ PREFIX = "loyalty:"
 ORDER_EVENTS = ("order.created", "order.updated", "order.refunded", "order.cancelled")
 RETURN_EVENTS = ("return.received", "return.resolved")
 SHIPMENT_EVENTS = ("shipment.delivered",)
+CODE_EVENTS = ("code.used",)  # a referred friend's code on an order
+# The cursor reads only these (an import's customer events, loyalty's own events: skipped).
+LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS + CODE_EVENTS),)
+
+
+class Heard(NamedTuple):
+    """What the consumer reads of an event: its columns, not an ORM object (a batch
+    holds 500)."""
+
+    id: int
+    txid: int | None
+    store_id: int
+    name: str
+    subject_type: str
+    subject_id: int
+    payload: dict[str, Any] | None
+
+
+HEARD = (Event.id, Event.txid, Event.store_id, Event.name, Event.subject_type,
+         Event.subject_id, Event.payload)
 
 
 def cursor(session: Session, store_id: int) -> EventConsumer:
@@ -40,7 +65,7 @@ def cursor(session: Session, store_id: int) -> EventConsumer:
     return event_cursors.open_cursor(session, f"{PREFIX}{store_id}", store_id)
 
 
-def order_of(session: Session, event: Event) -> int | None:
+def order_of(session: Session, event: Heard | Event) -> int | None:
     """The order an event is about, for the events loyalty listens to."""
     if event.name in ORDER_EVENTS and event.subject_type == "order":
         return event.subject_id
@@ -54,20 +79,35 @@ def order_of(session: Session, event: Event) -> int | None:
 
 
 def consume(session: Session, *, store_id: int, now: datetime | None = None,
-            limit: int = BATCH) -> tuple[int, bool]:
-    """One batch of the store's events; (events read, caught up)."""
+            limit: int = BATCH, use_bulk: bool = True) -> tuple[int, bool]:
+    """One batch of the store's events; (events read, caught up). `use_bulk=False`:
+    every event through `orders.recompute` (what the bulk path is checked against)."""
     now = now or utcnow()
     horizon = event_cursors.oldest_running_txid(session)
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
-    batch = list(session.scalars(event_cursors.after(row, store_id, horizon).limit(limit)))
+    batch = [Heard(*told) for told in session.execute(
+        event_cursors.after(row, store_id, horizon, *LISTENS)
+        .with_only_columns(*HEARD).limit(limit))]
+    # `order.created` of orders not seen yet are gathered and opened together
+    # (loyalty/bulk.py), as long as no other event about an order comes between.
+    opened = bulk.seen(session, [e.subject_id for e in batch if _opens(e)]) \
+        if program is not None and use_bulk else None
+    group: list[Heard] = []
     for event in batch:
-        if program is not None:
-            _one(session, event, program, now, row)
+        order_id = order_of(session, event) if program is not None else None
+        if opened is not None and order_id is not None and _opens(event) \
+                and order_id not in opened:
+            group.append(event)
+            opened.add(order_id)
+        elif program is not None:
+            _open_group(session, group, program, now, row)
+            _one(session, event, order_id, program, now, row)
         row.last_event_id = event.id
         if horizon is not None:
             row.last_txid = int(event.txid or 0)
+    _open_group(session, group, program, now, row)
     if batch:
         row.processed += len(batch)
     if program is not None:
@@ -75,11 +115,41 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         referrals.pay_due(session, store_id=store_id, program=program, now=now)
     session.flush()
     more = len(batch) == limit
-    caught_up = horizon is None or not event_cursors.behind(session, row, store_id)
+    caught_up = horizon is None or not event_cursors.behind(session, row, store_id,
+                                                            *LISTENS)
     return len(batch), not more and caught_up
 
 
-def referred_order(event: Event) -> tuple[int, int | None] | None:
+def _opens(event: Heard) -> bool:
+    return event.name == "order.created" and event.subject_type == "order"
+
+
+def _open_group(session: Session, group: list[Heard], program: Program | None,
+                now: datetime, row: EventConsumer) -> None:
+    """Open the gathered orders at once; should that fail on bad data, one event at
+    a time instead, so only the bad one is skipped. Empties the group."""
+    if not group:
+        return
+    assert program is not None
+    events, group[:] = list(group), []
+    try:
+        with session.begin_nested():
+            bulk.open_orders(session, store_id=events[0].store_id, program=program, now=now,
+                             order_ids=[event.subject_id for event in events])
+    except OperationalError:
+        raise
+    except Exception:
+        log.exception("loyalty: opening %d orders at once failed; one at a time",
+                      len(events))
+        for event in events:
+            _one(session, event, event.subject_id, program, now, row)
+        return
+    if referrals.any_open(session, store_id=events[0].store_id):
+        for event in events:
+            _refer(session, event, program, now, row)
+
+
+def referred_order(event: Heard) -> tuple[int, int | None] | None:
     """(order, code) that may be a referred friend's first order: one placed (matched
     by its email), or one that used a friend's code (commerce's `code.used`)."""
     if event.name == "order.created" and event.subject_type == "order":
@@ -92,13 +162,19 @@ def referred_order(event: Event) -> tuple[int, int | None] | None:
     return None
 
 
-def _one(session: Session, event: Event, program: Program, now: datetime,
-         row: EventConsumer) -> None:
-    order_id = order_of(session, event)
+def _one(session: Session, event: Heard, order_id: int | None, program: Program | None,
+         now: datetime, row: EventConsumer) -> None:
+    """The order's points brought up to date, then the event matched to a referral."""
+    assert program is not None
     if order_id is not None:
         _guarded(session, event, row, lambda: orders.recompute(
             session, store_id=event.store_id, order_id=order_id, program=program,
             open_new=event.name == "order.created", now=now))
+    _refer(session, event, program, now, row)
+
+
+def _refer(session: Session, event: Heard, program: Program, now: datetime,
+           row: EventConsumer) -> None:
     referred = referred_order(event)
     if referred is not None:
         _guarded(session, event, row, lambda: referrals.link_order(
@@ -106,7 +182,7 @@ def _one(session: Session, event: Event, program: Program, now: datetime,
             code_id=referred[1], now=now))
 
 
-def _guarded(session: Session, event: Event, row: EventConsumer,
+def _guarded(session: Session, event: Heard, row: EventConsumer,
              work: Callable[[], object]) -> None:
     try:
         with session.begin_nested():
@@ -132,7 +208,7 @@ def consume_behind(db: Database) -> tuple[int, bool]:
         cursors = session.scalars(
             select(EventConsumer).where(EventConsumer.name.like(f"{PREFIX}%"))).all()
         stores = [store_id for row in cursors if event_cursors.behind(
-            session, row, store_id := int(row.name.removeprefix(PREFIX)))]
+            session, row, store_id := int(row.name.removeprefix(PREFIX)), *LISTENS)]
     consumed, caught_up = 0, True
     for store_id in stores:
         events, done = db.run(partial(_consume_store, store_id=store_id))

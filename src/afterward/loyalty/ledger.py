@@ -39,11 +39,17 @@ def account(session: Session, *, store_id: int, customer_id: int) -> LoyaltyAcco
     now = utcnow()
     opened = LoyaltyAccount(store_id=store_id, customer_id=customer_id, points_balance=0,
                             points_pending=0, points_debt=0, lifetime_points=0,
-                            referral_code=secrets.token_urlsafe(16),  # referrals.py
+                            referral_code=new_referral_code(),
                             created_at=now, updated_at=now)
     session.add(opened)
     session.flush()
     return opened
+
+
+def new_referral_code() -> str:
+    """A member's referral code (their link is /r/<code>, referrals.py): 128 random
+    bits, URL-safe."""
+    return secrets.token_urlsafe(16)
 
 
 def entry_by_key(session: Session, *, store_id: int, key: str) -> LoyaltyEntry | None:

@@ -173,6 +173,14 @@ def _give_friend_code(session: Session, referral: LoyaltyReferral, program: Prog
 
 # --- the friend's first order --------------------------------------------------------
 
+def any_open(session: Session, *, store_id: int) -> bool:
+    """Whether some referral of the store still waits for its friend's first order
+    (an import of history with none skips matching its orders one by one)."""
+    return session.scalar(select(LoyaltyReferral.id).where(
+        LoyaltyReferral.store_id == store_id, LoyaltyReferral.order_id.is_(None),
+        LoyaltyReferral.status.in_(OPEN)).limit(1)) is not None
+
+
 def link_order(session: Session, *, store_id: int, order_id: int, program: Program,
                code_id: int | None = None, now: datetime | None = None
                ) -> LoyaltyReferral | None:

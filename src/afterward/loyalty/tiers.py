@@ -5,6 +5,7 @@ event, with its `direction` (`up` or `down`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -24,40 +25,73 @@ def spend_minor(session: Session, held: LoyaltyAccount, now: datetime) -> int:
                                      LoyaltyOrder.placed_at > now - WINDOW)) or 0)
 
 
-def review(session: Session, held: LoyaltyAccount, program: Program, now: datetime) -> None:
-    """Move the account's tier to what its spend reaches, by the rules above."""
+@dataclass(frozen=True)
+class Decision:
+    """What a review does: the tier and grace date the account ends with, and whether
+    the tier changes now (a `loyalty.tier_changed`)."""
+
+    tier: str | None
+    kept_until: datetime | None
+    changed: bool
+
+
+def decide(program: Program, *, tier: str | None, kept_until: datetime | None,
+           spend: int, now: datetime) -> Decision:
+    """The rules above for an account in `tier` (grace until `kept_until`) whose
+    12-month spend is `spend`: pure, so a batch can follow an account in memory
+    (loyalty/bulk.py) exactly as `review` moves it one order at a time."""
     ranked = program.ranked_tiers()
     keys = [t.key for t in ranked]
-    if not ranked and held.tier is None:
-        return
-    spend = spend_minor(session, held, now)
     target = tier_for(spend, [(t.key, t.min_spend_minor) for t in ranked])
-    current = held.tier
-    if target == current:
-        held.tier_kept_until = None
-        return
+    if target == tier:
+        return Decision(tier, None, False)
 
     def rank(key: str | None) -> int:
         return keys.index(key) if key in keys else -1
 
-    if rank(target) > rank(current) or current not in keys:
-        _change(session, held, target, spend, now,
-                "up" if rank(target) > rank(current) else "down")
-    elif held.tier_kept_until is None and program.tier_grace_days > 0:
-        held.tier_kept_until = now + timedelta(days=program.tier_grace_days)
-    elif held.tier_kept_until is None or now >= held.tier_kept_until:
-        _change(session, held, target, spend, now, "down")
+    if rank(target) > rank(tier) or tier not in keys:
+        return Decision(target, None, True)
+    if kept_until is None and program.tier_grace_days > 0:
+        return Decision(tier, now + timedelta(days=program.tier_grace_days), False)
+    if kept_until is None or now >= kept_until:
+        return Decision(target, None, True)
+    return Decision(tier, kept_until, False)
+
+
+def direction(program: Program, before: str | None, after: str | None) -> str:
+    """`up` to a higher tier (a tier no longer in the program ranks lowest), else
+    `down`."""
+    keys = [t.key for t in program.ranked_tiers()]
+
+    def rank(key: str | None) -> int:
+        return keys.index(key) if key in keys else -1
+
+    return "up" if rank(after) > rank(before) else "down"
+
+
+def review(session: Session, held: LoyaltyAccount, program: Program, now: datetime) -> None:
+    """Move the account's tier to what its spend reaches, by the rules above."""
+    if not program.ranked_tiers() and held.tier is None:
+        return
+    spend = spend_minor(session, held, now)
+    decision = decide(program, tier=held.tier, kept_until=held.tier_kept_until,
+                      spend=spend, now=now)
+    if decision.changed:
+        _change(session, held, decision.tier, spend, now,
+                direction(program, held.tier, decision.tier))
+    else:
+        held.tier_kept_until = decision.kept_until
     session.flush()
 
 
 def _change(session: Session, held: LoyaltyAccount, target: str | None, spend: int,
-            now: datetime, direction: str) -> None:
+            now: datetime, moved: str) -> None:
     before = held.tier
     held.tier, held.tier_since, held.tier_kept_until = target, now, None
     record(session, store_id=held.store_id, name="loyalty.tier_changed",
            subject_type="customer", subject_id=held.customer_id, occurred_at=now,
            payload={"customer_id": held.customer_id, "from": before, "to": target,
-                    "spend_minor": spend, "direction": direction})
+                    "spend_minor": spend, "direction": moved})
 
 
 def review_all(session: Session, *, store_id: int, program: Program, now: datetime) -> int:

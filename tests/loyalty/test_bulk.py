@@ -1,0 +1,234 @@
+"""Bulk earning (loyalty/bulk.py) against the plain path: the same random history,
+consumed one event at a time through orders.recompute and with the batch's new
+orders opened together, leaves identical accounts, entries, loyalty_orders and
+events."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from afterward.commerce.models import Customer, Order, OrderLine
+from afterward.event_cursors import EventConsumer
+from afterward.events import Event, NewEvent, record_many
+from afterward.loyalty import bulk, consumer, programs
+from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyOrder
+from afterward.loyalty.program import Program
+from afterward.tracking.models import Shipment
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def program(grace_days: int) -> Program:
+    return Program.model_validate({
+        "points_per_currency_unit": 3, "pending_days": 30, "delivery_grace_days": 14,
+        "tier_grace_days": grace_days, "bonuses": {"first_order": 25, "birthday": 0},
+        "tiers": [{"key": "silver", "name": "Silver", "min_spend_minor": 6000,
+                   "multiplier_percent": 125},
+                  {"key": "gold", "name": "Gold", "min_spend_minor": 20000,
+                   "multiplier_percent": 150}]})
+
+
+def build_history(db, store_id: int, seed: int, grace_days: int) -> None:
+    """Customers with several orders each (ties in placed_at, old orders outside the
+    12 months, refunds, cancellations, delivered and not, guests), one customer
+    with an earlier order, a gold tier its spend no longer reaches and a debt; then
+    the program, then the events in shuffled order with other events between."""
+    rng = random.Random(seed)
+    with db.transaction() as session:
+        customers = [Customer(store_id=store_id, email=f"c{n}@example.com")
+                     for n in range(7)]
+        session.add_all(customers)
+        session.flush()
+        days = [rng.choice([1, 2, 2, 5, 40, 200, 400]) for _ in range(40)]
+        made: list[Order] = []
+        for n, ago in enumerate(days):
+            who = rng.choice([*customers, None])
+            placed = NOW - timedelta(days=ago)
+            lines = [(rng.randint(1, 3), rng.choice([450, 1200, 2999, 8000]))
+                     for _ in range(rng.randint(1, 3))]
+            subtotal = sum(q * p for q, p in lines)
+            order = Order(store_id=store_id, number=f"H{n}", currency="EUR",
+                          customer_id=who.id if who else None, placed_at=placed,
+                          subtotal_minor=subtotal, discount_minor=rng.choice([0, 0, 500]),
+                          total_minor=subtotal, status="open")
+            if rng.random() < 0.15:
+                order.status, order.cancelled_at = "cancelled", placed
+            session.add(order)
+            session.flush()
+            for position, (quantity, price) in enumerate(lines):
+                refunded = rng.randint(0, quantity) if rng.random() < 0.2 else 0
+                session.add(OrderLine(store_id=store_id, order_id=order.id, position=position,
+                                      title="Tea", quantity=quantity, unit_price_minor=price,
+                                      total_minor=quantity * price,
+                                      refunded_quantity=refunded))
+            if rng.random() < 0.2:
+                order.refunded_minor = rng.choice([495, 1000])
+            if rng.random() < 0.4:
+                session.add(Shipment(store_id=store_id, order_id=order.id, token=f"t{n}",
+                                     status="delivered",
+                                     delivered_at=placed + timedelta(days=rng.randint(1, 4))))
+            made.append(order)
+        # An account from before: gold, its spend now below, owing 40 points.
+        veteran = customers[0]
+        earlier = Order(store_id=store_id, number="OLD", currency="EUR",
+                        customer_id=veteran.id, placed_at=NOW - timedelta(days=300),
+                        subtotal_minor=9000, total_minor=9000, status="open")
+        session.add(earlier)
+        session.flush()
+        account = LoyaltyAccount(store_id=store_id, customer_id=veteran.id, points_balance=0,
+                                 points_pending=0, points_debt=40, lifetime_points=500,
+                                 tier="gold", tier_since=NOW - timedelta(days=200))
+        session.add(account)
+        session.flush()
+        session.add(LoyaltyOrder(order_id=earlier.id, store_id=store_id, account_id=account.id,
+                                 revision=1, earned_points=0, pending_points=0,
+                                 kept_minor=9000, multiplier_percent=100, bonus_points=0,
+                                 placed_at=earlier.placed_at, pending_until=NOW,
+                                 released_at=NOW - timedelta(days=10)))
+        programs.save(session, store_id=store_id, program=program(grace_days))
+    with db.transaction() as session:
+        order_events = [NewEvent("order.created", "order", o.id, {}, NOW) for o in made]
+        order_events.append(NewEvent("order.created", "order", earlier.id, {}, NOW))
+        rng.shuffle(order_events)
+        stream: list[NewEvent] = []
+        for event in order_events:
+            stream.append(event)
+            roll = rng.random()
+            if roll < 0.1:
+                stream.append(NewEvent("customer.created", "customer", 1, {}, NOW))
+            elif roll < 0.2:
+                stream.append(NewEvent("order.refunded", "order", event.subject_id, {}, NOW))
+            elif roll < 0.25:
+                stream.append(event)  # told twice
+        record_many(session, store_id=store_id, events=stream)
+
+
+def consumed(session, store_id: int, *, use_bulk: bool) -> dict[str, Any]:
+    while True:
+        _, caught_up = consumer.consume(session, store_id=store_id, now=NOW, limit=7,
+                                        use_bulk=use_bulk)
+        if caught_up:
+            break
+    session.flush()
+    customer_of = dict(session.execute(select(LoyaltyAccount.id, LoyaltyAccount.customer_id))
+                       .tuples().all())
+    accounts = sorted(
+        (a.customer_id, a.points_balance, a.points_pending, a.points_debt, a.lifetime_points,
+         a.tier, a.tier_since, a.tier_kept_until)
+        for a in session.scalars(select(LoyaltyAccount).execution_options(
+            populate_existing=True)))
+    entries = [(customer_of[e.account_id], e.kind, e.points, e.balance_delta, e.pending_delta,
+                e.debt_delta, e.reason, e.source, e.source_id, e.idempotency_key,
+                e.pending_until, e.created_at)
+               for e in session.scalars(select(LoyaltyEntry).order_by(LoyaltyEntry.id))]
+    orders = [(o.order_id, customer_of[o.account_id], o.revision, o.earned_points,
+               o.pending_points, o.kept_minor, o.multiplier_percent, o.bonus_points,
+               o.placed_at, o.pending_until, o.released_at, o.updated_at)
+              for o in session.scalars(select(LoyaltyOrder).order_by(LoyaltyOrder.order_id)
+                                       .execution_options(populate_existing=True))]
+    events = [(e.name, e.subject_type, e.subject_id, e.payload, e.occurred_at)
+              for e in session.scalars(select(Event).where(Event.name.like("loyalty.%"))
+                                       .order_by(Event.id))]
+    cursor = session.scalar(select(EventConsumer).where(EventConsumer.name.like("loyalty:%")))
+    return {"accounts": accounts, "entries": entries, "orders": orders, "events": events,
+            "failures": cursor.failures}
+
+
+@pytest.mark.parametrize("seed,grace_days", [(1, 30), (2, 0), (3, 30), (4, 0)])
+def test_opening_a_batch_s_orders_at_once_leaves_what_one_at_a_time_leaves(
+        db, store, monkeypatch, seed, grace_days):
+    build_history(db, store.id, seed, grace_days)
+    groups: list[int] = []
+    real = bulk.open_orders
+
+    def counted(session, **kwargs):
+        groups.append(len(kwargs["order_ids"]))
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(bulk, "open_orders", counted)
+    with db.transaction() as session:
+        plain_run = session.begin_nested()
+        plain = consumed(session, store.id, use_bulk=False)
+        plain_run.rollback()
+        assert groups == []
+        at_once = consumed(session, store.id, use_bulk=True)
+
+    assert sum(groups) > len(groups) > 1  # groups of several orders, in several batches
+    assert at_once == plain
+    assert plain["failures"] == 0
+    assert len(plain["entries"]) > 10
+    kinds = {name for name, *_ in plain["events"]}
+    assert kinds == {"loyalty.points_earned", "loyalty.tier_changed"}
+    assert any(bonus == 25 for *_, bonus, _p, _d, _r, _u in plain["orders"])
+    assert {m for *_, m, _b, _p, _d, _r, _u in plain["orders"]} >= {100, 125}
+
+
+def test_a_batch_whose_opening_fails_is_opened_one_event_at_a_time(db, store, monkeypatch):
+    build_history(db, store.id, 5, 30)
+
+    def broken(session, **kwargs):
+        raise ValueError("bad data")
+
+    with db.transaction() as session:
+        plain_run = session.begin_nested()
+        plain = consumed(session, store.id, use_bulk=False)
+        plain_run.rollback()
+        monkeypatch.setattr(bulk, "open_orders", broken)
+        fallen_back = consumed(session, store.id, use_bulk=True)
+
+    assert fallen_back == plain
+
+
+def test_orders_opened_at_once_beside_concurrent_adjustments_keep_every_account_exact(
+        db, store):
+    """Adjustments for the batch's customers (some without an account yet) while the
+    consumer opens their orders: each waits for the account's lock, none is lost, and
+    every account is what its entries add up to (the veteran: plus its debt from
+    before)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func
+
+    from afterward.loyalty import ledger
+
+    build_history(db, store.id, 6, 30)
+    with db.reading() as session:
+        customers = list(session.scalars(select(Customer.id).where(
+            Customer.store_id == store.id).order_by(Customer.id)))
+
+    def catch_up() -> None:
+        while not db.run(lambda session: consumer.consume(
+                session, store_id=store.id, now=NOW, limit=7))[1]:
+            pass
+
+    def adjust(n: int) -> None:
+        db.run(lambda session: ledger.adjust(
+            session, store_id=store.id, customer_id=customers[n % len(customers)],
+            points=5, reason="goodwill", key=f"goodwill-{n}", now=NOW))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        consuming = pool.submit(catch_up)
+        adjusted = list(pool.map(adjust, range(24)))
+        consuming.result()
+
+    assert len(adjusted) == 24
+    with db.reading() as session:
+        sums = {row.account_id: row for row in session.execute(
+            select(LoyaltyEntry.account_id, func.sum(LoyaltyEntry.balance_delta).label("b"),
+                   func.sum(LoyaltyEntry.pending_delta).label("p"),
+                   func.sum(LoyaltyEntry.debt_delta).label("d"),
+                   func.count().filter(LoyaltyEntry.kind == "adjust").label("adjusted"))
+            .group_by(LoyaltyEntry.account_id))}
+        accounts = list(session.scalars(select(LoyaltyAccount)))
+    assert sum(row.adjusted for row in sums.values()) == 24
+    assert len(accounts) == len(customers)
+    for account in accounts:
+        moved = sums[account.id]
+        debt_before = 40 if account.customer_id == customers[0] else 0
+        assert (account.points_balance, account.points_pending, account.points_debt) == (
+            moved.b, moved.p, debt_before + moved.d)
