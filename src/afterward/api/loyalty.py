@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from afterward.api.deps import Principal, Write, principal, read_session, settings, writer
+from afterward.api.deps import (
+    Principal,
+    Write,
+    committed,
+    principal,
+    read_session,
+    settings,
+    writer,
+)
 from afterward.api.errors import ApiError
 from afterward.api.params import IdPath, IdQuery, Limit, each_once
 from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
@@ -136,8 +144,8 @@ def redemption_out(session: Session, code: DiscountCode, held: LoyaltyAccount
              responses={**updated(RedemptionOut, "The idempotency_key was used before for "
                                   "this redemption: the code it made, nothing taken."),
                         **WITH_BODY, **NOT_FOUND, **CONFLICT})
-def redeem(body: RedemptionIn, response: Response, who: Principal = Depends(principal),
-           write: Write = Depends(writer)) -> RedemptionOut:
+async def redeem(request: Request, body: RedemptionIn,
+                 who: Principal = Depends(principal)) -> Response:
     """Redeem a reward of the program: its points are taken from the spendable balance
     and a single-use code of the reward's kind is issued (`discount`, `free_shipping`
     or `free_product`; pushed to the store platform as `code.issued`), expiring after
@@ -155,9 +163,11 @@ def redeem(body: RedemptionIn, response: Response, who: Principal = Depends(prin
         held = ledger.account(session, store_id=who.store_id, customer_id=body.customer_id)
         return redemption_out(session, code, held), created
 
-    out, created = write(work)
-    response.status_code = 201 if created else 200
-    return out
+    # Redemptions that arrive together share a commit on SQLite (deps.committed); the
+    # answer is serialised once here.
+    out, created = await committed(request, work)
+    return Response(out.model_dump_json(), status_code=201 if created else 200,
+                    media_type="application/json")
 
 
 @router.post("/loyalty/redemptions/{code}/refund", response_model=RedemptionOut,
