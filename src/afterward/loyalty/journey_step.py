@@ -33,7 +33,7 @@ SCHEMA: dict[str, Any] = {
         "points": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_POINTS},
                              {"type": "string", "enum": [FROM_PROGRAM + b for b in BONUSES]}]},
         "reason": {"type": ["string", "null"], "maxLength": 200,
-                   "pattern": r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$"},
+                   "pattern": r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"},
         "once_per": {"type": "string", "enum": list(ONCE_PER)},
     },
 }
