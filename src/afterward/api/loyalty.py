@@ -129,11 +129,13 @@ def adjust(body: AdjustmentIn, response: Response, who: Principal = Depends(prin
 CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 -]+$")]
 
 
-def redemption_out(session: Session, code: DiscountCode, held: LoyaltyAccount
-                   ) -> RedemptionOut:
+def redemption_out(session: Session, code: DiscountCode, held: LoyaltyAccount,
+                   points: int | None = None) -> RedemptionOut:
+    """`points`: what the reward cost, when known (else read from its entry)."""
     return RedemptionOut(
         code=code.code, customer_id=held.customer_id, reward=code.source_id or "",
-        points=redemptions.points_of(session, code), kind=code.kind,
+        points=redemptions.points_of(session, code) if points is None else points,
+        kind=code.kind,
         discount_minor=code.value_minor, percent_off=code.percent, currency=code.currency,
         product_sku=code.skus[0] if code.kind == "free_product" and code.skus else None,
         status=code.status, used_order_id=code.used_order_id, expires_at=code.expires_at,
@@ -156,12 +158,11 @@ async def redeem(request: Request, body: RedemptionIn,
         if commerce.get_customer(session, store_id=who.store_id,
                                  customer_id=body.customer_id) is None:
             raise ApiError(404, "not_found", "no such customer in this store", "customer_id")
-        code, created = redemptions.redeem(
+        made = redemptions.redeem(
             session, store_id=who.store_id, customer_id=body.customer_id,
             program=programs.load(session, store_id=who.store_id), reward_key=body.reward,
             idempotency_key=body.idempotency_key)
-        held = ledger.account(session, store_id=who.store_id, customer_id=body.customer_id)
-        return redemption_out(session, code, held), created
+        return redemption_out(session, made.code, made.account, made.points), made.created
 
     # Redemptions that arrive together share a commit on SQLite (deps.committed); the
     # answer is serialised once here.

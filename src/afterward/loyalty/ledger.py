@@ -60,12 +60,13 @@ def entry_by_key(session: Session, *, store_id: int, key: str) -> LoyaltyEntry |
 def post(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key: str,
          source: str, balance: int = 0, pending: int = 0, debt: int = 0,
          lifetime: int = 0, source_id: int | None = None, reason: str | None = None,
-         pending_until: datetime | None = None, now: datetime | None = None
-         ) -> LoyaltyEntry | None:
+         pending_until: datetime | None = None, now: datetime | None = None,
+         fresh: bool = False) -> LoyaltyEntry | None:
     """Write the entry and move the counters by the deltas; None when `key` was
-    posted before (nothing changes). A balance that would go below zero: refused
-    with `insufficient_points`, nothing changes."""
-    if entry_by_key(session, store_id=held.store_id, key=key) is not None:
+    posted before (nothing changes; `fresh`: the caller knows it was not, and the
+    unique key stands behind that). A balance that would go below zero: refused with
+    `insufficient_points`, nothing changes."""
+    if not fresh and entry_by_key(session, store_id=held.store_id, key=key) is not None:
         return None
     now = now or utcnow()
     moved = session.execute(

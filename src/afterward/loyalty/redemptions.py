@@ -12,6 +12,7 @@ reward with `expiry_days` gives a code that expires that many days later."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -44,11 +45,19 @@ def code_kind(reward: Reward) -> str:
     return "discount"
 
 
+@dataclass(frozen=True)
+class Redemption:
+    code: DiscountCode
+    created: bool  # False: the idempotency key's earlier redemption, nothing taken
+    account: LoyaltyAccount  # as it is after the redemption
+    points: int  # what the reward cost
+
+
 def redeem(session: Session, *, store_id: int, customer_id: int, program: Program,
            reward_key: str, idempotency_key: str | None = None,
-           now: datetime | None = None) -> tuple[DiscountCode, bool]:
-    """(the code, whether it is new). With a key used before for the same request,
-    the code it made and nothing taken again; for another request, 409
+           now: datetime | None = None) -> Redemption:
+    """The code and the account after it. With a key used before for the same
+    request, the code it made and nothing taken again; for another request, 409
     `idempotency_key_reused`. 422 `unknown_reward`, `insufficient_points` (nothing
     written)."""
     now = now or utcnow()
@@ -59,7 +68,7 @@ def redeem(session: Session, *, store_id: int, customer_id: int, program: Progra
         if earlier.customer_id != customer_id or earlier.source_id != reward_key:
             raise LoyaltyError("idempotency_key_reused", "this idempotency_key was used "
                                "for another redemption", "idempotency_key", status=409)
-        return earlier, False
+        return Redemption(earlier, False, held, points_of(session, earlier))
     reward = reward_of(program, reward_key)
     if held.points_balance < reward.points:
         raise LoyaltyError("insufficient_points", "the points balance is too low", "reward")
@@ -75,14 +84,14 @@ def redeem(session: Session, *, store_id: int, customer_id: int, program: Progra
     entry = ledger.post(session, held, kind="redeem", points=-reward.points,
                         balance=-reward.points, key=f"redeem:{code.id}", source="reward",
                         source_id=code.id, reason=f"{reward.name} ({code.code[-4:]})",
-                        now=now)
-    assert entry is not None  # the code is new, so is its key
+                        now=now, fresh=True)  # the code is new, so is its key
+    assert entry is not None
     record(session, store_id=store_id, name="loyalty.points_redeemed",
            subject_type="customer", subject_id=customer_id, occurred_at=now,
            payload={"customer_id": customer_id, "points": reward.points,
                     "reward": reward.key, "code_id": code.id,
                     "points_balance": held.points_balance})
-    return code, True
+    return Redemption(code, True, held, reward.points)
 
 
 def points_of(session: Session, code: DiscountCode) -> int:

@@ -212,9 +212,9 @@ def redeem(request: Request, token: str, reward: str = Form(""), key: str = Form
 
     def work(session: Session) -> tuple[str, str]:
         program = programs.load(session, store_id=store.id)
-        code, _ = redemptions.redeem(session, store_id=store.id, customer_id=customer.id,
-                                     program=program, reward_key=reward,
-                                     idempotency_key=f"page:{customer.id}:{key}")
+        code = redemptions.redeem(session, store_id=store.id, customer_id=customer.id,
+                                  program=program, reward_key=reward,
+                                  idempotency_key=f"page:{customer.id}:{key}").code
         return code.code, code.source_id or ""
 
     try:
