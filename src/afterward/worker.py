@@ -15,8 +15,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from afterward import jobs, modules
-from afterward.storage.db import Database
+from afterward.storage.db import Database, unavailable
 
 log = logging.getLogger("afterward.worker")
 
@@ -225,8 +227,13 @@ class EventNudge:
             EventNudge._next_at = now + self.EVERY
         try:
             return self.consume_if_behind()
-        except Exception:  # the periodic jobs are still there; never stop the worker
-            log.warning("event nudge failed", exc_info=True)
+        except Exception as exc:  # the periodic jobs are still there; never stop the worker
+            if isinstance(exc, DBAPIError) and unavailable(exc):
+                # The database restarting or down: the next nudge tries again.
+                log.warning("event nudge: the database is unavailable (%s)",
+                            type(exc.orig).__name__)
+            else:
+                log.warning("event nudge failed", exc_info=True)
             return 0
 
     def consume_if_behind(self) -> int:

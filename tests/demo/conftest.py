@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from afterward.accounts import service as accounts
 from afterward.demo.build import DemoSummary, build_demo
 from afterward.storage.db import Database
+from tests.servers import fresh_database
 from tests.web.helpers import CHEAP_HASHER
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -29,27 +27,12 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)
 
 
-def _fresh_url(template_url: str, directory: Path) -> str:
-    if template_url.startswith("postgresql"):
-        engine = create_engine(template_url)
-        with engine.begin() as conn:
-            tables = [r[0] for r in conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"))]
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        return template_url
-    target = directory / "demo.db"
-    shutil.copyfile(template_url.removeprefix("sqlite:///"), target)
-    return f"sqlite:///{target}"
-
-
 @pytest.fixture(scope="session")
 def built(template_url: str,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
     """One small demo build shared by the read-only tests (a test that writes rolls
-    back)."""
-    url = _fresh_url(template_url, tmp_path_factory.mktemp("demo"))
+    back), in a database of its own: the other tests of the process empty theirs."""
+    url = fresh_database(template_url, tmp_path_factory.mktemp("demo"), "demo")
     database = Database(url)
     patch = pytest.MonkeyPatch()
     patch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)

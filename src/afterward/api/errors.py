@@ -18,7 +18,7 @@ from starlette.routing import Match
 from afterward.commerce.service import CommerceError
 from afterward.commerce.stores import StoreError
 from afterward.commerce.validation import InvalidValue, UnknownReference
-from afterward.storage.db import DatabaseBusy
+from afterward.storage.db import DatabaseBusy, unavailable
 
 log = logging.getLogger("afterward.api")
 
@@ -58,20 +58,7 @@ def _field_of(loc: tuple[Any, ...]) -> str | None:
     return ".".join(parts) or None
 
 
-# PostgreSQL SQLSTATE classes and codes that mean "the server is not there right now".
-_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 RETRY_AFTER_SECONDS = 5
-
-
-def unavailable(exc: DBAPIError) -> bool:
-    """Is this the database being down, restarting or busy, rather than a bug?"""
-    state = str(getattr(exc.orig, "sqlstate", "") or "")
-    if exc.connection_invalidated or state.startswith(_UNAVAILABLE_STATES):
-        return True
-    text = str(exc.orig).lower()
-    return any(sign in text for sign in ("database is locked", "connection refused",
-                                         "server closed the connection", "connection failed",
-                                         "terminating connection", "the database system is"))
 
 
 def _unavailable() -> JSONResponse:

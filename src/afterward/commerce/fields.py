@@ -59,6 +59,13 @@ def _json_integer(value: object) -> object:
     return value
 
 
+def _json_number(value: object) -> object:
+    """A JSON number: true, false and text are refused, not read as 1, 0 or a number."""
+    if isinstance(value, bool | str):
+        raise ValueError("expected a number")
+    return value
+
+
 def _written_as(pattern: re.Pattern[str], what: str) -> Callable[[object], object]:
     def check(value: object) -> object:
         if isinstance(value, str) and not pattern.fullmatch(value):
@@ -72,6 +79,7 @@ def _written_as(pattern: re.Pattern[str], what: str) -> Callable[[object], objec
 # After the bounds, so the schema shows them (pydantic cannot put bounds given outside
 # a validator into the schema).
 JSON_INTEGER = BeforeValidator(_json_integer)
+JSON_NUMBER = BeforeValidator(_json_number)
 Id = Annotated[int, Field(ge=1, le=ID_MAX), JSON_INTEGER]
 MinorAmount = Annotated[int, Field(ge=0, le=10**12), JSON_INTEGER]
 Flag = Annotated[bool, Strict()]

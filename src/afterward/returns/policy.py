@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from afterward.commerce.fields import JSON_INTEGER, Flag
+from afterward.commerce.fields import JSON_INTEGER, JSON_NUMBER, Flag
 
 Resolution = Literal["refund", "store_credit", "exchange", "keep"]
 RESOLUTIONS: tuple[Resolution, ...] = ("refund", "store_credit", "exchange", "keep")
@@ -75,7 +75,7 @@ class Fraud(Document):
 
 
 Line = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
-Size = Annotated[float, Field(gt=0, le=10_000)]
+Size = Annotated[float, Field(gt=0, le=10_000), JSON_NUMBER]
 
 
 class ReturnAddress(Document):

@@ -32,6 +32,22 @@ UNIQUE_VIOLATION = "23505"
 WRITE_WAIT_SECONDS = 30.0
 
 
+
+# PostgreSQL SQLSTATE classes and codes that mean "the server is not there right now".
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """Is this the database being down, restarting or busy, rather than a bug?"""
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    if exc.connection_invalidated or state.startswith(_UNAVAILABLE_STATES):
+        return True
+    text = str(exc.orig).lower()
+    return any(sign in text for sign in ("database is locked", "connection refused",
+                                         "server closed the connection", "connection failed",
+                                         "terminating connection", "the database system is"))
+
+
 class DatabaseBusy(Exception):
     """No turn to write came in time: the caller should try again later (a 503)."""
 
