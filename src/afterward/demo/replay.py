@@ -156,6 +156,7 @@ def _happen(work: _Clockwork, at: datetime) -> None:
             demo_loyalty.catch_up(session, store_id=work.store_id, now=at)
             if work.scanned:
                 demo_loyalty.daily(session, store_id=work.store_id, now=at, rng=work.rng)
+        with work.db.transaction() as session:  # loyalty's events, committed, included
             stepped = _consume(session, work.store_id, at)
             work.job_due = next_job_at(session, store_id=work.store_id)
     if stepped or (work.job_due is not None and work.job_due <= at):
