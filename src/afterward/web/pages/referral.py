@@ -9,24 +9,21 @@ visitor's IP and user agent."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.commerce import validation
 from afterward.commerce.models import Store
 from afterward.commerce.validation import InvalidValue
-from afterward.config import Settings
 from afterward.loyalty import programs, referrals
 from afterward.loyalty.errors import LoyaltyError
 from afterward.storage.db import Database
 from afterward.throttle import Throttle
 from afterward.web import i18n
+from afterward.web.pages.form_csrf import FormCsrf
 from afterward.web.pages.render import render
 from afterward.web.pages.tracking import lang_query, speaker_for
 from afterward.web.pages.view import Brand
@@ -34,36 +31,8 @@ from afterward.web.pages.view import Brand
 router = APIRouter(include_in_schema=False)
 
 PATH = "/r"
-COOKIE = "aw_referral"
-_SALT = "afterward.referral.csrf.v1"
-MAX_AGE_SECONDS = 2 * 3600
+FORMS = FormCsrf("aw_referral", PATH, "afterward.referral.csrf.v1")
 LIMIT, WINDOW_SECONDS = 10, 10 * 60
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_settings(request).secret_key, salt=_SALT)
-
-
-def _cookie_csrf(request: Request) -> str | None:
-    raw = request.cookies.get(COOKIE)
-    if not raw or len(raw) > 300:
-        return None
-    try:
-        value: Any = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _csrf_ok(request: Request, submitted: str) -> bool:
-    expected = _cookie_csrf(request)
-    return bool(expected and submitted) and hmac.compare_digest(
-        str(expected).encode(), submitted.encode())
 
 
 def _offer(session: Session, code: str) -> tuple[Store, int, int] | None:
@@ -87,17 +56,11 @@ def _page(request: Request, code: str, store: Store, discount: int, *,
           problem: str | None = None, outcome: dict[str, Any] | None = None,
           typed: str = "", status: int = 200) -> Response:
     say = speaker_for(request, store, None)
-    csrf = _cookie_csrf(request) or secrets.token_urlsafe(32)
-    response = render(request, "pages/referral.html", say, {
-        "store_name": store.name, "csrf": csrf, "problem": problem, "outcome": outcome,
-        "typed": typed,
+    return FORMS.page(request, "pages/referral.html", say, {
+        "store_name": store.name, "problem": problem, "outcome": outcome, "typed": typed,
         "offer": i18n.money(discount, store.currency, say.code) if discount else None,
         "action": f"{PATH}/{code}{lang_query(request)}"},
-        brand=Brand.of(store), status=status, keep_params=frozenset())
-    response.set_cookie(COOKIE, _serializer(request).dumps(csrf), max_age=MAX_AGE_SECONDS,
-                        path=PATH, httponly=True, samesite="strict",
-                        secure=_settings(request).secure_cookies)
-    return response
+        brand=Brand.of(store), status=status)
 
 
 @router.get("/r/{code}")
@@ -121,7 +84,7 @@ def sign_up(request: Request, code: str, csrf: str = Form(""), email: str = Form
         return not_found(request)
     store, referrer_id, discount = found
     typed = email.strip()[:320]
-    if not _csrf_ok(request, csrf):
+    if not FORMS.ok(request, csrf):
         return _page(request, code, store, discount, problem="expired", typed=typed,
                      status=403)
     try:
@@ -131,7 +94,7 @@ def sign_up(request: Request, code: str, csrf: str = Form(""), email: str = Form
                      status=422)
     address = request.client.host if request.client else ""
     throttle = Throttle(scope="referral", limit=LIMIT, window_seconds=WINDOW_SECONDS,
-                        secret=_settings(request).secret_key)
+                        secret=request.app.state.settings.secret_key)
     if not throttle.attempt(db, address):
         return _page(request, code, store, discount, problem="throttled", typed=typed,
                      status=429)
