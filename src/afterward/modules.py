@@ -80,6 +80,9 @@ class Module:
     # customer_id, order_id, shipment_id, now) -> dict (the history's detail).
     journey_steps: tuple[str, ...] = ()
     hold_probes: tuple[str, ...] = ()  # "module:fn(session, store_id, customer_id)"
+    # Readers of what customers wrote, for the text models: "module:fn(session, *,
+    # store_id, since) -> Iterable[CustomerText]" (afterward/customer_texts.py).
+    texts: tuple[str, ...] = ()
     events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
 
 
