@@ -24,6 +24,7 @@ INSTALLED: tuple[str, ...] = (
     "afterward.journeys",
     "afterward.returns",
     "afterward.loyalty",
+    "afterward.feedback",
 )
 
 

@@ -1,0 +1,175 @@
+"""Reviews, the requests that ask for them, their photos and helpful votes, and each
+store's review settings (moderation rules, rewards, attributes per category)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from afterward.storage.db import Base
+from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
+
+REVIEW_STATUSES = ("pending", "published", "rejected")
+REVIEW_SOURCES = ("link", "api", "import")  # "link": a verified buyer's signed form
+REQUEST_STATUSES = ("open", "answered", "stopped")
+
+
+class ReviewSettingsRow(Base):
+    """A store's review settings document (auto-publish rules, flagged words, rewards,
+    attributes per category); no row: the defaults."""
+
+    __tablename__ = "review_settings"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewRequest(Base):
+    """One request per order: its signed link opens one form for all its items.
+    `status` open until answered in full or stopped (a return, a refund, expiry);
+    reminders counts the reminders sent (at most 2)."""
+
+    __tablename__ = "review_requests"
+    __table_args__ = (
+        UniqueConstraint("store_id", "order_id", name="uq_review_requests_store_order"),
+        Index("ix_review_requests_store_status", "store_id", "status"),
+        CheckConstraint("status IN ('open', 'answered', 'stopped')",
+                        name="review_request_status"),
+        CheckConstraint("reminders >= 0 AND reminders <= 2", name="review_request_reminders"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
+    nonce: Mapped[str] = mapped_column(String(43))  # in the signed link; new one revokes
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    stopped_reason: Mapped[str | None] = mapped_column(String(32))
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Review(Base):
+    """A review of one product (by SKU). `verified_buyer`: it names an order of this
+    store containing the SKU and the email matches (always so for `source` link).
+    `rating` 1-5; `attributes` {name: 1-5} where the category has them; `flags` the
+    moderation's findings (flagged words, links); `incentive` what it earned on
+    moderation ("points", "code"), disclosed when published."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("store_id", "idempotency_key", name="uq_reviews_store_key"),
+        UniqueConstraint("request_id", "sku", name="uq_reviews_request_sku"),
+        Index("ix_reviews_store_sku_status", "store_id", "sku", "status", "published_at"),
+        Index("ix_reviews_store_status", "store_id", "status", "id"),
+        Index("ix_reviews_store_published", "store_id", "published_at", "id"),
+        Index("ix_reviews_store_order", "store_id", "order_id"),
+        Index("ix_reviews_store_customer", "store_id", "customer_id"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="review_rating"),
+        CheckConstraint("status IN ('pending', 'published', 'rejected')",
+                        name="review_status"),
+        CheckConstraint("source IN ('link', 'api', 'import')", name="review_source"),
+        CheckConstraint("helpful >= 0 AND unhelpful >= 0", name="review_votes_counts"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(100))
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_requests.id", ondelete="SET NULL"))
+    rating: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    author_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    attributes: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    source: Mapped[str] = mapped_column(String(16))
+    verified_buyer: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    reply: Mapped[str | None] = mapped_column(Text)  # the merchant's public reply
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    unhelpful: Mapped[int] = mapped_column(Integer, default=0)
+    incentive: Mapped[str | None] = mapped_column(String(16))
+    incentive_points: Mapped[int | None] = mapped_column(BigInteger)
+    has_photos: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReviewPhoto(Base):
+    """A reviewer's photo: sniffed, capped, re-encoded (no EXIF, no GPS), at most 3 a
+    review; `position` orders them."""
+
+    __tablename__ = "review_photos"
+    __table_args__ = (
+        Index("ix_review_photos_review", "review_id"),
+        Index("ix_review_photos_store_created", "store_id", "created_at"),
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')",
+                        name="review_photo_type"),
+        CheckConstraint("width > 0 AND height > 0 AND byte_size > 0",
+                        name="review_photo_size"),
+        CheckConstraint("position >= 0 AND position < 3", name="review_photo_position"),
+        UniqueConstraint("review_id", "position", name="uq_review_photos_position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewVote(Base):
+    """A helpful (or not) vote; one per review and voter (a hash of a cookie id)."""
+
+    __tablename__ = "review_votes"
+    __table_args__ = (
+        UniqueConstraint("review_id", "voter", name="uq_review_votes_voter"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
