@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from afterward.events import record
 from afterward.loyalty.errors import LoyaltyError
@@ -69,15 +70,18 @@ def post(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key:
     if not fresh and entry_by_key(session, store_id=held.store_id, key=key) is not None:
         return None
     now = now or utcnow()
-    moved = session.execute(
+    # The counters as the UPDATE left them come back with it (RETURNING: SQLite 3.35+,
+    # PostgreSQL), so `held` is current without reading the row again.
+    counters = session.execute(
         update(LoyaltyAccount)
         .where(LoyaltyAccount.id == held.id, LoyaltyAccount.points_balance + balance >= 0)
         .values(points_balance=LoyaltyAccount.points_balance + balance,
                 points_pending=LoyaltyAccount.points_pending + pending,
                 points_debt=LoyaltyAccount.points_debt + debt,
                 lifetime_points=LoyaltyAccount.lifetime_points + lifetime, updated_at=now)
-        .execution_options(synchronize_session=False))
-    if not getattr(moved, "rowcount", 0):
+        .returning(*_COUNTERS)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if counters is None:
         raise LoyaltyError("insufficient_points", "the points balance is too low", "points")
     # The same key posted meanwhile breaks the unique key: Database.run runs again.
     entry = LoyaltyEntry(store_id=held.store_id, account_id=held.id, kind=kind,
@@ -86,8 +90,14 @@ def post(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key:
                          idempotency_key=key, pending_until=pending_until, created_at=now)
     session.add(entry)
     session.flush()
-    session.refresh(held)
+    for column, value in zip(_COUNTERS, counters, strict=True):
+        set_committed_value(held, column.key, value)
     return entry
+
+
+_COUNTERS = (LoyaltyAccount.points_balance, LoyaltyAccount.points_pending,
+             LoyaltyAccount.points_debt, LoyaltyAccount.lifetime_points,
+             LoyaltyAccount.updated_at)
 
 
 def credit(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key: str,

@@ -63,7 +63,8 @@ def redeem(session: Session, *, store_id: int, customer_id: int, program: Progra
     now = now or utcnow()
     held = ledger.account(session, store_id=store_id, customer_id=customer_id)
     key = idempotency_key or f"auto-{secrets.token_hex(12)}"
-    earlier = codes.by_key(session, store_id=store_id, source=SOURCE, key=key)
+    earlier = None if idempotency_key is None else codes.by_key(
+        session, store_id=store_id, source=SOURCE, key=key)
     if earlier is not None:
         if earlier.customer_id != customer_id or earlier.source_id != reward_key:
             raise LoyaltyError("idempotency_key_reused", "this idempotency_key was used "
