@@ -30,6 +30,7 @@ def a_customer_with_a_history(db, store_id, email, number):
                                marketing=True, birthday=datetime(1990, 5, 1).date())
         tea = make_product(session, store_id, f"TEA-{number}", "Green tea", price_minor=450)
         order = make_order(session, store_id, person, number, [(tea, 2)])
+        order.payment_fingerprint = f"fp-{number}"
         parcel = make_shipment(session, store_id, order, tracking_number=f"JD01460000{number}")
         session.add(TrackingEvent(store_id=store_id, shipment_id=parcel.id, occurred_at=AT,
                                   status="delivered", provider="easypost", message="Delivered",
@@ -116,7 +117,8 @@ def test_erasure_removes_identity_everywhere_and_keeps_the_figures(db, store, tw
                               .where(Consent.customer_id == ada_id)) == 0
         order = session.get(Order, order_id)
         assert (order.email, order.ship_name, order.ship_address1, order.ship_city,
-                order.ship_postal_code) == (None, None, None, None, None)
+                order.ship_postal_code, order.payment_fingerprint) == (
+            None, None, None, None, None, None)
         assert (order.total_minor, order.ship_country, order.customer_id) == (
             900 + 495, "DE", ada_id)
         parcel = session.get(Shipment, parcel_id)

@@ -80,3 +80,15 @@ def test_a_device_is_kept_only_as_a_hash_per_store():
 def test_signals_are_merged_in_a_fixed_order():
     assert checks.new_signals(["velocity"], ["same_address", "self_referral"]) == [
         "self_referral", "velocity", "same_address"]
+
+
+def test_an_order_paid_with_a_card_the_referrer_paid_with_is_a_signal():
+    def facts(payment: str | None) -> checks.OrderFacts:
+        return checks.OrderFacts(ordered_by_referrer=False, order_mailbox="bob@example.com",
+                                 referrer_mailbox="ada@example.com", order_address=None,
+                                 referrer_addresses=[], order_payment=payment,
+                                 referrer_payments=["a1", "b2"])
+
+    assert checks.at_order(facts("b2")) == ["same_payment"]
+    assert checks.at_order(facts("c3")) == []
+    assert checks.at_order(facts(None)) == []

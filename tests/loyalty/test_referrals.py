@@ -394,3 +394,26 @@ def test_another_store_sees_and_changes_none_of_a_stores_referrals(club, db, ref
     assert [r.status_code for r in (seen, approved, rejected, by_id, by_code)] == [404] * 5
     assert listed.json()["items"] == []
     assert written(db) == before
+
+
+def test_a_friends_order_paid_with_the_referrers_card_goes_to_review(club, db, referrer):
+    club.order("1002", email="ada@example.com", placed=utcnow() - timedelta(days=30),
+               payment_fingerprint="card_fp_Xy12")
+    made = refer(club, referrer=referrer).json()
+
+    friend_orders(club, payment_fingerprint="card_fp_Xy12")
+
+    found = referral(club, made["id"])
+    assert (found["status"], found["signals"]) == ("review", ["same_payment"])
+    assert [e["signals"] for e in events(db, "loyalty.referral_review")] == [["same_payment"]]
+
+
+def test_a_friends_order_paid_with_another_card_is_no_signal(club, referrer):
+    club.order("1002", email="ada@example.com", placed=utcnow() - timedelta(days=30),
+               payment_fingerprint="card_fp_Xy12")
+    made = refer(club, referrer=referrer).json()
+
+    friend_orders(club, payment_fingerprint="card_fp_Zz99")
+
+    assert (referral(club, made["id"])["status"], referral(club, made["id"])["signals"]) == (
+        "ordered", [])

@@ -179,6 +179,7 @@ class Order(Base):
         Index("ix_orders_store_placed", "store_id", "placed_at"),
         Index("ix_orders_store_customer", "store_id", "customer_id"),
         Index("ix_orders_store_email", "store_id", "email"),
+        Index("ix_orders_store_payment", "store_id", "payment_fingerprint"),
         CheckConstraint("total_minor >= 0", name="order_total_nonnegative"),
         CheckConstraint("refunded_minor >= 0", name="order_refunded_nonnegative"),
     )
@@ -210,6 +211,9 @@ class Order(Base):
     ship_region: Mapped[str | None] = mapped_column(String(100))
     ship_postal_code: Mapped[str | None] = mapped_column(String(20))
     ship_country: Mapped[str | None] = mapped_column(String(2))
+    # A hash of the payment provider's fingerprint of the card or wallet
+    # (commerce/payments.py, migration 0026): only compared, for referral fraud checks.
+    payment_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # The platform's own updated_at: an older delivery never overwrites a newer one.
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

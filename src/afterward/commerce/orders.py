@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from afterward import jobs
+from afterward.commerce import payments
 from afterward.commerce.customers import save_customer
 from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Order, OrderLine, Variant
@@ -195,10 +196,11 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
         discount_minor=data.discount_minor, total_minor=total,
         financial_status=data.financial_status, fulfillment_status=meta.fulfillment_status,
         placed_at=data.placed_at, source_updated_at=meta.source_updated_at, updated_at=now,
-        **_address(data))
+        **_address(data), **_payment(data))
     if existing is None:
-        row = {**_NO_ADDRESS, "store_id": store_id, "status": "open", "refunded_minor": 0,
-               "created_at": now, "cancelled_at": None, "cancel_reason": None, **values}
+        row = {**_NO_ADDRESS, "payment_fingerprint": None, "store_id": store_id,
+               "status": "open", "refunded_minor": 0, "created_at": now,
+               "cancelled_at": None, "cancel_reason": None, **values}
         try:
             [order_id] = bulk.insert(session, _ORDERS, [row], returning_ids=True)
         except IntegrityError as exc:
@@ -259,6 +261,13 @@ def _address(data: OrderIn) -> dict[str, Any]:
     return dict(ship_name=a.name, ship_address1=a.address1, ship_city=a.city,
                 ship_region=a.region, ship_postal_code=a.postal_code,
                 ship_country=a.country.upper() if a.country else None)
+
+
+def _payment(data: OrderIn) -> dict[str, Any]:
+    """An update that does not name the payment keeps the one stored."""
+    if data.payment_fingerprint is None:
+        return {}
+    return {"payment_fingerprint": payments.fingerprint(data.payment_fingerprint)}
 
 
 def _customer_for_order(session: Session, *, store_id: int, data: OrderIn,

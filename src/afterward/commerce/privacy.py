@@ -19,7 +19,7 @@ from afterward.storage.types import utcnow
 
 CUSTOMER_IDENTITY = ("external_id", "email", "phone", "first_name", "last_name", "birthday")
 ORDER_IDENTITY = ("email", "phone", "ship_name", "ship_address1", "ship_city",
-                  "ship_postal_code")
+                  "ship_postal_code", "payment_fingerprint")
 _CUSTOMER_FIELDS = (*CUSTOMER_IDENTITY, "locale", "timezone", "orders_count",
                     "total_spent_minor", "first_order_at", "last_order_at", "created_at")
 _ORDER_FIELDS = ("id", "number", "source", "currency", "subtotal_minor", "shipping_minor",

@@ -217,6 +217,12 @@ class OrderIn(Strict):
     total_minor: MinorAmount | None = None
     financial_status: str | None = Field(None, max_length=32)
     shipping_address: AddressIn | None = None
+    payment_fingerprint: str | None = Field(
+        None, min_length=1, max_length=200, pattern=rf"^[^{v.SPACE_OR_CONTROL}]+$",
+        description="The payment provider's fingerprint of the card or wallet (Stripe's "
+                    "`card.fingerprint`, Adyen's `shopperReference`...). Stored hashed and "
+                    "only compared: the same one behind a referrer's and a referred "
+                    "friend's orders sends the referral to review.")
 
     _placed = field_validator("placed_at")(_aware)
 

@@ -13,9 +13,10 @@ Signals:
 - `velocity`: the referrer brought more than `review_after` friends within
   `review_window_hours`;
 - `same_address`: the friend's order ships to an address the referrer's orders
-  shipped to (normalised).
-Orders carry no payment fingerprint (commerce keeps none), so there is no payment
-signal yet."""
+  shipped to (normalised);
+- `same_payment`: the friend's order was paid with a card or wallet the referrer's
+  orders were paid with (the orders' hashed payment fingerprints, commerce/payments.py;
+  an order without one gives no signal)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 SIGNALS = ("self_referral", "same_mailbox", "existing_customer", "same_device", "velocity",
-           "same_address")
+           "same_address", "same_payment")
 _GMAIL = {"gmail.com", "googlemail.com"}
 _WORD_ABBREVIATIONS = (("strasse", "str"), ("street", "st"), ("avenue", "ave"),
                        ("road", "rd"), ("rue", "r"), ("rua", "r"))
@@ -108,6 +109,8 @@ class OrderFacts:
     referrer_mailbox: str | None
     order_address: str | None
     referrer_addresses: Iterable[str]
+    order_payment: str | None = None  # commerce/payments.py: hashed fingerprints
+    referrer_payments: Iterable[str] = ()
 
 
 def at_order(facts: OrderFacts) -> list[str]:
@@ -119,6 +122,9 @@ def at_order(facts: OrderFacts) -> list[str]:
     if facts.order_address is not None and facts.order_address in set(
             facts.referrer_addresses):
         found.append("same_address")
+    if facts.order_payment is not None and facts.order_payment in set(
+            facts.referrer_payments):
+        found.append("same_payment")
     return found
 
 

@@ -209,7 +209,10 @@ def link_order(session: Session, *, store_id: int, order_id: int, program: Progr
         order_address=checks.address_key(order.ship_address1, order.ship_postal_code,
                                          order.ship_country),
         referrer_addresses=_addresses(session, store_id, referral.referrer_customer_id,
-                                      order.id)))
+                                      order.id),
+        order_payment=order.payment_fingerprint,
+        referrer_payments=_payments(session, store_id, referral.referrer_customer_id,
+                                    order.id)))
     added = [name for name in found
              if name not in referral.signals and name not in referral.cleared]
     referral.order_id, referral.friend_customer_id = order.id, order.customer_id
@@ -250,6 +253,12 @@ def _addresses(session: Session, store_id: int, customer_id: int, but: int) -> l
         Order.store_id == store_id, Order.customer_id == customer_id, Order.id != but)
         .distinct())
     return [key for row in rows if (key := checks.address_key(*row)) is not None]
+
+
+def _payments(session: Session, store_id: int, customer_id: int, but: int) -> list[str]:
+    return list(session.scalars(select(Order.payment_fingerprint).where(
+        Order.store_id == store_id, Order.customer_id == customer_id, Order.id != but,
+        Order.payment_fingerprint.is_not(None)).distinct()))
 
 
 # --- paying the referrer -------------------------------------------------------------

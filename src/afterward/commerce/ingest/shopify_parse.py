@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from afterward.commerce import payments
 from afterward.commerce.ingest import shopify_values as read
 from afterward.commerce.ingest.shopify_values import Unreadable
 from afterward.commerce.orders import OrderMeta
@@ -52,7 +53,8 @@ def parse_order(data: dict[str, Any], *,
             total_minor=_total(data.get("total_price"), currency),
             financial_status=read.text(data.get("financial_status"), 32),
             customer=_customer(data.get("customer"), data),
-            shipping_address=_address(data.get("shipping_address")))
+            shipping_address=_address(data.get("shipping_address")),
+            payment_fingerprint=payments.shopify_card(data.get("payment_details")))
     except ValidationError as exc:  # not expected: each value above is mapped to fit
         raise _unreadable(exc) from exc
     _check_storable(order)
