@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from afterward.commerce.models import Customer
 from afterward.loyalty import ledger, links, programs
+from afterward.loyalty.models import LoyaltyReferral
 from afterward.loyalty.program import Program
 from afterward.storage.db import Database
+from afterward.storage.types import utcnow
 
 REWARDS = [
     {"key": "zehn", "name": "Gutschein über zehn Euro für den nächsten Einkauf im Feinkostladen",
@@ -35,4 +37,10 @@ def loyalty_member(db: Database, settings: Any, customer_id: int, points: int = 
             {"tiers": TIERS, "rewards": REWARDS}))
         ledger.adjust(session, store_id=store_id, customer_id=customer_id, points=points,
                       reason=REASON[:300], key="long-welcome")
+        now = utcnow()  # a referral in review, its friend's address long
+        friend = "friedrich.wilhelm.von.hohenzollern-sigmaringen+empfehlung@example.com"
+        session.add(LoyaltyReferral(
+            store_id=store_id, referrer_customer_id=customer_id, friend_email=friend,
+            friend_mailbox=friend, status="review", signals=["same_device", "velocity"],
+            cleared=[], channel="link", points=0, created_at=now, updated_at=now))
     return links.member_path(settings.secret_key, store_id, customer_id)

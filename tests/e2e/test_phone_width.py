@@ -98,6 +98,7 @@ ADMIN_LOYALTY = (
     ("/admin/loyalty/program", "/admin/loyalty/program"),
     ("/admin/loyalty/members", "/admin/loyalty/members"),
     ("/admin/loyalty/members/{customer_id}", "/admin/loyalty/members/{shop.customer_id}"),
+    ("/admin/loyalty/referrals", "/admin/loyalty/referrals"),
 )
 
 def measured(page: Any, url: str) -> list[str]:

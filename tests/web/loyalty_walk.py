@@ -10,8 +10,10 @@ from typing import Any
 
 from afterward.commerce import stores
 from afterward.loyalty import ledger, links, programs
+from afterward.loyalty.models import LoyaltyReferral
 from afterward.loyalty.program import Program
 from afterward.storage.db import Database
+from afterward.storage.types import utcnow
 from tests.hostile import hostile
 from tests.web import hostile_shop as h
 from tests.web.hostile_walk import CSRF, Visit, q, query
@@ -28,6 +30,7 @@ SLUG_TYPED = "[typed]\"><img src=x onerror=alert(1)>' onmouseover='alert(1) {{7*
 @dataclasses.dataclass(frozen=True)
 class LoyaltyShop(h.Shop):
     member_path: str = "/loyalty/m"  # the hostile customer's signed page
+    referral_id: int = 0  # a referral in review whose friend's email is hostile
 
 
 def loyalty_shop(db: Database, settings: Any, shop: h.Shop) -> LoyaltyShop:
@@ -41,9 +44,17 @@ def loyalty_shop(db: Database, settings: Any, shop: h.Shop) -> LoyaltyShop:
                          "discount_minor": 500}]}))
         ledger.adjust(session, store_id=store_id, customer_id=shop.customer_id, points=1000,
                       reason=REASON, key="hostile-welcome")
+        now = utcnow()
+        referral = LoyaltyReferral(
+            store_id=store_id, referrer_customer_id=shop.customer_id, friend_email=h.EMAIL,
+            friend_mailbox=h.EMAIL, status="review", signals=["self_referral"], cleared=[],
+            channel="api", points=0, created_at=now, updated_at=now)
+        session.add(referral)
+        session.flush()
+        referral_id = referral.id
     fields = {f.name: getattr(shop, f.name) for f in dataclasses.fields(shop)}
     return LoyaltyShop(**fields, member_path=links.member_path(
-        settings.secret_key, store_id, shop.customer_id))
+        settings.secret_key, store_id, shop.customer_id), referral_id=referral_id)
 
 
 SHOPPER = (
@@ -78,4 +89,12 @@ ADMIN = (
     Visit("/admin/loyalty/members/{customer_id}/adjust",
           "/admin/loyalty/members/{shop.customer_id}/adjust", (REASON,),  # the member's page
           form={"csrf": CSRF, "key": "hostile-adjust", "points": "5", "reason": REASON}),
+    Visit("/admin/loyalty/referrals", "/admin/loyalty/referrals", (h.EMAIL,)),
+    Visit("/admin/loyalty/referrals", "/admin/loyalty/referrals?" + query(status=SLUG_TYPED),
+          status=400),
+    Visit("/admin/loyalty/referrals/{referral_id}/{verdict}",
+          "/admin/loyalty/referrals/{shop.referral_id}/reject",  # the list, decided
+          form={"csrf": CSRF, "reason": REASON}),
+    Visit("/admin/loyalty/referrals", "/admin/loyalty/referrals?status=rejected",
+          (h.EMAIL, REASON)),
 )

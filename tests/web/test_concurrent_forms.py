@@ -511,3 +511,37 @@ def test_a_friend_signing_up_by_many_taps_on_a_referral_link_is_one_referral(sit
     # the code is shown on the page of the tap that made the referral, once
     shown = [re.findall(r"<strong>([A-Z0-9]{16})</strong>", str(a.body)) for a in answers]
     assert sum(len(codes) for codes in shown) == 1
+
+
+def test_a_referral_decided_from_many_tabs_is_decided_once(site):
+    from afterward.loyalty.models import LoyaltyReferral
+
+    put = hammer(site.urls, [Call("PUT", "/api/v1/loyalty/program", {"json": {
+        "referral": {"enabled": True, "referrer_points": 100, "friend_discount_minor": 500}},
+        "headers": site.auth})], clients=1)[0]
+    assert put.status == 200, put
+    now = utcnow()
+    with site.db.transaction() as session:
+        member = Customer(store_id=site.store_id, email="member-decide@example.com")
+        session.add(member)
+        session.flush()
+        referral = LoyaltyReferral(
+            store_id=site.store_id, referrer_customer_id=member.id,
+            friend_email="friend-decide@example.com", friend_mailbox="friend-decide@example.com",
+            status="review", signals=["same_device"], cleared=[], channel="api", points=0,
+            created_at=now, updated_at=now)
+        session.add(referral)
+        session.flush()
+        referral_id = referral.id
+
+    answers = admin_post(site, f"/admin/loyalty/referrals/{referral_id}/approve", 8,
+                         reason="Checked by phone")
+
+    assert sorted(statuses(answers).elements()) == [303] + [409] * 7
+    with site.db.reading() as session:
+        found = session.get(LoyaltyReferral, referral_id)
+        assert found is not None
+        assert (found.status, found.cleared, found.code_id is not None) == (
+            "pending", ["same_device"], True)
+    assert count(site.db, DiscountCode, DiscountCode.source == "referral",
+                 DiscountCode.source_id == str(referral_id)) == 1

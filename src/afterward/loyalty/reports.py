@@ -133,3 +133,15 @@ def liability(session: Session, *, store_id: int, program: Program) -> Liability
     return Liability(int(balance), int(pending),
                      value_minor(total, found[0]) if found else None,
                      value_minor(total, found[1]) if found else None, int(count))
+
+
+def customer_labels(session: Session, *, store_id: int, ids: set[int]) -> dict[int, str]:
+    """How the admin names customers in a list: their email, else their name, else
+    their id."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Customer.id, Customer.email, Customer.first_name,
+                                  Customer.last_name).where(
+        Customer.store_id == store_id, Customer.id.in_(ids)))
+    return {row.id: row.email or " ".join(n for n in (row.first_name, row.last_name) if n)
+            or str(row.id) for row in rows}

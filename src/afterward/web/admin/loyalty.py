@@ -4,7 +4,9 @@ money, loyalty/reports.py), the program document to edit (validated as `PUT
 /api/v1/loyalty/program` validates it; nothing saved on error), the members, one
 member's ledger and adjustments by hand with a reason (loyalty/ledger.adjust: the
 form's idempotency key makes a double submit one entry; too few points is refused
-readably, nothing written)."""
+readably, nothing written), and the referrals, those in review first, each approved or
+rejected with a reason (loyalty/referrals.approve / reject; a decision already taken
+is refused readably, nothing changed)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.commerce import service as commerce
-from afterward.loyalty import ledger, programs, reports, standing
+from afterward.loyalty import ledger, programs, referrals, reports, standing
 from afterward.loyalty.errors import LoyaltyError
 from afterward.loyalty.program import Program
 from afterward.storage.db import Database
@@ -198,3 +200,72 @@ def _points(text: str) -> int | None:
         return None
     value = int(cleaned)
     return value if value and abs(value) <= ledger.MAX_ADJUSTMENT else None
+
+
+REFERRAL_FILTERS = ("review", "pending", "ordered", "rewarded", "rejected", "void", "all")
+REFERRALS_SHOWN = 200
+DECISION_REFUSALS = {
+    "invalid_status": "This referral was decided already (or its friend's order was "
+                      "refunded): nothing changed.",
+    "not_found": "No such referral in this store.",
+}
+
+
+def _referrals_page(request: Request, admin: Admin, status: str, *,
+                    problem: str | None = None, decided: str = "",
+                    status_code: int = 200) -> Response:
+    store = current_store(admin)
+    db: Database = request.app.state.db
+    with db.reading() as s:
+        rows = referrals.listed(s, store_id=store.id,
+                                status=None if status == "all" else status,
+                                limit=REFERRALS_SHOWN)
+        people = reports.customer_labels(s, store_id=store.id, ids={
+            i for r in rows for i in (r.referrer_customer_id, r.friend_customer_id) if i})
+        numbers = standing.order_numbers(s, store_id=store.id,
+                                         ids=[r.order_id for r in rows if r.order_id])
+    return render(request, "admin/loyalty_referrals.html", {
+        "admin": admin, "store": store, "referrals": rows, "status": status,
+        "filters": REFERRAL_FILTERS, "people": people, "numbers": numbers,
+        "problem": problem, "decided": decided, "section": "loyalty"},
+        status=status_code)
+
+
+@router.get("/loyalty/referrals")
+def referral_list(request: Request, admin: Admin = Depends(store_admin),
+                  status: Annotated[str, Query(max_length=16)] = "review",
+                  decided: Annotated[str, Query(max_length=16)] = "") -> Response:
+    if status not in REFERRAL_FILTERS:
+        raise PageError(400, "bad_request")
+    return _referrals_page(request, admin, status,
+                           decided=decided if decided in ("approved", "rejected") else "")
+
+
+@router.post("/loyalty/referrals/{referral_id}/{verdict}")
+def decide_referral(request: Request, referral_id: Id, verdict: str,
+                    admin: Admin = Depends(store_csrf_checked),
+                    reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    if verdict not in ("approve", "reject"):
+        raise PageError(404, "not_found")
+    store = current_store(admin)
+    why = reason.strip()
+    if not why or len(why) > 300:
+        return _referrals_page(request, admin, "review", status_code=422,
+                               problem="Give a reason (up to 300 characters): it is kept "
+                                       "with the decision.")
+    db: Database = request.app.state.db
+
+    def work(s: Session) -> None:
+        if verdict == "approve":
+            referrals.approve(s, store_id=store.id, referral_id=referral_id, reason=why,
+                              program=programs.load(s, store_id=store.id))
+        else:
+            referrals.reject(s, store_id=store.id, referral_id=referral_id, reason=why)
+
+    try:
+        db.run(work)
+    except LoyaltyError as refused:
+        return _referrals_page(request, admin, "review",
+                               problem=DECISION_REFUSALS.get(refused.code, refused.message),
+                               status_code=refused.status)
+    return redirect(f"/admin/loyalty/referrals?decided={verdict}d")
