@@ -23,6 +23,15 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "test-secret-key-0123456789"
 
+# How many server processes the concurrency tests run against. On SQLite both: one
+# process batches writes in its group committer (api/group_commit.py), two contend for
+# the database file. On PostgreSQL the database sees the same in both cases (separate
+# connections meeting on row and advisory locks), so two processes, the harder one.
+if os.environ.get("AFTERWARD_TEST_DATABASE_URL", "").startswith("postgresql"):
+    SERVER_COUNTS, SERVER_COUNT_IDS = [2], ["two processes"]
+else:
+    SERVER_COUNTS, SERVER_COUNT_IDS = [1, 2], ["one process", "two processes"]
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

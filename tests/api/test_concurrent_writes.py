@@ -43,7 +43,16 @@ from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment, TrackingEvent
 from tests.factories import order_body, product_body
-from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
+from tests.servers import (
+    SECRET_KEY,
+    SERVER_COUNT_IDS,
+    SERVER_COUNTS,
+    Answer,
+    Call,
+    ServerProcess,
+    fresh_database,
+    hammer,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +69,7 @@ class Served:
     auth: dict[str, str]
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["one process", "two processes"])
+@pytest.fixture(scope="module", params=SERVER_COUNTS, ids=SERVER_COUNT_IDS)
 def served(request: pytest.FixtureRequest, template_url: str,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     url = fresh_database(template_url, tmp_path_factory.mktemp("live"),

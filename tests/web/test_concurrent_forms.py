@@ -34,7 +34,16 @@ from afterward.web.pages import lookup
 from afterward.web.pages.returns_links import signed_order, signed_return
 from tests.api.shopify_helpers import resource
 from tests.factories import order_body
-from tests.servers import SECRET_KEY, Answer, Call, ServerProcess, fresh_database, hammer
+from tests.servers import (
+    SECRET_KEY,
+    SERVER_COUNT_IDS,
+    SERVER_COUNTS,
+    Answer,
+    Call,
+    ServerProcess,
+    fresh_database,
+    hammer,
+)
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
 
 pytestmark = pytest.mark.slow
@@ -51,7 +60,7 @@ class Site:
     csrf: str
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["one process", "two processes"])
+@pytest.fixture(scope="module", params=SERVER_COUNTS, ids=SERVER_COUNT_IDS)
 def site(request: pytest.FixtureRequest, template_url: str,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = fresh_database(template_url, tmp_path_factory.mktemp("forms"),
