@@ -116,3 +116,45 @@ def test_a_birthday_bonus_is_given_once_a_year(club, db, store):
     assert club.tick(today)["birthdays"] == 1
     assert club.tick(today + timedelta(minutes=15))["birthdays"] == 0
     assert club.points(customer_id) == (250, 30, 0)
+
+
+def test_a_tier_change_is_pushed_to_the_store_platform_with_its_benefits_and_tags(club, db):
+    from afterward.commerce.models import Customer
+    from afterward.jobs import Job
+
+    tiers = [{"key": "silver", "name": "Silver", "min_spend_minor": 2000,
+              "free_shipping": True},
+             {"key": "gold", "name": "Gold", "min_spend_minor": 5000, "free_shipping": True,
+              "early_access": True, "multiplier_percent": 150}]
+    assert club.put_program(points_per_currency_unit=10, tiers=tiers).status_code == 200
+    _, customer_id = club.order("1001")
+    club.consume()
+    club.consume()  # the promotion to silver pushed (a customer without a Shopify id)
+    with db.transaction() as session:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        customer.external_id = "207119551"
+    club.order("1002")
+    club.consume()
+    club.consume()  # reads the tier change the last pass recorded
+
+    with db.reading() as session:
+        pushed = [j.payload for j in session.scalars(select(Job).where(
+            Job.kind == "webhooks.publish").order_by(Job.id))
+            if j.payload["event_type"] == "loyalty.tier_changed"]
+    assert [p["data"]["to"] for p in pushed] == ["silver", "gold"]
+    first, second = (p["data"] for p in pushed)
+    assert (first["tags_add"], first["tags_remove"], "shopify" in first) == (
+        ["afterward-tier-silver", "afterward-free-shipping"], [], False)
+    assert second == {
+        "customer_id": customer_id, "customer_external_id": "207119551",
+        "email": "ada@example.com", "from": "silver", "to": "gold", "direction": "up",
+        "benefits": {"free_shipping": True, "early_access": True, "multiplier_percent": 150},
+        "tags_add": ["afterward-tier-gold", "afterward-early-access"],
+        "tags_remove": ["afterward-tier-silver"],
+        "shopify": {
+            "tagsAdd": {"id": "gid://shopify/Customer/207119551",
+                        "tags": ["afterward-tier-gold", "afterward-early-access"]},
+            "tagsRemove": {"id": "gid://shopify/Customer/207119551",
+                           "tags": ["afterward-tier-silver"]}}}
+    assert len({p["event_id"] for p in pushed}) == 2

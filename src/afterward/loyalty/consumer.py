@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from afterward import event_cursors
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.loyalty import bulk, orders, programs, referrals
+from afterward.loyalty import bulk, orders, programs, referrals, tiers
 from afterward.loyalty.program import Program
 from afterward.storage import locks
 from afterward.storage.db import Database
@@ -39,8 +39,11 @@ ORDER_EVENTS = ("order.created", "order.updated", "order.refunded", "order.cance
 RETURN_EVENTS = ("return.received", "return.resolved")
 SHIPMENT_EVENTS = ("shipment.delivered",)
 CODE_EVENTS = ("code.used",)  # a referred friend's code on an order
-# The cursor reads only these (an import's customer events, loyalty's own events: skipped).
-LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS + CODE_EVENTS),)
+TIER_EVENTS = ("loyalty.tier_changed",)  # its own: pushed to the store platform
+# The cursor reads only these (an import's customer events, loyalty's other events:
+# skipped).
+LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS + CODE_EVENTS
+                          + TIER_EVENTS),)
 
 
 class Heard(NamedTuple):
@@ -96,6 +99,13 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         if program is not None and use_bulk else None
     group: list[Heard] = []
     for event in batch:
+        if event.name in TIER_EVENTS:
+            if program is not None:
+                _push_tier(session, event, program, row)
+            row.last_event_id = event.id
+            if horizon is not None:
+                row.last_txid = int(event.txid or 0)
+            continue
         order_id = order_of(session, event) if program is not None else None
         if opened is not None and order_id is not None and _opens(event) \
                 and order_id not in opened:
@@ -118,6 +128,13 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     caught_up = horizon is None or not event_cursors.behind(session, row, store_id,
                                                             *LISTENS)
     return len(batch), not more and caught_up
+
+
+def _push_tier(session: Session, event: Heard, program: Program,
+               row: EventConsumer) -> None:
+    _guarded(session, event, row, lambda: tiers.push(
+        session, store_id=event.store_id, event_id=event.id, payload=event.payload or {},
+        program=program))
 
 
 def _opens(event: Heard) -> bool:

@@ -1,20 +1,27 @@
 """Tiers on rolling 12-month spend (what orders of the last 365 days still keep, net
 of refunds and returns): a promotion at once; a demotion only after the spend has
 stayed below the tier for `tier_grace_days`. Each change is a `loyalty.tier_changed`
-event, with its `direction` (`up` or `down`)."""
+event, with its `direction` (`up` or `down`), and is pushed to the store platform as a
+signed outbound webhook `loyalty.tier_changed` carrying the tier's benefits (free
+shipping, early access, the points multiplier) and, for Shopify, the customer tags to
+add and remove (GraphQL `tagsAdd` / `tagsRemove`): a store gives free shipping or early
+access to customers with a tag, which is how Shopify shops gate those benefits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from afterward import jobs
+from afterward.commerce.models import Customer
 from afterward.events import record
 from afterward.loyalty.earning import tier_for
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyOrder
-from afterward.loyalty.program import Program
+from afterward.loyalty.program import Program, Tier
 
 WINDOW = timedelta(days=365)
 
@@ -92,6 +99,57 @@ def _change(session: Session, held: LoyaltyAccount, target: str | None, spend: i
            subject_type="customer", subject_id=held.customer_id, occurred_at=now,
            payload={"customer_id": held.customer_id, "from": before, "to": target,
                     "spend_minor": spend, "direction": moved})
+
+
+PUBLISH_WEBHOOK_JOB = "webhooks.publish"  # messaging's job (loyalty does not import it)
+TAG_PREFIX = "afterward-"
+
+
+def benefits(tier: Tier | None) -> dict[str, object]:
+    return {"free_shipping": bool(tier and tier.free_shipping),
+            "early_access": bool(tier and tier.early_access),
+            "multiplier_percent": tier.multiplier_percent if tier else 100}
+
+
+def tags(tier: Tier | None) -> list[str]:
+    """The customer tags a tier stands for on the store platform."""
+    if tier is None:
+        return []
+    return [f"{TAG_PREFIX}tier-{tier.key}",
+            *([f"{TAG_PREFIX}free-shipping"] if tier.free_shipping else []),
+            *([f"{TAG_PREFIX}early-access"] if tier.early_access else [])]
+
+
+def push(session: Session, *, store_id: int, event_id: int, payload: dict[str, Any],
+         program: Program) -> None:
+    """A `loyalty.tier_changed` event (whichever path recorded it: an order, the bulk
+    path, the periodic review) as a webhook to the store platform; the consumer calls
+    it when it reads the event. Ours, and under `shopify` the tags to add and to
+    remove (a customer without a Shopify id: none). Tiers named by the event that the
+    program no longer has count as no tier."""
+    customer_id = payload.get("customer_id")
+    if not isinstance(customer_id, int):
+        return
+    before, after = program.tier(payload.get("from")), program.tier(payload.get("to"))
+    direction = payload.get("direction")
+    customer = session.get(Customer, customer_id)
+    adding, removing = tags(after), tags(before)
+    data: dict[str, object] = {
+        "customer_id": customer_id,
+        "customer_external_id": customer.external_id if customer else None,
+        "email": customer.email if customer else None,
+        "from": payload.get("from"), "to": payload.get("to"), "direction": direction,
+        "benefits": benefits(after),
+        "tags_add": [t for t in adding if t not in removing],
+        "tags_remove": [t for t in removing if t not in adding]}
+    if customer is not None and customer.external_id and customer.external_id.isdigit():
+        gid = f"gid://shopify/Customer/{customer.external_id}"
+        data["shopify"] = {"tagsAdd": {"id": gid, "tags": data["tags_add"]},
+                           "tagsRemove": {"id": gid, "tags": data["tags_remove"]}}
+    webhook_id = f"loyalty_tier_changed_{event_id}"
+    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
+        "event_type": "loyalty.tier_changed", "event_id": webhook_id, "data": data},
+        store_id=store_id, dedupe_key=f"loyalty.{webhook_id}")
 
 
 def review_all(session: Session, *, store_id: int, program: Program, now: datetime) -> int:
