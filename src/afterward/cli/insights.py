@@ -53,3 +53,63 @@ def _print_table(report: dict[str, Any]) -> None:
               f"'by latest': delivered on or before the window's last day (Olist: its "
               f"estimate). Business days, {report['working_days_per_week']} a week; window "
               f"meant to hold {report['coverage']:.0%}.", highlight=False)
+
+
+@app.command("clv")
+def clv_fit(transactions_file: Path = typer.Option(..., "--transactions",
+                                                   help="The transactions file."),
+            fmt: str = typer.Option("elog", "--format", help="cdnow, elog or native."),
+            calibration_end: str = typer.Option(..., "--calibration-end",
+                                                help="YYYY-MM-DD: purchases after it are "
+                                                     "left out."),
+            as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")
+            ) -> None:
+    """Fit BG/NBD, Pareto/NBD and (when spend is known) Gamma-Gamma to a transaction
+    file and print their parameters and log-likelihoods (weeks; purchases of one day
+    merged), to compare with R's BTYD on the same data."""
+    from datetime import date
+
+    from afterward.insights import transactions
+
+    try:
+        end = date.fromisoformat(calibration_end)
+    except ValueError:
+        fail(f"--calibration-end {calibration_end!r} is not a date (YYYY-MM-DD)")
+    try:
+        summary, _ = transactions.summarise(transactions.read(transactions_file, fmt), end)
+    except transactions.TransactionsError as exc:
+        fail(f"{transactions_file}: {exc}")
+    if len(summary) < 2:
+        fail(f"{transactions_file}: fewer than 2 customers bought on or before {end}")
+    report = clv_report(summary)
+    if as_json:
+        print_json(report)
+        return
+    table = Table(title=f"{report['customers']} customers, {report['repeat_buyers']} with "
+                        f"repeat purchases, calibration to {end}")
+    for column in ("model", "parameters", "log-likelihood"):
+        table.add_column(column)
+    for key, label in (("bgnbd", "BG/NBD"), ("pareto_nbd", "Pareto/NBD"),
+                       ("gamma_gamma", "Gamma-Gamma")):
+        fitted = report.get(key)
+        if fitted is None:
+            continue
+        ll = fitted.get("log_likelihood")
+        table.add_row(label, ", ".join(f"{k} = {v:.3f}" for k, v in fitted.items()
+                                       if k != "log_likelihood"),
+                      f"{ll:.1f}" if ll is not None else "-")
+    Console().print(table)
+
+
+def clv_report(summary: Any) -> dict[str, Any]:
+    from afterward.insights import clv
+
+    bgnbd, pareto = clv.fit_bgnbd(summary), clv.fit_pareto(summary)
+    report: dict[str, Any] = {
+        "customers": len(summary), "repeat_buyers": int((summary.x > 0).sum()),
+        "bgnbd": {**bgnbd.params, "log_likelihood": bgnbd.log_likelihood},
+        "pareto_nbd": {**pareto.params, "log_likelihood": pareto.log_likelihood}}
+    if summary.m is not None and int(((summary.x > 0) & (summary.m > 0)).sum()) >= 2:
+        gamma = clv.fit_gamma_gamma(summary)
+        report["gamma_gamma"] = {**gamma.params, "log_likelihood": gamma.log_likelihood}
+    return report
