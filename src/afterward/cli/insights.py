@@ -69,7 +69,11 @@ def clv_fit(transactions_file: Path = typer.Option(..., "--transactions",
     merged), to compare with R's BTYD on the same data."""
     from datetime import date
 
-    from afterward.insights import transactions
+    try:
+        from afterward.insights import transactions
+    except ImportError as exc:  # numpy/scipy: the `models` extra
+        fail(f"the CLV models need the 'models' extra (pip install 'afterward[models]'): "
+             f"{exc}")
 
     try:
         end = date.fromisoformat(calibration_end)
