@@ -182,3 +182,21 @@ def discounted_clv(p: dict[str, float], s: Summary, spend: Array, *, weeks: int 
         total += (cumulative - before) / (1 + weekly) ** week
         before = cumulative
     return np.asarray(total * spend, dtype=np.float64)
+
+
+def pareto_p_alive(p: dict[str, float], sm: Summary) -> Array:
+    """P(alive at T | x, t_x, T) under Pareto/NBD. Unlike BG/NBD's, it falls for a
+    one-time buyer as time passes without a second purchase."""
+    r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
+    params = np.array([r, alpha, s, beta])
+    log_odds = (np.log(s) - np.log(r + s + sm.x) + (r + sm.x) * np.log(alpha + sm.T)
+                + s * np.log(beta + sm.T) + _log_a0(params, sm.x, sm.t_x, sm.T))
+    return np.asarray(1.0 / (1.0 + np.exp(log_odds)), dtype=np.float64)
+
+
+def pareto_expected(p: dict[str, float], sm: Summary, t: float) -> Array:
+    """E[purchases in (T, T + t] | x, t_x, T] under Pareto/NBD (s != 1)."""
+    r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
+    rate = (r + sm.x) * (beta + sm.T) / ((alpha + sm.T) * (s - 1))
+    window = 1 - ((beta + sm.T) / (beta + sm.T + t)) ** (s - 1)
+    return np.asarray(rate * window * pareto_p_alive(p, sm), dtype=np.float64)
