@@ -9,6 +9,7 @@ import pytest
 
 from afterward.journeys import results, service
 from afterward.journeys.models import Enrolment
+from afterward.storage.types import utcnow
 from tests.journeys.helpers import definition, install
 from tests.messaging.conftest import make_customer, make_order, make_product
 
@@ -109,3 +110,56 @@ def test_a_journey_s_groups_are_counted_per_customer_in_their_window(db, store):
     assert found.revenue_per_customer_lift is not None
     assert found.revenue_per_customer_lift.estimate == pytest.approx(1500 - 2000 / 3)
     assert found.bootstrap_resamples == 2000
+
+
+def test_customers_needed_is_the_two_proportion_sample_size():
+    # (1.95996 + 0.84162)^2 * 0.1 * 0.9 / (0.01^2 * 0.5 * 0.5) = 28,255.9...
+    assert results.customers_needed(0.10, 0.01, 0.5) == 28256
+    # a 10% holdout needs (0.5 * 0.5) / (0.1 * 0.9) = 2.78 times as many
+    assert results.customers_needed(0.10, 0.01, 0.1) == 78489
+    assert [results.customers_needed(p, 0.01, 0.5) for p in (0.0, 1.0)] == [None, None]
+    assert results.customers_needed(0.1, 0.0, 0.5) is None
+
+
+def test_the_detectable_lift_shrinks_with_the_square_root_of_the_customers():
+    small = results.detectable_lift(0.2, 100, 100)
+    large = results.detectable_lift(0.2, 400, 400)
+
+    assert small is not None and large is not None
+    assert round(small, 6) == round((1.959963984540054 + 0.8416212335729143)
+                                    * (0.16 * 2 / 100) ** 0.5, 6)
+    assert round(small / large, 9) == 2.0
+    assert results.detectable_lift(0.2, 0, 100) is None
+
+
+def test_a_small_journey_says_how_many_weeks_it_needs_and_that_nothing_is_significant(
+        db, store):
+    seed_winback_results(db, store.id)
+
+    with db.reading() as session:
+        journey = service.get(session, store_id=store.id, key="winback")
+        found = results.journey_results(session, journey=journey, window_days=30, now=NOW)
+
+    d = found.detection
+    assert d is not None
+    assert found.significant is False
+    # control converts 1 of 3; 8 customers reached the holdout step in the last 8 weeks
+    assert (round(d.baseline, 6), d.weekly_customers, round(d.target_lift, 6)) == (
+        round(1 / 3, 6), 1.0, round(1 / 30, 6))
+    needed = results.customers_needed(1 / 3, 1 / 30, 3 / 7)
+    assert needed is not None and d.customers_needed == needed
+    assert d.weeks_needed == needed - 7
+
+
+def test_the_results_api_says_whether_the_lift_is_significant_and_when_it_could_be(
+        db, store, client):
+    seed_winback_results(db, store.id, now=utcnow())
+
+    answer = client.get("/api/v1/journeys/winback/results?window_days=30", headers=store.auth)
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["significant"] is False
+    assert body["detection"]["weekly_customers"] == 1.0
+    assert body["detection"]["customers_needed"] == results.customers_needed(
+        1 / 3, 1 / 30, 3 / 7)

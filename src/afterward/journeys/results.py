@@ -16,7 +16,14 @@ Personal offers (journeys/offers.py) are attributed per group: `codes_issued` to
 counted enrolments, `codes_redeemed` of them used by an order placed within the
 window (not cancelled), and `code_revenue_minor`, those orders' totals less refunds.
 The control group leaves at the holdout step, before any offer step, so its counts
-are 0 by design: what the offer earns shows in the conversion and revenue lift."""
+are 0 by design: what the offer earns shows in the conversion and revenue lift.
+
+How soon a lift can be seen (`Detection`), so a small shop knows when to look: the
+smallest conversion lift the customers counted so far would detect (two-sided 5%,
+80% power, the groups' actual sizes), and at this journey's volume (customers
+reaching its holdout step per week over the last LOOKBACK_WEEKS) how many weeks more
+it needs to detect a lift of TARGET_RELATIVE_LIFT (10%) on the control's conversion.
+A lift is called significant only when its 95% interval leaves out zero."""
 
 from __future__ import annotations
 
@@ -35,6 +42,9 @@ from afterward.journeys.engine import CONTROL, TREATMENT
 from afterward.journeys.models import Enrolment, Journey
 
 Z95 = 1.959963984540054
+Z80_POWER = 0.8416212335729143  # the normal quantile for 80% power
+LOOKBACK_WEEKS = 8
+TARGET_RELATIVE_LIFT = 0.10
 BOOTSTRAP_SEED = 20240607
 BOOTSTRAP_DRAWS = 2_000_000  # resamples x customers: bounds the work on big journeys
 
@@ -71,6 +81,57 @@ class Results:
     conversion_lift: Interval | None  # treatment minus control, in rate points (0-1)
     revenue_per_customer_lift: Interval | None  # in minor units
     bootstrap_resamples: int
+    detection: Detection | None = None
+
+    @property
+    def significant(self) -> bool:
+        """Whether the conversion lift's 95% interval leaves out zero."""
+        lift = self.conversion_lift
+        return lift is not None and (lift.low > 0 or lift.high < 0)
+
+
+@dataclass(frozen=True)
+class Detection:
+    baseline: float  # the control's conversion rate
+    detectable_lift: float | None  # absolute, in rate points (0-1), with the counts so far
+    weekly_customers: float  # reaching the holdout step, per week (last LOOKBACK_WEEKS)
+    target_lift: float  # absolute: TARGET_RELATIVE_LIFT of the baseline
+    customers_needed: int | None  # in both groups, to detect target_lift
+    weeks_needed: float | None  # more weeks at weekly_customers (0: enough already)
+
+
+def customers_needed(baseline: float, lift: float, control_share: float) -> int | None:
+    """Customers in both groups to detect an absolute `lift` on `baseline` with a
+    two-sided 5% test at 80% power, `control_share` of them held out."""
+    variance = baseline * (1 - baseline)
+    if variance <= 0 or lift <= 0 or not 0 < control_share < 1:
+        return None
+    n = (Z95 + Z80_POWER) ** 2 * variance / (lift ** 2 * control_share * (1 - control_share))
+    return math.ceil(n)
+
+
+def detectable_lift(baseline: float, treated: int, control: int) -> float | None:
+    """The smallest absolute lift `treated` and `control` customers detect (5%, 80%)."""
+    variance = baseline * (1 - baseline)
+    if variance <= 0 or treated <= 0 or control <= 0:
+        return None
+    return (Z95 + Z80_POWER) * math.sqrt(variance * (1 / treated + 1 / control))
+
+
+def detection(control: Group, treatment: Group, weekly: float) -> Detection | None:
+    if control.conversion is None or treatment.customers == 0:
+        return None
+    baseline = control.conversion.estimate
+    total = control.customers + treatment.customers
+    target = TARGET_RELATIVE_LIFT * baseline
+    needed = customers_needed(baseline, target, control.customers / total)
+    weeks = None
+    if needed is not None:
+        missing = max(0, needed - total)
+        weeks = 0.0 if missing == 0 else (missing / weekly if weekly > 0 else None)
+    return Detection(baseline, detectable_lift(baseline, treatment.customers,
+                                               control.customers),
+                     weekly, target, needed, weeks)
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
@@ -130,6 +191,7 @@ class Outcomes:
     converted: dict[str, int]  # by group: customers with an order in the window
     pending: int
     codes: dict[str, tuple[int, int, int]]  # by group: issued, redeemed, their revenue
+    weekly: float = 0.0  # customers reaching the holdout step per week, lately
 
 
 def outcomes(session: Session, *, journey: Journey, window: timedelta, now: datetime
@@ -143,7 +205,11 @@ def outcomes(session: Session, *, journey: Journey, window: timedelta, now: date
     first: dict[int, tuple[str, datetime]] = {}
     counted: dict[int, int] = {}  # enrolment -> its customer
     pending = 0
+    lately: set[int] = set()
+    since = now - timedelta(weeks=LOOKBACK_WEEKS)
     for customer_id, group, enrolled_at, enrolment_id in rows:
+        if customer_id is not None and group is not None and enrolled_at > since:
+            lately.add(customer_id)
         if customer_id is None or group is None or customer_id in first:
             continue
         if enrolled_at + window > now:
@@ -173,7 +239,7 @@ def outcomes(session: Session, *, journey: Journey, window: timedelta, now: date
         converted[group] += value is not None
     return Outcomes(by_group, converted, pending,
                     offer_codes(session, journey=journey, counted=counted, first=first,
-                                window=window))
+                                window=window), len(lately) / LOOKBACK_WEEKS)
 
 
 def offer_codes(session: Session, *, journey: Journey, counted: dict[int, int],
@@ -210,12 +276,14 @@ def journey_results(session: Session, *, journey: Journey, window_days: int,
     treated, control = found.revenue[TREATMENT], found.revenue[CONTROL]
     k_t, k_c = found.converted[TREATMENT], found.converted[CONTROL]
     n = len(treated) + len(control)
+    treatment = Group(len(treated), k_t, sum(treated), wilson(k_t, len(treated)),
+                      *found.codes[TREATMENT])
+    held_out = Group(len(control), k_c, sum(control), wilson(k_c, len(control)),
+                     *found.codes[CONTROL])
     return Results(
         journey_key=journey.key, window_days=window_days,
-        treatment=Group(len(treated), k_t, sum(treated), wilson(k_t, len(treated)),
-                        *found.codes[TREATMENT]),
-        control=Group(len(control), k_c, sum(control), wilson(k_c, len(control)),
-                      *found.codes[CONTROL]),
+        treatment=treatment, control=held_out,
+        detection=detection(held_out, treatment, found.weekly),
         pending=found.pending,
         conversion_lift=newcombe(k_t, len(treated), k_c, len(control)),
         revenue_per_customer_lift=bootstrap_mean_difference(treated, control),

@@ -114,6 +114,19 @@ class GroupOut(BaseModel):
     code_revenue_minor: int  # those orders' totals less refunds
 
 
+class DetectionOut(BaseModel):
+    """How soon a lift can be seen (journeys/results.py): the control's conversion,
+    the smallest lift the customers so far detect, the weekly volume, and the weeks
+    more needed to detect a 10% lift."""
+
+    baseline: float
+    detectable_lift: float | None
+    weekly_customers: float
+    target_lift: float
+    customers_needed: int | None
+    weeks_needed: float | None
+
+
 class ResultsOut(BaseModel):
     journey_key: str
     window_days: int
@@ -124,6 +137,8 @@ class ResultsOut(BaseModel):
     conversion_lift: IntervalOut | None
     revenue_per_customer_lift: IntervalOut | None
     bootstrap_resamples: int
+    significant: bool  # the conversion lift's 95% interval leaves out zero
+    detection: DetectionOut | None
 
     @classmethod
     def of(cls, found: measured.Results) -> ResultsOut:
@@ -144,7 +159,10 @@ class ResultsOut(BaseModel):
                    treatment=group(found.treatment), control=group(found.control),
                    pending=found.pending, conversion_lift=interval(found.conversion_lift),
                    revenue_per_customer_lift=interval(found.revenue_per_customer_lift),
-                   bootstrap_resamples=found.bootstrap_resamples)
+                   bootstrap_resamples=found.bootstrap_resamples,
+                   significant=found.significant,
+                   detection=DetectionOut(**vars(found.detection))
+                   if found.detection is not None else None)
 
 
 class InstalledOut(BaseModel):
