@@ -25,6 +25,7 @@ from afterward.feedback import settings as review_settings
 from afterward.feedback.collection import Answer, Item
 from afterward.feedback.errors import ReviewError
 from afterward.images import MAX_BYTES, CleanPhoto, PhotoError, clean
+from afterward.modules import N_
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.web.pages.form_csrf import FormCsrf
@@ -39,6 +40,10 @@ FORMS = FormCsrf("aw_review", links.PATH, "afterward.review.csrf.v1")
 MAX_PHOTOS = 3
 MAX_FILES = 60
 MAX_TITLE, MAX_BODY, MAX_NAME = 200, 5000, 100
+# The attributes stores rate most (settings `attributes`), in the catalogues; the
+# pages show any other name as it is written.
+ATTRIBUTE_WORDS = (N_("Fit"), N_("Quality"), N_("Taste"), N_("Comfort"), N_("Value"),
+                   N_("Size"), N_("Durability"), N_("Aroma"))
 
 
 @dataclass(frozen=True)
