@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from afterward.commerce.models import Customer, Order, Product, Variant
+from afterward.commerce.models import Customer, Order, OrderLine, Product, Variant
 from afterward.commerce.paging import page
 from afterward.events import record
 from afterward.feedback import moderation, rewards
@@ -90,7 +90,8 @@ def submit(session: Session, *, store_id: int, data: ReviewIn,
            ) -> tuple[Review, bool]:
     """A review through the API; the same Idempotency-Key with the same review again:
     the review it made (False). Refusals (422): `order_not_found` (no such order in
-    this store), `sku_not_in_order`, `unknown_sku` (not a SKU of this store),
+    this store), `sku_not_in_order`, `unknown_sku` (neither a product of this store
+    nor in its orders),
     `unknown_attribute`; 409 `idempotency_key_reused`."""
     now = now or utcnow()
     if idempotency_key is not None:
@@ -156,8 +157,7 @@ def write(session: Session, *, store_id: int, draft: Draft, now: datetime,
     with its photos and its events."""
     settings = settings or review_settings.load(session, store_id=store_id)
     product_id, category = product_of(session, store_id=store_id, sku=draft.sku)
-    if product_id is None and (draft.order is None
-                               or not any(li.sku == draft.sku for li in draft.order.lines)):
+    if product_id is None and not _sold(session, store_id, draft):
         raise ReviewError("unknown_sku", f"{draft.sku} is not a product of this store", "sku")
     allowed = settings.attributes_for(category)
     unknown = sorted(set(draft.attributes) - set(allowed))
@@ -194,6 +194,15 @@ def write(session: Session, *, store_id: int, draft: Draft, now: datetime,
         _publish(session, review, settings, now, automatic=True)
     session.flush()
     return review
+
+
+def _sold(session: Session, store_id: int, draft: Draft) -> bool:
+    """A SKU without a product in the catalogue is the store's when its orders have it
+    (stores that send orders but no catalogue)."""
+    if draft.order is not None and any(li.sku == draft.sku for li in draft.order.lines):
+        return True
+    return session.scalar(select(OrderLine.id).where(
+        OrderLine.store_id == store_id, OrderLine.sku == draft.sku).limit(1)) is not None
 
 
 def _refs(review: Review) -> dict[str, object]:
