@@ -47,10 +47,10 @@ class FeedbackSection:
             .order_by(ReviewRequest.id)))
         if not reviews and not requests:
             return None
-        photos = session.scalars(select(ReviewPhoto).where(
+        photos: list[ReviewPhoto] = list(session.scalars(select(ReviewPhoto).where(
             ReviewPhoto.store_id == store_id,
             ReviewPhoto.review_id.in_([r.id for r in reviews]))
-            .order_by(ReviewPhoto.review_id, ReviewPhoto.position)) if reviews else []
+            .order_by(ReviewPhoto.review_id, ReviewPhoto.position))) if reviews else []
         return {"reviews": [{n: plain(getattr(r, n)) for n in _REVIEW_FIELDS}
                             for r in reviews],
                 "review_photos": [{n: plain(getattr(p, n)) for n in _PHOTO_FIELDS}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -66,7 +67,7 @@ def listed(session: Session, *, store_id: int, sku: str | None = None,
 
 
 def filtered(*, store_id: int, sku: str | None = None, status: str | None = None,
-             rating: int | None = None) -> Select[tuple[Review]]:
+             rating: int | None = None) -> Select[Any]:
     stmt = select(Review).where(Review.store_id == store_id)
     if sku:
         stmt = stmt.where(Review.sku == sku)
