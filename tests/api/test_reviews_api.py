@@ -173,10 +173,14 @@ def test_reviews_are_listed_by_sku_and_status_newest_first_in_pages(shop):
     rest = shop.client.get(f"/api/v1/reviews?sku=TEA-1&limit=2&cursor={tea['next_cursor']}",
                            headers=shop.auth).json()
     pending = shop.client.get("/api/v1/reviews?status=pending", headers=shop.auth).json()
+    low = shop.client.get("/api/v1/reviews?rating=2", headers=shop.auth).json()
+    bad = shop.client.get("/api/v1/reviews?rating=6", headers=shop.auth)
 
     assert [r["id"] for r in tea["items"]] == [ids[3], ids[2]]
     assert ([r["id"] for r in rest["items"]], rest["next_cursor"]) == ([ids[0]], None)
     assert [r["id"] for r in pending["items"]] == [ids[3], ids[2], ids[1]]
+    assert [r["id"] for r in low["items"]] == [ids[1]]
+    assert bad.status_code == 422
 
 
 def test_a_pending_review_is_published_then_rejected_with_a_reason_then_replied_to(shop):

@@ -5,6 +5,8 @@ on the review so the published review can say so."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from afterward.commerce.code_models import DiscountCode
@@ -113,9 +115,10 @@ def test_a_review_from_the_form_waiting_for_moderation_has_earned_nothing_yet(sh
     shop.put_settings(rewards={"kind": "points"})
     order = shop.order("1001")
     path = links.form_path("test-secret-key-0123456789", shop.store.id, order["id"])
-    csrf = shop.client.get(path).text.split('name="csrf" value="')[1].split('"')[0]
+    page = shop.client.get(path).text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
 
-    shop.client.post(path, data={"csrf": csrf, "rating_1": "3", "title_1": "Fine"})
+    shop.client.post(path, data={**fields, "rating_1": "3", "title_1": "Fine"})
 
     with db.reading() as session:
         review = session.scalar(select(Review))

@@ -54,10 +54,11 @@ SHOPPER = (
           (h.LINE_TITLE,)),
     Visit("/review/{token}", "/review/" + q(SLUG_TYPED), status=404),
     Visit("/review/{token}", "{shop.review_path}", (TYPED_TITLE, TYPED_BODY, h.LINE_TITLE),
-          status=422, form={"csrf": CSRF, "title_0": TYPED_TITLE, "body_0": TYPED_BODY}),
+          status=422, form={"csrf": CSRF, "sku_0": h.SKU, "title_0": TYPED_TITLE,
+                            "body_0": TYPED_BODY}),
     Visit("/review/{token}", "{shop.review_path}", (h.STORE_NAME,),
-          form={"csrf": CSRF, "rating_0": "4", "title_0": TYPED_TITLE, "body_0": TYPED_BODY,
-                "name": AUTHOR}),
+          form={"csrf": CSRF, "sku_0": h.SKU, "rating_0": "4", "title_0": TYPED_TITLE,
+                "body_0": TYPED_BODY, "name": AUTHOR}),
 )
 ADMIN = (
     Visit("/admin/reviews", "/admin/reviews?status=any", (TITLE, AUTHOR, h.SKU)),

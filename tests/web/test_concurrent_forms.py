@@ -526,7 +526,8 @@ def test_a_review_form_sent_by_many_taps_is_one_review_per_item(site):
     with httpx.Client(base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
-    call = Call("POST", path, {"data": {"csrf": csrf, "rating_0": "5", "title_0": "Fresh",
+    call = Call("POST", path, {"data": {"csrf": csrf, "sku_0": "REV-TAP-1", "rating_0": "5",
+                                        "title_0": "Fresh", "sku_1": "REV-TAP-2",
                                         "rating_1": "3", "title_1": "Fine"},
                                "headers": {"Cookie": cookie}, "follow_redirects": False})
 

@@ -21,7 +21,6 @@ from afterward.feedback.models import Review, ReviewPhoto, ReviewRequest
 from afterward.storage.types import utcnow
 from tests.feedback.scene import SECRET, Shop, open_shop, snapshot
 from tests.returns.test_photo_files import jpeg_with_gps, png
-from tests.web.helpers import csrf_of
 
 
 @pytest.fixture
@@ -37,9 +36,14 @@ def skus_on(html: str) -> list[str]:
     return re.findall(r'name="sku_\d+" value="([^"]+)"', html)
 
 
+def hidden(html: str) -> dict[str, str]:
+    """The form's hidden fields, as a browser sends them (the CSRF value, each item's SKU)."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+
+
 def send(shop: Shop, path: str, fields: dict[str, str], files: list | None = None):
-    csrf = csrf_of(shop.client.get(path).text)
-    return shop.client.post(path, data={"csrf": csrf, **fields}, files=files or [])
+    return shop.client.post(path, data={**hidden(shop.client.get(path).text), **fields},
+                            files=files or [])
 
 
 def reviews(db) -> list[Review]:
@@ -103,14 +107,17 @@ def test_some_items_now_and_the_rest_later_answers_the_request(shop, db):
 
 def test_an_item_reviewed_already_records_nothing_and_says_so(shop, db):
     path = form_path(shop, shop.order("1001"))
-    csrf = csrf_of(shop.client.get(path).text)
-    fields = {"csrf": csrf, "rating_0": "5", "title_0": "Fresh"}
+    fields = {**hidden(shop.client.get(path).text), "rating_0": "5", "title_0": "Fresh"}
     shop.client.post(path, data=fields)
     before = snapshot(db)
 
     again = shop.client.post(path, data={**fields, "sku_0": "TEA-1"})
+    elsewhere = shop.client.post(path, data={**fields, "sku_0": "NOT-IN-ORDER"})
 
-    assert again.status_code in (400, 409)
+    assert again.status_code == 409
+    assert "nothing new was recorded" in again.text
+    assert elsewhere.status_code == 400
+    assert "This form was changed" in elsewhere.text
     assert snapshot(db) == before
 
 
@@ -118,11 +125,11 @@ def test_the_whole_order_reviewed_then_sent_again_is_a_409_page_with_nothing_rec
         shop, db):
     path = form_path(shop, shop.order("1001", lines=[
         {"sku": "TEA-1", "title": "Green tea", "quantity": 1, "unit_price_minor": 450}]))
-    csrf = csrf_of(shop.client.get(path).text)
-    shop.client.post(path, data={"csrf": csrf, "rating_0": "5", "title_0": "Fresh"})
+    fields = hidden(shop.client.get(path).text)
+    shop.client.post(path, data={**fields, "rating_0": "5", "title_0": "Fresh"})
     before = snapshot(db)
 
-    again = shop.client.post(path, data={"csrf": csrf, "rating_0": "1", "title_0": "Again"})
+    again = shop.client.post(path, data={**fields, "rating_0": "1", "title_0": "Again"})
 
     assert again.status_code == 409
     assert "nothing new was recorded" in again.text
@@ -190,10 +197,11 @@ def test_a_form_missing_stars_or_words_says_what_is_missing_and_records_nothing(
 
 def test_a_form_without_its_csrf_value_changes_nothing(shop, db):
     path = form_path(shop, shop.order("1001"))
-    shop.client.get(path)
+    fields = hidden(shop.client.get(path).text)
     before = snapshot(db)
 
-    answer = shop.client.post(path, data={"csrf": "forged", "rating_0": "5", "title_0": "x"})
+    answer = shop.client.post(path, data={**fields, "csrf": "forged", "rating_0": "5",
+                                          "title_0": "x"})
 
     assert answer.status_code == 403
     assert snapshot(db) == before

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 from afterward.api.commerce import Cursor
 from afterward.api.deps import Principal, Write, committed, principal, read_session, writer
 from afterward.api.errors import ApiError
-from afterward.api.params import IdPath, Limit, each_once
+from afterward.api.params import WHOLE, IdPath, Limit, each_once
 from afterward.api.responses import CONFLICT, INVALID, KEYED, NOT_FOUND, WITH_BODY, updated
-from afterward.commerce.fields import JSON_INTEGER
 from afterward.commerce.schemas import Page
 from afterward.feedback import service
 from afterward.feedback import settings as review_settings
@@ -30,7 +29,7 @@ IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[!-~]+$",
     description="The same key and review again: the same review, nothing added.")]
 Status = Literal["pending", "published", "rejected"]
-RatingQuery = Annotated[int | None, Query(ge=1, le=5), JSON_INTEGER]
+RatingQuery = Annotated[int | None, Query(ge=1, le=5), WHOLE]
 
 
 @router.get("/reviews/settings", response_model=ReviewSettings)

@@ -58,14 +58,17 @@ class Opened:
     order: Order
     settings: review_settings.ReviewSettings
     items: list[Item]  # not yet reviewed
+    done: set[str]  # the SKUs reviewed already
     speaking: Speaking | None
     name: str
 
 
 class Problem(Exception):
-    def __init__(self, code: str, index: int | None = None) -> None:
+    """What the page says is wrong; `item` the title of the item it is about."""
+
+    def __init__(self, code: str, item: str | None = None) -> None:
         super().__init__(code)
-        self.code, self.index = code, index
+        self.code, self.item = code, item
 
 
 def _open(session: Session, secret: str, token: str, now: datetime) -> Opened | str:
@@ -85,7 +88,7 @@ def _open(session: Session, secret: str, token: str, now: datetime) -> Opened | 
     customer = session.execute(select(Customer.locale, Customer.timezone).where(
         Customer.id == order.customer_id)).first() if order.customer_id else None
     speaking = Speaking(customer[0], customer[1]) if customer is not None else None
-    return Opened(store, order, settings, items, speaking,
+    return Opened(store, order, settings, items, done, speaking,
                   collection.author_name(session, order))
 
 
@@ -140,52 +143,69 @@ async def _read(request: Request) -> tuple[dict[str, str], dict[int, list[bytes]
     return {k: v for k, v in data.items() if isinstance(v, str)}, uploads
 
 
-def _score(raw: str, index: int, code: str) -> int | None:
+def _score(raw: str, item: Item, code: str) -> int | None:
     if not raw:
         return None
     if raw not in ("1", "2", "3", "4", "5"):
-        raise Problem(code, index)
+        raise Problem(code, item.title)
     return int(raw)
 
 
-def answers_of(items: list[Item], form: dict[str, str],
-               uploads: dict[int, list[bytes]]) -> list[Answer]:
-    """What the shopper answered, item by item (`rating_<i>`, `title_<i>`, `body_<i>`,
-    `attr_<i>_<name>`, `photos_<i>`; `sku_<i>` says which item <i> was when the page
-    was made). Problem: a missing rating where words were written, words missing
-    where a rating was given, a photo that is not one."""
-    out = []
-    for index, item in enumerate(items):
-        if form.get(f"sku_{index}", item.sku) != item.sku:
-            raise Problem("changed")
-        title = form.get(f"title_{index}", "").strip()[:MAX_TITLE]
-        body = form.get(f"body_{index}", "").strip()[:MAX_BODY]
-        rating = _score(form.get(f"rating_{index}", ""), index, "rating")
-        sent = uploads.get(index, [])
-        if rating is None:
-            if title or body or sent:
-                raise Problem("rating", index)
+def _indices(form: dict[str, str]) -> list[int]:
+    return sorted({int(key[4:]) for key in form
+                   if key.startswith("sku_") and key[4:].isdigit() and len(key) < 8})
+
+
+def answers_of(items: list[Item], done: set[str], form: dict[str, str],
+               uploads: dict[int, list[bytes]]) -> tuple[list[Answer], list[str]]:
+    """What the shopper answered, item by item: `sku_<i>` names the item <i> was when
+    the page was made, with `rating_<i>`, `title_<i>`, `body_<i>`, `attr_<i>_<name>`
+    and `photos_<i>`. Also the SKUs answered that are reviewed already (another tab,
+    a second tap). Problem: a missing rating where words were written, words missing
+    where a rating was given, a photo that is not one, an item not in the order."""
+    by_sku = {item.sku: item for item in items}
+    out, already = [], []
+    for index in _indices(form):
+        sku = form[f"sku_{index}"]
+        item = by_sku.get(sku)
+        if item is None:
+            if sku not in done:
+                raise Problem("changed")
+            if form.get(f"rating_{index}"):
+                already.append(sku)
             continue
-        if not (title or body):
-            raise Problem("words", index)
-        if len(sent) > MAX_PHOTOS:
-            raise Problem("too_many_photos", index)
-        attributes = {}
-        for name in item.attributes:
-            score = _score(form.get(f"attr_{index}_{name}", ""), index, "rating")
-            if score is not None:
-                attributes[name] = score
-        photos: list[CleanPhoto] = []
-        for raw in sent:
-            try:
-                photos.append(clean(raw))
-            except PhotoError as refused:
-                raise Problem(refused.code, index) from refused
-        out.append(Answer(item.sku, rating, title or None, body or None, attributes,
-                          tuple(photos)))
-    if not out:
+        answer = _answer(item, index, form, uploads.get(index, []))
+        if answer is not None:
+            out.append(answer)
+    if not out and not already:
         raise Problem("nothing")
-    return out
+    return out, already
+
+
+def _answer(item: Item, index: int, form: dict[str, str], sent: list[bytes]) -> Answer | None:
+    title = form.get(f"title_{index}", "").strip()[:MAX_TITLE]
+    body = form.get(f"body_{index}", "").strip()[:MAX_BODY]
+    rating = _score(form.get(f"rating_{index}", ""), item, "rating")
+    if rating is None:
+        if title or body or sent:
+            raise Problem("rating", item.title)
+        return None
+    if not (title or body):
+        raise Problem("words", item.title)
+    if len(sent) > MAX_PHOTOS:
+        raise Problem("too_many_photos", item.title)
+    attributes = {}
+    for name in item.attributes:
+        score = _score(form.get(f"attr_{index}_{name}", ""), item, "rating")
+        if score is not None:
+            attributes[name] = score
+    photos: list[CleanPhoto] = []
+    for raw in sent:
+        try:
+            photos.append(clean(raw))
+        except PhotoError as refused:
+            raise Problem(refused.code, item.title) from refused
+    return Answer(item.sku, rating, title or None, body or None, attributes, tuple(photos))
 
 
 @router.post("/review/{token}")
@@ -201,14 +221,14 @@ async def send_review(request: Request, token: str) -> Response:
     if not FORMS.ok(request, form.get("csrf", "")):
         return _page(request, token, opened, problem=Problem("expired"), kept=kept,
                      status=403)
-    if not opened.items:
-        return _page(request, token, opened, outcome={"made": 0, "already": True},
-                     status=409)
     try:
-        answers = answers_of(opened.items, form, uploads)
+        answers, already = answers_of(opened.items, opened.done, form, uploads)
     except Problem as problem:
         status = 400 if problem.code == "changed" else 422
         return _page(request, token, opened, problem=problem, kept=kept, status=status)
+    if not answers:
+        return _page(request, token, opened, outcome={"made": 0, "already": bool(already)},
+                     status=409)
     name = form.get("name", "").strip()[:MAX_NAME] or None
     locale = _say(request, opened).code
 
