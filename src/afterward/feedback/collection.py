@@ -131,7 +131,7 @@ def submit(session: Session, *, store_id: int, order_id: int, answers: list[Answ
     done = reviewed(session, store_id=store_id, order_id=order.id)
     made, already = [], []
     shown = (name or "").strip()[:100] or author_name(session, order)
-    email = service._order_email(session, order)
+    email = service.order_email(session, order)
     for answer in answers:
         if answer.sku in done:
             already.append(answer.sku)

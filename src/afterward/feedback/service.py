@@ -133,7 +133,7 @@ def _buyer(session: Session, store_id: int, data: ReviewIn
         if not any(line.sku == data.sku for line in order.lines):
             raise ReviewError("sku_not_in_order", f"order {order.number} has no {data.sku}",
                               "sku")
-    buyer_email = _order_email(session, order) if order is not None else None
+    buyer_email = order_email(session, order) if order is not None else None
     verified = bool(order is not None and data.email and buyer_email
                     and buyer_email.lower() == data.email.lower())
     if verified and order is not None:
@@ -144,7 +144,7 @@ def _buyer(session: Session, store_id: int, data: ReviewIn
     return order, False, customer_id
 
 
-def _order_email(session: Session, order: Order) -> str | None:
+def order_email(session: Session, order: Order) -> str | None:
     if order.email:
         return order.email
     if order.customer_id is None:
