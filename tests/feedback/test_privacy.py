@@ -57,7 +57,8 @@ def test_erasure_anonymises_the_reviews_and_deletes_their_photos(shop, db):
         "reviews": 0, "review_photos": 0, "review_requests": 0}
     with db.reading() as session:
         kept = list(session.execute(select(Review.author_name, Review.email, Review.customer_id,
-                                           Review.has_photos, Review.body, Review.rating)))
+                                           Review.has_photos, Review.body, Review.rating)
+                                    .order_by(Review.id)))
         photos = session.scalar(select(func.count()).select_from(ReviewPhoto))
         request = session.scalar(select(ReviewRequest))
     assert [tuple(r) for r in kept] == [("Anonymous", None, None, False, "Fresh", 4),
