@@ -94,7 +94,8 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
     assert [(e.label, e.path) for e in modules.navigation()] == [
         ("Orders", "/admin/orders"), ("Shipments", "/admin/shipments"),
         ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
-        ("Loyalty", "/admin/loyalty"), ("Journeys", "/admin/journeys"),
+        ("Loyalty", "/admin/loyalty"), ("Reviews", "/admin/reviews"),
+        ("Journeys", "/admin/journeys"),
         ("Messages", "/admin/messages"), ("Deliveries set aside", "/admin/deliveries")]
 
 

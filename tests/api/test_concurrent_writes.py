@@ -953,3 +953,107 @@ def _mentioned(source: str, path: str) -> bool:
     pattern = re.escape(path)
     pattern = re.sub(r"\\\{[a-z_]+\\\}", r"[^\"'/]+", pattern)
     return re.search(pattern, source) is not None
+
+
+# --- reviews --------------------------------------------------------------------------------
+
+def review_product(served: Served, sku: str) -> None:
+    answer = hammer(served.urls, [Call("POST", "/api/v1/products", {
+        "json": product_body(sku, external_id=f"p-{sku}"), "headers": served.auth})],
+        clients=1)[0]
+    assert answer.status == 201, answer
+
+
+def review_body(sku: str, **fields: Any) -> dict[str, Any]:
+    return {"sku": sku, "rating": 2, "title": "Tepid", "body": "It was fine.",
+            "author_name": "Ada", "email": "ada-reviews@example.com", **fields}
+
+
+def test_one_review_posted_many_times_with_its_key_is_one_review(served):
+    from afterward.feedback.models import Review
+
+    review_product(served, "REV-KEY")
+
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/reviews", json=review_body(
+        "REV-KEY"), headers={**served.auth, "Idempotency-Key": "rev-key-1"}))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, Review, Review.sku == "REV-KEY") == 1
+    assert count(served.db, Event, Event.name == "review.submitted",
+                 Event.subject_id == answers[0].body["id"]) == 1
+
+
+def test_reviews_posted_at_once_are_each_kept(served):
+    from afterward.feedback.models import Review
+
+    review_product(served, "REV-MANY")
+
+    answers = hammer(served.urls, [Call("POST", "/api/v1/reviews", {
+        "json": review_body("REV-MANY", title=f"Review {n}"),
+        "headers": {**served.auth, "Idempotency-Key": f"rev-many-{n}"}}) for n in range(16)])
+
+    assert statuses(answers) == {201: 16}
+    assert count(served.db, Review, Review.sku == "REV-MANY") == 16
+
+
+def test_review_settings_put_at_once_leave_one_whole_document(served):
+    calls = [Call("PUT", "/api/v1/reviews/settings", {"json": {
+        "auto_publish": {"min_rating": 1 + n % 5}, "flagged_words": [f"word{n}"] * (n % 3 + 1)},
+        "headers": served.auth}) for n in range(12)]
+
+    answers = hammer(served.urls, calls)
+    stored = hammer(served.urls, [Call("GET", "/api/v1/reviews/settings", {
+        "headers": served.auth})], clients=1)[0].body
+
+    assert statuses(answers) == {200: 12}
+    n = int(stored["flagged_words"][0].removeprefix("word"))
+    assert stored["auto_publish"]["min_rating"] == 1 + n % 5
+    assert stored["flagged_words"] == [f"word{n}"]
+
+
+def test_a_review_published_from_many_places_is_published_and_rewarded_once(served):
+    from afterward.loyalty.models import LoyaltyEntry
+
+    review_product(served, "REV-PUB")
+    order = hammer(served.urls, [Call("POST", "/api/v1/orders", {"json": order_body(
+        "REV-PUB-1", email="rev-pub@example.com", customer={"email": "rev-pub@example.com"},
+        lines=[{"sku": "REV-PUB", "title": "Tea", "quantity": 1, "unit_price_minor": 450}]),
+        "headers": served.auth})], clients=1)[0]
+    program = hammer(served.urls, [Call("PUT", "/api/v1/loyalty/program", {"json": {
+        "bonuses": {"review": 40}}, "headers": served.auth})], clients=1)[0]
+    hammer(served.urls, [Call("PUT", "/api/v1/reviews/settings", {"json": {
+        "auto_publish": {"enabled": False}, "rewards": {"kind": "points"}},
+        "headers": served.auth})], clients=1)
+    made = hammer(served.urls, [Call("POST", "/api/v1/reviews", {"json": review_body(
+        "REV-PUB", order_number="REV-PUB-1", email="rev-pub@example.com"),
+        "headers": served.auth})], clients=1)[0]
+    assert (order.status, program.status, made.status) == (201, 200, 201), made
+    review_id = made.body["id"]
+
+    answers = hammer(served.urls, same(16, "POST", f"/api/v1/reviews/{review_id}/publish",
+                                      headers=served.auth))
+
+    assert statuses(answers) == {200: 1, 409: 15}
+    assert count(served.db, Event, Event.name == "review.published",
+                 Event.subject_id == review_id) == 1
+    assert count(served.db, LoyaltyEntry, LoyaltyEntry.source == "review",
+                 LoyaltyEntry.source_id == review_id) == 1
+
+
+def test_a_review_rejected_and_replied_to_from_many_tabs_moves_once(served):
+    review_product(served, "REV-REJ")
+    made = hammer(served.urls, [Call("POST", "/api/v1/reviews", {
+        "json": review_body("REV-REJ", rating=1), "headers": served.auth})], clients=1)[0]
+    review_id = made.body["id"]
+
+    rejected = hammer(served.urls, same(12, "POST", f"/api/v1/reviews/{review_id}/reject",
+                                        json={"reason": "Off topic"}, headers=served.auth))
+    replied = hammer(served.urls, same(12, "POST", f"/api/v1/reviews/{review_id}/reply",
+                                       json={"text": "Thank you"}, headers=served.auth))
+
+    assert statuses(rejected) == {200: 1, 409: 11}
+    assert statuses(replied) == {200: 12}
+    assert {a.body["reply"] for a in replied} == {"Thank you"}
+    assert count(served.db, Event, Event.name == "review.rejected",
+                 Event.subject_id == review_id) == 1

@@ -29,7 +29,11 @@ NAMED_ROUTES = sorted({"/api/v1/templates/{key}/email/{locale}",
                        # tests/loyalty/test_referrals.py: another store's referral
                        "/api/v1/loyalty/referrals/{referral_id}",
                        "/api/v1/loyalty/referrals/{referral_id}/approve",
-                       "/api/v1/loyalty/referrals/{referral_id}/reject"})
+                       "/api/v1/loyalty/referrals/{referral_id}/reject",
+                       # tests/api/test_reviews_api.py: another store's review
+                       "/api/v1/reviews/{review_id}", "/api/v1/reviews/{review_id}/publish",
+                       "/api/v1/reviews/{review_id}/reject",
+                       "/api/v1/reviews/{review_id}/reply"})
 # Bodies for the routes that need one to get as far as looking the object up.
 BODIES = {"/api/v1/returns/{return_id}/reject": {"reason": "worn"},
           "/api/v1/returns/{return_id}/tracking": {"tracking_number": "JJD0001"},

@@ -241,9 +241,59 @@ def test_no_loyalty_page_is_wider_than_a_phone(live_server, new_page, shop, db, 
     assert shopper + admin == [], "\n".join(shopper + admin)
 
 
+# The review pages: `shop` here is the review's ids (ReviewIds).
+REVIEWS = (("/review/{token}", "{shop.form_path}"), ("/review/{token}", "/review/not-a-token"))
+ADMIN_REVIEWS = (
+    ("/admin/reviews", "/admin/reviews?status=any"),
+    ("/admin/reviews/{review_id}", "/admin/reviews/{shop.review_id}"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewIds:
+    form_path: str
+    review_id: int
+
+
+def long_review(db: Any, settings: Any, order_id: int) -> ReviewIds:
+    """A long review of the long shop's first product, and the order's form."""
+    from afterward.commerce import stores
+    from afterward.feedback import links, service
+    from afterward.feedback.schemas import ReviewIn
+
+    def work(session: Any) -> tuple[int, int]:
+        store = stores.get_by_slug(session, s.SLUG)
+        assert store is not None
+        review, _ = service.submit(session, store_id=store.id, data=ReviewIn(
+            sku=s.SKUS[0], rating=2, title="Außergewöhnlich " * 12,
+            body="Die Verpackung war beschädigt, aber der Inhalt " * 40,
+            author_name="Maximiliane Theodora von Hohenzollern-Sigmaringen",
+            email="max@example.com"))
+        service.reply(session, review=review, text="Vielen Dank für Ihre Geduld " * 30)
+        return store.id, review.id
+
+    store_id, review_id = db.run(work)
+    return ReviewIds(links.form_path(settings.secret_key, store_id, order_id), review_id)
+
+
+def test_no_review_page_is_wider_than_a_phone(live_server, new_page, shop, db, settings):
+    ids = long_review(db, settings, shop.order_id)
+    page = new_page(viewport=PHONE)
+
+    shopper = walk(page, live_server.url, ids, REVIEWS)  # type: ignore[arg-type]
+    page.goto(live_server.url + "/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+    admin = walk(page, live_server.url, ids, ADMIN_REVIEWS)  # type: ignore[arg-type]
+
+    assert shopper + admin == [], "\n".join(shopper + admin)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
-                                        *LOYALTY, *ADMIN_LOYALTY)}
+                                        *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

@@ -554,3 +554,49 @@ def test_a_referral_decided_from_many_tabs_is_decided_once(site):
             "pending", ["same_device"], True)
     assert count(site.db, DiscountCode, DiscountCode.source == "referral",
                  DiscountCode.source_id == str(referral_id)) == 1
+
+
+def test_a_review_form_sent_by_many_taps_is_one_review_per_item(site):
+    from afterward.feedback import links
+    from afterward.feedback.models import Review, ReviewRequest
+
+    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        "REV-TAPS", email="rev-taps@example.com", customer={"email": "rev-taps@example.com"},
+        lines=[{"sku": "REV-TAP-1", "title": "Tea", "quantity": 1, "unit_price_minor": 450},
+               {"sku": "REV-TAP-2", "title": "Mug", "quantity": 1, "unit_price_minor": 900}]
+    )).json()
+    path = links.form_path(SECRET_KEY, site.store_id, order["id"])
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        csrf = csrf_of(shopper.get(path).text)
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", path, {"data": {"csrf": csrf, "sku_0": "REV-TAP-1", "rating_0": "5",
+                                        "title_0": "Fresh", "sku_1": "REV-TAP-2",
+                                        "rating_1": "3", "title_1": "Fine"},
+                               "headers": {"Cookie": cookie}, "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 10)
+
+    assert statuses(answers) == {200: 1, 409: 9}
+    assert count(site.db, Review, Review.order_id == order["id"]) == 2
+    assert count(site.db, ReviewRequest, ReviewRequest.order_id == order["id"],
+                 ReviewRequest.status == "answered") == 1
+    assert count(site.db, Event, Event.name == "review.submitted") == 2
+
+
+def test_a_review_published_from_many_admin_tabs_is_published_once(site):
+    made = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        "REV-ADMIN", lines=[{"sku": "REV-ADM-1", "title": "Tea", "quantity": 1,
+                             "unit_price_minor": 450}]))
+    assert made.status_code == 201, made.text
+    review = httpx.post(f"{site.url}/api/v1/reviews", headers=site.auth, json={
+        "sku": "REV-ADM-1", "rating": 2, "title": "Meh", "author_name": "Ada"}).json()
+
+    published = admin_post(site, f"/admin/reviews/{review['id']}/publish", 8)
+    rejected = admin_post(site, f"/admin/reviews/{review['id']}/reject", 8, reason="Spam")
+
+    assert statuses(published) == {303: 1, 409: 7}
+    assert statuses(rejected) == {303: 1, 409: 7}
+    assert count(site.db, Event, Event.name == "review.published",
+                 Event.subject_id == review["id"]) == 1
+    assert count(site.db, Event, Event.name == "review.rejected",
+                 Event.subject_id == review["id"]) == 1

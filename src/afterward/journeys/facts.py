@@ -130,18 +130,25 @@ def gather(session: Session, *, store_id: int, refs: Refs,
         "product": lambda: order_and_product()[1],
         "shipment": lambda: _shipment(session, store_id, refs.shipment_id, now),
         "enrolment": lambda: enrolment or {},
-        **{provider.NAME: _module_root(provider, session, store_id, refs.customer_id, now)
+        **{provider.NAME: _module_root(provider, session, store_id, refs, now)
            for provider in modules.resolved("facts")},
     })
 
 
-def _module_root(provider: Any, session: Session, store_id: int, customer_id: int | None,
+def _module_root(provider: Any, session: Session, store_id: int, refs: Refs,
                  now: datetime) -> Callable[[], Any]:
-    """A module's root (Module.facts), read when a condition first asks for it."""
+    """A module's root (Module.facts), read when a condition first asks for it: about
+    the customer, or (a provider with BY_ORDER) about the enrolment's order."""
     def load() -> Any:
-        if customer_id is None:
+        if getattr(provider, "BY_ORDER", False):
+            if refs.order_id is None:
+                return {}
+            return provider.load(session, store_id=store_id, customer_id=refs.customer_id,
+                                 now=now, order_id=refs.order_id)
+        if refs.customer_id is None:
             return {}
-        return provider.load(session, store_id=store_id, customer_id=customer_id, now=now)
+        return provider.load(session, store_id=store_id, customer_id=refs.customer_id,
+                             now=now)
     return load
 
 
