@@ -82,7 +82,7 @@ def close(session: Session, *, store_id: int, alert_id: int, by: str,
     """Close an open alert; None when the store has no such alert. Closing a closed
     one changes nothing (a second click of the button)."""
     alert = session.scalar(select(SurveyAlert).where(
-        SurveyAlert.store_id == store_id, SurveyAlert.id == alert_id))
+        SurveyAlert.store_id == store_id, SurveyAlert.id == alert_id).with_for_update())
     if alert is None or alert.status == "closed":
         return alert
     when = now or utcnow()

@@ -54,11 +54,14 @@ def clean_comment(text: str | None) -> str | None:
     return cleaned or None
 
 
-def find(session: Session, *, store_id: int, order_id: int, survey: str
-         ) -> SurveyResponse | None:
-    return session.scalar(select(SurveyResponse).where(
+def find(session: Session, *, store_id: int, order_id: int, survey: str,
+         lock: bool = False) -> SurveyResponse | None:
+    """The order's answer to the survey; with `lock`, held to the transaction's end
+    (PostgreSQL), so two clicks at once change it one after the other."""
+    query = select(SurveyResponse).where(
         SurveyResponse.store_id == store_id, SurveyResponse.order_id == order_id,
-        SurveyResponse.survey == survey))
+        SurveyResponse.survey == survey)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def answer(session: Session, *, store_id: int, order_id: int, survey: str, score: int,
@@ -72,7 +75,7 @@ def answer(session: Session, *, store_id: int, order_id: int, survey: str, score
     if order is None:
         raise SurveyError("unknown_order", "no such order in this store", "order_number")
     when = now or utcnow()
-    found = find(session, store_id=store_id, order_id=order_id, survey=survey)
+    found = find(session, store_id=store_id, order_id=order_id, survey=survey, lock=True)
     if found is None:
         found = _insert(session, SurveyResponse(
             store_id=store_id, order_id=order_id, customer_id=order.customer_id,
@@ -82,7 +85,7 @@ def answer(session: Session, *, store_id: int, order_id: int, survey: str, score
         if found is not None:
             _answered(session, found, previous=None, now=when)
             return Answered(found, created=True, changed=True)
-        found = find(session, store_id=store_id, order_id=order_id, survey=survey)
+        found = find(session, store_id=store_id, order_id=order_id, survey=survey, lock=True)
         assert found is not None  # a concurrent first click won the insert
     return _again(session, found, score=score, comment=comment, return_id=return_id,
                   now=when)
@@ -134,7 +137,7 @@ def add_comment(session: Session, *, store_id: int, order_id: int, survey: str,
     is no such answer (the page then records nothing). The same words again change
     nothing."""
     text = clean_comment(comment)
-    found = find(session, store_id=store_id, order_id=order_id, survey=survey)
+    found = find(session, store_id=store_id, order_id=order_id, survey=survey, lock=True)
     if found is None or text is None or text == found.comment:
         return found
     when = now or utcnow()
