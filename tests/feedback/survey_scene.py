@@ -68,6 +68,7 @@ def count(db: Database, model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-@pytest.fixture
-def shop(client, db, store) -> Shop:
+@pytest.fixture(name="shop")
+def shop_fixture(client, db, store) -> Shop:
+    """Import it as `shop_fixture`; tests ask for `shop`."""
     return Shop(client, db, store)

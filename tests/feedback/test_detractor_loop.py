@@ -21,7 +21,7 @@ from afterward.storage.types import utcnow
 from tests.feedback.survey_scene import (  # noqa: F401 (a fixture)
     Shop,
     alerts,
-    shop,
+    shop_fixture,
     webhook_jobs,
 )
 from tests.journeys.helpers import consume as consume_journeys

@@ -21,7 +21,7 @@ from tests.feedback.survey_scene import (  # noqa: F401 (a fixture)
     answered_events,
     answers,
     count,
-    shop,
+    shop_fixture,
     webhook_jobs,
 )
 

@@ -16,7 +16,7 @@ from afterward.journeys import builtins
 from afterward.messaging import template_registry, templates
 from afterward.messaging.context import sample_context
 from afterward.messaging.templates import TemplateSource
-from tests.feedback.survey_scene import Shop, shop  # noqa: F401 (a fixture)
+from tests.feedback.survey_scene import Shop, shop_fixture  # noqa: F401 (a fixture)
 from tests.journeys.helpers import consume as consume_journeys
 from tests.journeys.helpers import emit
 from tests.loyalty.test_journeys import journey_keys_of

@@ -4,7 +4,7 @@ exported; erasure blanks the comments and keeps the scores (the store's NPS stay
 from __future__ import annotations
 
 from afterward import privacy
-from tests.feedback.survey_scene import Shop, answers, shop  # noqa: F401 (a fixture)
+from tests.feedback.survey_scene import Shop, answers, shop_fixture  # noqa: F401 (a fixture)
 
 
 def export(db, store_id, customer_id):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from afterward.feedback import survey_results
 from afterward.feedback.survey_results import Csat, Delivery, Nps
-from tests.feedback.survey_scene import Shop, shop  # noqa: F401 (a fixture)
+from tests.feedback.survey_scene import Shop, shop_fixture  # noqa: F401 (a fixture)
 
 
 def test_nps_is_promoters_minus_detractors_in_percent():

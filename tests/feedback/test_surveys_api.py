@@ -12,7 +12,7 @@ from tests.feedback.survey_scene import (  # noqa: F401 (a fixture)
     answered_events,
     answers,
     count,
-    shop,
+    shop_fixture,
 )
 
 URL = "/api/v1/surveys/responses"

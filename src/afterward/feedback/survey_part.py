@@ -22,7 +22,8 @@ class LazyPart(Mapping[str, Any]):
     """A dict whose values are built on first access."""
 
     def __init__(self, keys: tuple[str, ...], build: Callable[[], dict[str, Any]]) -> None:
-        self._keys, self._build, self._values = keys, build, None  # type: ignore[var-annotated]
+        self._keys, self._build = keys, build
+        self._values: dict[str, Any] | None = None
 
     def _built(self) -> dict[str, Any]:
         if self._values is None:

@@ -109,12 +109,11 @@ def weekly(session: Session, *, store_id: int, start: datetime, end: datetime
     count = max(1, -(-(end - start).days // 7))
     buckets: list[dict[str, dict[int, int]]] = [{"nps": {}, "csat": {}} for _ in range(count)]
     for survey, score, at in rows:
-        index = min(count - 1, (at - start).days // 7)
-        bucket = buckets[index][survey]
-        bucket[score] = bucket.get(score, 0) + 1
-    for index, bucket in enumerate(buckets):
-        weeks.append(Week(start + timedelta(days=7 * index), nps_of(bucket["nps"]),
-                          csat_of(bucket["csat"])))
+        counts = buckets[min(count - 1, (at - start).days // 7)][survey]
+        counts[score] = counts.get(score, 0) + 1
+    for index, week in enumerate(buckets):
+        weeks.append(Week(start + timedelta(days=7 * index), nps_of(week["nps"]),
+                          csat_of(week["csat"])))
     return weeks
 
 

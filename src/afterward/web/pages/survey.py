@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from afterward.commerce.models import Store
-from afterward.feedback import survey_links, surveys
+from afterward.feedback import detractors, survey_links, surveys
 from afterward.feedback.survey_links import ScoreLink
 from afterward.storage.db import Database
 from afterward.web.pages.form_csrf import FormCsrf
@@ -49,7 +49,7 @@ def _page(request: Request, token: str, link: ScoreLink, store: Store, *,
     say = speaker_for(request, store, None)
     context: dict[str, Any] = {
         "store_name": store.name, "survey": link.survey, "score": link.score,
-        "detractor": surveys.detractors.is_detractor(link.survey, link.score),
+        "detractor": detractors.is_detractor(link.survey, link.score),
         "comment": comment, "commented": commented, "problem": problem,
         "max_comment": surveys.MAX_COMMENT,
         "action": f"{PATH}/{token}{lang_query(request)}"}
