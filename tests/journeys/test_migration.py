@@ -40,5 +40,8 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "return_photos", "discount_codes",  # 0015, 0016
                                      "loyalty_programs", "loyalty_accounts",  # 0017
                                      "loyalty_entries", "loyalty_orders",
-                                     "loyalty_referrals"}  # 0019
+                                     "loyalty_referrals",  # 0019
+                                     "review_settings", "review_requests", "reviews",
+                                     "review_photos", "review_votes",  # 0020
+                                     "survey_responses", "survey_alerts"}  # 0021
     assert "txid" in columns
