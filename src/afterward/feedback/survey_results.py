@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from afterward.feedback.models import SurveyAlert, SurveyResponse
@@ -97,24 +97,35 @@ class Week:
     csat: Csat
 
 
+WEEK_SECONDS = 7 * 86400
+
+
+def _seconds(session: Session) -> ColumnElement[int]:
+    """created_at as seconds since 1970, in the database (grouped there, not here)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", SurveyResponse.created_at)), BigInteger)
+    # SQLite keeps the UTC moment as text; strftime('%s') reads it as seconds.
+    return cast(func.strftime("%s", SurveyResponse.created_at), Integer)
+
+
 def weekly(session: Session, *, store_id: int, start: datetime, end: datetime
            ) -> list[Week]:
     """The period in weeks from `start` (the last one may be shorter), each with its
-    NPS and CSAT: one query per survey, grouped here."""
-    weeks: list[Week] = []
-    rows = session.execute(select(SurveyResponse.survey, SurveyResponse.score,
-                                  SurveyResponse.created_at).where(
-        SurveyResponse.store_id == store_id, SurveyResponse.survey.in_(("nps", "csat")),
-        SurveyResponse.created_at >= start, SurveyResponse.created_at < end)).all()
+    NPS and CSAT: answers counted per week and score in the database."""
     count = max(1, -(-(end - start).days // 7))
+    week = ((_seconds(session) - int(start.timestamp())) // WEEK_SECONDS).label("week")
+    rows = session.execute(
+        select(SurveyResponse.survey, week, SurveyResponse.score, func.count())
+        .where(SurveyResponse.store_id == store_id,
+               SurveyResponse.survey.in_(("nps", "csat")),
+               SurveyResponse.created_at >= start, SurveyResponse.created_at < end)
+        .group_by(SurveyResponse.survey, week, SurveyResponse.score)).all()
     buckets: list[dict[str, dict[int, int]]] = [{"nps": {}, "csat": {}} for _ in range(count)]
-    for survey, score, at in rows:
-        counts = buckets[min(count - 1, (at - start).days // 7)][survey]
-        counts[score] = counts.get(score, 0) + 1
-    for index, week in enumerate(buckets):
-        weeks.append(Week(start + timedelta(days=7 * index), nps_of(week["nps"]),
-                          csat_of(week["csat"])))
-    return weeks
+    for survey, index, score, n in rows:
+        counts = buckets[min(count - 1, max(0, int(index)))][survey]
+        counts[int(score)] = counts.get(int(score), 0) + int(n)
+    return [Week(start + timedelta(days=7 * index), nps_of(week_counts["nps"]),
+                 csat_of(week_counts["csat"])) for index, week_counts in enumerate(buckets)]
 
 
 @dataclass(frozen=True)

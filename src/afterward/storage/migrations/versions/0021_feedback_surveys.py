@@ -51,7 +51,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('survey_responses', schema=None) as batch_op:
         batch_op.create_index('ix_survey_responses_store_survey_created',
-                              ['store_id', 'survey', 'created_at'], unique=False)
+                              ['store_id', 'survey', 'created_at', 'score'], unique=False)
+        batch_op.create_index('ix_survey_responses_store_created',
+                              ['store_id', 'created_at'], unique=False)
         batch_op.create_index('ix_survey_responses_store_customer',
                               ['store_id', 'customer_id', 'updated_at'], unique=False)
 
@@ -82,5 +84,6 @@ def downgrade() -> None:
     op.drop_table('survey_alerts')
     with op.batch_alter_table('survey_responses', schema=None) as batch_op:
         batch_op.drop_index('ix_survey_responses_store_customer')
+        batch_op.drop_index('ix_survey_responses_store_created')
         batch_op.drop_index('ix_survey_responses_store_survey_created')
     op.drop_table('survey_responses')
