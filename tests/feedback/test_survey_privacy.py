@@ -56,3 +56,27 @@ def test_erasure_blanks_the_comments_and_keeps_the_scores(shop: Shop, db):
 
     assert rows["survey_responses"] == 1
     assert answers(db) == [("nps", 4, None), ("nps", 9, "Great")]
+
+
+def test_the_comments_are_read_for_the_text_models_oldest_first(shop: Shop, db):
+    from datetime import timedelta
+
+    from afterward import modules
+    from afterward.feedback import survey_texts
+    from afterward.storage.types import utcnow
+
+    shop.order("1001")
+    shop.order("1002", email="bob@example.com")
+    answer(shop, "1001", "csat", 2, "Refund was slow")
+    answer(shop, "1002", "nps", 9, "Great tea")
+    answer(shop, "1002", "delivery", 1)
+
+    with db.reading() as session:
+        found = list(survey_texts.comments(session, store_id=shop.store.id, since=None))
+        later = list(survey_texts.comments(session, store_id=shop.store.id,
+                                           since=utcnow() + timedelta(minutes=1)))
+
+    assert [(t.source, t.text, t.rating) for t in found] == [
+        ("survey", "Refund was slow", 2), ("survey", "Great tea", None)]
+    assert later == []
+    assert "afterward.feedback.survey_texts:comments" in list(modules.each("texts"))

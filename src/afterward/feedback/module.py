@@ -18,4 +18,5 @@ MODULE = Module(
     message_parts=("afterward.feedback.survey_part", "afterward.feedback.csat_part"),
     journeys=("afterward.feedback.journeys",),
     hold_probes=("afterward.feedback.detractors:marketing_pause",),
+    texts=("afterward.feedback.survey_texts:comments",),
 )
