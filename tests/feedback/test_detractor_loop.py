@@ -9,11 +9,12 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from afterward.feedback import detractors
 from afterward.feedback.models import SurveyResponse
 from afterward.journeys import builtins
+from afterward.journeys.models import Enrolment
 from afterward.messaging import policy
 from afterward.messaging.facts import open_problem
 from afterward.messaging.models import Draft
@@ -25,6 +26,7 @@ from tests.feedback.survey_scene import (  # noqa: F401 (a fixture)
     webhook_jobs,
 )
 from tests.journeys.helpers import consume as consume_journeys
+from tests.journeys.helpers import messages, step
 from tests.loyalty.test_journeys import journey_keys_of
 
 
@@ -48,8 +50,14 @@ def test_a_detractor_s_click_raises_the_whole_loop(shop: Shop, db):
                                         "customer_id", "email")} == {
         "reason": "nps_detractor", "survey": "nps", "score": 3, "comment": None,
         "order_number": "1001", "customer_id": customer_id, "email": "ada@example.com"}
-    assert "survey_follow_up" in journey_keys_of(db, shop.store.id)
+    assert journey_keys_of(db, shop.store.id) == ["survey_follow_up"]
     assert probe(db, shop.store.id, customer_id) == "survey_detractor"
+    with db.reading() as session:
+        [enrolment_id] = session.scalars(select(Enrolment.id)).all()
+    assert step(db, enrolment_id) == "completed"
+    [apology] = messages(db, shop.store.id)
+    assert (apology.template_key, apology.purpose, apology.customer_id) == (
+        "survey_follow_up", "transactional", customer_id)
 
 
 def test_a_promoter_raises_nothing(shop: Shop, db):
