@@ -28,6 +28,6 @@ def comments(session: Session, *, store_id: int, since: datetime | None
     rows = session.execute(query.order_by(SurveyResponse.updated_at, SurveyResponse.id)
                            .execution_options(yield_per=BATCH))
     for ref, text, at, survey, score, customer_id in rows:
-        yield CustomerText("survey", ref, text, at,
+        yield CustomerText("survey", ref, text or "", at,
                            rating=score if survey == "csat" else None,
                            customer_id=customer_id)
