@@ -113,3 +113,24 @@ def test_a_resolved_return_enrols_the_customer_in_the_csat_journey(shop: Shop, d
     consume_journeys(db, shop.store.id)
 
     assert "survey_csat" in journey_keys_of(db, shop.store.id)
+
+
+def test_a_real_delivered_email_links_to_its_order_s_scores(shop: Shop, db):
+    from afterward.messaging.context import Links, build_context
+
+    order_id, _ = shop.order("1001")
+    with db.reading() as session:
+        store = session.get(Store, shop.store.id)
+        context = build_context(session, store=store, customer=None,
+                                refs={"order_id": order_id}, data={}, locale="de",
+                                timezone="UTC", public_url="https://shop.example/",
+                                links=Links(), secret_key="s3cret")
+    rendered = templates.render("email", TemplateSource(*template_registry.source(
+        "shipment_delivered", "email", "de")), context)
+
+    tokens = re.findall(r"https://shop\.example/survey/([^?\s\"]+)\?lang=de", rendered.text)
+    assert [survey_links.read("s3cret", t) for t in tokens] == [
+        *(ScoreLink(shop.store.id, order_id, "nps", n) for n in range(11)),
+        ScoreLink(shop.store.id, order_id, "delivery", 1),
+        ScoreLink(shop.store.id, order_id, "delivery", 0)]
+    assert "Ist alles wie erwartet angekommen?" in rendered.text
