@@ -95,7 +95,7 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
         ("Orders", "/admin/orders"), ("Shipments", "/admin/shipments"),
         ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
         ("Loyalty", "/admin/loyalty"), ("Reviews", "/admin/reviews"),
-        ("Journeys", "/admin/journeys"),
+        ("Journeys", "/admin/journeys"), ("Surveys", "/admin/surveys"),
         ("Messages", "/admin/messages"), ("Deliveries set aside", "/admin/deliveries")]
 
 

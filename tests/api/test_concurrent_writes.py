@@ -1057,3 +1057,46 @@ def test_a_review_rejected_and_replied_to_from_many_tabs_moves_once(served):
     assert {a.body["reply"] for a in replied} == {"Thank you"}
     assert count(served.db, Event, Event.name == "review.rejected",
                  Event.subject_id == review_id) == 1
+# --- surveys ---------------------------------------------------------------------------
+
+def test_identical_survey_answers_at_once_store_one_answer_one_alert_and_one_webhook(served):
+    from afterward.feedback.models import SurveyAlert, SurveyResponse
+
+    order_id = create_order(served, "SURVEY-1")
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/surveys/responses", json={
+        "order_number": "SURVEY-1", "survey": "nps", "score": 3}, headers=served.auth))
+
+    assert statuses(answers) == {201: 1, 200: 15}
+    assert len({a.body["id"] for a in answers}) == 1
+    assert count(served.db, SurveyResponse, SurveyResponse.order_id == order_id) == 1
+    assert count(served.db, Event, Event.name == "survey.answered",
+                 Event.subject_id == answers[0].body["id"]) == 1
+    assert count(served.db, SurveyAlert,
+                 SurveyAlert.response_id == answers[0].body["id"]) == 1
+    with served.db.reading() as session:
+        published = [p for p in session.scalars(select(Job.payload).where(
+            Job.kind == "webhooks.publish", Job.store_id == served.store_id))
+            if p["event_type"] == "survey.detractor"
+            and p["data"]["response_id"] == answers[0].body["id"]]
+    assert len(published) == 1
+
+
+def test_conflicting_survey_answers_at_once_leave_one_answer_with_the_last_score(served):
+    from afterward.feedback.models import SurveyResponse
+
+    order_id = create_order(served, "SURVEY-2")
+    calls = [Call("POST", "/api/v1/surveys/responses", {"json": {
+        "order_number": "SURVEY-2", "survey": "csat", "score": 1 + n % 5},
+        "headers": served.auth}) for n in range(20)]
+
+    answers = hammer(served.urls, calls)
+
+    assert statuses(answers)[201] == 1 and statuses(answers)[200] == 19
+    with served.db.reading() as session:
+        rows = list(session.scalars(select(SurveyResponse).where(
+            SurveyResponse.order_id == order_id)))
+        moves = session.scalars(select(Event.payload).where(
+            Event.name == "survey.answered", Event.subject_id == rows[0].id)
+            .order_by(Event.id)).all()
+    assert len(rows) == 1
+    assert moves[-1]["score"] == rows[0].score  # the last change is what stays

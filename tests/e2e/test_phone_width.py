@@ -247,6 +247,16 @@ ADMIN_REVIEWS = (
     ("/admin/reviews", "/admin/reviews?status=any"),
     ("/admin/reviews/{review_id}", "/admin/reviews/{shop.review_id}"),
 )
+# The survey pages: `shop` here is SurveyIds.
+SURVEYS = (
+    ("/survey/{token}", "{shop.survey_path}"),
+    ("/survey/{token}", "/survey/not-a-token"),
+)
+ADMIN_SURVEYS = (
+    ("/admin/surveys", "/admin/surveys"),
+    ("/admin/surveys/inbox", "/admin/surveys/inbox"),
+    ("/admin/surveys/inbox", "/admin/surveys/inbox?status=closed"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,9 +301,40 @@ def test_no_review_page_is_wider_than_a_phone(live_server, new_page, shop, db, s
     assert shopper + admin == [], "\n".join(shopper + admin)
 
 
+@dataclasses.dataclass(frozen=True)
+class SurveyIds:
+    survey_path: str
+
+
+def test_no_survey_page_is_wider_than_a_phone(live_server, new_page, shop, db, settings):
+    from afterward.commerce.models import Order
+    from afterward.feedback import survey_links, surveys
+
+    with db.transaction() as session:
+        order = session.get(Order, shop.order_id)
+        assert order is not None
+        surveys.answer(session, store_id=order.store_id, order_id=order.id, survey="nps",
+                       score=2, source="link", comment="Die Verpackung war nass, " * 40)
+        token = survey_links.signed(settings.secret_key, survey_links.ScoreLink(
+            order.store_id, order.id, "nps", 2))
+    ids = SurveyIds(f"{survey_links.PATH}/{token}")
+    page = new_page(viewport=PHONE)
+
+    shopper = walk(page, live_server.url, ids, SURVEYS)  # type: ignore[arg-type]
+    page.goto(live_server.url + "/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+    admin = walk(page, live_server.url, ids, ADMIN_SURVEYS)  # type: ignore[arg-type]
+
+    assert shopper + admin == [], "\n".join(shopper + admin)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
-                                        *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS)}
+                                        *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS,
+                                        *SURVEYS, *ADMIN_SURVEYS)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

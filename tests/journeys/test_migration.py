@@ -42,5 +42,6 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "loyalty_entries", "loyalty_orders",
                                      "loyalty_referrals",  # 0019
                                      "review_settings", "review_requests", "reviews",
-                                     "review_photos", "review_votes"}  # 0020
+                                     "review_photos", "review_votes",  # 0020
+                                     "survey_responses", "survey_alerts"}  # 0021
     assert "txid" in columns

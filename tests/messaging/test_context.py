@@ -46,7 +46,7 @@ def test_the_context_has_order_shipment_care_and_recommendations(db, make_store)
     assert context["data"] == {"coupon": "X"}
     assert set(context) == {"locale", "timezone", "store", "customer", "order", "shipment",
                             "recommendations", "care", "links", "data", "return", "loyalty",
-                            "offer", "review"}
+                            "offer", "review", "survey", "csat"}
     assert context["return"] is None  # the returns module's part: this message is no return's
     assert context["loyalty"] is None  # the loyalty module's part: the store has no program
 

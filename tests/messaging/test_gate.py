@@ -225,3 +225,39 @@ def test_the_store_s_time_zone_applies_when_the_customer_has_none(db, make_store
     prepare_at(db, message_id, evening)
 
     assert message_row(db, message_id).send_after == datetime(2026, 11, 1, 13, tzinfo=UTC)
+
+
+def test_a_detractor_gets_no_marketing_for_a_while_but_still_gets_receipts(
+        db, make_store, smtp):
+    from afterward.feedback import surveys
+
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id, marketing=True)
+    settings(db, store.id, quiet_start="00:00", quiet_end="00:00")
+    with db.transaction() as session:
+        surveys.answer(session, store_id=store.id, order_id=order_id, survey="nps", score=2,
+                       source="link")
+    promo = marketing(db, store.id, customer_id, refs={"order_id": order_id})
+    receipt = queue(db, store.id, customer_id=customer_id, refs={"order_id": order_id},
+                    template_key="order_confirmation", idempotency_key="receipt")
+
+    run_jobs(db)
+
+    assert outcome(db, promo) == ("suppressed", "held:survey_detractor")
+    assert outcome(db, receipt) == ("sent", None)
+
+
+def test_a_promoter_s_marketing_goes_out(db, make_store, smtp):
+    from afterward.feedback import surveys
+
+    store = make_store("acme")
+    customer_id, order_id, _, _ = shop(db, store.id, marketing=True)
+    settings(db, store.id, quiet_start="00:00", quiet_end="00:00")
+    with db.transaction() as session:
+        surveys.answer(session, store_id=store.id, order_id=order_id, survey="nps", score=10,
+                       source="link")
+    promo = marketing(db, store.id, customer_id, refs={"order_id": order_id})
+
+    run_jobs(db)
+
+    assert outcome(db, promo) == ("sent", None)

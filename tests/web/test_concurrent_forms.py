@@ -600,3 +600,51 @@ def test_a_review_published_from_many_admin_tabs_is_published_once(site):
                  Event.subject_id == review["id"]) == 1
     assert count(site.db, Event, Event.name == "review.rejected",
                  Event.subject_id == review["id"]) == 1
+def test_a_survey_link_clicked_many_times_at_once_records_one_answer(site):
+    from afterward.feedback import survey_links
+    from afterward.feedback.models import SurveyAlert, SurveyResponse
+
+    made = hammer(site.urls, [Call("POST", "/api/v1/orders", {
+        "json": order_body("SURVEY-TAPS"), "headers": site.auth})], clients=1)[0]
+    assert made.status == 201, made
+    order_id = int(made.body["id"])
+    path = survey_links.PATH + "/" + survey_links.signed(SECRET_KEY, survey_links.ScoreLink(
+        site.store_id, order_id, "nps", 2))
+
+    clicks = hammer(site.urls, [Call("GET", path, {})] * 12)
+
+    assert statuses(clicks) == {200: 12}
+    assert count(site.db, SurveyResponse, SurveyResponse.order_id == order_id) == 1
+    with site.db.reading() as session:
+        answer_id = session.scalar(select(SurveyResponse.id).where(
+            SurveyResponse.order_id == order_id))
+    assert count(site.db, Event, Event.name == "survey.answered",
+                 Event.subject_id == answer_id) == 1
+    assert count(site.db, SurveyAlert, SurveyAlert.response_id == answer_id) == 1
+
+    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+        csrf = csrf_of(shopper.get(path).text)
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    call = Call("POST", path, {"data": {"csrf": csrf, "comment": "Box crushed"},
+                               "headers": {"Cookie": cookie}})
+
+    taps = hammer(site.urls, [call] * 8)
+
+    assert statuses(taps) == {200: 8}
+    with site.db.reading() as session:
+        assert session.scalar(select(SurveyResponse.comment).where(
+            SurveyResponse.id == answer_id)) == "Box crushed"
+        comments = [p for p in session.scalars(select(Job.payload).where(
+            Job.kind == "webhooks.publish")) if p["event_type"] == "survey.detractor_comment"
+            and p["data"]["response_id"] == answer_id]
+    assert len(comments) == 1
+
+    with site.db.reading() as session:
+        alert_id = session.scalar(select(SurveyAlert.id).where(
+            SurveyAlert.response_id == answer_id))
+    closed = admin_post(site, f"/admin/surveys/inbox/{alert_id}/close", 8)
+
+    assert statuses(closed) == {303: 8}
+    with site.db.reading() as session:
+        alert = session.scalar(select(SurveyAlert).where(SurveyAlert.response_id == answer_id))
+        assert (alert.status, alert.closed_by) == ("closed", "ann@example.com")

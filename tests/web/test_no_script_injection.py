@@ -16,7 +16,7 @@ from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
-from tests.web import loyalty_walk, referral_walk, returns_walk, reviews_walk
+from tests.web import loyalty_walk, referral_walk, returns_walk, reviews_walk, survey_walk
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
@@ -293,10 +293,23 @@ def test_every_review_page_shows_hostile_text_as_text(client, db, settings):
     assert admin == [], "\n".join(admin)
 
 
+def test_every_survey_page_shows_hostile_text_as_text(client, db, settings):
+    shop = survey_walk.survey_shop(db, settings, h.open_shop(client, db, settings))
+    make_admin(db, stores=(h.SLUG, "other"))
+
+    shopper = walk(client, shop, survey_walk.SHOPPER, shop.survey_path)
+    sign_in(client)
+    admin = walk(client, shop, survey_walk.ADMIN, "/admin")
+
+    assert shopper == [], "\n".join(shopper)
+    assert admin == [], "\n".join(admin)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
                                         *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
-                                        *reviews_walk.SHOPPER, *reviews_walk.ADMIN)
+                                        *reviews_walk.SHOPPER, *reviews_walk.ADMIN,
+                                        *survey_walk.SHOPPER, *survey_walk.ADMIN)
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
@@ -311,11 +324,16 @@ def test_each_visit_goes_to_the_route_it_names(app):
                   click_path="/m/c/c")
     routes = {method: routes_of(app, method) for method in ("GET", "POST")}
 
+    surveyed = survey_walk.SurveyShop(**vars(shop))
     shop = loyalty_walk.LoyaltyShop(**vars(shop))
     astray = [f"{visit.method} {visit.target(shop)}" for visit in (
                   *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN)
               if visit.route not in routes[visit.method] or not routes[visit.method][
                   visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
+    astray += [f"{visit.method} {visit.target(surveyed)}" for visit in (
+                   *survey_walk.SHOPPER, *survey_walk.ADMIN)
+               if visit.route not in routes[visit.method] or not routes[visit.method][
+                   visit.route].fullmatch(unquote(visit.target(surveyed).split("?")[0]))]
 
     assert astray == []
 

@@ -173,3 +173,75 @@ class ReviewVote(Base):
     voter: Mapped[str] = mapped_column(String(64))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Surveys
+
+SURVEY_KINDS = ("nps", "delivery", "csat")
+SURVEY_SOURCES = ("link", "api")
+SURVEY_SCALES = {"nps": (0, 10), "csat": (1, 5), "delivery": (0, 1)}  # delivery: 1 yes, 0 no
+ALERT_STATUSES = ("open", "closed")
+
+
+class SurveyResponse(Base):
+    """One answer per order and survey kind: a second click (or an import for the same
+    order) changes the score of this row, never adds one. `score`: NPS 0-10, CSAT 1-5,
+    delivery 1 (everything arrived as expected) or 0 (it did not). `return_id` names
+    the return a CSAT answer is about; `detractor` is kept with the row so the hold
+    probe and the inbox need no rule of their own."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("store_id", "order_id", "survey", name="uq_survey_responses_order"),
+        # covering: the results count scores per survey and period from the index alone
+        Index("ix_survey_responses_store_survey_created", "store_id", "survey", "created_at",
+              "score"),
+        Index("ix_survey_responses_store_created", "store_id", "created_at"),  # comments
+        Index("ix_survey_responses_store_customer", "store_id", "customer_id", "updated_at"),
+        CheckConstraint("survey IN ('nps', 'delivery', 'csat')", name="survey_response_kind"),
+        CheckConstraint("source IN ('link', 'api')", name="survey_response_source"),
+        CheckConstraint(
+            "(survey = 'nps' AND score >= 0 AND score <= 10) OR "
+            "(survey = 'csat' AND score >= 1 AND score <= 5) OR "
+            "(survey = 'delivery' AND score >= 0 AND score <= 1)",
+            name="survey_response_score"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id", ondelete="SET NULL"))
+    survey: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    detractor: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SurveyAlert(Base):
+    """A detractor's answer in the admin inbox: open until someone on the team closes
+    it (`closed_by`: the admin's email). One per answer; a changed score that is still
+    a detractor's keeps it, a new low score after it was closed opens it again."""
+
+    __tablename__ = "survey_alerts"
+    __table_args__ = (
+        UniqueConstraint("response_id", name="uq_survey_alerts_response"),
+        Index("ix_survey_alerts_store_status", "store_id", "status", "id"),
+        CheckConstraint("status IN ('open', 'closed')", name="survey_alert_status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reason: Mapped[str] = mapped_column(String(32))  # "nps_detractor", "csat_low", ...
+    closed_by: Mapped[str | None] = mapped_column(String(320))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -73,3 +73,7 @@ class FeedbackSection:
             ReviewRequest.store_id == store_id, ReviewRequest.customer_id == customer_id)
             .values(customer_id=None)))
         return rows
+
+
+# The survey answers are a section of their own ("surveys"); importing it registers it.
+from afterward.feedback import survey_privacy  # noqa: E402, F401

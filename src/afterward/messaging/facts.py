@@ -21,7 +21,14 @@ from afterward.messaging.models import (
     MessagingSettings,
     Suppression,
 )
-from afterward.messaging.policy import HELD_WHILE_PROBLEM_OPEN, PolicyFacts, Purpose, QuietHours
+from afterward.messaging.policy import (
+    HELD_WHILE_PROBLEM_OPEN,
+    HOLDS_MARKETING,
+    PolicyFacts,
+    Purpose,
+    QuietHours,
+    probes_apply,
+)
 
 # Statuses that used up a slot of the contact budget (approved, whatever happened next).
 COUNTED = (MessageStatus.ready, MessageStatus.sending, MessageStatus.sent,
@@ -74,7 +81,7 @@ def gather(session: Session, *, message: Message, customer: Customer | None, sto
         if purpose == Purpose.marketing else 0,
         budget=settings.marketing_budget,
         open_problem=open_problem(session, message)
-        if message.category in HELD_WHILE_PROBLEM_OPEN else None,
+        if probes_apply(message.category, message.purpose) else None,
     )
 
 
@@ -91,11 +98,14 @@ def _marketing_in_period(session: Session, message: Message, settings: Messaging
 
 
 def open_problem(session: Session, message: Message | Draft) -> str | None:
-    """The first cross-module hold on the message's customer, if any."""
+    """The first cross-module hold on the message's customer that holds it, if any:
+    any hold for a review or survey request, one of HOLDS_MARKETING for the rest."""
     if message.customer_id is None:
         return None
+    every = message.category in HELD_WHILE_PROBLEM_OPEN
+    marketing = message.purpose == Purpose.marketing.value
     for probe in modules.resolved("hold_probes"):
         found = probe(session, message.store_id, message.customer_id)
-        if found:
+        if found and (every or (marketing and found in HOLDS_MARKETING)):
             return found
     return None

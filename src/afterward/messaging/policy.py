@@ -5,7 +5,8 @@ Rules, in order:
 1. no address -> suppress; 2. suppression list (hard bounce and manual entries
 stop everything, complaints and unsubscribes stop marketing); 3. consent
 (transactional unless explicitly revoked, marketing only when explicitly granted);
-4. hold review and survey requests while a return or a shipment exception is open;
+4. hold review and survey requests while a return or a shipment exception is open,
+and marketing too while a hold in HOLDS_MARKETING is (a detractor's answer);
 5. quiet hours for marketing, in the customer's time zone -> defer to the next
 allowed instant; 6. the contact budget for marketing -> suppress."""
 
@@ -30,6 +31,8 @@ class Action(StrEnum):
 
 # Categories a merchant would not want to land while something is wrong.
 HELD_WHILE_PROBLEM_OPEN = frozenset({"review_request", "survey_request"})
+# Holds (a probe's answer, Module.hold_probes) that pause every marketing message too.
+HOLDS_MARKETING = frozenset({"survey_detractor"})
 BLOCKS_EVERYTHING = frozenset({"hard_bounce", "manual"})
 PERSON_CHANNELS = frozenset({"email", "sms"})
 
@@ -89,7 +92,8 @@ def decide(facts: PolicyFacts, now: datetime) -> Decision:
         return Decision(Action.suppress, f"suppressed:{sorted(blocking)[0]}")
     if facts.consent is False or (marketing and facts.consent is not True):
         return Decision(Action.suppress, "no_consent")
-    if facts.open_problem and facts.category in HELD_WHILE_PROBLEM_OPEN:
+    if facts.open_problem and (facts.category in HELD_WHILE_PROBLEM_OPEN or (
+            marketing and facts.open_problem in HOLDS_MARKETING)):
         return Decision(Action.suppress, f"held:{facts.open_problem}")
     if not marketing:
         return SEND
@@ -100,6 +104,12 @@ def decide(facts: PolicyFacts, now: datetime) -> Decision:
     if facts.marketing_in_period >= facts.budget:
         return Decision(Action.suppress, "contact_budget")
     return SEND
+
+
+def probes_apply(category: str, purpose: str) -> bool:
+    """Whether the hold probes are asked about a message: a review or survey request,
+    or any marketing message (which only HOLDS_MARKETING holds)."""
+    return category in HELD_WHILE_PROBLEM_OPEN or purpose == Purpose.marketing.value
 
 
 def in_quiet_hours(at: datetime, timezone: str, quiet: QuietHours) -> bool:

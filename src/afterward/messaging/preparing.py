@@ -234,7 +234,7 @@ class _StoreBatch:
             if purpose == policy.Purpose.marketing and message.customer_id else 0,
             budget=self.settings.marketing_budget,
             open_problem=facts.open_problem(self.session, message)
-            if message.category in policy.HELD_WHILE_PROBLEM_OPEN else None,
+            if policy.probes_apply(message.category, message.purpose) else None,
         )
 
     def _resolve(self, message: Draft, customer: CustomerRow | None) -> templates.Resolved | None:

@@ -1,15 +1,15 @@
 """commerce: orders' payment fingerprint (a hash; loyalty's referral checks compare it)
 
-Revision ID: 0026
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
