@@ -233,8 +233,10 @@ def fit(method: str, histories: Histories | Data, **params: Any) -> Model:
     raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
 
 
-def top_k(scores: np.ndarray, k: int) -> list[np.ndarray]:
-    """Column indexes of each row's k best scores, best first, ties to the lower
+def top_k(scores: np.ndarray, k: int, tiebreak: np.ndarray | None = None
+          ) -> list[np.ndarray]:
+    """Column indexes of each row's k best scores, best first; ties (a list padded
+    with zero scores, too) go to the higher `tiebreak` (popularity), then the lower
     index; -inf (excluded) never comes back, so a row may get fewer than k."""
     result = []
     k = min(k, scores.shape[1])
@@ -243,8 +245,9 @@ def top_k(scores: np.ndarray, k: int) -> list[np.ndarray]:
     kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1]
     for row, threshold in zip(scores, kth, strict=True):
         candidates = np.flatnonzero((row >= threshold) & np.isfinite(row))
-        order = np.lexsort((candidates, -row[candidates]))
-        result.append(candidates[order][:k])
+        keys = [candidates, -row[candidates]] if tiebreak is None else [
+            candidates, -tiebreak[candidates], -row[candidates]]
+        result.append(candidates[np.lexsort(keys)][:k])
     return result
 
 
@@ -267,7 +270,8 @@ def recommend(model: Model, customer: str, *, k: int = 10, rules: Rules = Rules(
         for j, item in enumerate(data.items):
             if np.isfinite(scores[j]) and not rules.available(item):
                 scores[j] = -np.inf
-    return [(data.items[j], float(scores[j])) for j in top_k(scores[None, :], k)[0]]
+    return [(data.items[j], float(scores[j]))
+            for j in top_k(scores[None, :], k, data.popularity)[0]]
 
 
 def repeat_rates(histories: Histories, *, min_buyers: int = 5) -> dict[str, float]:

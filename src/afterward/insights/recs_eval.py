@@ -92,7 +92,8 @@ class Holdout:
             if self.new_items:
                 bought = self.data.counts[batch].tocoo()
                 scores[bought.row, bought.col] = -np.inf
-            for i, ranked in enumerate(top_k(scores, k), start=start):
+            for i, ranked in enumerate(top_k(scores, k, self.data.popularity),
+                                          start=start):
                 hits = [j in self.truth[i] for j in ranked]
                 recall += sum(hits) / self.sizes[i]
                 ideal = sum(1 / math.log2(n + 2) for n in range(min(k, self.sizes[i])))
@@ -206,7 +207,7 @@ def evaluate_anonymous(baskets: Sequence[Sequence[str]], *, k: int = 10,
         for query, held in cases:
             scores = popular.copy() if method == "popular" else copurchase.ranking(query)
             scores[[data.column[i] for i in query if i in data.column]] = -np.inf
-            ranked = [data.items[j] for j in top_k(scores[None, :], k)[0]]
+            ranked = [data.items[j] for j in top_k(scores[None, :], k, data.popularity)[0]]
             recall += recall_at_k(ranked, {held}, k)
             ndcg += ndcg_at_k(ranked, {held}, k)
         users = max(len(cases), 1)
