@@ -168,8 +168,9 @@ def eval_recs(orders: Path = typer.Option(..., "--orders", help="The orders file
         title = (f"{'New items in the ' if new_items else ''}last order of "
                  f"{results[0]['users']} customers (held out)")
     if as_json:
-        for result in results:
-            print_json(result)
+        for result in results:  # the contract's keys only
+            print_json({key: result[key] for key in ("method", "recall_at_k", "ndcg_at_k",
+                                                     "users")})
         return
     table = Table(title=title)
     for column in ("method", f"Recall@{k}", f"NDCG@{k}", "users"):
@@ -177,7 +178,12 @@ def eval_recs(orders: Path = typer.Option(..., "--orders", help="The orders file
     for result in results:
         table.add_row(result["method"], f"{result['recall_at_k']:.4f}",
                       f"{result['ndcg_at_k']:.4f}", str(result["users"]))
-    Console().print(table)
+    out = Console()
+    out.print(table)
+    for result in results:
+        if "params" in result:
+            out.print(f"{result['method']}: " + ", ".join(
+                f"{key} = {value}" for key, value in result["params"].items()), highlight=False)
 
 
 def _run_with_progress(work: Any, *, quiet: bool) -> Any:

@@ -84,7 +84,13 @@ class Holdout:
         self.new_items = new_items
 
     def score(self, scorer: Callable[[np.ndarray], np.ndarray], k: int) -> tuple[float, float]:
-        recall = ndcg = 0.0
+        """Mean Recall@k and NDCG@k over the customers."""
+        recall, ndcg = self.per_customer(scorer, k)
+        return (float(recall.mean()), float(ndcg.mean())) if len(recall) else (0.0, 0.0)
+
+    def per_customer(self, scorer: Callable[[np.ndarray], np.ndarray], k: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        recall, ndcg = np.zeros(len(self.rows)), np.zeros(len(self.rows))
         rows = np.asarray(self.rows, dtype=np.int64)
         for start in range(0, len(rows), 512):
             batch = rows[start:start + 512]
@@ -93,17 +99,16 @@ class Holdout:
                 bought = self.data.counts[batch].tocoo()
                 scores[bought.row, bought.col] = -np.inf
             for i, ranked in enumerate(top_k(scores, k, self.data.popularity),
-                                          start=start):
+                                       start=start):
                 hits = [j in self.truth[i] for j in ranked]
-                recall += sum(hits) / self.sizes[i]
+                recall[i] = sum(hits) / self.sizes[i]
                 ideal = sum(1 / math.log2(n + 2) for n in range(min(k, self.sizes[i])))
-                ndcg += sum(1 / math.log2(n + 2) for n, hit in enumerate(hits) if hit) / ideal
-        users = max(len(rows), 1)
-        return recall / users, ndcg / users
+                ndcg[i] = sum(1 / math.log2(n + 2) for n, hit in enumerate(hits) if hit) / ideal
+        return recall, ndcg
 
 
-def tune_tifu(histories: Histories, k: int, progress: Progress | None = None
-              ) -> TifuParams:
+def tune_tifu(histories: Histories, k: int, progress: Progress | None = None, *,
+              new_items: bool = False) -> TifuParams:
     """TIFU-KNN's parameters by Recall@k on each customer's second-to-last order
     (coordinate search: the decays and groups at the published defaults' blend, then
     neighbours x alpha for the best of those). Too little data: the defaults."""
@@ -111,7 +116,9 @@ def tune_tifu(histories: Histories, k: int, progress: Progress | None = None
     if len(valid) < 2:
         return TifuParams()
     data = Data(train)
-    holdout = Holdout(data, valid, new_items=False)
+    holdout = Holdout(data, valid, new_items=new_items)
+    if len(holdout.rows) < 2:
+        return TifuParams()
     total = math.prod(map(len, TIFU_DECAYS.values())) + len(NEIGHBOURS) * len(ALPHAS)
     done, best = 0, (-1.0, TifuParams())
     for values in product(*TIFU_DECAYS.values()):
@@ -143,7 +150,8 @@ def evaluate(histories: Histories, *, k: int = 10, methods: Sequence[str] = (
         "popular", "personal_top", "tifu_knn", "als", "copurchase"), new_items: bool = False,
         tifu: TifuParams | None = None, progress: Progress | None = None
         ) -> Iterator[dict[str, Any]]:
-    """One result per method: {"method", "recall_at_k", "ndcg_at_k", "users"}."""
+    """One result per method: {"method", "recall_at_k", "ndcg_at_k", "users"}, and
+    for tifu_knn the parameters used ("params")."""
     train, test = split_last(histories)
     data = Data(train)
     holdout = Holdout(data, test, new_items=new_items)
@@ -151,16 +159,18 @@ def evaluate(histories: Histories, *, k: int = 10, methods: Sequence[str] = (
         if progress:
             progress(method, step - 1, len(methods))
         model: Model | Copurchase
+        extra: dict[str, Any] = {}
         if method == "tifu_knn":
-            params = tifu or tune_tifu(histories, k, progress)
+            params = tifu or tune_tifu(histories, k, progress, new_items=new_items)
             model = fit(method, data, **asdict(params))
+            extra["params"] = asdict(params)
         elif method == "copurchase":
             model = Copurchase(data, {data.row[c]: train[c][-1] for c in test})
         else:
             model = fit(method, data)
         recall, ndcg = holdout.score(model.scores, k)
         yield {"method": method, "recall_at_k": round(recall, 6),
-               "ndcg_at_k": round(ndcg, 6), "users": len(holdout.rows)}
+               "ndcg_at_k": round(ndcg, 6), "users": len(holdout.rows), **extra}
     if progress:
         progress("done", len(methods), len(methods))
 
@@ -168,7 +178,8 @@ def evaluate(histories: Histories, *, k: int = 10, methods: Sequence[str] = (
 class Copurchase:
     """recommend.complementary's ranking as a matrix product, for many queries: items
     sharing most training baskets with the query's items, then the more popular, then
-    the lower index; the query's items themselves left out."""
+    the lower index; the query's items themselves left out. The list goes on with the
+    popular items (complementary() stops at the co-purchased ones)."""
 
     def __init__(self, data: Data, queries: Mapping[int, Basket]) -> None:
         self.data, self.queries = data, queries
@@ -185,7 +196,9 @@ class Copurchase:
             if touched.any():
                 together = (sp.csr_matrix(touched.astype(float)) @ self.binary
                             ).toarray().ravel()
-        scores = np.where(together > 0, together + self.overall, -np.inf)
+        # co-purchased items first (count, then popularity); the popular ones after,
+        # so that every list has k items as the other methods' have
+        scores = together + self.overall
         scores[wanted] = -np.inf
         return scores
 
