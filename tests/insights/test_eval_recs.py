@@ -188,7 +188,7 @@ def test_eval_recs_prints_a_table_with_the_chosen_parameters_for_people():
                                  "--format", "instacart", "--k", "2"])
 
     assert result.exit_code == 0, result.output
-    assert "last order of 2 customers" in result.output
+    assert "Last order of 2 customers" in result.output
     assert "personal_top" in result.output and "0.7500" in result.output
     assert "tifu_knn: within_decay = " in result.output
 

@@ -165,7 +165,7 @@ def eval_recs(orders: Path = typer.Option(..., "--orders", help="The orders file
             lambda progress: list(recs_eval.evaluate(
                 baskets.histories, k=k, methods=methods, new_items=new_items,
                 progress=progress)), quiet=as_json)
-        title = (f"{'New items in the ' if new_items else ''}last order of "
+        title = (f"{'New items in the last' if new_items else 'Last'} order of "
                  f"{results[0]['users']} customers (held out)")
     if as_json:
         for result in results:  # the contract's keys only
