@@ -153,6 +153,14 @@ def test_bad_files_are_refused_with_their_line_number(tmp_path, fmt, text, probl
         basket_files.read(path, fmt)
 
 
+def test_a_file_that_is_not_utf8_is_refused_with_the_byte(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(b"a,b\n\xff,c\n")
+
+    with pytest.raises(BasketsError, match="not UTF-8 \\(invalid start byte at byte 4\\)"):
+        basket_files.read(path, "baskets")
+
+
 def test_eval_recs_prints_one_json_line_per_method():
     result = runner.invoke(app, ["insights", "eval-recs", "--orders", str(INSTACART),
                                  "--format", "instacart", "--k", "2", "--json"])

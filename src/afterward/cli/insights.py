@@ -147,7 +147,8 @@ def eval_recs(orders: Path = typer.Option(..., "--orders", help="The orders file
     if fmt == "baskets":
         if len(baskets.anonymous) < 2:
             fail(f"{orders}: fewer than 2 baskets")
-        results = list(recs_eval.evaluate_anonymous(baskets.anonymous, k=k))
+        results = _run_with_progress(lambda progress: list(recs_eval.evaluate_anonymous(
+            baskets.anonymous, k=k, progress=progress)), quiet=as_json)
         title = (f"Leave-last-item-out on {results[0]['users']} baskets "
                  "(no customers: popular and co-purchase only)")
     else:

@@ -208,7 +208,8 @@ class Copurchase:
 
 
 def evaluate_anonymous(baskets: Sequence[Sequence[str]], *, k: int = 10,
-                       train_share: float = 0.8) -> Iterator[dict[str, Any]]:
+                       train_share: float = 0.8, progress: Progress | None = None
+                       ) -> Iterator[dict[str, Any]]:
     """Leave-last-item-out on baskets without customers: `popular` and `copurchase`."""
     cut = int(len(baskets) * train_share)
     data = Data({str(i): [frozenset(b)] for i, b in enumerate(baskets[:cut])})
@@ -217,7 +218,9 @@ def evaluate_anonymous(baskets: Sequence[Sequence[str]], *, k: int = 10,
     popular = np.where(data.popularity > 0, data.popularity, -np.inf).astype(float)
     for method in ("popular", "copurchase"):
         recall = ndcg = 0.0
-        for query, held in cases:
+        for done, (query, held) in enumerate(cases):
+            if progress and done % 200 == 0:
+                progress(method, done, len(cases))
             scores = popular.copy() if method == "popular" else copurchase.ranking(query)
             scores[[data.column[i] for i in query if i in data.column]] = -np.inf
             ranked = [data.items[j] for j in top_k(scores[None, :], k, data.popularity)[0]]
