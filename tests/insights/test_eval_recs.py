@@ -103,6 +103,16 @@ def test_tuning_picks_parameters_from_the_grid_on_the_validation_orders():
     assert params.alpha in recs_eval.ALPHAS
 
 
+def test_tuning_on_a_sample_of_validation_customers_is_seeded():
+    histories = {f"c{i}": [frozenset({"milk", f"x{i % 3}"}), frozenset({"milk", "tea"}),
+                           frozenset({"tea", f"x{i % 3}"}), frozenset({"milk"})]
+                 for i in range(12)}
+
+    first = recs_eval.tune_tifu(histories, 2, sample=4)
+
+    assert recs_eval.tune_tifu(histories, 2, sample=4) == first
+
+
 def test_baskets_without_customers_find_each_later_baskets_last_item():
     # trained on a,b / a,b / c,d / c,a; the basket d,c asks for c given d
     results = list(recs_eval.evaluate_anonymous(
