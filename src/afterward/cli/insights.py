@@ -117,3 +117,88 @@ def clv_report(summary: Any) -> dict[str, Any]:
         gamma = clv.fit_gamma_gamma(summary)
         report["gamma_gamma"] = {**gamma.params, "log_likelihood": gamma.log_likelihood}
     return report
+
+
+@app.command("eval-recs")
+def eval_recs(orders: Path = typer.Option(..., "--orders", help="The orders file."),
+              fmt: str = typer.Option("instacart", "--format",
+                                      help="instacart, baskets or native."),
+              k: int = typer.Option(10, "--k", help="List length scored."),
+              new_items: bool = typer.Option(False, "--new-items",
+                                             help="Score only items the customer never "
+                                                  "bought, and never suggest past ones."),
+              as_json: bool = typer.Option(False, "--json",
+                                           help="Print one JSON line per method.")
+              ) -> None:
+    """Hold out each customer's last order and report Recall@k and NDCG@k of each
+    recommender next to the popular and personal-top baselines (files without
+    customers: each later basket's last item, for popular and co-purchase)."""
+    try:
+        from afterward.insights import basket_files, recs_eval
+    except ImportError as exc:  # numpy/scipy: the `models` extra
+        fail(f"the recommenders need the 'models' extra (pip install 'afterward[models]'): "
+             f"{exc}")
+    if k < 1:
+        fail("--k must be 1 or more")
+    try:
+        baskets = basket_files.read(orders, fmt)
+    except basket_files.BasketsError as exc:
+        fail(f"{orders}: {exc}")
+    if fmt == "baskets":
+        if len(baskets.anonymous) < 2:
+            fail(f"{orders}: fewer than 2 baskets")
+        results = _run_with_progress(lambda progress: list(recs_eval.evaluate_anonymous(
+            baskets.anonymous, k=k, progress=progress)), quiet=as_json)
+        title = (f"Leave-last-item-out on {results[0]['users']} baskets "
+                 "(no customers: popular and co-purchase only)")
+    else:
+        tested = sum(1 for history in baskets.histories.values() if len(history) >= 2)
+        if tested == 0:
+            fail(f"{orders}: no customer has two orders, so there is no last order to "
+                 "hold out; --format baskets scores co-purchase on single baskets")
+        methods = ["popular", "personal_top", "tifu_knn", "copurchase"]
+        try:
+            import implicit  # noqa: F401
+            methods.insert(3, "als")
+        except ImportError:
+            pass
+        results = _run_with_progress(
+            lambda progress: list(recs_eval.evaluate(
+                baskets.histories, k=k, methods=methods, new_items=new_items,
+                progress=progress)), quiet=as_json)
+        title = (f"{'New items in the last' if new_items else 'Last'} order of "
+                 f"{results[0]['users']} customers (held out)")
+    if as_json:
+        for result in results:  # the contract's keys only
+            print_json({key: result[key] for key in ("method", "recall_at_k", "ndcg_at_k",
+                                                     "users")})
+        return
+    table = Table(title=title)
+    for column in ("method", f"Recall@{k}", f"NDCG@{k}", "users"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for result in results:
+        table.add_row(result["method"], f"{result['recall_at_k']:.4f}",
+                      f"{result['ndcg_at_k']:.4f}", str(result["users"]))
+    out = Console()
+    out.print(table)
+    for result in results:
+        if "params" in result:
+            out.print(f"{result['method']}: " + ", ".join(
+                f"{key} = {value}" for key, value in result["params"].items()), highlight=False)
+
+
+def _run_with_progress(work: Any, *, quiet: bool) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from afterward.cli.common import console
+
+    if quiet:
+        return work(None)
+    with Progress(TextColumn("{task.description:<18}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("reading", total=1)
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
+
+        return work(progress)
