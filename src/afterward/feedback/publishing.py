@@ -1,0 +1,249 @@
+"""What the public sees of a store's reviews: a product's published reviews (paged,
+in one of four orders), their aggregate (average, count, stars' distribution,
+attribute averages), their photos, and a customer photo gallery. Only reviews with
+status "published" of the named store are ever read here; the pages, the JSON, the
+widget and the Google feed (feeds.py) all go through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
+
+from afterward.commerce.models import Product, Store, Variant
+from afterward.feedback.models import Review, ReviewPhoto
+
+SORTS = ("newest", "helpful", "highest", "lowest")
+PER_PAGE, MAX_PER_PAGE = 10, 50
+MAX_PAGE = 1000  # deeper than any shopper reads; keeps OFFSET bounded
+GALLERY = 12
+
+_ORDER = {
+    "newest": (Review.published_at.desc(), Review.id.desc()),
+    "helpful": (Review.helpful.desc(), Review.published_at.desc(), Review.id.desc()),
+    "highest": (Review.rating.desc(), Review.published_at.desc(), Review.id.desc()),
+    "lowest": (Review.rating.asc(), Review.published_at.desc(), Review.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    """The product a SKU names, as the catalogue knows it (or just the SKU)."""
+
+    sku: str
+    name: str
+    image_url: str | None
+    known: bool  # the store's catalogue has this SKU
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    count: int
+    average: float | None  # None without reviews; else rounded to 2 places
+    distribution: dict[int, int]  # stars 5..1 -> reviews
+    attributes: dict[str, float]  # name -> average (1-5), rounded to 1 place
+    last_modified: datetime | None  # the newest change to any of them
+
+    def share(self, stars: int) -> int:
+        """Percent of the reviews with these stars, for the bars."""
+        return round(100 * self.distribution.get(stars, 0) / self.count) if self.count else 0
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: int
+    review_id: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Published:
+    id: int
+    rating: int
+    title: str | None
+    body: str | None
+    author_name: str
+    verified_buyer: bool
+    attributes: dict[str, int]
+    incentive: str | None  # "points" | "code": disclosed next to the review
+    reply: str | None
+    replied_at: datetime | None
+    helpful: int
+    unhelpful: int
+    published_at: datetime
+    photos: list[Photo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    reviews: list[Published]
+    page: int
+    per_page: int
+    pages: int
+    sort: str
+
+
+def store_by_slug(session: Session, slug: str) -> Store | None:
+    if not slug or len(slug) > 64:
+        return None
+    return session.scalar(select(Store).where(Store.slug == slug))
+
+
+def product(session: Session, *, store_id: int, sku: str) -> ProductInfo:
+    found = session.execute(
+        select(Product.title, Variant.title, Variant.image_url, Product.image_url)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.store_id == store_id, Variant.sku == sku)).first()
+    if found is None:
+        return ProductInfo(sku=sku, name=sku, image_url=None, known=False)
+    title, variant_title, variant_image, product_image = found
+    name = title if not variant_title or variant_title == title else f"{title} – {variant_title}"
+    return ProductInfo(sku=sku, name=name, image_url=variant_image or product_image, known=True)
+
+
+def _published(store_id: int, sku: str) -> tuple[Any, ...]:
+    return (Review.store_id == store_id, Review.sku == sku, Review.status == "published")
+
+
+def aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
+    rows = session.execute(
+        select(Review.rating, func.count(), func.max(Review.updated_at))
+        .where(*_published(store_id, sku)).group_by(Review.rating)).all()
+    distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
+    count = total = 0
+    last: datetime | None = None
+    for rating, n, changed in rows:
+        distribution[int(rating)] = int(n)
+        count, total = count + int(n), total + int(rating) * int(n)
+        changed = _aware(changed)
+        last = changed if last is None or (changed is not None and changed > last) else last
+    average = round(total / count, 2) if count else None
+    attributes = attribute_averages(session, store_id=store_id, sku=sku) if count else {}
+    return Aggregate(count, average, distribution, attributes, last)
+
+
+def _aware(value: Any) -> datetime | None:
+    """max() over a UTCDateTime column comes back raw on SQLite (text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_ATTRIBUTES = {
+    "sqlite": "SELECT j.key, avg(j.value), count(*) FROM reviews, json_each(reviews.attributes) j "
+              "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+              "AND reviews.status = 'published' AND j.type IN ('integer', 'real') "
+              "GROUP BY j.key ORDER BY j.key",
+    "postgresql": "SELECT j.key, avg((j.value)::text::numeric), count(*) FROM reviews, "
+                  "jsonb_each(reviews.attributes) j "
+                  "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+                  "AND reviews.status = 'published' AND jsonb_typeof(j.value) = 'number' "
+                  "GROUP BY j.key ORDER BY j.key",
+}
+
+
+def attribute_averages(session: Session, *, store_id: int, sku: str) -> dict[str, float]:
+    """Each attribute's average over the reviews that rated it (fit, quality, ...)."""
+    statement = _ATTRIBUTES[session.get_bind().dialect.name]
+    rows = session.execute(text(statement), {"store": store_id, "sku": sku}).all()
+    return {str(key): round(float(avg), 1) for key, avg, _ in rows}
+
+
+def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", page: int = 1,
+            per_page: int = PER_PAGE, count: int | None = None) -> Page:
+    """One page of a product's published reviews, with their photos; `count` (from
+    the aggregate, when the caller has it) saves counting again."""
+    sort = sort if sort in _ORDER else "newest"
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    if count is None:
+        count = int(session.scalar(select(func.count()).select_from(Review)
+                                   .where(*_published(store_id, sku))) or 0)
+    pages = max(1, -(-count // per_page))
+    page = max(1, min(page, pages, MAX_PAGE))
+    statement = (_columns().where(*_published(store_id, sku)).order_by(*_ORDER[sort])
+                 .limit(per_page).offset((page - 1) * per_page))
+    reviews = _with_photos(session, [_review(row) for row in session.execute(statement)])
+    return Page(reviews, page, per_page, pages, sort)
+
+
+def _columns() -> Select[Any]:
+    return select(Review.id, Review.rating, Review.title, Review.body, Review.author_name,
+                  Review.verified_buyer, Review.attributes, Review.incentive, Review.reply,
+                  Review.replied_at, Review.helpful, Review.unhelpful, Review.published_at,
+                  Review.has_photos)
+
+
+def _review(row: Any) -> Published:
+    return Published(
+        id=row.id, rating=row.rating, title=row.title, body=row.body,
+        author_name=row.author_name, verified_buyer=bool(row.verified_buyer),
+        attributes=row.attributes if isinstance(row.attributes, dict) else {},
+        incentive=row.incentive if row.incentive in ("points", "code") else None,
+        reply=row.reply, replied_at=row.replied_at, helpful=row.helpful,
+        unhelpful=row.unhelpful, published_at=row.published_at,
+        photos=[])
+
+
+def _with_photos(session: Session, reviews: list[Published]) -> list[Published]:
+    ids = [r.id for r in reviews]
+    if not ids:
+        return reviews
+    by_review: dict[int, list[Photo]] = {}
+    for photo in photos_of(session, review_ids=ids):
+        by_review.setdefault(photo.review_id, []).append(photo)
+    for review in reviews:
+        review.photos.extend(by_review.get(review.id, []))
+    return reviews
+
+
+def photos_of(session: Session, *, review_ids: Sequence[int]) -> list[Photo]:
+    """The photos of these reviews (the caller read them as published), in order."""
+    if not review_ids:
+        return []
+    rows = session.execute(
+        select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
+        .where(ReviewPhoto.review_id.in_(list(review_ids)))
+        .order_by(ReviewPhoto.review_id, ReviewPhoto.position))
+    return [Photo(*row) for row in rows]
+
+
+def gallery(session: Session, *, store_id: int, sku: str, limit: int = GALLERY) -> list[Photo]:
+    """The newest customer photos of the product's published reviews."""
+    rows = session.execute(
+        select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
+        .join(Review, Review.id == ReviewPhoto.review_id)
+        .where(*_published(store_id, sku), Review.has_photos.is_(True),
+               ReviewPhoto.store_id == store_id)
+        .order_by(Review.published_at.desc(), ReviewPhoto.review_id.desc(),
+                  ReviewPhoto.position).limit(limit))
+    return [Photo(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    content_type: str
+    data: bytes
+    created_at: datetime
+
+
+def published_photo(session: Session, *, store_id: int, photo_id: int) -> PhotoFile | None:
+    """A photo's bytes, only while its review is published in this store."""
+    row = session.execute(
+        select(ReviewPhoto.content_type, ReviewPhoto.data, ReviewPhoto.created_at)
+        .join(Review, Review.id == ReviewPhoto.review_id)
+        .where(ReviewPhoto.id == photo_id, ReviewPhoto.store_id == store_id,
+               Review.store_id == store_id, Review.status == "published")).first()
+    return None if row is None else PhotoFile(row[0], bytes(row[1]), row[2])
+
+
+def published_review(session: Session, *, store_id: int, sku: str, review_id: int
+                     ) -> int | None:
+    """The review's id, when it is a published review of this product in this store."""
+    return session.scalar(select(Review.id).where(Review.id == review_id,
+                                                  *_published(store_id, sku)))
