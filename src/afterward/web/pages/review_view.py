@@ -60,18 +60,27 @@ def stars(rating: int) -> str:
     return "\u2605" * rating + "\u2606" * (5 - rating)
 
 
+def counted(say: Speaker, count: int, one: str, many: str) -> str:
+    """A count of one or more in words. The catalogues keep no plural forms (each
+    phrase is one message), and for counts from 1 up the four languages need only
+    these two."""
+    return say.gettext(one) if count == 1 else say.gettext(many, count=count)
+
+
 def summary(aggregate: Aggregate, say: Speaker) -> dict[str, Any]:
     average = aggregate.average or 0.0
     return {
         "count": aggregate.count,
-        "count_text": say.ngettext("%(num)s review", "%(num)s reviews", aggregate.count),
+        "count_text": counted(say, aggregate.count, N_("1 review"), N_("%(count)s reviews")),
+        "all_text": counted(say, aggregate.count, N_("See the review"),
+                            N_("See all %(count)s reviews")),
         "average": format_decimal(average, format="0.0",
                                   locale=i18n.locale_or_default(say.code)),
         "average_text": stars_text(average, say),
         "stars": stars(round(average)),
         "bars": [{"stars": n, "count": aggregate.distribution.get(n, 0),
                   "share": aggregate.share(n),
-                  "label": say.ngettext("%(num)s star", "%(num)s stars", n)}
+                  "label": counted(say, n, N_("1 star"), N_("%(count)s stars"))}
                  for n in (5, 4, 3, 2, 1)],
         "attributes": [{"label": say.gettext(ATTRIBUTE_LABELS[key]) if key in ATTRIBUTE_LABELS
                         else key, "average": value, "share": round(value * 20),
@@ -96,8 +105,8 @@ def review_words(review: Published, slug: str, say: Speaker,
         "reply": [p for p in (review.reply or "").split("\n") if p.strip()],
         "reply_date": date_of(review.replied_at, say),
         "helpful": review.helpful,
-        "helpful_text": say.ngettext("%(num)s person found this helpful",
-                                     "%(num)s people found this helpful", review.helpful),
+        "helpful_text": counted(say, review.helpful, N_("1 person found this helpful"),
+                                N_("%(count)s people found this helpful")),
         "voted": voted.get(review.id),
         "photos": [{"url": photo_path(slug, p.id), "width": p.width, "height": p.height}
                    for p in review.photos],
