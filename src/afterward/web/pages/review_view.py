@@ -28,7 +28,7 @@ ATTRIBUTE_LABELS = {"fit": N_("Fit"), "quality": N_("Quality"), "taste": N_("Tas
                     "size": N_("Size"), "durability": N_("Durability")}
 INCENTIVES = {"points": N_("This reviewer received loyalty points for writing a review."),
               "code": N_("This reviewer received a discount code for writing a review.")}
-_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
                                "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
