@@ -511,3 +511,28 @@ def test_a_friend_signing_up_by_many_taps_on_a_referral_link_is_one_referral(sit
     # the code is shown on the page of the tap that made the referral, once
     shown = [re.findall(r"<strong>([A-Z0-9]{16})</strong>", str(a.body)) for a in answers]
     assert sum(len(codes) for codes in shown) == 1
+
+
+def test_helpful_votes_tapped_many_times_by_several_voters_count_once_per_voter(site):
+    from afterward.feedback.models import Review, ReviewVote
+    from tests.feedback.factories import review
+
+    review_id = review(site.db, site.store_id, "TAP-1")
+    path = "/reviews/acme/TAP-1"
+    calls = []
+    for _ in range(4):  # four voters, each with their own cookies, tapping three times
+        with httpx.Client(base_url=site.url, timeout=20) as voter:
+            csrf = csrf_of(voter.get(path).text)
+            cookie = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
+        calls += [Call("POST", f"{path}/vote", {
+            "data": {"csrf": csrf, "review": str(review_id), "helpful": "yes"},
+            "headers": {"Cookie": cookie}, "follow_redirects": False})] * 3
+
+    answers = hammer(site.urls, calls)
+
+    assert statuses(answers) == {303: 12}
+    assert Counter(a.location.split("?")[1].split("#")[0] for a in answers) == {
+        "voted=counted": 4, "voted=again": 8}
+    assert count(site.db, ReviewVote, ReviewVote.review_id == review_id) == 4
+    with site.db.reading() as session:
+        assert session.get(Review, review_id).helpful == 4
