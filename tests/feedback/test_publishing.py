@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from afterward.feedback import publishing
+from afterward.feedback.models import Review
 from tests.factories import product_body
 from tests.feedback.factories import photo_ids, review
 
@@ -120,3 +121,26 @@ def test_the_product_is_named_from_the_catalogue_or_by_its_sku(client, db, store
     assert (known.name, known.image_url, known.known) == (
         "Sencha", "https://cdn.example.com/sencha.png", True)
     assert (unknown.name, unknown.image_url, unknown.known) == ("NOPE-9", None, False)
+
+
+def test_a_cached_aggregate_and_page_are_read_again_once_a_review_changes(db, store):
+    first = review(db, store.id, rating=5)
+
+    def read():
+        with db.reading() as session:
+            at = publishing.version(session, store_id=store.id, sku="TEA-1")
+            found = publishing.aggregate(session, store_id=store.id, sku="TEA-1", at=at)
+            page = publishing.page_of(session, store_id=store.id, sku="TEA-1", at=at)
+            return at, found.count, found.average, [(r.id, r.helpful) for r in page.reviews]
+
+    before = read()
+    second = review(db, store.id, rating=1, day=1)
+    after_new = read()
+    with db.transaction() as session:
+        session.get(Review, first).helpful = 9
+    after_vote = read()
+
+    assert before[1:] == (1, 5.0, [(first, 0)])
+    assert after_new[1:] == (2, 3.0, [(second, 0), (first, 0)])
+    assert after_vote[1:] == (2, 3.0, [(second, 0), (first, 9)])
+    assert len({before[0], after_new[0], after_vote[0]}) == 3

@@ -6,10 +6,12 @@ widget and the Google feed (feeds.py) all go through these functions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
@@ -21,6 +23,9 @@ SORTS = ("newest", "helpful", "highest", "lowest")
 PER_PAGE, MAX_PER_PAGE = 10, 50
 MAX_PAGE = 1000  # deeper than any shopper reads; keeps OFFSET bounded
 GALLERY = 12
+CACHED = 1024  # entries per database: aggregates, galleries and pages of hot products
+T = TypeVar("T")
+Version = tuple[int, datetime | None]  # (reviews of the product in any status, newest change)
 
 _ORDER = {
     "newest": (Review.published_at.desc(), Review.id.desc()),
@@ -94,6 +99,56 @@ def store_by_slug(session: Session, slug: str) -> Store | None:
     return session.scalar(select(Store).where(Store.slug == slug))
 
 
+def version(session: Session, *, store_id: int, sku: str) -> Version:
+    """What changes whenever any of the product's reviews does (a review written,
+    published, rejected, voted on, replied to or erased): read from the index on
+    (store_id, sku, updated_at) alone."""
+    count, changed = session.execute(
+        select(func.count(), func.max(Review.updated_at))
+        .where(Review.store_id == store_id, Review.sku == sku)).one()
+    return int(count), _aware(changed)
+
+
+class _Cache:
+    """What was computed for a product's reviews at a version, per database engine
+    (so each test database, and each process, has its own): a hot product's
+    aggregate and pages are read once per change, not once per view."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[tuple[Any, ...], tuple[Version, Any]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], at: Version, compute: Callable[[], T]) -> T:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None and found[0] == at:
+                self.entries.move_to_end(key)
+                return found[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self.lock:
+            self.entries[key] = (at, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > CACHED:
+                self.entries.popitem(last=False)
+        return value
+
+
+_CACHES_LOCK = threading.Lock()
+
+
+def _cached(session: Session, at: Version | None, key: tuple[Any, ...],
+            compute: Callable[[], T]) -> T:
+    if at is None:
+        return compute()
+    engine: Any = session.get_bind()
+    cache = getattr(engine, "_afterward_reviews_cache", None)
+    if cache is None:
+        with _CACHES_LOCK:
+            cache = getattr(engine, "_afterward_reviews_cache", None) or _Cache()
+            engine._afterward_reviews_cache = cache
+    return cache.get(key, at, compute)
+
+
 def product(session: Session, *, store_id: int, sku: str) -> ProductInfo:
     found = session.execute(
         select(Product.title, Variant.title, Variant.image_url, Product.image_url)
@@ -110,7 +165,15 @@ def _published(store_id: int, sku: str) -> tuple[Any, ...]:
     return (Review.store_id == store_id, Review.sku == sku, Review.status == "published")
 
 
-def aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
+def aggregate(session: Session, *, store_id: int, sku: str, at: Version | None = None
+              ) -> Aggregate:
+    """The product's published reviews summed up; with `at` (its version), from the
+    cache while the version holds."""
+    return _cached(session, at, ("aggregate", store_id, sku),
+                   lambda: _aggregate(session, store_id=store_id, sku=sku))
+
+
+def _aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
     rows = session.execute(
         select(Review.rating, func.count(), func.max(Review.updated_at))
         .where(*_published(store_id, sku)).group_by(Review.rating)).all()
@@ -156,11 +219,19 @@ def attribute_averages(session: Session, *, store_id: int, sku: str) -> dict[str
 
 
 def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", page: int = 1,
-            per_page: int = PER_PAGE, count: int | None = None) -> Page:
+            per_page: int = PER_PAGE, count: int | None = None, at: Version | None = None
+            ) -> Page:
     """One page of a product's published reviews, with their photos; `count` (from
-    the aggregate, when the caller has it) saves counting again."""
+    the aggregate, when the caller has it) saves counting again; with `at`, from the
+    cache while the version holds."""
     sort = sort if sort in _ORDER else "newest"
     per_page = max(1, min(per_page, MAX_PER_PAGE))
+    return _cached(session, at, ("page", store_id, sku, sort, page, per_page),
+                   lambda: _page_of(session, store_id, sku, sort, page, per_page, count))
+
+
+def _page_of(session: Session, store_id: int, sku: str, sort: str, page: int, per_page: int,
+             count: int | None) -> Page:
     if count is None:
         count = int(session.scalar(select(func.count()).select_from(Review)
                                    .where(*_published(store_id, sku))) or 0)
@@ -213,16 +284,22 @@ def photos_of(session: Session, *, review_ids: Sequence[int]) -> list[Photo]:
     return [Photo(*row) for row in rows]
 
 
-def gallery(session: Session, *, store_id: int, sku: str, limit: int = GALLERY) -> list[Photo]:
+def gallery(session: Session, *, store_id: int, sku: str, limit: int = GALLERY,
+            at: Version | None = None) -> list[Photo]:
     """The newest customer photos of the product's published reviews."""
-    rows = session.execute(
-        select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
-        .join(Review, Review.id == ReviewPhoto.review_id)
-        .where(*_published(store_id, sku), Review.has_photos.is_(True),
-               ReviewPhoto.store_id == store_id)
-        .order_by(Review.published_at.desc(), ReviewPhoto.review_id.desc(),
-                  ReviewPhoto.position).limit(limit))
-    return [Photo(*row) for row in rows]
+    return _cached(session, at, ("gallery", store_id, sku, limit),
+                   lambda: _gallery(session, store_id, sku, limit))
+
+
+def _gallery(session: Session, store_id: int, sku: str, limit: int) -> list[Photo]:
+    # The newest reviews with photos first (the reviews' index), then their photos:
+    # one join lets SQLite start from every photo of the store.
+    newest = list(session.scalars(
+        select(Review.id).where(*_published(store_id, sku), Review.has_photos.is_(True))
+        .order_by(Review.published_at.desc(), Review.id.desc()).limit(limit)))
+    rank = {review_id: n for n, review_id in enumerate(newest)}
+    photos = sorted(photos_of(session, review_ids=newest), key=lambda p: rank[p.review_id])
+    return photos[:limit]
 
 
 @dataclass(frozen=True)

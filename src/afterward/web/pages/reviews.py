@@ -65,14 +65,15 @@ def not_found(request: Request, store: Store | None = None) -> Response:
 def _context(request: Request, session: Session, store: Store, sku: str, *,
              per_page: int, gallery: int) -> dict[str, Any] | None:
     say = speaker_for(request, store, None)
+    at = publishing.version(session, store_id=store.id, sku=sku)
+    aggregate = publishing.aggregate(session, store_id=store.id, sku=sku, at=at)
     product = publishing.product(session, store_id=store.id, sku=sku)
-    aggregate = publishing.aggregate(session, store_id=store.id, sku=sku)
     if not aggregate.count and not product.known:
         return None
     page = publishing.page_of(session, store_id=store.id, sku=sku,
                               sort=request.query_params.get("sort", "newest"),
                               page=_number(request.query_params.get("page")),
-                              per_page=per_page, count=aggregate.count)
+                              per_page=per_page, count=aggregate.count, at=at)
     voted = votes.voted(session, voter=_voter(request), review_ids=[r.id for r in page.reviews])
     path, lang = view.base_path(store.slug, sku), _lang(request)
     settings: Settings = request.app.state.settings
@@ -85,7 +86,7 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
         "gallery": [{"url": view.photo_path(store.slug, p.id), "width": p.width,
                      "height": p.height, "anchor": f"review-{p.review_id}"}
                     for p in publishing.gallery(session, store_id=store.id, sku=sku,
-                                                limit=gallery)] if aggregate.count else [],
+                                                limit=gallery, at=at)] if aggregate.count else [],
         "json_ld": view.json_ld(product, aggregate, page.reviews,
                                 view.page_url(settings.public_url, store.slug, sku)),
         "lang_query": f"?lang={lang}" if lang else "",

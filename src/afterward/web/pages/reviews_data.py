@@ -51,19 +51,21 @@ def reviews_json(request: Request, store_slug: str, sku: str) -> Response:
         store = publishing.store_by_slug(session, store_slug)
         if store is None:
             return error_response(404, "not_found", _NOT_FOUND)
-        aggregate = publishing.aggregate(session, store_id=store.id, sku=sku)
+        at = publishing.version(session, store_id=store.id, sku=sku)
+        aggregate = publishing.aggregate(session, store_id=store.id, sku=sku, at=at)
         product = publishing.product(session, store_id=store.id, sku=sku)
         if not aggregate.count and not product.known:
             return error_response(404, "not_found", _NOT_FOUND)
-        tag = _etag(store.id, sku, aggregate, number, per_page, sort)
+        tag = _etag(store.id, sku, at, product, number, per_page, sort)
         headers = {"ETag": tag, "Cache-Control": JSON_CACHE, "Vary": "Accept-Encoding",
                    "Access-Control-Allow-Origin": "*"}
-        if aggregate.last_modified is not None:
-            headers["Last-Modified"] = format_datetime(aggregate.last_modified, usegmt=True)
+        if at[1] is not None:
+            headers["Last-Modified"] = format_datetime(at[1], usegmt=True)
         if tag in _tags(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers=headers)
         page = publishing.page_of(session, store_id=store.id, sku=sku, sort=sort,
-                                  page=number, per_page=per_page, count=aggregate.count)
+                                  page=number, per_page=per_page, count=aggregate.count,
+                                  at=at)
     settings: Settings = request.app.state.settings
     body = document(settings.public_url, store.slug, product, aggregate, page)
     return JSONResponse(body, headers=headers)
@@ -73,10 +75,11 @@ def _tags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header[:2000].split(",")}
 
 
-def _etag(store_id: int, sku: str, aggregate: Aggregate, page: int, per_page: int,
-          sort: str) -> str:
-    changed = aggregate.last_modified.isoformat() if aggregate.last_modified else "-"
-    key = f"{store_id}\n{sku}\n{aggregate.count}\n{changed}\n{page}\n{per_page}\n{sort}"
+def _etag(store_id: int, sku: str, at: publishing.Version, product: ProductInfo, page: int,
+          per_page: int, sort: str) -> str:
+    changed = at[1].isoformat() if at[1] else "-"
+    key = (f"{store_id}\n{sku}\n{at[0]}\n{changed}\n{product.name}\n{page}\n{per_page}"
+           f"\n{sort}")
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
