@@ -28,8 +28,10 @@ ATTRIBUTE_LABELS = {"fit": N_("Fit"), "quality": N_("Quality"), "taste": N_("Tas
                     "size": N_("Size"), "durability": N_("Durability")}
 INCENTIVES = {"points": N_("This reviewer received loyalty points for writing a review."),
               "code": N_("This reviewer received a discount code for writing a review.")}
-_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
-                               "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# What JSON in a <script> element must not hold as it is (str.replace: several times
+# faster than str.translate on a page's worth of text).
+_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"),
+                 ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def base_path(slug: str, sku: str) -> str:
@@ -52,12 +54,22 @@ def date_of(value: datetime | None, say: Speaker) -> str:
 
 
 def stars_text(rating: float, say: Speaker) -> str:
-    shown = format_decimal(rating, format="#,##0.#", locale=i18n.locale_or_default(say.code))
-    return say.gettext("%(rating)s out of 5 stars", rating=shown)
+    return _stars_text(rating, say.code)
+
+
+@lru_cache(maxsize=1024)
+def _stars_text(rating: float, code: str) -> str:
+    shown = format_decimal(rating, format="#,##0.#", locale=i18n.locale_or_default(code))
+    return Speaker(code, "UTC").gettext("%(rating)s out of 5 stars", rating=shown)
 
 
 def stars(rating: int) -> str:
     return "\u2605" * rating + "\u2606" * (5 - rating)
+
+
+@lru_cache(maxsize=1024)
+def _average(value: float, code: str) -> str:
+    return format_decimal(value, format="0.0", locale=i18n.locale_or_default(code))
 
 
 def counted(say: Speaker, count: int, one: str, many: str) -> str:
@@ -74,8 +86,7 @@ def summary(aggregate: Aggregate, say: Speaker) -> dict[str, Any]:
         "count_text": counted(say, aggregate.count, N_("1 review"), N_("%(count)s reviews")),
         "all_text": counted(say, aggregate.count, N_("See the review"),
                             N_("See all %(count)s reviews")),
-        "average": format_decimal(average, format="0.0",
-                                  locale=i18n.locale_or_default(say.code)),
+        "average": _average(average, say.code),
         "average_text": stars_text(average, say),
         "stars": stars(round(average)),
         "bars": [{"stars": n, "count": aggregate.distribution.get(n, 0),
@@ -149,7 +160,9 @@ def json_ld(product: ProductInfo, aggregate: Aggregate, reviews: list[Published]
                                    "bestRating": 5, "worstRating": 1}
         data["review"] = [_review_ld(review) for review in reviews]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.translate(_JSON_ESCAPES))  # noqa: S704 - escaped for <script> above
+    for raw, escaped in _JSON_ESCAPES:
+        text = text.replace(raw, escaped)
+    return Markup(text)  # noqa: S704 - escaped for <script> above
 
 
 def _review_ld(review: Published) -> dict[str, Any]:
