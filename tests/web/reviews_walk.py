@@ -12,8 +12,8 @@ from afterward.storage.db import Database
 from tests.feedback.factories import review
 from tests.hostile import hostile
 from tests.web import hostile_shop as h
-from tests.web.loyalty_walk import LoyaltyShop
 from tests.web.hostile_walk import CSRF, Visit, q, query
+from tests.web.loyalty_walk import LoyaltyShop
 
 # A SKU travels in the path: anything but a slash.
 SKU = "[review sku]\"><img src=x onerror=alert(1)>' onmouseover='alert(1) {{7*7}} ]]>"

@@ -130,7 +130,7 @@ def seed(db: Database, slug: str, count: int) -> None:
                "published_at", "updated_at")
     hot = max(1, count // HOT_SHARE)
     for first in range(0, count, CHUNK):
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for n in range(first, min(count, first + CHUNK)):
             sku = sku_of(0 if n < hot else 1 + rng.randrange(PRODUCTS - 1))
             when = START + timedelta(minutes=5 * n)

@@ -9,7 +9,7 @@ the product's review page (the catalogue keeps no shop URL)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -69,7 +69,7 @@ def google_feed(db: Database, *, store_id: int, slug: str, store_name: str, publ
 
 
 def _page(db: Database, store_id: int, after: int, batch: int
-          ) -> tuple[list[Any], dict[int, list[int]], dict[str, str]]:
+          ) -> tuple[Sequence[Any], dict[int, list[int]], dict[str, str]]:
     with db.reading() as session:
         rows = session.execute(
             select(Review.id, Review.sku, Review.rating, Review.title, Review.body,

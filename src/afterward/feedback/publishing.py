@@ -123,7 +123,7 @@ class _Cache:
             found = self.entries.get(key)
             if found is not None and found[0] == at:
                 self.entries.move_to_end(key)
-                return found[1]  # type: ignore[no-any-return]
+                return found[1]
         value = compute()
         with self.lock:
             self.entries[key] = (at, value)
@@ -157,7 +157,8 @@ def product(session: Session, *, store_id: int, sku: str) -> ProductInfo:
     if found is None:
         return ProductInfo(sku=sku, name=sku, image_url=None, known=False)
     title, variant_title, variant_image, product_image = found
-    name = title if not variant_title or variant_title == title else f"{title} – {variant_title}"
+    same = not variant_title or variant_title == title
+    name = title if same else f"{title} \u2013 {variant_title}"  # an en dash between
     return ProductInfo(sku=sku, name=name, image_url=variant_image or product_image, known=True)
 
 
@@ -180,10 +181,10 @@ def _aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
     distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
     count = total = 0
     last: datetime | None = None
-    for rating, n, changed in rows:
+    for rating, n, raw in rows:
         distribution[int(rating)] = int(n)
         count, total = count + int(n), total + int(rating) * int(n)
-        changed = _aware(changed)
+        changed = _aware(raw)
         last = changed if last is None or (changed is not None and changed > last) else last
     average = round(total / count, 2) if count else None
     attributes = attribute_averages(session, store_id=store_id, sku=sku) if count else {}
@@ -244,10 +245,11 @@ def _page_of(session: Session, store_id: int, sku: str, sort: str, page: int, pe
 
 
 def _columns() -> Select[Any]:
-    return select(Review.id, Review.rating, Review.title, Review.body, Review.author_name,
-                  Review.verified_buyer, Review.attributes, Review.incentive, Review.reply,
-                  Review.replied_at, Review.helpful, Review.unhelpful, Review.published_at,
-                  Review.has_photos)
+    return select(  # type: ignore[return-value]
+        Review.id, Review.rating, Review.title, Review.body, Review.author_name,
+        Review.verified_buyer, Review.attributes, Review.incentive, Review.reply,
+        Review.replied_at, Review.helpful, Review.unhelpful, Review.published_at,
+        Review.has_photos)
 
 
 def _review(row: Any) -> Published:
