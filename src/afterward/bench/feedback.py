@@ -9,7 +9,7 @@ Google.
   connections), another product, order and page per request (a third on the hot
   product): review_page (GET /reviews/{store}/{sku}), review_json
   (GET /reviews/{store}/{sku}.json) and review_widget (.../widget): per_s,
-  p50/p95/p99 and errors;
+  p50/p95/p99, the server's CPU per request and errors;
 - feed_seconds (and feed_reviews_per_s): Google's Product Review Feed of the N-review
   store read to the end through the real server (streamed); feed_mb;
 - feed_peak_kib_10pct and feed_peak_kib: Python's peak allocations (tracemalloc)
@@ -40,6 +40,7 @@ from afterward.bench.common import (
     BenchOptions,
     Figure,
     fresh_database,
+    process_tree_cpu,
     run_wrk,
     scratch_dir,
     serve_http,
@@ -192,7 +193,7 @@ def _feed_memory(db: Database, backend: Backend) -> Iterator[Figure]:
 
 def _served(url: str, workdir: Path, backend: Backend, count: int,
             duration: float) -> Iterator[Figure]:
-    with serve_http(server_env(url), workdir, 1) as (base, _pid):
+    with serve_http(server_env(url), workdir, 1) as (base, pid):
         started = time.perf_counter()
         size = 0
         with httpx.stream("GET", f"{base}/feeds/bench/google-product-reviews.xml",
@@ -217,8 +218,11 @@ def _served(url: str, workdir: Path, backend: Backend, count: int,
                              ("review_widget", "/widget")):
             requests = _request_file(workdir / f"{name}.txt", suffix, count)
             run_wrk(wrk, script, base, [str(requests), "2"], min(WARMUP_SECONDS, duration))
+            cpu = process_tree_cpu(pid)
             result = run_wrk(wrk, script, base, [str(requests), "2"], duration)
+            cpu_ms = (process_tree_cpu(pid) - cpu) * 1000 / max(1, result["requests"])
             yield from _figures(name, result, backend)
+            yield Figure(SUITE, f"{name}_cpu_ms_per_request", cpu_ms, "ms/request", backend)
 
 
 def _request_file(path: Path, suffix: str, count: int) -> Path:
