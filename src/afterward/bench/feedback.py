@@ -9,7 +9,8 @@ Google.
   connections), another product, order and page per request (a third on the hot
   product): review_page (GET /reviews/{store}/{sku}), review_json
   (GET /reviews/{store}/{sku}.json) and review_widget (.../widget): per_s,
-  p50/p95/p99, the server's CPU per request and errors;
+  p50/p95/p99, the server's CPU per request and errors; then the page and the JSON
+  again with two HTTP processes (`_2proc`), as the returns suite serves its portal;
 - feed_seconds (and feed_reviews_per_s): Google's Product Review Feed of the N-review
   store read to the end through the real server (streamed); feed_mb;
 - feed_peak_kib_10pct and feed_peak_kib: Python's peak allocations (tracemalloc)
@@ -193,7 +194,7 @@ def _feed_memory(db: Database, backend: Backend) -> Iterator[Figure]:
 
 def _served(url: str, workdir: Path, backend: Backend, count: int,
             duration: float) -> Iterator[Figure]:
-    with serve_http(server_env(url), workdir, 1) as (base, pid):
+    with serve_http(server_env(url), workdir, 1) as (base, _pid):
         started = time.perf_counter()
         size = 0
         with httpx.stream("GET", f"{base}/feeds/bench/google-product-reviews.xml",
@@ -206,23 +207,27 @@ def _served(url: str, workdir: Path, backend: Backend, count: int,
         yield Figure(SUITE, "feed_seconds", seconds, "s", backend)
         yield Figure(SUITE, "feed_reviews_per_s", count / seconds, "reviews/s", backend)
         yield Figure(SUITE, "feed_mb", size / 1e6, "MB", backend)
-        if duration <= 0:
-            return
-        wrk = shutil.which("wrk")
-        if wrk is None:
-            raise BenchError("wrk is not installed (Debian package 'wrk'); use --duration 0 "
-                             "to skip the HTTP figures")
-        script = workdir / "feedback.lua"
-        script.write_text(WRK_SCRIPT, encoding="utf-8")
-        for name, suffix in (("review_page", ""), ("review_json", ".json"),
-                             ("review_widget", "/widget")):
-            requests = _request_file(workdir / f"{name}.txt", suffix, count)
-            run_wrk(wrk, script, base, [str(requests), "2"], min(WARMUP_SECONDS, duration))
-            cpu = process_tree_cpu(pid)
-            result = run_wrk(wrk, script, base, [str(requests), "2"], duration)
-            cpu_ms = (process_tree_cpu(pid) - cpu) * 1000 / max(1, result["requests"])
-            yield from _figures(name, result, backend)
-            yield Figure(SUITE, f"{name}_cpu_ms_per_request", cpu_ms, "ms/request", backend)
+    if duration <= 0:
+        return
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise BenchError("wrk is not installed (Debian package 'wrk'); use --duration 0 "
+                         "to skip the HTTP figures")
+    script = workdir / "feedback.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    for processes, loads in ((1, (("review_page", ""), ("review_json", ".json"),
+                                  ("review_widget", "/widget"))),
+                             (2, (("review_page_2proc", ""), ("review_json_2proc", ".json")))):
+        with serve_http(server_env(url), workdir, processes) as (base, pid):
+            for name, suffix in loads:
+                requests = _request_file(workdir / f"{name}.txt", suffix, count)
+                run_wrk(wrk, script, base, [str(requests), "2"], min(WARMUP_SECONDS, duration))
+                cpu = process_tree_cpu(pid)
+                result = run_wrk(wrk, script, base, [str(requests), "2"], duration)
+                cpu_ms = (process_tree_cpu(pid) - cpu) * 1000 / max(1, result["requests"])
+                yield from _figures(name, result, backend)
+                yield Figure(SUITE, f"{name}_cpu_ms_per_request", cpu_ms, "ms/request",
+                             backend)
 
 
 def _request_file(path: Path, suffix: str, count: int) -> Path:

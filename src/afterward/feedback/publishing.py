@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Product, Store, Variant
@@ -23,7 +23,7 @@ SORTS = ("newest", "helpful", "highest", "lowest")
 PER_PAGE, MAX_PER_PAGE = 10, 50
 MAX_PAGE = 1000  # deeper than any shopper reads; keeps OFFSET bounded
 GALLERY = 12
-CACHED = 1024  # entries per database: aggregates, galleries and pages of hot products
+CACHED = 4096  # entries per database: aggregates, galleries and pages of hot products
 T = TypeVar("T")
 Version = tuple[int, datetime | None]  # (reviews of the product in any status, newest change)
 
@@ -93,19 +93,27 @@ class Page:
     sort: str
 
 
+# Every view runs these three: built once, so a request pays for neither building
+# nor caching a statement (SQLAlchemy's coercions are most of a small query's time).
+_STORE = select(Store).where(Store.slug == bindparam("slug"))
+_VERSION = (select(func.count(), func.max(Review.updated_at))
+            .where(Review.store_id == bindparam("store"), Review.sku == bindparam("sku")))
+_PRODUCT = (select(Product.title, Variant.title, Variant.image_url, Product.image_url)
+            .join(Product, Product.id == Variant.product_id)
+            .where(Variant.store_id == bindparam("store"), Variant.sku == bindparam("sku")))
+
+
 def store_by_slug(session: Session, slug: str) -> Store | None:
     if not slug or len(slug) > 64:
         return None
-    return session.scalar(select(Store).where(Store.slug == slug))
+    return session.scalar(_STORE, {"slug": slug})
 
 
 def version(session: Session, *, store_id: int, sku: str) -> Version:
     """What changes whenever any of the product's reviews does (a review written,
     published, rejected, voted on, replied to or erased): read from the index on
     (store_id, sku, updated_at) alone."""
-    count, changed = session.execute(
-        select(func.count(), func.max(Review.updated_at))
-        .where(Review.store_id == store_id, Review.sku == sku)).one()
+    count, changed = session.execute(_VERSION, {"store": store_id, "sku": sku}).one()
     return int(count), _aware(changed)
 
 
@@ -150,10 +158,7 @@ def _cached(session: Session, at: Version | None, key: tuple[Any, ...],
 
 
 def product(session: Session, *, store_id: int, sku: str) -> ProductInfo:
-    found = session.execute(
-        select(Product.title, Variant.title, Variant.image_url, Product.image_url)
-        .join(Product, Product.id == Variant.product_id)
-        .where(Variant.store_id == store_id, Variant.sku == sku)).first()
+    found = session.execute(_PRODUCT, {"store": store_id, "sku": sku}).first()
     if found is None:
         return ProductInfo(sku=sku, name=sku, image_url=None, known=False)
     title, variant_title, variant_image, product_image = found
