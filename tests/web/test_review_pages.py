@@ -52,6 +52,20 @@ def test_the_page_shows_the_summary_and_the_reviews_with_their_badges(client, db
     assert html.index("Bo") < html.index("Ada L.")  # newest first
 
 
+def test_a_page_with_reviews_may_be_indexed_and_an_empty_one_may_not(client, db, store):
+    client.post("/api/v1/products", headers=store.auth, json=product_body("MUG-1"))
+    review(db, store.id)
+
+    reviewed = client.get(PAGE)
+    empty = client.get("/reviews/acme/MUG-1")
+
+    assert "x-robots-tag" not in reviewed.headers
+    assert '<meta name="robots" content="index, follow">' in reviewed.text
+    assert '<link rel="canonical" href="http://testserver/reviews/acme/TEA-1">' in reviewed.text
+    assert empty.headers["x-robots-tag"] == "noindex, nofollow"
+    assert '<meta name="robots" content="noindex, nofollow">' in empty.text
+
+
 def test_the_page_carries_product_rating_and_review_json_ld(client, db, store):
     client.post("/api/v1/products", headers=store.auth, json=product_body("TEA-1",
                                                                           title="Sencha"))

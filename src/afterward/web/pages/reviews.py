@@ -77,6 +77,7 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
     voted = votes.voted(session, voter=_voter(request), review_ids=[r.id for r in page.reviews])
     path, lang = view.base_path(store.slug, sku), _lang(request)
     settings: Settings = request.app.state.settings
+    canonical = view.page_url(settings.public_url, store.slug, sku)
     return {
         "say": say, "store_name": store.name, "product": product, "path": path,
         "summary": view.summary(aggregate, say),
@@ -87,8 +88,8 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
                      "height": p.height, "anchor": f"review-{p.review_id}"}
                     for p in publishing.gallery(session, store_id=store.id, sku=sku,
                                                 limit=gallery, at=at)] if aggregate.count else [],
-        "json_ld": view.json_ld(product, aggregate, page.reviews,
-                                view.page_url(settings.public_url, store.slug, sku)),
+        "json_ld": view.json_ld(product, aggregate, page.reviews, canonical),
+        "canonical": canonical,
         "lang_query": f"?lang={lang}" if lang else "",
         "brand": Brand.of(store),
     }
@@ -176,6 +177,8 @@ def _page(request: Request, store: Store, sku: str, *, problem: str | None = Non
         "action": f"{found['path']}/vote{found['lang_query']}"},
         brand=brand, status=status, keep_params=frozenset({"sort", "page"}))
     FORMS.set(request, response, csrf)
+    if found["summary"]["count"]:  # a product's reviews are meant to be found
+        del response.headers["x-robots-tag"]
     if request.cookies.get(VOTER_COOKIE) is None:
         settings: Settings = request.app.state.settings
         response.set_cookie(VOTER_COOKIE, secrets.token_urlsafe(24), max_age=VOTER_MAX_AGE,
