@@ -144,8 +144,10 @@ class _Cache:
 _CACHES_LOCK = threading.Lock()
 
 
-def _cached(session: Session, at: Version | None, key: tuple[Any, ...],
-            compute: Callable[[], T]) -> T:
+def cached(session: Session, at: Version | None, key: tuple[Any, ...],
+           compute: Callable[[], T]) -> T:
+    """`compute()`, or what it gave for `key` while the product's version is `at`
+    (no `at`: computed every time). The pages keep their words here too."""
     if at is None:
         return compute()
     engine: Any = session.get_bind()
@@ -175,7 +177,7 @@ def aggregate(session: Session, *, store_id: int, sku: str, at: Version | None =
               ) -> Aggregate:
     """The product's published reviews summed up; with `at` (its version), from the
     cache while the version holds."""
-    return _cached(session, at, ("aggregate", store_id, sku),
+    return cached(session, at, ("aggregate", store_id, sku),
                    lambda: _aggregate(session, store_id=store_id, sku=sku))
 
 
@@ -232,7 +234,7 @@ def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", 
     cache while the version holds."""
     sort = sort if sort in _ORDER else "newest"
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    return _cached(session, at, ("page", store_id, sku, sort, page, per_page),
+    return cached(session, at, ("page", store_id, sku, sort, page, per_page),
                    lambda: _page_of(session, store_id, sku, sort, page, per_page, count))
 
 
@@ -294,7 +296,7 @@ def photos_of(session: Session, *, review_ids: Sequence[int]) -> list[Photo]:
 def gallery(session: Session, *, store_id: int, sku: str, limit: int = GALLERY,
             at: Version | None = None) -> list[Photo]:
     """The newest customer photos of the product's published reviews."""
-    return _cached(session, at, ("gallery", store_id, sku, limit),
+    return cached(session, at, ("gallery", store_id, sku, limit),
                    lambda: _gallery(session, store_id, sku, limit))
 
 

@@ -74,25 +74,34 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
                               sort=request.query_params.get("sort", "newest"),
                               page=_number(request.query_params.get("page")),
                               per_page=per_page, count=aggregate.count, at=at)
-    voted = votes.voted(session, voter=_voter(request), review_ids=[r.id for r in page.reviews])
     path, lang = view.base_path(store.slug, sku), _lang(request)
     settings: Settings = request.app.state.settings
     canonical = view.page_url(settings.public_url, store.slug, sku)
-    return {
-        "say": say, "store_name": store.name, "product": product, "path": path,
-        "summary": view.summary(aggregate, say),
-        "reviews": [view.review_words(r, store.slug, say, voted) for r in page.reviews],
-        "sorts": view.sort_links(path, page.sort, lang, say),
-        "paging": view.paging(path, page, lang),
-        "gallery": [{"url": view.photo_path(store.slug, p.id), "width": p.width,
-                     "height": p.height, "anchor": f"review-{p.review_id}"}
-                    for p in publishing.gallery(session, store_id=store.id, sku=sku,
-                                                limit=gallery, at=at)] if aggregate.count else [],
-        "json_ld": view.json_ld(product, aggregate, page.reviews, canonical),
-        "canonical": canonical,
-        "lang_query": f"?lang={lang}" if lang else "",
-        "brand": Brand.of(store),
-    }
+
+    def words() -> dict[str, Any]:
+        return {
+            "product": product, "path": path, "canonical": canonical,
+            "summary": view.summary(aggregate, say),
+            "reviews": [view.review_words(r, store.slug, say, {}) for r in page.reviews],
+            "sorts": view.sort_links(path, page.sort, lang, say),
+            "paging": view.paging(path, page, lang),
+            "gallery": [{"url": view.photo_path(store.slug, p.id), "width": p.width,
+                         "height": p.height, "anchor": f"review-{p.review_id}"}
+                        for p in publishing.gallery(session, store_id=store.id, sku=sku,
+                                                    limit=gallery, at=at)
+                        ] if aggregate.count else [],
+            "json_ld": view.json_ld(product, aggregate, page.reviews, canonical),
+            "lang_query": f"?lang={lang}" if lang else "",
+        }
+
+    # The words of a page in a language are the same for every shopper until the
+    # product's reviews change; only the shopper's own votes are added to them.
+    said = publishing.cached(session, at, (
+        "words", store.id, store.slug, sku, say.code, say.zone, lang, page.sort, page.page,
+        per_page, gallery, product, canonical), words)
+    voted = votes.voted(session, voter=_voter(request), review_ids=[r.id for r in page.reviews])
+    return {**said, "say": say, "store_name": store.name, "brand": Brand.of(store),
+            "reviews": [{**r, "voted": voted.get(r["id"])} for r in said["reviews"]]}
 
 
 @router.get("/reviews/{store_slug}/{sku}/widget")
