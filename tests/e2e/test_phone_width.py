@@ -36,6 +36,9 @@ NOT_PAGES = {
     "/returns/labels/{token}.pdf": "a 4x6 inch label to print, a PDF",
     "/returns/o/{token}/{step:path}": "a redirect to the portal's items page",
     "/returns/r/{token}/photos/{photo_id}": "a photo",
+    "/reviews/{store_slug}/{sku}.json": "a product's reviews as JSON",
+    "/reviews/{store_slug}/photos/{photo_id}": "a review's photo",
+    "/feeds/{store_slug}/google-product-reviews.xml": "Google's Product Review Feed, XML",
 }
 LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
 SHOPPER = (
@@ -257,6 +260,14 @@ ADMIN_SURVEYS = (
     ("/admin/surveys/inbox", "/admin/surveys/inbox"),
     ("/admin/surveys/inbox", "/admin/surveys/inbox?status=closed"),
 )
+# The review pages: `shop` here is the long shop's reviewed product (ReviewPageIds).
+REVIEW_PAGES = (
+    ("/reviews/{store_slug}/{sku}", "{shop.page}"),
+    ("/reviews/{store_slug}/{sku}", "{shop.page}?sort=lowest&page=2&lang=de"),
+    ("/reviews/{store_slug}/{sku}", f"/reviews/{s.SLUG}/NO-SUCH-SKU"),
+    ("/reviews/{store_slug}/{sku}/widget", "{shop.page}/widget"),
+    ("/reviews/{store_slug}/{sku}/widget", "{shop.page}/widget?lang=pt_BR"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,10 +342,46 @@ def test_no_survey_page_is_wider_than_a_phone(live_server, new_page, shop, db, s
     assert shopper + admin == [], "\n".join(shopper + admin)
 
 
+@dataclasses.dataclass(frozen=True)
+class ReviewPageIds:
+    page: str
+
+
+def reviewed_product(db: Any) -> ReviewPageIds:
+    """Twelve long reviews of the long shop's first SKU, some with photos, attributes,
+    a reward disclosed and the merchant's long reply."""
+    from afterward.commerce import stores
+    from tests.feedback.factories import review
+
+    with db.reading() as session:
+        store = stores.get_by_slug(session, s.SLUG)
+        assert store is not None
+        store_id = store.id
+    for n in range(12):
+        review(db, store_id, s.SKUS[0], rating=1 + n % 5, day=n, photos=n % 4,
+               title="Wunderschöne Steinzeugschale mit Reaktivglasur " * 3,
+               body="Die Glasur ist noch schöner als auf den Fotos, " * 40,
+               author_name="Maximiliane Theodora von Hohenzollern-Sigmaringen",
+               attributes={"quality": 5, "value": 4, "durability": 3},
+               incentive="points" if n % 2 else None,
+               reply="Vielen herzlichen Dank für Ihre ausführliche Bewertung! " * 12)
+    return ReviewPageIds(f"/reviews/{s.SLUG}/{s.SKUS[0]}")
+
+
+def test_no_public_review_page_is_wider_than_a_phone(live_server, new_page, shop, db):
+    ids = reviewed_product(db)
+    page = new_page(viewport=PHONE)
+
+    problems = walk(page, live_server.url, ids, REVIEW_PAGES)  # type: ignore[arg-type]
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
                                         *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS,
-                                        *SURVEYS, *ADMIN_SURVEYS)}
+                                        *SURVEYS, *ADMIN_SURVEYS,
+                                        *REVIEW_PAGES)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

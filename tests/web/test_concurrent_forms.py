@@ -648,3 +648,26 @@ def test_a_survey_link_clicked_many_times_at_once_records_one_answer(site):
     with site.db.reading() as session:
         alert = session.scalar(select(SurveyAlert).where(SurveyAlert.response_id == answer_id))
         assert (alert.status, alert.closed_by) == ("closed", "ann@example.com")
+def test_helpful_votes_tapped_many_times_by_several_voters_count_once_per_voter(site):
+    from afterward.feedback.models import Review, ReviewVote
+    from tests.feedback.factories import review
+
+    review_id = review(site.db, site.store_id, "TAP-1")
+    path = "/reviews/acme/TAP-1"
+    calls = []
+    for _ in range(4):  # four voters, each with their own cookies, tapping three times
+        with httpx.Client(base_url=site.url, timeout=20) as voter:
+            csrf = csrf_of(voter.get(path).text)
+            cookie = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
+        calls += [Call("POST", f"{path}/vote", {
+            "data": {"csrf": csrf, "review": str(review_id), "helpful": "yes"},
+            "headers": {"Cookie": cookie}, "follow_redirects": False})] * 3
+
+    answers = hammer(site.urls, calls)
+
+    assert statuses(answers) == {303: 12}
+    assert Counter(a.location.split("?")[1].split("#")[0] for a in answers) == {
+        "voted=counted": 4, "voted=again": 8}
+    assert count(site.db, ReviewVote, ReviewVote.review_id == review_id) == 4
+    with site.db.reading() as session:
+        assert session.get(Review, review_id).helpful == 4

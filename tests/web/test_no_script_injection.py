@@ -16,7 +16,14 @@ from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
-from tests.web import loyalty_walk, referral_walk, returns_walk, reviews_walk, survey_walk
+from tests.web import (
+    loyalty_walk,
+    referral_walk,
+    returns_walk,
+    review_pages_walk,
+    reviews_walk,
+    survey_walk,
+)
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
@@ -31,6 +38,11 @@ NOT_PAGES = {
     "/returns/labels/{token}.pdf": "a PDF drawn by reportlab: text on a page, never markup",
     "/returns/r/{token}/photos/{photo_id}": "a photo re-encoded by Pillow (JPEG, PNG or "
                                             "WebP), served with nosniff: never markup",
+    "/reviews/{store_slug}/photos/{photo_id}": "a review's photo, stored re-encoded (JPEG, "
+                                               "PNG or WebP), served with nosniff",
+    "/feeds/{store_slug}/google-product-reviews.xml": "XML, every text escaped; valid "
+                                                      "against Google's schema with hostile "
+                                                      "text: tests/feedback/test_feeds.py",
 }
 API = "/api/"  # JSON for integrators, never rendered as a page
 
@@ -305,11 +317,20 @@ def test_every_survey_page_shows_hostile_text_as_text(client, db, settings):
     assert admin == [], "\n".join(admin)
 
 
+def test_every_public_review_page_shows_hostile_text_as_text(client, db, settings):
+    shop = review_pages_walk.review_shop(db, h.open_shop(client, db, settings))
+
+    problems = walk(client, shop, review_pages_walk.visits(shop.review_id), shop.review_path)
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
                                         *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
                                         *reviews_walk.SHOPPER, *reviews_walk.ADMIN,
-                                        *survey_walk.SHOPPER, *survey_walk.ADMIN)
+                                        *survey_walk.SHOPPER, *survey_walk.ADMIN,
+                                        *review_pages_walk.visits())
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
@@ -325,9 +346,10 @@ def test_each_visit_goes_to_the_route_it_names(app):
     routes = {method: routes_of(app, method) for method in ("GET", "POST")}
 
     surveyed = survey_walk.SurveyShop(**vars(shop))
-    shop = loyalty_walk.LoyaltyShop(**vars(shop))
+    shop = review_pages_walk.ReviewShop(**vars(loyalty_walk.LoyaltyShop(**vars(shop))))
     astray = [f"{visit.method} {visit.target(shop)}" for visit in (
-                  *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN)
+                  *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
+                  *review_pages_walk.visits())
               if visit.route not in routes[visit.method] or not routes[visit.method][
                   visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
     astray += [f"{visit.method} {visit.target(surveyed)}" for visit in (

@@ -88,6 +88,8 @@ class Review(Base):
         Index("ix_reviews_store_published", "store_id", "published_at", "id"),
         Index("ix_reviews_store_order", "store_id", "order_id"),
         Index("ix_reviews_store_customer", "store_id", "customer_id"),
+        # publishing.version: whether a product's reviews changed, from the index alone
+        Index("ix_reviews_store_sku_updated", "store_id", "sku", "updated_at"),
         CheckConstraint("rating >= 1 AND rating <= 5", name="review_rating"),
         CheckConstraint("status IN ('pending', 'published', 'rejected')",
                         name="review_status"),

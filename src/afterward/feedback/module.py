@@ -7,7 +7,9 @@ MODULE = Module(
     tables=("afterward.feedback.models",),
     api=("afterward.api.reviews:router", "afterward.api.surveys:router"),
     api_links=("afterward.api.reviews_links:LINKS",),
-    pages=("afterward.web.pages.review_form:router", "afterward.web.pages.survey:router"),
+    # reviews_data first: its /reviews/{store_slug}/{sku}.json must match before the page
+    pages=("afterward.web.pages.review_form:router", "afterward.web.pages.survey:router",
+           "afterward.web.pages.reviews_data:router", "afterward.web.pages.reviews:router"),
     admin=("afterward.web.admin.reviews:router", "afterward.web.admin.surveys:router"),
     nav=(NavEntry(N_("Reviews"), "/admin/reviews", "reviews", 38),
          NavEntry(N_("Surveys"), "/admin/surveys", "surveys", 45)),

@@ -1,0 +1,335 @@
+"""What the public sees of a store's reviews: a product's published reviews (paged,
+in one of four orders), their aggregate (average, count, stars' distribution,
+attribute averages), their photos, and a customer photo gallery. Only reviews with
+status "published" of the named store are ever read here; the pages, the JSON, the
+widget and the Google feed (feeds.py) all go through these functions."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from afterward.commerce.models import Product, Store, Variant
+from afterward.feedback.models import Review, ReviewPhoto
+
+SORTS = ("newest", "helpful", "highest", "lowest")
+PER_PAGE, MAX_PER_PAGE = 10, 50
+MAX_PAGE = 1000  # deeper than any shopper reads; keeps OFFSET bounded
+GALLERY = 12
+CACHED = 4096  # entries per database: aggregates, galleries and pages of hot products
+T = TypeVar("T")
+Version = tuple[int, datetime | None]  # (reviews of the product in any status, newest change)
+
+_ORDER = {
+    "newest": (Review.published_at.desc(), Review.id.desc()),
+    "helpful": (Review.helpful.desc(), Review.published_at.desc(), Review.id.desc()),
+    "highest": (Review.rating.desc(), Review.published_at.desc(), Review.id.desc()),
+    "lowest": (Review.rating.asc(), Review.published_at.desc(), Review.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    """The product a SKU names, as the catalogue knows it (or just the SKU)."""
+
+    sku: str
+    name: str
+    image_url: str | None
+    known: bool  # the store's catalogue has this SKU
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    count: int
+    average: float | None  # None without reviews; else rounded to 2 places
+    distribution: dict[int, int]  # stars 5..1 -> reviews
+    attributes: dict[str, float]  # name -> average (1-5), rounded to 1 place
+    last_modified: datetime | None  # the newest change to any of them
+
+    def share(self, stars: int) -> int:
+        """Percent of the reviews with these stars, for the bars."""
+        return round(100 * self.distribution.get(stars, 0) / self.count) if self.count else 0
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: int
+    review_id: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Published:
+    id: int
+    rating: int
+    title: str | None
+    body: str | None
+    author_name: str
+    verified_buyer: bool
+    attributes: dict[str, int]
+    incentive: str | None  # "points" | "code": disclosed next to the review
+    reply: str | None
+    replied_at: datetime | None
+    helpful: int
+    unhelpful: int
+    published_at: datetime
+    photos: list[Photo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    reviews: list[Published]
+    page: int
+    per_page: int
+    pages: int
+    sort: str
+
+
+# Every view runs these three: built once, so a request pays for neither building
+# nor caching a statement (SQLAlchemy's coercions are most of a small query's time).
+_STORE = select(Store).where(Store.slug == bindparam("slug"))
+_VERSION = (select(func.count(), func.max(Review.updated_at))
+            .where(Review.store_id == bindparam("store"), Review.sku == bindparam("sku")))
+_PRODUCT = (select(Product.title, Variant.title, Variant.image_url, Product.image_url)
+            .join(Product, Product.id == Variant.product_id)
+            .where(Variant.store_id == bindparam("store"), Variant.sku == bindparam("sku")))
+
+
+def store_by_slug(session: Session, slug: str) -> Store | None:
+    if not slug or len(slug) > 64:
+        return None
+    return session.scalar(_STORE, {"slug": slug})
+
+
+def version(session: Session, *, store_id: int, sku: str) -> Version:
+    """What changes whenever any of the product's reviews does (a review written,
+    published, rejected, voted on, replied to or erased): read from the index on
+    (store_id, sku, updated_at) alone."""
+    count, changed = session.execute(_VERSION, {"store": store_id, "sku": sku}).one()
+    return int(count), _aware(changed)
+
+
+class _Cache:
+    """What was computed for a product's reviews at a version, per database engine
+    (so each test database, and each process, has its own): a hot product's
+    aggregate and pages are read once per change, not once per view."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[tuple[Any, ...], tuple[Version, Any]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], at: Version, compute: Callable[[], T]) -> T:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None and found[0] == at:
+                self.entries.move_to_end(key)
+                return found[1]
+        value = compute()
+        with self.lock:
+            self.entries[key] = (at, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > CACHED:
+                self.entries.popitem(last=False)
+        return value
+
+
+_CACHES_LOCK = threading.Lock()
+
+
+def cached(session: Session, at: Version | None, key: tuple[Any, ...],
+           compute: Callable[[], T]) -> T:
+    """`compute()`, or what it gave for `key` while the product's version is `at`
+    (no `at`: computed every time). The pages keep their words here too."""
+    if at is None:
+        return compute()
+    engine: Any = session.get_bind()
+    cache = getattr(engine, "_afterward_reviews_cache", None)
+    if cache is None:
+        with _CACHES_LOCK:
+            cache = getattr(engine, "_afterward_reviews_cache", None) or _Cache()
+            engine._afterward_reviews_cache = cache
+    return cache.get(key, at, compute)
+
+
+def product(session: Session, *, store_id: int, sku: str) -> ProductInfo:
+    found = session.execute(_PRODUCT, {"store": store_id, "sku": sku}).first()
+    if found is None:
+        return ProductInfo(sku=sku, name=sku, image_url=None, known=False)
+    title, variant_title, variant_image, product_image = found
+    same = not variant_title or variant_title == title
+    name = title if same else f"{title} \u2013 {variant_title}"  # an en dash between
+    return ProductInfo(sku=sku, name=name, image_url=variant_image or product_image, known=True)
+
+
+def _published(store_id: int, sku: str) -> tuple[Any, ...]:
+    return (Review.store_id == store_id, Review.sku == sku, Review.status == "published")
+
+
+def aggregate(session: Session, *, store_id: int, sku: str, at: Version | None = None
+              ) -> Aggregate:
+    """The product's published reviews summed up; with `at` (its version), from the
+    cache while the version holds."""
+    return cached(session, at, ("aggregate", store_id, sku),
+                   lambda: _aggregate(session, store_id=store_id, sku=sku))
+
+
+def _aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
+    rows = session.execute(
+        select(Review.rating, func.count(), func.max(Review.updated_at))
+        .where(*_published(store_id, sku)).group_by(Review.rating)).all()
+    distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
+    count = total = 0
+    last: datetime | None = None
+    for rating, n, raw in rows:
+        distribution[int(rating)] = int(n)
+        count, total = count + int(n), total + int(rating) * int(n)
+        changed = _aware(raw)
+        last = changed if last is None or (changed is not None and changed > last) else last
+    average = round(total / count, 2) if count else None
+    attributes = attribute_averages(session, store_id=store_id, sku=sku) if count else {}
+    return Aggregate(count, average, distribution, attributes, last)
+
+
+def _aware(value: Any) -> datetime | None:
+    """max() over a UTCDateTime column comes back raw on SQLite (text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_ATTRIBUTES = {
+    "sqlite": "SELECT j.key, avg(j.value), count(*) FROM reviews, json_each(reviews.attributes) j "
+              "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+              "AND reviews.status = 'published' AND j.type IN ('integer', 'real') "
+              "GROUP BY j.key ORDER BY j.key",
+    "postgresql": "SELECT j.key, avg((j.value)::text::numeric), count(*) FROM reviews, "
+                  "jsonb_each(reviews.attributes) j "
+                  "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+                  "AND reviews.status = 'published' AND jsonb_typeof(j.value) = 'number' "
+                  "GROUP BY j.key ORDER BY j.key",
+}
+
+
+def attribute_averages(session: Session, *, store_id: int, sku: str) -> dict[str, float]:
+    """Each attribute's average over the reviews that rated it (fit, quality, ...)."""
+    statement = _ATTRIBUTES[session.get_bind().dialect.name]
+    rows = session.execute(text(statement), {"store": store_id, "sku": sku}).all()
+    return {str(key): round(float(avg), 1) for key, avg, _ in rows}
+
+
+def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", page: int = 1,
+            per_page: int = PER_PAGE, count: int | None = None, at: Version | None = None
+            ) -> Page:
+    """One page of a product's published reviews, with their photos; `count` (from
+    the aggregate, when the caller has it) saves counting again; with `at`, from the
+    cache while the version holds."""
+    sort = sort if sort in _ORDER else "newest"
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    return cached(session, at, ("page", store_id, sku, sort, page, per_page),
+                   lambda: _page_of(session, store_id, sku, sort, page, per_page, count))
+
+
+def _page_of(session: Session, store_id: int, sku: str, sort: str, page: int, per_page: int,
+             count: int | None) -> Page:
+    if count is None:
+        count = int(session.scalar(select(func.count()).select_from(Review)
+                                   .where(*_published(store_id, sku))) or 0)
+    pages = max(1, -(-count // per_page))
+    page = max(1, min(page, pages, MAX_PAGE))
+    statement = (_columns().where(*_published(store_id, sku)).order_by(*_ORDER[sort])
+                 .limit(per_page).offset((page - 1) * per_page))
+    reviews = _with_photos(session, [_review(row) for row in session.execute(statement)])
+    return Page(reviews, page, per_page, pages, sort)
+
+
+def _columns() -> Select[Any]:
+    return select(  # type: ignore[return-value]
+        Review.id, Review.rating, Review.title, Review.body, Review.author_name,
+        Review.verified_buyer, Review.attributes, Review.incentive, Review.reply,
+        Review.replied_at, Review.helpful, Review.unhelpful, Review.published_at,
+        Review.has_photos)
+
+
+def _review(row: Any) -> Published:
+    return Published(
+        id=row.id, rating=row.rating, title=row.title, body=row.body,
+        author_name=row.author_name, verified_buyer=bool(row.verified_buyer),
+        attributes=row.attributes if isinstance(row.attributes, dict) else {},
+        incentive=row.incentive if row.incentive in ("points", "code") else None,
+        reply=row.reply, replied_at=row.replied_at, helpful=row.helpful,
+        unhelpful=row.unhelpful, published_at=row.published_at,
+        photos=[])
+
+
+def _with_photos(session: Session, reviews: list[Published]) -> list[Published]:
+    ids = [r.id for r in reviews]
+    if not ids:
+        return reviews
+    by_review: dict[int, list[Photo]] = {}
+    for photo in photos_of(session, review_ids=ids):
+        by_review.setdefault(photo.review_id, []).append(photo)
+    for review in reviews:
+        review.photos.extend(by_review.get(review.id, []))
+    return reviews
+
+
+def photos_of(session: Session, *, review_ids: Sequence[int]) -> list[Photo]:
+    """The photos of these reviews (the caller read them as published), in order."""
+    if not review_ids:
+        return []
+    rows = session.execute(
+        select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
+        .where(ReviewPhoto.review_id.in_(list(review_ids)))
+        .order_by(ReviewPhoto.review_id, ReviewPhoto.position))
+    return [Photo(*row) for row in rows]
+
+
+def gallery(session: Session, *, store_id: int, sku: str, limit: int = GALLERY,
+            at: Version | None = None) -> list[Photo]:
+    """The newest customer photos of the product's published reviews."""
+    return cached(session, at, ("gallery", store_id, sku, limit),
+                   lambda: _gallery(session, store_id, sku, limit))
+
+
+def _gallery(session: Session, store_id: int, sku: str, limit: int) -> list[Photo]:
+    # The newest reviews with photos first (the reviews' index), then their photos:
+    # one join lets SQLite start from every photo of the store.
+    newest = list(session.scalars(
+        select(Review.id).where(*_published(store_id, sku), Review.has_photos.is_(True))
+        .order_by(Review.published_at.desc(), Review.id.desc()).limit(limit)))
+    rank = {review_id: n for n, review_id in enumerate(newest)}
+    photos = sorted(photos_of(session, review_ids=newest), key=lambda p: rank[p.review_id])
+    return photos[:limit]
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    content_type: str
+    data: bytes
+    created_at: datetime
+
+
+def published_photo(session: Session, *, store_id: int, photo_id: int) -> PhotoFile | None:
+    """A photo's bytes, only while its review is published in this store."""
+    row = session.execute(
+        select(ReviewPhoto.content_type, ReviewPhoto.data, ReviewPhoto.created_at)
+        .join(Review, Review.id == ReviewPhoto.review_id)
+        .where(ReviewPhoto.id == photo_id, ReviewPhoto.store_id == store_id,
+               Review.store_id == store_id, Review.status == "published")).first()
+    return None if row is None else PhotoFile(row[0], bytes(row[1]), row[2])
+
+
+def published_review(session: Session, *, store_id: int, sku: str, review_id: int
+                     ) -> int | None:
+    """The review's id, when it is a published review of this product in this store."""
+    return session.scalar(select(Review.id).where(Review.id == review_id,
+                                                  *_published(store_id, sku)))
