@@ -136,3 +136,20 @@ def test_the_queue_speaks_german(shop, client):
     page = client.get("/admin/reviews", headers={"Accept-Language": "de"})
 
     assert "Bewertungen" in page.text and "Nur markierte" in page.text
+
+
+def test_a_reviews_page_gives_the_product_pages_address_and_the_widget_snippet(
+        shop, client, settings):
+    review_id = shop.review(sku="TEA-1").json()["id"]
+
+    page = client.get(f"/admin/reviews/{review_id}").text
+
+    public = settings.public_url.rstrip("/")
+    assert f'id="review-page-link">{public}/reviews/acme/TEA-1</a>' in page
+    snippet = re.search(r'<textarea id="widget-snippet"[^>]*>(.*?)</textarea>', page, re.S)
+    assert snippet is not None
+    assert snippet.group(1) == (
+        f'&lt;iframe src="{public}/reviews/acme/TEA-1/widget" data-afterward-reviews '
+        'title="Customer reviews" loading="lazy" style="width:100%;height:640px;border:0"'
+        f'&gt;&lt;/iframe&gt;\n&lt;script src="{public}/static/review-embed.js" async&gt;'
+        '&lt;/script&gt;')

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.commerce.models import Order
-from afterward.feedback import rewards, service
+from afterward.feedback import feeds, rewards, service
 from afterward.feedback.errors import ReviewError
 from afterward.feedback.models import REVIEW_STATUSES, Review
 from afterward.storage.db import Database
@@ -132,6 +132,7 @@ def _detail_page(request: Request, admin: Admin, review_id: int, *, notice: str 
                  reply: str | None = None) -> Response:
     store = current_store(admin)
     db: Database = request.app.state.db
+    public_url = request.app.state.settings.public_url.rstrip("/")
     with db.reading() as s:
         review = service.get(s, store_id=store.id, review_id=review_id)
         if review is None:
@@ -146,6 +147,7 @@ def _detail_page(request: Request, admin: Admin, review_id: int, *, notice: str 
             "code": rewards.code_of(s, review) if review.incentive == "code" else None,
             "notice": notice, "problem": problem, "reason": reason,
             "reply": review.reply or "" if reply is None else reply,
+            "page_url": feeds.review_page_url(public_url, store.slug, review.sku),
             "section": "reviews"}, status=status)
 
 
