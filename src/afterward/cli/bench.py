@@ -16,6 +16,7 @@ SUITES = {
     "messaging": "afterward.bench.messaging",  # emails/s through SMTP, event -> send decision
     "returns": "afterward.bench.returns",  # policy decision, POST /returns/s, portal pages
     "loyalty": "afterward.bench.loyalty",  # points earned from history, balance read, redeem
+    "sentiment": "afterward.bench.sentiment",  # texts scored/s: lexicon, learned model
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
 }
 

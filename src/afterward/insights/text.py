@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where a model is trained or used
 MODEL_VERSION = "1"
 # Rated texts a store needs before its learned model replaces the lexicon (measured on
 # Olist and the English set: docs/insights.md, "The switch-over point").
-SWITCH_OVER = 200
+SWITCH_OVER = 100
 RIDGE_ALPHA = 1.0
 FOLDS = 5
 MIN_TEXT_LENGTH = 2  # shorter texts (after trimming) carry no words to score
@@ -115,13 +115,17 @@ def stars_to_score(stars: float) -> float:
 @dataclass(frozen=True)
 class _Lexicon:
     analyzer: Any  # vaderSentiment's SentimentIntensityAnalyzer, review words added
-    patterns: tuple[tuple[re.Pattern[str], str], ...]  # phrase -> its token
+    phrases: re.Pattern[str] | None  # every phrase, one group each
+    tokens: tuple[str, ...]  # the token of group i + 1
 
     def one(self, text: str) -> float:
-        lowered = text.lower().replace("’", "'")
-        for pattern, token in self.patterns:
-            lowered = pattern.sub(f" {token} ", lowered)
+        lowered = text.lower().replace("\u2019", "'")
+        if self.phrases is not None:
+            lowered = self.phrases.sub(self._token, lowered)
         return float(self.analyzer.polarity_scores(lowered)["compound"])
+
+    def _token(self, match: re.Match[str]) -> str:
+        return f" {self.tokens[(match.lastindex or 1) - 1]} "
 
 
 @cache
@@ -130,15 +134,17 @@ def _lexicon(tweaked: bool) -> _Lexicon:
 
     analyzer = SentimentIntensityAnalyzer()
     if not tweaked:
-        return _Lexicon(analyzer, ())
-    patterns = []
-    for index, (phrase, valence) in enumerate(PHRASES):
+        return _Lexicon(analyzer, None, ())
+    tokens = []
+    for index, (_, valence) in enumerate(PHRASES):
         token = f"{_TOKEN_PREFIX}{chr(97 + index // 26)}{chr(97 + index % 26)}"
         analyzer.lexicon[token] = valence
-        patterns.append((re.compile(rf"\b{phrase}\b"), token))
+        tokens.append(token)
     for word, valence in WORDS.items():
         analyzer.lexicon[word] = valence
-    return _Lexicon(analyzer, tuple(patterns))
+    # one pass over the text: the phrases as one alternation, earlier ones first
+    pattern = re.compile("|".join(rf"\b({phrase})\b" for phrase, _ in PHRASES))
+    return _Lexicon(analyzer, pattern, tuple(tokens))
 
 
 def vader_scores(texts: Sequence[str]) -> np.ndarray:
