@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -165,9 +166,14 @@ def find(docs: Sequence[Doc], *, method: str = "nmf", themes: int | None = None
 def _factorise(matrix: Any, k: int, method: str) -> tuple[np.ndarray, np.ndarray]:
     if method == "nmf":
         from sklearn.decomposition import NMF
+        from sklearn.exceptions import ConvergenceWarning
 
         model = NMF(n_components=k, init="nndsvd", max_iter=400, tol=1e-4)
-        weights = model.fit_transform(matrix)
+        with warnings.catch_warnings():
+            # texts repeated word for word converge slowly; 400 steps are plenty to rank
+            # terms and texts, which is all the themes use
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            weights = model.fit_transform(matrix)
         return np.asarray(weights), np.asarray(model.components_)
     if method == "kmeans":
         from sklearn.cluster import KMeans
