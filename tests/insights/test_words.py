@@ -187,3 +187,28 @@ def test_the_nightly_pass_enqueues_each_store_once_and_the_next_night(db, store,
 def test_a_reason_reads_as_words(reason):
     assert return_texts.line_text(reason, "  so   tight ") == (
         "Too small. so tight" if reason == "too_small" else "Custom reason. so tight")
+
+
+def test_the_words_command_recomputes_a_store_and_says_what_it_did(db, db_url, store,
+                                                                   monkeypatch):
+    from typer.testing import CliRunner
+
+    from afterward.cli.main import app
+
+    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
+    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-key")
+    add_reviews(db, store.id, BAGS + TEES)
+    runner = CliRunner()
+
+    as_json = runner.invoke(app, ["insights", "words", "--store", store.slug, "--json"])
+    plain = runner.invoke(app, ["insights", "words", "--store", store.slug])
+    unknown = runner.invoke(app, ["insights", "words", "--store", "nope"])
+
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stdout.strip() == ('{"run": 1, "model": "vader", "texts": 8, "rated": 8, '
+                                      '"themes": 2}')
+    assert plain.exit_code == 0, plain.output
+    assert "8 texts scored with vader (8 rated); 2 themes (run 2)" in plain.stdout
+    assert unknown.exit_code == 1
+    assert "no store 'nope'" in unknown.output
+    assert counts(db, store.id) == (8, 2)

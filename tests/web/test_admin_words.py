@@ -1,0 +1,103 @@
+"""What customers say in the admin (/admin/insights/words): the themes of the store's
+latest run with their phrases, sentiment, monthly trend (inline SVG), products and
+quotes; one product's themes by SKU; the empty states; another store's themes never
+shown; the page in the admin's language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from markupsafe import escape
+
+from afterward.insights import words
+from tests.insights.test_words import BAGS, TEES
+from tests.insights.words_scene import add_reviews
+from tests.web.helpers import make_admin, sign_in
+
+
+@pytest.fixture
+def signed_in(client, db, store, make_store):
+    make_store("other")
+    make_admin(db, stores=(store.slug,))
+    sign_in(client)
+    return client
+
+
+def recompute(db, store_id: int) -> None:
+    with db.transaction() as session:
+        words.recompute(session, store_id)
+
+
+def test_the_page_shows_each_theme_with_its_figures_trend_and_quotes(signed_in, db, store):
+    add_reviews(db, store.id, BAGS + TEES)
+    recompute(db, store.id)
+
+    page = signed_in.get("/admin/insights/words")
+
+    assert page.status_code == 200
+    titles = re.findall(r'<h2 id="theme-\d+-title">([^<]*)</h2>', page.text)
+    assert titles == ["lovely colour, soft fabric, fabric lovely", "zipper broke"]
+    assert "Texts read: 8 (reviews, surveys and returns)." in page.text
+    assert "the general lexicon (too few rated reviews to learn from yet)" in page.text
+    assert page.text.count('<svg class="trend"') == 2
+    assert page.text.count("<blockquote>") == 6
+    assert "The zipper broke after a week." in page.text
+    assert 'href="/admin/insights/words?sku=BAG-1"' in page.text
+    assert "negative" in page.text and "positive" in page.text
+
+
+def test_a_product_shows_only_the_themes_that_touch_it(signed_in, db, store):
+    add_reviews(db, store.id, BAGS + TEES)
+    recompute(db, store.id)
+
+    page = signed_in.get("/admin/insights/words?sku=BAG-2")
+    nothing = signed_in.get("/admin/insights/words?sku=" + "Z" * 100)
+
+    titles = re.findall(r'<h2 id="theme-\d+-title">([^<]*)</h2>', page.text)
+    assert titles == ["zipper broke"]
+    assert "BAG-2: texts 1, average sentiment" in page.text
+    assert "1 about this product" in page.text
+    assert "No theme touches this product." in nothing.text
+
+
+def test_before_any_run_the_page_says_how_themes_come(signed_in):
+    page = signed_in.get("/admin/insights/words")
+
+    assert page.status_code == 200
+    assert "Nothing computed yet" in page.text
+
+
+def test_too_long_a_sku_is_refused(signed_in):
+    page = signed_in.get("/admin/insights/words?sku=" + "Z" * 101)
+
+    assert page.status_code == 400
+
+
+def test_another_store_s_themes_are_never_shown(signed_in, db, store, make_store):
+    stranger = make_store("stranger")
+    add_reviews(db, stranger.id, BAGS + TEES)
+    recompute(db, stranger.id)
+
+    page = signed_in.get("/admin/insights/words")
+
+    assert "zipper broke" not in page.text
+    assert "Nothing computed yet" in page.text
+
+
+def test_the_page_speaks_the_admin_s_language(signed_in, db, store):
+    add_reviews(db, store.id, BAGS + TEES)
+    recompute(db, store.id)
+
+    page = signed_in.get("/admin/insights/words", headers={"Accept-Language": "de"})
+
+    assert page.status_code == 200
+    assert str(escape("Was Kundinnen und Kunden sagen")) in page.text
+    assert "Schlüsselbegriffe:" in page.text
+
+
+def test_signed_out_the_page_sends_to_the_sign_in(client):
+    page = client.get("/admin/insights/words", follow_redirects=False)
+
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/admin/login")
