@@ -98,3 +98,14 @@ def test_umass_is_zero_for_words_always_seen_together_and_negative_otherwise():
     assert themes.umass([together], texts) == 0.0
     apart = themes.Theme("y", ["red", "pear"], 1, 0.0, {}, [])  # log(1 / 3)
     assert themes.umass([apart], texts) == math.log(1 / 3)
+
+
+def test_texts_repeated_word_for_word_still_give_their_themes():
+    # two texts five times each: fewer independent texts than NNDSVD's start needs
+    said = ["Zipper broke. The zipper broke again. [x]\"><img src=x onerror=alert(1)>"] * 5
+    said += ["Lovely. Soft fabric and a lovely colour."] * 5
+    found = themes.find([themes.Doc("review", i, t, datetime(2026, 1, 1, tzinfo=UTC), 0.0)
+                         for i, t in enumerate(said)])
+
+    assert [(t.size, t.doc_indexes) for t in found] == [(5, [0, 1, 2, 3, 4]),
+                                                        (5, [5, 6, 7, 8, 9])]

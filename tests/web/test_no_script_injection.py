@@ -16,7 +16,7 @@ from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
-from tests.web import loyalty_walk, referral_walk, returns_walk
+from tests.web import loyalty_walk, referral_walk, returns_walk, words_walk
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
@@ -281,9 +281,21 @@ def test_every_loyalty_page_shows_hostile_text_as_text(client, db, settings):
     assert admin == [], "\n".join(admin)
 
 
+def test_the_words_page_shows_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+    words_walk.words_shop(db)
+    make_admin(db, stores=(h.SLUG, "other"))
+    sign_in(client)
+
+    problems = walk(client, shop, words_walk.ADMIN, "/admin")
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
-                                        *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN)
+                                        *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
+                                        *words_walk.ADMIN)
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
@@ -300,7 +312,7 @@ def test_each_visit_goes_to_the_route_it_names(app):
 
     shop = loyalty_walk.LoyaltyShop(**vars(shop))
     astray = [f"{visit.method} {visit.target(shop)}" for visit in (
-                  *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN)
+                  *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN, *words_walk.ADMIN)
               if visit.route not in routes[visit.method] or not routes[visit.method][
                   visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
 

@@ -173,7 +173,16 @@ def _factorise(matrix: Any, k: int, method: str) -> tuple[np.ndarray, np.ndarray
             # texts repeated word for word converge slowly; 400 steps are plenty to rank
             # terms and texts, which is all the themes use
             warnings.simplefilter("ignore", ConvergenceWarning)
-            weights = model.fit_transform(matrix)
+            warnings.simplefilter("error", RuntimeWarning)
+            try:
+                weights = model.fit_transform(matrix)
+            except RuntimeWarning:
+                # fewer independent texts than themes: NNDSVD takes the root of a
+                # negative rounding error; a seeded random start is as deterministic
+                warnings.simplefilter("ignore", RuntimeWarning)
+                model = NMF(n_components=k, init="random", random_state=0, max_iter=400,
+                            tol=1e-4)
+                weights = model.fit_transform(matrix)
         return np.asarray(weights), np.asarray(model.components_)
     if method == "kmeans":
         from sklearn.cluster import KMeans
