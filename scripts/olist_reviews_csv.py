@@ -1,7 +1,7 @@
 """Write the Olist reviews with words as two `text,score` CSVs split by time: the
 earlier 80% to train on, the later 20% to test (afterward insights eval-sentiment).
 
-    python scripts/olist_reviews_csv.py ../shared/data/olist /tmp/olist_train.csv /tmp/olist_test.csv
+    python scripts/olist_reviews_csv.py ../shared/data/olist /tmp/train.csv /tmp/test.csv
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
         ("Orders", "/admin/orders"), ("Shipments", "/admin/shipments"),
         ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
         ("Loyalty", "/admin/loyalty"), ("Journeys", "/admin/journeys"),
-        ("What customers say", "/admin/insights/words"), ("Messages", "/admin/messages"), ("Deliveries set aside", "/admin/deliveries")]
+        ("What customers say", "/admin/insights/words"), ("Messages", "/admin/messages"),
+        ("Deliveries set aside", "/admin/deliveries")]
 
 
 @pytest.fixture

@@ -77,8 +77,8 @@ def test_an_export_holds_every_module_s_part(db, store, two_customers):
 
     data = export(db, store.id, ada_id)
 
-    assert sorted(data) == ["commerce", "customer_id", "journeys", "loyalty", "messaging",
-                            "returns", "tracking"]
+    assert sorted(data) == ["commerce", "customer_id", "insights", "journeys", "loyalty",
+                            "messaging", "returns", "tracking"]
     assert data["customer_id"] == ada_id
     customer = data["commerce"]["customer"]
     assert (customer["email"], customer["phone"], customer["birthday"]) == (
@@ -107,7 +107,8 @@ def test_erasure_removes_identity_everywhere_and_keeps_the_figures(db, store, tw
     assert rows == {"customers": 1, "consents": 1, "orders": 1, "shipments": 1,
                     "tracking_events": 2, "messages": 1, "message_outbox": 1,
                     "journey_enrolments": 1, "returns": 0, "return_lines": 0,
-                    "loyalty_entries": 0, "loyalty_referrals": 0}
+                    "loyalty_entries": 0, "loyalty_referrals": 0, "text_sentiments": 0,
+                    "text_themes": 0}
     with db.reading() as session:
         ada = session.get(Customer, ada_id)
         assert (ada.email, ada.phone, ada.first_name, ada.last_name, ada.birthday,

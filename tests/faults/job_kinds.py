@@ -18,9 +18,9 @@ from afterward.commerce import service as commerce
 from afterward.commerce.models import Customer, Order
 from afterward.commerce.schemas import CustomerIn, OrderIn
 from afterward.events import Event
-from afterward.jobs import Job
 from afterward.insights import words as insight_words
 from afterward.insights.models import TextSentiment
+from afterward.jobs import Job
 from afterward.journeys import builtins, consumer, enrolments
 from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
 from afterward.loyalty import consumer as loyalty_consumer
@@ -45,10 +45,10 @@ from afterward.tracking.models import Shipment, TrackingEvent
 from afterward.tracking.polling_models import CarrierPoll
 from afterward.tracking.statuses import Status
 from tests.factories import order_body
+from tests.faults.helpers import assert_each_sent_and_received_once, count
 from tests.insights.test_words import BAGS as WORDS_BAGS
 from tests.insights.test_words import TEES as WORDS_TEES
 from tests.insights.words_scene import add_reviews
-from tests.faults.helpers import assert_each_sent_and_received_once, count
 from tests.messaging.conftest import Mailbox
 
 Facts = dict[str, Any]

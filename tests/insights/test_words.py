@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from afterward import jobs
 from afterward.feedback import texts as review_texts
 from afterward.insights import text, words
-from afterward.insights.models import TextRun, TextSentiment, TextTheme
+from afterward.insights.models import TextSentiment, TextTheme
 from afterward.jobs import Job
 from afterward.returns import texts as return_texts
 from afterward.returns.models import ReturnLine

@@ -32,6 +32,7 @@ class TextSentiment(Base):
     __table_args__ = (
         UniqueConstraint("store_id", "source", "ref", name="uq_text_sentiments_text"),
         Index("ix_text_sentiments_store_sku", "store_id", "sku"),
+        Index("ix_text_sentiments_store_customer", "store_id", "customer_id"),
         CheckConstraint("score >= -1 AND score <= 1", name="text_sentiment_score"),
     )
 
@@ -42,6 +43,8 @@ class TextSentiment(Base):
     score: Mapped[float] = mapped_column(Float)
     model: Mapped[str] = mapped_column(String(64))
     sku: Mapped[str | None] = mapped_column(String(100))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))  # who wrote it (privacy.py)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -10,4 +10,5 @@ MODULE = Module(
     nav=(NavEntry(N_("What customers say"), "/admin/insights/words", "words", 45),),
     jobs=("afterward.insights.words",),
     periodic=("afterward.insights.words:ensure_scheduled",),
+    privacy="afterward.insights.privacy",
 )

@@ -23,6 +23,7 @@ texts per second)."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -257,7 +258,7 @@ def train(texts: Sequence[str], scores: Sequence[float]) -> LearnedModel:
     folds = min(FOLDS, len(texts))
     out_of_fold = np.zeros(len(texts))
     bounds = np.linspace(0, len(texts), folds + 1).astype(int)
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+    for start, stop in itertools.pairwise(bounds):
         rest = texts[:start] + texts[stop:]
         if stop == start or len(set(rest)) < 2:
             continue

@@ -79,7 +79,8 @@ def recompute(session: Session, store_id: int, *, progress: Progress | None = No
 
     session.execute(delete(TextSentiment).where(TextSentiment.store_id == store_id))
     rows = [{"store_id": store_id, "source": t.source, "ref": t.ref, "score": score,
-             "model": scorer.name, "sku": t.sku, "written_at": t.at, "scored_at": now}
+             "model": scorer.name, "sku": t.sku, "customer_id": t.customer_id,
+             "written_at": t.at, "scored_at": now}
             for t, score in zip(gathered, scores, strict=True)]
     for start in range(0, len(rows), BATCH):
         bulk.insert(session, TextSentiment, rows[start:start + BATCH])

@@ -31,15 +31,19 @@ def upgrade() -> None:
     sa.Column('score', sa.Float(), nullable=False),
     sa.Column('model', sa.String(length=64), nullable=False),
     sa.Column('sku', sa.String(length=100), nullable=True),
+    sa.Column('customer_id', ID, nullable=True),
     sa.Column('written_at', UTC, nullable=False),
     sa.Column('scored_at', UTC, nullable=False),
     sa.CheckConstraint('score >= -1 AND score <= 1', name='text_sentiment_score'),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('store_id', 'source', 'ref', name='uq_text_sentiments_text')
     )
     op.create_index('ix_text_sentiments_store_sku', 'text_sentiments', ['store_id', 'sku'],
                     unique=False)
+    op.create_index('ix_text_sentiments_store_customer', 'text_sentiments',
+                    ['store_id', 'customer_id'], unique=False)
     op.create_table('text_themes',
     sa.Column('id', ID, nullable=False),
     sa.Column('store_id', ID, nullable=False),
@@ -76,5 +80,6 @@ def downgrade() -> None:
     op.drop_table('text_runs')
     op.drop_index('ix_text_themes_store_run', table_name='text_themes')
     op.drop_table('text_themes')
+    op.drop_index('ix_text_sentiments_store_customer', table_name='text_sentiments')
     op.drop_index('ix_text_sentiments_store_sku', table_name='text_sentiments')
     op.drop_table('text_sentiments')
