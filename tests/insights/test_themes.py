@@ -109,3 +109,13 @@ def test_texts_repeated_word_for_word_still_give_their_themes():
 
     assert [(t.size, t.doc_indexes) for t in found] == [(5, [0, 1, 2, 3, 4]),
                                                         (5, [5, 6, 7, 8, 9])]
+
+
+def test_a_large_store_s_themes_are_learned_from_its_latest_texts_and_place_them_all(
+        monkeypatch):
+    monkeypatch.setattr(themes, "FIT_TEXTS", 9)  # the 3 oldest texts are only placed
+    found = themes.find(docs(), themes=3)
+
+    assert sorted((t.label, t.size) for t in found) == [
+        ("late delivery", 4), ("lovely colour, soft fabric, fabric lovely", 4),
+        ("zipper broke", 4)]

@@ -41,6 +41,9 @@ MODEL_VERSION = "1"
 # Rated texts a store needs before its learned model replaces the lexicon (measured on
 # Olist and the English set: docs/insights.md, "The switch-over point").
 SWITCH_OVER = 100
+# The latest rated texts a store's model trains on, at most: r barely moves past a few
+# thousand (Olist: 0.864 at 1,600, 0.873 at 3,378) while training time grows with them.
+MAX_TRAIN = 4000
 RIDGE_ALPHA = 1.0
 FOLDS = 5
 MIN_TEXT_LENGTH = 2  # shorter texts (after trimming) carry no words to score
@@ -315,7 +318,9 @@ class Scorer:
 
 
 def scorer_for(rated_texts: Sequence[str], stars: Sequence[int]) -> Scorer:
-    """The learned model once there are SWITCH_OVER rated texts, else the lexicon."""
+    """The learned model once there are SWITCH_OVER rated texts (trained on the last
+    MAX_TRAIN of them: give them oldest first), else the lexicon."""
     if len(rated_texts) < SWITCH_OVER:
         return Scorer(None)
-    return Scorer(train(rated_texts, [stars_to_score(s) for s in stars]))
+    return Scorer(train(list(rated_texts)[-MAX_TRAIN:],
+                        [stars_to_score(s) for s in list(stars)[-MAX_TRAIN:]]))

@@ -23,6 +23,9 @@ from typing import Any
 import numpy as np
 
 MIN_TEXTS = 8  # fewer texts than this: no themes
+# A store with more texts: the vectors and themes are learned from its latest FIT_TEXTS
+# and every text is then placed in them (time and memory stay bounded).
+FIT_TEXTS = 20_000
 MAX_THEMES = 12
 MIN_SIZE = 2  # a theme with fewer texts is dropped
 PHRASES = 6
@@ -93,9 +96,9 @@ def _fold(word: str) -> str:
                    if not unicodedata.combining(ch))
 
 
-def _vectorize(texts: Sequence[str]) -> tuple[Any, list[str]]:
-    """TF-IDF over folded words; the terms given back as customers most often wrote
-    them (accents and all)."""
+def _vectorize(texts: Sequence[str], fit_from: int = 0) -> tuple[Any, list[str]]:
+    """TF-IDF over folded words, learned from texts[fit_from:]; the terms given back as
+    customers most often wrote them (accents and all)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     stop = sorted({_fold(word) for word in stop_words()})
@@ -103,9 +106,13 @@ def _vectorize(texts: Sequence[str]) -> tuple[Any, list[str]]:
                                  min_df=2, max_df=0.5, stop_words=stop,
                                  token_pattern=_WORD.pattern, preprocessor=_fold,
                                  dtype=np.float64)
-    matrix = vectorizer.fit_transform(texts)
+    if fit_from:
+        vectorizer.fit(texts[fit_from:])
+        matrix = vectorizer.transform(texts)
+    else:
+        matrix = vectorizer.fit_transform(texts)
     spelled: dict[str, Counter[str]] = defaultdict(Counter)
-    for text in texts:
+    for text in texts[fit_from:]:
         for word in _WORD.findall(text.lower()):
             spelled[_fold(word)][word] += 1
     terms = [" ".join(spelled[w].most_common(1)[0][0] if spelled.get(w) else w
@@ -137,14 +144,21 @@ def find(docs: Sequence[Doc], *, method: str = "nmf", themes: int | None = None
     """The themes of these texts, largest first (none when there are too few)."""
     if len(docs) < MIN_TEXTS:
         return []
+    # the latest FIT_TEXTS (docs come per module, oldest first: order them by time)
+    order = sorted(range(len(docs)), key=lambda i: (docs[i].at, i))
+    fit_rows = np.array(order[-FIT_TEXTS:])
+    fit_from = max(0, len(docs) - FIT_TEXTS)
+    ordered = [docs[i].text for i in order]
     try:
-        matrix, terms = _vectorize([doc.text for doc in docs])
+        matrix, terms = _vectorize(ordered, fit_from)
     except ValueError:  # no term in two texts
         return []
+    matrix = matrix[np.argsort(order)]  # back to the docs' order
     k = min(themes or theme_count(len(docs)), matrix.shape[1], len(docs) - 1)
     if k < 2:
         return []
-    weights, components = _factorise(matrix, k, method)
+    weights, components = _factorise(matrix, k, method,
+                                     fit_rows if len(docs) > FIT_TEXTS else None)
     best = np.argmax(weights, axis=1)
     strength = weights[np.arange(len(docs)), best]
     members: dict[int, list[int]] = defaultdict(list)
@@ -163,7 +177,22 @@ def find(docs: Sequence[Doc], *, method: str = "nmf", themes: int | None = None
     return found
 
 
-def _factorise(matrix: Any, k: int, method: str) -> tuple[np.ndarray, np.ndarray]:
+def _factorise(matrix: Any, k: int, method: str, fit_rows: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's weight on each theme and each theme's weight on each term; learned
+    from `fit_rows` when given (then every row placed in the themes)."""
+    fit = matrix if fit_rows is None else matrix[fit_rows]
+    weights, components = _fit(fit, k, method)
+    if fit_rows is None:
+        return weights, components
+    from sklearn.decomposition import non_negative_factorization
+
+    placed, _, _ = non_negative_factorization(matrix, H=components, n_components=k,
+                                              init="custom", update_H=False, max_iter=200)
+    return np.asarray(placed), components
+
+
+def _fit(matrix: Any, k: int, method: str) -> tuple[np.ndarray, np.ndarray]:
     if method == "nmf":
         from sklearn.decomposition import NMF
         from sklearn.exceptions import ConvergenceWarning

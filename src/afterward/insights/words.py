@@ -69,7 +69,7 @@ def recompute(session: Session, store_id: int, *, progress: Progress | None = No
     gathered = [t for t in (read_texts(session, store_id) if texts is None else texts)
                 if len(t.text.strip()) >= sentiment.MIN_TEXT_LENGTH]
     report("read", len(gathered), len(gathered))
-    rated = [t for t in gathered if t.rating is not None]
+    rated = sorted((t for t in gathered if t.rating is not None), key=lambda t: t.at)
     scorer = sentiment.scorer_for([t.text for t in rated], [int(t.rating or 0) for t in rated])
     scores: list[float] = []
     for start in range(0, len(gathered), BATCH):
