@@ -29,5 +29,5 @@ def test_measure_names_the_texts_it_scored():
     figures = sentiment.measure(texts=300, batch=100)
 
     assert [(f["metric"], f["texts"]) for f in figures] == [
-        ("sentiment_train_s", 403), ("sentiment_lexicon_texts_per_s", 300),
+        ("sentiment_train_s", 599), ("sentiment_lexicon_texts_per_s", 300),
         ("sentiment_learned_texts_per_s", 300)]
