@@ -21,7 +21,9 @@ def test_the_suite_prints_each_figure_as_a_json_line():
     assert [(f["suite"], f["metric"], f["unit"], f["backend"]) for f in lines] == [
         ("sentiment", "sentiment_train_s", "s", "sqlite"),
         ("sentiment", "sentiment_lexicon_texts_per_s", "texts/s", "sqlite"),
-        ("sentiment", "sentiment_learned_texts_per_s", "texts/s", "sqlite")]
+        ("sentiment", "sentiment_lexicon_cpu_us_per_text", "us/text", "sqlite"),
+        ("sentiment", "sentiment_learned_texts_per_s", "texts/s", "sqlite"),
+        ("sentiment", "sentiment_learned_cpu_us_per_text", "us/text", "sqlite")]
     assert all(f["value"] > 0 for f in lines)
 
 
@@ -30,4 +32,5 @@ def test_measure_names_the_texts_it_scored():
 
     assert [(f["metric"], f["texts"]) for f in figures] == [
         ("sentiment_train_s", 599), ("sentiment_lexicon_texts_per_s", 300),
-        ("sentiment_learned_texts_per_s", 300)]
+        ("sentiment_lexicon_cpu_us_per_text", 300), ("sentiment_learned_texts_per_s", 300),
+        ("sentiment_learned_cpu_us_per_text", 300)]
