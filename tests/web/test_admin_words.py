@@ -13,7 +13,7 @@ from markupsafe import escape
 from afterward.insights import words
 from tests.insights.test_words import BAGS, TEES
 from tests.insights.words_scene import add_reviews
-from tests.web.helpers import make_admin, sign_in
+from tests.web.helpers import csrf_of, make_admin, sign_in
 
 
 @pytest.fixture
@@ -101,3 +101,37 @@ def test_signed_out_the_page_sends_to_the_sign_in(client):
 
     assert page.status_code == 303
     assert page.headers["location"].startswith("/admin/login")
+
+
+def queued_jobs(db, store_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from afterward.jobs import Job
+
+    with db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(Job).where(
+            Job.kind == words.JOB, Job.store_id == store_id)) or 0)
+
+
+def test_recompute_now_queues_one_job_however_many_clicks(signed_in, db, store):
+    page = signed_in.get("/admin/insights/words")
+    token = csrf_of(page.text)
+
+    first = signed_in.post("/admin/insights/words/recompute", data={"csrf": token},
+                           follow_redirects=False)
+    second = signed_in.post("/admin/insights/words/recompute", data={"csrf": token})
+
+    assert (first.status_code, first.headers["location"]) == (
+        303, "/admin/insights/words?queued=1")
+    assert second.status_code == 200
+    assert "A recompute is queued" in second.text
+    assert queued_jobs(db, store.id) == 1
+
+
+def test_recompute_now_without_the_form_s_token_is_refused_and_queues_nothing(signed_in, db,
+                                                                              store):
+    answer = signed_in.post("/admin/insights/words/recompute", data={"csrf": "forged"},
+                            follow_redirects=False)
+
+    assert answer.status_code == 403
+    assert queued_jobs(db, store.id) == 0

@@ -10,7 +10,7 @@ from afterward.storage.db import Database
 from tests.hostile import hostile
 from tests.insights.words_scene import add_reviews
 from tests.web import hostile_shop as h
-from tests.web.hostile_walk import Visit, query
+from tests.web.hostile_walk import CSRF, Visit, query
 
 REVIEW = hostile("review text", 200)
 SKU = hostile("review sku", 100)
@@ -34,4 +34,6 @@ ADMIN = (
     Visit("/admin/insights/words", "/admin/insights/words?" + query(sku=SKU), (REVIEW, SKU)),
     Visit("/admin/insights/words", "/admin/insights/words?" + query(sku=TYPED_SKU),
           (TYPED_SKU,)),
+    Visit("/admin/insights/words/recompute", "/admin/insights/words/recompute",
+          (REVIEW, SKU), form={"csrf": CSRF}),  # back on the page, the job queued
 )

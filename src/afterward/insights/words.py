@@ -118,6 +118,24 @@ def enqueue(session: Session, store_id: int, *, day: str | None = None) -> int |
                         dedupe_key=f"{JOB}:{store_id}:{day}" if day is not None else None)
 
 
+def pending(session: Session, store_id: int) -> bool:
+    """Is a recompute of this store queued or running?"""
+    return session.scalar(select(jobs.Job.id).where(
+        jobs.Job.kind == JOB, jobs.Job.store_id == store_id,
+        jobs.Job.status.in_((jobs.JobStatus.queued.value, jobs.JobStatus.running.value)))
+        .limit(1)) is not None
+
+
+def request(session: Session, store_id: int) -> bool:
+    """A recompute asked for by hand (the admin's button): enqueued unless one is queued
+    or running already, so many clicks make one job. True when this call enqueued it."""
+    locks.hold(session, "insights-words-request", store_id)
+    if pending(session, store_id):
+        return False
+    enqueue(session, store_id)
+    return True
+
+
 @jobs.handler(JOB)
 def run_job(session: Session, job: jobs.JobContext) -> None:
     store_id = int(job.payload["store_id"])

@@ -12,14 +12,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from afterward.insights import words
 from afterward.insights.models import TextSentiment
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
-from afterward.web.admin.context import Admin, current_store, store_admin
-from afterward.web.admin.pages import AdminRoute, render
+from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
+from afterward.web.admin.pages import AdminRoute, redirect, render
 
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
 TREND_MONTHS = 12
@@ -70,12 +71,14 @@ def trend(months: dict[str, int], today: date) -> list[Month]:
 
 @router.get("/insights/words")
 def words_page(request: Request, admin: Admin = Depends(store_admin),
-               sku: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+               sku: Annotated[str | None, Query(max_length=100)] = None,
+               queued: Annotated[str | None, Query(max_length=1)] = None) -> Response:
     store = current_store(admin)
     sku = (sku or "").strip() or None
     db: Database = request.app.state.db
     with db.reading() as s:
         run, themes = words.latest(s, store.id)
+        pending = words.pending(s, store.id)
         product = None
         if sku is not None:
             product = s.execute(select(func.count(), func.avg(TextSentiment.score))
@@ -93,6 +96,20 @@ def words_page(request: Request, admin: Admin = Depends(store_admin),
                                list(theme.products), count))
     return render(request, "admin/words.html", {
         "admin": admin, "store": store, "run": run, "themes": views, "sku": sku,
+        "pending": pending, "queued": queued == "1",
         "product": ({"texts": int(product[0]), "sentiment": product[1]}
                     if product is not None else None),
         "section": "words"})
+
+
+@router.post("/insights/words/recompute")
+def recompute_now(request: Request, admin: Admin = Depends(store_csrf_checked)) -> Response:
+    """Ask for a recompute now (the worker runs it); one job however many clicks."""
+    store = current_store(admin)
+    db: Database = request.app.state.db
+
+    def work(s: Session) -> None:
+        words.request(s, store.id)
+
+    db.run(work)
+    return redirect("/admin/insights/words?queued=1")
