@@ -135,3 +135,16 @@ def test_recompute_now_without_the_form_s_token_is_refused_and_queues_nothing(si
 
     assert answer.status_code == 403
     assert queued_jobs(db, store.id) == 0
+
+
+def test_the_trend_runs_over_the_last_twelve_months_across_the_new_year():
+    from datetime import date
+
+    from afterward.web.admin.words import trend
+
+    months = trend({"2025-04": 2, "2026-03": 4, "2024-12": 9}, date(2026, 3, 15), "de")
+
+    assert [m.key for m in months][:2] == ["2025-04", "2025-05"]
+    assert months[-1].key == "2026-03"
+    assert [(m.count, m.height) for m in months if m.count] == [(2, 0.5), (4, 1.0)]
+    assert (months[0].label, months[-1].label) == ("Apr", "Mär")

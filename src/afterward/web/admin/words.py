@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
+from babel.dates import format_skeleton
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from afterward.insights import words
 from afterward.insights.models import TextSentiment
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from afterward.web import i18n
 from afterward.web.admin.context import Admin, current_store, store_admin, store_csrf_checked
 from afterward.web.admin.pages import AdminRoute, redirect, render
 
@@ -32,6 +34,7 @@ class Month:
     key: str  # "2026-03"
     count: int
     height: float  # 0 to 1 of the tallest month
+    label: str = ""  # "Mar" in the store's locale
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,14 @@ def last_months(today: date, count: int = TREND_MONTHS) -> list[str]:
     return keys[::-1]
 
 
-def trend(months: dict[str, int], today: date) -> list[Month]:
+def trend(months: dict[str, int], today: date, locale: str | None = None) -> list[Month]:
     keys = last_months(today)
     counts = [int(months.get(key, 0)) for key in keys]
     most = max(counts, default=0)
-    return [Month(key, n, n / most if most else 0.0) for key, n in zip(keys, counts,
-                                                                     strict=True)]
+    where = i18n.locale_or_default(locale)
+    return [Month(key, n, n / most if most else 0.0,
+                  format_skeleton("MMM", date(int(key[:4]), int(key[5:]), 1), locale=where))
+            for key, n in zip(keys, counts, strict=True)]
 
 
 @router.get("/insights/words")
@@ -92,7 +97,8 @@ def words_page(request: Request, admin: Admin = Depends(store_admin),
             continue
         views.append(ThemeView(theme.label, list(theme.phrases), theme.size,
                                theme.sentiment, tone(theme.sentiment),
-                               trend(theme.months, today), list(theme.examples),
+                               trend(theme.months, today, store.locale),
+                               list(theme.examples),
                                list(theme.products), count))
     return render(request, "admin/words.html", {
         "admin": admin, "store": store, "run": run, "themes": views, "sku": sku,
