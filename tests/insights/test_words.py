@@ -212,3 +212,27 @@ def test_the_words_command_recomputes_a_store_and_says_what_it_did(db, db_url, s
     assert unknown.exit_code == 1
     assert "no store 'nope'" in unknown.output
     assert counts(db, store.id) == (8, 2)
+
+
+def test_a_product_with_enough_texts_gets_themes_of_its_own(db, store, monkeypatch):
+    monkeypatch.setattr(words, "PRODUCT_TEXTS", 4)
+    add_reviews(db, store.id, BAGS + TEES + [
+        ("Faded", "The colour faded after one wash.", 2, "TEE-1"),
+        ("Faded colour", "Colour faded quickly in the wash.", 2, "TEE-1"),
+        (None, "After one wash the colour faded.", 1, "TEE-1"),
+        ("Washed out", "The colour faded, one wash.", 2, "TEE-1"),
+        ("So soft", "Soft fabric, lovely colour, great fit.", 5, "TEE-1")])
+
+    with db.transaction() as session:
+        words.recompute(session, store.id)
+    with db.reading() as session:
+        _, store_wide = words.latest(session, store.id)
+        _, tee = words.latest(session, store.id, sku="TEE-1")
+        _, bag = words.latest(session, store.id, sku="BAG-1")
+
+    assert {t.sku for t in store_wide} == {None}
+    # TEE-1 has 8 texts (its own themes), BAG-1 3 (too few)
+    assert [(t.sku, t.label, t.size) for t in tee] == [
+        ("TEE-1", "faded wash, faded colour", 4),
+        ("TEE-1", "lovely colour, soft fabric, great", 4)]
+    assert bag == []

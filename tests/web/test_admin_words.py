@@ -148,3 +148,22 @@ def test_the_trend_runs_over_the_last_twelve_months_across_the_new_year():
     assert months[-1].key == "2026-03"
     assert [(m.count, m.height) for m in months if m.count] == [(2, 0.5), (4, 1.0)]
     assert (months[0].label, months[-1].label) == ("Apr", "Mär")
+
+
+def test_a_product_with_themes_of_its_own_shows_them(signed_in, db, store, monkeypatch):
+    monkeypatch.setattr(words, "PRODUCT_TEXTS", 4)
+    add_reviews(db, store.id, BAGS + TEES + [
+        ("Faded", "The colour faded after one wash.", 2, "TEE-1"),
+        ("Faded colour", "Colour faded quickly in the wash.", 2, "TEE-1"),
+        (None, "After one wash the colour faded.", 1, "TEE-1"),
+        ("Washed out", "The colour faded, one wash.", 2, "TEE-1"),
+        ("So soft", "Soft fabric, lovely colour, great fit.", 5, "TEE-1")])
+    recompute(db, store.id)
+
+    own = signed_in.get("/admin/insights/words?sku=TEE-1")
+    shared = signed_in.get("/admin/insights/words?sku=BAG-1")
+
+    assert re.findall(r'<h2 id="theme-\d+-title">([^<]*)</h2>', own.text) == [
+        "faded wash, faded colour", "lovely colour, soft fabric, great"]
+    assert "Themes found in this product" in own.text
+    assert "The store" in shared.text and "zipper broke" in shared.text

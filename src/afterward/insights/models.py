@@ -50,20 +50,23 @@ class TextSentiment(Base):
 
 
 class TextTheme(Base):
-    """A theme of a store's run `run`: its label and key phrases, its texts' average
+    """A theme of a store's run `run`, store-wide or of one product's texts (`sku`): its
+    label and key phrases, its texts' average
     sentiment, counts by month ("YYYY-MM" -> n), typical texts ({"source", "ref",
     "text", "score"}) and the products it touches most ({"sku", "count", "sentiment"})."""
 
     __tablename__ = "text_themes"
     __table_args__ = (
-        Index("ix_text_themes_store_run", "store_id", "run", "position"),
+        Index("ix_text_themes_store_run", "store_id", "run", "sku", "position"),
         CheckConstraint("size > 0", name="text_theme_size"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     run: Mapped[int] = mapped_column(Integer)
-    position: Mapped[int] = mapped_column(Integer)  # 0: the largest
+    # None: a store-wide theme; a SKU: a theme of that product's own texts
+    sku: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)  # 0: the largest (per store or SKU)
     label: Mapped[str] = mapped_column(String(300))
     phrases: Mapped[list[str]] = mapped_column(JSONType)
     sentiment: Mapped[float] = mapped_column(Float)

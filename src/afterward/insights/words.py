@@ -32,6 +32,10 @@ JOB = "insights.words"
 NIGHTLY_JOB = "insights.words_nightly"
 NIGHTLY_AT = time(2, 30)  # UTC
 BATCH = 2000  # texts scored (and rows written) at a time
+# Products with their own themes: the PRODUCTS with most texts, each with PRODUCT_TEXTS
+# or more (fewer: the store-wide themes that touch the product say enough).
+PRODUCTS = 20
+PRODUCT_TEXTS = 30
 
 # progress(stage, done, total): "read", "score", "themes"
 Progress = Callable[[str, int, int], None]
@@ -89,18 +93,26 @@ def recompute(session: Session, store_id: int, *, progress: Progress | None = No
             for t, score in zip(gathered, scores, strict=True)]
     report("themes", 0, 1)
     found = theming.find(docs)
+    by_sku: dict[str, list[theming.Doc]] = {}
+    for doc in docs:
+        if doc.sku:
+            by_sku.setdefault(doc.sku, []).append(doc)
+    busiest = sorted(by_sku.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:PRODUCTS]
+    per_product = {sku: theming.find(texts) for sku, texts in busiest
+                   if len(texts) >= PRODUCT_TEXTS}
     report("themes", 1, 1)
     previous = session.scalar(select(func.max(TextTheme.run))
                               .where(TextTheme.store_id == store_id))
     last_run = session.scalar(select(TextRun.run).where(TextRun.store_id == store_id))
     run = max(previous or 0, last_run or 0) + 1
     session.execute(delete(TextTheme).where(TextTheme.store_id == store_id))
-    for position, theme in enumerate(found):
-        session.add(TextTheme(store_id=store_id, run=run, position=position,
-                              label=theme.label[:300], phrases=theme.phrases,
-                              sentiment=theme.sentiment, size=theme.size,
-                              months=theme.months, examples=theme.examples,
-                              products=theme.products, created_at=now))
+    for sku, themes in [(None, found), *per_product.items()]:
+        for position, theme in enumerate(themes):
+            session.add(TextTheme(store_id=store_id, run=run, sku=sku, position=position,
+                                  label=theme.label[:300], phrases=theme.phrases,
+                                  sentiment=theme.sentiment, size=theme.size,
+                                  months=theme.months, examples=theme.examples,
+                                  products=theme.products, created_at=now))
     held = session.get(TextRun, store_id)
     if held is None:
         held = TextRun(store_id=store_id)
@@ -167,11 +179,15 @@ def nightly(session: Session, job: jobs.JobContext) -> None:
         datetime.fromisoformat(night).date(), NIGHTLY_AT, UTC)))
 
 
-def latest(session: Session, store_id: int) -> tuple[TextRun | None, list[TextTheme]]:
-    """The store's latest run and its themes, largest first."""
+def latest(session: Session, store_id: int, *, sku: str | None = None
+           ) -> tuple[TextRun | None, list[TextTheme]]:
+    """The store's latest run and its themes, largest first: store-wide, or those of
+    one product's own texts (`sku`; none unless the product had PRODUCT_TEXTS)."""
     run = session.get(TextRun, store_id)
-    themes = list(session.scalars(select(TextTheme).where(TextTheme.store_id == store_id)
-                                  .order_by(TextTheme.run.desc(), TextTheme.position)))
+    themes = list(session.scalars(select(TextTheme).where(
+        TextTheme.store_id == store_id,
+        TextTheme.sku.is_(None) if sku is None else TextTheme.sku == sku)
+        .order_by(TextTheme.run.desc(), TextTheme.position)))
     if themes:
         themes = [t for t in themes if t.run == themes[0].run]
     return run, themes

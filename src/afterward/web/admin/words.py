@@ -1,7 +1,8 @@
 """What customers say (/admin/insights/words): the themes of the store's latest run
 (insights/words.py) -- key phrases, volume, average sentiment, a trend of texts per
 month drawn as inline SVG bars (no script), the products a theme touches most and
-typical texts; `?sku=` keeps the themes that touch one product. The run itself happens
+typical texts; `?sku=` shows one product's: the themes of its own texts where it had enough of them,
+else the store's themes that touch it. The run itself happens
 nightly or by `afterward insights words --store S`."""
 
 from __future__ import annotations
@@ -85,14 +86,17 @@ def words_page(request: Request, admin: Admin = Depends(store_admin),
         run, themes = words.latest(s, store.id)
         pending = words.pending(s, store.id)
         product = None
+        own: list[Any] = []
         if sku is not None:
+            own = words.latest(s, store.id, sku=sku)[1]
             product = s.execute(select(func.count(), func.avg(TextSentiment.score))
                                 .where(TextSentiment.store_id == store.id,
                                        TextSentiment.sku == sku)).one()
     today = utcnow().date()
     views = []
-    for theme in themes:
-        count = next((p["count"] for p in theme.products if p.get("sku") == sku), None)
+    for theme in own or themes:
+        count = (theme.size if own else
+                 next((p["count"] for p in theme.products if p.get("sku") == sku), None))
         if sku is not None and count is None:
             continue
         views.append(ThemeView(theme.label, list(theme.phrases), theme.size,
@@ -102,7 +106,7 @@ def words_page(request: Request, admin: Admin = Depends(store_admin),
                                list(theme.products), count))
     return render(request, "admin/words.html", {
         "admin": admin, "store": store, "run": run, "themes": views, "sku": sku,
-        "pending": pending, "queued": queued == "1",
+        "pending": pending, "queued": queued == "1", "own": bool(own),
         "product": ({"texts": int(product[0]), "sentiment": product[1]}
                     if product is not None else None),
         "section": "words"})

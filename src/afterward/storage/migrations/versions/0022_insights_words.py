@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('id', ID, nullable=False),
     sa.Column('store_id', ID, nullable=False),
     sa.Column('run', sa.Integer(), nullable=False),
+    sa.Column('sku', sa.String(length=100), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=300), nullable=False),
     sa.Column('phrases', JSON, nullable=False),
@@ -61,8 +62,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_text_themes_store_run', 'text_themes', ['store_id', 'run', 'position'],
-                    unique=False)
+    op.create_index('ix_text_themes_store_run', 'text_themes',
+                    ['store_id', 'run', 'sku', 'position'], unique=False)
     op.create_table('text_runs',
     sa.Column('store_id', ID, nullable=False),
     sa.Column('run', sa.Integer(), nullable=False),
