@@ -42,7 +42,7 @@ def package_files(package: str) -> Iterator[Path]:
 def test_every_reference_an_installed_module_gives_resolves():
     fields = ("tables", "api", "pages", "admin", "jobs", "periodic", "consumers", "privacy",
               "templates", "hold_probes", "facts", "message_parts",
-              "journey_steps")
+              "journey_steps", "texts")
 
     unresolved = []
     for field in fields:
@@ -55,7 +55,7 @@ def test_every_reference_an_installed_module_gives_resolves():
     assert unresolved == []
     assert [m.name for m in modules.installed()] == ["commerce", "tracking", "messaging",
                                                      "journeys", "returns", "loyalty",
-                                                     "feedback"]
+                                                     "feedback", "insights"]
 
 
 def test_a_module_s_facts_root_names_its_fields_and_a_loader():
@@ -96,7 +96,8 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
         ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
         ("Loyalty", "/admin/loyalty"), ("Reviews", "/admin/reviews"),
         ("Journeys", "/admin/journeys"), ("Surveys", "/admin/surveys"),
-        ("Messages", "/admin/messages"), ("Deliveries set aside", "/admin/deliveries")]
+        ("What customers say", "/admin/insights/words"), ("Messages", "/admin/messages"),
+        ("Deliveries set aside", "/admin/deliveries")]
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ INSTALLED: tuple[str, ...] = (
     "afterward.returns",
     "afterward.loyalty",
     "afterward.feedback",
+    "afterward.insights",
 )
 
 

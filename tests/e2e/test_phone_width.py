@@ -374,6 +374,43 @@ def test_no_public_review_page_is_wider_than_a_phone(live_server, new_page, shop
 
     problems = walk(page, live_server.url, ids, REVIEW_PAGES)  # type: ignore[arg-type]
 
+
+    assert problems == [], "\n".join(problems)
+
+
+ADMIN_WORDS = (
+    ("/admin/insights/words", "/admin/insights/words"),
+    ("/admin/insights/words", "/admin/insights/words?sku=" + "LANGE-ARTIKELNUMMER-" * 4),
+)
+
+
+def test_the_words_page_is_no_wider_than_a_phone(live_server, new_page, shop, db):
+    from afterward.commerce import stores
+    from afterward.insights import words
+    from tests.insights.words_scene import add_reviews
+
+    with db.reading() as session:
+        found = stores.get_by_slug(session, s.SLUG)
+        assert found is not None
+        store_id = found.id
+    sku = "LANGE-ARTIKELNUMMER-" * 4
+    long_words = "Reißverschlussschiebergriffbefestigungsschraube " * 3
+    add_reviews(db, store_id, [(f"Reißverschluss kaputt {n}",
+                                f"Der Reißverschluss ist nach einer Woche kaputt. {long_words}",
+                                1, sku) for n in range(6)]
+                + [(f"Schöne Farbe {n}", "Weicher Stoff und eine schöne Farbe, passt gut.", 5,
+                    "T-SHIRT") for n in range(6)])
+    with db.transaction() as session:
+        assert words.recompute(session, store_id).themes == 2
+    page = new_page(viewport=PHONE)
+    page.goto(live_server.url + "/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+
+    problems = walk(page, live_server.url, shop, ADMIN_WORDS)
+
     assert problems == [], "\n".join(problems)
 
 
@@ -381,7 +418,8 @@ def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
                                         *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS,
                                         *SURVEYS, *ADMIN_SURVEYS,
-                                        *REVIEW_PAGES)}
+                                        *REVIEW_PAGES,
+                                        *ADMIN_WORDS)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

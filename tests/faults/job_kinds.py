@@ -18,6 +18,8 @@ from afterward.commerce import service as commerce
 from afterward.commerce.models import Customer, Order
 from afterward.commerce.schemas import CustomerIn, OrderIn
 from afterward.events import Event
+from afterward.insights import words as insight_words
+from afterward.insights.models import TextSentiment
 from afterward.jobs import Job
 from afterward.journeys import builtins, consumer, enrolments
 from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
@@ -44,6 +46,9 @@ from afterward.tracking.polling_models import CarrierPoll
 from afterward.tracking.statuses import Status
 from tests.factories import order_body
 from tests.faults.helpers import assert_each_sent_and_received_once, count
+from tests.insights.test_words import BAGS as WORDS_BAGS
+from tests.insights.test_words import TEES as WORDS_TEES
+from tests.insights.words_scene import add_reviews
 from tests.messaging.conftest import Mailbox
 
 Facts = dict[str, Any]
@@ -416,6 +421,41 @@ def check_points_released_once(world: World, facts: Facts) -> None:
     assert (account.points_balance, account.points_pending, releases) == (30, 0, [30])
 
 
+# --- insights: what customers' words say ------------------------------------------------
+
+def arrange_words(world: World) -> Facts:
+    """Eight reviews of two kinds; the store's recompute job."""
+    add_reviews(world.db, world.store_id, WORDS_BAGS + WORDS_TEES)
+    with world.db.transaction() as session:
+        assert insight_words.enqueue(session, world.store_id) is not None
+    return {}
+
+
+def check_words_once(world: World, facts: Facts) -> None:
+    assert count(world.db, TextSentiment, TextSentiment.store_id == world.store_id) == 8
+    with world.db.reading() as session:
+        run, themes = insight_words.latest(session, world.store_id)
+    assert run is not None and (run.run, run.texts, run.themes) == (1, 8, 2)
+    assert [t.label for t in themes] == ["lovely colour, soft fabric, fabric lovely",
+                                         "zipper broke"]
+
+
+def arrange_words_nightly(world: World) -> Facts:
+    """Last night's pass, due now: it enqueues the store's recompute and tomorrow's."""
+    add_reviews(world.db, world.store_id, WORDS_BAGS + WORDS_TEES)
+    with world.db.transaction() as session:
+        assert insight_words.ensure_scheduled(
+            session, now=utcnow() - timedelta(days=1)) is not None
+    return {}
+
+
+def check_words_nightly_once(world: World, facts: Facts) -> None:
+    check_words_once(world, facts)
+    assert count(world.db, Job, Job.kind == insight_words.JOB) == 1
+    assert count(world.db, Job, Job.kind == insight_words.NIGHTLY_JOB,
+                 Job.status == "queued") == 1
+
+
 SCENARIOS: dict[str, Scenario] = {
     "customers.refresh_stats": Scenario(arrange_refresh_stats, check_refresh_stats),
     "jobs.purge": Scenario(arrange_purge, check_purge),
@@ -432,6 +472,8 @@ SCENARIOS: dict[str, Scenario] = {
     "webhooks.publish": Scenario(arrange_publish_refund, check_refund_published_once),
     "returns.carrier_label": Scenario(arrange_carrier_label, check_label_bought_once),
     "loyalty.tick": Scenario(arrange_loyalty_tick, check_points_released_once),
+    "insights.words": Scenario(arrange_words, check_words_once),
+    "insights.words_nightly": Scenario(arrange_words_nightly, check_words_nightly_once),
 }
 # Kinds the real handlers register that no test can run, each with the reason.
 CANNOT_RUN: dict[str, str] = {}

@@ -43,5 +43,6 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "loyalty_referrals",  # 0019
                                      "review_settings", "review_requests", "reviews",
                                      "review_photos", "review_votes",  # 0020
-                                     "survey_responses", "survey_alerts"}  # 0021
+                                     "survey_responses", "survey_alerts",  # 0021
+                                     "text_sentiments", "text_themes", "text_runs"}  # 0024
     assert "txid" in columns

@@ -142,6 +142,14 @@ def test_a_journey_switched_on_and_off_from_two_tabs_ends_in_one_state(site):
         assert journey.enabled is False
 
 
+def test_recompute_now_clicked_from_many_tabs_queues_one_job(site):
+    answers = admin_post(site, "/admin/insights/words/recompute", 8)
+
+    assert statuses(answers) == {303: 8}
+    assert count(site.db, Job, Job.kind == "insights.words",
+                 Job.store_id == site.store_id) == 1
+
+
 def test_a_dead_job_retried_from_many_tabs_is_still_one_job(site):
     with site.db.transaction() as session:
         job = Job(store_id=site.store_id, kind="test.form_retry", payload={}, status="dead",

@@ -23,6 +23,7 @@ from tests.web import (
     review_pages_walk,
     reviews_walk,
     survey_walk,
+    words_walk,
 )
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
@@ -322,6 +323,18 @@ def test_every_public_review_page_shows_hostile_text_as_text(client, db, setting
 
     problems = walk(client, shop, review_pages_walk.visits(shop.review_id), shop.review_path)
 
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_words_page_shows_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+    words_walk.words_shop(db)
+    make_admin(db, stores=(h.SLUG, "other"))
+    sign_in(client)
+
+    problems = walk(client, shop, words_walk.ADMIN, "/admin")
+
     assert problems == [], "\n".join(problems)
 
 
@@ -330,7 +343,8 @@ def test_the_walk_covers_every_page_the_app_serves(app):
                                         *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
                                         *reviews_walk.SHOPPER, *reviews_walk.ADMIN,
                                         *survey_walk.SHOPPER, *survey_walk.ADMIN,
-                                        *review_pages_walk.visits())
+                                        *review_pages_walk.visits(),
+                                        *words_walk.ADMIN)
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
@@ -349,7 +363,8 @@ def test_each_visit_goes_to_the_route_it_names(app):
     shop = review_pages_walk.ReviewShop(**vars(loyalty_walk.LoyaltyShop(**vars(shop))))
     astray = [f"{visit.method} {visit.target(shop)}" for visit in (
                   *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
-                  *review_pages_walk.visits())
+                  *review_pages_walk.visits(),
+                  *words_walk.ADMIN)
               if visit.route not in routes[visit.method] or not routes[visit.method][
                   visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
     astray += [f"{visit.method} {visit.target(surveyed)}" for visit in (

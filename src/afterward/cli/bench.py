@@ -17,6 +17,7 @@ SUITES = {
     "returns": "afterward.bench.returns",  # policy decision, POST /returns/s, portal pages
     "loyalty": "afterward.bench.loyalty",  # points earned from history, balance read, redeem
     "feedback": "afterward.bench.feedback",  # review page/JSON/widget p99, the Google feed
+    "sentiment": "afterward.bench.sentiment",  # texts scored/s: lexicon, learned model
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
 }
 

@@ -202,3 +202,66 @@ def _run_with_progress(work: Any, *, quiet: bool) -> Any:
             bar.update(task, description=label, completed=done, total=total)
 
         return work(progress)
+@app.command("eval-sentiment")
+def eval_sentiment(train: Path = typer.Option(..., "--train",
+                                              help="CSV 'text,score' to train the model on."),
+                   test: Path = typer.Option(..., "--test",
+                                             help="CSV 'text,score' to measure it on."),
+                   as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")
+                   ) -> None:
+    """Train the learned sentiment model on --train; Pearson's r of its scores and of
+    VADER's against the scores in --test."""
+    from afterward.insights import sentiment_eval
+
+    try:
+        report = sentiment_eval.evaluate(sentiment_eval.read_rated(train),
+                                         sentiment_eval.read_rated(test))
+    except sentiment_eval.SentimentFileError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({key: report[key] for key in ("pearson_r", "vader_pearson_r", "n")})
+        return
+    out = Console()
+    out.print(f"Pearson r on {report['n']} texts (trained on {report['train_n']}): learned "
+              f"{report['pearson_r']:.3f}, VADER {report['vader_pearson_r']:.3f} (VADER with "
+              f"review words {report['lexicon_pearson_r']:.3f})", highlight=False)
+
+
+@app.command("words")
+def words(store: str = typer.Option(..., "--store", help="The store's slug."),
+          as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")
+          ) -> None:
+    """Score every text customers wrote in the store and find its themes now (the
+    nightly job does the same)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from afterward.cli.common import console, migrated_database
+    from afterward.commerce import stores
+    from afterward.insights import words as insight_words
+
+    db = migrated_database()
+    try:
+        with db.transaction() as session:
+            found = stores.get_by_slug(session, store)
+            if found is None:
+                fail(f"no store {store!r}")
+            labels = {"read": "Reading texts", "score": "Scoring sentiment",
+                      "themes": "Finding themes"}
+            with Progress(TextColumn("{task.description:<20}"), BarColumn(),
+                          TaskProgressColumn(), console=console, transient=True,
+                          disable=as_json) as progress:
+                task = progress.add_task(labels["read"], total=None)
+
+                def report(stage: str, done: int, total: int) -> None:
+                    progress.update(task, description=labels[stage], completed=done,
+                                    total=total or 1)
+
+                outcome = insight_words.recompute(session, found.id, progress=report)
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(outcome.as_dict())
+    else:
+        Console().print(f"{outcome.texts} texts scored with {outcome.model} "
+                        f"({outcome.rated} rated); {outcome.themes} themes (run {outcome.run})",
+                        highlight=False)

@@ -20,6 +20,6 @@ MODULE = Module(
     journeys=("afterward.feedback.journeys",),
     facts=("afterward.feedback.journey_facts",),
     hold_probes=("afterward.feedback.detractors:marketing_pause",),
-    texts=("afterward.feedback.survey_texts:comments",),
+    texts=("afterward.feedback.texts:read", "afterward.feedback.survey_texts:comments"),
     events=("review.submitted", "review.published", "review.rejected", "survey.answered"),
 )

@@ -21,6 +21,7 @@ MODULE = Module(
     message_sources=("afterward.returns",),
     message_parts=("afterward.returns.message_part",),
     journeys=("afterward.returns.journeys",),
+    texts=("afterward.returns.texts:read",),
     events=("return.requested", "return.approved", "return.rejected", "return.received",
             "return.resolved", "return.label_issued", "return.in_transit", "return.arrived",
             "return.instant_exchange_unsettled"),

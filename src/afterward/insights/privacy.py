@@ -1,0 +1,46 @@
+"""Insights' part of a customer's export and erasure (afterward/privacy.py): the
+sentiment scores of what they wrote, and their words quoted among a theme's typical
+texts. Erasure deletes both (the texts themselves are their modules' to erase); the
+themes' counts stay, as figures, until the next run recounts them without the texts
+their modules removed. It runs before the modules that erase the texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from afterward.commerce.privacy import plain
+from afterward.insights.models import TextSentiment, TextTheme
+from afterward.privacy import changed, section
+
+_FIELDS = ("source", "ref", "score", "model", "sku", "written_at")
+
+
+def _written(session: Session, store_id: int, customer_id: int) -> list[TextSentiment]:
+    return list(session.scalars(select(TextSentiment).where(
+        TextSentiment.store_id == store_id, TextSentiment.customer_id == customer_id)
+        .order_by(TextSentiment.id)))
+
+
+@section("insights", order=10)
+class InsightsSection:
+    @staticmethod
+    def export(session: Session, store_id: int, customer_id: int) -> dict[str, Any]:
+        return {"text_sentiments": [{name: plain(getattr(row, name)) for name in _FIELDS}
+                                    for row in _written(session, store_id, customer_id)]}
+
+    @staticmethod
+    def erase(session: Session, store_id: int, customer_id: int) -> dict[str, int]:
+        refs = {(row.source, row.ref) for row in _written(session, store_id, customer_id)}
+        removed = changed(session.execute(delete(TextSentiment).where(
+            TextSentiment.store_id == store_id, TextSentiment.customer_id == customer_id)))
+        themes = 0
+        for theme in session.scalars(select(TextTheme).where(TextTheme.store_id == store_id)):
+            kept = [e for e in theme.examples if (e.get("source"), e.get("ref")) not in refs]
+            if len(kept) != len(theme.examples):
+                theme.examples = kept
+                themes += 1
+        session.flush()
+        return {"text_sentiments": removed, "text_themes": themes}
