@@ -1,5 +1,5 @@
 """`afterward bench feedback`: every figure as a JSON line at tiny sizes, every page
-answered; without HTTP load, the seeding and feed figures alone."""
+answered; without HTTP load, the seeding, feed and sentiment figures alone."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ runner = CliRunner()
 SEED_AND_FEED = [("seed_reviews_per_s", "reviews/s"), ("feed_peak_kib_10pct", "KiB"),
                  ("feed_peak_kib", "KiB"), ("feed_memory_ratio", "ratio"),
                  ("feed_seconds", "s"), ("feed_reviews_per_s", "reviews/s"), ("feed_mb", "MB")]
+SENTIMENT = [("sentiment_train_s", "s"), ("sentiment_lexicon_texts_per_s", "texts/s"),
+             ("sentiment_lexicon_cpu_us_per_text", "us/text"),
+             ("sentiment_learned_texts_per_s", "texts/s"),
+             ("sentiment_learned_cpu_us_per_text", "us/text")]
 
 
 def load(prefix: str) -> list[tuple[str, str]]:
@@ -40,7 +44,7 @@ def figures(*args: str) -> list[dict]:
 def test_without_http_load_the_seeding_and_feed_figures_are_printed():
     lines = figures("--duration", "0")
 
-    assert [(f["metric"], f["unit"]) for f in lines] == SEED_AND_FEED
+    assert [(f["metric"], f["unit"]) for f in lines] == SEED_AND_FEED + SENTIMENT
     assert {(f["suite"], f["backend"]) for f in lines} == {("feedback", "sqlite")}
     assert all(f["value"] > 0 for f in lines)
 
@@ -55,7 +59,7 @@ def test_feedback_prints_every_figure_and_every_page_was_answered():
     by_name = {f["metric"]: f["value"] for f in lines}
     assert [(f["metric"], f["unit"]) for f in lines] == [
         *SEED_AND_FEED, *load("review_page"), *load("review_json"), *load("review_widget"),
-        *load("review_page_2proc"), *load("review_json_2proc")], by_name
+        *load("review_page_2proc"), *load("review_json_2proc"), *SENTIMENT], by_name
     assert [by_name[f"{n}_errors"] for n in ("review_page", "review_json", "review_widget",
                                              "review_page_2proc", "review_json_2proc")
             ] == [0] * 5, by_name

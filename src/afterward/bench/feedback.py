@@ -16,7 +16,10 @@ Google.
 - feed_peak_kib_10pct and feed_peak_kib: Python's peak allocations (tracemalloc)
   while this process writes the feed of the N / 10-review store and of the N-review
   store, and feed_memory_ratio, their ratio: 1.0 means memory does not grow with
-  the number of reviews (the feed holds one page of 1,000 at a time)."""
+  the number of reviews (the feed holds one page of 1,000 at a time);
+- the sentiment figures of `afterward bench sentiment` (texts scored per second by
+  the lexicon and by a store's learned model, and CPU per text), on its own corpus of
+  DEFAULT_TEXTS texts."""
 
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from afterward.bench import sentiment
 from afterward.bench.common import (
     LUA_REQUEST_FILE,
     Backend,
@@ -109,6 +113,8 @@ def run(options: BenchOptions) -> Iterator[Figure]:
         finally:
             db.dispose()
         yield from _served(url, workdir, backend, count, options.seconds())
+    for figure in sentiment.measure(min(count, sentiment.DEFAULT_TEXTS)):
+        yield Figure(SUITE, figure["metric"], float(figure["value"]), figure["unit"], backend)
 
 
 def seed(db: Database, slug: str, count: int) -> None:
