@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import String, Table, bindparam, func, literal, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from afterward.events import NewEvent, record_many
 from afterward.loyalty import earning, ledger, orders, tiers
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyOrder
 from afterward.loyalty.program import Program
-from afterward.loyalty.returned import returned_units_of
+from afterward.loyalty.returned import HAS_RETURNS, returned_units_of
 from afterward.storage import bulk, locks
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
@@ -55,17 +56,6 @@ class _Account:
     opened_at: datetime | None = None  # new: opened by this group
 
 
-_SEEN = select(LoyaltyOrder.order_id).where(LoyaltyOrder.order_id.in_(
-    bindparam("ids", expanding=True)))
-
-
-def seen(session: Session, order_ids: Sequence[int]) -> set[int]:
-    """The orders among these that loyalty has opened already."""
-    if not order_ids:
-        return set()
-    return set(session.scalars(_SEEN, {"ids": list(set(order_ids))}))
-
-
 def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
                 program: Program, now: datetime | None = None) -> int:
     """Open these orders (not seen by loyalty, each once, in event order) as
@@ -79,11 +69,9 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         return 0
     customers = list(dict.fromkeys(int(f.customer_id) for f in facts))
     accounts = _accounts(session, conn, store_id, customers, now)
-    ids = [f.id for f in facts]
     first = _first_orders(conn, store_id, customers)
-    taken = set(conn.execute(_TAKEN, {"store_id": store_id,
-                                      "keys": [f"order:{i}:1" for i in ids]}).scalars().all())
-    returned = returned_units_of(session, store_id=store_id, order_ids=ids)
+    returned = returned_units_of(
+        session, store_id=store_id, order_ids=[f.id for f in facts if f.has_returns])
     # Only orders with a unit gone (or a line without units) need their lines: the
     # others keep their whole goods, whatever the lines (earning.kept_minor).
     detailed = [f.id for f in facts if f.lines_gone or f.id in returned]
@@ -121,7 +109,7 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         target += bonus if kept > 0 else 0
         revision = 1 if target else 0
         key = f"order:{order_id}:1"
-        if target and key not in taken:
+        if target and not fact.key_taken:
             held.pending += target
             held.posted += target
             entries.append((store_id, held, "earn", target, 0, target, 0, "order", "order",
@@ -165,8 +153,9 @@ def _ids(name: str = "ids") -> Any:
 # Core result fetches a row at a time.
 # The orders by id alone, the store checked in Python: with `store_id = ?` beside the
 # IN list, SQLite walks the store's orders by (store_id, placed_at) instead. With each
-# its last outbound delivery (tracking.delivery_dates), and whether a line has units
-# refunded (or none at all).
+# its last outbound delivery (tracking.delivery_dates), whether a line has units
+# refunded (or none at all), whether it has returns, and whether its first entry's
+# key (`order:<id>:1`) was taken already.
 _DELIVERED = select(func.max(Shipment.delivered_at)).where(
     Shipment.store_id == Order.store_id, Shipment.order_id == Order.id,
     Shipment.direction == "outbound").scalar_subquery()
@@ -179,7 +168,13 @@ _ORDERS = select(Order.id, Order.store_id, Order.customer_id, Order.placed_at,
                  select(OrderLine.id).where(
                      OrderLine.order_id == Order.id,
                      or_(OrderLine.refunded_quantity > 0, OrderLine.quantity == 0))
-                 .exists().label("lines_gone")) \
+                 .exists().label("lines_gone"),
+                 HAS_RETURNS.label("has_returns"),
+                 select(LoyaltyEntry.id).where(
+                     LoyaltyEntry.store_id == Order.store_id,
+                     LoyaltyEntry.idempotency_key
+                     == literal("order:") + sql_cast(Order.id, String) + literal(":1"))
+                 .exists().label("key_taken")) \
     .where(Order.id.in_(_ids()))
 # The customers' first orders: alone at their customer's earliest placed_at (no other
 # order placed before or at the same moment: orders._first_order), ranked in SQL.
@@ -191,9 +186,6 @@ _RANKED = select(
 _FIRST_ORDERS = select(_RANKED.c.id).where(_RANKED.c.place == 1, _RANKED.c.tied == 1)
 _LINES = select(OrderLine.order_id, OrderLine.id, OrderLine.total_minor, OrderLine.quantity,
                 OrderLine.refunded_quantity).where(OrderLine.order_id.in_(_ids()))
-_TAKEN = select(LoyaltyEntry.idempotency_key).where(
-    LoyaltyEntry.store_id == bindparam("store_id"),
-    LoyaltyEntry.idempotency_key.in_(_ids("keys")))
 # The accounts with their 12-month spend (tiers.spend_minor).
 _SPEND = select(func.coalesce(func.sum(LoyaltyOrder.kept_minor), 0)).where(
     LoyaltyOrder.account_id == LoyaltyAccount.id,
