@@ -67,7 +67,7 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     facts = _orders(conn, store_id, order_ids)
     if not facts:
         return 0
-    customers = list(dict.fromkeys(int(f.customer_id) for f in facts))
+    customers = list(dict.fromkeys(f.customer_id for f in facts))
     accounts = _accounts(session, conn, store_id, customers, now)
     first = _first_orders(conn, store_id, customers) if program.bonuses.first_order else set()
     returned = returned_units_of(
@@ -90,7 +90,7 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     exponents: dict[str, int] = {}
     decisions: dict[tuple[Any, ...], tiers.Decision] = {}
     for fact in facts:
-        order_id, held = fact.id, accounts[int(fact.customer_id)]
+        order_id, held = fact.id, accounts[fact.customer_id]
         multiplier = multipliers.get(held.tier, 100)  # the tier's, as program.tier gives
         bonus = program.bonuses.first_order if order_id in first else 0
         due = orders.pending_until(program, placed_at=fact.placed_at,
@@ -204,7 +204,7 @@ class _Fact(NamedTuple):
 
     id: int
     store_id: int
-    customer_id: int | None
+    customer_id: int  # orders without a customer are left out (_orders)
     placed_at: datetime
     currency: str
     subtotal_minor: int
@@ -349,8 +349,9 @@ def _executemany(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> Non
             [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
              for n in names], compiled.positional)
     sql, names, processors, positional = known
-    processed = [tuple(value if process is None else process(value)
-                       for value, process in zip([row[n] for n in names], processors,
-                                                 strict=True)) for row in rows]
+    columns = [[row[name] for row in rows] if process is None
+               else [process(row[name]) for row in rows]
+               for name, process in zip(names, processors, strict=True)]
+    processed = list(zip(*columns, strict=True))
     conn.exec_driver_sql(sql, processed if positional
                          else [dict(zip(names, values, strict=True)) for values in processed])
