@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import String, Table, bindparam, func, literal, or_, select, update
+from sqlalchemy import String, Table, bindparam, func, literal, not_, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from afterward.commerce.models import Order, OrderLine
 from afterward.commerce.validation import minor_units_exponent
@@ -69,7 +69,6 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         return 0
     customers = list(dict.fromkeys(f.customer_id for f in facts))
     accounts = _accounts(session, conn, store_id, customers, now)
-    first = _first_orders(conn, store_id, customers) if program.bonuses.first_order else set()
     returned = returned_units_of(
         session, store_id=store_id, order_ids=[f.id for f in facts if f.has_returns])
     # Only orders with a unit gone (or a line without units) need their lines: the
@@ -92,7 +91,7 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     for fact in facts:
         order_id, held = fact.id, accounts[fact.customer_id]
         multiplier = multipliers.get(held.tier, 100)  # the tier's, as program.tier gives
-        bonus = program.bonuses.first_order if order_id in first else 0
+        bonus = program.bonuses.first_order if fact.first else 0
         due = orders.pending_until(program, placed_at=fact.placed_at,
                                    delivered_at=fact.delivered_at)
         kept = earning.kept_minor(earning.OrderValue(
@@ -159,6 +158,15 @@ def _ids(name: str = "ids") -> Any:
 _DELIVERED = select(func.max(Shipment.delivered_at)).where(
     Shipment.store_id == Order.store_id, Shipment.order_id == Order.id,
     Shipment.direction == "outbound").scalar_subquery()
+# Whether the order is its customer's first in the store: no other order of theirs
+# placed before it or at the same moment (orders._first_order). Written `NOT (a > b)`
+# rather than `a <= b`: with a range on placed_at, SQLite walks the store's orders by
+# (store_id, placed_at); so it looks up the customer's by (store_id, customer_id).
+_EARLIER = aliased(Order)
+_FIRST = ~select(_EARLIER.id).where(
+    _EARLIER.store_id == Order.store_id, _EARLIER.customer_id == Order.customer_id,
+    _EARLIER.id != Order.id, not_((_EARLIER.placed_at > Order.placed_at).self_group())
+).exists()
 _ORDERS = select(Order.id, Order.store_id, Order.customer_id, Order.placed_at,
                  Order.currency, Order.subtotal_minor, Order.discount_minor,
                  Order.refunded_minor,
@@ -174,17 +182,9 @@ _ORDERS = select(Order.id, Order.store_id, Order.customer_id, Order.placed_at,
                      LoyaltyEntry.store_id == Order.store_id,
                      LoyaltyEntry.idempotency_key
                      == literal("order:") + sql_cast(Order.id, String) + literal(":1"))
-                 .exists().label("key_taken")) \
+                 .exists().label("key_taken"),
+                 _FIRST.label("first")) \
     .where(Order.id.in_(_ids()))
-# The customers' first orders: no other order of the customer placed before or at the
-# same moment (orders._first_order), counted in SQL: the default window frame of an
-# ORDER BY runs from the first row to the current one and its ties.
-_RANKED = select(
-    Order.id,
-    func.count().over(partition_by=Order.customer_id, order_by=Order.placed_at)
-    .label("placed_by_then"),
-).where(Order.store_id == bindparam("store_id"), Order.customer_id.in_(_ids())).subquery()
-_FIRST_ORDERS = select(_RANKED.c.id).where(_RANKED.c.placed_by_then == 1)
 _LINES = select(OrderLine.order_id, OrderLine.id, OrderLine.total_minor, OrderLine.quantity,
                 OrderLine.refunded_quantity).where(OrderLine.order_id.in_(_ids()))
 # The accounts with their 12-month spend (tiers.spend_minor).
@@ -215,6 +215,7 @@ class _Fact(NamedTuple):
     lines_gone: bool
     has_returns: bool
     key_taken: bool
+    first: bool
 
 
 def _orders(conn: Connection, store_id: int, order_ids: Sequence[int]) -> list[_Fact]:
@@ -224,14 +225,6 @@ def _orders(conn: Connection, store_id: int, order_ids: Sequence[int]) -> list[_
     found = {fact.id: fact for fact in facts
              if fact.store_id == store_id and fact.customer_id is not None}
     return [found[i] for i in dict.fromkeys(order_ids) if i in found]
-
-
-def _first_orders(conn: Connection, store_id: int, customers: list[int]) -> set[int]:
-    """The customers' first orders in the store: each alone at its customer's earliest
-    placed_at (orders._first_order: no other order placed before it or at the same
-    moment; a tie, no first order)."""
-    return set(conn.execute(_FIRST_ORDERS, {"store_id": store_id, "ids": customers})
-               .scalars().all())
 
 
 def _accounts(session: Session, conn: Connection, store_id: int, customers: list[int],
