@@ -1,11 +1,14 @@
 """Bulk earning: the `order.created` events of a consumer batch whose orders loyalty
 has not seen yet (an import of history, a busy hour), opened together.
 
-The facts of the whole group are read in a few queries (orders, lines, returned
-units, deliveries, first orders, accounts and their 12-month spend), each order's
-points are computed in memory with the same arithmetic as `orders.recompute`
-(earning.py, tiers.decide), one order after another in the batch's order, and the
-result is written with multi-row inserts and one UPDATE per account: the same
+The facts of the whole group are read in two queries, as rows of plain values: the
+orders (each with its last delivery, whether it is its customer's first, whether a
+line has units refunded, whether it has returns, whether its entry's key is taken)
+and the accounts with their 12-month spend; lines and returned units only for the
+few orders with units gone. Each order's points are computed in memory with the
+same arithmetic as `orders.recompute` (earning.py, tiers.decide), one order after
+another in the batch's order, and the result is written with multi-row inserts and
+one UPDATE per existing account (the driver's executemany): the same
 entries (keys `order:<id>:1`), `loyalty_orders` rows, counters, tiers and events
 (`loyalty.points_earned`, `loyalty.tier_changed`) as opening the orders one event at
 a time (tests/loyalty/test_bulk.py replays random histories both ways). Everything
