@@ -201,7 +201,8 @@ def _count(db: Database, model: Any) -> int:
 
 _TABLES = ("loyalty_accounts", "loyalty_entries", "loyalty_orders")
 # Every row the consumer wrote: its tables, and the events it recorded.
-_WRITTEN = {**{table: "" for table in _TABLES}, "events": " WHERE name LIKE 'loyalty.%'"}
+_WRITTEN = {**{table: "" for table in _TABLES},
+            "events": " WHERE substr(name, 1, 8) = 'loyalty.'"}  # no %: psycopg's placeholder
 
 
 def _plain_insert(db: Database, backend: Backend) -> tuple[float, float]:
