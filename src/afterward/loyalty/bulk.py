@@ -90,7 +90,7 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     multipliers: dict[str | None, int] = {t.key: t.multiplier_percent for t in program.tiers}
     thresholds = [(t.key, t.min_spend_minor) for t in program.ranked_tiers()]
     exponents: dict[str, int] = {}
-    decisions: dict[tuple[Any, ...], tiers.Decision] = {}
+    decisions: dict[tuple[Any, ...], tuple[tiers.Decision, str]] = {}
     for fact in facts:
         order_id, held = fact.id, accounts[fact.customer_id]
         multiplier = multipliers.get(held.tier, 100)  # the tier's, as program.tier gives
@@ -263,21 +263,24 @@ def _earned(held: _Account, order_id: int, points: int, due: datetime,
 
 
 def _review(held: _Account, program: Program, thresholds: list[tuple[str, int]],
-            decisions: dict[tuple[Any, ...], tiers.Decision], now: datetime,
+            decisions: dict[tuple[Any, ...], tuple[tiers.Decision, str]], now: datetime,
             events: list[NewEvent]) -> None:
     """tiers.review on the account in memory. `tiers.decide` is pure and sees the spend
-    only through the tier it reaches: decided once per (tier, grace, tier reached)."""
+    only through the tier it reaches: decided (with the change's direction) once per
+    (tier, grace, tier reached)."""
     reached = earning.tier_for(held.spend, thresholds)
     known = (held.tier, held.kept_until, reached)
-    decision = decisions.get(known)
-    if decision is None:
-        decision = decisions[known] = tiers.decide(
-            program, tier=held.tier, kept_until=held.kept_until, spend=held.spend, now=now)
+    found = decisions.get(known)
+    if found is None:
+        decision = tiers.decide(program, tier=held.tier, kept_until=held.kept_until,
+                                spend=held.spend, now=now)
+        found = decisions[known] = (
+            decision, tiers.direction(program, held.tier, decision.tier))
+    decision, direction = found
     if decision.changed:
         events.append(NewEvent("loyalty.tier_changed", "customer", held.customer_id, {
             "customer_id": held.customer_id, "from": held.tier, "to": decision.tier,
-            "spend_minor": held.spend,
-            "direction": tiers.direction(program, held.tier, decision.tier)}, now))
+            "spend_minor": held.spend, "direction": direction}, now))
         held.tier, held.tier_since = decision.tier, now
     held.kept_until = decision.kept_until
     held.reviewed = True
@@ -345,9 +348,10 @@ def _executemany(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> Non
             [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
              for n in names], compiled.positional)
     sql, names, processors, positional = known
-    columns = [[row[name] for row in rows] if process is None
-               else [process(row[name]) for row in rows]
-               for name, process in zip(names, processors, strict=True)]
+    columns = [[row[name] for row in rows] for name in names]
+    for i, process in enumerate(processors):
+        if process is not None:  # a batch's `now` in every row: processed once
+            columns[i] = bulk.processed(process, columns[i])
     processed = list(zip(*columns, strict=True))
     conn.exec_driver_sql(sql, processed if positional
                          else [dict(zip(names, values, strict=True)) for values in processed])
