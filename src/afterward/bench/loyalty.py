@@ -12,7 +12,9 @@ among a million entries, and redemptions through the API.
   DB-API executemany per table in one transaction, on a connection of the app's
   engine (the same PRAGMAs), the physical reference; earn_bulk_ratio against it;
   earn_plain_insert_ledger_only_entries_per_s and earn_bulk_ratio_ledger_only: the
-  same without the events (the reference before 2026-12-06);
+  same without the events (the reference before 2026-12-06); earn_bulk_cpu_ratio:
+  the reference's CPU over the bulk path's, both this process's (on SQLite, all the
+  work: a ratio a busy machine moves less than the one of wall times);
 - earn_per_event_entries_per_s: for comparison, the first 1,000 events again
   through `orders.recompute` one event at a time (the path updates, refunds and
   returns take);
@@ -166,11 +168,12 @@ def earning_figures(backend: Backend, workdir: Path, orders: int) -> Iterator[Fi
             yield Figure(SUITE, "earn_bulk_entries_per_s", bulk_rate, "entries/s", backend)
             yield Figure(SUITE, "earn_bulk_cpu_us_per_entry", cpu / entries * 1e6, "us/entry",
                          backend)
-            plain, ledger_only = _plain_insert(db, backend)
+            plain, plain_cpu, ledger_only = _plain_insert(db, backend)
             yield Figure(SUITE, "earn_plain_insert_entries_per_s", entries / plain,
                          "entries/s", backend)
             yield Figure(SUITE, "earn_bulk_ratio", bulk_rate * plain / entries, "ratio",
                          backend)
+            yield Figure(SUITE, "earn_bulk_cpu_ratio", plain_cpu / cpu, "ratio", backend)
             yield Figure(SUITE, "earn_plain_insert_ledger_only_entries_per_s",
                          entries / ledger_only, "entries/s", backend)
             yield Figure(SUITE, "earn_bulk_ratio_ledger_only",
@@ -205,12 +208,13 @@ _WRITTEN = {**{table: "" for table in _TABLES},
             "events": " WHERE substr(name, 1, 8) = 'loyalty.'"}  # no %: psycopg's placeholder
 
 
-def _plain_insert(db: Database, backend: Backend) -> tuple[float, float]:
+def _plain_insert(db: Database, backend: Backend) -> tuple[float, float, float]:
     """Every row the consumer wrote (accounts, entries, loyalty_orders and its
     `loyalty.*` events), read back as the driver stores them, deleted, and written
     again with one executemany per table in one transaction, on a connection of the
     app's engine (its PRAGMAs on SQLite) without SQLAlchemy's statements: (seconds,
-    seconds of the ledger's tables alone, written, committed and deleted before)."""
+    this process's CPU seconds, seconds of the ledger's tables alone, written,
+    committed and deleted before)."""
     with db.transaction() as session:
         conn = session.connection()
         rows = {table: [tuple(r) for r in conn.exec_driver_sql(
@@ -222,23 +226,24 @@ def _plain_insert(db: Database, backend: Backend) -> tuple[float, float]:
     try:
         cursor = raw.cursor()
 
-        def written(tables: tuple[str, ...]) -> float:
-            started = time.perf_counter()
+        def written(tables: tuple[str, ...]) -> tuple[float, float]:
+            started, cpu = time.perf_counter(), time.process_time()
             if backend == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")  # the driver leaves transactions to us
             for table in tables:
                 if rows[table]:
                     cursor.executemany(_insert_sql(table, backend), rows[table])
             raw.commit()
-            return time.perf_counter() - started
+            return time.perf_counter() - started, time.process_time() - cpu
 
-        ledger = written(_TABLES)
+        ledger, _ = written(_TABLES)
         if backend == "sqlite":
             cursor.execute("BEGIN IMMEDIATE")
         for table in reversed(_TABLES):
             cursor.execute(f"DELETE FROM {table}")
         raw.commit()
-        return written(tuple(_WRITTEN)), ledger
+        seconds, cpu = written(tuple(_WRITTEN))
+        return seconds, cpu, ledger
     finally:
         raw.close()
 
