@@ -28,6 +28,7 @@ from afterward.loyalty import bulk, orders, programs, referrals
 from afterward.loyalty.models import LoyaltyOrder
 from afterward.loyalty.program import Program
 from afterward.storage import locks
+from afterward.storage.bulk import connection_of
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
@@ -95,9 +96,10 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
-    batch = [Heard(*told) for told in session.execute(
+    session.flush()  # the events are read on the connection, past the session
+    batch = [Heard(*told) for told in connection_of(session).execute(
         event_cursors.after(row, store_id, horizon, *LISTENS)
-        .with_only_columns(*HEARD).limit(limit))]
+        .with_only_columns(*HEARD).limit(limit)).all()]
     # `order.created` of orders not seen yet are gathered and opened together
     # (loyalty/bulk.py), as long as no other event about an order comes between.
     opened = {e.subject_id for e in batch if e.seen} \
