@@ -34,10 +34,9 @@ def kept_minor(order: OrderValue) -> int:
     if order.cancelled:
         return 0
     goods = max(0, order.subtotal_minor - order.discount_minor)
-    lines_total = sum(max(0, line.total_minor) for line in order.lines)
     if all(line.gone == 0 and line.quantity for line in order.lines):
         by_lines = goods  # every unit kept: each line's whole share (the exact sum below)
-    elif lines_total and goods:
+    elif (lines_total := sum(max(0, line.total_minor) for line in order.lines)) and goods:
         share = sum((Fraction(max(0, line.total_minor) * (line.quantity - min(line.gone,
                      line.quantity)), line.quantity) for line in order.lines if line.quantity),
                     Fraction(0))
