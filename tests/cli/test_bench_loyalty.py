@@ -15,6 +15,9 @@ from tests.conftest import ON_SQLITE_PASS
 runner = CliRunner()
 EARNING = [("earn_bulk_entries_per_s", "entries/s"), ("earn_bulk_cpu_us_per_entry", "us/entry"),
            ("earn_plain_insert_entries_per_s", "entries/s"), ("earn_bulk_ratio", "ratio"),
+           ("earn_bulk_cpu_ratio", "ratio"),
+           ("earn_plain_insert_ledger_only_entries_per_s", "entries/s"),
+           ("earn_bulk_ratio_ledger_only", "ratio"),
            ("earn_per_event_entries_per_s", "entries/s")]
 SERVICE = [("balance_read_service_p50_ms", "ms"), ("balance_read_service_p99_ms", "ms"),
            ("balance_read_service_cpu_ms_per_read", "ms/read")]

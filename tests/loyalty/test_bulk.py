@@ -18,6 +18,7 @@ from afterward.events import Event, NewEvent, record_many
 from afterward.loyalty import bulk, consumer, programs
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyOrder
 from afterward.loyalty.program import Program
+from afterward.returns.models import Return, ReturnLine
 from afterward.tracking.models import Shipment
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ def program(grace_days: int) -> Program:
 
 def build_history(db, store_id: int, seed: int, grace_days: int) -> None:
     """Customers with several orders each (ties in placed_at, old orders outside the
-    12 months, refunds, cancellations, delivered and not, guests), one customer
+    12 months, refunds, returns, cancellations, delivered and not, guests), one customer
     with an earlier order, a gold tier its spend no longer reaches and a debt; then
     the program, then the events in shuffled order with other events between."""
     rng = random.Random(seed)
@@ -60,12 +61,32 @@ def build_history(db, store_id: int, seed: int, grace_days: int) -> None:
                 order.status, order.cancelled_at = "cancelled", placed
             session.add(order)
             session.flush()
+            added = []
             for position, (quantity, price) in enumerate(lines):
                 refunded = rng.randint(0, quantity) if rng.random() < 0.2 else 0
-                session.add(OrderLine(store_id=store_id, order_id=order.id, position=position,
-                                      title="Tea", quantity=quantity, unit_price_minor=price,
-                                      total_minor=quantity * price,
-                                      refunded_quantity=refunded))
+                added.append(OrderLine(store_id=store_id, order_id=order.id,
+                                       position=position, title="Tea", quantity=quantity,
+                                       unit_price_minor=price, total_minor=quantity * price,
+                                       refunded_quantity=refunded))
+            session.add_all(added)
+            if who is not None and rng.random() < 0.25:
+                # A return: counted once received or resolved (accepted units; a `keep`,
+                # every unit once resolved), not while requested.
+                session.flush()
+                rma = Return(store_id=store_id, number=f"R{n}", order_id=order.id,
+                             customer_id=who.id, currency="EUR", value_minor=0,
+                             status=rng.choice(["requested", "received", "resolved"]),
+                             resolution=rng.choice(["refund", "refund", "keep"]),
+                             window_basis="delivery", label_token=f"label-{seed}-{n}")
+                session.add(rma)
+                session.flush()
+                for line in added[:rng.randint(1, len(added))]:
+                    back = rng.randint(1, line.quantity)
+                    session.add(ReturnLine(store_id=store_id, return_id=rma.id,
+                                           order_line_id=line.id, sku="TEA", title="Tea",
+                                           quantity=back, unit_paid_minor=line.unit_price_minor,
+                                           reason="other", received_quantity=back,
+                                           accepted=rng.choice([True, True, False, None])))
             if rng.random() < 0.2:
                 order.refunded_minor = rng.choice([495, 1000])
             if rng.random() < 0.4:
@@ -232,3 +253,33 @@ def test_orders_opened_at_once_beside_concurrent_adjustments_keep_every_account_
         debt_before = 40 if account.customer_id == customers[0] else 0
         assert (account.points_balance, account.points_pending, account.points_debt) == (
             moved.b, moved.p, debt_before + moved.d)
+
+
+def test_an_order_whose_entry_key_is_taken_earns_no_entry_either_way(db, store, caplog):
+    """The key `order:<id>:1` already in the ledger (here an adjustment by hand that
+    used it): neither path writes the order's entry again; both record the order, and
+    the batch is opened at once (not one event at a time after a failure)."""
+    from afterward.loyalty import ledger
+
+    build_history(db, store.id, 7, 30)
+    with db.reading() as session:
+        order = session.scalars(select(Order).where(
+            Order.store_id == store.id, Order.customer_id.is_not(None),
+            Order.status == "open").order_by(Order.id)).first()
+        assert order is not None
+        order_id, customer_id = order.id, order.customer_id
+    with db.transaction() as session:
+        ledger.adjust(session, store_id=store.id, customer_id=customer_id, points=7,
+                      reason="by hand", key=f"order:{order_id}:1", now=NOW)
+
+    with db.transaction() as session:
+        plain_run = session.begin_nested()
+        plain = consumed(session, store.id, use_bulk=False)
+        plain_run.rollback()
+        at_once = consumed(session, store.id, use_bulk=True)
+
+    assert at_once == plain
+    assert "one at a time" not in caplog.text
+    keyed = [e for e in plain["entries"] if e[9] == f"order:{order_id}:1"]
+    assert [(kind, points) for _, kind, points, *_ in keyed] == [("adjust", 7)]
+    assert any(o[0] == order_id for o in plain["orders"])

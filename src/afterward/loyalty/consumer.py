@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, null, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,10 @@ from afterward import event_cursors
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
 from afterward.loyalty import bulk, orders, programs, referrals, tiers
+from afterward.loyalty.models import LoyaltyOrder
 from afterward.loyalty.program import Program
 from afterward.storage import locks
+from afterward.storage.bulk import connection_of
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
@@ -57,10 +59,18 @@ class Heard(NamedTuple):
     subject_type: str
     subject_id: int
     payload: dict[str, Any] | None
+    seen: bool  # an `order.created` whose order loyalty has opened already
 
 
+# The payload only of the events that need it (an import's `order.created` carries
+# one that loyalty never reads: not decoded).
 HEARD = (Event.id, Event.txid, Event.store_id, Event.name, Event.subject_type,
-         Event.subject_id, Event.payload)
+         Event.subject_id,
+         case((Event.name.in_(RETURN_EVENTS + CODE_EVENTS + TIER_EVENTS), Event.payload),
+              else_=null()),
+         case((and_(Event.name == "order.created", Event.subject_type == "order"),
+               select(LoyaltyOrder.order_id).where(LoyaltyOrder.order_id == Event.subject_id)
+               .exists()), else_=False))
 
 
 def cursor(session: Session, store_id: int) -> EventConsumer:
@@ -90,21 +100,19 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
-    batch = [Heard(*told) for told in session.execute(
+    session.flush()  # the events are read on the connection, past the session
+    batch = [Heard(*told) for told in connection_of(session).execute(
         event_cursors.after(row, store_id, horizon, *LISTENS)
-        .with_only_columns(*HEARD).limit(limit))]
+        .with_only_columns(*HEARD).limit(limit)).all()]
     # `order.created` of orders not seen yet are gathered and opened together
     # (loyalty/bulk.py), as long as no other event about an order comes between.
-    opened = bulk.seen(session, [e.subject_id for e in batch if _opens(e)]) \
+    opened = {e.subject_id for e in batch if e.seen} \
         if program is not None and use_bulk else None
     group: list[Heard] = []
     for event in batch:
         if event.name in TIER_EVENTS:
             if program is not None:
                 _push_tier(session, event, program, row)
-            row.last_event_id = event.id
-            if horizon is not None:
-                row.last_txid = int(event.txid or 0)
             continue
         order_id = order_of(session, event) if program is not None else None
         if opened is not None and order_id is not None and _opens(event) \
@@ -114,11 +122,11 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         elif program is not None:
             _open_group(session, group, program, now, row)
             _one(session, event, order_id, program, now, row)
-        row.last_event_id = event.id
-        if horizon is not None:
-            row.last_txid = int(event.txid or 0)
     _open_group(session, group, program, now, row)
     if batch:
+        row.last_event_id = batch[-1].id
+        if horizon is not None:
+            row.last_txid = int(batch[-1].txid or 0)
         row.processed += len(batch)
     if program is not None:
         orders.release_due(session, store_id=store_id, now=now)

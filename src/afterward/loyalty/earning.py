@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):  # tuples: a batch of history makes thousands (loyalty/bulk.py)
     total_minor: int
     quantity: int
     gone: int  # units refunded or returned: max(refunded, returned)
 
 
-@dataclass(frozen=True)
-class OrderValue:
+class OrderValue(NamedTuple):
     subtotal_minor: int
     discount_minor: int
     refunded_minor: int
@@ -35,10 +34,9 @@ def kept_minor(order: OrderValue) -> int:
     if order.cancelled:
         return 0
     goods = max(0, order.subtotal_minor - order.discount_minor)
-    lines_total = sum(max(0, line.total_minor) for line in order.lines)
     if all(line.gone == 0 and line.quantity for line in order.lines):
         by_lines = goods  # every unit kept: each line's whole share (the exact sum below)
-    elif lines_total and goods:
+    elif (lines_total := sum(max(0, line.total_minor) for line in order.lines)) and goods:
         share = sum((Fraction(max(0, line.total_minor) * (line.quantity - min(line.gone,
                      line.quantity)), line.quantity) for line in order.lines if line.quantity),
                     Fraction(0))

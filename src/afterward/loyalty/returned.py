@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import ColumnClause, bindparam, literal_column, text
 from sqlalchemy.orm import Session
 
 _UNITS = ("SUM(CASE "
@@ -15,6 +15,10 @@ _UNITS = ("SUM(CASE "
           " WHEN rl.accepted THEN rl.received_quantity ELSE 0 END) "
           "FROM return_lines rl JOIN returns r ON r.id = rl.return_id "
           "WHERE r.store_id = :store_id AND r.status IN ('received', 'resolved') ")
+# A column for a query of `orders`: whether the order has a return counted above.
+HAS_RETURNS: ColumnClause[bool] = literal_column(
+    "EXISTS (SELECT 1 FROM returns r WHERE r.store_id = orders.store_id "
+    "AND r.order_id = orders.id AND r.status IN ('received', 'resolved'))")
 _RETURNED = text(f"SELECT rl.order_line_id, {_UNITS} AND r.order_id = :order_id "
                  "GROUP BY rl.order_line_id")
 _RETURNED_OF = text(f"SELECT r.order_id, rl.order_line_id, {_UNITS} "

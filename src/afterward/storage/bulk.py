@@ -129,18 +129,24 @@ def driver_rows(table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, 
     columns += [[value] * count for value in defaults.values()]
     for i, process in enumerate(processors):
         if process is not None:
-            columns[i] = _processed(process, columns[i])
+            columns[i] = processed(process, columns[i])
     return list(zip(*columns, strict=True))
 
 
-def _processed(process: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
-    """The column's values through its processor; a column holding one object in every
-    row (a batch's `now`) is processed once. Identity, not equality: 1 and True are
-    equal but JSON writes them apart."""
+def processed(process: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
+    """The column's values through its processor; each object once when a few fill
+    many rows (a batch's `now`, `None`). Identity, not equality: 1 and True are equal
+    but JSON writes them apart."""
     first = column[0]
     if all(value is first for value in column):
         return [process(first)] * len(column)
+    objects = {id(value): value for value in column}
+    if len(objects) * 4 <= len(column):
+        done = {key: process(value) for key, value in objects.items()}
+        return [done[id(value)] for value in column]
     return list(map(process, column))
+
+
 
 
 def _sqlite(conn: Connection, table: Table, names: tuple[str, ...],
