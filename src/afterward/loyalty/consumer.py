@@ -109,10 +109,10 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     opened = {e.subject_id for e in batch if e.seen} \
         if program is not None and use_bulk else None
     group: list[Heard] = []
+    changed_tiers: list[Heard] = []
     for event in batch:
         if event.name in TIER_EVENTS:
-            if program is not None:
-                _push_tier(session, event, program, row)
+            changed_tiers.append(event)
             continue
         order_id = order_of(session, event) if program is not None else None
         if opened is not None and order_id is not None and _opens(event) \
@@ -123,6 +123,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
             _open_group(session, group, program, now, row)
             _one(session, event, order_id, program, now, row)
     _open_group(session, group, program, now, row)
+    if changed_tiers and program is not None:
+        _push_tiers(session, changed_tiers, program, row)
     if batch:
         row.last_event_id = batch[-1].id
         if horizon is not None:
@@ -138,11 +140,11 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     return len(batch), not more and caught_up
 
 
-def _push_tier(session: Session, event: Heard, program: Program,
-               row: EventConsumer) -> None:
-    _guarded(session, event, row, lambda: tiers.push(
-        session, store_id=event.store_id, event_id=event.id, payload=event.payload or {},
-        program=program))
+def _push_tiers(session: Session, events: list[Heard], program: Program,
+                row: EventConsumer) -> None:
+    _guarded(session, events[0], row, lambda: tiers.push(
+        session, store_id=events[0].store_id, program=program,
+        changes=[(e.id, e.payload or {}) for e in events]))
 
 
 def _opens(event: Heard) -> bool:

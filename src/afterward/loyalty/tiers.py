@@ -120,36 +120,45 @@ def tags(tier: Tier | None) -> list[str]:
             *([f"{TAG_PREFIX}early-access"] if tier.early_access else [])]
 
 
-def push(session: Session, *, store_id: int, event_id: int, payload: dict[str, Any],
+def push(session: Session, *, store_id: int, changes: list[tuple[int, dict[str, Any]]],
          program: Program) -> None:
-    """A `loyalty.tier_changed` event (whichever path recorded it: an order, the bulk
-    path, the periodic review) as a webhook to the store platform; the consumer calls
-    it when it reads the event. Ours, and under `shopify` the tags to add and to
-    remove (a customer without a Shopify id: none). Tiers named by the event that the
-    program no longer has count as no tier."""
-    customer_id = payload.get("customer_id")
-    if not isinstance(customer_id, int):
+    """`loyalty.tier_changed` events (id, payload), whichever path recorded them (an
+    order, the bulk path, the periodic review), as webhooks to the store platform, one
+    job each, written together; the consumer calls it for the tier events of its
+    batch. Each carries ours, and under `shopify` the tags to add and to remove (a
+    customer without a Shopify id: none). Tiers the program no longer has count as no
+    tier."""
+    wanted = {p["customer_id"] for _, p in changes if isinstance(p.get("customer_id"), int)}
+    if not wanted:
         return
-    before, after = program.tier(payload.get("from")), program.tier(payload.get("to"))
-    direction = payload.get("direction")
-    customer = session.get(Customer, customer_id)
-    adding, removing = tags(after), tags(before)
-    data: dict[str, object] = {
-        "customer_id": customer_id,
-        "customer_external_id": customer.external_id if customer else None,
-        "email": customer.email if customer else None,
-        "from": payload.get("from"), "to": payload.get("to"), "direction": direction,
-        "benefits": benefits(after),
-        "tags_add": [t for t in adding if t not in removing],
-        "tags_remove": [t for t in removing if t not in adding]}
-    if customer is not None and customer.external_id and customer.external_id.isdigit():
-        gid = f"gid://shopify/Customer/{customer.external_id}"
-        data["shopify"] = {"tagsAdd": {"id": gid, "tags": data["tags_add"]},
-                           "tagsRemove": {"id": gid, "tags": data["tags_remove"]}}
-    webhook_id = f"loyalty_tier_changed_{event_id}"
-    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
-        "event_type": "loyalty.tier_changed", "event_id": webhook_id, "data": data},
-        store_id=store_id, dedupe_key=f"loyalty.{webhook_id}")
+    customers = {row.id: row for row in session.execute(
+        select(Customer.id, Customer.external_id, Customer.email)
+        .where(Customer.store_id == store_id, Customer.id.in_(wanted)))}
+    payloads = []
+    for event_id, payload in changes:
+        customer_id = payload.get("customer_id")
+        if not isinstance(customer_id, int):
+            continue
+        customer = customers.get(customer_id)
+        external_id = customer.external_id if customer else None
+        before, after = program.tier(payload.get("from")), program.tier(payload.get("to"))
+        adding, removing = tags(after), tags(before)
+        data: dict[str, object] = {
+            "customer_id": customer_id, "customer_external_id": external_id,
+            "email": customer.email if customer else None,
+            "from": payload.get("from"), "to": payload.get("to"),
+            "direction": payload.get("direction"), "benefits": benefits(after),
+            "tags_add": [t for t in adding if t not in removing],
+            "tags_remove": [t for t in removing if t not in adding]}
+        if external_id and external_id.isdigit():
+            gid = f"gid://shopify/Customer/{external_id}"
+            data["shopify"] = {"tagsAdd": {"id": gid, "tags": data["tags_add"]},
+                               "tagsRemove": {"id": gid, "tags": data["tags_remove"]}}
+        payloads.append({"event_type": "loyalty.tier_changed",
+                         "event_id": f"loyalty_tier_changed_{event_id}", "data": data})
+    # No dedupe key: the consumer reads each event once (its cursor moves in this
+    # transaction), and the publishing job delivers once per endpoint and event id.
+    jobs.enqueue_many(session, PUBLISH_WEBHOOK_JOB, payloads, store_id=store_id)
 
 
 def review_all(session: Session, *, store_id: int, program: Program, now: datetime) -> int:
