@@ -236,3 +236,25 @@ def test_a_product_with_enough_texts_gets_themes_of_its_own(db, store, monkeypat
         ("TEE-1", "faded wash, faded colour", 4),
         ("TEE-1", "lovely colour, soft fabric, great", 4)]
     assert bag == []
+
+
+def test_survey_comments_are_scored_with_the_reviews_and_return_reasons(db, store):
+    from afterward.commerce.models import Order
+    from afterward.feedback import surveys
+
+    add_reviews(db, store.id, BAGS[:1])
+    add_return(db, store.id, "R-1", [("MUG-1", "damaged", "The handle broke off.")])
+    with db.transaction() as session:
+        order_id = session.scalar(select(Order.id).where(Order.store_id == store.id))
+        assert order_id is not None
+        surveys.answer(session, store_id=store.id, order_id=order_id, survey="csat",
+                       score=1, source="api", comment="Nobody answered my emails.")
+
+    with db.transaction() as session:
+        outcome = words.recompute(session, store.id, now=datetime(2026, 6, 1, tzinfo=UTC))
+    with db.reading() as session:
+        sources = [(s.source, s.model) for s in session.scalars(select(TextSentiment).where(
+            TextSentiment.store_id == store.id).order_by(TextSentiment.id))]
+
+    assert (outcome.texts, outcome.rated) == (3, 2)  # the review's stars and the CSAT score
+    assert sorted(sources) == [("return", "vader"), ("review", "vader"), ("survey", "vader")]
