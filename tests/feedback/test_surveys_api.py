@@ -144,3 +144,11 @@ def test_the_period_counts_answers_first_given_in_it(shop: Shop):
 def test_the_results_need_an_api_key(shop: Shop):
     assert shop.client.get("/api/v1/surveys/nps/results").status_code == 401
     assert shop.client.post(URL, json={}).status_code == 401
+
+
+@pytest.mark.parametrize("query", ["to=0", "from=1700000000", "to=2026-1-5", "from=tomorrow"])
+def test_a_day_not_written_as_yyyy_mm_dd_is_refused(shop: Shop, query):
+    answer = shop.client.get(f"/api/v1/surveys/nps/results?{query}", headers=shop.store.auth)
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == query.split("=")[0]

@@ -23,6 +23,17 @@ def _digits(value: object) -> object:
     return value
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: object) -> object:
+    """A day as the schema says it (`format: date`, YYYY-MM-DD): not a Unix time, which
+    pydantic's lax mode would take ("0" is 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
 def _true_or_false(value: object) -> object:
     if isinstance(value, str) and value not in ("true", "false"):
         raise ValueError("expected true or false")
@@ -35,6 +46,7 @@ IdQuery = Annotated[int | None, Query(ge=1, le=ID_MAX), WHOLE]
 Limit = Annotated[int, Query(ge=1, le=200), WHOLE]
 LongLimit = Annotated[int, Query(ge=1, le=500), WHOLE]
 FlagQuery = Annotated[bool, Query(), BeforeValidator(_true_or_false)]
+ISO_DAY = BeforeValidator(_iso_day)
 
 
 async def each_once(request: Request) -> None:

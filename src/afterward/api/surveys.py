@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError
-from afterward.api.params import each_once
+from afterward.api.params import ISO_DAY, each_once
 from afterward.api.responses import INVALID, KEYED, WITH_BODY, updated
 from afterward.commerce import service as commerce
 from afterward.feedback import survey_results, surveys
@@ -31,9 +31,9 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 
 From = Annotated[date | None, Query(alias="from", description="First day (UTC), included; "
-                                    "default: 90 days before `to`")]
+                                    "default: 90 days before `to`"), ISO_DAY]
 To = Annotated[date | None, Query(alias="to", description="Last day (UTC), included; "
-                                  "default: today")]
+                                  "default: today"), ISO_DAY]
 
 
 @router.post("/responses", response_model=SurveyResponseOut, status_code=201,

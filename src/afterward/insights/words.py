@@ -138,11 +138,19 @@ def pending(session: Session, store_id: int) -> bool:
         .limit(1)) is not None
 
 
-def request(session: Session, store_id: int) -> bool:
+REQUEST_WINDOW = timedelta(minutes=1)
+
+
+def request(session: Session, store_id: int, *, now: datetime | None = None) -> bool:
     """A recompute asked for by hand (the admin's button): enqueued unless one is queued
-    or running already, so many clicks make one job. True when this call enqueued it."""
+    or running already, or was asked for within REQUEST_WINDOW (a worker may finish a
+    small store's run before the other tabs' clicks arrive), so many clicks make one
+    job. True when this call enqueued it."""
+    now = now or utcnow()
     locks.hold(session, "insights-words-request", store_id)
-    if pending(session, store_id):
+    if pending(session, store_id) or session.scalar(select(jobs.Job.id).where(
+            jobs.Job.kind == JOB, jobs.Job.store_id == store_id,
+            jobs.Job.created_at > now - REQUEST_WINDOW).limit(1)) is not None:
         return False
     enqueue(session, store_id)
     return True
