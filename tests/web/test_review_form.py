@@ -228,6 +228,9 @@ def test_photos_are_kept_without_their_metadata(shop, db):
 @pytest.mark.parametrize(("files", "problem"), [
     ([("photos_0", ("a.txt", b"not an image at all", "image/jpeg"))], "is not a photo"),
     ([("photos_0", (f"{n}.png", png(), "image/png")) for n in range(4)], "at most 3 photos"),
+    # 20 MB sent as one photo: within the upload's body limit, over a photo's 8 MB
+    ([("photos_0", ("big.png", png() + b"\0" * (20 * 1024 * 1024), "image/png"))],
+     "is too large"),
 ])
 def test_a_bad_photo_or_too_many_refuse_the_form_and_record_nothing(shop, db, files, problem):
     path = form_path(shop, shop.order("1001"))
