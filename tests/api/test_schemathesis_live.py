@@ -26,7 +26,8 @@ from afterward.commerce import stores
 from afterward.storage.db import Database
 from tests.servers import ROOT, ServerProcess, fresh_database
 
-pytestmark = pytest.mark.slow
+# One schemathesis run (a minute) serves every test here: kept on one test process.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("schemathesis")]
 
 SEED = 20261205
 REQUEST_TIMEOUT = 10  # seconds: what the issue saw requests hang for
