@@ -8,6 +8,7 @@ import pytest
 from afterward.accounts import service as accounts
 from afterward.demo.build import DemoSummary, build_demo
 from afterward.storage.db import Database
+from tests.conftest import PG_URL
 from tests.servers import fresh_database
 from tests.web.helpers import CHEAP_HASHER
 
@@ -20,6 +21,18 @@ CUSTOMERS, ORDERS, DAYS, REPLAY_DAYS = 150, 170, 730, 150
 SIZES = {"customers": CUSTOMERS, "orders": ORDERS, "days": DAYS, "replay_days": REPLAY_DAYS,
          "seed": 7}
 SWITCHED_ON = datetime(2025, 8, 18, tzinfo=UTC)  # midnight, REPLAY_DAYS before NOW
+
+# The tests of the one bigger build (SIZES): on one test process, so it is built once;
+# and on SQLite, the demo's own database (`make demo`). The PostgreSQL pass builds small
+# demos end to end instead (test_rerun.py: the history, the replay through journeys,
+# loyalty and returns, a fresh process running every job it queued): the bigger build
+# takes over two minutes there, which the suite's time budget cannot hold, and what
+# these tests check of it (the history's shape, what the replay did) is the same on
+# either database.
+BIG_BUILD = [pytest.mark.xdist_group("demo_build"),
+             pytest.mark.skipif(bool(PG_URL), reason="the bigger demo build is checked on "
+                                "SQLite; the PostgreSQL pass builds small demos end to end "
+                                "(test_rerun.py)")]
 
 
 @pytest.fixture(autouse=True)

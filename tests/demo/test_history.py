@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import UTC, timedelta
 
 import phonenumbers
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -32,10 +31,10 @@ from afterward.storage import registry
 from afterward.tracking import service as tracking
 from afterward.tracking.models import Shipment, ShipmentLine, TrackingEvent
 from afterward.tracking.statuses import Status
-from tests.demo.conftest import CUSTOMERS, DAYS, NOW, ORDERS, SECRET
+from tests.demo.conftest import BIG_BUILD, CUSTOMERS, DAYS, NOW, ORDERS, SECRET
 
 # The tests reading the one demo build run in one test process, which builds it once.
-pytestmark = pytest.mark.xdist_group("demo_build")
+pytestmark = BIG_BUILD
 
 
 def test_it_builds_exactly_the_customers_orders_and_catalogue_asked_for(built):

@@ -27,11 +27,11 @@ from afterward.messaging.models import Message, MessageStatus, OutboxEntry
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
 from afterward.web.admin import journey_figures
-from tests.demo.conftest import NOW, SECRET, SWITCHED_ON
+from tests.demo.conftest import BIG_BUILD, NOW, SECRET, SWITCHED_ON
 from tests.web.helpers import sign_in
 
 # The tests reading the one demo build run in one test process, which builds it once.
-pytestmark = pytest.mark.xdist_group("demo_build")
+pytestmark = BIG_BUILD
 
 WITH_HOLDOUT = ["birthday_offer", "loyalty_points_earned", "purchase_anniversary",
                 "replenishment_reminder", "second_purchase", "winback"]

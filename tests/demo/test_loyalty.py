@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from afterward.commerce.code_models import DiscountCode
@@ -15,10 +14,10 @@ from afterward.commerce.models import Order
 from afterward.demo.loyalty import DEMO_PROGRAM
 from afterward.loyalty import programs, tiers
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyOrder
-from tests.demo.conftest import NOW, SWITCHED_ON
+from tests.demo.conftest import BIG_BUILD, NOW, SWITCHED_ON
 
 # The tests reading the one demo build run in one test process, which builds it once.
-pytestmark = pytest.mark.xdist_group("demo_build")
+pytestmark = BIG_BUILD
 
 
 def test_the_store_runs_the_demo_program(built):

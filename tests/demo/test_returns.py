@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from afterward.commerce.models import Order
@@ -16,10 +15,10 @@ from afterward.demo.catalog import VARIANT_SETS
 from afterward.events import Event
 from afterward.returns.models import CreditEntry, Return
 from afterward.tracking.statuses import Status
-from tests.demo.conftest import NOW
+from tests.demo.conftest import BIG_BUILD, NOW
 
 # The tests reading the one demo build run in one test process, which builds it once.
-pytestmark = pytest.mark.xdist_group("demo_build")
+pytestmark = BIG_BUILD
 
 
 def _trade() -> history.History:
