@@ -104,6 +104,15 @@ ADMIN_LOYALTY = (
     ("/admin/loyalty/referrals", "/admin/loyalty/referrals"),
 )
 
+
+def sign_in_admin(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/admin")
+
+
 def measured(page: Any, url: str) -> list[str]:
     page.goto(url)
     page.wait_for_load_state("load")
@@ -204,11 +213,7 @@ def returns_shop(db: Any, order_id: int) -> ReturnIds:
 def test_no_admin_returns_page_is_wider_than_a_phone(live_server, new_page, shop, db):
     ids = returns_shop(db, shop.order_id)
     page = new_page(viewport=PHONE)
-    page.goto(live_server.url + "/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
 
     problems = walk(page, live_server.url, ids, ADMIN_RETURNS)  # type: ignore[arg-type]
 
@@ -234,11 +239,7 @@ def test_no_loyalty_page_is_wider_than_a_phone(live_server, new_page, shop, db, 
     shopper += [f"redeemed: {p}" for p in problems_on(page)]
     page.goto(live_server.url + "/t/" + ids.token)
     shopper += [f"tracking with points: {p}" for p in problems_on(page)]
-    page.goto(live_server.url + "/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
     admin = walk(page, live_server.url, ids, ADMIN_LOYALTY)  # type: ignore[arg-type]
 
     assert shopper + admin == [], "\n".join(shopper + admin)
@@ -302,11 +303,7 @@ def test_no_review_page_is_wider_than_a_phone(live_server, new_page, shop, db, s
     page = new_page(viewport=PHONE)
 
     shopper = walk(page, live_server.url, ids, REVIEWS)  # type: ignore[arg-type]
-    page.goto(live_server.url + "/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
     admin = walk(page, live_server.url, ids, ADMIN_REVIEWS)  # type: ignore[arg-type]
 
     assert shopper + admin == [], "\n".join(shopper + admin)
@@ -332,11 +329,7 @@ def test_no_survey_page_is_wider_than_a_phone(live_server, new_page, shop, db, s
     page = new_page(viewport=PHONE)
 
     shopper = walk(page, live_server.url, ids, SURVEYS)  # type: ignore[arg-type]
-    page.goto(live_server.url + "/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
     admin = walk(page, live_server.url, ids, ADMIN_SURVEYS)  # type: ignore[arg-type]
 
     assert shopper + admin == [], "\n".join(shopper + admin)
@@ -403,11 +396,7 @@ def test_the_words_page_is_no_wider_than_a_phone(live_server, new_page, shop, db
     with db.transaction() as session:
         assert words.recompute(session, store_id).themes == 2
     page = new_page(viewport=PHONE)
-    page.goto(live_server.url + "/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
 
     problems = walk(page, live_server.url, shop, ADMIN_WORDS)
 

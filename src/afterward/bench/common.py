@@ -229,3 +229,17 @@ function request()
   return reqs[at]
 end
 """
+
+# The end of a wrk Lua script whose threads count their unwanted answers in `bad`:
+# the JSON line run_wrk reads (requests, duration, bad, socket errors, p50/p95/p99).
+LUA_DONE_COUNTING_BAD = r"""function done(summary, latency, requests)
+  local e, wrong = summary.errors, 0
+  for _, thread in ipairs(threads) do
+    wrong = wrong + thread:get("bad")
+  end
+  io.write(string.format('{"requests": %d, "duration_us": %d, "bad": %d, '
+    .. '"socket_errors": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, wrong, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from afterward.api import loyalty as loyalty_api
 from afterward.bench.common import (
+    LUA_DONE_COUNTING_BAD,
     LUA_REQUEST_FILE,
     Backend,
     BenchError,
@@ -118,17 +119,7 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local e, wrong = summary.errors, 0
-  for _, thread in ipairs(threads) do
-    wrong = wrong + thread:get("bad")
-  end
-  io.write(string.format('{"requests": %d, "duration_us": %d, "bad": %d, '
-    .. '"socket_errors": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
-    summary.requests, summary.duration, wrong, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
-end
-"""
+""" + LUA_DONE_COUNTING_BAD
 
 
 def run(options: BenchOptions) -> Iterator[Figure]:

@@ -23,6 +23,7 @@ customer ever bought (`bought`: "you may also like", and `eval-recs --new-items`
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -104,14 +105,15 @@ class Data:
         return (self.owners @ sp.diags(basket_weights) @ self.lines).tocsr()
 
 
-class Model:
+class Model(ABC):
     name = "model"
 
     def __init__(self, data: Data) -> None:
         self.data = data
 
+    @abstractmethod
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Each row's (customer's) score for every item."""
 
 
 class Popular(Model):
