@@ -4,7 +4,9 @@ an HTTP client and store factories."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +29,69 @@ PG_URL = os.environ.get("AFTERWARD_TEST_DATABASE_URL", "")
 ON_SQLITE_PASS = pytest.mark.skipif(bool(PG_URL), reason="uses SQLite files of its own, "
                                     "whatever the test database: runs in the SQLite pass")
 DATA = Path(__file__).parent / "data"
+
+
+# What shows a test can reach the PostgreSQL test database: the database fixtures, or a
+# source (its module or a fixture's) that reads the URL or starts servers on it.
+_REACHES_POSTGRES = re.compile(r"PG_URL|AFTERWARD_TEST_DATABASE_URL|new_postgres_database|"
+                               r"tests\.servers|from tests import servers")
+_SOURCES: dict[str, bool] = {}
+
+
+def _mentions_postgres(path: str | None) -> bool:
+    if not path:
+        return False
+    if path not in _SOURCES:
+        try:
+            _SOURCES[path] = bool(_REACHES_POSTGRES.search(Path(path).read_text("utf-8")))
+        except OSError:
+            _SOURCES[path] = True  # unreadable: keep the test
+    return _SOURCES[path]
+
+
+def reaches_database(item: pytest.Item) -> bool:
+    """Whether the test can touch the test database (and so can differ between the
+    SQLite and the PostgreSQL pass)."""
+    if "template_url" in getattr(item, "fixturenames", ()):
+        return True
+    if _mentions_postgres(str(item.path)):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in (info.name2fixturedefs.values() if info else ()):
+        for definition in definitions:
+            try:
+                source = inspect.getsourcefile(definition.func)
+            except TypeError:
+                continue
+            if source and "/tests/" in source and _mentions_postgres(source):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass of .ci/run runs only the tests that can reach a database: the
+    others (pure logic, models, parsers, files of their own) ran the same in the SQLite
+    pass, and running them again proves nothing."""
+    if not PG_URL:
+        return
+    kept = [item for item in items if reaches_database(item)]
+    if len(kept) < len(items):
+        keep = set(kept)
+        dropped = [item for item in items if item not in keep]
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+        config.stash[_DESELECTED] = len(dropped)
+
+
+_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    dropped = config.stash.get(_DESELECTED, 0)
+    if not dropped:
+        return None
+    return (f"{dropped} tests that never reach a database are left to the SQLite pass "
+            "(tests/conftest.py reaches_database)")
 
 
 def _worker_suffix() -> str:
