@@ -90,6 +90,11 @@ class Review(Base):
         Index("ix_reviews_store_customer", "store_id", "customer_id"),
         # publishing.version: whether a product's reviews changed, from the index alone
         Index("ix_reviews_store_sku_updated", "store_id", "sku", "updated_at"),
+        # A product's pages in the "helpful" and "highest"/"lowest" orders (0028).
+        Index("ix_reviews_sku_helpful", "store_id", "sku", "status", "helpful", "published_at",
+              "id"),
+        Index("ix_reviews_sku_rating", "store_id", "sku", "status", "rating", "published_at",
+              "id"),
         CheckConstraint("rating >= 1 AND rating <= 5", name="review_rating"),
         CheckConstraint("status IN ('pending', 'published', 'rejected')",
                         name="review_status"),

@@ -247,7 +247,9 @@ def _page_of(session: Session, store_id: int, sku: str, sort: str, page: int, pe
     page = max(1, min(page, pages, MAX_PAGE))
     statement = (_columns().where(*_published(store_id, sku)).order_by(*_ORDER[sort])
                  .limit(per_page).offset((page - 1) * per_page))
-    reviews = _with_photos(session, [_review(row) for row in session.execute(statement)])
+    rows = session.execute(statement).all()
+    reviews = _with_photos(session, [_review(row) for row in rows],
+                           with_photos={row.id for row in rows if row.has_photos})
     return Page(reviews, page, per_page, pages, sort)
 
 
@@ -270,8 +272,11 @@ def _review(row: Any) -> Published:
         photos=[])
 
 
-def _with_photos(session: Session, reviews: list[Published]) -> list[Published]:
-    ids = [r.id for r in reviews]
+def _with_photos(session: Session, reviews: list[Published], *,
+                 with_photos: set[int] | None = None) -> list[Published]:
+    """Their photos added; `with_photos`: the ids known to have any (the others are
+    not looked up: most pages have none)."""
+    ids = [r.id for r in reviews if with_photos is None or r.id in with_photos]
     if not ids:
         return reviews
     by_review: dict[int, list[Photo]] = {}
