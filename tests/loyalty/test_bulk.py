@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from afterward.commerce.models import Customer, Order, OrderLine
 from afterward.event_cursors import EventConsumer
@@ -129,10 +129,15 @@ def build_history(db, store_id: int, seed: int, grace_days: int) -> None:
         record_many(session, store_id=store_id, events=stream)
 
 
-def consumed(session, store_id: int, *, use_bulk: bool) -> dict[str, Any]:
+def consumed(session, store_id: int, *, use_bulk: bool, limit: int = 7,
+             slow_limit: int = consumer.BATCH, sizes: list[int] | None = None
+             ) -> dict[str, Any]:
     while True:
-        _, caught_up = consumer.consume(session, store_id=store_id, now=NOW, limit=7,
-                                        use_bulk=use_bulk)
+        handled, caught_up = consumer.consume(session, store_id=store_id, now=NOW,
+                                              limit=limit, use_bulk=use_bulk,
+                                              slow_limit=slow_limit)
+        if sizes is not None:
+            sizes.append(handled)
         if caught_up:
             break
     session.flush()
@@ -187,6 +192,31 @@ def test_opening_a_batch_s_orders_at_once_leaves_what_one_at_a_time_leaves(
     assert kinds == {"loyalty.points_earned", "loyalty.tier_changed"}
     assert any(bonus == 25 for *_, bonus, _p, _d, _r, _u in plain["orders"])
     assert {m for *_, m, _b, _p, _d, _r, _u in plain["orders"]} >= {100, 125}
+
+
+def test_a_batch_ends_once_its_slow_events_reach_the_limit_and_the_next_goes_on_from_there(
+        db, store):
+    """Batches read many events but stop after `slow_limit` went one at a time: the
+    cursor stands after the last one handled, and the result is the plain path's."""
+    build_history(db, store.id, 7, 30)
+    sizes: list[int] = []
+    with db.transaction() as session:
+        plain_run = session.begin_nested()
+        plain = consumed(session, store.id, use_bulk=False)
+        plain_run.rollback()
+        short = consumed(session, store.id, use_bulk=True, limit=1000, slow_limit=2,
+                         sizes=sizes)
+        at = session.scalar(select(EventConsumer.last_event_id).where(
+            EventConsumer.name == f"{consumer.PREFIX}{store.id}"))
+        listened = session.scalar(select(func.count()).select_from(Event).where(
+            Event.store_id == store.id, Event.id <= at, *consumer.LISTENS))
+
+    # The same rows; only where the batches end differs, and with it where each
+    # batch's releases of due points fall among the entries.
+    assert {**short, "entries": sorted(short["entries"])} == \
+        {**plain, "entries": sorted(plain["entries"])}
+    assert len(sizes) > 2 and sizes[-1] < 1000
+    assert sum(sizes) == listened  # every event up to the cursor handled once
 
 
 def test_a_batch_whose_opening_fails_is_opened_one_event_at_a_time(db, store, monkeypatch):

@@ -4,7 +4,8 @@ among a million entries, and redemptions through the API.
 - earn_bulk_entries_per_s: a store with a program (a tier with a multiplier, a
   first-order bonus) imports N orders (default 50,000, `--orders`; the CSV import,
   not timed), then the loyalty consumer catches up on their `order.created` events,
-  timed: batches of 500 whose new orders are opened together (loyalty/bulk.py);
+  timed: batches of up to 2,000 events (consumer.READ_BATCH) whose new orders are
+  opened together (loyalty/bulk.py);
   ledger entries written per second, and this process's CPU per entry
   (earn_bulk_cpu_us_per_entry: what the rate would be on an idle core);
 - earn_plain_insert_entries_per_s: every row the consumer wrote (accounts, entries,

@@ -35,7 +35,12 @@ from afterward.tracking.models import Shipment
 
 log = logging.getLogger("afterward.loyalty")
 
-BATCH = 500
+BATCH = 500  # events through the one-at-a-time path (orders.recompute) per transaction
+# Events read per transaction: new orders opened together (loyalty/bulk.py) cost about
+# a twentieth of one through recompute, so a backlog of them (an import) goes in
+# batches this big; a batch ends early once BATCH events took the slow path, so a
+# transaction stays as short as one of BATCH events would be.
+READ_BATCH = 2000
 PREFIX = "loyalty:"
 ORDER_EVENTS = ("order.created", "order.updated", "order.refunded", "order.cancelled")
 RETURN_EVENTS = ("return.received", "return.resolved")
@@ -50,7 +55,7 @@ LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS + CODE_
 
 class Heard(NamedTuple):
     """What the consumer reads of an event: its columns, not an ORM object (a batch
-    holds 500)."""
+    holds up to READ_BATCH)."""
 
     id: int
     txid: int | None
@@ -92,9 +97,12 @@ def order_of(session: Session, event: Heard | Event) -> int | None:
 
 
 def consume(session: Session, *, store_id: int, now: datetime | None = None,
-            limit: int = BATCH, use_bulk: bool = True) -> tuple[int, bool]:
-    """One batch of the store's events; (events read, caught up). `use_bulk=False`:
-    every event through `orders.recompute` (what the bulk path is checked against)."""
+            limit: int = READ_BATCH, use_bulk: bool = True,
+            slow_limit: int = BATCH) -> tuple[int, bool]:
+    """One batch of the store's events, at most `limit`, ending after the one that
+    made `slow_limit` go through `orders.recompute`; (events handled, caught up).
+    `use_bulk=False`: every event through `orders.recompute` (what the bulk path is
+    checked against)."""
     now = now or utcnow()
     horizon = event_cursors.oldest_running_txid(session)
     row = cursor(session, store_id)
@@ -110,7 +118,9 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         if program is not None and use_bulk else None
     group: list[Heard] = []
     changed_tiers: list[Heard] = []
+    slow = handled = 0
     for event in batch:
+        handled += 1
         if event.name in TIER_EVENTS:
             changed_tiers.append(event)
             continue
@@ -122,6 +132,11 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         elif program is not None:
             _open_group(session, group, program, now, row)
             _one(session, event, order_id, program, now, row)
+            slow += 1
+            if slow >= slow_limit:
+                break
+    more = handled < len(batch) or len(batch) == limit
+    batch = batch[:handled]
     _open_group(session, group, program, now, row)
     if changed_tiers and program is not None:
         _push_tiers(session, changed_tiers, program, row)
@@ -134,7 +149,6 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         orders.release_due(session, store_id=store_id, now=now)
         referrals.pay_due(session, store_id=store_id, program=program, now=now)
     session.flush()
-    more = len(batch) == limit
     caught_up = horizon is None or not event_cursors.behind(session, row, store_id,
                                                             *LISTENS)
     return len(batch), not more and caught_up
