@@ -297,3 +297,30 @@ def test_a_vote_on_a_pending_review_or_another_product_s_is_refused(client, db, 
         assert refused.status_code == 404
     assert counts(db, pending) == (0, 0, 0)
     assert counts(db, elsewhere) == (0, 0, 0)
+
+
+def test_views_of_a_kept_page_each_carry_their_own_nonce_and_form_token(client, db, store):
+    review(db, store.id)
+    first = client.get(PAGE)
+    client.cookies.clear()
+    second = client.get(PAGE)
+
+    nonces = [re.search(r"'nonce-([^']+)'", page.headers["content-security-policy"]).group(1)
+              for page in (first, second)]
+    assert nonces[0] != nonces[1]
+    for page, nonce in zip((first, second), nonces, strict=True):
+        assert f'<style nonce="{nonce}">' in page.text
+        assert "aw-nonce-" not in page.text and "aw-csrf-" not in page.text
+    tokens = [csrf_of(page.text) for page in (first, second)]
+    assert tokens[0] != tokens[1]
+    # the text around them is the same page, kept
+    assert first.text.replace(nonces[0], "N").replace(tokens[0], "T") == \
+        second.text.replace(nonces[1], "N").replace(tokens[1], "T")
+
+
+def test_a_kept_page_changes_when_a_review_of_the_product_does(client, db, store):
+    review(db, store.id, title="First of many")
+    assert "First of many" in client.get(PAGE).text
+    review(db, store.id, title="Second thoughts")
+
+    assert "Second thoughts" in client.get(PAGE).text

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from afterward.catalogues import LANGUAGES
 from afterward.web.pages.language import Speaker, html_lang
@@ -64,6 +64,25 @@ def _queries(params: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str],
     """(code, name, query string) per language: the same few on most page views."""
     return tuple((code, name, urlencode([*params, ("lang", code)]))
                  for code, name in LANGUAGES.items())
+
+
+def render_text(request: Request, name: str, say: Speaker, context: dict[str, Any], *,
+                brand: Brand | None, nonce: str,
+                keep_params: frozenset[str] | None = None) -> str:
+    """The page as text, as `render` writes it with this nonce: for a page whose text
+    is kept (with placeholders for what differs per view) and served with
+    `html_response`."""
+    ctx = {"request": request, "_": say.gettext, "ngettext": say.ngettext,
+           "lang": html_lang(say.code), "languages": switcher(request, say.code, keep_params),
+           "brand": brand, "nonce": nonce, **context}
+    return templates().get_template(name).render(ctx)
+
+
+def html_response(body: str, *, nonce: str, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
+    """A page written by `render_text`, with the headers every shopper page carries."""
+    return HTMLResponse(body, status_code=status,
+                        headers={**security_headers(nonce), **(headers or {})})
 
 
 def render(request: Request, name: str, say: Speaker, context: dict[str, Any],

@@ -26,7 +26,7 @@ from afterward.throttle import Throttle
 from afterward.web.pages import language
 from afterward.web.pages import review_view as view
 from afterward.web.pages.form_csrf import FormCsrf
-from afterward.web.pages.render import render
+from afterward.web.pages.render import html_response, render, render_text
 from afterward.web.pages.tracking import speaker_for
 from afterward.web.pages.view import Brand
 
@@ -38,6 +38,10 @@ VOTER_COOKIE, VOTER_MAX_AGE = "aw_voter", 365 * 24 * 3600
 LIMIT, WINDOW_SECONDS = 30, 10 * 60
 WIDGET_REVIEWS = 5
 NOTICES = {"counted", "again"}
+_KEEP = frozenset({"sort", "page"})  # the language links keep these parameters
+# Where a kept page's text takes each view's own nonce and form token (neither
+# contains anything HTML escapes, and neither can occur in a page otherwise).
+_NONCE_MARK, _CSRF_MARK = "aw-nonce-8d1f3c", "aw-csrf-5b7e2a"
 
 
 def _number(raw: str | None, default: int = 1) -> int:
@@ -96,12 +100,13 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
 
     # The words of a page in a language are the same for every shopper until the
     # product's reviews change; only the shopper's own votes are added to them.
-    said = publishing.cached(session, at, (
-        "words", store.id, store.slug, sku, say.code, say.zone, lang, page.sort, page.page,
-        per_page, gallery, product, canonical), words)
+    key = ("words", store.id, store.slug, sku, say.code, say.zone, lang, page.sort, page.page,
+           per_page, gallery, product, canonical)
+    said = publishing.cached(session, at, key, words)
     voted = votes.voted(session, voter=_voter(request), review_ids=[r.id for r in page.reviews])
     return {**said, "say": say, "store_name": store.name, "brand": Brand.of(store),
-            "reviews": [{**r, "voted": voted.get(r["id"])} for r in said["reviews"]]}
+            "reviews": [{**r, "voted": voted.get(r["id"])} for r in said["reviews"]],
+            "_at": at, "_key": key, "_voted": bool(voted)}
 
 
 @router.get("/reviews/{store_slug}/{sku}/widget")
@@ -114,6 +119,8 @@ def widget(request: Request, store_slug: str, sku: str) -> Response:
     if found is None:
         return not_found(request, store)
     say, brand = found.pop("say"), found.pop("brand")
+    for kept in ("_at", "_key", "_voted"):
+        del found[kept]
     response = render(request, "pages/reviews_widget.html", say, {**found, "widget": True},
                       brand=brand,
                       keep_params=frozenset({"sort", "page"}))
@@ -174,17 +181,31 @@ def page(request: Request, store_slug: str, sku: str) -> Response:
 def _page(request: Request, store: Store, sku: str, *, problem: str | None = None,
           notice: str | None = None, status: int = 200) -> Response:
     db: Database = request.app.state.db
+    csrf = FORMS.value(request)
     with db.reading() as session:
         found = _context(request, session, store, sku, per_page=publishing.PER_PAGE,
                          gallery=publishing.GALLERY)
-    if found is None:
-        return not_found(request, store)
-    say, brand = found.pop("say"), found.pop("brand")
-    csrf = FORMS.value(request)
-    response = render(request, "pages/reviews.html", say, {
-        **found, "csrf": csrf, "problem": problem, "notice": notice, "widget": False,
-        "action": f"{found['path']}/vote{found['lang_query']}"},
-        brand=brand, status=status, keep_params=frozenset({"sort", "page"}))
+        if found is None:
+            return not_found(request, store)
+        say, brand = found.pop("say"), found.pop("brand")
+        at, key, voted = found.pop("_at"), found.pop("_key"), found.pop("_voted")
+        context = {**found, "problem": problem, "notice": notice, "widget": False,
+                   "action": f"{found['path']}/vote{found['lang_query']}"}
+        if problem is None and notice is None and not voted:
+            # What most views are (no message, no votes of the viewer's among these
+            # reviews): the page's text is kept until the product's reviews change,
+            # with marks where each view's nonce and form token go.
+            text = publishing.cached(session, at, ("page", *key, brand, found["store_name"]),
+                                     lambda: render_text(
+                                         request, "pages/reviews.html", say,
+                                         {**context, "csrf": _CSRF_MARK}, brand=brand,
+                                         nonce=_NONCE_MARK, keep_params=_KEEP))
+            nonce = secrets.token_urlsafe(16)
+            response = html_response(text.replace(_NONCE_MARK, nonce)
+                                     .replace(_CSRF_MARK, csrf), nonce=nonce, status=status)
+        else:
+            response = render(request, "pages/reviews.html", say, {**context, "csrf": csrf},
+                              brand=brand, status=status, keep_params=_KEEP)
     FORMS.set(request, response, csrf)
     if found["summary"]["count"]:  # a product's reviews are meant to be found
         del response.headers["x-robots-tag"]
