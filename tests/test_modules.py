@@ -96,7 +96,9 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
         ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
         ("Loyalty", "/admin/loyalty"), ("Reviews", "/admin/reviews"),
         ("Journeys", "/admin/journeys"), ("Surveys", "/admin/surveys"),
-        ("What customers say", "/admin/insights/words"), ("Messages", "/admin/messages"),
+        ("What customers say", "/admin/insights/words"),
+        ("Cohorts and KPIs", "/admin/insights"), ("Programs", "/admin/insights/programs"),
+        ("Messages", "/admin/messages"),
         ("Deliveries set aside", "/admin/deliveries")]
 
 

@@ -39,6 +39,11 @@ NOT_PAGES = {
     "/reviews/{store_slug}/{sku}.json": "a product's reviews as JSON",
     "/reviews/{store_slug}/photos/{photo_id}": "a review's photo",
     "/feeds/{store_slug}/google-product-reviews.xml": "Google's Product Review Feed, XML",
+    "/admin/insights/kpis.csv": "a CSV download",
+    "/admin/insights/months.csv": "a CSV download",
+    "/admin/insights/cohorts.csv": "a CSV download",
+    "/admin/insights/clv.csv": "a CSV download",
+    "/admin/insights/programs.csv": "a CSV download",
 }
 LOOKUP = urlencode({"order_number": s.ORDER_NUMBER, "email": s.EMAIL})
 SHOPPER = (
@@ -403,12 +408,38 @@ def test_the_words_page_is_no_wider_than_a_phone(live_server, new_page, shop, db
     assert problems == [], "\n".join(problems)
 
 
+ADMIN_INSIGHTS = (
+    ("/admin/insights", "/admin/insights"),
+    ("/admin/insights", "/admin/insights?days=365"),
+    ("/admin/insights/programs", "/admin/insights/programs"),
+)
+LONG_PROGRAM = ("Nachfassen nach der Zustellung mit Gutschein für Stammkundinnen und "
+                "Stammkunden, Kontrollgruppe Hälfte")
+
+
+def test_the_insights_pages_are_no_wider_than_a_phone(live_server, new_page, shop, db):
+    from afterward.commerce import stores
+    from tests.web.insights_walk import add_program
+
+    with db.reading() as session:
+        found = stores.get_by_slug(session, s.SLUG)
+        assert found is not None
+        store_id = found.id
+    add_program(db, store_id, LONG_PROGRAM, key="lange-kontrollgruppe")
+    page = new_page(viewport=PHONE)
+    sign_in_admin(page, live_server.url)
+
+    problems = walk(page, live_server.url, shop, ADMIN_INSIGHTS)
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
                                         *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS,
                                         *SURVEYS, *ADMIN_SURVEYS,
                                         *REVIEW_PAGES,
-                                        *ADMIN_WORDS)}
+                                        *ADMIN_WORDS, *ADMIN_INSIGHTS)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

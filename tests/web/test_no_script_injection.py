@@ -17,6 +17,7 @@ from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
 from tests.web import (
+    insights_walk,
     loyalty_walk,
     referral_walk,
     returns_walk,
@@ -44,6 +45,13 @@ NOT_PAGES = {
     "/feeds/{store_slug}/google-product-reviews.xml": "XML, every text escaped; valid "
                                                       "against Google's schema with hostile "
                                                       "text: tests/feedback/test_feeds.py",
+    "/admin/insights/kpis.csv": "a CSV download of figures only",
+    "/admin/insights/months.csv": "a CSV download of figures only",
+    "/admin/insights/cohorts.csv": "a CSV download of figures only",
+    "/admin/insights/clv.csv": "a CSV download of figures only",
+    "/admin/insights/programs.csv": "a CSV download (text/csv, attachment); a journey's "
+                                    "name kept from being read as a formula: "
+                                    "tests/insights/test_exports.py",
 }
 API = "/api/"  # JSON for integrators, never rendered as a page
 
@@ -338,13 +346,24 @@ def test_the_words_page_shows_hostile_text_as_text(client, db, settings):
     assert problems == [], "\n".join(problems)
 
 
+def test_the_insights_pages_show_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+    insights_walk.insights_shop(db)
+    make_admin(db, stores=(h.SLUG, "other"))
+    sign_in(client)
+
+    problems = walk(client, shop, insights_walk.ADMIN, "/admin")
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
                                         *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
                                         *reviews_walk.SHOPPER, *reviews_walk.ADMIN,
                                         *survey_walk.SHOPPER, *survey_walk.ADMIN,
                                         *review_pages_walk.visits(),
-                                        *words_walk.ADMIN)
+                                        *words_walk.ADMIN, *insights_walk.ADMIN)
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 
@@ -364,7 +383,7 @@ def test_each_visit_goes_to_the_route_it_names(app):
     astray = [f"{visit.method} {visit.target(shop)}" for visit in (
                   *VISITS, *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
                   *review_pages_walk.visits(),
-                  *words_walk.ADMIN)
+                  *words_walk.ADMIN, *insights_walk.ADMIN)
               if visit.route not in routes[visit.method] or not routes[visit.method][
                   visit.route].fullmatch(unquote(visit.target(shop).split("?")[0]))]
     astray += [f"{visit.method} {visit.target(surveyed)}" for visit in (

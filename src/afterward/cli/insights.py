@@ -265,3 +265,47 @@ def words(store: str = typer.Option(..., "--store", help="The store's slug."),
         Console().print(f"{outcome.texts} texts scored with {outcome.model} "
                         f"({outcome.rated} rated); {outcome.themes} themes (run {outcome.run})",
                         highlight=False)
+
+
+@app.command("report")
+def report(store: str = typer.Option(..., "--store", help="The store's slug."),
+           output: Path = typer.Option(..., "-o", "--output",
+                                       help="The HTML file to write."),
+           days: int = typer.Option(90, "--days",
+                                    help="The period compared with the one before: 30, 90 "
+                                         "or 365 days."),
+           window: int = typer.Option(30, "--window",
+                                      help="Days after enrolling in which a program's "
+                                           "orders count: 7, 14, 30, 60 or 90.")
+           ) -> None:
+    """Write the store's cohorts, KPIs, CLV distribution and programs as one
+    self-contained HTML file (CSS and charts inline: nothing to fetch to open it)."""
+    from afterward.cli.common import migrated_database
+    from afterward.commerce import stores
+    from afterward.insights import dashboard, programs
+    from afterward.storage.types import utcnow
+    from afterward.web.admin.context import StoreView
+    from afterward.web.admin.insights import report_html
+
+    if days not in dashboard.PERIODS:
+        fail(f"--days must be one of {', '.join(map(str, dashboard.PERIODS))}")
+    if window not in programs.WINDOWS:
+        fail(f"--window must be one of {', '.join(map(str, programs.WINDOWS))}")
+    if output.is_dir():
+        fail(f"cannot write {output}: it is a folder")
+    db = migrated_database()
+    try:
+        with db.reading() as session:
+            found = stores.get_by_slug(session, store)
+            if found is None:
+                fail(f"no store {store!r}")
+            html = report_html(session, StoreView.of(found), days=days, now=utcnow(),
+                               window=window)
+    finally:
+        db.dispose()
+    try:
+        output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    Console(stderr=True).print(f"wrote {output} ({len(html.encode()) // 1024 + 1} KiB)",
+                               highlight=False)
