@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from afterward.assistant.intents import INTENTS, decide
 from afterward.assistant.intent_model import Example, fold
+from afterward.assistant.intents import INTENTS, decide
+from afterward.assistant.language import _words
 
 MAX_TEXT = 20_000
 
@@ -137,12 +138,13 @@ def evaluate(labelled: Labelled,
 
 # -- tuning on the training file ------------------------------------------------------
 
-_FILLER = frozenset(
+_FILLER = _words(
     "hi hello hey there good morning thanks thank you thx cheers please pls asap urgent "
     "hallo guten tag moin servus danke vielen dankeschon lg mfg bitte dringend bitteee "
     "bonjour salut bonsoir coucou bjr merci d'avance cordialement beaucoup bonne journee "
     "svp s'il vous plait stp ola oi bom dia boa tarde obrigado obrigada valeu grato obg "
-    "por favor pfv urgente pf 0".split())
+    "por favor pfv urgente pf 0")
+THRESHOLDS = tuple(step / 20 for step in range(16))  # 0, 0.05, ... 0.75
 _TOKENS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -176,7 +178,7 @@ def split(examples: Sequence[Example], share: float = 0.2, seed: int = 17
 
 def tune(examples: Sequence[Example], *, cs: Sequence[float] = (0.3, 1.0, 3.0),
          scales: Sequence[float] = (1.0, 2.0, 3.0, 5.0, 8.0),
-         thresholds: Sequence[float] = tuple(t / 20 for t in range(0, 16)),
+         thresholds: Sequence[float] = THRESHOLDS,
          ) -> dict[str, Any]:
     """The regularisation, the softmax scale (lowest log loss) and the threshold
     (highest macro F1) on a validation split of the training examples."""

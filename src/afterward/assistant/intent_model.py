@@ -14,6 +14,7 @@ intent_embedding) and gives the held-out figures."""
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 import threading
@@ -64,7 +65,7 @@ def features(text: str) -> list[str]:
     the folded text."""
     words = _WORD.findall(fold(text))
     out = [f"w:{w}" for w in words]
-    out += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     for word in words:
         padded = f" {word} "
         for n in range(2, 6):
@@ -143,8 +144,8 @@ def train_tfidf(texts: Sequence[str], intents: Sequence[str], *, c: float = C,
 
     vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64)
     matrix = vectorizer.fit_transform(texts)
-    classifier = (LinearSVC(C=c) if kind == "svm"
-                  else LogisticRegression(C=c, solver="saga", max_iter=100))
+    classifier = (LinearSVC(C=c, random_state=0) if kind == "svm"
+                  else LogisticRegression(C=c, solver="saga", max_iter=100, random_state=0))
     classifier.fit(matrix, list(intents))
     return TfidfIntentModel(
         {str(term): int(i) for term, i in vectorizer.vocabulary_.items()},
@@ -159,7 +160,7 @@ def _language_model(matrix: Any, languages: Sequence[str]) -> Linear:
     import numpy as np
     from sklearn.svm import LinearSVC
 
-    classifier = LinearSVC(C=1.0).fit(matrix, list(languages))
+    classifier = LinearSVC(C=1.0, random_state=0).fit(matrix, list(languages))
     return Linear(np.ascontiguousarray(classifier.coef_.T, dtype=np.float64),
                   classifier.intercept_.astype(np.float64),
                   tuple(str(label) for label in classifier.classes_))
@@ -174,7 +175,11 @@ def default_model() -> TfidfIntentModel:
     global _model
     with _lock:
         if _model is None:
-            examples = read_examples()
-            _model = train_tfidf([e.text for e in examples], [e.intent for e in examples],
-                                 scale=SCALE, languages=[e.language for e in examples])
+            _model = train_default()
         return _model
+
+
+def train_default() -> TfidfIntentModel:
+    examples = read_examples()
+    return train_tfidf([e.text for e in examples], [e.intent for e in examples],
+                       scale=SCALE, languages=[e.language for e in examples])

@@ -12,50 +12,54 @@ from collections.abc import Callable
 LANGUAGES = ("en", "de", "fr", "pt")
 SHORT = 3  # words: at most this many and the locale hint wins
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("""the and is are my me i you your it its to of in on for with
+    "en": _words("""the and is are my me i you your it its to of in on for with
         this that what where when how why can could would will should do does did
         not no yet still please thanks thank hi hello hey want need get got have has
         was were be been from an a at by order parcel package delivery arrive arrived
         return refund cancel address points email emails review person human talk
         speak send sent back money help anymore already just again stop there
-        i'm i'd don't can't doesn't isn't it's where's""".split()),
-    "de": frozenset("""der die das und ist sind mein meine meinen meiner ich du sie
+        i'm i'd don't can't doesn't isn't it's where's"""),
+    "de": _words("""der die das und ist sind mein meine meinen meiner ich du sie
         es zu von in im auf für mit dies diese was wo wann wie warum kann könnt
         können würde wird soll nicht kein keine noch bitte danke hallo will möchte
         brauche habe hat hab war wurde sein aus ein eine einen an bei bestellung
         paket lieferung sendung rücksendung retoure erstattung stornieren adresse
         punkte newsletter bewertung mitarbeiter mensch sprechen schicken geld zurück
         hilfe mehr schon nur wieder immer ihr euch eure euer mir mich uns gibt es
-        nichts auch aber oder wenn dass""".split()),
-    "fr": frozenset("""le la les et est sont mon ma mes je tu vous il elle ce cette
+        nichts auch aber oder wenn dass"""),
+    "fr": _words("""le la les et est sont mon ma mes je tu vous il elle ce cette
         à de du des en dans sur pour avec que quoi où quand comment pourquoi peux
         pouvez peut voudrais veux faut pas ne plus encore svp merci bonjour salut
         j'ai ai avez a été être un une au aux commande colis livraison retour
         remboursement annuler adresse points mail mails avis conseiller humain
         parler envoyer renvoyer argent aide déjà juste toujours rien c'est qu'il
-        j'en n'ai n'est s'il mais ou si aussi très trop""".split()),
-    "pt": frozenset("""o a os as e é são meu minha meus minhas eu você vocês ele
+        j'en n'ai n'est s'il mais ou si aussi très trop"""),
+    "pt": _words("""o a os as e é são meu minha meus minhas eu você vocês ele
         ela isso esse essa de do da dos das em no na nos nas para pra com que
         onde quando como porque posso pode podem queria quero gostaria não mais
         ainda por favor obrigado obrigada olá oi tenho tem foi ser um uma ao pedido
         encomenda pacote entrega devolução devolver reembolso estorno cancelar
         endereço pontos email avaliação atendente pessoa falar mandar dinheiro ajuda
-        já só sempre nada cadê está estou também muito vai""".split()),
+        já só sempre nada cadê está estou também muito vai"""),
     # Neighbours: a message that reads as one of these is in none of ours.
-    "es": frozenset("""el la los las y es son mi mis yo tú usted de del en para con
+    "es": _words("""el la los las y es son mi mis yo tú usted de del en para con
         que dónde donde cuándo cuando cómo como por qué porque puedo quiero
         necesito no más todavía gracias hola tengo tiene pedido paquete envío
         devolver reembolso cancelar dirección hablar persona llegado llega ha
-        todavía mío me gustaría cuál política devoluciones""".split()),
-    "it": frozenset("""il lo la i gli le e è sono mio mia io tu di del della in per
+        todavía mío me gustaría cuál política devoluciones"""),
+    "it": _words("""il lo la i gli le e è sono mio mia io tu di del della in per
         con che dove quando come perché posso voglio vorrei non più ancora grazie
         ciao ho ha ordine pacco spedizione restituire rimborso annullare indirizzo
-        parlare persona arrivato arriva ricevuto operatore consegna mille""".split()),
-    "nl": frozenset("""de het een en is zijn mijn ik jij u van in op voor met wat
+        parlare persona arrivato arriva ricevuto operatore consegna mille"""),
+    "nl": _words("""de het een en is zijn mijn ik jij u van in op voor met wat
         waar wanneer hoe waarom kan wil graag niet nog dank hallo heb heeft
         bestelling pakket levering retourneren geld terug annuleren adres praten
-        aangekomen""".split()),
+        aangekomen"""),
 }
 _LETTERS = {"de": "äöüß", "fr": "èêëîïûùœ", "pt": "ãõ", "es": "ñ¿¡"}
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
