@@ -139,13 +139,10 @@ def train_tfidf(texts: Sequence[str], intents: Sequence[str], *, c: float = C,
     """kind "svm" (served) or "lr" (a logistic regression, for the comparison)."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import LinearSVC
 
     vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64)
     matrix = vectorizer.fit_transform(texts)
-    classifier = (LinearSVC(C=c, random_state=0) if kind == "svm"
-                  else LogisticRegression(C=c, solver="saga", max_iter=100, random_state=0))
+    classifier = _classifier(kind, c)
     classifier.fit(matrix, list(intents))
     return TfidfIntentModel(
         {str(term): int(i) for term, i in vectorizer.vocabulary_.items()},
@@ -154,6 +151,16 @@ def train_tfidf(texts: Sequence[str], intents: Sequence[str], *, c: float = C,
         classifier.intercept_.astype(np.float64) * scale,
         [str(label) for label in classifier.classes_],
         _language_model(matrix, languages) if languages is not None else None)
+
+
+def _classifier(kind: str, c: float) -> Any:
+    if kind == "svm":
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=c, random_state=0)
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, solver="saga", max_iter=100, random_state=0)
 
 
 def _language_model(matrix: Any, languages: Sequence[str]) -> Linear:
