@@ -99,3 +99,9 @@ def test_a_huge_message_is_read_from_its_start():
     found = extract("#1042 " + "x" * 100_000 + " #9999")
 
     assert found.order_numbers == ("1042",)
+
+
+def test_a_pasted_list_gives_at_most_twenty_of_a_kind():
+    found = extract(" ".join(f"#{n}" for n in range(1000, 1100)), today=TODAY)
+
+    assert found.order_numbers == tuple(str(n) for n in range(1000, 1020))

@@ -5,13 +5,16 @@ once. Numbers are what the message says; whether they exist is the caller's to a
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from afterward.tracking.carriers import detect as carriers
 
 MAX_CHARS = 5000  # a longer message is read from its start
+MAX_EACH = 20  # of each kind: more is a pasted list, not a question
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,8 @@ def extract(text: str, *, today: date | None = None) -> Entities:
                     _dates(rest, today))
 
 
-def _unique(items: object) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))  # type: ignore[call-overload]
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(itertools.islice(dict.fromkeys(items), MAX_EACH))
 
 
 # -- order numbers ---------------------------------------------------------------------
@@ -67,6 +70,8 @@ def _tracking_numbers(text: str, orders: set[str]) -> tuple[tuple[str, str | Non
         number = match.group(0).upper()
         if number in orders or match.group(0) in orders or number.isalpha():
             continue
+        if len(found) >= MAX_EACH:
+            break
         named = _TRACKING_WORDS.search(text[max(0, match.start() - 40):match.start()])
         # Digits alone could be a phone or an amount that passes a check digit by
         # chance: under 20 of them, only when the message calls them tracking.
@@ -146,7 +151,7 @@ def _dates(text: str, today: date) -> tuple[date, ...]:
     found: list[tuple[int, date]] = []
     taken: list[range] = []
     for kind, pattern in _DATES:
-        for match in pattern.finditer(text):
+        for match in itertools.islice(pattern.finditer(text), 4 * MAX_EACH):
             span = range(match.start(), match.end())
             if any(span.start < other.stop and other.start < span.stop for other in taken):
                 continue
@@ -157,7 +162,8 @@ def _dates(text: str, today: date) -> tuple[date, ...]:
     for match in _RELATIVE.finditer(text):
         word = match.group(1).lower().replace("\u2019", "'")
         found.append((match.start(), today + timedelta(days=_SHIFT[word])))
-    return tuple(dict.fromkeys(day for _, day in sorted(found, key=lambda f: f[0])))
+    ordered = dict.fromkeys(day for _, day in sorted(found, key=lambda f: f[0]))
+    return tuple(itertools.islice(ordered, MAX_EACH))
 
 
 def _date_of(kind: str, groups: tuple[str | None, ...], today: date) -> date | None:

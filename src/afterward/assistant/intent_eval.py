@@ -18,7 +18,7 @@ from typing import Any
 
 from afterward.assistant.intent_model import Example, fold
 from afterward.assistant.intents import INTENTS, decide
-from afterward.assistant.language import _words
+from afterward.assistant.language import word_set
 
 MAX_TEXT = 20_000
 
@@ -138,7 +138,7 @@ def evaluate(labelled: Labelled,
 
 # -- tuning on the training file ------------------------------------------------------
 
-_FILLER = _words(
+_FILLER = word_set(
     "hi hello hey there good morning thanks thank you thx cheers please pls asap urgent "
     "hallo guten tag moin servus danke vielen dankeschon lg mfg bitte dringend bitteee "
     "bonjour salut bonsoir coucou bjr merci d'avance cordialement beaucoup bonne journee "

@@ -12,19 +12,19 @@ from collections.abc import Callable
 LANGUAGES = ("en", "de", "fr", "pt")
 SHORT = 3  # words: at most this many and the locale hint wins
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
 _WORDS: dict[str, frozenset[str]] = {
-    "en": _words("""the and is are my me i you your it its to of in on for with
+    "en": word_set("""the and is are my me i you your it its to of in on for with
         this that what where when how why can could would will should do does did
         not no yet still please thanks thank hi hello hey want need get got have has
         was were be been from an a at by order parcel package delivery arrive arrived
         return refund cancel address points email emails review person human talk
         speak send sent back money help anymore already just again stop there
         i'm i'd don't can't doesn't isn't it's where's"""),
-    "de": _words("""der die das und ist sind mein meine meinen meiner ich du sie
+    "de": word_set("""der die das und ist sind mein meine meinen meiner ich du sie
         es zu von in im auf für mit dies diese was wo wann wie warum kann könnt
         können würde wird soll nicht kein keine noch bitte danke hallo will möchte
         brauche habe hat hab war wurde sein aus ein eine einen an bei bestellung
@@ -32,14 +32,14 @@ _WORDS: dict[str, frozenset[str]] = {
         punkte newsletter bewertung mitarbeiter mensch sprechen schicken geld zurück
         hilfe mehr schon nur wieder immer ihr euch eure euer mir mich uns gibt es
         nichts auch aber oder wenn dass"""),
-    "fr": _words("""le la les et est sont mon ma mes je tu vous il elle ce cette
+    "fr": word_set("""le la les et est sont mon ma mes je tu vous il elle ce cette
         à de du des en dans sur pour avec que quoi où quand comment pourquoi peux
         pouvez peut voudrais veux faut pas ne plus encore svp merci bonjour salut
         j'ai ai avez a été être un une au aux commande colis livraison retour
         remboursement annuler adresse points mail mails avis conseiller humain
         parler envoyer renvoyer argent aide déjà juste toujours rien c'est qu'il
         j'en n'ai n'est s'il mais ou si aussi très trop"""),
-    "pt": _words("""o a os as e é são meu minha meus minhas eu você vocês ele
+    "pt": word_set("""o a os as e é são meu minha meus minhas eu você vocês ele
         ela isso esse essa de do da dos das em no na nos nas para pra com que
         onde quando como porque posso pode podem queria quero gostaria não mais
         ainda por favor obrigado obrigada olá oi tenho tem foi ser um uma ao pedido
@@ -47,16 +47,16 @@ _WORDS: dict[str, frozenset[str]] = {
         endereço pontos email avaliação atendente pessoa falar mandar dinheiro ajuda
         já só sempre nada cadê está estou também muito vai"""),
     # Neighbours: a message that reads as one of these is in none of ours.
-    "es": _words("""el la los las y es son mi mis yo tú usted de del en para con
+    "es": word_set("""el la los las y es son mi mis yo tú usted de del en para con
         que dónde donde cuándo cuando cómo como por qué porque puedo quiero
         necesito no más todavía gracias hola tengo tiene pedido paquete envío
         devolver reembolso cancelar dirección hablar persona llegado llega ha
         todavía mío me gustaría cuál política devoluciones"""),
-    "it": _words("""il lo la i gli le e è sono mio mia io tu di del della in per
+    "it": word_set("""il lo la i gli le e è sono mio mia io tu di del della in per
         con che dove quando come perché posso voglio vorrei non più ancora grazie
         ciao ho ha ordine pacco spedizione restituire rimborso annullare indirizzo
         parlare persona arrivato arriva ricevuto operatore consegna mille"""),
-    "nl": _words("""de het een en is zijn mijn ik jij u van in op voor met wat
+    "nl": word_set("""de het een en is zijn mijn ik jij u van in op voor met wat
         waar wanneer hoe waarom kan wil graag niet nog dank hallo heb heeft
         bestelling pakket levering retourneren geld terug annuleren adres praten
         aangekomen"""),
@@ -85,7 +85,8 @@ def identify(text: str, locale: str | None = None,
     `learned`, then by the locale hint)."""
     if _not_latin(text):
         return "script"
-    words = _WORD.findall(text[:2000].lower())
+    text = text[:2000]
+    words = _WORD.findall(text.lower())
     scores = {language: sum(1.0 for w in words if w in vocabulary)
               for language, vocabulary in _WORDS.items()}
     for language, letters in _LETTERS.items():
