@@ -186,7 +186,15 @@ def default_model() -> TfidfIntentModel:
         return _model
 
 
+class ModelUnavailable(RuntimeError):
+    """numpy or scikit-learn is missing: the `models` extra."""
+
+
 def train_default() -> TfidfIntentModel:
     examples = read_examples()
-    return train_tfidf([e.text for e in examples], [e.intent for e in examples],
-                       scale=SCALE, languages=[e.language for e in examples])
+    try:
+        return train_tfidf([e.text for e in examples], [e.intent for e in examples],
+                           scale=SCALE, languages=[e.language for e in examples])
+    except ImportError as exc:
+        raise ModelUnavailable(f"the assistant's intent model needs the 'models' extra "
+                               f"(pip install 'afterward[models]'): {exc}") from exc
