@@ -4,12 +4,14 @@ figures on a labelled CSV, every bad line named; and `afterward bench assistant`
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from afterward.cli.main import app
 
 runner = CliRunner()
+OTHERS = Path(__file__).parents[1] / "data" / "assistant" / "intents_others.csv"
 
 
 def eval_intents(path, *args: str):
@@ -100,4 +102,14 @@ def test_the_bench_suite_prints_each_figure_as_a_json_line():
         ("assistant", "intent_heldout_accuracy_ratio", "ratio"),
         ("assistant", "intent_heldout_macro_f1_ratio", "ratio")]
     assert all(f["value"] > 0 for f in lines)
-    assert [f["value"] for f in lines[4:]] == [0.84, 0.842]  # rounded to 3 places
+    assert [f["value"] for f in lines[4:]] == [0.869, 0.874]  # rounded to 3 places
+
+
+def test_on_messages_written_by_someone_else_the_accuracy_is_as_measured():
+    # 1,097 messages by a second author (docs/assistant.md, "Measured on messages
+    # written by someone else"); issue #17 asks for at least 0.80 on such messages.
+    result = eval_intents(OTHERS, "--json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["n"], report["accuracy"], report["macro_f1"]) == (1097, 0.9198, 0.9216)
