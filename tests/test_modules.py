@@ -55,7 +55,7 @@ def test_every_reference_an_installed_module_gives_resolves():
     assert unresolved == []
     assert [m.name for m in modules.installed()] == ["commerce", "tracking", "messaging",
                                                      "journeys", "returns", "loyalty",
-                                                     "feedback", "insights"]
+                                                     "feedback", "insights", "assistant"]
 
 
 def test_a_module_s_facts_root_names_its_fields_and_a_loader():

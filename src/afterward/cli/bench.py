@@ -18,6 +18,7 @@ SUITES = {
     "loyalty": "afterward.bench.loyalty",  # points earned from history, balance read, redeem
     "feedback": "afterward.bench.feedback",  # review page/JSON/widget p99, the Google feed
     "sentiment": "afterward.bench.sentiment",  # texts scored/s: lexicon, learned model
+    "assistant": "afterward.bench.assistant",  # intents recognised/s, held-out accuracy
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
 }
 
@@ -30,7 +31,7 @@ def bench(suite: str = typer.Argument(..., help="Suite to run: " + ", ".join(SUI
           orders: int | None = typer.Option(None, "--orders", min=1,
                                             help="Size of the bulk part (suite default; tracking: "
                                                  "shipments stored; messaging: emails due "
-                                                 "at once)."),
+                                                 "at once; assistant: messages)."),
           duration: float | None = typer.Option(None, "--duration", min=0,
                                                 help="Seconds of HTTP load (suite default: "
                                                      "10, concurrency 60); 0 skips it."),
