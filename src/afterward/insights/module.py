@@ -1,6 +1,8 @@
 """Insights over every module's data. Its declared part: what customers' words say --
 sentiment and themes over the texts every module's reader gives (Module.texts)."""
 
+from dataclasses import replace
+
 from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
@@ -11,4 +13,14 @@ MODULE = Module(
     jobs=("afterward.insights.words",),
     periodic=("afterward.insights.words:ensure_scheduled",),
     privacy="afterward.insights.privacy",
+)
+
+# Recommendations (recs_store.py fits and writes a run; recs_serve.py reads it with the
+# serving rules): its tables, routes, job and message part, appended to the declaration.
+MODULE = replace(
+    MODULE,
+    tables=(*MODULE.tables, "afterward.insights.recs_models"),
+    api=(*MODULE.api, "afterward.api.recommendations:router"),
+    jobs=(*MODULE.jobs, "afterward.insights.recs_store"),
+    message_parts=(*MODULE.message_parts, "afterward.insights.recs_part"),
 )
