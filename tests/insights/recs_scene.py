@@ -28,14 +28,14 @@ class Shop:
 
 def build(db: Database, store_id: int) -> Shop:
     with db.transaction() as session:
-        products = {}
+        products, variants = {}, {}
         for sku, title in TITLES.items():
             product = Product(store_id=store_id, title=title, external_id=f"p-{sku}")
             product.variants.append(Variant(store_id=store_id, sku=sku, price_minor=500,
                                             currency="EUR"))
             session.add(product)
             session.flush()
-            products[sku] = product.id
+            products[sku], variants[sku] = product.id, product.variants[0].id
         customers = {}
         for name in ("ann", "bob", "cy", "dee"):
             customer = Customer(store_id=store_id, email=f"{name}@example.com",
@@ -51,7 +51,8 @@ def build(db: Database, store_id: int) -> Shop:
                           placed_at=START + timedelta(days=n), total_minor=500 * len(skus))
             for position, sku in enumerate(skus):
                 order.lines.append(OrderLine(store_id=store_id, position=position,
-                                             product_id=products[sku], sku=sku,
+                                             product_id=products[sku],
+                                             variant_id=variants[sku], sku=sku,
                                              title=TITLES[sku], quantity=1,
                                              unit_price_minor=500, total_minor=500))
             session.add(order)
