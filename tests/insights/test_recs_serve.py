@@ -106,8 +106,33 @@ def test_the_message_part_lists_what_goes_with_the_order_with_prices(db, fitted)
         missing = recs_part.load(session, store_id=fitted.store_id, id=999_999,
                                  public_url="", secret_key="")
 
-    assert part == {"items": [{"sku": "POT", "title": "Teapot", "score": 0.4,
+    assert part == {"products": [{"sku": "POT", "title": "Teapot", "score": 0.4,
                                "price_minor": 500, "currency": "EUR", "image_url": None}]}
     assert missing is None
-    assert set(recs_part.sample(currency="EUR", public_url="")["items"][0]) == set(
-        part["items"][0])
+    assert set(recs_part.sample(currency="EUR", public_url="")["products"][0]) == set(
+        part["products"][0])
+
+
+@pytest.mark.parametrize(("locale", "heading", "price"), [
+    ("en", "Goes with what you bought", "€5.00"), ("de", "Passt zu Ihrem Einkauf", "5,00")])
+def test_the_delivered_email_lists_what_goes_with_the_order(db, fitted, locale, heading,
+                                                            price):
+    from afterward.commerce.models import Customer, Store
+    from afterward.messaging import template_registry, templates
+    from afterward.messaging.context import Links, build_context
+    from afterward.messaging.templates import TemplateSource
+
+    source = TemplateSource(*template_registry.source("shipment_delivered", "email", locale))
+    with db.reading() as session:
+        context = build_context(
+            session, store=session.get(Store, fitted.store_id),
+            customer=session.get(Customer, fitted.customers["ann"]),
+            refs={"order_id": fitted.orders[ANN_LAST]}, data={}, locale=locale,
+            timezone="UTC", public_url="https://shop.example/", links=Links(unsubscribe=None))
+
+    email = templates.render("email", source, context)
+
+    assert context["goes_with"]["products"][0]["title"] == "Teapot"
+    assert email.html is not None and heading in email.html and "Teapot" in email.html
+    assert price in email.html
+    assert f"\n\n{heading}\n- Teapot\n\n" in email.text
