@@ -80,7 +80,7 @@ def owned(session: Session, *, store_id: int, customer_id: int | None) -> Counte
               .order_by(Order.placed_at.desc(), Order.id.desc()).limit(OWNED_ORDERS))
     rows = session.execute(select(OrderLine.order_id, OrderLine.sku).where(
         OrderLine.order_id.in_(latest.scalar_subquery()), OrderLine.sku.is_not(None)))
-    return Counter(sku for _, sku in {(o, s) for o, s in rows})
+    return Counter(sku for _, sku in {(o, s) for o, s in rows if s})
 
 
 def ranked_with(session: Session, *, store_id: int, skus: Collection[str]) -> Ranked:
@@ -110,9 +110,9 @@ def _counted_with(session: Session, store_id: int, skus: Collection[str]) -> Ran
                .distinct().limit(copurchase.SAMPLE_ORDERS))
     pairs = session.execute(select(OrderLine.order_id, OrderLine.sku).where(
         OrderLine.order_id.in_(sampled), OrderLine.sku.is_not(None))).all()
-    names = sorted({sku for _, sku in pairs})
+    names = sorted({sku for _, sku in pairs if sku})
     column = {name: j for j, name in enumerate(names)}  # ids in name order: ties by name
-    ids = [(order_id, column[sku]) for order_id, sku in pairs]
+    ids = [(order_id, column[sku]) for order_id, sku in pairs if sku]
     bought = [column[s] for s in skus if s in column]
     ranked = copurchase.rank(ids, bought, limit=CANDIDATES)
     baskets: dict[int, set[int]] = {}
@@ -154,7 +154,7 @@ def _counted_popular(session: Session, store_id: int) -> Ranked:
         .where(OrderLine.order_id.in_(latest.scalar_subquery()), OrderLine.sku.is_not(None))
         .group_by(OrderLine.sku).order_by(orders.desc(), OrderLine.sku).limit(CANDIDATES)).all()
     total = session.scalar(select(func.count()).select_from(latest.subquery())) or 0
-    return [(sku, round(n / total, 6)) for sku, n in rows] if total else []
+    return [(sku, round(n / total, 6)) for sku, n in rows if sku] if total else []
 
 
 def serve(session: Session, *, store_id: int, ranked: Iterable[tuple[str, float]],

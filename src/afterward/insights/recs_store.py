@@ -61,6 +61,8 @@ def histories_of(session: Session, store_id: int) -> dict[str, list[frozenset[st
         .order_by(Order.placed_at, Order.id))
     baskets: dict[int, tuple[str, set[str]]] = {}
     for order_id, customer_id, sku in rows:
+        if not sku:
+            continue
         owner = f"c{customer_id}" if customer_id is not None else f"o{order_id}"
         baskets.setdefault(order_id, (owner, set()))[1].add(sku)
     histories: dict[str, list[frozenset[str]]] = {}
@@ -102,7 +104,8 @@ def lists_of(histories: Mapping[str, Sequence[frozenset[str]]], *, top: int = TO
              ) -> tuple[list[tuple[str, float]], dict[str, list[tuple[str, float]]]]:
     """(the popular list: SKU and share of orders; each customer's ("c<id>") TIFU-KNN
     list: SKU and score above zero), best first."""
-    from afterward.insights.recommend import BATCH as SCORED, Data, fit, top_k
+    from afterward.insights.recommend import BATCH as SCORED
+    from afterward.insights.recommend import Data, fit, top_k
 
     data = Data(histories)
     if not data.items:
