@@ -136,3 +136,19 @@ def test_the_delivered_email_lists_what_goes_with_the_order(db, fitted, locale, 
     assert email.html is not None and heading in email.html and "Teapot" in email.html
     assert price in email.html
     assert f"\n\n{heading}\n- Teapot\n\n" in email.text
+
+
+def test_another_variant_of_what_was_bought_is_left_out_too(db, fitted):
+    from afterward.commerce.models import Variant
+
+    # the cup Ann bought comes in a second colour, often bought with tea
+    with db.transaction() as session:
+        session.add(Variant(store_id=fitted.store_id, product_id=fitted.products["CUP"],
+                            sku="CUP-BLUE", price_minor=500, currency="EUR"))
+    ranked = [("CUP-BLUE", 0.9), ("POT", 0.4)]
+
+    with db.reading() as session:
+        found = recs_serve.serve(session, store_id=fitted.store_id, ranked=ranked,
+                                 leave_out={"CUP"}, limit=6)
+
+    assert [i.sku for i in found] == ["POT"]

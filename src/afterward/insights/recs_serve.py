@@ -16,7 +16,8 @@ Rules applied when read, so they hold the moment stock or purchases change:
 - never out of stock: a variant whose `inventory_quantity` is 0 (None: stock is not
   tracked, always available; the catalogue has no archived or unpublished flag);
 - only SKUs the catalogue has (a variant with that SKU in this store), titled from it
-  (the product's title), one SKU per product. Pure SQL and Python: no numpy here."""
+  (the product's title), one SKU per product, and no other variant of a product left
+  out (another size of the shirt just bought). Pure SQL and Python: no numpy here."""
 
 from __future__ import annotations
 
@@ -159,19 +160,21 @@ def _counted_popular(session: Session, store_id: int) -> Ranked:
 
 def serve(session: Session, *, store_id: int, ranked: Iterable[tuple[str, float]],
           leave_out: Collection[str], limit: int) -> list[Item]:
-    """The first `limit` of `ranked` that may be shown: not left out, in the catalogue,
-    in stock, one per product; titles from the catalogue."""
+    """The first `limit` of `ranked` that may be shown: not left out (nor another variant
+    of a product left out), in the catalogue, in stock, one per product; titles from
+    the catalogue."""
     wanted = [(sku, score) for sku, score in ranked if sku not in leave_out][:CANDIDATES]
     if not wanted or limit <= 0:
         return []
+    looked_up = sorted({s for s, _ in wanted} | set(leave_out))
     catalogue = {row.sku: row for row in session.execute(
         select(Variant.sku, Variant.product_id, Variant.inventory_quantity,
                Variant.price_minor, Variant.currency, Variant.image_url,
                Product.title, Product.image_url.label("product_image"))
         .join(Product, Product.id == Variant.product_id)
-        .where(Variant.store_id == store_id, Variant.sku.in_([s for s, _ in wanted])))}
+        .where(Variant.store_id == store_id, Variant.sku.in_(looked_up)))}
     items: list[Item] = []
-    products: set[int] = set()
+    products = {catalogue[s].product_id for s in leave_out if s in catalogue}
     for sku, score in wanted:
         row = catalogue.get(sku)
         if row is None or row.inventory_quantity == 0 or row.product_id in products:
