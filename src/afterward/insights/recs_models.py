@@ -20,7 +20,7 @@ class RecommendationRun(Base):
     being written; never read)."""
 
     __tablename__ = "recommendation_runs"
-    __table_args__ = (Index("ix_recommendation_runs_store", "store_id", "id"),)
+    __table_args__ = (Index("ix_recommendation_runs_store", "store_id", "finished_at"),)
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -71,16 +72,29 @@ def order_skus(session: Session, *, store_id: int, order_id: int) -> list[str]:
         OrderLine.order_id == order_id, OrderLine.store_id == store_id)) if sku})
 
 
-def owned(session: Session, *, store_id: int, customer_id: int | None) -> Counter[str]:
-    """In how many of the customer's (latest OWNED_ORDERS) orders each SKU is."""
+def latest_orders(session: Session, *, store_id: int, customer_id: int
+                  ) -> list[tuple[int, datetime]]:
+    """The customer's latest OWNED_ORDERS orders (id, placed_at), cancelled ones left
+    out; newest id first, so the lookup walks the customer's index, not the store's."""
+    return [(order_id, placed_at) for order_id, placed_at in session.execute(
+        select(Order.id, Order.placed_at).where(
+            Order.store_id == store_id, Order.customer_id == customer_id,
+            Order.status != "cancelled").order_by(Order.id.desc()).limit(OWNED_ORDERS))]
+
+
+def owned(session: Session, *, store_id: int, customer_id: int | None,
+          orders: list[int] | None = None) -> Counter[str]:
+    """In how many of the customer's latest orders (`orders`, else latest_orders) each
+    SKU is."""
     if customer_id is None:
         return Counter()
-    latest = (select(Order.id).where(Order.store_id == store_id,
-                                     Order.customer_id == customer_id,
-                                     Order.status != "cancelled")
-              .order_by(Order.placed_at.desc(), Order.id.desc()).limit(OWNED_ORDERS))
+    if orders is None:
+        orders = [o for o, _ in latest_orders(session, store_id=store_id,
+                                              customer_id=customer_id)]
+    if not orders:
+        return Counter()
     rows = session.execute(select(OrderLine.order_id, OrderLine.sku).where(
-        OrderLine.order_id.in_(latest.scalar_subquery()), OrderLine.sku.is_not(None)))
+        OrderLine.order_id.in_(orders), OrderLine.sku.is_not(None)))
     return Counter(sku for _, sku in {(o, s) for o, s in rows if s})
 
 
@@ -216,11 +230,11 @@ def for_customer(session: Session, *, store_id: int, customer_id: int,
     if session.scalar(select(Customer.id).where(Customer.id == customer_id,
                                                 Customer.store_id == store_id)) is None:
         return None
-    last = session.scalar(select(Order.id).where(
-        Order.store_id == store_id, Order.customer_id == customer_id,
-        Order.status != "cancelled").order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
+    orders = latest_orders(session, store_id=store_id, customer_id=customer_id)
+    last = max(orders, key=lambda o: (o[1], o[0]))[0] if orders else None
     just = order_skus(session, store_id=store_id, order_id=last) if last is not None else []
-    bought = owned(session, store_id=store_id, customer_id=customer_id)
+    bought = owned(session, store_id=store_id, customer_id=customer_id,
+                   orders=[o for o, _ in orders])
     return serve(session, store_id=store_id, limit=limit,
                  ranked=ranked_for(session, store_id=store_id, customer_id=customer_id),
                  leave_out={s for s in just if bought[s] < 2})

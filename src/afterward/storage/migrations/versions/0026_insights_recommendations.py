@@ -33,8 +33,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_recommendation_runs_store', 'recommendation_runs', ['store_id', 'id'],
-                    unique=False)
+    op.create_index('ix_recommendation_runs_store', 'recommendation_runs',
+                    ['store_id', 'finished_at'], unique=False)
     op.create_table('recommendation_pairs',
     sa.Column('id', ID, nullable=False),
     sa.Column('store_id', ID, nullable=False),
