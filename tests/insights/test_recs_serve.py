@@ -152,3 +152,30 @@ def test_another_variant_of_what_was_bought_is_left_out_too(db, fitted):
                                  leave_out={"CUP"}, limit=6)
 
     assert [i.sku for i in found] == ["POT"]
+
+
+def test_a_message_whose_template_never_reads_goes_with_does_not_load_it(db, fitted):
+    from sqlalchemy import event
+
+    from afterward.commerce.models import Store
+    from afterward.messaging.context import Links, assemble, load
+
+    refs = {"order_id": fitted.orders[ANN_LAST]}
+    selects: list[str] = []
+
+    def seen(conn, cursor, statement, *rest) -> None:
+        selects.append(statement)
+
+    with db.reading() as session:
+        loaded = load(session, store_id=fitted.store_id, refs=[refs])
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            context = assemble(session, loaded, store=session.get(Store, fitted.store_id),
+                               customer=None, refs=refs, data={}, locale="en",
+                               timezone="UTC", public_url="", links=Links(unsubscribe=None),
+                               needs=frozenset({"order"}))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert context["goes_with"] is None
+    assert [s for s in selects if "recommendation" in s] == []
