@@ -456,6 +456,28 @@ def check_words_nightly_once(world: World, facts: Facts) -> None:
                  Job.status == "queued") == 1
 
 
+# --- insights: recommendations ----------------------------------------------------------
+
+def arrange_recommendations(world: World) -> Facts:
+    """The tiny tea shop's seven orders; the store's recommendations job."""
+    from afterward.insights import recs_store
+    from tests.insights import recs_scene
+
+    recs_scene.build(world.db, world.store_id)
+    with world.db.transaction() as session:
+        assert recs_store.enqueue(session, world.store_id) is not None
+    return {}
+
+
+def check_recommendations_once(world: World, facts: Facts) -> None:
+    from afterward.insights.recs_models import RecommendationPair, RecommendationRun
+
+    assert count(world.db, RecommendationRun, RecommendationRun.store_id == world.store_id,
+                 RecommendationRun.finished_at.is_not(None)) == 1
+    assert count(world.db, RecommendationPair,
+                 RecommendationPair.store_id == world.store_id) == 6
+
+
 SCENARIOS: dict[str, Scenario] = {
     "customers.refresh_stats": Scenario(arrange_refresh_stats, check_refresh_stats),
     "jobs.purge": Scenario(arrange_purge, check_purge),
@@ -474,6 +496,7 @@ SCENARIOS: dict[str, Scenario] = {
     "loyalty.tick": Scenario(arrange_loyalty_tick, check_points_released_once),
     "insights.words": Scenario(arrange_words, check_words_once),
     "insights.words_nightly": Scenario(arrange_words_nightly, check_words_nightly_once),
+    "insights.recommendations": Scenario(arrange_recommendations, check_recommendations_once),
 }
 # Kinds the real handlers register that no test can run, each with the reason.
 CANNOT_RUN: dict[str, str] = {}

@@ -79,6 +79,7 @@ def hostile_context(locale: str, *, logo: bool) -> dict[str, Any]:
         line.update(title=SHOWN["line.title"], sku=hostile("sku", 100))
     context["shipment"]["carrier_name"] = SHOWN["shipment.carrier_name"]
     context["recommendations"][0]["title"] = SHOWN["product.title"]
+    context["goes_with"]["products"][0]["title"] = SHOWN["product.title"]  # insights' part
     context["care"] = [{"title": SHOWN["item.title"], "care": SHOWN["item.care"],
                         "howto": SHOWN["item.howto"]}]
     context["return"]["reject_reason"] = SHOWN["return.reject_reason"]

@@ -2,6 +2,8 @@
 sentiment and themes over the texts every module's reader gives (Module.texts); cohorts
 and KPIs over the orders, returns and shipments; what each journey's program earns."""
 
+from dataclasses import replace
+
 from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
@@ -14,4 +16,14 @@ MODULE = Module(
     jobs=("afterward.insights.words",),
     periodic=("afterward.insights.words:ensure_scheduled",),
     privacy="afterward.insights.privacy",
+)
+
+# Recommendations (recs_store.py fits and writes a run; recs_serve.py reads it with the
+# serving rules): its tables, routes, job and message part, appended to the declaration.
+MODULE = replace(
+    MODULE,
+    tables=(*MODULE.tables, "afterward.insights.recs_models"),
+    api=(*MODULE.api, "afterward.api.recommendations:router"),
+    jobs=(*MODULE.jobs, "afterward.insights.recs_store"),
+    message_parts=(*MODULE.message_parts, "afterward.insights.recs_part"),
 )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.privacy import plain
 from afterward.insights.models import TextSentiment, TextTheme
+from afterward.insights.recs_models import RecommendationItem
 from afterward.privacy import changed, section
 
 _FIELDS = ("source", "ref", "score", "model", "sku", "written_at")
@@ -29,7 +30,8 @@ class InsightsSection:
     @staticmethod
     def export(session: Session, store_id: int, customer_id: int) -> dict[str, Any]:
         return {"text_sentiments": [{name: plain(getattr(row, name)) for name in _FIELDS}
-                                    for row in _written(session, store_id, customer_id)]}
+                                    for row in _written(session, store_id, customer_id)],
+                **_recommended(session, store_id, customer_id)}
 
     @staticmethod
     def erase(session: Session, store_id: int, customer_id: int) -> dict[str, int]:
@@ -43,4 +45,21 @@ class InsightsSection:
                 theme.examples = kept
                 themes += 1
         session.flush()
-        return {"text_sentiments": removed, "text_themes": themes}
+        return {"text_sentiments": removed, "text_themes": themes,
+                **_erase_recommended(session, store_id, customer_id)}
+
+
+# Recommendations: the customer's fitted list (recs_store.py), exported and erased; the
+# next recompute fits without their erased orders.
+def _recommended(session: Session, store_id: int, customer_id: int) -> dict[str, Any]:
+    return {"recommendations": [{"sku": sku, "score": score} for sku, score in session.execute(
+        select(RecommendationItem.sku, RecommendationItem.score).where(
+            RecommendationItem.store_id == store_id,
+            RecommendationItem.customer_id == customer_id)
+        .order_by(RecommendationItem.run_id, RecommendationItem.position))]}
+
+
+def _erase_recommended(session: Session, store_id: int, customer_id: int) -> dict[str, int]:
+    return {"recommendation_items": changed(session.execute(delete(RecommendationItem).where(
+        RecommendationItem.store_id == store_id,
+        RecommendationItem.customer_id == customer_id)))}

@@ -239,10 +239,13 @@ def _module_values(session: Session, *, store_id: int, refs: dict[str, Any],
                    public_url: str, secret_key: str, customer_id: int | None = None,
                    needs: frozenset[str] | None = None) -> dict[str, Any]:
     """Each module's part: what its REF in `refs` names, else None (the key is always
-    there, as in the sample). A part about the customer (REF `customer_id`) is the
-    message's customer's, read only when the template uses it."""
+    there, as in the sample); None too when `needs` says the template never reads it.
+    A part about the customer (REF `customer_id`) is the message's customer's."""
     values: dict[str, Any] = {}
     for part in module_parts():
+        if needs is not None and part.NAME not in needs:
+            values[part.NAME] = None  # the template never reads it: spare its queries
+            continue
         ref = refs.get(part.REF)
         if ref is None and part.REF == "customer_id" and (needs is None or part.NAME in needs):
             ref = customer_id

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, noload
 from afterward.commerce import service as commerce
 from afterward.commerce import stores
 from afterward.commerce.models import Customer, Order, Product, Store
-from afterward.insights import copurchase
+from afterward.insights import copurchase, recs_serve
 from afterward.tracking.models import Shipment
 from afterward.web.pages import plain_rows
 from afterward.web.pages.memo import Memo
@@ -23,10 +23,9 @@ from afterward.web.pages.view import OrderView, Rows
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MAX_SIBLINGS = plain_rows.MAX_SIBLINGS
-# Co-purchases move slowly: one answer per store and set of products, kept a while
-# and long enough that a shopper's own purchases can still be taken out of it.
+# What goes with what moves slowly (a run is nightly): one ranking per store and set of
+# SKUs, kept a while; the shopper's own purchases and stock are taken out on each view.
 SUGGESTIONS_SECONDS = 15 * 60
-SUGGESTIONS_KEPT = 24
 # A store's name, colours and locale, and its products' titles, pictures, prices and
 # guides change rarely: each page process keeps them a little while (as rows detached
 # from their session, read only) instead of asking the database on every page view.
@@ -79,16 +78,16 @@ def catalogue(app: Any) -> Catalogue:
         return kept
 
 
-def suggestions_memo(app: Any) -> Memo[list[int]]:
+def suggestions_memo(app: Any) -> Memo[recs_serve.Ranked]:
     with _create_lock:
-        memo: Memo[list[int]] | None = getattr(app.state, "copurchase_memo", None)
+        memo: Memo[recs_serve.Ranked] | None = getattr(app.state, "copurchase_memo", None)
         if memo is None:
             memo = Memo(seconds=SUGGESTIONS_SECONDS, max_entries=20_000)
             app.state.copurchase_memo = memo
         return memo
 
 
-def shipment_rows(session: Session, token: str, memo: Memo[list[int]],
+def shipment_rows(session: Session, token: str, memo: Memo[recs_serve.Ranked],
                   kept: Catalogue | None = None) -> tuple[Rows, Speaking | None] | None:
     """The page for a parcel's token, read as plain rows (plain_rows.py)."""
     if not TOKEN.match(token):
@@ -105,7 +104,7 @@ def shipment_rows(session: Session, token: str, memo: Memo[list[int]],
                 products=products, suggested=suggested), found.customer
 
 
-def order_rows(session: Session, store: Store, order: Order, memo: Memo[list[int]],
+def order_rows(session: Session, store: Store, order: Order, memo: Memo[recs_serve.Ranked],
                kept: Catalogue | None = None) -> tuple[Rows, Customer | None]:
     """The page for an order without a parcel yet (found by the lookup)."""
     customer = commerce.get_customer(session, store_id=store.id,
@@ -116,16 +115,20 @@ def order_rows(session: Session, store: Store, order: Order, memo: Memo[list[int
                 products=products, suggested=suggested), customer
 
 
-def _goods(session: Session, store_id: int, order: OrderView | None, memo: Memo[list[int]],
-           kept: Catalogue | None) -> tuple[dict[int, Product], list[Product]]:
-    """The products of the order's lines and those suggested with them."""
+def _goods(session: Session, store_id: int, order: OrderView | None,
+           memo: Memo[recs_serve.Ranked], kept: Catalogue | None
+           ) -> tuple[dict[int, Product], list[Product]]:
+    """The products of the order's lines and those that go with them: the one source
+    the API and the emails read too (insights/recs_serve.py)."""
     if order is None:
         return {}, []
     bought = {line.product_id for line in order.lines if line.product_id}
-    earlier = copurchase.bought_before(session, store_id=store_id,
-                                       customer_id=order.customer_id) \
-        if order.customer_id else set()
-    wanted = _suggestions(session, memo, store_id, bought, earlier)
+    skus = recs_serve.order_skus(session, store_id=store_id, order_id=order.id)
+    ranked = memo.get((store_id, frozenset(skus)), lambda: recs_serve.ranked_with(
+        session, store_id=store_id, skus=skus))
+    wanted = [item.product_id for item in recs_serve.goes_with(
+        session, store_id=store_id, skus=skus, customer_id=order.customer_id,
+        limit=copurchase.TOP, ranked=ranked)]
     wanted_ids = bought | set(wanted)
     products = kept.product_rows(session, store_id, wanted_ids) if kept \
         else _products(session, store_id, wanted_ids)
@@ -140,13 +143,6 @@ def order_parcels(session: Session, order: Order) -> list[Shipment]:
                                Shipment.order_id == order.id)
         .options(noload(Shipment.events), noload(Shipment.lines))
         .order_by(Shipment.id).limit(MAX_SIBLINGS)))
-
-
-def _suggestions(session: Session, memo: Memo[list[int]], store_id: int, bought: set[int],
-                 earlier: set[int]) -> list[int]:
-    ranked = memo.get((store_id, frozenset(bought)), lambda: copurchase.recommend(
-        session, store_id=store_id, product_ids=bought, limit=SUGGESTIONS_KEPT))
-    return [p for p in ranked if p not in earlier][:copurchase.TOP]
 
 
 def _products(session: Session, store_id: int, ids: set[int]) -> dict[int, Product]:
