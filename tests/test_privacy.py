@@ -110,7 +110,8 @@ def test_erasure_removes_identity_everywhere_and_keeps_the_figures(db, store, tw
                     "journey_enrolments": 1, "returns": 0, "return_lines": 0,
                     "loyalty_entries": 0, "loyalty_referrals": 0, "reviews": 0,
                     "review_photos": 0, "review_requests": 0, "survey_responses": 0,
-                    "text_sentiments": 0, "text_themes": 0, "recommendation_items": 0}
+                    "text_sentiments": 0, "text_themes": 0, "customer_insights": 0,
+                    "replenishment_dates": 0, "recommendation_items": 0}
     with db.reading() as session:
         ada = session.get(Customer, ada_id)
         assert (ada.email, ada.phone, ada.first_name, ada.last_name, ada.birthday,

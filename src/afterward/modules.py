@@ -87,6 +87,10 @@ class Module:
     # store_id, since) -> Iterable[CustomerText]" (afterward/customer_texts.py).
     texts: tuple[str, ...] = ()
     events: tuple[str, ...] = ()  # the event names it records (docs, the journey editor)
+    # After a bulk import of orders (the CSV import): "module:fn(session, *, store_id,
+    # orders)", called in the import's transaction once its orders are written (e.g.
+    # insights enqueues a recompute), so the importer never names who listens.
+    imported: tuple[str, ...] = ()
 
 
 @cache

@@ -39,7 +39,8 @@ def test_it_imports_orders_lines_customers_events_and_jobs_exactly(db, store):
 
     assert (report.imported_orders, report.imported_lines, report.skipped_orders) == (3, 4, 0)
     assert report.errors == []
-    assert counts(db) == {"Order": 3, "OrderLine": 4, "Customer": 2, "Event": 5, "Job": 1}
+    # the customers' stats, and the recompute insights asks for (Module.imported)
+    assert counts(db) == {"Order": 3, "OrderLine": 4, "Customer": 2, "Event": 5, "Job": 2}
     with db.reading() as session:
         orders = session.scalars(select(Order).order_by(Order.number)).all()
         ada = session.scalar(select(Customer).where(Customer.email == "ada@example.com"))
@@ -82,7 +83,8 @@ def test_an_import_asks_for_its_customers_stats_in_jobs_of_500(db, store, monkey
     assert [(j.kind, j.payload) for j in jobs] == [
         ("customers.refresh_stats", {"customer_ids": ids[0:2]}),
         ("customers.refresh_stats", {"customer_ids": ids[2:4]}),
-        ("customers.refresh_stats", {"customer_ids": ids[4:5]})]
+        ("customers.refresh_stats", {"customer_ids": ids[4:5]}),
+        ("insights.recompute", {"store_id": store.id})]
 
 
 def test_reject_mode_writes_nothing_when_one_row_is_bad(db, store):

@@ -58,7 +58,9 @@ def state(db, store_id: int) -> dict[str, Any]:
                 {**e.payload, "customer_id": who.get(e.payload["customer_id"])}.items()
                 if "customer_id" in e.payload else e.payload.items()))) for e in events),
             "jobs": sorted((j.kind, tuple(who.get(c) for c in j.payload["customer_ids"]))
-                           for j in jobs),
+                           for j in jobs if "customer_ids" in j.payload),
+            # what the installed modules asked for after the import (Module.imported)
+            "requested": sorted(j.kind for j in jobs if "customer_ids" not in j.payload),
         }
 
 

@@ -18,7 +18,9 @@ from afterward.commerce import service as commerce
 from afterward.commerce.models import Customer, Order
 from afterward.commerce.schemas import CustomerIn, OrderIn
 from afterward.events import Event
+from afterward.insights import recompute_jobs
 from afterward.insights import words as insight_words
+from afterward.insights.customer_models import CustomerInsight, InsightRun
 from afterward.insights.models import TextSentiment
 from afterward.jobs import Job
 from afterward.journeys import builtins, consumer, enrolments
@@ -46,6 +48,7 @@ from afterward.tracking.polling_models import CarrierPoll
 from afterward.tracking.statuses import Status
 from tests.factories import order_body
 from tests.faults.helpers import assert_each_sent_and_received_once, count
+from tests.insights.customers_scene import add_customer
 from tests.insights.test_words import BAGS as WORDS_BAGS
 from tests.insights.test_words import TEES as WORDS_TEES
 from tests.insights.words_scene import add_reviews
@@ -478,6 +481,39 @@ def check_recommendations_once(world: World, facts: Facts) -> None:
                  RecommendationPair.store_id == world.store_id) == 6
 
 
+# --- insights: what each customer is worth ---------------------------------------------
+
+def arrange_recompute(world: World) -> Facts:
+    """Three customers with orders; the store's recompute job."""
+    for n, orders in enumerate(([(10, 5000)], [(90, 2000), (30, 2500)], [(300, 1000)])):
+        add_customer(world.db, world.store_id, f"c{n}@example.com", orders)
+    with world.db.transaction() as session:
+        assert recompute_jobs.enqueue(session, world.store_id) is not None
+    return {}
+
+
+def check_recomputed_once(world: World, facts: Facts) -> None:
+    assert count(world.db, InsightRun, InsightRun.store_id == world.store_id) == 1
+    assert count(world.db, CustomerInsight, CustomerInsight.store_id == world.store_id) == 3
+
+
+def arrange_recompute_nightly(world: World) -> Facts:
+    """Last night's pass, due now: it enqueues the store's recompute and tomorrow's."""
+    arrange = arrange_recompute(world)
+    with world.db.transaction() as session:
+        session.execute(delete(Job).where(Job.kind == recompute_jobs.JOB))
+        assert recompute_jobs.ensure_scheduled(
+            session, now=utcnow() - timedelta(days=1)) is not None
+    return arrange
+
+
+def check_recompute_nightly_once(world: World, facts: Facts) -> None:
+    check_recomputed_once(world, facts)
+    assert count(world.db, Job, Job.kind == recompute_jobs.JOB) == 1
+    assert count(world.db, Job, Job.kind == recompute_jobs.NIGHTLY_JOB,
+                 Job.status == "queued") == 1
+
+
 SCENARIOS: dict[str, Scenario] = {
     "customers.refresh_stats": Scenario(arrange_refresh_stats, check_refresh_stats),
     "jobs.purge": Scenario(arrange_purge, check_purge),
@@ -497,6 +533,9 @@ SCENARIOS: dict[str, Scenario] = {
     "insights.words": Scenario(arrange_words, check_words_once),
     "insights.words_nightly": Scenario(arrange_words_nightly, check_words_nightly_once),
     "insights.recommendations": Scenario(arrange_recommendations, check_recommendations_once),
+    "insights.recompute": Scenario(arrange_recompute, check_recomputed_once),
+    "insights.recompute_nightly": Scenario(arrange_recompute_nightly,
+                                           check_recompute_nightly_once),
 }
 # Kinds the real handlers register that no test can run, each with the reason.
 CANNOT_RUN: dict[str, str] = {}

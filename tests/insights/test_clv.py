@@ -94,3 +94,18 @@ def test_the_discounted_value_of_a_year_is_the_weekly_purchases_discounted(bgnbd
     year = float(clv.bgnbd_expected(bgnbd.params, s, 52.0)[0])
     assert round(float(undiscounted[0]), 9) == round(year * 10.0, 9)
     assert 0.9 * year * 10 < float(discounted[0]) < year * 10
+
+
+def test_pareto_discounted_clv_without_discount_is_the_expectation_at_the_spend():
+    models = clv
+    params = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67}
+    summary = models.Summary(np.array([0.0, 2.0, 7.0]), np.array([0.0, 30.4, 35.0]),
+                             np.array([38.9, 38.9, 38.9]))
+    spend = np.array([20.0, 35.0, 50.0])
+
+    flat = models.pareto_discounted_clv(params, summary, spend, weeks=52, annual_discount=0.0)
+    discounted = models.pareto_discounted_clv(params, summary, spend, weeks=52)
+
+    assert flat == pytest.approx(models.pareto_expected(params, summary, 52.0) * spend,
+                                 rel=1e-9)
+    assert (discounted < flat).all() and (discounted > 0.9 * flat).all()

@@ -45,6 +45,8 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "review_photos", "review_votes",  # 0020
                                      "survey_responses", "survey_alerts",  # 0021
                                      "text_sentiments", "text_themes", "text_runs",  # 0024
+                                     "insight_runs", "customer_insights",
+                                     "replenishment_dates",  # 0025
                                      "recommendation_runs", "recommendation_pairs",
                                      "recommendation_items"}  # 0026
     assert "txid" in columns

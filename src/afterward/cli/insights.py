@@ -309,3 +309,62 @@ def report(store: str = typer.Option(..., "--store", help="The store's slug."),
         fail(f"cannot write {output}: {exc.strerror or exc}")
     Console(stderr=True).print(f"wrote {output} ({len(html.encode()) // 1024 + 1} KiB)",
                                highlight=False)
+
+
+@app.command("recompute")
+def recompute(store: str | None = typer.Option(None, "--store",
+                                               help="The store's slug (default: every store)."),
+              as_json: bool = typer.Option(False, "--json",
+                                           help="Print one JSON object per store.")
+              ) -> None:
+    """Recompute each customer's segment, churn risk, lifetime value and replenishment
+    dates from the store's orders now (the worker does it nightly and after a bulk
+    import); each store in its own transaction."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+    from sqlalchemy import select
+
+    from afterward.cli.common import console, migrated_database
+    from afterward.commerce import stores
+    from afterward.commerce.models import Store
+    from afterward.insights import recompute as runs
+
+    labels = {"read": "Reading orders", "fit": "Fitting the models",
+              "segments": "Segments", "replenishment": "Replenishment dates",
+              "write": "Writing", "recommendations": "Recommendations", "done": "Done"}
+    db = migrated_database()
+    outcomes = []
+    try:
+        with db.reading() as session:
+            if store is not None:
+                found = stores.get_by_slug(session, store)
+                if found is None:
+                    fail(f"no store {store!r}")
+                chosen = [(found.id, found.slug)]
+            else:
+                chosen = [(row.id, row.slug) for row in session.execute(
+                    select(Store.id, Store.slug).order_by(Store.id))]
+        with Progress(TextColumn("{task.description:<34}"), BarColumn(),
+                      TaskProgressColumn(), console=console, transient=True,
+                      disable=as_json) as progress:
+            for store_id, slug in chosen:
+                task = progress.add_task(f"{slug}: {labels['read']}", total=None)
+
+                def report(step: str, done: int, total: int, task: Any = task,
+                           slug: str = slug) -> None:
+                    progress.update(task, description=f"{slug}: {labels.get(step, step)}",
+                                    completed=done, total=total or 1)
+
+                with db.transaction() as session:
+                    outcome = runs.recompute(session, store_id, progress=report)
+                outcomes.append((slug, outcome))
+    finally:
+        db.dispose()
+    for slug, outcome in outcomes:
+        if as_json:
+            print_json({"store": slug, **outcome.as_dict()})
+            continue
+        how = ("BG/NBD, Pareto/NBD and Gamma-Gamma" if outcome.model == "btyd"
+               else f"the recency heuristic ({outcome.reason})")
+        Console().print(f"{slug}: {outcome.customers} customers scored with {how}; "
+                        f"{outcome.replenishment_dates} replenishment dates (run "
+                        f"{outcome.run_id})", highlight=False)

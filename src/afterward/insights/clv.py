@@ -200,3 +200,22 @@ def pareto_expected(p: dict[str, float], sm: Summary, t: float) -> Array:
     rate = (r + sm.x) * (beta + sm.T) / ((alpha + sm.T) * (s - 1))
     window = 1 - ((beta + sm.T) / (beta + sm.T + t)) ** (s - 1)
     return np.asarray(rate * window * pareto_p_alive(p, sm), dtype=np.float64)
+
+
+def pareto_discounted_clv(p: dict[str, float], sm: Summary, spend: Array, *, weeks: int = 52,
+                          annual_discount: float = 0.10,
+                          p_alive: Array | None = None) -> Array:
+    """discounted_clv under Pareto/NBD (s != 1): each week's expected purchases
+    (differences of pareto_expected) at the expected spend, discounted. P(alive) does
+    not depend on the horizon, so it is computed once (or given)."""
+    r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
+    alive = pareto_p_alive(p, sm) if p_alive is None else p_alive
+    rate = (r + sm.x) * (beta + sm.T) / ((alpha + sm.T) * (s - 1)) * alive
+    weekly = (1 + annual_discount) ** (1 / 52) - 1
+    total = np.zeros_like(sm.x)
+    before = np.zeros_like(sm.x)
+    for week in range(1, weeks + 1):
+        cumulative = rate * (1 - ((beta + sm.T) / (beta + sm.T + week)) ** (s - 1))
+        total += (cumulative - before) / (1 + weekly) ** week
+        before = cumulative
+    return np.asarray(total * spend, dtype=np.float64)

@@ -1,8 +1,10 @@
 """Insights' part of a customer's export and erasure (afterward/privacy.py): the
-sentiment scores of what they wrote, and their words quoted among a theme's typical
-texts. Erasure deletes both (the texts themselves are their modules' to erase); the
-themes' counts stay, as figures, until the next run recounts them without the texts
-their modules removed. It runs before the modules that erase the texts."""
+sentiment scores of what they wrote, their words quoted among a theme's typical
+texts, and what recompute.py computed about them (their figures and replenishment
+dates in every run kept). Erasure deletes all of these (the texts themselves are
+their modules' to erase); the themes' counts stay, as figures, until the next run
+recounts them without the texts their modules removed. It runs before the modules
+that erase the texts."""
 
 from __future__ import annotations
 
@@ -12,11 +14,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.privacy import plain
+from afterward.insights.customer_models import CustomerInsight, ReplenishmentDate
 from afterward.insights.models import TextSentiment, TextTheme
 from afterward.insights.recs_models import RecommendationItem
 from afterward.privacy import changed, section
 
 _FIELDS = ("source", "ref", "score", "model", "sku", "written_at")
+_FIGURES = ("run_id", "segment", "rfm_recency", "rfm_frequency", "rfm_monetary", "p_alive",
+            "churn_risk", "expected_orders_90d", "clv_minor", "currency", "next_order_due",
+            "computed_at")
+_DATES = ("run_id", "sku", "due_at", "interval_days", "basis")
 
 
 def _written(session: Session, store_id: int, customer_id: int) -> list[TextSentiment]:
@@ -29,8 +36,19 @@ def _written(session: Session, store_id: int, customer_id: int) -> list[TextSent
 class InsightsSection:
     @staticmethod
     def export(session: Session, store_id: int, customer_id: int) -> dict[str, Any]:
+        figures = session.scalars(select(CustomerInsight).where(
+            CustomerInsight.store_id == store_id, CustomerInsight.customer_id == customer_id)
+            .order_by(CustomerInsight.run_id))
+        dates = session.scalars(select(ReplenishmentDate).where(
+            ReplenishmentDate.store_id == store_id,
+            ReplenishmentDate.customer_id == customer_id)
+            .order_by(ReplenishmentDate.run_id, ReplenishmentDate.sku))
         return {"text_sentiments": [{name: plain(getattr(row, name)) for name in _FIELDS}
                                     for row in _written(session, store_id, customer_id)],
+                "customer_insights": [{name: plain(getattr(row, name)) for name in _FIGURES}
+                                      for row in figures],
+                "replenishment_dates": [{name: plain(getattr(row, name)) for name in _DATES}
+                                        for row in dates],
                 **_recommended(session, store_id, customer_id)}
 
     @staticmethod
@@ -44,8 +62,14 @@ class InsightsSection:
             if len(kept) != len(theme.examples):
                 theme.examples = kept
                 themes += 1
+        figures = changed(session.execute(delete(CustomerInsight).where(
+            CustomerInsight.store_id == store_id, CustomerInsight.customer_id == customer_id)))
+        dates = changed(session.execute(delete(ReplenishmentDate).where(
+            ReplenishmentDate.store_id == store_id,
+            ReplenishmentDate.customer_id == customer_id)))
         session.flush()
         return {"text_sentiments": removed, "text_themes": themes,
+                "customer_insights": figures, "replenishment_dates": dates,
                 **_erase_recommended(session, store_id, customer_id)}
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from afterward import modules
 from afterward.commerce.ingest import csv_write
 from afterward.commerce.ingest.csv_format import (
     OrderDraft,
@@ -119,5 +120,14 @@ def write_orders(session: Session, *, store_id: int, orders: Sequence[OrderDraft
     customers.refresh_stats jobs, in the caller's transaction (never commits)."""
     lines, new_customers = csv_write.write_orders(session, store_id=store_id, orders=orders,
                                                   progress=progress)
+    announce(session, store_id=store_id, orders=len(orders))
     return ImportReport(imported_orders=len(orders), imported_lines=lines,
                         new_customers=new_customers)
+
+
+def announce(session: Session, *, store_id: int, orders: int) -> None:
+    """Tell the installed modules that listen (Module.imported) that a bulk import
+    wrote `orders` orders, in its transaction."""
+    if orders:
+        for listener in modules.resolved("imported"):
+            listener(session, store_id=store_id, orders=orders)

@@ -95,6 +95,7 @@ def _import(db: Database, store_id: int, parser: _ChildParser, mode: bulk.OnErro
                                          final.bad_numbers], final.errors,
                                         final.bad_numbers, final.rows))
             report = writer.finish()
+            bulk.announce(session, store_id=store_id, orders=report.imported_orders)
             if progress is not None:
                 progress("writing", report.imported_orders, report.imported_orders)
     except _Abandon as abandoned:

@@ -4,12 +4,12 @@ the customer's personal data downloaded or erased (afterward/privacy.py)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import Response
 
-from afterward import privacy
+from afterward import modules, privacy
 from afterward.commerce import service as commerce
 from afterward.storage.db import Database
 from afterward.web.admin import queries
@@ -53,7 +53,28 @@ def customer_detail(request: Request, customer_id: Id, admin: Admin = Depends(st
         return render(request, "admin/customer.html", {
             "admin": admin, "store": store, "customer": customer, "orders": orders,
             "more_orders": more is not None, "stats": stats, "consents": consents,
-            "erased": erased, "unconfirmed": unconfirmed, "section": "customers"})
+            "erased": erased, "unconfirmed": unconfirmed, "section": "customers",
+            "insights": _insights(s, store, customer.id)})
+
+
+def _insights(session: Any, store: Any, customer_id: int) -> dict[str, Any] | None:
+    """What insights computed about the customer (its latest run), when the module is
+    installed: {"shown": False} while nothing is computed for them."""
+    if not any(m.name == "insights" for m in modules.installed()):
+        return None
+    from babel.dates import format_date
+
+    from afterward.insights import stored
+    from afterward.web import i18n
+
+    row = stored.of_customer(session, store_id=store.id, customer_id=customer_id)
+    if row is None:
+        return {"shown": False}
+    figures = stored.as_dict(row)
+    due = figures["next_order_due"]
+    return {**figures, "shown": True,
+            "due_label": format_date(due, "medium", locale=i18n.locale_or_default(
+                store.locale)) if due is not None else None}
 
 
 @router.get("/customers/{customer_id}/export")

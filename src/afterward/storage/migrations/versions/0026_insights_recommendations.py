@@ -2,7 +2,7 @@
 with each SKU and a list per customer (and the store's popular list)
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 import afterward.storage.types
 
 revision = "0026"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Built-in journeys that read what insights computes (replenishment dates)."""

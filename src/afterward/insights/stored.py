@@ -1,0 +1,66 @@
+"""Reading what insights/recompute.py stored: always from the store's latest finished
+run, so whoever reads (the API, the admin, the journeys' facts, the templates) sees
+one run, never half of two. Light imports: the journeys' facts import this."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from afterward.insights.customer_models import CustomerInsight, InsightRun, ReplenishmentDate
+
+
+def latest_run(session: Session, store_id: int) -> InsightRun | None:
+    return session.scalar(select(InsightRun).where(
+        InsightRun.store_id == store_id, InsightRun.status == "finished")
+        .order_by(InsightRun.id.desc()).limit(1))
+
+
+def latest_run_id(session: Session, store_id: int) -> int | None:
+    return session.scalar(select(InsightRun.id).where(
+        InsightRun.store_id == store_id, InsightRun.status == "finished")
+        .order_by(InsightRun.id.desc()).limit(1))
+
+
+def of_customer(session: Session, *, store_id: int, customer_id: int
+                ) -> CustomerInsight | None:
+    run_id = latest_run_id(session, store_id)
+    if run_id is None:
+        return None
+    return session.scalar(select(CustomerInsight).where(
+        CustomerInsight.run_id == run_id, CustomerInsight.store_id == store_id,
+        CustomerInsight.customer_id == customer_id))
+
+
+def replenishment(session: Session, *, store_id: int, customer_id: int,
+                  skus: list[str] | None = None) -> list[ReplenishmentDate]:
+    """The customer's replenishment dates of the latest run, soonest first."""
+    run_id = latest_run_id(session, store_id)
+    if run_id is None:
+        return []
+    query = select(ReplenishmentDate).where(
+        ReplenishmentDate.run_id == run_id, ReplenishmentDate.store_id == store_id,
+        ReplenishmentDate.customer_id == customer_id)
+    if skus is not None:
+        query = query.where(ReplenishmentDate.sku.in_(skus))
+    return list(session.scalars(query.order_by(ReplenishmentDate.due_at,
+                                               ReplenishmentDate.sku)))
+
+
+def as_dict(row: CustomerInsight) -> dict[str, Any]:
+    """The figures as the API, the facts and the templates give them."""
+    return {"segment": row.segment, "churn_risk": row.churn_risk,
+            "p_alive": round(float(row.p_alive), 4),
+            "expected_orders_90d": round(float(row.expected_orders_90d), 3),
+            "clv_minor": int(row.clv_minor), "currency": row.currency,
+            "next_order_due": row.next_order_due,
+            "rfm": {"recency": row.rfm_recency, "frequency": row.rfm_frequency,
+                    "monetary": row.rfm_monetary},
+            "computed_at": row.computed_at}
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
