@@ -19,11 +19,14 @@ from afterward.messaging.models import OutboxEntry
 from afterward.messaging.templates import TemplateSource
 from tests.journeys.helpers import consume as consume_journeys
 from tests.loyalty.test_journeys import a_store
-from tests.messaging.conftest import messaging_runtime, run_jobs  # noqa: F401
+from tests.messaging import conftest as messaging
+from tests.messaging.conftest import run_jobs
 
 REFERRAL = {"enabled": True, "referrer_points": 500, "friend_discount_minor": 1000,
             "friend_code_days": 30}
 LOCALES = ("en", "de", "fr", "pt_BR")
+
+messaging_runtime = messaging.messaging_runtime  # the fixture, here too
 
 
 @pytest.fixture
