@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -110,6 +111,30 @@ def test_the_points_come_back_once_when_the_program_says_so(club, db):
     with db.reading() as session:
         code_id = session.scalar(select(DiscountCode.id))
     assert expiry_entries(db) == [("redeem", 500, f"code-expired:{code_id}")]
+
+
+def test_workers_running_at_once_withdraw_each_code_and_give_its_points_once(club, db):
+    customer_id = member(club, refund_expired_rewards=True)
+    for key in ("a", "b", "c"):
+        redeem(club, customer_id, "five-off", key)
+    at = utcnow() + LATER
+
+    def work(_: int) -> dict[str, int]:
+        from afterward.loyalty import programs
+        return db.run(lambda session: code_expiry.expire_store(
+            session, store_id=club.store.id, program=programs.load(
+                session, store_id=club.store.id), now=at))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = list(pool.map(work, range(4)))
+
+    assert (sum(d["expired"] for d in done), sum(d["refunded"] for d in done)) == (3, 3)
+    assert set(statuses(db).values()) == {"cancelled"}
+    assert club.points(customer_id) == (2000, 0, 0)
+    assert len(expiry_entries(db)) == 3
+    with db.reading() as session:
+        assert len(session.scalars(select(Event.id).where(
+            Event.name == "code.cancelled")).all()) == 3
 
 
 def test_a_friends_referral_code_lapsed_is_withdrawn_without_points(club, db):
