@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 
 from afterward import jobs, retention
 from afterward.commerce import service as commerce
+from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Customer, Order
 from afterward.commerce.schemas import CustomerIn, OrderIn
 from afterward.events import Event
@@ -25,8 +26,11 @@ from afterward.insights.models import TextSentiment
 from afterward.jobs import Job
 from afterward.journeys import builtins, consumer, enrolments
 from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
+from afterward.loyalty import code_expiry as loyalty_code_expiry
 from afterward.loyalty import consumer as loyalty_consumer
+from afterward.loyalty import ledger as loyalty_ledger
 from afterward.loyalty import programs as loyalty_programs
+from afterward.loyalty import redemptions as loyalty_redemptions
 from afterward.loyalty import tick as loyalty_tick
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry
 from afterward.loyalty.program import Program
@@ -424,6 +428,40 @@ def check_points_released_once(world: World, facts: Facts) -> None:
     assert (account.points_balance, account.points_pending, releases) == (30, 0, [30])
 
 
+def arrange_loyalty_codes_expire(world: World) -> Facts:
+    """A reward code redeemed for 500 of 800 points, lapsed two days ago, in a program
+    that gives expired rewards' points back; this hour's job, due now."""
+    program = Program(rewards=[{"key": "five-off", "name": "5 off", "points": 500,
+                                "discount_minor": 500}], refund_expired_rewards=True)
+    _, customer_id = place_order(world, "LOY-2")
+    with world.db.transaction() as session:
+        loyalty_programs.save(session, store_id=world.store_id, program=program)
+        loyalty_ledger.adjust(session, store_id=world.store_id, customer_id=customer_id,
+                              points=800, reason="start", key="start")
+        code = loyalty_redemptions.redeem(session, store_id=world.store_id,
+                                          customer_id=customer_id, program=program,
+                                          reward_key="five-off").code
+        code.expires_at = utcnow() - timedelta(days=2)
+        assert loyalty_code_expiry.ensure_scheduled(
+            session, now=utcnow() - loyalty_code_expiry.EVERY) is not None
+    return {"customer_id": customer_id, "code_id": code.id}
+
+
+def check_code_expired_once(world: World, facts: Facts) -> None:
+    with world.db.reading() as session:
+        code = session.get(DiscountCode, facts["code_id"])
+        assert code is not None
+        account = session.scalar(select(LoyaltyAccount).where(
+            LoyaltyAccount.customer_id == facts["customer_id"]))
+        assert account is not None
+        back = list(session.scalars(select(LoyaltyEntry.points).where(
+            LoyaltyEntry.idempotency_key == f"code-expired:{code.id}")))
+        withdrawals = session.scalars(select(Event.id).where(
+            Event.name == "code.cancelled", Event.subject_id == code.id)).all()
+    assert (code.status, account.points_balance, back, len(withdrawals)) == (
+        "cancelled", 800, [500], 1)
+
+
 # --- insights: what customers' words say ------------------------------------------------
 
 def arrange_words(world: World) -> Facts:
@@ -530,6 +568,7 @@ SCENARIOS: dict[str, Scenario] = {
     "webhooks.publish": Scenario(arrange_publish_refund, check_refund_published_once),
     "returns.carrier_label": Scenario(arrange_carrier_label, check_label_bought_once),
     "loyalty.tick": Scenario(arrange_loyalty_tick, check_points_released_once),
+    "loyalty.codes_expire": Scenario(arrange_loyalty_codes_expire, check_code_expired_once),
     "insights.words": Scenario(arrange_words, check_words_once),
     "insights.words_nightly": Scenario(arrange_words_nightly, check_words_nightly_once),
     "insights.recommendations": Scenario(arrange_recommendations, check_recommendations_once),

@@ -24,6 +24,7 @@ def test_loyalty_declares_its_events_consumer_and_periodic_pass():
     assert declared.events == ("loyalty.points_earned", "loyalty.points_redeemed",
                                "loyalty.tier_changed", "loyalty.points_expiring",
                                "loyalty.referral_created", "loyalty.referral_review",
-                               "loyalty.referral_qualified")
+                               "loyalty.referral_qualified", "loyalty.referral_code_issued")
     assert declared.consumers == ("afterward.loyalty.consumer:consume_behind",)
-    assert declared.periodic == ("afterward.loyalty.tick:ensure_scheduled",)
+    assert declared.periodic == ("afterward.loyalty.tick:ensure_scheduled",
+                                 "afterward.loyalty.code_expiry:ensure_scheduled")

@@ -158,9 +158,11 @@ def mark_used(session: Session, *, store_id: int, code: str, order_id: int,
     return True
 
 
-def cancel(session: Session, *, code: DiscountCode, now: datetime | None = None) -> bool:
-    """Withdraw an issued code (pushed to the platform as `code.cancelled`); False when
-    it was used or cancelled already, and nothing changes."""
+def cancel(session: Session, *, code: DiscountCode, now: datetime | None = None,
+           reason: str | None = None) -> bool:
+    """Withdraw an issued code (pushed to the platform as `code.cancelled`, with the
+    `reason` when one is given, such as `expired`); False when it was used or
+    cancelled already, and nothing changes."""
     now = now or utcnow()
     moved = session.execute(update(DiscountCode).where(
         DiscountCode.id == code.id, DiscountCode.status == "issued")
@@ -169,8 +171,18 @@ def cancel(session: Session, *, code: DiscountCode, now: datetime | None = None)
     if getattr(moved, "rowcount", 0) != 1:
         return False
     session.refresh(code)
-    _tell(session, code, "code.cancelled", now)
+    _tell(session, code, "code.cancelled", now, reason=reason)
     return True
+
+
+def lapsed(session: Session, *, store_id: int, sources: tuple[str, ...], before: datetime,
+           limit: int = 500) -> list[int]:
+    """Ids of issued codes from these sources that expired before `before`, oldest
+    first."""
+    return list(session.scalars(select(DiscountCode.id).where(
+        DiscountCode.store_id == store_id, DiscountCode.source.in_(sources),
+        DiscountCode.status == "issued", DiscountCode.expires_at.is_not(None),
+        DiscountCode.expires_at <= before).order_by(DiscountCode.id).limit(limit)))
 
 
 def used_in_order(session: Session, *, store_id: int, order_id: int,
@@ -183,15 +195,18 @@ def used_in_order(session: Session, *, store_id: int, order_id: int,
                for code in dict.fromkeys(normalize(c) for c in codes if c))
 
 
-def _tell(session: Session, code: DiscountCode, name: str, now: datetime) -> None:
+def _tell(session: Session, code: DiscountCode, name: str, now: datetime,
+          reason: str | None = None) -> None:
     customer = session.get(Customer, code.customer_id) if code.customer_id else None
     data = payload(code, customer)
+    why = {"reason": reason} if reason else {}
+    data.update(why)
     record(session, store_id=code.store_id, name=name, subject_type="discount_code",
            subject_id=code.id, occurred_at=now,
            payload={"code_id": code.id, "kind": code.kind, "source": code.source,
                     "source_id": code.source_id, "enrolment_id": code.enrolment_id,
                     "customer_id": code.customer_id, "value_minor": code.value_minor,
-                    "currency": code.currency})
+                    "currency": code.currency, **why})
     event_id = f"{name.replace('.', '_')}_{code.id}"
     jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
         "event_type": name, "event_id": event_id, "data": data},

@@ -11,8 +11,9 @@ MODULE = Module(
     pages=("afterward.web.pages.loyalty:router", "afterward.web.pages.referral:router"),
     admin=("afterward.web.admin.loyalty:router",),
     nav=(NavEntry(N_("Loyalty"), "/admin/loyalty", "loyalty", 35),),
-    jobs=("afterward.loyalty.tick",),
-    periodic=("afterward.loyalty.tick:ensure_scheduled",),
+    jobs=("afterward.loyalty.tick", "afterward.loyalty.code_expiry"),
+    periodic=("afterward.loyalty.tick:ensure_scheduled",
+              "afterward.loyalty.code_expiry:ensure_scheduled"),
     consumers=("afterward.loyalty.consumer:consume_behind",),
     privacy="afterward.loyalty.privacy",
     message_sources=("afterward.loyalty",),
@@ -22,5 +23,5 @@ MODULE = Module(
     journey_steps=("afterward.loyalty.journey_step",),
     events=("loyalty.points_earned", "loyalty.points_redeemed", "loyalty.tier_changed",
             "loyalty.points_expiring", "loyalty.referral_created", "loyalty.referral_review",
-            "loyalty.referral_qualified"),
+            "loyalty.referral_qualified", "loyalty.referral_code_issued"),
 )

@@ -96,6 +96,9 @@ class Program(Document):
     rewards: Annotated[list[Reward], Field(max_length=100)] = []
     referral: Referral = Referral()
     bonuses: Bonuses = Bonuses()
+    # An unused reward code that expired: its points back to the member (True), or
+    # kept spent (False, the default, as Smile.io does).
+    refund_expired_rewards: bool = False
 
     @model_validator(mode="after")
     def _distinct(self) -> Program:

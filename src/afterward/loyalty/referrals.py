@@ -10,8 +10,11 @@ One referral per friend's mailbox in a store, whatever the spelling; fraud signa
 (referral_checks.py) never refuse a referral, they send it to `review` for an
 admin's decision, and hold back the friend's code and the member's points until
 then. Events: `loyalty.referral_created`, `loyalty.referral_review`,
-`loyalty.referral_qualified` (subject: the referrer). Every function takes the
-caller's session and never commits."""
+`loyalty.referral_qualified` (subject: the referrer), and `loyalty.referral_code_issued`
+(subject: the friend, as a customer of the store: found by email or created at
+sign-up in the page's language) when the friend's code is given, at once or on
+approval, which the built-in journey `loyalty_referral_friend` emails to the friend.
+Every function takes the caller's session and never commits."""
 
 from __future__ import annotations
 
@@ -24,7 +27,10 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce import codes
 from afterward.commerce.code_models import DiscountCode
+from afterward.commerce.customers import find_customer, save_customer
+from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Customer, Order, Store
+from afterward.commerce.schemas import CustomerIn
 from afterward.events import record
 from afterward.loyalty import earning, ledger
 from afterward.loyalty import orders as order_points
@@ -93,9 +99,11 @@ def friend_code(session: Session, referral: LoyaltyReferral) -> DiscountCode | N
 
 def refer(session: Session, *, store_id: int, program: Program, referrer_customer_id: int,
           friend_email: str, channel: str = "api", ip: str | None = None,
-          user_agent: str | None = None, now: datetime | None = None
-          ) -> tuple[LoyaltyReferral, bool]:
-    """(the referral, whether it is new). The friend's mailbox referred before by the
+          user_agent: str | None = None, locale: str | None = None,
+          now: datetime | None = None) -> tuple[LoyaltyReferral, bool]:
+    """(the referral, whether it is new). The friend becomes a customer of the store
+    (the one with that email, or a new one in `locale`, the page's language) so that
+    their code can be emailed to them. The friend's mailbox referred before by the
     same member: that referral again; by another member: 409 `already_referred`.
     Referrals switched off: 422 `referrals_disabled`. Nothing is written on a
     refusal."""
@@ -135,6 +143,7 @@ def refer(session: Session, *, store_id: int, program: Program, referrer_custome
     referral = LoyaltyReferral(
         store_id=store_id, referrer_customer_id=referrer_customer_id,
         friend_email=friend_email.strip(), friend_mailbox=box,
+        friend_customer_id=_friend(session, store_id, friend_email.strip(), locale),
         status="review" if found else "pending", signals=found, cleared=[],
         channel=channel, device_hash=device, points=0, created_at=now, updated_at=now)
     session.add(referral)
@@ -154,14 +163,38 @@ def _has_ordered(session: Session, store_id: int, email: str, box: str) -> bool:
         is not None
 
 
+def _friend(session: Session, store_id: int, email: str, locale: str | None) -> int | None:
+    """The store's customer with this email, or a new one (in `locale`)."""
+    found = find_customer(session, store_id=store_id, email=email)
+    if found is not None:
+        return found.id
+    for language in dict.fromkeys((locale, None)):  # a language refused: the store's
+        try:
+            data = CustomerIn(email=email, locale=language)
+        except ValueError:  # pydantic's refusal of the address or the language
+            continue
+        try:
+            customer_id, _ = save_customer(session, store_id=store_id, data=data,
+                                           source="referral")
+        except CommerceError:  # pragma: no cover - an email was given
+            return None
+        return customer_id
+    return None
+
+
 def _give_friend_code(session: Session, referral: LoyaltyReferral, program: Program,
                       now: datetime) -> None:
+    """The friend's code, once, and `loyalty.referral_code_issued` that emails it."""
     amount = program.referral.friend_discount_minor
     if referral.code_id is not None or amount <= 0:
         return
     store = session.get(Store, referral.store_id)
     assert store is not None
     days = program.referral.friend_code_days
+    if referral.friend_customer_id is None:  # a referral from before friends were customers
+        referral.friend_customer_id = _friend(session, referral.store_id,
+                                              referral.friend_email or "", None) \
+            if referral.friend_email else None
     code = codes.issue(session, store_id=referral.store_id, kind="discount", source=SOURCE,
                        value_minor=amount, currency=store.currency,
                        customer_id=referral.friend_customer_id, source_id=str(referral.id),
@@ -169,6 +202,15 @@ def _give_friend_code(session: Session, referral: LoyaltyReferral, program: Prog
                        expires_at=now + timedelta(days=days) if days else None, now=now)
     referral.code_id = code.id
     session.flush()
+    if referral.friend_customer_id is not None:
+        record(session, store_id=referral.store_id, name="loyalty.referral_code_issued",
+               subject_type="customer", subject_id=referral.friend_customer_id,
+               occurred_at=now,
+               payload={"customer_id": referral.friend_customer_id,
+                        "referral_id": referral.id,
+                        "referrer_customer_id": referral.referrer_customer_id,
+                        "code_id": code.id, "code": code.code, "value_minor": amount,
+                        "currency": code.currency, "days": days})
 
 
 # --- the friend's first order --------------------------------------------------------

@@ -99,12 +99,15 @@ def sign_up(request: Request, code: str, csrf: str = Form(""), email: str = Form
         return _page(request, code, store, discount, problem="throttled", typed=typed,
                      status=429)
 
+    language = speaker_for(request, store, None).code  # the friend's, for their email
+
     def work(session: Session) -> dict[str, Any]:
         program = programs.load(session, store_id=store.id)
         referral, created = referrals.refer(
             session, store_id=store.id, program=program, referrer_customer_id=referrer_id,
             friend_email=friend_email, channel="link", ip=address or None,
-            user_agent=request.headers.get("user-agent", "")[:500] or None)
+            user_agent=request.headers.get("user-agent", "")[:500] or None,
+            locale=language)
         given = referrals.friend_code(session, referral) if created else None
         return {"code": given.code if given is not None else None,
                 "review": referral.status == "review", "again": not created}
