@@ -26,6 +26,7 @@ INSTALLED: tuple[str, ...] = (
     "afterward.loyalty",
     "afterward.feedback",
     "afterward.insights",
+    "afterward.assistant",
 )
 
 

@@ -44,5 +44,13 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "review_settings", "review_requests", "reviews",
                                      "review_photos", "review_votes",  # 0020
                                      "survey_responses", "survey_alerts",  # 0021
-                                     "text_sentiments", "text_themes", "text_runs"}  # 0024
+                                     "text_sentiments", "text_themes", "text_runs",  # 0024
+                                     "conversations", "conversation_messages"}  # 0027
     assert "txid" in columns
+
+
+ASSISTANT_TABLES = {"conversations", "conversation_messages"}
+
+
+def test_the_assistant_tables_match_the_models(db_url):
+    assert differences_from_models(db_url, ASSISTANT_TABLES) == []

@@ -10,7 +10,8 @@ from datetime import date
 _ORDER = re.compile(r"(?<![\w@.])#?(\d{3,12})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TRACKING = re.compile(r"\b(1Z[0-9A-Z]{16}|[A-Z]{2}\d{9}[A-Z]{2})\b")
-_POSTAL = re.compile(r"\b(\d{5}(?:-\d{3,4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b")
+_POSTAL = re.compile(r"\b(\d{5}(?:-\d{3,4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d"
+                     r"|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b")
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
