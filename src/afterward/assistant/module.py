@@ -1,10 +1,17 @@
 """The assistant: conversations, answers from data, confirmed actions, hand-off."""
 
-from afterward.modules import Module
+from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="assistant",
     tables=("afterward.assistant.models",),
+    api=("afterward.api.assistant:router",),
+    pages=("afterward.web.pages.assistant:router",),
+    admin=("afterward.web.admin.conversations:router",),
+    nav=(NavEntry(N_("Conversations"), "/admin/conversations", "conversations", 40),),
     privacy="afterward.assistant.privacy",
-    events=("conversation.opened",),
+    events=("conversation.opened", "conversation.replied", "conversation.closed",
+            "assistant.return_started", "assistant.cancel_requested",
+            "assistant.address_change_requested", "assistant.tracking_link_requested",
+            "assistant.unsubscribed"),
 )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward import jobs
-from afterward.assistant import access, actions, answers, intents
+from afterward.assistant import access, actions, answers, inbox, intents
 from afterward.assistant.answers import Answer, Seen
 from afterward.assistant.models import Conversation, ConversationMessage
 from afterward.assistant.texts import Say, language_of
@@ -215,6 +215,8 @@ def _answered(session: Session, conversation: Conversation, intent: str, text: s
     if conversation.status in ("open", "assigned"):
         return intent, Answer(say("waiting")), None
     if conversation.status == "closed":
+        if inbox.score(conversation, text):
+            return "other", Answer(say("thanks")), None
         conversation.status = "bot"
     conversation.others_in_row = conversation.others_in_row + 1 if intent == "other" else 0
     if intent in HANDOFF_INTENTS:

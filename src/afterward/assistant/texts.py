@@ -298,6 +298,9 @@ T: dict[str, dict[str, str]] = {
         "de": "Danke für das Gespräch. Wie zufrieden sind Sie mit der Hilfe, von 1 bis 5?",
         "fr": "Merci pour cet échange. Êtes-vous satisfait de l'aide reçue, de 1 à 5 ?",
         "pt_BR": "Obrigado pela conversa. Qual sua satisfação com o atendimento, de 1 a 5?"},
+    "thanks": {
+        "en": "Thank you for your answer.", "de": "Danke für Ihre Antwort.",
+        "fr": "Merci pour votre réponse.", "pt_BR": "Obrigado pela sua resposta."},
     # Action labels
     "do_return": {"en": "Yes, start the return", "de": "Ja, Rücksendung anlegen",
                   "fr": "Oui, créer le retour", "pt_BR": "Sim, abrir a devolução"},
