@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_currency, get_currency_precision
 
 LANGUAGES = ("en", "de", "fr", "pt_BR")
@@ -417,8 +417,8 @@ class Say:
         return format_date(value, format="long", locale=self.lang)
 
     def moment(self, value: datetime) -> str:
-        return format_datetime(value.astimezone(self.zone), format="medium",
-                               tzinfo=self.zone, locale=self.lang)
+        return format_skeleton("yMMMdHm", value.astimezone(self.zone), tzinfo=self.zone,
+                               locale=self.lang)
 
     def days(self, first: date, last: date) -> str:
         if first == last:
