@@ -44,17 +44,16 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
                            "descadastrar", "newsletter")),
 )
 _LANGUAGE_WORDS = {
-    "de": ("wo ", "ist", "meine", "ich", "bestellung", "und", "nicht"),
-    "fr": ("où", "est", "ma ", "mon ", "je ", "commande", "colis"),
-    "pt": ("onde", "meu", "minha", "pedido", "eu ", "não", "cadê"),
-    "en": ("where", "my ", "the ", "i ", "is ", "order", "want"),
+    "en": {"where", "my", "the", "i", "is", "order", "want", "what", "how", "when", "your"},
+    "de": {"wo", "ist", "meine", "mein", "ich", "bestellung", "und", "nicht", "wann"},
+    "fr": {"où", "est", "ma", "mon", "je", "commande", "colis", "quand"},
+    "pt": {"onde", "meu", "minha", "pedido", "eu", "não", "cadê", "quando"},
 }
 
 
 def _language(text: str, locale: str | None) -> str:
-    lowered = f" {text.lower()} "
-    scores = {lang: sum(word in lowered for word in words)
-              for lang, words in _LANGUAGE_WORDS.items()}
+    words = set(re.findall(r"\w+", text.lower()))
+    scores = {lang: len(words & known) for lang, known in _LANGUAGE_WORDS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     if scores[best]:
         return best

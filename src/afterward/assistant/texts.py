@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_interval, format_skeleton
+from babel.dates import format_date, format_interval, format_time
 from babel.numbers import format_currency, get_currency_precision
 
 LANGUAGES = ("en", "de", "fr", "pt_BR")
@@ -417,8 +417,9 @@ class Say:
         return format_date(value, format="long", locale=self.lang)
 
     def moment(self, value: datetime) -> str:
-        return format_skeleton("yMMMdHm", value.astimezone(self.zone), tzinfo=self.zone,
-                               locale=self.lang)
+        local = value.astimezone(self.zone)
+        return (f"{format_date(local.date(), format='medium', locale=self.lang)}, "
+                f"{format_time(local.time(), format='HH:mm', locale=self.lang)}")
 
     def days(self, first: date, last: date) -> str:
         if first == last:

@@ -79,7 +79,7 @@ def _page(request: Request, admin: Admin, conversation_id: int, *, done: str = "
         "customer_name": full_name(customer.first_name, customer.last_name)
         if customer else None, "done": done, "problem": problem, "draft": draft,
         "max_reply": inbox.MAX_REPLY,
-        "when": lambda at: day_label(at, store.locale, "yMMMdHm"),
+        "when": lambda at: day_label(at, store.locale, "yMMMd"),
         "section": "conversations"}, status=status)
 
 
