@@ -60,3 +60,15 @@ def counts(db: Database) -> dict[str, int]:
             .group_by(Event.name))
         found.update({name: int(n) for name, n in rows})
         return found
+
+
+@pytest.fixture
+def admin_client(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The same client, signed in to the admin as a member of the coffee shop."""
+    from afterward.accounts import service as accounts
+    from tests.web.helpers import CHEAP_HASHER, make_admin, sign_in
+
+    monkeypatch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)
+    make_admin(chat.db, stores=(scenes.SLUG,))
+    assert sign_in(chat.client).status_code == 303
+    return chat.client
