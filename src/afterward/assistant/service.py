@@ -103,8 +103,6 @@ def reply(session: Session, *, store_id: int, scope: Scope, text: str,
         intent, answer, reason = _answered(session, conversation, recognised.intent, text,
                                            seen, say, looked_up=scope.facts is not None)
     handoff = reason is not None
-    if handoff and conversation.status == "bot":
-        _hand_off(session, conversation, reason or "", now)
     shown = list(answer.links)
     conversation.pending_action = None
     if answer.propose and not handoff:
@@ -116,6 +114,8 @@ def reply(session: Session, *, store_id: int, scope: Scope, text: str,
         intent=intent, reply_to_id=asked.id, actions=shown, handoff=handoff, created_at=now)
     session.add(told)
     session.flush()
+    if handoff and conversation.status == "bot":
+        _hand_off(session, conversation, reason or "", now)
     return Reply(conversation.public_id, intent, answer.text, shown, handoff)
 
 
