@@ -25,7 +25,8 @@ def test_a_customer_is_exported_then_erased_through_the_api(client, db, store):
         "message_outbox": 0, "customers": 1, "consents": 0, "orders": 1, "returns": 0,
         "return_lines": 0, "loyalty_entries": 0, "loyalty_referrals": 0, "reviews": 0,
         "review_photos": 0, "review_requests": 0, "survey_responses": 0,
-        "text_sentiments": 0, "text_themes": 0}}
+        "text_sentiments": 0, "text_themes": 0,
+        "conversations": 0, "conversation_messages": 0}}
     assert after.json()["commerce"]["customer"]["email"] is None
     assert after.json()["commerce"]["orders"][0]["email"] is None
     with db.reading() as session:

@@ -52,7 +52,7 @@ def test_a_late_parcel_is_late_by_the_tracking_pages_rule_with_its_new_window(ch
     assert found.intent == "delivery_date"
     assert found.reply == ("Your parcel for order 1002 is on its way. It is running late: we "
                            "promised delivery by March 6, 2026, the new estimate is "
-                           "Mar 8\u2009–\u20099, 2026. We are sorry.")
+                           "Mar 8\u2009\u2013\u20099, 2026. We are sorry.")
 
 
 def test_in_german_the_same_facts_are_said_in_german(chat):
