@@ -55,7 +55,7 @@ def test_every_reference_an_installed_module_gives_resolves():
     assert unresolved == []
     assert [m.name for m in modules.installed()] == ["commerce", "tracking", "messaging",
                                                      "journeys", "returns", "loyalty",
-                                                     "feedback", "insights"]
+                                                     "feedback", "insights", "assistant"]
 
 
 def test_a_module_s_facts_root_names_its_fields_and_a_loader():
@@ -95,7 +95,8 @@ def test_the_admin_navigation_comes_from_the_modules_in_order():
         ("Orders", "/admin/orders"), ("Shipments", "/admin/shipments"),
         ("Customers", "/admin/customers"), ("Returns", "/admin/returns"),
         ("Loyalty", "/admin/loyalty"), ("Reviews", "/admin/reviews"),
-        ("Journeys", "/admin/journeys"), ("Surveys", "/admin/surveys"),
+        ("Journeys", "/admin/journeys"), ("Conversations", "/admin/conversations"),
+        ("Surveys", "/admin/surveys"),
         ("What customers say", "/admin/insights/words"), ("Messages", "/admin/messages"),
         ("Deliveries set aside", "/admin/deliveries")]
 

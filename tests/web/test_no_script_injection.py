@@ -17,6 +17,7 @@ from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
 from tests.web import hostile_shop as h
 from tests.web import (
+    conversations_walk,
     loyalty_walk,
     referral_walk,
     returns_walk,
@@ -338,13 +339,24 @@ def test_the_words_page_shows_hostile_text_as_text(client, db, settings):
     assert problems == [], "\n".join(problems)
 
 
+def test_the_assistants_inbox_shows_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+    conversation_id = conversations_walk.conversation_shop(client, db, shop)
+    make_admin(db, stores=(h.SLUG, "other"))
+    sign_in(client)
+
+    problems = walk(client, shop, conversations_walk.visits(conversation_id), "/admin")
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
                                         *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
                                         *reviews_walk.SHOPPER, *reviews_walk.ADMIN,
                                         *survey_walk.SHOPPER, *survey_walk.ADMIN,
                                         *review_pages_walk.visits(),
-                                        *words_walk.ADMIN)
+                                        *words_walk.ADMIN, *conversations_walk.visits())
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 

@@ -8,7 +8,7 @@ MODULE = Module(
     api=("afterward.api.assistant:router",),
     pages=("afterward.web.pages.assistant:router",),
     admin=("afterward.web.admin.conversations:router",),
-    nav=(NavEntry(N_("Conversations"), "/admin/conversations", "conversations", 40),),
+    nav=(NavEntry(N_("Conversations"), "/admin/conversations", "conversations", 42),),
     privacy="afterward.assistant.privacy",
     events=("conversation.opened", "conversation.replied", "conversation.closed",
             "assistant.return_started", "assistant.cancel_requested",
