@@ -5,7 +5,7 @@ shopper for a CSAT score (1-5), their next message in the conversation."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from afterward.events import record
 
 MAX_REPLY = 4000
 LISTED = 100
+SAME_ANSWER = timedelta(minutes=5)
 
 
 class InboxError(Exception):
@@ -61,6 +62,12 @@ def answer(session: Session, *, conversation: Conversation, text: str, by: str,
         raise InboxError("too_long")
     if conversation.status == "closed":
         raise InboxError("closed")
+    last = session.scalar(select(ConversationMessage).where(
+        ConversationMessage.conversation_id == conversation.id)
+        .order_by(ConversationMessage.id.desc()).limit(1))
+    if last is not None and last.author == "agent" and last.text == text and \
+            last.author_name == by[:320] and now - last.created_at < SAME_ANSWER:
+        return last  # the same answer sent again (a double click, another tab): once
     if conversation.status in ("bot", "open"):
         conversation.status = "assigned"
         conversation.assignee = conversation.assignee or by[:320]
