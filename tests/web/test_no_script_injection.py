@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
-from tests.web import hostile_shop as h
 from tests.web import (
     conversations_walk,
     loyalty_walk,
@@ -26,6 +25,7 @@ from tests.web import (
     survey_walk,
     words_walk,
 )
+from tests.web import hostile_shop as h
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
