@@ -125,3 +125,20 @@ def test_order_lookups_are_counted_like_the_tracking_lookup(chat):
                             email="ada@example.com").status_code for _ in range(11)]
 
     assert statuses == [200] * 10 + [429]
+
+
+def test_the_tracking_page_carries_the_chat_with_its_parcels_token(chat):
+    page = chat.client.get(f"/t/{chat.token('delivered')}?lang=de")
+
+    assert page.status_code == 200
+    assert f'data-token="{chat.token("delivered")}" data-lang="de"' in page.text
+    assert '<ol class="assistant-log" id="assistant-log" aria-live="polite"></ol>' in page.text
+    assert '<label for="assistant-input">Ihre Frage</label>' in page.text
+    assert '<script src="/static/assistant-widget.js" defer></script>' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'; connect-src 'self'; style-src 'self'" in policy
+    assert "default-src 'none'" in policy
+    script = chat.client.get("/static/assistant-widget.js")
+    assert script.status_code == 200
+    assert "textContent = text" in script.text
+    assert "innerHTML" not in script.text
