@@ -78,8 +78,9 @@ def test_an_export_holds_every_module_s_part(db, store, two_customers):
 
     data = export(db, store.id, ada_id)
 
-    assert sorted(data) == ["commerce", "customer_id", "feedback", "insights", "journeys",
-                            "loyalty", "messaging", "returns", "surveys", "tracking"]
+    assert sorted(data) == ["assistant", "commerce", "customer_id", "feedback", "insights",
+                            "journeys", "loyalty", "messaging", "returns", "surveys",
+                            "tracking"]
     assert data["customer_id"] == ada_id
     customer = data["commerce"]["customer"]
     assert (customer["email"], customer["phone"], customer["birthday"]) == (
@@ -111,7 +112,8 @@ def test_erasure_removes_identity_everywhere_and_keeps_the_figures(db, store, tw
                     "loyalty_entries": 0, "loyalty_referrals": 0, "reviews": 0,
                     "review_photos": 0, "review_requests": 0, "survey_responses": 0,
                     "text_sentiments": 0, "text_themes": 0, "customer_insights": 0,
-                    "replenishment_dates": 0, "recommendation_items": 0}
+                    "replenishment_dates": 0, "recommendation_items": 0,
+                    "conversations": 0, "conversation_messages": 0}
     with db.reading() as session:
         ada = session.get(Customer, ada_id)
         assert (ada.email, ada.phone, ada.first_name, ada.last_name, ada.birthday,

@@ -1100,3 +1100,27 @@ def test_conflicting_survey_answers_at_once_leave_one_answer_with_the_last_score
             .order_by(Event.id)).all()
     assert len(rows) == 1
     assert moves[-1]["score"] == rows[0].score  # the last change is what stays
+
+
+# --- assistant -------------------------------------------------------------------------
+
+def test_one_assistant_message_sent_many_times_with_its_id_is_stored_and_answered_once(
+        served):
+    from afterward.assistant.models import Conversation, ConversationMessage
+
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/assistant/messages", json={
+        "text": "I want to talk to a person", "client_message_id": "race-1"},
+        headers=served.auth))
+
+    assert statuses(answers) == {200: 16}
+    assert len({a.body["conversation_id"] for a in answers}) == 1
+    assert {a.body["handoff"] for a in answers} == {True}
+    with served.db.reading() as session:
+        conversation_id = session.scalar(select(Conversation.id).where(
+            Conversation.public_id == answers[0].body["conversation_id"]))
+    assert count(served.db, ConversationMessage,
+                 ConversationMessage.conversation_id == conversation_id) == 2
+    assert count(served.db, Conversation, Conversation.store_id == served.store_id,
+                 Conversation.public_id == answers[0].body["conversation_id"]) == 1
+    assert count(served.db, Event, Event.name == "conversation.opened",
+                 Event.subject_id == conversation_id) == 1

@@ -201,3 +201,23 @@ def test_a_message_naming_another_stores_customer_or_order_is_refused(client, db
         assert 400 <= response.status_code < 500, (ref, response.text)
 
     assert snapshot(db) == before
+
+
+def test_another_stores_key_neither_sees_nor_continues_a_conversation(client, db, make_store):
+    a, b = make_store("store-a"), make_store("store-b")
+    seed_store_a(client, db, a)
+    opened = client.post("/api/v1/assistant/messages", headers=a.auth, json={
+        "text": "I want to talk to a person"}).json()
+    before = snapshot(db)
+
+    listed = client.get("/api/v1/conversations?status=open", headers=b.auth)
+    continued = client.post("/api/v1/assistant/messages", headers=b.auth, json={
+        "text": "where is my order?", "conversation_id": opened["conversation_id"]})
+    looked_up = client.post("/api/v1/assistant/messages", headers=b.auth, json={
+        "text": "where is my order?", "order_number": "1001", "email": "ada@example.com"})
+
+    assert opened["handoff"] is True
+    assert listed.json() == {"items": []}
+    assert continued.status_code == 404
+    assert looked_up.json()["reply"].startswith("I couldn't find an order with those details.")
+    assert snapshot(db) == before

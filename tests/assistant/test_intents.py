@@ -10,7 +10,7 @@ import math
 import pytest
 
 from afterward.assistant import intent_model, language
-from afterward.assistant.intents import INTENTS, Recognised, decide, recognise
+from afterward.assistant.intents import INTENTS, Recognised, decide, recognise, without_facts
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -214,3 +214,18 @@ def test_folding_drops_accents_and_numbers_and_long_repeats():
     assert (intent_model.fold("Où est ma COMMANDE #1042 ?? pleeeease")
             == "ou est ma commande  0  ?? pleease")
     assert intent_model.fold("Straße") == "strasse"
+
+
+@pytest.mark.parametrize("text,left", [
+    ("where is my order 1001? my email is ada@example.com", "where is my order 1001?  "),
+    ("wo ist meine Bestellung, meine PLZ ist 10115", "wo ist meine Bestellung,  "),
+    ("meu email é ana@example.com.br, cadê meu pedido?", "  cadê meu pedido?"),
+    ("change my email address to bob@example.com", "change my email address to bob@example.com"),
+])
+def test_the_email_or_postal_code_a_shopper_gives_as_theirs_is_not_read_as_intent(text, left):
+    assert without_facts(text) == left
+
+
+def test_a_question_that_gives_the_shopper_s_email_is_still_the_question():
+    assert recognise("where is my order 1001? my email is ada@example.com").intent \
+        == "where_is_my_order"

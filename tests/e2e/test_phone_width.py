@@ -434,12 +434,32 @@ def test_the_insights_pages_are_no_wider_than_a_phone(live_server, new_page, sho
     assert problems == [], "\n".join(problems)
 
 
+ADMIN_CONVERSATIONS = (
+    ("/admin/conversations", "/admin/conversations?status=open"),
+    ("/admin/conversations/{conversation_id}", "/admin/conversations/1"),
+)
+
+
+def test_the_assistants_inbox_is_no_wider_than_a_phone(live_server, new_page, client, shop):
+    words = "Ich möchte mit einem Menschen sprechen, die Lieferung ist beschädigt " * 12
+    asked = client.post("/assistant/messages", json={
+        "text": words + "Reißverschlussschiebergriffbefestigungsschraube",
+        "token": shop.tokens[0], "locale": "de"})
+    assert asked.status_code == 200, asked.text
+    page = new_page(viewport=PHONE)
+    sign_in_admin(page, live_server.url)
+
+    problems = walk(page, live_server.url, shop, ADMIN_CONVERSATIONS)
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {route for route, _url in (*SHOPPER, *SIGNED_OUT, *ADMIN, *ADMIN_RETURNS,
                                         *LOYALTY, *ADMIN_LOYALTY, *REVIEWS, *ADMIN_REVIEWS,
                                         *SURVEYS, *ADMIN_SURVEYS,
                                         *REVIEW_PAGES,
-                                        *ADMIN_WORDS, *ADMIN_INSIGHTS)}
+                                        *ADMIN_WORDS, *ADMIN_INSIGHTS, *ADMIN_CONVERSATIONS)}
     served = {path for path in routes_of(app, "GET") if not path.startswith("/api/")}
 
     assert sorted(served - walked - set(NOT_PAGES)) == []

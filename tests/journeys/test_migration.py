@@ -48,5 +48,13 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "insight_runs", "customer_insights",
                                      "replenishment_dates",  # 0025
                                      "recommendation_runs", "recommendation_pairs",
-                                     "recommendation_items"}  # 0026
+                                     "recommendation_items",  # 0026
+                                     "conversations", "conversation_messages"}  # 0027
     assert "txid" in columns
+
+
+ASSISTANT_TABLES = {"conversations", "conversation_messages"}
+
+
+def test_the_assistant_tables_match_the_models(db_url):
+    assert differences_from_models(db_url, ASSISTANT_TABLES) == []

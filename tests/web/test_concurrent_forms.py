@@ -679,3 +679,30 @@ def test_helpful_votes_tapped_many_times_by_several_voters_count_once_per_voter(
     assert count(site.db, ReviewVote, ReviewVote.review_id == review_id) == 4
     with site.db.reading() as session:
         assert session.get(Review, review_id).helpful == 4
+
+
+def test_a_conversation_answered_and_closed_from_many_tabs_moves_once(site):
+    from afterward.assistant.models import Conversation, ConversationMessage
+
+    opened = hammer(site.urls, [Call("POST", "/api/v1/assistant/messages", {
+        "json": {"text": "I want to talk to a person"}, "headers": site.auth})])[0]
+    with site.db.reading() as session:
+        conversation_id = session.scalar(select(Conversation.id).where(
+            Conversation.public_id == opened.body["conversation_id"]))
+    path = f"/admin/conversations/{conversation_id}"
+
+    assigned = admin_post(site, f"{path}/assign", 8)
+    replied = admin_post(site, f"{path}/reply", 8, text="We are on it.")
+    closed = admin_post(site, f"{path}/close", 8)
+
+    assert [statuses(assigned), statuses(replied), statuses(closed)] == [{303: 8}] * 3
+    assert count(site.db, ConversationMessage,
+                 ConversationMessage.conversation_id == conversation_id,
+                 ConversationMessage.author == "agent") == 1
+    assert count(site.db, Event, Event.name == "conversation.replied",
+                 Event.subject_id == conversation_id) == 1
+    assert count(site.db, Event, Event.name == "conversation.closed",
+                 Event.subject_id == conversation_id) == 1
+    with site.db.reading() as session:
+        row = session.get(Conversation, conversation_id)
+        assert (row.status, row.assignee) == ("closed", "ann@example.com")

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 from tests.hostile import SCRIPT_URL, hostile
-from tests.web import hostile_shop as h
 from tests.web import (
+    conversations_walk,
     insights_walk,
     loyalty_walk,
     referral_walk,
@@ -26,6 +26,7 @@ from tests.web import (
     survey_walk,
     words_walk,
 )
+from tests.web import hostile_shop as h
 from tests.web.admin_returns_walk import admin_returns_shop, admin_returns_visits
 from tests.web.helpers import csrf_of, make_admin, sign_in
 from tests.web.hostile_walk import CSRF, Visit, problems_with, q, query, routes_of
@@ -357,13 +358,25 @@ def test_the_insights_pages_show_hostile_text_as_text(client, db, settings):
     assert problems == [], "\n".join(problems)
 
 
+def test_the_assistants_inbox_shows_hostile_text_as_text(client, db, settings):
+    shop = h.open_shop(client, db, settings)
+    conversation_id = conversations_walk.conversation_shop(client, db, shop)
+    make_admin(db, stores=(h.SLUG, "other"))
+    sign_in(client)
+
+    problems = walk(client, shop, conversations_walk.visits(conversation_id), "/admin")
+
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_walk_covers_every_page_the_app_serves(app):
     walked = {visit.route for visit in (*VISITS, *admin_returns_visits(1),
                                         *loyalty_walk.SHOPPER, *loyalty_walk.ADMIN,
                                         *reviews_walk.SHOPPER, *reviews_walk.ADMIN,
                                         *survey_walk.SHOPPER, *survey_walk.ADMIN,
                                         *review_pages_walk.visits(),
-                                        *words_walk.ADMIN, *insights_walk.ADMIN)
+                                        *words_walk.ADMIN, *insights_walk.ADMIN,
+                                        *conversations_walk.visits())
               if visit.method == "GET"}
     served = {path for path in routes_of(app, "GET") if not path.startswith(API)}
 

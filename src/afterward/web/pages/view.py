@@ -133,6 +133,7 @@ class TrackingPage:
     return_url: str | None
     support_url: str | None
     loyalty: LoyaltyBlock | None = None
+    assistant_token: str | None = None  # the parcel's token, for the assistant's chat
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def build(rows: Rows, say: Speaker, lang_query: str = "",
         suggestions=tuple(_suggestion(p, say) for p in rows.suggested),
         return_url=_return_url(order, shipment, rows.store),
         support_url=_support_url(rows.store, order, say),
-        loyalty=_loyalty(rows.loyalty, say, rows.store.currency) if rows.loyalty else None)
+        loyalty=_loyalty(rows.loyalty, say, rows.store.currency) if rows.loyalty else None,
+        assistant_token=shipment.token if shipment is not None else None)
 
 
 def _loyalty(facts: LoyaltyFacts, say: Speaker, currency: str) -> LoyaltyBlock:

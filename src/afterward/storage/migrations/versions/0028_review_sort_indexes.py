@@ -3,14 +3,14 @@ orders, so a page of a product with thousands of reviews is read from an index
 instead of sorting them all (13 ms -> 0.01 ms for 10,000 reviews on SQLite)
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 """
 from __future__ import annotations
 
 from alembic import op
 
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
