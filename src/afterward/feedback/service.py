@@ -251,6 +251,54 @@ def reject(session: Session, *, review: Review, reason: str,
     return review
 
 
+@dataclass(frozen=True)
+class Bulk:
+    """What one bulk step did: the reviews it changed, and those it left as they are
+    with why (`changed`: moderated by someone else since the page was read;
+    `already`: in that status already; `not_found`: not a review of this store)."""
+
+    done: list[int]
+    left: list[tuple[int, str]]
+
+
+BULK_ACTIONS = ("publish", "reject")
+
+
+def moderate_many(session: Session, *, store_id: int, seen: dict[int, str], action: str,
+                  reason: str = "", now: datetime | None = None) -> Bulk:
+    """Publish or reject (with one reason) several reviews at once, each as one at a
+    time would (events, rewards), in the caller's transaction. `seen` is each review's
+    status when the merchant chose it: a review whose status has moved since is left
+    as it is and reported, never moderated twice. The rows are locked in id order, so
+    two bulk steps over the same reviews wait for each other rather than deadlock."""
+    if action not in BULK_ACTIONS:
+        raise ReviewError("invalid", "publish or reject", "action")
+    if action == "reject" and not reason.strip():
+        raise ReviewError("invalid", "give a reason for rejecting", "reason")
+    now = now or utcnow()
+    found = {r.id: r for r in session.scalars(select(Review).where(
+        Review.store_id == store_id, Review.id.in_(list(seen))).order_by(Review.id)
+        .with_for_update())}
+    done: list[int] = []
+    left: list[tuple[int, str]] = []
+    target = "published" if action == "publish" else "rejected"
+    for review_id in sorted(seen):
+        review = found.get(review_id)
+        if review is None:
+            left.append((review_id, "not_found"))
+        elif review.status != seen[review_id]:
+            left.append((review_id, "changed"))
+        elif review.status == target:
+            left.append((review_id, "already"))
+        elif action == "publish":
+            publish(session, review=review, now=now)
+            done.append(review_id)
+        else:
+            reject(session, review=review, reason=reason, now=now)
+            done.append(review_id)
+    return Bulk(done=done, left=left)
+
+
 def reply(session: Session, *, review: Review, text: str,
           now: datetime | None = None) -> Review:
     """The merchant's public reply under the review; an empty text removes it."""
