@@ -6,6 +6,8 @@ records its event in the caller's transaction; nothing here commits."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,9 +22,9 @@ from afterward.feedback import moderation, rewards
 from afterward.feedback import settings as review_settings
 from afterward.feedback.errors import ReviewError
 from afterward.feedback.models import Review, ReviewPhoto
-from afterward.feedback.schemas import ReviewIn
+from afterward.feedback.schemas import PhotoIn, ReviewIn
 from afterward.feedback.settings import ReviewSettings
-from afterward.images import CleanPhoto
+from afterward.images import CleanPhoto, PhotoError, clean
 from afterward.storage import locks
 from afterward.storage.types import utcnow
 
@@ -86,15 +88,42 @@ def product_of(session: Session, *, store_id: int, sku: str) -> tuple[int | None
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+def cleaned_photos(photos: list[PhotoIn]) -> tuple[CleanPhoto, ...]:
+    """The API's photos decoded and cleaned (pure, CPU-bound: call it before the
+    transaction). Refusals (422, field `photos.<i>.data_base64`): `photo_not_base64`,
+    `photo_type_mismatch` and afterward/images.py's (`photo_too_large`,
+    `photo_not_an_image`, `photo_too_many_pixels`)."""
+    out = []
+    for index, photo in enumerate(photos):
+        where = f"photos.{index}.data_base64"
+        try:
+            raw = base64.b64decode(photo.data_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ReviewError("photo_not_base64", "a photo's data must be base64",
+                              where) from exc
+        try:
+            cleaned = clean(raw)
+        except PhotoError as exc:
+            raise ReviewError(exc.code, str(exc), where) from exc
+        if cleaned.content_type != photo.content_type:
+            raise ReviewError("photo_type_mismatch", f"the photo is {cleaned.content_type},"
+                              f" not {photo.content_type}", f"photos.{index}.content_type")
+        out.append(cleaned)
+    return tuple(out)
+
+
 def submit(session: Session, *, store_id: int, data: ReviewIn,
-           idempotency_key: str | None = None, now: datetime | None = None
-           ) -> tuple[Review, bool]:
+           idempotency_key: str | None = None, now: datetime | None = None,
+           photos: tuple[CleanPhoto, ...] | None = None) -> tuple[Review, bool]:
     """A review through the API; the same Idempotency-Key with the same review again:
     the review it made (False). Refusals (422): `order_not_found` (no such order in
     this store), `sku_not_in_order`, `unknown_sku` (neither a product of this store
-    nor in its orders),
-    `unknown_attribute`; 409 `idempotency_key_reused`."""
+    nor in its orders), `unknown_attribute`, the photos' (`cleaned_photos`: cleaned
+    here unless the caller cleaned them first, as the API does outside its
+    transaction); 409 `idempotency_key_reused`."""
     now = now or utcnow()
+    if photos is None:
+        photos = cleaned_photos(data.photos)
     if idempotency_key is not None:
         locks.hold(session, "review-key", store_id, idempotency_key)
         earlier = session.scalar(select(Review).where(
@@ -109,15 +138,16 @@ def submit(session: Session, *, store_id: int, data: ReviewIn,
                   body=data.body or None, author_name=data.author_name, email=data.email,
                   source=data.source, locale=data.locale, attributes=dict(data.attributes),
                   order=order, customer_id=customer_id, verified_buyer=verified,
-                  idempotency_key=idempotency_key, submitted_at=data.submitted_at)
+                  idempotency_key=idempotency_key, submitted_at=data.submitted_at,
+                  photos=photos)
     return write(session, store_id=store_id, draft=draft, now=now), True
 
 
 def _same(review: Review, data: ReviewIn) -> bool:
     return (review.sku, review.rating, review.title, review.body, review.author_name,
-            review.email, review.source) == (data.sku, data.rating, data.title or None,
-                                             data.body or None, data.author_name, data.email,
-                                             data.source)
+            review.email, review.source, review.has_photos) == (
+        data.sku, data.rating, data.title or None, data.body or None, data.author_name,
+        data.email, data.source, bool(data.photos))
 
 
 def _buyer(session: Session, store_id: int, data: ReviewIn
