@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from afterward.api.commerce import Cursor
 from afterward.api.deps import Principal, Write, committed, principal, read_session, writer
