@@ -52,6 +52,7 @@ class Draft:
     idempotency_key: str | None = None
     submitted_at: datetime | None = None
     photos: tuple[CleanPhoto, ...] = ()
+    publish: bool | None = None  # None: the store's auto-publish rule decides
 
 
 def get(session: Session, *, store_id: int, review_id: int, lock: bool = False
@@ -114,18 +115,24 @@ def cleaned_photos(photos: list[PhotoIn]) -> tuple[CleanPhoto, ...]:
 
 def submit(session: Session, *, store_id: int, data: ReviewIn,
            idempotency_key: str | None = None, now: datetime | None = None,
-           photos: tuple[CleanPhoto, ...] | None = None) -> tuple[Review, bool]:
+           photos: tuple[CleanPhoto, ...] | None = None, publish: bool | None = None,
+           hold_key: bool = True) -> tuple[Review, bool]:
     """A review through the API; the same Idempotency-Key with the same review again:
     the review it made (False). Refusals (422): `order_not_found` (no such order in
     this store), `sku_not_in_order`, `unknown_sku` (neither a product of this store
     nor in its orders), `unknown_attribute`, the photos' (`cleaned_photos`: cleaned
     here unless the caller cleaned them first, as the API does outside its
-    transaction); 409 `idempotency_key_reused`."""
+    transaction); 409 `idempotency_key_reused`. `publish` (imports: whether the other
+    tool had it published): True publishes it at once, False leaves it pending, None
+    lets the store's auto-publish rule decide. `hold_key` False: the caller holds a
+    lock covering the key already (an import holds one for the whole file rather than
+    one per row; the unique key stays the last word)."""
     now = now or utcnow()
     if photos is None:
         photos = cleaned_photos(data.photos)
     if idempotency_key is not None:
-        locks.hold(session, "review-key", store_id, idempotency_key)
+        if hold_key:
+            locks.hold(session, "review-key", store_id, idempotency_key)
         earlier = session.scalar(select(Review).where(
             Review.store_id == store_id, Review.idempotency_key == idempotency_key))
         if earlier is not None:
@@ -139,7 +146,7 @@ def submit(session: Session, *, store_id: int, data: ReviewIn,
                   source=data.source, locale=data.locale, attributes=dict(data.attributes),
                   order=order, customer_id=customer_id, verified_buyer=verified,
                   idempotency_key=idempotency_key, submitted_at=data.submitted_at,
-                  photos=photos)
+                  photos=photos, publish=publish)
     return write(session, store_id=store_id, draft=draft, now=now), True
 
 
@@ -220,8 +227,11 @@ def write(session: Session, *, store_id: int, draft: Draft, now: datetime,
            subject_id=review.id, occurred_at=now, payload={
                **_refs(review), "rating": review.rating, "source": review.source,
                "verified_buyer": review.verified_buyer, "flags": list(found)})
-    if moderation.auto_publishes(settings, rating=draft.rating, found=found,
-                                 verified_buyer=draft.verified_buyer):
+    if draft.publish is not None:
+        if draft.publish:
+            _publish(session, review, settings, now, automatic=False)
+    elif moderation.auto_publishes(settings, rating=draft.rating, found=found,
+                                   verified_buyer=draft.verified_buyer):
         _publish(session, review, settings, now, automatic=True)
     session.flush()
     return review
