@@ -76,4 +76,7 @@ ADMIN = (
           (TITLE, BODY), form={"csrf": CSRF}),
     Visit("/admin/reviews/{review_id}/reject", "/admin/reviews/{shop.review_id}/reject",
           (TITLE,), status=422, form={"csrf": CSRF, "reason": ""}),
+    Visit("/admin/reviews/bulk", "/admin/reviews/bulk", (TITLE, REASON), status=422,
+          form={"csrf": CSRF, "action": "reject", "reason": REASON, "status": "any",
+                "review": "x:pending"}),
 )

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from afterward.events import Event
 from tests.feedback.scene import Shop, open_shop, snapshot
 from tests.web.helpers import csrf_of, make_admin, sign_in
 
@@ -153,3 +155,116 @@ def test_a_reviews_page_gives_the_product_pages_address_and_the_widget_snippet(
         'title="Customer reviews" loading="lazy" style="width:100%;height:640px;border:0"'
         f'&gt;&lt;/iframe&gt;\n&lt;script src="{public}/static/review-embed.js" async&gt;'
         '&lt;/script&gt;')
+
+
+def ticked(html: str) -> list[str]:
+    return re.findall(r'name="review" value="(\d+:\w+)" id="pick-\d+" checked', html)
+
+
+def test_select_all_ticks_every_review_on_the_page(shop, client):
+    ids = [shop.review(rating=2, title=f"Meh {n}").json()["id"] for n in range(3)]
+
+    page = client.get("/admin/reviews?status=pending&all=1")
+
+    assert ticked(page.text) == [f"{i}:pending" for i in reversed(ids)]
+    assert ticked(client.get("/admin/reviews").text) == []
+
+
+def test_several_reviews_are_published_at_once_each_with_its_event(shop, client, db):
+    first, second = (shop.review(rating=2).json()["id"] for _ in range(2))
+    csrf = csrf_of(client.get("/admin/reviews").text)
+
+    page = client.post("/admin/reviews/bulk", data={
+        "csrf": csrf, "action": "publish", "status": "pending",
+        "review": [f"{first}:pending", f"{second}:pending"]})
+
+    assert page.status_code == 200
+    assert "Reviews published: 2." in page.text
+    with db.reading() as session:
+        published = sorted(session.scalars(select(Event.subject_id).where(
+            Event.name == "review.published")))
+    assert published == [first, second]
+    assert listed(page.text) == []
+
+
+def test_a_bulk_rejection_gives_each_review_the_one_reason(shop, client):
+    first, second = (shop.review(rating=1).json()["id"] for _ in range(2))
+    csrf = csrf_of(client.get("/admin/reviews").text)
+
+    page = client.post("/admin/reviews/bulk", data={
+        "csrf": csrf, "action": "reject", "reason": "Off topic",
+        "review": [f"{first}:pending", f"{second}:pending"]})
+
+    assert "Reviews rejected: 2." in page.text
+    for review_id in (first, second):
+        api = shop.client.get(f"/api/v1/reviews/{review_id}", headers=shop.auth).json()
+        assert api["status"] == "rejected"
+
+
+def test_a_review_moderated_by_someone_else_meanwhile_is_reported_and_left(shop, client, db):
+    mine, theirs = (shop.review(rating=2).json()["id"] for _ in range(2))
+    csrf = csrf_of(client.get(f"/admin/reviews/{theirs}").text)
+    client.post(f"/admin/reviews/{theirs}/reject", data={"csrf": csrf, "reason": "Spam"})
+
+    page = client.post("/admin/reviews/bulk", data={
+        "csrf": csrf, "action": "publish",
+        "review": [f"{mine}:pending", f"{theirs}:pending"]})
+
+    assert "Reviews published: 1." in page.text
+    assert re.search(rf'<li><a href="/admin/reviews/{theirs}">#{theirs}</a>: moderated by '
+                     r"someone else in the meantime; left as it is.</li>", page.text)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(
+            Event.name == "review.published", Event.subject_id == theirs)) == 0
+    api = shop.client.get(f"/api/v1/reviews/{theirs}", headers=shop.auth).json()
+    assert api["status"] == "rejected"
+
+
+@pytest.mark.parametrize(("fields", "sentence"), [
+    ({"action": "publish"}, "Select at least one review."),
+    ({"action": "reject", "reason": " ", "review": ["1:pending"]},
+     "Give a reason for rejecting this review."),
+    ({"action": "delete", "review": ["1:pending"]},
+     "Choose to publish or to reject the selected reviews."),
+    ({"action": "publish", "review": ["x:pending"]},
+     "That selection is not valid. Reload the page and select again."),
+])
+def test_a_bad_bulk_step_is_a_sentence_and_changes_nothing(shop, client, db, fields,
+                                                           sentence):
+    shop.review(rating=2)
+    csrf = csrf_of(client.get("/admin/reviews").text)
+    before = snapshot(db)
+
+    page = client.post("/admin/reviews/bulk", data={"csrf": csrf, **fields})
+
+    assert page.status_code == 422
+    assert sentence in page.text
+    assert snapshot(db) == before
+
+
+def test_a_bulk_step_without_the_csrf_value_or_on_another_stores_reviews_changes_nothing(
+        shop, client, db, make_store):
+    other = open_shop(client, db, make_store, "other")
+    theirs = other.review(rating=2).json()["id"]
+    csrf = csrf_of(client.get("/admin/reviews").text)
+    before = snapshot(db)
+
+    forged = client.post("/admin/reviews/bulk", data={
+        "csrf": "forged", "action": "publish", "review": [f"{theirs}:pending"]})
+    astray = client.post("/admin/reviews/bulk", data={
+        "csrf": csrf, "action": "publish", "review": [f"{theirs}:pending"]})
+
+    assert forged.status_code == 403
+    assert "Reviews published: 0." in astray.text
+    assert f"#{theirs}</a>: not found." in astray.text
+    assert snapshot(db) == before
+
+
+def test_the_bulk_step_speaks_german(shop, client):
+    review_id = shop.review(rating=2).json()["id"]
+    csrf = csrf_of(client.get("/admin/reviews").text)
+
+    page = client.post("/admin/reviews/bulk", headers={"Accept-Language": "de"}, data={
+        "csrf": csrf, "action": "publish", "review": [f"{review_id}:pending"]})
+
+    assert "Veröffentlichte Bewertungen: 1." in page.text

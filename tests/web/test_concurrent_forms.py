@@ -608,6 +608,26 @@ def test_a_review_published_from_many_admin_tabs_is_published_once(site):
                  Event.subject_id == review["id"]) == 1
     assert count(site.db, Event, Event.name == "review.rejected",
                  Event.subject_id == review["id"]) == 1
+def test_reviews_published_in_bulk_from_many_admin_tabs_are_published_once_each(site):
+    made = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+        "REV-BULK", lines=[{"sku": "REV-BULK-1", "title": "Tea", "quantity": 1,
+                            "unit_price_minor": 450}]))
+    assert made.status_code == 201, made.text
+    ids = [httpx.post(f"{site.url}/api/v1/reviews", headers=site.auth, json={
+        "sku": "REV-BULK-1", "rating": 2, "title": f"Meh {n}", "author_name": "Ada"}).json()["id"]
+        for n in range(3)]
+    call = Call("POST", "/admin/reviews/bulk", {"data": {
+        "csrf": site.csrf, "action": "publish", "review": [f"{i}:pending" for i in ids]},
+        "headers": {"Cookie": site.cookie}, "follow_redirects": False})
+
+    answers = hammer(site.urls, [call] * 8)
+
+    assert statuses(answers) == {200: 8}
+    for review_id in ids:
+        assert count(site.db, Event, Event.name == "review.published",
+                     Event.subject_id == review_id) == 1
+
+
 def test_a_survey_link_clicked_many_times_at_once_records_one_answer(site):
     from afterward.feedback import survey_links
     from afterward.feedback.models import SurveyAlert, SurveyResponse

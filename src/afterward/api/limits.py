@@ -18,9 +18,10 @@ class BodyTooLarge(Exception):
 # Routes that take photos (multipart): a return's photos through the API, and the
 # returns portal's item step (up to 3 photos of 8 MB per line; photo_files.py checks
 # each one). Their bodies may be larger than the configured limit, up to this.
-# An order's review form (feedback: up to 3 photos of each item) is one of them too.
+# An order's review form (feedback: up to 3 photos of each item) is one of them too,
+# and a review through the API (up to 3 photos of 8 MB in base64: 32 MB).
 UPLOADS = re.compile(r"^/api/v1/returns/[^/]+/photos$|^/returns/o/[^/]+/review$"
-                     r"|^/review/[^/]+$")
+                     r"|^/review/[^/]+$|^/api/v1/reviews$")
 UPLOAD_MAX_BYTES = 40 * 1024 * 1024
 
 

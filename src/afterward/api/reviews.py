@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from afterward.api.commerce import Cursor
 from afterward.api.deps import Principal, Write, committed, principal, read_session, writer
@@ -60,10 +61,18 @@ async def create_review(request: Request, body: ReviewIn,
     and phone numbers flag it; the auto-publish rule publishes it at once, else it
     waits (`pending`). Refusals (422): `order_not_found`, `sku_not_in_order`,
     `unknown_sku`, `unknown_attribute`, a rating outside 1-5, no title and no text;
-    409 `idempotency_key_reused`. Title and text are stored as written (HTML is text)."""
+    409 `idempotency_key_reused`. Title and text are stored as written (HTML is text).
+    Up to 3 `photos` (`{content_type, data_base64}`, JPEG, PNG or WebP, 8 MB each):
+    sniffed, re-encoded without metadata; a bad one is a 422 naming it
+    (`photos.<i>.data_base64`: `photo_not_base64`, `photo_not_an_image`,
+    `photo_too_large`, `photo_too_many_pixels`; `photo_type_mismatch`), nothing
+    recorded."""
+    photos = await run_in_threadpool(service.cleaned_photos, body.photos) \
+        if body.photos else ()
+
     def work(session: Session) -> tuple[ReviewOut, bool]:
         review, created = service.submit(session, store_id=who.store_id, data=body,
-                                         idempotency_key=idempotency_key)
+                                         idempotency_key=idempotency_key, photos=photos)
         return ReviewOut.model_validate(review), created
 
     out, created = await committed(request, work)

@@ -21,5 +21,6 @@ MODULE = Module(
     facts=("afterward.feedback.journey_facts",),
     hold_probes=("afterward.feedback.detractors:marketing_pause",),
     texts=("afterward.feedback.texts:read", "afterward.feedback.survey_texts:comments"),
+    cli=(("reviews", "afterward.cli.reviews:app"),),
     events=("review.submitted", "review.published", "review.rejected", "survey.answered"),
 )

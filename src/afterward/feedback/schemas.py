@@ -14,6 +14,16 @@ Rating = Annotated[int, Field(ge=1, le=5), JSON_INTEGER]
 Sku = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra={
     "pattern": NOT_BLANK})]
 Attribute = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+PHOTO_BASE64_MAX = 11_184_812  # 8 MB (afterward/images.py MAX_BYTES) in base64
+
+
+class PhotoIn(Strict):
+    """A customer's photo of the product: its bytes in base64, sniffed, capped and
+    re-encoded without metadata (afterward/images.py) before the review is written;
+    `content_type` must be what the bytes are."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    data_base64: str = Field(min_length=4, max_length=PHOTO_BASE64_MAX)
 
 
 class ReviewIn(Strict):
@@ -34,6 +44,7 @@ class ReviewIn(Strict):
     attributes: Annotated[dict[Attribute, Rating], Field(max_length=6)] = {}
     source: Literal["api", "import"] = "api"
     submitted_at: Moment | None = None
+    photos: Annotated[list[PhotoIn], Field(max_length=3)] = []
 
     @model_validator(mode="after")
     def _says_something(self) -> ReviewIn:

@@ -6,6 +6,8 @@ records its event in the caller's transaction; nothing here commits."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,9 +22,9 @@ from afterward.feedback import moderation, rewards
 from afterward.feedback import settings as review_settings
 from afterward.feedback.errors import ReviewError
 from afterward.feedback.models import Review, ReviewPhoto
-from afterward.feedback.schemas import ReviewIn
+from afterward.feedback.schemas import PhotoIn, ReviewIn
 from afterward.feedback.settings import ReviewSettings
-from afterward.images import CleanPhoto
+from afterward.images import CleanPhoto, PhotoError, clean
 from afterward.storage import locks
 from afterward.storage.types import utcnow
 
@@ -50,6 +52,7 @@ class Draft:
     idempotency_key: str | None = None
     submitted_at: datetime | None = None
     photos: tuple[CleanPhoto, ...] = ()
+    publish: bool | None = None  # None: the store's auto-publish rule decides
 
 
 def get(session: Session, *, store_id: int, review_id: int, lock: bool = False
@@ -86,17 +89,50 @@ def product_of(session: Session, *, store_id: int, sku: str) -> tuple[int | None
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+def cleaned_photos(photos: list[PhotoIn]) -> tuple[CleanPhoto, ...]:
+    """The API's photos decoded and cleaned (pure, CPU-bound: call it before the
+    transaction). Refusals (422, field `photos.<i>.data_base64`): `photo_not_base64`,
+    `photo_type_mismatch` and afterward/images.py's (`photo_too_large`,
+    `photo_not_an_image`, `photo_too_many_pixels`)."""
+    out = []
+    for index, photo in enumerate(photos):
+        where = f"photos.{index}.data_base64"
+        try:
+            raw = base64.b64decode(photo.data_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ReviewError("photo_not_base64", "a photo's data must be base64",
+                              where) from exc
+        try:
+            cleaned = clean(raw)
+        except PhotoError as exc:
+            raise ReviewError(exc.code, str(exc), where) from exc
+        if cleaned.content_type != photo.content_type:
+            raise ReviewError("photo_type_mismatch", f"the photo is {cleaned.content_type},"
+                              f" not {photo.content_type}", f"photos.{index}.content_type")
+        out.append(cleaned)
+    return tuple(out)
+
+
 def submit(session: Session, *, store_id: int, data: ReviewIn,
-           idempotency_key: str | None = None, now: datetime | None = None
-           ) -> tuple[Review, bool]:
+           idempotency_key: str | None = None, now: datetime | None = None,
+           photos: tuple[CleanPhoto, ...] | None = None, publish: bool | None = None,
+           hold_key: bool = True) -> tuple[Review, bool]:
     """A review through the API; the same Idempotency-Key with the same review again:
     the review it made (False). Refusals (422): `order_not_found` (no such order in
     this store), `sku_not_in_order`, `unknown_sku` (neither a product of this store
-    nor in its orders),
-    `unknown_attribute`; 409 `idempotency_key_reused`."""
+    nor in its orders), `unknown_attribute`, the photos' (`cleaned_photos`: cleaned
+    here unless the caller cleaned them first, as the API does outside its
+    transaction); 409 `idempotency_key_reused`. `publish` (imports: whether the other
+    tool had it published): True publishes it at once, False leaves it pending, None
+    lets the store's auto-publish rule decide. `hold_key` False: the caller holds a
+    lock covering the key already (an import holds one for the whole file rather than
+    one per row; the unique key stays the last word)."""
     now = now or utcnow()
+    if photos is None:
+        photos = cleaned_photos(data.photos)
     if idempotency_key is not None:
-        locks.hold(session, "review-key", store_id, idempotency_key)
+        if hold_key:
+            locks.hold(session, "review-key", store_id, idempotency_key)
         earlier = session.scalar(select(Review).where(
             Review.store_id == store_id, Review.idempotency_key == idempotency_key))
         if earlier is not None:
@@ -109,15 +145,16 @@ def submit(session: Session, *, store_id: int, data: ReviewIn,
                   body=data.body or None, author_name=data.author_name, email=data.email,
                   source=data.source, locale=data.locale, attributes=dict(data.attributes),
                   order=order, customer_id=customer_id, verified_buyer=verified,
-                  idempotency_key=idempotency_key, submitted_at=data.submitted_at)
+                  idempotency_key=idempotency_key, submitted_at=data.submitted_at,
+                  photos=photos, publish=publish)
     return write(session, store_id=store_id, draft=draft, now=now), True
 
 
 def _same(review: Review, data: ReviewIn) -> bool:
     return (review.sku, review.rating, review.title, review.body, review.author_name,
-            review.email, review.source) == (data.sku, data.rating, data.title or None,
-                                             data.body or None, data.author_name, data.email,
-                                             data.source)
+            review.email, review.source, review.has_photos) == (
+        data.sku, data.rating, data.title or None, data.body or None, data.author_name,
+        data.email, data.source, bool(data.photos))
 
 
 def _buyer(session: Session, store_id: int, data: ReviewIn
@@ -190,8 +227,11 @@ def write(session: Session, *, store_id: int, draft: Draft, now: datetime,
            subject_id=review.id, occurred_at=now, payload={
                **_refs(review), "rating": review.rating, "source": review.source,
                "verified_buyer": review.verified_buyer, "flags": list(found)})
-    if moderation.auto_publishes(settings, rating=draft.rating, found=found,
-                                 verified_buyer=draft.verified_buyer):
+    if draft.publish is not None:
+        if draft.publish:
+            _publish(session, review, settings, now, automatic=False)
+    elif moderation.auto_publishes(settings, rating=draft.rating, found=found,
+                                   verified_buyer=draft.verified_buyer):
         _publish(session, review, settings, now, automatic=True)
     session.flush()
     return review
@@ -249,6 +289,54 @@ def reject(session: Session, *, review: Review, reason: str,
            subject_id=review.id, occurred_at=now, payload={**_refs(review), "reason": reason})
     session.flush()
     return review
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """What one bulk step did: the reviews it changed, and those it left as they are
+    with why (`changed`: moderated by someone else since the page was read;
+    `already`: in that status already; `not_found`: not a review of this store)."""
+
+    done: list[int]
+    left: list[tuple[int, str]]
+
+
+BULK_ACTIONS = ("publish", "reject")
+
+
+def moderate_many(session: Session, *, store_id: int, seen: dict[int, str], action: str,
+                  reason: str = "", now: datetime | None = None) -> Bulk:
+    """Publish or reject (with one reason) several reviews at once, each as one at a
+    time would (events, rewards), in the caller's transaction. `seen` is each review's
+    status when the merchant chose it: a review whose status has moved since is left
+    as it is and reported, never moderated twice. The rows are locked in id order, so
+    two bulk steps over the same reviews wait for each other rather than deadlock."""
+    if action not in BULK_ACTIONS:
+        raise ReviewError("invalid", "publish or reject", "action")
+    if action == "reject" and not reason.strip():
+        raise ReviewError("invalid", "give a reason for rejecting", "reason")
+    now = now or utcnow()
+    found = {r.id: r for r in session.scalars(select(Review).where(
+        Review.store_id == store_id, Review.id.in_(list(seen))).order_by(Review.id)
+        .with_for_update())}
+    done: list[int] = []
+    left: list[tuple[int, str]] = []
+    target = "published" if action == "publish" else "rejected"
+    for review_id in sorted(seen):
+        review = found.get(review_id)
+        if review is None:
+            left.append((review_id, "not_found"))
+        elif review.status != seen[review_id]:
+            left.append((review_id, "changed"))
+        elif review.status == target:
+            left.append((review_id, "already"))
+        elif action == "publish":
+            publish(session, review=review, now=now)
+            done.append(review_id)
+        else:
+            reject(session, review=review, reason=reason, now=now)
+            done.append(review_id)
+    return Bulk(done=done, left=left)
 
 
 def reply(session: Session, *, review: Review, text: str,

@@ -31,6 +31,7 @@ from afterward.web.admin.pages import AdminRoute, PageError, redirect, render
 router = APIRouter(prefix="/admin", route_class=AdminRoute, include_in_schema=False)
 
 PAGE_SIZE = 25
+BULK_MAX = 100
 Param = Annotated[str, Query(max_length=100)]
 DONE = ("published", "rejected", "replied", "reply_removed")
 Step = Callable[[Session, Review], object]
@@ -92,21 +93,74 @@ def counts(session: Session, *, store_id: int) -> list[tuple[str, int]]:
 @router.get("/reviews")
 def review_queue(request: Request, admin: Admin = Depends(store_admin), status: Param = "",
                  rating: Param = "", sku: Param = "", flagged: Param = "",
-                 before: Param = "") -> Response:
+                 before: Param = "",
+                 select_all: Annotated[str, Query(alias="all", max_length=100)] = ""
+                 ) -> Response:
     try:
         filters = parse_filters(status=status, rating=rating, sku=sku, flagged=flagged,
                                 before=before)
     except BadFilter as exc:
-        return _queue_page(request, admin, Filters(), problem=str(exc), status=400)
-    return _queue_page(request, admin, filters)
+        return _queue_page(request, admin, Filters(), problem=str(exc), status=400,
+                           listed=False)
+    return _queue_page(request, admin, filters, select_all=select_all == "1")
+
+
+def _seen(values: list[str]) -> dict[int, str] | None:
+    """`<id>:<status>` per ticked review (the status the merchant saw), else None."""
+    seen: dict[int, str] = {}
+    for value in values:
+        number, _, status = value.partition(":")
+        if not (number.isdecimal() and len(number) < 19 and int(number) > 0
+                and status in REVIEW_STATUSES):
+            return None
+        seen[int(number)] = status
+    return seen
+
+
+@router.post("/reviews/bulk")
+def bulk_step(request: Request, admin: Admin = Depends(store_csrf_checked),
+              review: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006
+              action: Annotated[str, Form(max_length=16)] = "",
+              reason: Annotated[str, Form(max_length=2000)] = "",
+              status: Annotated[str, Form(max_length=100)] = "",
+              rating: Annotated[str, Form(max_length=100)] = "",
+              sku: Annotated[str, Form(max_length=100)] = "",
+              flagged: Annotated[str, Form(max_length=100)] = "",
+              before: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Publish or reject (one reason) the ticked reviews of a queue page, in one
+    transaction; the page comes back with what was done and what was left."""
+    try:
+        filters = parse_filters(status=status, rating=rating, sku=sku, flagged=flagged,
+                                before=before)
+    except BadFilter:
+        filters = Filters()
+    seen = _seen(review)
+    chosen = frozenset(seen or ())
+    text = reason.strip()
+    problem = ("bad_selection" if seen is None or len(review) > BULK_MAX
+               else "none_chosen" if not seen
+               else "bad_action" if action not in service.BULK_ACTIONS
+               else "no_reason" if action == "reject" and not text
+               else "long_reason" if len(text) > 500 else "")
+    if problem:
+        return _queue_page(request, admin, filters, problem=problem, status=422,
+                           chosen=chosen, reason=reason, action=action)
+    assert seen is not None
+    db: Database = request.app.state.db
+    store_id = current_store(admin).id
+    done = db.run(lambda s: service.moderate_many(s, store_id=store_id, seen=seen,
+                                                  action=action, reason=text))
+    return _queue_page(request, admin, filters, bulk=done, action=action)
 
 
 def _queue_page(request: Request, admin: Admin, filters: Filters, *, problem: str = "",
-                status: int = 200) -> Response:
+                status: int = 200, bulk: service.Bulk | None = None, action: str = "",
+                chosen: frozenset[int] = frozenset(), reason: str = "",
+                select_all: bool = False, listed: bool = True) -> Response:
     store = current_store(admin)
     db: Database = request.app.state.db
     with db.reading() as s:
-        rows = [] if problem else queue(s, store_id=store.id, filters=filters)
+        rows = queue(s, store_id=store.id, filters=filters) if listed else []
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         numbers = dict(s.execute(select(Order.id, Order.number).where(
@@ -118,7 +172,8 @@ def _queue_page(request: Request, admin: Admin, filters: Filters, *, problem: st
         "admin": admin, "store": store, "rows": rows, "filters": filters, "numbers": numbers,
         "statuses": REVIEW_STATUSES, "counts": counted, "problem": problem,
         "next_url": filters.url(before=rows[-1].id) if more else None,
-        "section": "reviews"}, status=status)
+        "bulk": bulk, "action": action, "chosen": chosen, "reason": reason,
+        "select_all": select_all, "section": "reviews"}, status=status)
 
 
 @router.get("/reviews/{review_id}")
