@@ -120,6 +120,18 @@ def test_a_flood_of_messages_from_one_address_is_answered_429(chat):
     assert counts(chat.db)["conversations"] == 60
 
 
+def test_an_integration_relaying_many_shoppers_from_one_address_is_not_held_to_a_shopper_s_limit(
+        chat, monkeypatch):
+    from afterward.api import assistant as api
+
+    monkeypatch.setattr(api, "API_MESSAGES_PER_MINUTE", 70)
+    statuses = [chat.api("where is my order?", order_number="1001",
+                         email="ada@example.com").status_code for _ in range(71)]
+
+    assert statuses[:70] == [200] * 70
+    assert statuses[70] == 429
+
+
 def test_order_lookups_are_counted_like_the_tracking_lookup(chat):
     statuses = [chat.widget("where is my order?", order_number="9999",
                             email="ada@example.com").status_code for _ in range(11)]

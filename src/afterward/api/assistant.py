@@ -33,22 +33,25 @@ from afterward.throttle import Throttle
 router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["assistant"],
                    dependencies=[Depends(each_once)])
 
-# Messages counted per sender's address (every server process shares the count).
+# Messages counted per sender's address (every server process shares the count): a
+# shopper's widget; and an integration's, which relays many shoppers' messages from one
+# address with the store's key.
 MESSAGES_PER_MINUTE = 60
+API_MESSAGES_PER_MINUTE = 6000
 THROTTLED: Responses = {429: {"model": ErrorResponse, "description": (
     "Too many messages from this address: wait `Retry-After` seconds.")}}
 
 
-def message_throttle(settings: Settings) -> Throttle:
-    return Throttle(scope="assistant", limit=MESSAGES_PER_MINUTE, window_seconds=60,
-                    secret=settings.secret_key)
+def message_throttle(settings: Settings, limit: int = MESSAGES_PER_MINUTE) -> Throttle:
+    return Throttle(scope="assistant" if limit == MESSAGES_PER_MINUTE else "assistant_api",
+                    limit=limit, window_seconds=60, secret=settings.secret_key)
 
 
-def count_message(request: Request, *parts: str) -> None:
+def count_message(request: Request, *parts: str, limit: int = MESSAGES_PER_MINUTE) -> None:
     """Count one message against the sender's address; 429 over the limit."""
     db: Database = request.app.state.db
     address = request.client.host if request.client else ""
-    if not message_throttle(request.app.state.settings).attempt(db, address, *parts):
+    if not message_throttle(request.app.state.settings, limit).attempt(db, address, *parts):
         raise ApiError(429, "rate_limited", "too many messages: wait a minute",
                        headers={"Retry-After": "60"})
 
@@ -74,7 +77,7 @@ def post_message(body: MessageIn, request: Request,
     `confirm`), and whether a person takes over. The conversation sees one order, found
     by `order_number` with `email` or `postal_code` (or both written in the text).
     `client_message_id` (or `Idempotency-Key`) sent again gets the first answer."""
-    count_message(request, str(who.store_id))
+    count_message(request, str(who.store_id), limit=API_MESSAGES_PER_MINUTE)
     settings: Settings = request.app.state.settings
     facts = access.facts_of(body.text, order_number=body.order_number, email=body.email,
                             postal_code=body.postal_code)
