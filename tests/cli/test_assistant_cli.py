@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from afterward.cli.main import app
+from tests.conftest import ON_SQLITE_PASS
 
 runner = CliRunner()
 OTHERS = Path(__file__).parents[1] / "data" / "assistant" / "intents_others.csv"
@@ -90,7 +91,8 @@ def test_a_missing_file_and_an_unknown_model_are_refused(tmp_path):
 
 
 def test_the_bench_suite_prints_each_figure_as_a_json_line():
-    result = runner.invoke(app, ["bench", "assistant", "--json", "--orders", "50"])
+    result = runner.invoke(app, ["bench", "assistant", "--json", "--orders", "50",
+                                 "--duration", "0"])
 
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -103,6 +105,28 @@ def test_the_bench_suite_prints_each_figure_as_a_json_line():
         ("assistant", "intent_heldout_macro_f1_ratio", "ratio")]
     assert all(f["value"] > 0 for f in lines)
     assert [f["value"] for f in lines[4:]] == [0.869, 0.874]  # rounded to 3 places
+
+
+@ON_SQLITE_PASS
+def test_the_replies_under_load_come_from_a_real_server_and_every_one_is_answered(tmp_path):
+    from afterward.bench import assistant_replies
+    from afterward.storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'replies.db'}"
+    upgrade(url)
+    lines = [f.as_dict() for f in assistant_replies.figures(
+        url, tmp_path, "sqlite", orders=40, duration=1.0, conversations=5)]
+
+    by_name = {f["metric"]: f for f in lines}
+    assert [(f["metric"], f["unit"]) for f in lines] == [
+        ("replies_per_s", "replies/s"), ("reply_p50_ms", "ms"), ("reply_p95_ms", "ms"),
+        ("reply_p99_ms", "ms"), ("reply_mean_ms", "ms"), ("reply_errors", "count"),
+        ("reply_cpu_ms_per_reply", "ms/reply"), ("reply_conversations", "count")]
+    assert by_name["reply_errors"]["value"] == 0
+    assert by_name["reply_conversations"]["value"] == 5
+    assert by_name["replies_per_s"]["value"] > 0
+    assert 0 < by_name["reply_p50_ms"]["value"] <= by_name["reply_p95_ms"]["value"] \
+        <= by_name["reply_p99_ms"]["value"]
 
 
 def test_on_messages_written_by_someone_else_the_accuracy_is_as_measured():

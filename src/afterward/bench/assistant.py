@@ -1,6 +1,8 @@
 """`afterward bench assistant`: the intent model's training time, messages recognised
 per second one at a time (as a server calls `recognise`), and its accuracy and macro
-F1 on the held-out messages in tests/data/assistant (when the checkout has them)."""
+F1 on the held-out messages in tests/data/assistant (when the checkout has them); then
+(unless `--duration 0`) replies to 50 conversations at once through a real server
+(assistant_replies.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from afterward.bench.common import BenchOptions, Figure
+from afterward.bench import assistant_replies
+from afterward.bench.common import BenchOptions, Figure, fresh_database, scratch_dir
 
 DEFAULT_MESSAGES = 20_000
+REPLY_SECONDS = 20.0  # of 50 conversations at once (assistant_replies.py)
 ROOT = Path(__file__).resolve().parents[3]
 HELD_OUT = ROOT / "tests" / "data" / "assistant" / "intents_test.csv"
 
@@ -52,3 +56,10 @@ def run(options: BenchOptions) -> Iterator[Figure]:
     for figure in measure(options.orders or DEFAULT_MESSAGES):
         yield Figure("assistant", figure["metric"], float(figure["value"]), figure["unit"],
                      options.backend)
+    duration = options.seconds(REPLY_SECONDS)
+    if duration <= 0:
+        return
+    with scratch_dir() as workdir, \
+            fresh_database(options.backend, workdir, "assistant") as url:
+        yield from assistant_replies.figures(url, workdir, options.backend,
+                                             assistant_replies.DEFAULT_ORDERS, duration)
