@@ -19,6 +19,7 @@ SUITES = {
     "feedback": "afterward.bench.feedback",  # review page/JSON/widget p99, the Google feed
     "sentiment": "afterward.bench.sentiment",  # texts scored/s: lexicon, learned model
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
+    "insights": "afterward.bench.insights",  # BG/NBD vs lifetimes, CLV and recs at 1M
 }
 
 

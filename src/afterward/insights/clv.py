@@ -140,7 +140,7 @@ def patterns(s: Summary) -> Patterns:
     (x_values,), x_of, _ = _distinct(x)
     (px, pt), pair_t_x_of, _ = _distinct(x, t_x)
     (qx, qT), pair_T_of, _ = _distinct(x, T)
-    x_weight = np.bincount(x_of, weight, minlength=len(x_values))
+    x_weight = np.bincount(x_of, weight, minlength=len(x_values)).astype(np.float64)
     return Patterns(Summary(x, t_x, T), weight, inverse, x_values, x_weight, (px, pt),
                     pair_t_x_of, (qx, qT), pair_T_of)
 
