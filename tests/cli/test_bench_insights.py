@@ -29,7 +29,8 @@ def test_a_quick_run_prints_every_figure_with_its_unit_and_the_fits_agree():
         ("insights", "clv_1m_cpu_seconds", "s", "sqlite"),
         ("insights", "clv_1m_peak_mib", "MiB", "sqlite"),
         ("insights", "recs_train_1m_seconds", "s", "sqlite"),
-        ("insights", "recs_train_1m_cpu_seconds", "s", "sqlite")]
+        ("insights", "recs_train_1m_cpu_seconds", "s", "sqlite"),
+        ("insights", "recs_score_customers_per_s", "customers/s", "sqlite")]
     figures = {f["metric"]: f["value"] for f in lines}
     assert figures["bgnbd_max_param_diff"] < 1e-3
     assert all(value > 0 for metric, value in figures.items()

@@ -17,7 +17,9 @@
 - recs_train_1m_seconds: N order lines (same option; 4 a basket, 5 baskets a
   customer, 10,000 items of Zipf-like popularity, seeded) trained into what the pages
   use: recommend.Data, TIFU-KNN's vectors, personal_top's recencies and the co-purchase
-  counts of every item pair (and recs_train_1m_cpu_seconds);
+  counts of every item pair (and recs_train_1m_cpu_seconds); then, for scale,
+  recs_score_customers_per_s: TIFU-KNN's scores of the first 512 customers (their
+  nearest neighbours among all: the all-pairs part, docs/recommendations.md);
 - then `extra_figures` (the lead's hook for whole-store timings)."""
 
 from __future__ import annotations
@@ -181,6 +183,13 @@ def train_recommenders(histories: dict[str, list[frozenset[str]]]) -> dict[str, 
 def recs_figures(lines: int) -> Iterator[tuple[str, float, str]]:
     histories = synthetic_histories(lines)
     started, cpu = time.perf_counter(), time.process_time()
-    train_recommenders(histories)
+    models = train_recommenders(histories)
     yield "recs_train_1m_seconds", time.perf_counter() - started, "s"
     yield "recs_train_1m_cpu_seconds", time.process_time() - cpu, "s"
+    tifu = models["tifu_knn"]
+    assert isinstance(tifu, recommend.TifuKnn)
+    rows = np.arange(min(recommend.BATCH, len(tifu.data.customers)))
+    started = time.perf_counter()
+    tifu.scores(rows)
+    yield "recs_score_customers_per_s", len(rows) / (time.perf_counter() - started), \
+        "customers/s"
