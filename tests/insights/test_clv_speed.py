@@ -96,7 +96,7 @@ def test_the_bfgs_fit_is_the_nelder_mead_fit_of_the_plain_likelihood():
 
 
 def test_scores_computed_once_per_pattern_are_each_customers_own():
-    s = synthetic_customers(800, seed=2)
+    s = synthetic_customers(2000, seed=2)
 
     scores = fit_and_score(s)
 
