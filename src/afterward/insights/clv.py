@@ -73,10 +73,13 @@ def _fit(negative_ll: Callable[[Array], float], names: tuple[str, ...], *,
         else:
             quick = optimize.minimize(lambda lp: negative_ll(lp) * scale, start,
                                       jac="3-point", method="BFGS", options={"gtol": 1e-8})
-    # status 2 (precision loss): the line search stalls at the optimum in finite
-    # precision; the answer is good when the gradient there is small.
+    # status 2 (precision loss): the line search stalls in finite precision, at the
+    # optimum or on a ridge running off to infinity (Pareto/NBD without visible
+    # dropout: s and beta grow together), where Nelder-Mead would wander for minutes
+    # among slow hypergeometric terms; the answer is kept when the gradient is small.
+    tolerance = 1e-5 if quick.status == 0 else 1e-3
     if quick.status in (0, 2) and np.isfinite(quick.fun) and quick.fun * customers < 1e300 \
-            and np.max(np.abs(quick.jac)) <= 1e-5:
+            and np.max(np.abs(quick.jac)) <= tolerance:
         return _named(names, quick.x, quick.fun / scale)
     first = optimize.minimize(negative_ll, start, method="Nelder-Mead",
                               options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20000,
