@@ -90,7 +90,7 @@ def test_an_unknown_suite_fails_in_one_line():
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: unknown suite 'nope'; "
                                      "one of: ingest, tracking, messaging, returns, loyalty, "
-                                     "feedback, sentiment, assistant, concurrency")
+                                     "feedback, sentiment, assistant, concurrency, insights")
 
 
 def test_the_plain_text_output_names_each_figure():

@@ -20,6 +20,7 @@ SUITES = {
     "sentiment": "afterward.bench.sentiment",  # texts scored/s: lexicon, learned model
     "assistant": "afterward.bench.assistant",  # intents recognised/s, held-out accuracy
     "concurrency": "afterward.bench.concurrency",  # 16 clients on every write route at once
+    "insights": "afterward.bench.insights",  # BG/NBD vs lifetimes, CLV and recs at 1M
 }
 
 
