@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=20
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/python -m pip install --quiet -e '.[test,postgres,demo,models]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,demo,models,bench]' 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -c "import afterward, pytest, playwright"
 	touch $@
 

@@ -24,7 +24,7 @@ def _files() -> tuple[Path, Path]:
     try:
         import wordllama
     except ImportError as exc:
-        raise EmbeddingUnavailable("wordllama is not installed (the 'models' extra)") from exc
+        raise EmbeddingUnavailable("wordllama is not installed (the 'bench' extra)") from exc
     root = Path(wordllama.__file__).parent
     return (root / "tokenizers" / "l2_supercat_tokenizer_config.json",
             root / "weights" / "l2_supercat_256.safetensors")

@@ -39,7 +39,7 @@ def eval_intents(file: Path = typer.Argument(..., help="CSV 'text,intent' (a 'la
         raise typer.Exit(1) from None
     try:
         report = intent_eval.evaluate(labelled, _candidate(model))
-    except RuntimeError as exc:  # wordllama missing: the `models` extra
+    except RuntimeError as exc:  # wordllama missing: the `bench` extra
         fail(str(exc))
     if as_json:
         print_json(report)
