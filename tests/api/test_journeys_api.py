@@ -93,7 +93,7 @@ def test_install_builtins_through_the_api_is_idempotent(client, store):
     assert {i["outcome"] for i in second.json()["items"]} == {"unchanged"}
     listed = client.get("/api/v1/journeys", headers=store.auth).json()["items"]
     # 13 of journeys' own, 4 of returns, 4 of loyalty
-    assert len(listed) == 23 and all(j["enabled"] and j["builtin"] for j in listed)
+    assert len(listed) == 25 and all(j["enabled"] and j["builtin"] for j in listed)
 
 
 def enrol_one(client, db, store):

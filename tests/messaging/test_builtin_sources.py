@@ -98,5 +98,7 @@ def test_every_key_brings_an_email_in_every_language():
     keys = template_registry.registered_keys()
     emails = {(key, locale) for key, channel, locale, _ in every_source() if channel == "email"}
 
-    assert len(keys) == 24  # feedback's survey_csat and survey_follow_up, the assistant's reply
+    # with feedback's survey_csat and survey_follow_up, the assistant's reply and
+    # loyalty's referral_friend
+    assert len(keys) == 25
     assert emails == {(key, locale) for key in keys for locale in LOCALES}

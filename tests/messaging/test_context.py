@@ -46,11 +46,13 @@ def test_the_context_has_order_shipment_care_and_recommendations(db, make_store)
     assert context["data"] == {"coupon": "X"}
     assert set(context) == {"locale", "timezone", "store", "customer", "order", "shipment",
                             "recommendations", "care", "links", "data", "return", "loyalty",
-                            "offer", "review", "survey", "csat", "insights", "goes_with"}
+                            "offer", "review", "survey", "csat", "insights", "goes_with",
+                            "conversation"}
     assert context["return"] is None  # the returns module's part: this message is no return's
     assert context["loyalty"] is None  # the loyalty module's part: the store has no program
     assert context["insights"] is None  # the insights module's part: nothing computed yet
     assert context["goes_with"] is None  # insights' part: refs name no order
+    assert context["conversation"] is None  # the assistant's part: refs name none
 
 
 def test_nothing_bought_means_no_recommendations(db, make_store):

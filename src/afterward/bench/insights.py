@@ -62,9 +62,33 @@ def run(options: BenchOptions) -> Iterator[Figure]:
 
 
 def extra_figures(options: BenchOptions) -> Iterator[Figure]:
-    """Figures of whole-store runs (`afterward insights recompute` of the demo store),
-    added here: none yet."""
-    return iter(())
+    """The demo store (`afterward demo`'s history, its replay shortened to a day: the
+    replay adds nothing recompute reads but time) recomputed as `afterward insights
+    recompute` does it: every step, recommendations included, in one transaction.
+    Only at full size (the build takes about a minute)."""
+    if (options.orders or DEFAULT_SIZE) < QUICK:
+        return
+    from afterward.bench.common import fresh_database, scratch_dir
+    from afterward.demo.build import build_demo
+    from afterward.insights import recompute
+    from afterward.storage.db import Database
+    from afterward.storage.migrate import upgrade
+
+    with scratch_dir() as workdir, fresh_database(options.backend, workdir, "demo") as url:
+        upgrade(url)
+        db = Database(url)
+        try:
+            summary = build_demo(db, secret_key="bench-secret-key-0123456789", replay_days=1)
+            started, cpu = time.perf_counter(), time.process_time()
+            with db.transaction() as session:
+                outcome = recompute.recompute(session, summary.store_id)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        finally:
+            db.dispose()
+    yield Figure(SUITE, "recompute_demo_seconds", seconds, "s", options.backend)
+    yield Figure(SUITE, "recompute_demo_cpu_seconds", cpu, "s", options.backend)
+    yield Figure(SUITE, "recompute_demo_customers", outcome.customers, "count",
+                 options.backend)
 
 
 # ---------------------------------------------------------------- BG/NBD on CDNOW

@@ -50,6 +50,7 @@ class Fit:
 
 
 Objective = Callable[[Array], tuple[float, Array]]
+FALLBACK_EVALUATIONS = 3000
 
 
 def _fit(negative_ll: Callable[[Array], float], names: tuple[str, ...], *,
@@ -81,9 +82,12 @@ def _fit(negative_ll: Callable[[Array], float], names: tuple[str, ...], *,
     if quick.status in (0, 2) and np.isfinite(quick.fun) and quick.fun * customers < 1e300 \
             and np.max(np.abs(quick.jac)) <= tolerance:
         return _named(names, quick.x, quick.fun / scale)
+    # At most FALLBACK_EVALUATIONS: where the likelihood has no finite optimum (a store
+    # whose customers all buy at one rate: r and alpha run off together) Nelder-Mead
+    # would go on for minutes; where that ends, the figures are as good as any there.
     first = optimize.minimize(negative_ll, start, method="Nelder-Mead",
                               options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20000,
-                                       "maxfev": 40000})
+                                       "maxfev": FALLBACK_EVALUATIONS})
     best = optimize.minimize(negative_ll, first.x, method="BFGS", options={"gtol": 1e-8})
     chosen = best if best.success and best.fun <= first.fun else first
     return _named(names, chosen.x, chosen.fun)
