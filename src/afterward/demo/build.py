@@ -31,7 +31,6 @@ from afterward.demo import (
     history,
 )
 from afterward.demo import agenda as agendas
-from afterward.demo import feedback as demo_feedback
 from afterward.demo import loyalty as demo_loyalty
 from afterward.demo import returns as demo_returns
 from afterward.demo.replay import Replayed, Sending, replay
@@ -99,8 +98,6 @@ def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOM
     _write_before(db, writer=writer, plan=plan, switched_on=switched_on)
     report("Earning the history's loyalty points")
     _earn_before(db, store_id=writer.store_id, at=switched_on)
-    report("Reviews and survey answers")
-    _feedback_before(db, store_id=writer.store_id, at=switched_on, seed=seed)
     report("Switching the journeys on")
     _switch_journeys_on(db, store_id=writer.store_id, at=switched_on)
     report(REPLAYING)
@@ -159,13 +156,6 @@ def _earn_before(db: Database, *, store_id: int, at: datetime) -> None:
     with clock.simulated(at), db.transaction() as session:
         demo_loyalty.catch_up(session, store_id=store_id, now=at)
         tick.run_store(session, store_id=store_id, program=demo_loyalty.DEMO_PROGRAM, now=at)
-
-
-def _feedback_before(db: Database, *, store_id: int, at: datetime, seed: int) -> None:
-    """The history's reviews and NPS answers (demo/feedback.py), in one pass at `at`,
-    before the journeys' consumer starts: no journey acts on them."""
-    with clock.simulated(at), db.transaction() as session:
-        demo_feedback.add(session, store_id=store_id, at=at, seed=seed)
 
 
 def _switch_journeys_on(db: Database, *, store_id: int, at: datetime) -> None:
