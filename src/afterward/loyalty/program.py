@@ -98,7 +98,7 @@ class Program(Document):
     bonuses: Bonuses = Bonuses()
     # An unused reward code that expired: its points back to the member (True), or
     # kept spent (False, the default, as Smile.io does).
-    refund_expired_rewards: bool = False
+    refund_expired_rewards: Flag = False
 
     @model_validator(mode="after")
     def _distinct(self) -> Program:
