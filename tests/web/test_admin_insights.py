@@ -71,6 +71,34 @@ def test_the_charts_are_inline_svg_with_titles_and_the_table_has_their_numbers(
     assert "<script" not in html and 'style="' not in html
 
 
+def test_once_insights_are_computed_the_histogram_shows_predicted_values(signed_in, db, store):
+    from sqlalchemy import select
+
+    from afterward.commerce.models import Customer
+    from afterward.insights.customer_models import CustomerInsight, InsightRun
+
+    build(db, store.id)
+    with db.transaction() as session:
+        customers = session.scalars(select(Customer.id).where(
+            Customer.store_id == store.id).order_by(Customer.id)).all()
+        run = InsightRun(store_id=store.id, started_at=NOW, finished_at=NOW,
+                         status="finished", customers=len(customers), notes={})
+        session.add(run)
+        session.flush()
+        session.add_all([CustomerInsight(
+            run_id=run.id, customer_id=customer_id, store_id=store.id, segment="active",
+            rfm_recency=3, rfm_frequency=3, rfm_monetary=3, p_alive=0.9, churn_risk="low",
+            expected_orders_90d=0.5, clv_minor=1000 * (n + 1), currency="USD",
+            next_order_due=None, computed_at=NOW) for n, customer_id in enumerate(customers)])
+
+    html = signed_in.get("/admin/insights").text
+
+    assert 'id="clv-predicted"' in html and 'id="clv-source"' not in html
+    assert re.search(rf'id="clv-customers">{len(customers)}<', html)
+    assert signed_in.get("/admin/insights/clv.csv").text.splitlines()[1].startswith(
+        "predicted_52_weeks,1000,")
+
+
 def test_an_empty_store_says_so(signed_in):
     page = signed_in.get("/admin/insights")
 

@@ -23,6 +23,7 @@ from afterward.tracking.models import Shipment
 PERIODS = (30, 90, 365)  # days a page can compare
 DEFAULT_PERIOD = 90
 HISTORIC_SPEND = "historic_spend"  # ClvValues.source: money spent so far, not predicted
+PREDICTED = "predicted_52_weeks"  # ClvValues.source: recompute.py's discounted CLV
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -81,10 +82,20 @@ class ClvValues:
 
 def clv_values(session: Session, *, store_id: int, currency: str,
                until: datetime) -> ClvValues:
-    """The values the CLV histogram is drawn from. Each customer's historic spend
-    (order totals less refunds, cancelled and exchange orders left out, in the store's
-    currency) until predicted values are stored per customer; then this function
-    reads those instead and names their model in `source`."""
+    """The values the CLV histogram is drawn from: each customer's predicted value of
+    the next 52 weeks from the store's latest insights run (recompute.py), in the
+    store's currency; before any run, each customer's historic spend (order totals
+    less refunds, cancelled and exchange orders left out, in the store's currency)."""
+    from afterward.insights import stored
+    from afterward.insights.customer_models import CustomerInsight
+
+    run_id = stored.latest_run_id(session, store_id)
+    if run_id is not None:
+        predicted = session.scalars(select(CustomerInsight.clv_minor).where(
+            CustomerInsight.store_id == store_id, CustomerInsight.run_id == run_id,
+            CustomerInsight.currency == currency)).all()
+        if predicted:
+            return ClvValues(PREDICTED, [float(max(0, int(v or 0))) for v in predicted])
     rows = session.execute(
         select(func.sum(Order.total_minor - Order.refunded_minor))
         .where(Order.store_id == store_id, Order.status != "cancelled",
