@@ -108,14 +108,20 @@ def template_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
-# The tables a test left rows in, or whose id sequence it used: only those are truncated
-# (one probe of every table, ~1 ms, against ~55 ms for truncating all 47 each test).
-_USED_SEQUENCES = """
-SELECT t.relname FROM pg_class s
+# The tables a test left rows in, or whose id sequence it used: only those are emptied
+# (one probe of every table, ~2 ms), with DELETE and their sequences restarted, foreign
+# keys' triggers off for it (session_replication_role: every row of every table that has
+# any goes, so nothing is left dangling): ~11 ms, where TRUNCATE ... CASCADE took
+# 55-200 ms a test (it truncates every table that refers to a dirty one: all of them
+# refer to stores). Without the right to set the role, TRUNCATE as before.
+_USED = """
+FROM pg_class s
 JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
 JOIN pg_class t ON t.oid = d.refobjid
 JOIN pg_sequences q ON q.sequencename = s.relname AND q.schemaname = 'public'
 WHERE s.relkind = 'S' AND q.last_value IS NOT NULL"""
+_USED_SEQUENCES = "SELECT t.relname " + _USED
+_USED_SEQUENCE_NAMES = "SELECT s.relname " + _USED
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +129,7 @@ def _pg_reset(template_url: str) -> Iterator[Callable[[], None]]:
     """Empties the PostgreSQL test database as a fresh one would be: rows gone, ids
     starting at 1 again."""
     engine = create_engine(template_url)
+    state = {"deletes": True}
 
     def reset() -> None:
         with engine.begin() as conn:
@@ -132,7 +139,20 @@ def _pg_reset(template_url: str) -> Iterator[Callable[[], None]]:
             probe = " UNION ".join([*(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})"
                                       for t in tables), _USED_SEQUENCES])
             dirty = sorted(set(conn.execute(text(probe)).scalars()))
-            if dirty:
+            if not dirty:
+                return
+            if state["deletes"]:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(text("SET LOCAL session_replication_role = replica"))
+                except Exception:  # not a superuser here: TRUNCATE from now on
+                    state["deletes"] = False
+            if state["deletes"]:
+                for table in dirty:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+                for sequence in conn.execute(text(_USED_SEQUENCE_NAMES)).scalars().all():
+                    conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+            else:
                 names = ", ".join('"' + table + '"' for table in dirty)
                 conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
