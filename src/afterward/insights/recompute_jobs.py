@@ -6,13 +6,14 @@ a minute later unless one is queued already, so several files make one run)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward import jobs
 from afterward.commerce.models import Store
+from afterward.insights import nightly as nightly_pass
 from afterward.storage import locks
 from afterward.storage.types import utcnow
 
@@ -56,24 +57,14 @@ def run_job(session: Session, job: jobs.JobContext) -> None:
     recompute.recompute(session, store_id)
 
 
-def _night_after(now: datetime) -> datetime:
-    today = datetime.combine(now.date(), NIGHTLY_AT, UTC)
-    return today if today > now else today + timedelta(days=1)
-
-
 def ensure_scheduled(session: Session, *, now: datetime | None = None) -> int | None:
     """The next night's pass (Module.periodic); once per night (dedupe key)."""
-    at = _night_after(now or utcnow())
-    return jobs.enqueue(session, NIGHTLY_JOB, {"night": at.date().isoformat()}, run_at=at,
-                        max_attempts=3, dedupe_key=f"{NIGHTLY_JOB}:{at.date().isoformat()}")
+    return nightly_pass.schedule(session, NIGHTLY_JOB, NIGHTLY_AT, now=now)
 
 
 @jobs.handler(NIGHTLY_JOB)
 def nightly(session: Session, job: jobs.JobContext) -> None:
     """A recompute job for every store (each its own job, so one store's failure
     retries alone), then the next night's pass."""
-    night = str(job.payload.get("night") or utcnow().date().isoformat())
-    for store_id in list(session.scalars(select(Store.id).order_by(Store.id))):
-        enqueue(session, store_id, day=night)
-    ensure_scheduled(session, now=max(utcnow(), datetime.combine(
-        datetime.fromisoformat(night).date(), NIGHTLY_AT, UTC)))
+    nightly_pass.fan_out(session, job, NIGHTLY_JOB, NIGHTLY_AT,
+                         lambda s, store_id, night: enqueue(s, store_id, day=night))

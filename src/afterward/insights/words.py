@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from afterward import jobs, modules
 from afterward.commerce.models import Store
 from afterward.customer_texts import CustomerText
+from afterward.insights import nightly as nightly_pass
 from afterward.insights import text as sentiment
 from afterward.insights import themes as theming
 from afterward.insights.models import TextRun, TextSentiment, TextTheme
@@ -164,27 +165,17 @@ def run_job(session: Session, job: jobs.JobContext) -> None:
     recompute(session, store_id)
 
 
-def _night_after(now: datetime) -> datetime:
-    today = datetime.combine(now.date(), NIGHTLY_AT, UTC)
-    return today if today > now else today + timedelta(days=1)
-
-
 def ensure_scheduled(session: Session, *, now: datetime | None = None) -> int | None:
     """The next night's pass (Module.periodic); once per night (dedupe key)."""
-    at = _night_after(now or utcnow())
-    return jobs.enqueue(session, NIGHTLY_JOB, {"night": at.date().isoformat()}, run_at=at,
-                        max_attempts=3, dedupe_key=f"{NIGHTLY_JOB}:{at.date().isoformat()}")
+    return nightly_pass.schedule(session, NIGHTLY_JOB, NIGHTLY_AT, now=now)
 
 
 @jobs.handler(NIGHTLY_JOB)
 def nightly(session: Session, job: jobs.JobContext) -> None:
     """A recompute job for every store (each its own job, so one store's failure
     retries alone), then the next night's pass."""
-    night = str(job.payload.get("night") or utcnow().date().isoformat())
-    for store_id in list(session.scalars(select(Store.id).order_by(Store.id))):
-        enqueue(session, store_id, day=night)
-    ensure_scheduled(session, now=max(utcnow(), datetime.combine(
-        datetime.fromisoformat(night).date(), NIGHTLY_AT, UTC)))
+    nightly_pass.fan_out(session, job, NIGHTLY_JOB, NIGHTLY_AT,
+                         lambda s, store_id, night: enqueue(s, store_id, day=night))
 
 
 def latest(session: Session, store_id: int, *, sku: str | None = None
