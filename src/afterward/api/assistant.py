@@ -4,6 +4,7 @@ their transcripts, for a help desk to take."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -14,7 +15,7 @@ from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError, ErrorResponse
 from afterward.api.params import each_once
 from afterward.api.responses import INVALID, KEYED, NOT_FOUND, WITH_BODY, Responses, refusals
-from afterward.assistant import access, service
+from afterward.assistant import access, rephrase, service
 from afterward.assistant.models import Conversation
 from afterward.assistant.schemas import (
     ConversationList,
@@ -62,6 +63,23 @@ def answered(found: service.Reply) -> MessageOut:
                       handoff=found.handoff)
 
 
+def rephrased(request: Request, found: service.Reply) -> service.Reply:
+    """The answer reworded by the merchant's chat model when one is configured and the
+    rewording keeps every fact (assistant/rephrase.py), stored in a second short
+    transaction: the model is never called inside one."""
+    point = rephrase.endpoint(request.app.state.settings)
+    if point is None or found.replayed or found.message_id is None:
+        return found
+    text = rephrase.rephrase(point, found.reply, found.lang)
+    if text == found.reply:
+        return found
+    message_id = found.message_id
+    db: Database = request.app.state.db
+    db.run(lambda session: service.reword(session, store_id=found.store_id,
+                                          message_id=message_id, text=text))
+    return dataclasses.replace(found, reply=text)
+
+
 def refused(error: service.AssistantError) -> ApiError:
     return ApiError(error.status, error.code, error.message, error.field)
 
@@ -93,7 +111,7 @@ def post_message(body: MessageIn, request: Request,
         except service.AssistantError as error:
             raise refused(error) from None
 
-    return answered(write(work))
+    return answered(rephrased(request, write(work)))
 
 
 def conversation_out(session: Session, conversation: Conversation) -> ConversationOut:

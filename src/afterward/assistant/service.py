@@ -64,6 +64,9 @@ class Reply:
     actions: list[dict[str, Any]] = field(default_factory=list)
     handoff: bool = False
     replayed: bool = False  # the answer given before to the same client message id
+    store_id: int = 0
+    message_id: int | None = None  # the stored answer (rephrase.py may reword it)
+    lang: str = "en"  # the answer's language
 
 
 def reply(session: Session, *, store_id: int, scope: Scope, text: str,
@@ -119,7 +122,20 @@ def reply(session: Session, *, store_id: int, scope: Scope, text: str,
     session.flush()
     if handoff and conversation.status == "bot":
         _hand_off(session, conversation, reason or "", now)
-    return Reply(conversation.public_id, intent, answer.text, shown, handoff)
+    return Reply(conversation.public_id, intent, answer.text, shown, handoff,
+                 store_id=store_id, message_id=told.id, lang=say.lang)
+
+
+def reword(session: Session, *, store_id: int, message_id: int, text: str) -> bool:
+    """Store the rewording of an answer (assistant/rephrase.py checked it keeps the
+    facts); False when there is no such answer of the assistant's."""
+    told = session.scalar(select(ConversationMessage).where(
+        ConversationMessage.store_id == store_id, ConversationMessage.id == message_id,
+        ConversationMessage.author == "bot"))
+    if told is None:
+        return False
+    told.text = text
+    return True
 
 
 def _pending_kind(conversation: Conversation) -> str:
