@@ -82,10 +82,10 @@ def panel(session: Session, store: StoreView, days: int, now: datetime) -> Figur
 
 def _charts(found: stats.Savings, locale: str | None,
             _: Callable[..., str]) -> tuple[Markup, Markup]:
-    labels = [day_label(week.start, locale) for week in found.weeks]
+    labels = [day_label(week.start, locale, "Md") for week in found.weeks]  # 9/14, 14.9.
     bars = [Bar(label, week.per_100_orders, display.number(week.per_100_orders, locale))
             for label, week in zip(labels, found.weeks, strict=True)]
-    contacts = columns(bars, chart_id="contacts-chart",
+    contacts = columns(bars, chart_id="contacts-chart", bar_w=44.0,
                        title=_("Contacts per 100 orders, by week"))
     rows = []
     for intent, total in found.intents.items():

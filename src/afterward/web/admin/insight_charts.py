@@ -90,9 +90,10 @@ class Bar:
     text: str
 
 
-def columns(bars: Sequence[Bar], *, chart_id: str, title: str) -> Markup:
-    """Vertical bars, one per month, the value written above each one that has one."""
-    bar_w, plot_h, top, bottom = 30.0, 70.0, 14.0, 16.0
+def columns(bars: Sequence[Bar], *, chart_id: str, title: str, bar_w: float = 30.0) -> Markup:
+    """Vertical bars, one per month, the value written above each one that has one
+    (`bar_w`: wider for longer labels)."""
+    plot_h, top, bottom = 70.0, 14.0, 16.0
     width, height = bar_w * max(len(bars), 1), top + plot_h + bottom
     most = max((b.value for b in bars if b.value is not None and b.value > 0), default=0.0)
     out = _open(chart_id, title, width, height, "columns")
