@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from afterward.api.assistant import answered, count_message, refused
+from afterward.api.assistant import answered, count_message, refused, rephrased
 from afterward.api.errors import ApiError
 from afterward.assistant import access, service
 from afterward.assistant.schemas import ShopperMessageIn
@@ -59,7 +59,7 @@ def shopper_message(body: ShopperMessageIn, request: Request) -> JSONResponse:
         except service.AssistantError as error:
             raise refused(error) from None
 
-    out = answered(db.run(work))
+    out = answered(rephrased(request, db.run(work)))
     return JSONResponse(out.model_dump(mode="json", exclude_none=False),
                         headers={"Cache-Control": "no-store"})
 
