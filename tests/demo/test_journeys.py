@@ -33,8 +33,11 @@ from tests.web.helpers import sign_in
 # The tests reading the one demo build run in one test process, which builds it once.
 pytestmark = BIG_BUILD
 
-WITH_HOLDOUT = ["birthday_offer", "loyalty_points_earned", "purchase_anniversary",
-                "replenishment_reminder", "second_purchase", "winback"]
+HOLDING = ["birthday_offer", "loyalty_points_earned", "purchase_anniversary",
+           "replenishment_reminder", "second_purchase", "subscription_renewal_risk", "winback"]
+# The demo computes no insights while its history replays, so no order of it names a
+# subscription of the latest run: the renewal-risk journey never enrols there.
+WITH_HOLDOUT = [key for key in HOLDING if key != "subscription_renewal_risk"]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,8 @@ def test_every_built_in_journey_the_replayed_history_triggers_has_enrolments(bui
     # refers a friend, and nobody chats with the assistant.
     assert triggered == sorted(set(builtins.keys()) - {
         "shipment_exception", "return_rejected", "loyalty_points_expiring",
-        "survey_follow_up", "loyalty_referral_friend", "conversation_reply"})
+        "survey_follow_up", "loyalty_referral_friend", "conversation_reply",
+        "subscription_renewal_risk"})
     assert {key: enrolled.get(key, 0) > 0 for key in triggered} == dict.fromkeys(triggered, True)
 
 
@@ -204,7 +208,7 @@ def test_the_holdout_journeys_are_exactly_those_with_a_holdout_step(built):
                          if journey_figures.holds_out(enrolments.compiled(
                              service.version_of(session, journey=j, version=j.version))[0].steps))
 
-    assert holding == WITH_HOLDOUT
+    assert holding == HOLDING
 
 
 @pytest.mark.parametrize("key", WITH_HOLDOUT)
