@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Order, OrderLine, Product
@@ -96,7 +96,8 @@ def _purchases(session: Session, store_id: int, now: datetime
 def _troubles(session: Session, store_id: int, order_ids: Iterable[int]
               ) -> tuple[set[int], set[int], set[int]]:
     """Of these orders: those with a return (not rejected), with a detractor's survey
-    answer, with an outbound parcel recorded late."""
+    answer, with an outbound parcel recorded late (a delay, or delivered after the
+    promised moment)."""
     from afterward.feedback.models import SurveyResponse
     from afterward.returns.models import Return
     from afterward.tracking.models import Shipment
@@ -115,6 +116,7 @@ def _troubles(session: Session, store_id: int, order_ids: Iterable[int]
             SurveyResponse.detractor.is_(True))))
         late.update(oid for oid in session.scalars(select(Shipment.order_id).where(
             Shipment.store_id == store_id, Shipment.order_id.in_(chunk),
-            Shipment.direction == "outbound", Shipment.delayed_at.is_not(None)))
+            Shipment.direction == "outbound",
+            or_(Shipment.delayed_at.is_not(None), Shipment.delivered_at > Shipment.promised_at)))
             if oid is not None)
     return returned, unhappy, late

@@ -28,7 +28,7 @@ adds at least REASON_FLOOR is a reason, the largest first:
 | `irregular` | 0.2 x min(spread / 0.5, 1); nothing with fewer than two gaps |
 | `returned_last_order` | 0.2: a return (not rejected) on the latest order of it |
 | `low_survey_score` | 0.2: a detractor's survey answer on that order |
-| `late_delivery` | 0.1: its parcel was recorded late (a delay) |
+| `late_delivery` | 0.1: its parcel was late (a delay recorded, or delivered after the promise) |
 
 A renewal is **at risk** from AT_RISK (0.4): a return and a detractor's answer, or
 P(alive) 0 alone, or P(alive) 0.5 with a return."""
@@ -134,7 +134,7 @@ def status(found: Found, today: date) -> str:
 def renewal_risk(found: Found, today: date, signals: Signals) -> tuple[float, list[str]]:
     """(risk in [0, 1] rounded to 4 places, the reasons that drove it, largest first)."""
     parts = {
-        "churn_risk": 0.0 if signals.p_alive is None
+        "churn_risk": 0.0 if signals.p_alive is None or not math.isfinite(signals.p_alive)
         else 1 - _unit(signals.p_alive),
         "overdue": _unit(days_overdue(found, today) / found.interval_days),
         "irregular": 0.0 if found.spread is None
