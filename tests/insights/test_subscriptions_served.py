@@ -1,7 +1,7 @@
 """Subscriptions through a recompute and where they are read: rows per run (readers
 see the latest finished one), the risk raised by a return and a detractor's answer on
 the latest order, the API's `subscriptions`, the `subscription` facts, the templates'
-part, the admin's table, the built-in journey (sends before a risky renewal, exits
+part, the admin's table and customer page, the built-in journey (sends before a risky renewal, exits
 before a safe one), the order line's flag from the API and from Shopify, and another
 store's subscriptions unseen."""
 
@@ -190,6 +190,10 @@ def test_the_admin_lists_renewals_at_risk_with_their_reasons(client, db, store):
             "nicht mehr") in table
     assert ">Ada Lovelace</a>" in table
     assert '<td class="num">51.7%</td>' in table  # 0.4 + 0.1172, in the store's locale
+    card = client.get(f"/admin/customers/{people['bob']}", headers={
+        "Accept-Language": "de"}).text.split('id="insights-subscriptions"')[1].split("</ul>")[0]
+    assert "Green tea: alle 30 Tage, nächste Verlängerung" in card
+    assert "Verlängerungsrisiko 31.7%: Niedrige Umfragebewertung, Kauft wohl" in card
 
 
 def test_the_renewal_journey_reminds_before_a_risky_renewal_and_not_a_safe_one(db, store):

@@ -55,6 +55,28 @@ def renewals_at_risk(session: Session, *, store_id: int, locale: str | None,
             for r in rows]
 
 
+@dataclass(frozen=True)
+class Owned:
+    product: str
+    days: str
+    due: str
+    risk: str
+    lapsed: bool
+    reasons: tuple[str, ...]
+
+
+def of_customer(session: Session, *, store_id: int, customer_id: int,
+                locale: str | None) -> list[Owned]:
+    """The customer's subscriptions of the latest run, for their page."""
+    language = i18n.locale_or_default(locale)
+    return [Owned(r.title, display.number(round(float(r.interval_days)), locale),
+                  format_date(r.next_renewal_on, "medium", locale=language),
+                  display.percent(float(r.renewal_risk), locale), r.status == "lapsed",
+                  tuple(REASONS.get(str(name), str(name)) for name in r.reasons or ()))
+            for r in stored.subscriptions(session, store_id=store_id,
+                                          customer_id=customer_id)]
+
+
 def threshold(locale: str | None) -> str:
     return display.percent(subscriptions.AT_RISK, locale)
 
