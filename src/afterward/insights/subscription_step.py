@@ -32,9 +32,6 @@ class Bought:
     days: dict[date, int] = field(default_factory=dict)  # day -> its latest order id
     flagged: set[date] = field(default_factory=set)
 
-    def last_order(self, on: date) -> int:
-        return self.days[on]
-
 
 def subscriptions_step(ctx: Context) -> None:
     bought = _purchases(ctx.session, ctx.store_id, ctx.now)
@@ -43,11 +40,11 @@ def subscriptions_step(ctx: Context) -> None:
         made = subscriptions.detect(list(item.days), sorted(item.flagged), item.declared)
         if made is not None:
             found[key] = (item, made)
-    last_orders = {item.last_order(made.last) for item, made in found.values()}
+    last_orders = {item.days[made.last] for item, made in found.values()}
     returned, unhappy, late = _troubles(ctx.session, ctx.store_id, last_orders)
     today, rows = ctx.today, []
     for (customer_id, sku), (item, made) in sorted(found.items()):
-        order_id = item.last_order(made.last)
+        order_id = item.days[made.last]
         figures = ctx.figures.get(customer_id)
         risk, reasons = subscriptions.renewal_risk(made, today, subscriptions.Signals(
             p_alive=figures.p_alive if figures is not None else None,

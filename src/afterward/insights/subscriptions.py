@@ -94,7 +94,7 @@ def detect(days: Sequence[date], flagged: Sequence[date],
         own = gaps(used)
         if own:
             interval = float(median(own))
-        elif declared_days:
+        elif declared_days is not None and declared_days > 0:
             interval = float(declared_days)
         else:
             return None
