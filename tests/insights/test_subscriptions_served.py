@@ -145,6 +145,25 @@ def test_journey_facts_and_the_templates_part_read_the_subscription(db, store):
     assert set(sample["subscriptions"][0]) == set(part["subscriptions"][0])
 
 
+def test_a_first_subscription_order_no_run_has_seen_renews_by_the_product_s_days(db, store):
+    with db.transaction() as session:
+        box = make_product(session, store.id, "BOX", "Coffee box", replenishment_days=28)
+        mug = make_product(session, store.id, "MUG", "Mug", replenishment_days=300)
+        ada = make_customer(session, store.id)
+    first = buy(db, store.id, ada.id, "1", NOW, box, flagged=True)
+    plain = buy(db, store.id, ada.id, "2", NOW, mug)
+
+    with db.reading() as session:
+        found = [subscription_facts.load(session, store_id=store.id, customer_id=ada.id,
+                                         now=NOW, order_id=order) for order in (first, plain)]
+
+    assert found == [{"sku": "BOX", "title": "Coffee box", "source": "flagged",
+                      "status": "active", "interval_days": 28.0,
+                      "next_renewal_on": NOW.date() + timedelta(days=28),
+                      "renewal_risk": None, "reasons": [], "at_risk": False,
+                      "days_to_renewal": 28}, {}]
+
+
 def test_another_store_s_subscriptions_stay_there(client, db, store, make_store):
     other = make_store("other")
     ours, theirs = regulars(db, store.id), regulars(db, other.id, prefix="o-")
