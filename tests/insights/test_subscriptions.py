@@ -93,3 +93,12 @@ def test_a_small_signal_is_no_reason():
     found = Found("detected", 3, 30.0, DAY - timedelta(days=31), DAY - timedelta(days=1), 0.05)
 
     assert subscriptions.renewal_risk(found, DAY, Signals(p_alive=None)) == (0.0333, [])
+
+
+def test_the_built_in_journey_sends_from_the_documented_threshold():
+    from afterward.journeys import builtins
+
+    [raw] = [d for d in builtins.definitions() if d["key"] == "subscription_renewal_risk"]
+    [branch] = [s["branch"] for s in raw["steps"] if "branch" in s]
+
+    assert branch["if"] == {"gte": ["subscription.renewal_risk", subscriptions.AT_RISK]}
