@@ -113,6 +113,7 @@ def test_erasure_removes_identity_everywhere_and_keeps_the_figures(db, store, tw
                     "review_photos": 0, "review_requests": 0, "survey_responses": 0,
                     "text_sentiments": 0, "text_themes": 0, "customer_insights": 0,
                     "replenishment_dates": 0, "recommendation_items": 0,
+                    "customer_subscriptions": 0,
                     "conversations": 0, "conversation_messages": 0}
     with db.reading() as session:
         ada = session.get(Customer, ada_id)

@@ -26,7 +26,7 @@ def test_a_customer_is_exported_then_erased_through_the_api(client, db, store):
         "return_lines": 0, "loyalty_entries": 0, "loyalty_referrals": 0, "reviews": 0,
         "review_photos": 0, "review_requests": 0, "survey_responses": 0,
         "text_sentiments": 0, "text_themes": 0, "customer_insights": 0,
-        "replenishment_dates": 0, "recommendation_items": 0,
+        "replenishment_dates": 0, "recommendation_items": 0, "customer_subscriptions": 0,
         "conversations": 0, "conversation_messages": 0}}
     assert after.json()["commerce"]["customer"]["email"] is None
     assert after.json()["commerce"]["orders"][0]["email"] is None

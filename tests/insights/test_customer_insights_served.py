@@ -60,7 +60,7 @@ def test_the_api_gives_the_customer_s_figures(client, store, scored):
         "clv_minor": round(0.5 ** (10 / 60) * 4 / 130 * 365 * 4000 / 1.1 ** 0.5),
         "currency": "USD", "next_order_due": "2026-06-21",
         "rfm": {"recency": 4, "frequency": 5, "monetary": 5},
-        "computed_at": "2026-06-01T12:00:00Z"}
+        "computed_at": "2026-06-01T12:00:00Z", "subscriptions": []}
 
 
 def test_another_store_s_customer_and_a_customer_not_scored_yet_are_404(client, db, store,

@@ -49,7 +49,8 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "replenishment_dates",  # 0025
                                      "recommendation_runs", "recommendation_pairs",
                                      "recommendation_items",  # 0026
-                                     "conversations", "conversation_messages"}  # 0027
+                                     "conversations", "conversation_messages",  # 0027
+                                     "customer_subscriptions"}  # 0029
     assert "txid" in columns
 
 
@@ -58,3 +59,15 @@ ASSISTANT_TABLES = {"conversations", "conversation_messages"}
 
 def test_the_assistant_tables_match_the_models(db_url):
     assert differences_from_models(db_url, ASSISTANT_TABLES) == []
+
+
+def test_the_subscriptions_migration_goes_down_and_up(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    after_down, after_up = tables_after_down_and_up(tmp_path, "0028")
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    columns = {c["name"] for c in inspect(engine).get_columns("order_lines")}
+    engine.dispose()
+
+    assert after_up - after_down == {"customer_subscriptions"}  # 0029
+    assert "subscription" in columns

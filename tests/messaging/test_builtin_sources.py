@@ -58,7 +58,8 @@ def test_every_built_in_sms_in_every_language_fits_gsm7():
         # then
         checked.append((key, locale, is_gsm7(text)))
     assert [(key, locale) for key, locale, gsm7 in checked if not gsm7] == []
-    assert len(checked) == 11 * len(LOCALES)  # 3 of messaging, 4 of the journeys, 4 of returns
+    assert len(checked) == 12 * len(LOCALES)  # 3 of messaging, 4 of the journeys, 4 of
+    # returns, 1 of insights
 
 
 def test_a_built_in_takes_its_words_from_the_catalogue(fresh_environments, monkeypatch):
@@ -99,6 +100,6 @@ def test_every_key_brings_an_email_in_every_language():
     emails = {(key, locale) for key, channel, locale, _ in every_source() if channel == "email"}
 
     # with feedback's survey_csat and survey_follow_up, the assistant's reply and
-    # loyalty's referral_friend
-    assert len(keys) == 25
+    # loyalty's referral_friend, and insights' subscription_renewal_risk
+    assert len(keys) == 26
     assert emails == {(key, locale) for key in keys for locale in LOCALES}

@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api/v1", responses=KEYED, tags=["customers"],
 def customer_insights(customer_id: IdPath, who: Principal = Depends(principal),
                       session: Session = Depends(read_session)) -> CustomerInsightsOut:
     """The customer's segment, churn risk, probability of still buying, expected
-    orders in 90 days, lifetime value and next order due (404 `not_computed` until a
+    orders in 90 days, lifetime value, next order due and subscriptions with the risk
+    before each renewal (404 `not_computed` until a
     recompute has scored them: it runs nightly, after a bulk import, or by
     `afterward insights recompute`)."""
     if commerce.get_customer(session, store_id=who.store_id, customer_id=customer_id) is None:
@@ -32,4 +33,6 @@ def customer_insights(customer_id: IdPath, who: Principal = Depends(principal),
     if row is None:
         raise ApiError(404, "not_computed", "no insights for this customer yet: they are "
                                             "computed from orders, nightly")
-    return CustomerInsightsOut.model_validate(stored.as_dict(row))
+    owned = stored.subscriptions(session, store_id=who.store_id, customer_id=customer_id)
+    return CustomerInsightsOut.model_validate(
+        {**stored.as_dict(row), "subscriptions": [stored.subscription_dict(s) for s in owned]})

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -252,5 +253,9 @@ class OrderLine(Base):
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    # Bought on a subscription (a renewal or its first order): the API's `subscription`,
+    # Shopify's selling plan or subscription-contract order (migration 0029).
+    subscription: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
 
     order: Mapped[Order] = relationship(back_populates="lines")

@@ -233,7 +233,7 @@ def _write(session: Session, *, store_id: int, data: OrderIn, meta: OrderMeta,
 _ORDER_COLUMNS = [c for c in _ORDERS.c]
 _LINE_COLUMNS = [_LINES.c[name] for name in (
     "id", "sku", "title", "quantity", "unit_price_minor", "total_minor", "refunded_quantity",
-    "product_id", "variant_id")]
+    "product_id", "variant_id", "subscription")]
 _SELECT_ORDER = select(*_ORDER_COLUMNS).where(_ORDERS.c.id == bindparam("order_id"))
 _SELECT_LINES = (select(*_LINE_COLUMNS).where(_LINES.c.order_id == bindparam("order_id"))
                  .order_by(_LINES.c.position))
@@ -304,7 +304,8 @@ def _write_lines(session: Session, store_id: int, order_id: int, lines: list[Ord
                       unit_price_minor=line.unit_price_minor,
                       total_minor=line.quantity * line.unit_price_minor,
                       variant_id=variant.id if variant else None,
-                      product_id=variant.product_id if variant else None)
+                      product_id=variant.product_id if variant else None,
+                      subscription=line.subscription)
         kept = current.pop(line.external_id or f"#{position}", None)
         if kept is None:
             fresh.append({"store_id": store_id, "order_id": order_id, "refunded_quantity": 0,

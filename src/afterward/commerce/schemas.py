@@ -196,6 +196,9 @@ class OrderLineIn(Strict):
     title: Annotated[str, non_blank(300)]
     quantity: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     unit_price_minor: MinorAmount
+    subscription: bool = Field(False, description="Bought on a subscription (its first "
+                                                 "order or a renewal): insights watch "
+                                                 "the renewals of such products.")
 
 
 class OrderIn(Strict):
@@ -246,6 +249,7 @@ class OrderLineOut(BaseModel):
     refunded_quantity: int
     product_id: int | None
     variant_id: int | None
+    subscription: bool = False
 
 
 class OrderOut(BaseModel):

@@ -101,3 +101,39 @@ class ReplenishmentDate(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     interval_days: Mapped[float] = mapped_column(Float)
     basis: Mapped[str] = mapped_column(String(8))
+
+
+class CustomerSubscription(Base):
+    """A product a customer buys on a schedule, in one run (insights/subscriptions.py):
+    `source` flagged (bought on a subscription: OrderLine.subscription) or detected (a
+    regular cadence); the interval, the last order and the next renewal expected;
+    `status` active or lapsed (the renewal missed by more than a grace); the renewal's
+    risk in [0, 1] and the `reasons` (a list of names) that drove it (migration 0029)."""
+
+    __tablename__ = "customer_subscriptions"
+    __table_args__ = (
+        Index("ix_customer_subscriptions_store_customer", "store_id", "customer_id",
+              "run_id"),
+        Index("ix_customer_subscriptions_store_renewal", "store_id", "run_id",
+              "next_renewal_on"),
+        CheckConstraint("source IN ('flagged', 'detected')", name="subscription_source"),
+        CheckConstraint("status IN ('active', 'lapsed')", name="subscription_status"),
+        CheckConstraint("interval_days > 0", name="subscription_interval"),
+        CheckConstraint("renewal_risk >= 0 AND renewal_risk <= 1", name="subscription_risk"),
+    )
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("insight_runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    sku: Mapped[str] = mapped_column(String(100), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))
+    orders: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[float] = mapped_column(Float)
+    last_order_on: Mapped[date] = mapped_column(Date)
+    next_renewal_on: Mapped[date] = mapped_column(Date)
+    renewal_risk: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -24,6 +24,8 @@ MODULE = Module(
     privacy="afterward.insights.privacy",
     message_parts=("afterward.insights.message_part", "afterward.insights.recs_part"),
     journeys=("afterward.insights.journeys",),
-    facts=("afterward.insights.journey_facts", "afterward.insights.replenishment_facts"),
+    facts=("afterward.insights.journey_facts", "afterward.insights.replenishment_facts",
+           "afterward.insights.subscription_facts"),
+    message_sources=("afterward.insights",),
     imported=("afterward.insights.recompute_jobs:after_import",),
 )

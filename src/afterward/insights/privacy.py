@@ -1,7 +1,7 @@
 """Insights' part of a customer's export and erasure (afterward/privacy.py): the
 sentiment scores of what they wrote, their words quoted among a theme's typical
-texts, and what recompute.py computed about them (their figures and replenishment
-dates in every run kept). Erasure deletes all of these (the texts themselves are
+texts, and what recompute.py computed about them (their figures, replenishment
+dates and subscriptions in every run kept). Erasure deletes all of these (the texts themselves are
 their modules' to erase); the themes' counts stay, as figures, until the next run
 recounts them without the texts their modules removed. It runs before the modules
 that erase the texts."""
@@ -14,7 +14,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.privacy import plain
-from afterward.insights.customer_models import CustomerInsight, ReplenishmentDate
+from afterward.insights.customer_models import (
+    CustomerInsight,
+    CustomerSubscription,
+    ReplenishmentDate,
+)
 from afterward.insights.models import TextSentiment, TextTheme
 from afterward.insights.recs_models import RecommendationItem
 from afterward.privacy import changed, section
@@ -49,7 +53,8 @@ class InsightsSection:
                                       for row in figures],
                 "replenishment_dates": [{name: plain(getattr(row, name)) for name in _DATES}
                                         for row in dates],
-                **_recommended(session, store_id, customer_id)}
+                **_recommended(session, store_id, customer_id),
+                **_subscribed(session, store_id, customer_id)}
 
     @staticmethod
     def erase(session: Session, store_id: int, customer_id: int) -> dict[str, int]:
@@ -70,7 +75,8 @@ class InsightsSection:
         session.flush()
         return {"text_sentiments": removed, "text_themes": themes,
                 "customer_insights": figures, "replenishment_dates": dates,
-                **_erase_recommended(session, store_id, customer_id)}
+                **_erase_recommended(session, store_id, customer_id),
+                **_erase_subscribed(session, store_id, customer_id)}
 
 
 # Recommendations: the customer's fitted list (recs_store.py), exported and erased; the
@@ -87,3 +93,23 @@ def _erase_recommended(session: Session, store_id: int, customer_id: int) -> dic
     return {"recommendation_items": changed(session.execute(delete(RecommendationItem).where(
         RecommendationItem.store_id == store_id,
         RecommendationItem.customer_id == customer_id)))}
+
+
+# Subscriptions (subscription_step.py): each run's, exported and erased.
+_SUBSCRIPTIONS = ("run_id", "sku", "title", "source", "status", "orders", "interval_days",
+                  "last_order_on", "next_renewal_on", "renewal_risk", "reasons")
+
+
+def _subscribed(session: Session, store_id: int, customer_id: int) -> dict[str, Any]:
+    rows = session.scalars(select(CustomerSubscription).where(
+        CustomerSubscription.store_id == store_id,
+        CustomerSubscription.customer_id == customer_id)
+        .order_by(CustomerSubscription.run_id, CustomerSubscription.sku))
+    return {"customer_subscriptions": [{name: plain(getattr(row, name))
+                                        for name in _SUBSCRIPTIONS} for row in rows]}
+
+
+def _erase_subscribed(session: Session, store_id: int, customer_id: int) -> dict[str, int]:
+    return {"customer_subscriptions": changed(session.execute(delete(
+        CustomerSubscription).where(CustomerSubscription.store_id == store_id,
+                                    CustomerSubscription.customer_id == customer_id)))}

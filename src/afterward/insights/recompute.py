@@ -27,7 +27,9 @@ the last step, so readers (stored.py) see it whole or not at all.
   counted from delivery where a delivered outbound shipment says when; a SKU gets
   dates when its product declares `replenishment_days` or the store's data gives it
   a typical interval, or the customer has two intervals of their own;
-- `write`: the rows.
+- `write`: the rows;
+- `subscriptions`: products bought on a schedule, their next renewal and its risk
+  (insights/subscriptions.py, subscription_step.py).
 
 The heuristic (no model): a customer's interval is the median of their own gaps
 between purchase days, else the store's median of those, else 90 days;
@@ -53,7 +55,13 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Order, OrderLine, Product, Store
 from afterward.insights import replenish, segments
-from afterward.insights.customer_models import CustomerInsight, InsightRun, ReplenishmentDate
+from afterward.insights.customer_models import (
+    CustomerInsight,
+    CustomerSubscription,
+    InsightRun,
+    ReplenishmentDate,
+)
+from afterward.insights.subscription_step import subscriptions_step
 from afterward.storage import bulk, locks
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
@@ -431,6 +439,7 @@ def recommendations(ctx: Context) -> None:
 STEPS: list[Step] = [Step("read", read_orders), Step("fit", fit_models),
                      Step("segments", assign_segments),
                      Step("replenishment", replenishment_dates), Step("write", write_rows),
+                     Step("subscriptions", subscriptions_step),
                      Step("recommendations", recommendations)]
 
 
@@ -474,7 +483,7 @@ def prune(session: Session, store_id: int, keep: int = KEEP_RUNS) -> int:
     old = list(session.scalars(select(InsightRun.id).where(
         InsightRun.store_id == store_id, InsightRun.id < min(kept))))
     if old:
-        for table in (CustomerInsight, ReplenishmentDate):
+        for table in (CustomerInsight, ReplenishmentDate, CustomerSubscription):
             session.execute(delete(table).where(table.run_id.in_(old)))
         session.execute(delete(InsightRun).where(InsightRun.id.in_(old)))
     return len(old)

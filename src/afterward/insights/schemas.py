@@ -14,6 +14,25 @@ class RfmOut(BaseModel):
     monetary: int = Field(ge=1, le=5)
 
 
+class SubscriptionOut(BaseModel):
+    """A product the customer buys on a schedule (flagged as a subscription, or a
+    regular cadence detected), with its next renewal and the risk it does not happen."""
+
+    sku: str
+    title: str
+    source: Literal["flagged", "detected"]
+    status: Literal["active", "lapsed"]
+    orders: int = Field(ge=1, description="Purchases of it counted.")
+    interval_days: float = Field(gt=0)
+    last_order_on: date
+    next_renewal_on: date = Field(description="When the next renewal is expected.")
+    renewal_risk: float = Field(ge=0, le=1, description="The risk it does not happen.")
+    reasons: list[str] = Field(description="What drove the risk, largest first: "
+                                           "churn_risk, overdue, irregular, "
+                                           "returned_last_order, low_survey_score, "
+                                           "late_delivery.")
+
+
 class CustomerInsightsOut(BaseModel):
     """A customer's figures from the store's latest finished run."""
 
@@ -28,3 +47,5 @@ class CustomerInsightsOut(BaseModel):
                                                     "order again, if anything says.")
     rfm: RfmOut
     computed_at: datetime
+    subscriptions: list[SubscriptionOut] = Field(
+        default_factory=list, description="Their subscriptions, next renewal first.")

@@ -10,7 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward.insights.customer_models import CustomerInsight, InsightRun, ReplenishmentDate
+from afterward.insights.customer_models import (
+    CustomerInsight,
+    CustomerSubscription,
+    InsightRun,
+    ReplenishmentDate,
+)
 
 
 def latest_run(session: Session, store_id: int) -> InsightRun | None:
@@ -48,6 +53,48 @@ def replenishment(session: Session, *, store_id: int, customer_id: int,
         query = query.where(ReplenishmentDate.sku.in_(skus))
     return list(session.scalars(query.order_by(ReplenishmentDate.due_at,
                                                ReplenishmentDate.sku)))
+
+
+def subscriptions(session: Session, *, store_id: int, customer_id: int,
+                  skus: list[str] | None = None) -> list[CustomerSubscription]:
+    """The customer's subscriptions of the latest run, next renewal first."""
+    run_id = latest_run_id(session, store_id)
+    if run_id is None:
+        return []
+    query = select(CustomerSubscription).where(
+        CustomerSubscription.run_id == run_id, CustomerSubscription.store_id == store_id,
+        CustomerSubscription.customer_id == customer_id)
+    if skus is not None:
+        query = query.where(CustomerSubscription.sku.in_(skus))
+    return list(session.scalars(query.order_by(CustomerSubscription.next_renewal_on,
+                                               CustomerSubscription.sku)))
+
+
+def renewals_at_risk(session: Session, *, store_id: int, since: date, until: date,
+                     threshold: float, limit: int = 50) -> list[CustomerSubscription]:
+    """Active subscriptions of the latest run renewing between `since` and `until`
+    (both included) with a risk of at least `threshold`, soonest first."""
+    run_id = latest_run_id(session, store_id)
+    if run_id is None:
+        return []
+    return list(session.scalars(select(CustomerSubscription).where(
+        CustomerSubscription.run_id == run_id, CustomerSubscription.store_id == store_id,
+        CustomerSubscription.status == "active",
+        CustomerSubscription.next_renewal_on >= since,
+        CustomerSubscription.next_renewal_on <= until,
+        CustomerSubscription.renewal_risk >= threshold)
+        .order_by(CustomerSubscription.next_renewal_on,
+                  CustomerSubscription.renewal_risk.desc(), CustomerSubscription.customer_id,
+                  CustomerSubscription.sku).limit(limit)))
+
+
+def subscription_dict(row: CustomerSubscription) -> dict[str, Any]:
+    """A subscription as the API, the facts and the templates give it."""
+    return {"sku": row.sku, "title": row.title, "source": row.source, "status": row.status,
+            "orders": int(row.orders), "interval_days": round(float(row.interval_days), 2),
+            "last_order_on": row.last_order_on, "next_renewal_on": row.next_renewal_on,
+            "renewal_risk": round(float(row.renewal_risk), 4),
+            "reasons": [str(r) for r in (row.reasons or [])]}
 
 
 def as_dict(row: CustomerInsight) -> dict[str, Any]:

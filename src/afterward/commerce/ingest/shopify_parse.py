@@ -29,6 +29,9 @@ from afterward.commerce.schemas import (
 from afterward.tracking.service import ShipmentDraft
 from afterward.tracking.statuses import Status
 
+# The source_name of the orders Shopify creates when a subscription contract renews.
+SUBSCRIPTION_SOURCE = "subscription_contract"
+
 
 def parse_order(data: dict[str, Any], *,
                 store_currency: str) -> tuple[PlatformOrderIn, OrderMeta]:
@@ -41,7 +44,8 @@ def parse_order(data: dict[str, Any], *,
                  or read.timestamp(data.get("processed_at")) or updated_at
                  or datetime.now(UTC))
     try:
-        lines = _order_lines(data.get("line_items"), currency)
+        lines = _order_lines(data.get("line_items"), currency,
+                             renewal=data.get("source_name") == SUBSCRIPTION_SOURCE)
         order = PlatformOrderIn(
             number=read.order_number(data.get("name"), data.get("order_number"), order_id),
             external_id=order_id, placed_at=placed_at, currency=currency,
@@ -61,7 +65,9 @@ def parse_order(data: dict[str, Any], *,
     return order, _order_meta(data, updated_at)
 
 
-def _order_lines(value: Any, currency: str) -> list[OrderLineIn]:
+def _order_lines(value: Any, currency: str, *, renewal: bool = False) -> list[OrderLineIn]:
+    """The order's lines; a line is a subscription's when Shopify allocated it a selling
+    plan, or the whole order is a subscription contract's renewal."""
     lines = []
     for index, item in enumerate(read.objects(value, "line_items")):
         field = f"line_items.{index}"
@@ -74,7 +80,8 @@ def _order_lines(value: Any, currency: str) -> list[OrderLineIn]:
             title=read.text(item.get("name"), 300) or read.text(item.get("title"), 300)
             or "Item",
             quantity=count,
-            unit_price_minor=read.money(item.get("price"), currency, f"{field}.price")))
+            unit_price_minor=read.money(item.get("price"), currency, f"{field}.price"),
+            subscription=renewal or isinstance(item.get("selling_plan_allocation"), dict)))
     return lines
 
 

@@ -1,1 +1,2 @@
-"""Built-in journeys that read what insights computes (replenishment dates)."""
+"""Built-in journeys that read what insights computes (replenishment dates,
+subscriptions' renewal risk)."""

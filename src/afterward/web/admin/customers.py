@@ -72,9 +72,14 @@ def _insights(session: Any, store: Any, customer_id: int) -> dict[str, Any] | No
         return {"shown": False}
     figures = stored.as_dict(row)
     due = figures["next_order_due"]
+    from afterward.web.admin import renewal_views
+
     return {**figures, "shown": True,
             "due_label": format_date(due, "medium", locale=i18n.locale_or_default(
-                store.locale)) if due is not None else None}
+                store.locale)) if due is not None else None,
+            "subscriptions": renewal_views.of_customer(session, store_id=store.id,
+                                                       customer_id=customer_id,
+                                                       locale=store.locale)}
 
 
 @router.get("/customers/{customer_id}/export")

@@ -20,6 +20,7 @@ from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.web.admin import assistant_stats
 from afterward.web.admin import insight_views as views
+from afterward.web.admin import renewal_views
 from afterward.web.admin.context import Admin, StoreView, current_store, store_admin
 from afterward.web.admin.pages import AdminRoute, PageError, render, speaker, templates
 from afterward.web.pages.language import Speaker, html_lang, supported
@@ -91,11 +92,17 @@ def insights_page(request: Request, admin: Admin = Depends(store_admin),
     store = current_store(admin)
     period = _days(days)
     db: Database = request.app.state.db
+    now = utcnow()
     with db.reading() as s:
-        overview = overview_of(s, store, period, utcnow())
-        assistant = assistant_stats.panel(s, store, period, utcnow())
+        overview = overview_of(s, store, period, now)
+        assistant = assistant_stats.panel(s, store, period, now)
+        renewals = renewal_views.renewals_at_risk(s, store_id=store.id, locale=store.locale,
+                                                  today=now.date())
     return render(request, "admin/insights.html", {
         "admin": admin, "store": store, "section": "insights", "assistant": assistant,
+        "renewals": renewals, "renewals_ahead": renewal_views.DAYS_AHEAD,
+        "renewals_behind": renewal_views.DAYS_BEHIND,
+        "renewals_threshold": renewal_views.threshold(store.locale),
         **overview_context(overview, store, _say(request, store))})
 
 
