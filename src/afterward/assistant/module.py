@@ -5,9 +5,9 @@ from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="assistant",
-    tables=("afterward.assistant.models",),
+    tables=("afterward.assistant.models", "afterward.assistant.embeds"),
     api=("afterward.api.assistant:router",),
-    pages=("afterward.web.pages.assistant:router",),
+    pages=("afterward.web.pages.assistant:router", "afterward.web.pages.assistant_embed:router"),
     admin=("afterward.web.admin.conversations:router",),
     nav=(NavEntry(N_("Conversations"), "/admin/conversations", "conversations", 42),),
     privacy="afterward.assistant.privacy",
