@@ -41,7 +41,7 @@ def store_site(live_server) -> Iterator[str]:
     page = SHOP_PAGE.replace("{afterward}", live_server.url).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))

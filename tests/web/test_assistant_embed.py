@@ -173,8 +173,9 @@ def test_the_returns_portal_has_the_chat_bound_to_its_order(client, db, shop, se
 
 
 def test_the_portals_chat_never_reaches_another_order(client, db, shop, settings):
-    mine = returns_links.signed_order(settings.secret_key, shop.store_id, shop.orders["delivered"])
-    other = returns_links.signed_order(settings.secret_key, shop.store_id, shop.orders["in_transit"])
+    secret = settings.secret_key
+    mine = returns_links.signed_order(secret, shop.store_id, shop.orders["delivered"])
+    other = returns_links.signed_order(secret, shop.store_id, shop.orders["in_transit"])
     opened = client.post("/assistant/messages", json={"text": "where is my order?",
                                                       "order_token": other}).json()
     before = written(db)
