@@ -58,7 +58,7 @@ def page(request: Request, name: str, store: Store, context: dict[str, Any], *,
     if chat:  # the chat's script, and its posts to here
         policy = response.headers["content-security-policy"]
         response.headers["content-security-policy"] = policy.replace(
-            "style-src", "script-src 'self'; connect-src 'self'; style-src")
+            "style-src", "script-src 'self'; connect-src 'self'; style-src", 1)
     return response
 
 
