@@ -10,7 +10,8 @@
 (function (config) {
   "use strict";
   if (!config || !window.fetch || !document.documentElement.attachShadow) { return; }
-  var script = document.currentScript;
+  var script = document.currentScript || document.querySelector(
+    'script[src*="/embed/' + config.store + '/assistant.js"]');
   var base = script && script.src ? new URL(script.src).origin : "";
   if (!base || document.querySelector("[data-afterward-assistant]")) { return; }
   var endpoint = base + "/embed/" + encodeURIComponent(config.store) + "/messages";
