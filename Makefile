@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=20
+PYTEST_ARGS ?= -n 3 --dist loadgroup --durations=20
 
 .PHONY: demo test lint install serve clean
 

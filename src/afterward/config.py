@@ -58,6 +58,12 @@ class Settings:
     shutdown_grace_seconds: int = 10
     plugins: tuple[str, ...] = ()
     log_level: str = "info"
+    # The assistant's optional rephrasing by an OpenAI-compatible chat server
+    # (assistant/rephrase.py): off while the base URL is empty.
+    assistant_rephrase_url: str = ""
+    assistant_rephrase_model: str = ""
+    assistant_rephrase_key: str = ""
+    assistant_rephrase_timeout_ms: int = 3000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,6 +84,10 @@ class Settings:
             shutdown_grace_seconds=env_int("SHUTDOWN_GRACE_SECONDS", 10),
             plugins=plugins,
             log_level=env_str("LOG_LEVEL", "info"),
+            assistant_rephrase_url=env_str("ASSISTANT_REPHRASE_URL", ""),
+            assistant_rephrase_model=env_str("ASSISTANT_REPHRASE_MODEL", ""),
+            assistant_rephrase_key=env_str("ASSISTANT_REPHRASE_KEY", ""),
+            assistant_rephrase_timeout_ms=env_int("ASSISTANT_REPHRASE_TIMEOUT_MS", 3000),
         )
 
 

@@ -211,6 +211,7 @@ def test_another_stores_key_neither_sees_nor_continues_a_conversation(client, db
     before = snapshot(db)
 
     listed = client.get("/api/v1/conversations?status=open", headers=b.auth)
+    counted = client.get("/api/v1/conversations/stats", headers=b.auth)
     continued = client.post("/api/v1/assistant/messages", headers=b.auth, json={
         "text": "where is my order?", "conversation_id": opened["conversation_id"]})
     looked_up = client.post("/api/v1/assistant/messages", headers=b.auth, json={
@@ -218,6 +219,8 @@ def test_another_stores_key_neither_sees_nor_continues_a_conversation(client, db
 
     assert opened["handoff"] is True
     assert listed.json() == {"items": []}
+    assert (counted.json()["conversations"], counted.json()["intents"]["talk_to_person"]) \
+        == (0, 0)
     assert continued.status_code == 404
     assert looked_up.json()["reply"].startswith("I couldn't find an order with those details.")
     assert snapshot(db) == before

@@ -71,7 +71,10 @@ def test_redoc_renders_the_operations_from_this_server_only(live_server, new_pag
     page = open_watched(new_page, traffic)
 
     page.goto(f"{live_server.url}/redoc")
-    page.get_by_text("/api/v1/orders", exact=True).first.wait_for(state="visible")
+    # ReDoc lays out all ~150 operations in the browser before it shows one: seconds of
+    # CPU, and more while the other test processes share the cores; wait for it.
+    page.get_by_text("/api/v1/orders", exact=True).first.wait_for(state="visible",
+                                                                   timeout=60_000)
     page.wait_for_load_state("networkidle")
 
     assert page.locator("[role=menuitem]").count() > 20

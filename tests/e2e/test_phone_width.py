@@ -440,6 +440,7 @@ def test_the_insights_pages_are_no_wider_than_a_phone(live_server, new_page, sho
 ADMIN_CONVERSATIONS = (
     ("/admin/conversations", "/admin/conversations?status=open"),
     ("/admin/conversations/{conversation_id}", "/admin/conversations/1"),
+    ("/admin/conversations/stats", "/admin/conversations/stats"),
 )
 
 

@@ -39,4 +39,5 @@ def visits(conversation_id: int = 1) -> tuple[Visit, ...]:
         Visit("/admin/conversations/{conversation_id}/close", path + "/close", (ASKED,),
               form={"csrf": CSRF}),
         Visit("/admin/conversations/{conversation_id}", path, (ASKED, ANSWER)),
+        Visit("/admin/conversations/stats", "/admin/conversations/stats"),
     )

@@ -4,6 +4,8 @@ their transcripts, for a help desk to take."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -14,14 +16,17 @@ from afterward.api.deps import Principal, Write, principal, read_session, writer
 from afterward.api.errors import ApiError, ErrorResponse
 from afterward.api.params import each_once
 from afterward.api.responses import INVALID, KEYED, NOT_FOUND, WITH_BODY, Responses, refusals
-from afterward.assistant import access, service
+from afterward.api.surveys import From, To, period
+from afterward.assistant import access, rephrase, service, stats
 from afterward.assistant.models import Conversation
 from afterward.assistant.schemas import (
     ConversationList,
     ConversationOut,
+    ConversationStatsOut,
     MessageIn,
     MessageOut,
     TranscriptLine,
+    WeekStatsOut,
     action_out,
 )
 from afterward.commerce import service as commerce
@@ -62,6 +67,23 @@ def answered(found: service.Reply) -> MessageOut:
                       handoff=found.handoff)
 
 
+def rephrased(request: Request, found: service.Reply) -> service.Reply:
+    """The answer reworded by the merchant's chat model when one is configured and the
+    rewording keeps every fact (assistant/rephrase.py), stored in a second short
+    transaction: the model is never called inside one."""
+    point = rephrase.endpoint(request.app.state.settings)
+    if point is None or found.replayed or found.message_id is None:
+        return found
+    text = rephrase.rephrase(point, found.reply, found.lang)
+    if text == found.reply:
+        return found
+    message_id = found.message_id
+    db: Database = request.app.state.db
+    db.run(lambda session: service.reword(session, store_id=found.store_id,
+                                          message_id=message_id, text=text))
+    return dataclasses.replace(found, reply=text)
+
+
 def refused(error: service.AssistantError) -> ApiError:
     return ApiError(error.status, error.code, error.message, error.field)
 
@@ -93,7 +115,7 @@ def post_message(body: MessageIn, request: Request,
         except service.AssistantError as error:
             raise refused(error) from None
 
-    return answered(write(work))
+    return answered(rephrased(request, write(work)))
 
 
 def conversation_out(session: Session, conversation: Conversation) -> ConversationOut:
@@ -126,3 +148,26 @@ def list_conversations(
     rows = session.scalars(query.order_by(Conversation.updated_at.desc(),
                                           Conversation.id.desc()).limit(limit))
     return ConversationList(items=[conversation_out(session, c) for c in rows])
+
+
+@router.get("/conversations/stats", response_model=ConversationStatsOut, responses=INVALID)
+def conversation_stats(start: From = None, end: To = None,
+                       who: Principal = Depends(principal),
+                       session: Session = Depends(read_session)) -> ConversationStatsOut:
+    """What the assistant saves over the period (UTC days, both included; default the
+    last 90): contacts (conversations opened) per 100 orders placed, the conversations
+    answered without a person, and the shoppers' messages by intent, per week."""
+    first, after = period(start, end)
+    found = stats.savings(session, store_id=who.store_id, start=first, end=after)
+    return ConversationStatsOut(
+        first_day=first.date(), last_day=(after - timedelta(days=1)).date(),
+        orders=found.orders, conversations=found.conversations,
+        answered_without_person=found.without_person, handed_to_person=found.handed_off,
+        contacts_per_100_orders=found.per_100_orders,
+        answered_without_person_share=None if found.without_person_share is None
+        else round(found.without_person_share, 4),
+        intents=found.intents,
+        weeks=[WeekStatsOut(week=w.start, orders=w.orders, conversations=w.conversations,
+                            answered_without_person=w.without_person,
+                            contacts_per_100_orders=w.per_100_orders, intents=w.intents)
+               for w in found.weeks])

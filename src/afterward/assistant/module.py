@@ -8,7 +8,9 @@ MODULE = Module(
     tables=("afterward.assistant.models", "afterward.assistant.embeds"),
     api=("afterward.api.assistant:router",),
     pages=("afterward.web.pages.assistant:router", "afterward.web.pages.assistant_embed:router"),
-    admin=("afterward.web.admin.conversations:router",),
+    # the stats page first: /admin/conversations/stats before /conversations/{id}
+    admin=("afterward.web.admin.assistant_stats:router",
+           "afterward.web.admin.conversations:router"),
     nav=(NavEntry(N_("Conversations"), "/admin/conversations", "conversations", 42),),
     privacy="afterward.assistant.privacy",
     message_sources=("afterward.assistant",),

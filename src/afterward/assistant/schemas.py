@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -90,3 +90,31 @@ class ConversationList(BaseModel):
 
 def action_out(action: dict[str, Any]) -> ActionOut:
     return ActionOut(**{k: action.get(k) for k in ("kind", "label", "id", "confirm", "url")})
+
+
+class WeekStatsOut(BaseModel):
+    week: date = Field(description="The week's Monday (UTC); the first and last weeks may "
+                       "be cut by the period")
+    orders: int
+    conversations: int
+    answered_without_person: int
+    contacts_per_100_orders: float | None = Field(description="null when there were no "
+                                                  "orders")
+    intents: dict[str, int] = Field(description="Shoppers' messages by intent, every "
+                                    "intent named")
+
+
+class ConversationStatsOut(BaseModel):
+    first_day: date
+    last_day: date
+    orders: int = Field(description="Orders placed in the period, any status")
+    conversations: int = Field(description="Conversations opened in the period")
+    answered_without_person: int = Field(description=(
+        "Conversations never handed to the team and with no answer of the team's"))
+    handed_to_person: int
+    contacts_per_100_orders: float | None = Field(description="null when there were no "
+                                                  "orders")
+    answered_without_person_share: float | None = Field(description=(
+        "0..1; null when there were no conversations"))
+    intents: dict[str, int]
+    weeks: list[WeekStatsOut]

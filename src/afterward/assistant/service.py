@@ -2,7 +2,8 @@
 stored. `reply` takes the message, finds or opens the conversation within what the
 caller may see (its scope), recognises the intent, answers from the data
 (answers.py), proposes or carries out an action (actions.py) and hands over to a
-person when asked, on a complaint or after two answers it could not give. It never
+person when asked, on a complaint, on a clearly angry message (sentiment.py) or after
+two answers it could not give. It never
 commits: the caller owns the transaction. A message sent again with the same
 `client_id` gets the answer it got the first time and is not stored twice."""
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterward import jobs
-from afterward.assistant import access, actions, answers, inbox, intents
+from afterward.assistant import access, actions, answers, inbox, intents, sentiment
 from afterward.assistant.answers import Answer, Seen
 from afterward.assistant.models import Conversation, ConversationMessage
 from afterward.assistant.texts import Say, language_of
@@ -32,6 +33,7 @@ MAX_TEXT = 4000
 PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 OPENED_EVENT = "conversation.opened"
 HANDOFF_INTENTS = {"talk_to_person": "talk_to_person", "complaint": "complaint"}
+NEGATIVE_SENTIMENT = "negative_sentiment"  # a clearly angry message (sentiment.py)
 OTHERS_BEFORE_HANDOFF = 2
 # Intents answered without an order; the others ask for one first.
 WITHOUT_ORDER = frozenset({"return_policy", "talk_to_person", "complaint", "other"})
@@ -62,6 +64,9 @@ class Reply:
     actions: list[dict[str, Any]] = field(default_factory=list)
     handoff: bool = False
     replayed: bool = False  # the answer given before to the same client message id
+    store_id: int = 0
+    message_id: int | None = None  # the stored answer (rephrase.py may reword it)
+    lang: str = "en"  # the answer's language
 
 
 def reply(session: Session, *, store_id: int, scope: Scope, text: str,
@@ -104,7 +109,8 @@ def reply(session: Session, *, store_id: int, scope: Scope, text: str,
     else:
         assert recognised is not None
         intent, answer, reason = _answered(session, conversation, recognised.intent, text,
-                                           seen, say, looked_up=scope.facts is not None)
+                                           seen, say, looked_up=scope.facts is not None,
+                                           lang=recognised.language)
     handoff = reason is not None
     shown = list(answer.links)
     conversation.pending_action = None
@@ -119,7 +125,20 @@ def reply(session: Session, *, store_id: int, scope: Scope, text: str,
     session.flush()
     if handoff and conversation.status == "bot":
         _hand_off(session, conversation, reason or "", now)
-    return Reply(conversation.public_id, intent, answer.text, shown, handoff)
+    return Reply(conversation.public_id, intent, answer.text, shown, handoff,
+                 store_id=store_id, message_id=told.id, lang=say.lang)
+
+
+def reword(session: Session, *, store_id: int, message_id: int, text: str) -> bool:
+    """Store the rewording of an answer (assistant/rephrase.py checked it keeps the
+    facts); False when there is no such answer of the assistant's."""
+    told = session.scalar(select(ConversationMessage).where(
+        ConversationMessage.store_id == store_id, ConversationMessage.id == message_id,
+        ConversationMessage.author == "bot"))
+    if told is None:
+        return False
+    told.text = text
+    return True
 
 
 def _pending_kind(conversation: Conversation) -> str:
@@ -214,7 +233,8 @@ _ANSWERS: dict[str, Callable[[Session, Seen, Say], Answer]] = {
 
 
 def _answered(session: Session, conversation: Conversation, intent: str, text: str,
-              seen: Seen, say: Say, *, looked_up: bool) -> tuple[str, Answer, str | None]:
+              seen: Seen, say: Say, *, looked_up: bool,
+              lang: str = "unknown") -> tuple[str, Answer, str | None]:
     if conversation.status in ("open", "assigned"):
         return intent, Answer(say("waiting")), None
     if conversation.status == "closed":
@@ -224,15 +244,24 @@ def _answered(session: Session, conversation: Conversation, intent: str, text: s
     conversation.others_in_row = conversation.others_in_row + 1 if intent == "other" else 0
     if intent in HANDOFF_INTENTS:
         return intent, Answer(say("handoff")), HANDOFF_INTENTS[intent]
+    angry = sentiment.is_angry(text, lang)
     if intent == "other":
+        if angry:
+            return intent, Answer(say("handoff_upset")), NEGATIVE_SENTIMENT
         if conversation.others_in_row >= OTHERS_BEFORE_HANDOFF:
             return intent, Answer(say("handoff")), "repeated_other"
         return intent, Answer(say("other")), None
     if seen.order is None and intent not in WITHOUT_ORDER:
-        return intent, Answer(say("not_found" if looked_up else "ask_order")), None
-    if intent == "change_address":
-        return intent, answers.change_address(session, seen, say, text), None
-    return intent, _ANSWERS[intent](session, seen, say), None
+        answer = Answer(say("not_found" if looked_up else "ask_order"))
+    elif intent == "change_address":
+        answer = answers.change_address(session, seen, say, text)
+    else:
+        answer = _ANSWERS[intent](session, seen, say)
+    if angry:
+        # The facts asked for, and a person: no action is offered (the team decides).
+        return intent, Answer(f"{answer.text} {say('handoff_upset')}", answer.links), \
+            NEGATIVE_SENTIMENT
+    return intent, answer, None
 
 
 def _hand_off(session: Session, conversation: Conversation, reason: str, now: datetime) -> None:

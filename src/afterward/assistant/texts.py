@@ -429,3 +429,16 @@ class Say:
     def money(self, minor: int, currency: str) -> str:
         exponent = int(get_currency_precision(currency))
         return format_currency(Decimal(minor).scaleb(-exponent), currency, locale=self.lang)
+
+
+# The hand-off when a message is clearly angry (assistant/sentiment.py): after the
+# answer, if there was one.
+T["handoff_upset"] = {
+    "en": "I'm sorry this has been frustrating. I have passed this conversation to a "
+          "person on our team, who will answer here and by email.",
+    "de": "Es tut mir leid, dass das so ärgerlich ist. Ich habe das Gespräch an eine "
+          "Person aus unserem Team übergeben. Sie antwortet hier und per E-Mail.",
+    "fr": "Je suis désolé pour ce désagrément. J'ai transmis cette conversation à une "
+          "personne de notre équipe, qui vous répondra ici et par e-mail.",
+    "pt_BR": "Sinto muito pelo transtorno. Passei esta conversa para uma pessoa da nossa "
+             "equipe, que vai responder aqui e por e-mail."}

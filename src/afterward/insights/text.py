@@ -4,7 +4,8 @@ Two scorers:
 
 - the lexicon baseline, VADER (vaderSentiment) with a few dozen words and phrases of
   review language added ("returned it", "broke after", "waste of money", "arrived
-  late", "sturdy", ...): English only, needs no training;
+  late", "sturdy", ...; afterward/language/sentiment.py, shared with the assistant):
+  English only, needs no training;
 - the learned model, trained per store on its own star-rated texts (the stars are free
   labels: 1 -> -1, 3 -> 0, 5 -> +1): TF-IDF word 1-2-grams and character 2-5-grams
   (accents folded, so Portuguese or German work as well as English), a ridge
@@ -25,13 +26,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from afterward.language.sentiment import PHRASES, WORDS, review_lexicon  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # scikit-learn is imported where a model is trained or used
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -48,133 +49,20 @@ RIDGE_ALPHA = 1.0
 FOLDS = 5
 MIN_TEXT_LENGTH = 2  # shorter texts (after trimming) carry no words to score
 
-# Review language VADER's general lexicon lacks: phrases become one token each (so
-# VADER's own negation and intensity rules still apply around them), words are added.
-PHRASES: tuple[tuple[str, float], ...] = (
-    (r"waste of (?:my )?(?:money|time)", -2.8),
-    (r"(?:do not|don't|dont|would not|wouldn't|would never|will never|won't) "
-     r"(?:buy|recommend|order|purchase)(?: (?:it|this|again|from them))*", -2.4),
-    (r"not worth (?:it|the (?:money|price)|a penny)", -2.4),
-    (r"(?:broke|broken|cracked|fell apart|stopped working|died|quit working|tore|ripped)"
-     r" (?:after|within|in) ", -2.4),
-    (r"fell apart", -2.2),
-    (r"stopped working", -2.2),
-    (r"(?:returned|returning|sent) (?:it|them|this|these) back", -2.0),
-    (r"(?:returned|returning) (?:it|them|this|these)", -1.8),
-    (r"(?:want|wanted|asked for|asking for|still waiting for|waiting on) (?:a |my )?"
-     r"(?:refund|money back)", -2.2),
-    (r"(?:arrived|came|delivered|showed up) (?:\w+ )?(?:late|damaged|broken|crushed|"
-     r"dented|opened|wet|scratched)", -2.0),
-    (r"(?:never|still not|has not|hasn't|didn't|did not) (?:arrived|arrive|came|come|"
-     r"received|receive|shipped|got it|showed up)", -2.4),
-    (r"wrong (?:size|item|colou?r|product|one)", -1.6),
-    (r"(?:runs|run|way too|much too|too) (?:small|large|big|tight|short|long)", -1.0),
-    (r"cheaply made", -2.0),
-    (r"poor(?:ly)? (?:quality|made|fit|stitching)", -2.0),
-    (r"(?:customer )?service (?:was )?(?:awful|terrible|useless|rude)", -2.4),
-    (r"no (?:response|reply|answer)", -1.6),
-    (r"(?:worth|worth every) (?:every )?(?:penny|cent)", 2.6),
-    (r"highly recommend(?:ed)?", 2.8),
-    (r"would (?:definitely |totally )?(?:buy|order) (?:it |this |again|from them)+", 2.2),
-    (r"(?:buy|buying|order|ordering) (?:another|more|again)", 1.8),
-    (r"(?:exceeded|beyond) (?:my |all )?expectations", 2.6),
-    (r"(?:as|exactly as) (?:described|pictured|advertised|shown)", 1.6),
-    (r"fits (?:perfectly|great|well|like a glove|true to size)", 2.2),
-    (r"true to size", 1.4),
-    (r"(?:arrived|came|delivered) (?:early|quickly|fast|on time|ahead of schedule|"
-     r"next day|in perfect condition)", 1.8),
-    (r"five stars|5 stars", 2.6),
-    (r"(?:one|1) star", -2.4),
-    (r"does the (?:job|trick)", 1.4),
-    (r"so far so good", 1.4),
-    (r"works (?:great|perfectly|well|fine|like a charm)", 2.0),
-    (r"(?:does not|doesn't|didn't|did not|won't|will not) work", -2.2),
-    (r"(?:not|never) as (?:described|pictured|advertised|shown)", -2.2),
-    (r"too good to be true", -0.8),
-    (r"save your money", -2.4),
-    (r"(?:don't|dont|do not) (?:bother|waste)", -2.2),
-    (r"rip[- ]?off", -2.4),
-    (r"(?:zero|0|no) stars?", -2.8),
-    (r"back (?:it|they) (?:go|goes|went)", -1.8),
-    (r"(?:still|been) waiting", -1.6),
-    (r"(?:went|gone|going) downhill", -1.8),
-    (r"(?:falls|falling|fall) apart", -2.2),
-    (r"you get what you pay for", -1.2),
-    (r"(?:can't|cannot|couldn't) fault", 2.2),
-    (r"(?:couldn't|could not|can't|cannot) be happier", 2.8),
-    (r"could be better", -0.6),
-    (r"no (?:complaints|issues|problems)(?: at all| so far)?", 1.8),
-    (r"life[- ]?(?:changing|saver)", 2.4),
-    (r"does (?:exactly )?what it (?:says|should|promises)", 1.4),
-)
-WORDS: dict[str, float] = {
-    "returned": -1.2, "returning": -1.2, "refund": -1.2, "refunded": -0.8, "return": -0.6,
-    "flimsy": -1.8, "cheaply": -1.4, "ripped": -1.6, "rips": -1.4, "leaks": -1.6,
-    "leaked": -1.6, "leaking": -1.6, "junk": -2.4, "garbage": -2.4, "trash": -2.0,
-    "overpriced": -1.6, "late": -0.8, "scratched": -1.2, "scratches": -1.0, "tore": -1.4,
-    "cracked": -1.6, "dented": -1.2, "crushed": -1.4, "faded": -1.0, "peeling": -1.4,
-    "pilling": -1.2, "shrank": -1.4, "shrunk": -1.4, "stained": -1.2, "wobbly": -1.2,
-    "rusted": -1.6, "rusty": -1.4, "smelly": -1.4, "stiff": -0.6, "itchy": -1.2,
-    "unusable": -2.2, "unreliable": -1.8, "mediocre": -1.2, "meh": -0.8, "lukewarm": -0.4,
-    "misleading": -1.8, "counterfeit": -2.4, "fake": -2.0, "knockoff": -2.0,
-    "sturdy": 1.6, "durable": 1.6, "comfy": 1.8, "cozy": 1.8, "snug": 0.6, "decent": 0.9,
-    "roomy": 1.0, "soft": 1.0, "crisp": 1.0, "flawless": 2.6, "flawlessly": 2.6,
-    "reliable": 1.6, "spotless": 1.6, "fast": 0.8, "quickly": 0.6, "promptly": 1.0,
-    "sturdier": 1.0, "well-made": 2.0, "solid": 1.2, "must-have": 2.4, "lifesaver": 2.4,
-    "gamechanger": 2.4, "game-changer": 2.4, "obsessed": 1.8, "pricey": -0.6,
-}
-_TOKEN_PREFIX = "zzphrase"
-
-
 def stars_to_score(stars: float) -> float:
     """1 star -> -1, 3 -> 0, 5 -> +1."""
     return (float(stars) - 3.0) / 2.0
 
 
-@dataclass(frozen=True)
-class _Lexicon:
-    analyzer: Any  # vaderSentiment's SentimentIntensityAnalyzer, review words added
-    phrases: re.Pattern[str] | None  # every phrase, one group each
-    tokens: tuple[str, ...]  # the token of group i + 1
-
-    def one(self, text: str) -> float:
-        lowered = text.lower().replace("\u2019", "'")
-        if self.phrases is not None:
-            lowered = self.phrases.sub(self._token, lowered)
-        return float(self.analyzer.polarity_scores(lowered)["compound"])
-
-    def _token(self, match: re.Match[str]) -> str:
-        return f" {self.tokens[(match.lastindex or 1) - 1]} "
-
-
-@cache
-def _lexicon(tweaked: bool) -> _Lexicon:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    analyzer = SentimentIntensityAnalyzer()
-    if not tweaked:
-        return _Lexicon(analyzer, None, ())
-    tokens = []
-    for index, (_, valence) in enumerate(PHRASES):
-        token = f"{_TOKEN_PREFIX}{chr(97 + index // 26)}{chr(97 + index % 26)}"
-        analyzer.lexicon[token] = valence
-        tokens.append(token)
-    for word, valence in WORDS.items():
-        analyzer.lexicon[word] = valence
-    # one pass over the text: the phrases as one alternation, earlier ones first
-    pattern = re.compile("|".join(rf"\b({phrase})\b" for phrase, _ in PHRASES))
-    return _Lexicon(analyzer, pattern, tuple(tokens))
-
-
 def vader_scores(texts: Sequence[str]) -> np.ndarray:
     """Plain VADER's compound score, the baseline the learned model is measured against."""
-    lexicon = _lexicon(False)
+    lexicon = review_lexicon(False)
     return np.fromiter((lexicon.one(text) for text in texts), float, len(texts))
 
 
 def lexicon_scores(texts: Sequence[str]) -> np.ndarray:
     """VADER with review language added: the score a store without enough ratings gets."""
-    lexicon = _lexicon(True)
+    lexicon = review_lexicon(True)
     return np.fromiter((lexicon.one(text) for text in texts), float, len(texts))
 
 

@@ -40,9 +40,12 @@ class HeatRow:
 
 
 def heatmap(rows: Sequence[HeatRow], columns: Sequence[str], *, chart_id: str,
-            title: str, corner: str) -> Markup:
-    """Cohorts down, months after the first order across; each cell its share."""
-    label_w, size_w, cell_w, cell_h, head = 64.0, 40.0, 34.0, 22.0, 18.0
+            title: str, corner: str, label_w: float = 64.0,
+            named_columns: bool = False) -> Markup:
+    """Cohorts down, months after the first order across; each cell its share
+    (`label_w`: room for the row labels, wider for words than for months;
+    `named_columns`: a cell's tooltip names its column rather than "+n")."""
+    size_w, cell_w, cell_h, head = 40.0, 34.0, 22.0, 18.0
     width = label_w + size_w + cell_w * len(columns)
     height = head + cell_h * len(rows)
     most = max((share for row in rows for share, _ in row.cells if share is not None),
@@ -68,11 +71,16 @@ def heatmap(rows: Sequence[HeatRow], columns: Sequence[str], *, chart_id: str,
             level = heat_level(share, most)
             out.append(f'<rect class="heat-{level}" x="{_f(x + 1)}" y="{_f(y + 1)}" '
                        f'width="{_f(cell_w - 2)}" height="{_f(cell_h - 2)}" rx="2">'
-                       f'<title>{escape(row.label)} +{n + 1}: {escape(text)}</title></rect>')
+                       f'<title>{escape(row.label)} {_column(columns, n, named_columns)}: '
+                       f'{escape(text)}</title></rect>')
             out.append(f'<text class="cell cell-{level}" x="{_f(x + cell_w / 2)}" '
                        f'y="{_f(y + 15)}" text-anchor="middle">{escape(text)}</text>')
     out.append("</svg>")
     return Markup("\n".join(out))
+
+
+def _column(columns: Sequence[str], n: int, named: bool) -> str:
+    return f"({escape(columns[n])})" if named else f"+{n + 1}"
 
 
 @dataclass(frozen=True)
@@ -82,9 +90,10 @@ class Bar:
     text: str
 
 
-def columns(bars: Sequence[Bar], *, chart_id: str, title: str) -> Markup:
-    """Vertical bars, one per month, the value written above each one that has one."""
-    bar_w, plot_h, top, bottom = 30.0, 70.0, 14.0, 16.0
+def columns(bars: Sequence[Bar], *, chart_id: str, title: str, bar_w: float = 30.0) -> Markup:
+    """Vertical bars, one per month, the value written above each one that has one
+    (`bar_w`: wider for longer labels)."""
+    plot_h, top, bottom = 70.0, 14.0, 16.0
     width, height = bar_w * max(len(bars), 1), top + plot_h + bottom
     most = max((b.value for b in bars if b.value is not None and b.value > 0), default=0.0)
     out = _open(chart_id, title, width, height, "columns")

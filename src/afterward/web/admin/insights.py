@@ -18,6 +18,7 @@ from starlette.responses import Response
 from afterward.insights import dashboard, exports, programs
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from afterward.web.admin import assistant_stats
 from afterward.web.admin import insight_views as views
 from afterward.web.admin.context import Admin, StoreView, current_store, store_admin
 from afterward.web.admin.pages import AdminRoute, PageError, render, speaker, templates
@@ -92,8 +93,9 @@ def insights_page(request: Request, admin: Admin = Depends(store_admin),
     db: Database = request.app.state.db
     with db.reading() as s:
         overview = overview_of(s, store, period, utcnow())
+        assistant = assistant_stats.panel(s, store, period, utcnow())
     return render(request, "admin/insights.html", {
-        "admin": admin, "store": store, "section": "insights",
+        "admin": admin, "store": store, "section": "insights", "assistant": assistant,
         **overview_context(overview, store, _say(request, store))})
 
 

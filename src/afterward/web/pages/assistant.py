@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from afterward.api.assistant import answered, count_message, refused
+from afterward.api.assistant import answered, count_message, refused, rephrased
 from afterward.api.errors import ApiError
 from afterward.assistant import access, service
 from afterward.assistant.schemas import MessageIn, ShopperMessageIn
@@ -71,7 +71,7 @@ def answer(request: Request, body: MessageIn, scope_of: Scoper, *,
         except service.AssistantError as error:
             raise refused(error) from None
 
-    out = answered(db.run(work))
+    out = answered(rephrased(request, db.run(work)))
     return JSONResponse(out.model_dump(mode="json", exclude_none=False),
                         headers={"Cache-Control": "no-store"})
 

@@ -1,0 +1,1 @@
+"""Pure language helpers shared by modules that may not import each other."""
