@@ -2,7 +2,8 @@
 plain HTML page served from another origin on loopback (with CSS that would wreck an
 unscoped widget) carries the one script tag; by keyboard the shopper opens the chat,
 asks where the order is, gives its number and email, reads the parcel's real status,
-and closes it with Escape. Nothing is requested from anywhere but the two origins."""
+closes it with Escape, and on the next page load goes on with the same conversation.
+Nothing is requested from anywhere but the two origins."""
 
 from __future__ import annotations
 
@@ -98,5 +99,14 @@ def test_a_shopper_finds_the_order_in_the_chat_embedded_on_the_stores_site(
     assert launch.get_attribute("aria-expanded") == "false"
     assert launch.evaluate("el => el.getRootNode().activeElement === el")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.reload()  # another page of the store: the conversation goes on
+    launch.click()
+    page.keyboard.type("when will it arrive?")
+    page.keyboard.press("Enter")
+    dialog.locator(".bot").nth(3).wait_for()
+    assert dialog.locator(".log > li > p").all_inner_texts()[-3:] == [
+        WHERE, "when will it arrive?",
+        "Your parcel for order 1001 is delivered. It was delivered on March 4, 2026."]
     assert sorted({url.split("/")[2] for url in requested}) == sorted(
         {store_site.split("/")[2], live_server.url.split("/")[2]})

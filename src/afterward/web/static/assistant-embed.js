@@ -120,6 +120,25 @@
 
   var conversation = null;
   var greeted = false;
+  // The conversation goes on over the store's page loads in this tab: its id and the
+  // words said (not the buttons) are kept in the tab's sessionStorage, at most 40 lines.
+  var KEPT = "afterward-assistant:" + config.store;
+  var said = [];
+
+  function keep() {
+    try {
+      window.sessionStorage.setItem(KEPT, JSON.stringify(
+        { conversation: conversation, lang: lang, said: said.slice(-40) }));
+    } catch (ignored) { /* storage off or full: this page only */ }
+  }
+
+  function kept() {
+    try {
+      var value = JSON.parse(window.sessionStorage.getItem(KEPT) || "null");
+      return value && typeof value.conversation === "string" && value.said instanceof Array
+        ? value : null;
+    } catch (ignored) { return null; }
+  }
 
   function id() {
     var bytes = new Uint8Array(12);
@@ -133,6 +152,7 @@
     var item = el("li", { "class": author });
     item.appendChild(el("p", {}, text));
     log.appendChild(item);
+    said.push([author, text]);
     log.scrollTop = log.scrollHeight;
     return item;
   }
@@ -175,11 +195,16 @@
     }).then(function (result) {
       var data = result[1];
       if (!result[0]) {
+        if (data.error && data.error.code === "conversation_not_found") {
+          conversation = null;  // gone (another store's, or erased): start afresh
+        }
         line("bot", (data.error && data.error.message) || words.failed);
+        keep();
         return;
       }
       conversation = data.conversation_id;
       actions(line("bot", data.reply), data.actions);
+      keep();
     }).catch(function () { line("bot", words.failed); });
   }
 
@@ -213,6 +238,17 @@
     input.value = "";
     send({ text: text }, text);
   });
+
+  var before = kept();
+  if (before && before.lang === lang) {  // before the log is on the page: not read out
+    conversation = before.conversation;
+    greeted = true;
+    before.said.forEach(function (pair) {
+      if (pair instanceof Array && typeof pair[1] === "string") {
+        line(pair[0] === "shopper" ? "shopper" : "bot", pair[1]);
+      }
+    });
+  }
 
   function attach() { document.body.appendChild(host); }
   if (document.body) { attach(); } else { document.addEventListener("DOMContentLoaded", attach); }
