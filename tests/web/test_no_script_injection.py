@@ -442,4 +442,4 @@ def test_the_embed_script_carries_the_store_as_json_only(client, db, settings):
 
     assert head + "/*CONFIG*/null);\n" == SCRIPT.read_text(encoding="utf-8")
     assert "<" not in tail and config["store"] == h.SLUG
-    assert set(config) == {"store", "locale", "primary", "on_primary", "words"}
+    assert set(config) == {"store", "locale", "primary", "on_primary", "origins", "words"}

@@ -70,10 +70,12 @@ def _words(code: str) -> dict[str, str]:
     return {key: say.gettext(text) for key, text in WORDS.items()}
 
 
-def script_text(store: Store) -> str:
+def script_text(store: Store, origins: tuple[str, ...]) -> str:
+    """The widget with the store's settings; `origins` (the sites listed, public like
+    any page of theirs) let it stay away from a page it could not talk from."""
     brand = Brand.of(store)
     config = {"store": store.slug, "locale": store.locale, "primary": brand.primary,
-              "on_primary": brand.on_primary,
+              "on_primary": brand.on_primary, "origins": list(origins),
               "words": {code: _words(code) for code in LANGUAGES}}
     # Inside a <script> or a JS file: no "</" or "<!--" can end or open anything.
     data = json.dumps(config, ensure_ascii=True, separators=(",", ":")).replace("<", "\\u003c")
@@ -87,7 +89,7 @@ def embed_script(request: Request, store_slug: str) -> Response:
         store = _store(session, store_slug)
         if store is None:
             return error_response(404, "not_found", NO_STORE, "store")
-        text = script_text(store)
+        text = script_text(store, embeds.origins(session, store.id))
     return Response(text, media_type="text/javascript; charset=utf-8", headers={
         "Cache-Control": SCRIPT_CACHE, "X-Content-Type-Options": "nosniff",
         "Cross-Origin-Resource-Policy": "cross-origin"})

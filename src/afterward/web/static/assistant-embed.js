@@ -14,6 +14,14 @@
     'script[src*="/embed/' + config.store + '/assistant.js"]');
   var base = script && script.src ? new URL(script.src).origin : "";
   if (!base || document.querySelector("[data-afterward-assistant]")) { return; }
+  if ((config.origins || []).indexOf(window.location.origin) < 0) {
+    if (window.console) {
+      window.console.warn("Afterward: " + window.location.origin + " may not embed the " +
+                          "chat of " + config.store + " (afterward assistant embed " +
+                          config.store + " --origin " + window.location.origin + ")");
+    }
+    return;
+  }
   var endpoint = base + "/embed/" + encodeURIComponent(config.store) + "/messages";
 
   function language() {
