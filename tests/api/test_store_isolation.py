@@ -224,3 +224,33 @@ def test_another_stores_key_neither_sees_nor_continues_a_conversation(client, db
     assert continued.status_code == 404
     assert looked_up.json()["reply"].startswith("I couldn't find an order with those details.")
     assert snapshot(db) == before
+
+
+def test_another_stores_embed_neither_reaches_its_orders_nor_its_conversations(
+        client, db, make_store):
+    from afterward.assistant import embeds
+
+    a, b = make_store("store-a"), make_store("store-b")
+    seed_store_a(client, db, a)
+    with db.transaction() as session:
+        embeds.set_origins(session, store_id=a.id, values=["https://a.example"])
+        embeds.set_origins(session, store_id=b.id, values=["https://b.example"])
+    opened = client.post("/embed/store-a/messages", headers={"Origin": "https://a.example"},
+                         json={"text": "where is my order?"}).json()
+    before = snapshot(db)
+
+    continued = client.post("/embed/store-b/messages", headers={"Origin": "https://b.example"},
+                            json={"text": "hi", "conversation_id": opened["conversation_id"]})
+    looked_up = client.post("/embed/store-b/messages", headers={"Origin": "https://b.example"},
+                            json={"text": "where is my order? 1001 ada@example.com"})
+    from_b_site = client.post("/embed/store-a/messages",
+                              headers={"Origin": "https://b.example"}, json={"text": "hi"})
+    preflight = client.options("/embed/store-a/messages", headers={
+        "Origin": "https://b.example", "Access-Control-Request-Method": "POST"})
+
+    assert (continued.status_code, continued.json()["error"]["code"]) == (
+        404, "conversation_not_found")
+    assert continued.headers["access-control-allow-origin"] == "https://b.example"
+    assert looked_up.json()["reply"].startswith("I couldn't find an order with those details.")
+    assert (from_b_site.status_code, preflight.status_code) == (403, 403)
+    assert snapshot(db) == before

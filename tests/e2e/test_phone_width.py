@@ -39,6 +39,9 @@ NOT_PAGES = {
     "/reviews/{store_slug}/{sku}.json": "a product's reviews as JSON",
     "/reviews/{store_slug}/photos/{photo_id}": "a review's photo",
     "/feeds/{store_slug}/google-product-reviews.xml": "Google's Product Review Feed, XML",
+    "/embed/{store_slug}/assistant.js": "a script for the store's own site (the chat it "
+                                        "draws on a phone: tests/e2e/"
+                                        "test_assistant_embed_browser.py)",
     "/admin/insights/kpis.csv": "a CSV download",
     "/admin/insights/months.csv": "a CSV download",
     "/admin/insights/cohorts.csv": "a CSV download",

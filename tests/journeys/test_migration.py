@@ -50,11 +50,12 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "recommendation_runs", "recommendation_pairs",
                                      "recommendation_items",  # 0026
                                      "conversations", "conversation_messages",  # 0027
-                                     "customer_subscriptions"}  # 0029
+                                     "customer_subscriptions",  # 0029
+                                     "assistant_embeds"}  # 0031
     assert "txid" in columns
 
 
-ASSISTANT_TABLES = {"conversations", "conversation_messages"}
+ASSISTANT_TABLES = {"conversations", "conversation_messages", "assistant_embeds"}
 
 
 def test_the_assistant_tables_match_the_models(db_url):

@@ -46,6 +46,9 @@ NOT_PAGES = {
     "/feeds/{store_slug}/google-product-reviews.xml": "XML, every text escaped; valid "
                                                       "against Google's schema with hostile "
                                                       "text: tests/feedback/test_feeds.py",
+    "/embed/{store_slug}/assistant.js": "the embedded chat's script: the store's data in "
+                                        "it only as JSON, no '<' in it: "
+                                        "test_the_embed_script_carries_the_store_as_json_only",
     "/admin/insights/kpis.csv": "a CSV download of figures only",
     "/admin/insights/months.csv": "a CSV download of figures only",
     "/admin/insights/cohorts.csv": "a CSV download of figures only",
@@ -426,3 +429,17 @@ def test_a_store_logo_that_runs_script_is_refused(db):
     assert refused.value.field == "logo_url"
     with db.reading() as session:
         assert stores.list_stores(session) == []
+
+
+def test_the_embed_script_carries_the_store_as_json_only(client, db, settings):
+    from afterward.web.pages.assistant_embed import SCRIPT
+
+    h.open_shop(client, db, settings)
+
+    script = client.get(f"/embed/{h.SLUG}/assistant.js").text
+    head, tail = script[:script.rindex("})(") + 3], script[script.rindex("})(") + 3:]
+    config = json.loads(tail.removesuffix(");\n"))
+
+    assert head + "/*CONFIG*/null);\n" == SCRIPT.read_text(encoding="utf-8")
+    assert "<" not in tail and config["store"] == h.SLUG
+    assert set(config) == {"store", "locale", "primary", "on_primary", "origins", "words"}

@@ -85,3 +85,25 @@ def test_an_order_link_does_not_open_a_return(portal):
     page = portal.client.get(order_url.replace("/returns/o/", "/returns/r/"))
 
     assert page.status_code == 404
+
+
+def test_the_page_has_the_assistants_chat_bound_to_the_returns_order(portal, db):
+    import re
+
+    from sqlalchemy import select
+
+    from afterward.assistant.models import Conversation
+
+    page = portal.confirm(MUG)
+    [rma] = portal.returns()
+    bound = re.search(r'id="assistant"[^>]* data-order="([^"]+)"', page.text)
+    assert bound is not None
+    asked = portal.client.post("/assistant/messages", json={
+        "text": "where is my refund?", "order_token": bound.group(1), "locale": "en"})
+
+    assert "script-src 'self'; connect-src 'self'; style-src" in \
+        page.headers["content-security-policy"]
+    assert (asked.status_code, asked.json()["intent"]) == (200, "refund_status")
+    assert asked.json()["reply"] == f"Return {rma.number}: approved. Refund: €12.00."
+    with db.reading() as session:
+        assert session.scalar(select(Conversation.order_id)) == rma.order_id

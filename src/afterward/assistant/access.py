@@ -38,11 +38,26 @@ def facts_of(text: str, *, order_number: str | None = None, email: str | None = 
             number = number or (found.order_numbers[0] if found.order_numbers else "")
             mail = mail or (found.emails[0] if found.emails else "")
             postal = postal or (found.postal_codes[0] if found.postal_codes else "")
+    if mail and not number and text:
+        number = _bare_number(text[:4000], mail)
     if mail and "@" not in mail and not postal:
         mail, postal = "", mail  # one field takes either fact
     if not number or not (mail or postal):
         return None
     return Facts(number, mail, postal)
+
+
+_BARE = re.compile(r"#?[A-Za-z0-9][A-Za-z0-9-]{2,31}")
+
+
+def _bare_number(text: str, email: str) -> str:
+    """An order number written without a word for it, beside the email address
+    ("1001 ada@example.com", the answer to "your order number and email?"): the one
+    word with a digit in it besides the address; none if there are several."""
+    found = {word.lstrip("#") for word in (w.strip(",;:.!?()[]'\"") for w in
+                                           text.replace(email, " ").split())
+             if _BARE.fullmatch(word) and any(c.isdigit() for c in word)}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _spellings(number: str) -> list[str]:

@@ -5,9 +5,9 @@ from afterward.modules import N_, Module, NavEntry
 
 MODULE = Module(
     name="assistant",
-    tables=("afterward.assistant.models",),
+    tables=("afterward.assistant.models", "afterward.assistant.embeds"),
     api=("afterward.api.assistant:router",),
-    pages=("afterward.web.pages.assistant:router",),
+    pages=("afterward.web.pages.assistant:router", "afterward.web.pages.assistant_embed:router"),
     # the stats page first: /admin/conversations/stats before /conversations/{id}
     admin=("afterward.web.admin.assistant_stats:router",
            "afterward.web.admin.conversations:router"),

@@ -40,6 +40,8 @@ class ShopperMessageIn(MessageIn):
 
     token: str | None = Field(None, max_length=64)
     store: str | None = Field(None, max_length=64)
+    # The returns portal's signed order link (its page's chat): that order only.
+    order_token: str | None = Field(None, max_length=300)
 
 
 class ActionOut(BaseModel):

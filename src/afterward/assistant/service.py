@@ -87,8 +87,11 @@ def reply(session: Session, *, store_id: int, scope: Scope, text: str,
     if store is None:
         raise AssistantError(404, "not_found", "no such store")
     conversation = _conversation(session, store, scope, conversation_id, locale, now)
+    had_order = conversation.order_id is not None
     order = _order(session, store, conversation, scope)
     recognised = intents.recognise(text, locale) if text else None
+    if recognised is not None and not had_order and scope.facts is not None:
+        recognised = _carried_on(session, conversation, recognised)
     say = Say(language_of(locale, recognised.language if recognised else None,
                           conversation.locale, store.locale), store.timezone)
     conversation.locale = say.lang
@@ -294,3 +297,19 @@ def webhook_data(session: Session, conversation: Conversation) -> dict[str, Any]
             "messages": [{"author": m.author, "text": m.text, "intent": m.intent,
                           "at": m.created_at.isoformat().replace("+00:00", "Z")}
                          for m in transcript(session, conversation)]}
+
+
+def _carried_on(session: Session, conversation: Conversation,
+                recognised: intents.Recognised) -> intents.Recognised:
+    """A message that only gives the two facts an earlier answer asked for ("1001
+    jane@example.com") answers the question that was waiting for them, in the
+    conversation's language."""
+    if recognised.intent != "other":
+        return recognised
+    waiting = session.scalar(select(ConversationMessage.intent).where(
+        ConversationMessage.store_id == conversation.store_id,
+        ConversationMessage.conversation_id == conversation.id,
+        ConversationMessage.author == "bot").order_by(ConversationMessage.id.desc()).limit(1))
+    if waiting is None or waiting in WITHOUT_ORDER:
+        return recognised
+    return intents.Recognised(waiting, recognised.confidence, "unknown")

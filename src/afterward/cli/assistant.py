@@ -73,3 +73,44 @@ def _candidate(model: str) -> Callable[[str], str] | None:
         return decide(trained.labels, trained.probabilities(text), intent_model.THRESHOLD)[0]
 
     return predict
+
+
+@app.command("embed")
+def embed(slug: str = typer.Argument(..., help="The store's slug."),
+          origins: list[str] = typer.Option(
+              [], "--origin", help="A site allowed to embed the chat, as "
+                                   "https://shop.example[:port]; repeat for several. "
+                                   "Replaces the list."),
+          clear: bool = typer.Option(False, "--clear", help="Allow no site."),
+          as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")
+          ) -> None:
+    """The chat on the store's own site: the sites allowed to embed it (with --origin
+    or --clear: set first), and the script tag to paste into the store's pages."""
+    from afterward.assistant import embeds
+    from afterward.cli.common import migrated_database, settings
+    from afterward.commerce import stores
+
+    if clear and origins:
+        fail("give --origin or --clear, not both")
+    config = settings()
+    db = migrated_database(config)
+    try:
+        with db.transaction() as session:
+            store = stores.get_by_slug(session, slug)
+            if store is None:
+                fail(f"no store {slug!r}")
+            if origins or clear:
+                allowed = embeds.set_origins(session, store_id=store.id, values=origins)
+            else:
+                allowed = embeds.origins(session, store.id)
+    except embeds.EmbedError as exc:
+        fail(exc.message)
+    src = f"{config.public_url}/embed/{slug}/assistant.js"
+    out = {"store": slug, "origins": list(allowed), "script_url": src,
+           "snippet": f'<script src="{src}" async></script>'}
+    if as_json:
+        print_json(out)
+        return
+    print(out["snippet"])
+    console.print("allowed sites: " + (", ".join(allowed) or "none (add one with --origin)"),
+                  highlight=False, soft_wrap=True)

@@ -91,9 +91,19 @@ def show(request: Request, token: str, *, problem: str | None = None, status: in
             "lang_query": lang_query(request), "tell_tracking": tell, "csrf": csrf,
             "tracking_action": f"/returns/r/{token}/tracking" + lang_query(request),
             "problem": say.gettext(PROBLEMS[problem]) if problem in PROBLEMS else None,
-            "typed": typed},
+            "typed": typed,
+            "assistant_order": links.order_token(request, store.id, rma.order_id)},
             brand=Brand.of(store), keep_params=frozenset(), status=status)
+        with_chat(response)
         return links.set_csrf(request, response, csrf) if csrf else response
+
+
+def with_chat(response: Response) -> Response:
+    """The assistant's chat about the return's order: its script, and its posts to here."""
+    policy = response.headers["content-security-policy"]
+    response.headers["content-security-policy"] = policy.replace(
+        "style-src", "script-src 'self'; connect-src 'self'; style-src")
+    return response
 
 
 def _label(rma: Return, say: Speaker) -> dict[str, object]:

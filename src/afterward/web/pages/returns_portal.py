@@ -45,12 +45,21 @@ def not_found(request: Request) -> Response:
 
 def page(request: Request, name: str, store: Store, context: dict[str, Any], *,
          status: int = 200) -> Response:
-    """A portal page with its form's CSRF value (and the cookie that holds it)."""
+    """A portal page with its form's CSRF value (and the cookie that holds it); a
+    page about an order has the assistant's chat, bound to that order."""
     say = speaker_for(request, store, None)
-    return links.FORMS.page(request, name, say, {
+    order = context.get("order")
+    chat = links.order_token(request, store.id, order.id) if isinstance(order, Order) else ""
+    response = links.FORMS.page(request, name, say, {
         "lang_query": lang_query(request), "store_name": store.name,
-        "reason_label": lambda code: say.gettext(forms.reason_label(code)), **context},
+        "reason_label": lambda code: say.gettext(forms.reason_label(code)),
+        "assistant_order": chat, **context},
         brand=Brand.of(store), status=status)
+    if chat:  # the chat's script, and its posts to here
+        policy = response.headers["content-security-policy"]
+        response.headers["content-security-policy"] = policy.replace(
+            "style-src", "script-src 'self'; connect-src 'self'; style-src", 1)
+    return response
 
 
 def order_for(session: Session, request: Request, token: str) -> tuple[Store, Order] | None:

@@ -1,7 +1,7 @@
-// The assistant on the tracking page: the page renders the chat (hidden) with its
-// parcel's token; this script shows it and talks to POST /assistant/messages. Every
-// answer is put in the log as text (never as markup), which is an aria-live region
-// so screen readers read it; links are ours only (a path on this site); an action to
+// The assistant on the tracking page and the returns portal: the page renders the chat
+// (hidden) with its parcel's token or the portal's signed order link; this script shows
+// it and talks to POST /assistant/messages. Every answer is put in the log as text
+// (never as markup), which is an aria-live region so screen readers read it; links are ours only (a path on this site); an action to
 // confirm is a button. Nothing is loaded from anywhere else.
 (function () {
   "use strict";
@@ -60,7 +60,8 @@
     body.client_message_id = id();
     body.locale = box.getAttribute("data-lang") || undefined;
     if (conversation) { body.conversation_id = conversation; }
-    else { body.token = box.getAttribute("data-token"); }
+    else if (box.getAttribute("data-token")) { body.token = box.getAttribute("data-token"); }
+    else { body.order_token = box.getAttribute("data-order"); }
     var post = function () {
       return fetch("/assistant/messages", {
         method: "POST", credentials: "same-origin",
