@@ -70,5 +70,6 @@ def test_the_subscriptions_migration_goes_down_and_up(tmp_path):
     columns = {c["name"] for c in inspect(engine).get_columns("order_lines")}
     engine.dispose()
 
-    assert after_up - after_down == {"customer_subscriptions"}  # 0029
+    assert after_up - after_down == {"customer_subscriptions",  # 0029
+                                     "assistant_embeds"}  # 0031, above it
     assert "subscription" in columns

@@ -18,9 +18,8 @@ from starlette.responses import Response
 from afterward.insights import dashboard, exports, programs
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
-from afterward.web.admin import assistant_stats
+from afterward.web.admin import assistant_stats, renewal_views
 from afterward.web.admin import insight_views as views
-from afterward.web.admin import renewal_views
 from afterward.web.admin.context import Admin, StoreView, current_store, store_admin
 from afterward.web.admin.pages import AdminRoute, PageError, render, speaker, templates
 from afterward.web.pages.language import Speaker, html_lang, supported
