@@ -133,7 +133,7 @@ class Answer:
     location: str | None = None  # a redirect's
 
 
-CLIENT_TIMEOUT = 20.0
+CLIENT_TIMEOUT = 60.0  # a hang, not a slow answer: a first message trains the intent model
 
 
 def hammer(base_url: str | Sequence[str], calls: list[Call], *,
