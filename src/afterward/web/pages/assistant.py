@@ -5,19 +5,24 @@ order link (that order), or with an order's two facts (counted like the /track l
 the same answer whichever fact was wrong); after the first answer, the conversation's
 id (192 random bits) carries on. Every message counts against the sender's address: a
 flood is answered 429. The chat embedded on a store's own site posts to
-/embed/{store}/messages (assistant_embed.py), which answers with `answer` below."""
+/embed/{store}/messages (assistant_embed.py), which answers with `answer` below.
+
+Once a person has the conversation, the widget reads what the team said (and the CSAT
+question when they close it) from GET /assistant/conversations/{id}/messages?after=N
+(`unseen_messages` below; the embed's twin is under /embed/{store}/): read-only, its
+own generous count per address (POLLS_PER_MINUTE), never cached."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from afterward.api.assistant import answered, count_message, refused, rephrased
 from afterward.api.errors import ApiError
-from afterward.assistant import access, service
+from afterward.assistant import access, service, unseen
 from afterward.assistant.schemas import MessageIn, ShopperMessageIn
 from afterward.commerce import service as commerce
 from afterward.commerce.models import Store
@@ -110,3 +115,42 @@ def _scope(session: Session, body: ShopperMessageIn, facts: access.Facts | None,
     if store is None:
         raise NO_STORE
     return store.id, service.Scope(channel="widget", facts=facts)
+
+
+# A shopper's chat reads the team's answers every 15 s or so (more often when the tab
+# comes back): a few tabs behind one address stay far below this; a flood does not.
+POLLS_PER_MINUTE = 120
+NO_CONVERSATION = ApiError(404, "conversation_not_found", "no such conversation",
+                           "conversation_id")
+
+
+def poll_throttle(settings: Settings) -> Throttle:
+    return Throttle(scope="assistant_poll", limit=POLLS_PER_MINUTE, window_seconds=60,
+                    secret=settings.secret_key)
+
+
+def unseen_messages(request: Request, conversation_id: str, after: int,
+                    store_id: int | None = None) -> JSONResponse:
+    """The conversation's messages after `after` the shopper was not answered with:
+    counted against the address (its own count), read in one reading session."""
+    db: Database = request.app.state.db
+    address = request.client.host if request.client else ""
+    if not poll_throttle(request.app.state.settings).attempt(db, address):
+        raise ApiError(429, "rate_limited", "too many requests: wait a minute",
+                       headers={"Retry-After": "60"})
+    with db.reading() as session:
+        found = unseen.conversation(session, conversation_id, store_id=store_id)
+        if found is None:
+            raise NO_CONVERSATION
+        news = unseen.since(session, found, after)
+    return JSONResponse({
+        "conversation_id": news.conversation_id, "status": news.status, "after": news.after,
+        "messages": [{"id": m.id, "from": "team" if m.author == "agent" else "assistant",
+                      "text": m.text, "at": m.at.isoformat().replace("+00:00", "Z")}
+                     for m in news.messages]}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/assistant/conversations/{conversation_id}/messages")
+def shopper_unseen(request: Request, conversation_id: str,
+                   after: int = Query(0, ge=0, le=unseen.MAX_ID)) -> JSONResponse:
+    return unseen_messages(request, conversation_id, after)

@@ -8,7 +8,10 @@ itself in a shadow root and loads nothing else. It talks to
 POST /embed/{store}/messages, answered cross-origin (CORS, no cookies) only for the
 origins the store lists (assistant/embeds.py; `afterward assistant embed`). A
 conversation opened here sees no order until the shopper gives its two facts (order
-number + email or postal code), counted as a lookup like /track."""
+number + email or postal code), counted as a lookup like /track. Once a person has
+it, the widget reads the team's answers from
+GET /embed/{store}/conversations/{id}/messages?after=N (that store's conversations
+only, the same origins; a simple request: no preflight)."""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ from afterward.commerce import stores
 from afterward.commerce.models import Store
 from afterward.modules import N_
 from afterward.storage.db import Database
-from afterward.web.pages.assistant import answer
+from afterward.assistant.unseen import MAX_ID
+from afterward.web.pages.assistant import answer, unseen_messages
 from afterward.web.pages.language import Speaker
 from afterward.web.pages.view import Brand
 
@@ -47,7 +51,7 @@ WORDS = {"title": N_("Ask our assistant"), "open": N_("Questions about your orde
          "close": N_("Close the chat"), "question": N_("Your question"), "send": N_("Send"),
          "failed": N_("Sorry, that did not work. Please try again."),
          "hello": N_("Hello! Ask me about your order: where it is, returns or refunds."),
-         "new_tab": N_("(opens in a new tab)")}
+         "new_tab": N_("(opens in a new tab)"), "team": N_("Support team")}
 
 
 class EmbedMessageIn(MessageIn):
@@ -163,3 +167,30 @@ def _invalid(exc: ValidationError, headers: dict[str, str]) -> JSONResponse:
     field = ".".join(str(p) for p in first.get("loc", ())) or None
     message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
     return error_response(422, "invalid", message, field, headers)
+
+
+@router.get("/embed/{store_slug}/conversations/{conversation_id}/messages")
+async def embed_unseen(request: Request, store_slug: str, conversation_id: str) -> Response:
+    """What the team said in this store's conversation since `after` (see
+    pages/assistant.py `unseen_messages`), for the store's listed sites."""
+    store, ok = _origin_ok(request, store_slug)
+    origin = request.headers.get("origin")
+    headers = _cors(origin) if origin and ok else {"Vary": "Origin"}
+    if store is None:
+        return error_response(404, "not_found", NO_STORE, "store", headers)
+    if not ok:
+        return error_response(403, "origin_not_allowed",
+                              "this site may not embed the store's chat", "origin", headers)
+    raw = request.query_params.get("after", "0")
+    after = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 19 else -1
+    if not 0 <= after <= MAX_ID:
+        return error_response(422, "invalid", "after is a message id (0 or more)", "after",
+                              headers)
+    try:
+        response = await run_in_threadpool(unseen_messages, request, conversation_id, after,
+                                           store.id)
+    except ApiError as error:
+        return error_response(error.status, error.code, error.message, error.field,
+                              {**(error.headers or {}), **headers})
+    response.headers.update(headers)
+    return response

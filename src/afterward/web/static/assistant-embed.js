@@ -6,7 +6,11 @@
 // /embed/STORE/messages on the server this script came from (no cookies). Every answer
 // is put in the log as text, never markup; the log is an aria-live region. Escape
 // closes the panel and gives the focus back to the button. Phone first: the panel
-// takes the whole width of a narrow screen.
+// takes the whole width of a narrow screen. Once a person has the conversation, it
+// asks /embed/STORE/conversations/ID/messages?after=N while the panel is open, every
+// 15 s or so (longer while nothing comes, longer still after a failure) and at once
+// when the tab comes back, and shows the team's answers (labelled "Support team",
+// never a name or address) and the CSAT question when they close it.
 (function (config) {
   "use strict";
   if (!config || !window.fetch || !document.documentElement.attachShadow) { return; }
@@ -23,6 +27,8 @@
     return;
   }
   var endpoint = base + "/embed/" + encodeURIComponent(config.store) + "/messages";
+  var QUICK = 15000, IDLE = 60000, SLOWEST = 120000;
+  var handed = false, after = 0, wait = QUICK, timer = null, busy = false;
 
   function language() {
     var wanted = [document.documentElement.lang || ""];
@@ -63,6 +69,8 @@
     ".log p{margin:0 0 4px}",
     ".shopper{background:#eef2f7;margin-left:32px}",
     ".bot{border:1px solid #c4ccd6;margin-right:32px}",
+    ".team{border:1px solid #0b4f8a;margin-right:32px}",
+    ".who{font-weight:600;font-size:14px}",
     ".log a{display:inline-block;margin:4px 8px 0 0;color:#0b4f8a}",
     ".log button{display:inline-block;margin:4px 8px 0 0;min-height:44px;padding:6px 14px;",
     "border:1px solid #0b4f8a;border-radius:6px;background:#fff;color:#0b4f8a;cursor:pointer}",
@@ -136,7 +144,8 @@
   function keep() {
     try {
       window.sessionStorage.setItem(KEPT, JSON.stringify(
-        { conversation: conversation, lang: lang, said: said.slice(-40) }));
+        { conversation: conversation, lang: lang, said: said.slice(-40), handed: handed,
+          after: after }));
     } catch (ignored) { /* storage off or full: this page only */ }
   }
 
@@ -158,6 +167,7 @@
 
   function line(author, text) {
     var item = el("li", { "class": author });
+    if (author === "team") { item.appendChild(el("p", { "class": "who" }, words.team)); }
     item.appendChild(el("p", {}, text));
     log.appendChild(item);
     said.push([author, text]);
@@ -212,20 +222,73 @@
       }
       conversation = data.conversation_id;
       actions(line("bot", data.reply), data.actions);
+      if (data.handoff && !handed) { handed = true; wait = QUICK; later(wait); }
       keep();
     }).catch(function () { line("bot", words.failed); });
   }
+
+  function later(ms) {
+    window.clearTimeout(timer);
+    timer = handed && !panel.hidden ? window.setTimeout(poll, ms) : null;
+  }
+
+  function poll() {
+    if (!handed || !conversation || busy || panel.hidden) { return; }
+    if (document.hidden) { later(wait); return; }
+    busy = true;
+    fetch(base + "/embed/" + encodeURIComponent(config.store) + "/conversations/" +
+          encodeURIComponent(conversation) + "/messages?after=" + after,
+          { mode: "cors", credentials: "omit", cache: "no-store" })
+      .then(function (response) {
+        return response.json().then(function (data) { return [response.status, data]; });
+      }).then(function (result) {
+        busy = false;
+        var data = result[1];
+        if (result[0] === 404) {
+          handed = false;  // gone (erased): the next message starts afresh
+          if (data.error && data.error.code === "conversation_not_found") { conversation = null; }
+          keep();
+          return;
+        }
+        if (result[0] !== 200 || !(data.messages instanceof Array)) {
+          wait = Math.min(wait * 2, SLOWEST);
+          later(wait);
+          return;
+        }
+        wait = data.messages.length ? QUICK : Math.min(Math.round(wait * 1.2), IDLE);
+        data.messages.forEach(function (message) {
+          if (typeof message.id !== "number" || message.id <= after) { return; }
+          after = message.id;
+          line(message.from === "team" ? "team" : "bot", String(message.text));
+        });
+        if (data.status === "closed" || data.status === "bot") { handed = false; }
+        keep();
+        later(wait);
+      }).catch(function () {
+        busy = false;
+        wait = Math.min(wait * 2, SLOWEST);
+        later(wait);
+      });
+  }
+
+  function back() {
+    if (handed && !panel.hidden && !document.hidden) { wait = QUICK; poll(); }
+  }
+  window.addEventListener("focus", back);
+  document.addEventListener("visibilitychange", back);
 
   function open() {
     panel.hidden = false;
     launch.setAttribute("aria-expanded", "true");
     if (!greeted) { line("bot", words.hello); greeted = true; }
     input.focus();
+    back();
   }
 
   function shut() {
     panel.hidden = true;
     launch.setAttribute("aria-expanded", "false");
+    later(0);
     launch.focus();
   }
 
@@ -251,9 +314,11 @@
   if (before && before.lang === lang) {  // before the log is on the page: not read out
     conversation = before.conversation;
     greeted = true;
+    handed = before.handed === true;
+    after = typeof before.after === "number" && before.after >= 0 ? before.after : 0;
     before.said.forEach(function (pair) {
       if (pair instanceof Array && typeof pair[1] === "string") {
-        line(pair[0] === "shopper" ? "shopper" : "bot", pair[1]);
+        line(pair[0] === "shopper" || pair[0] === "team" ? pair[0] : "bot", pair[1]);
       }
     });
   }
