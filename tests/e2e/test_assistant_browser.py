@@ -1,13 +1,19 @@
 """The assistant's chat on the tracking page in a real browser, on a phone and a
 desktop, by keyboard: ask where the parcel is and read its real status and last scan,
-start a return from the chat by confirming it, and ask for a person."""
+start a return from the chat by confirming it, ask for a person, and read the team's
+answer in the open chat (the widget asks for it when the tab gets the focus back)."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
+
+from afterward.assistant import inbox
+from afterward.assistant.models import Conversation
 
 from afterward.commerce import stores
+from afterward.storage.types import utcnow
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.web import tracking_scenes
 
@@ -48,3 +54,14 @@ def test_a_shopper_asks_starts_a_return_and_hands_over_in_the_chat(
                        "will answer here and by email.")
     assert log.get_attribute("aria-live") == "polite"
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+    with db.transaction() as session:
+        handed = session.scalars(select(Conversation)).one()
+        inbox.answer(session, conversation=handed, text="<b>Ann</b>: it is at your door.",
+                     by="ann@example.com", now=utcnow())
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    team = log.locator(".assistant-agent")
+    team.wait_for()
+    assert team.locator("p").all_inner_texts() == ["Support team",
+                                                   "<b>Ann</b>: it is at your door."]
+    assert "ann@example.com" not in log.inner_text()
