@@ -247,10 +247,13 @@ def test_another_stores_embed_neither_reaches_its_orders_nor_its_conversations(
                               headers={"Origin": "https://b.example"}, json={"text": "hi"})
     preflight = client.options("/embed/store-a/messages", headers={
         "Origin": "https://b.example", "Access-Control-Request-Method": "POST"})
+    read = client.get(f"/embed/store-b/conversations/{opened['conversation_id']}/messages",
+                      headers={"Origin": "https://b.example"})
 
     assert (continued.status_code, continued.json()["error"]["code"]) == (
         404, "conversation_not_found")
     assert continued.headers["access-control-allow-origin"] == "https://b.example"
     assert looked_up.json()["reply"].startswith("I couldn't find an order with those details.")
     assert (from_b_site.status_code, preflight.status_code) == (403, 403)
+    assert (read.status_code, read.json()["error"]["code"]) == (404, "conversation_not_found")
     assert snapshot(db) == before

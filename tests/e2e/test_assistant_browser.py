@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from afterward.assistant import inbox
 from afterward.assistant.models import Conversation
-
 from afterward.commerce import stores
 from afterward.storage.types import utcnow
 from tests.e2e.conftest import DESKTOP, PHONE

@@ -68,7 +68,7 @@ def test_the_embed_script_is_javascript_with_the_stores_words_cached_five_minute
         "close": "Close the chat", "question": "Your question", "send": "Send",
         "failed": "Sorry, that did not work. Please try again.",
         "hello": "Hello! Ask me about your order: where it is, returns or refunds.",
-        "new_tab": "(opens in a new tab)"}
+        "new_tab": "(opens in a new tab)", "team": "Support team"}
     assert [config["words"][code]["close"] for code in ("de", "fr", "pt_BR")] == [
         "Chat schließen", "Fermer la discussion", "Fechar o chat"]
     assert re.findall(r"https?://", script[:script.rindex("})(")]) == []  # loads nothing

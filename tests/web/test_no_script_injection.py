@@ -49,6 +49,12 @@ NOT_PAGES = {
     "/embed/{store_slug}/assistant.js": "the embedded chat's script: the store's data in "
                                         "it only as JSON, no '<' in it: "
                                         "test_the_embed_script_carries_the_store_as_json_only",
+    "/assistant/conversations/{conversation_id}/messages": "JSON for the chat widget, "
+                                                           "which shows it as text "
+                                                           "(textContent): "
+                                                           "tests/assistant/test_unseen.py",
+    "/embed/{store_slug}/conversations/{conversation_id}/messages": "JSON for the embedded "
+                                                                    "chat, shown as text",
     "/admin/insights/kpis.csv": "a CSV download of figures only",
     "/admin/insights/months.csv": "a CSV download of figures only",
     "/admin/insights/cohorts.csv": "a CSV download of figures only",

@@ -29,12 +29,12 @@ from starlette.responses import JSONResponse, Response
 from afterward.api.errors import ApiError, error_response
 from afterward.assistant import access, embeds, service
 from afterward.assistant.schemas import MessageIn
+from afterward.assistant.unseen import MAX_ID
 from afterward.catalogues import LANGUAGES
 from afterward.commerce import stores
 from afterward.commerce.models import Store
 from afterward.modules import N_
 from afterward.storage.db import Database
-from afterward.assistant.unseen import MAX_ID
 from afterward.web.pages.assistant import answer, unseen_messages
 from afterward.web.pages.language import Speaker
 from afterward.web.pages.view import Brand
