@@ -215,6 +215,8 @@
       if (!result[0]) {
         if (data.error && data.error.code === "conversation_not_found") {
           conversation = null;  // gone (another store's, or erased): start afresh
+          handed = false;
+          after = 0;
         }
         line("bot", (data.error && data.error.message) || words.failed);
         keep();
@@ -246,7 +248,10 @@
         var data = result[1];
         if (result[0] === 404) {
           handed = false;  // gone (erased): the next message starts afresh
-          if (data.error && data.error.code === "conversation_not_found") { conversation = null; }
+          if (data.error && data.error.code === "conversation_not_found") {
+            conversation = null;
+            after = 0;
+          }
           keep();
           return;
         }
