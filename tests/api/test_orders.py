@@ -155,3 +155,17 @@ def test_amounts_past_64_bits_are_refused_and_nothing_is_stored(client, store, d
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "amount_too_large"
     assert count(db, Order) == 0
+
+
+def test_a_line_s_subscription_flag_must_be_true_or_false_and_nothing_is_stored(
+        client, store, db):
+    line = {"sku": "TEA-1", "title": "Tea", "quantity": 1, "unit_price_minor": 450,
+            "subscription": "0"}
+
+    response = client.post("/api/v1/orders", json=order_body(lines=[line]),
+                           headers=store.auth)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "lines.0.subscription"
+    assert count(db, Order) == 0
+    assert count(db, Event) == 0

@@ -56,7 +56,7 @@ def test_swagger_ui_renders_the_operations_from_this_server_only(
 
     page.goto(f"{live_server.url}/docs")
     orders = page.locator('.opblock-summary-path[data-path="/api/v1/orders"]').first
-    orders.wait_for(state="visible")
+    orders.wait_for(state="visible", timeout=60_000)  # as ReDoc below: a busy machine
     page.wait_for_load_state("networkidle")
 
     assert orders.inner_text().strip().startswith("/api/v1/orders")

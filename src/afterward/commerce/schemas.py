@@ -196,7 +196,7 @@ class OrderLineIn(Strict):
     title: Annotated[str, non_blank(300)]
     quantity: Annotated[int, Field(ge=1, le=100_000), JSON_INTEGER]
     unit_price_minor: MinorAmount
-    subscription: bool = Field(False, description="Bought on a subscription (its first "
+    subscription: Flag = Field(False, description="Bought on a subscription (its first "
                                                  "order or a renewal): insights watch "
                                                  "the renewals of such products.")
 
