@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Product, Store, Variant
-from afterward.feedback.models import Review, ReviewPhoto
+from afterward.feedback.models import Review, ReviewPhoto, ReviewSummary
 
 SORTS = ("newest", "helpful", "highest", "lowest")
 PER_PAGE, MAX_PER_PAGE = 10, 50
@@ -51,6 +51,7 @@ class Aggregate:
     average: float | None  # None without reviews; else rounded to 2 places
     distribution: dict[int, int]  # stars 5..1 -> reviews
     attributes: dict[str, float]  # name -> average (1-5), rounded to 1 place
+    photos: int | None = None  # reviews with photos, when known (from the summary)
 
     def share(self, stars: int) -> int:
         """Percent of the reviews with these stars, for the bars."""
@@ -116,6 +117,11 @@ _GALLERY = (select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, Rev
             .order_by(_NEWEST_WITH_PHOTOS.c.published_at.desc(), _NEWEST_WITH_PHOTOS.c.id.desc(),
                       ReviewPhoto.position)
             .limit(bindparam("limit")))
+_SUMMARY = (select(ReviewSummary.stars_1, ReviewSummary.stars_2, ReviewSummary.stars_3,
+                   ReviewSummary.stars_4, ReviewSummary.stars_5, ReviewSummary.attributes,
+                   ReviewSummary.with_photos, ReviewSummary.reviews, ReviewSummary.changed_at)
+            .where(ReviewSummary.store_id == bindparam("store"),
+                   ReviewSummary.sku == bindparam("sku")))
 _PHOTOS = (select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
            .where(ReviewPhoto.review_id.in_(bindparam("ids", expanding=True)))
            .order_by(ReviewPhoto.review_id, ReviewPhoto.position))
@@ -196,19 +202,44 @@ def aggregate(session: Session, *, store_id: int, sku: str, at: Version | None =
     """The product's published reviews summed up; with `at` (its version), from the
     cache while the version holds."""
     return cached(session, at, ("aggregate", store_id, sku),
-                   lambda: _aggregate(session, store_id=store_id, sku=sku))
+                   lambda: summed(session, store_id=store_id, sku=sku, at=at)
+                   or plain_aggregate(session, store_id=store_id, sku=sku))
 
 
-def _aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
+def summed(session: Session, *, store_id: int, sku: str, at: Version | None
+           ) -> Aggregate | None:
+    """The aggregate from the product's summary row (one row, however many reviews),
+    while the product is still at the version the row was written at; else None."""
+    if at is None:
+        return None
+    row = session.execute(_SUMMARY, {"store": store_id, "sku": sku}).first()
+    if row is None or (row.reviews, _aware(row.changed_at)) != at:
+        return None
+    stars = {n: int(getattr(row, f"stars_{n}")) for n in (5, 4, 3, 2, 1)}
+    attributes = {str(k): (float(v[0]), int(v[1])) for k, v in (row.attributes or {}).items()}
+    return summing(stars, attributes, photos=int(row.with_photos))
+
+
+def plain_aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
+    """The aggregate read from the product's published reviews themselves."""
     rows = session.execute(_RATINGS, {"store": store_id, "sku": sku}).all()
-    distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
-    count = total = 0
+    stars = {n: 0 for n in (5, 4, 3, 2, 1)}
     for rating, n in rows:
-        distribution[int(rating)] = int(n)
-        count, total = count + int(n), total + int(rating) * int(n)
+        stars[int(rating)] = int(n)
+    attributes = (attribute_totals(session, store_id=store_id, sku=sku)
+                  if any(stars.values()) else {})
+    return summing(stars, attributes)
+
+
+def summing(stars: dict[int, int], attributes: dict[str, tuple[float, int]], *,
+            photos: int | None = None) -> Aggregate:
+    """An aggregate from the reviews per star and each attribute's (sum, count)."""
+    distribution = {n: stars.get(n, 0) for n in (5, 4, 3, 2, 1)}
+    count = sum(distribution.values())
+    total = sum(n * k for n, k in distribution.items())
     average = round(total / count, 2) if count else None
-    attributes = attribute_averages(session, store_id=store_id, sku=sku) if count else {}
-    return Aggregate(count, average, distribution, attributes)
+    averages = {key: round(s / k, 1) for key, (s, k) in sorted(attributes.items()) if k > 0}
+    return Aggregate(count, average, distribution, averages if count else {}, photos)
 
 
 def _aware(value: Any) -> datetime | None:
@@ -220,23 +251,31 @@ def _aware(value: Any) -> datetime | None:
 
 
 _ATTRIBUTES = {
-    "sqlite": "SELECT j.key, avg(j.value), count(*) FROM reviews, json_each(reviews.attributes) j "
-              "WHERE reviews.store_id = :store AND reviews.sku = :sku "
-              "AND reviews.status = 'published' AND j.type IN ('integer', 'real') "
-              "GROUP BY j.key ORDER BY j.key",
-    "postgresql": "SELECT j.key, avg((j.value)::text::numeric), count(*) FROM reviews, "
-                  "jsonb_each(reviews.attributes) j "
-                  "WHERE reviews.store_id = :store AND reviews.sku = :sku "
-                  "AND reviews.status = 'published' AND jsonb_typeof(j.value) = 'number' "
-                  "GROUP BY j.key ORDER BY j.key",
+    "sqlite": text(
+        "SELECT j.key, sum(j.value), count(*) FROM reviews, json_each(reviews.attributes) j "
+        "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+        "AND reviews.status = 'published' AND j.type IN ('integer', 'real') "
+        "GROUP BY j.key ORDER BY j.key"),
+    "postgresql": text(
+        "SELECT j.key, sum((j.value)::text::numeric), count(*) FROM reviews, "
+        "jsonb_each(reviews.attributes) j "
+        "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+        "AND reviews.status = 'published' AND jsonb_typeof(j.value) = 'number' "
+        "GROUP BY j.key ORDER BY j.key"),
 }
+
+
+def attribute_totals(session: Session, *, store_id: int, sku: str
+                     ) -> dict[str, tuple[float, int]]:
+    """Each attribute's (sum, count) over the published reviews that rated it."""
+    statement = _ATTRIBUTES[session.get_bind().dialect.name]
+    rows = session.execute(statement, {"store": store_id, "sku": sku}).all()
+    return {str(key): (float(total), int(n)) for key, total, n in rows}
 
 
 def attribute_averages(session: Session, *, store_id: int, sku: str) -> dict[str, float]:
     """Each attribute's average over the reviews that rated it (fit, quality, ...)."""
-    statement = _ATTRIBUTES[session.get_bind().dialect.name]
-    rows = session.execute(text(statement), {"store": store_id, "sku": sku}).all()
-    return {str(key): round(float(avg), 1) for key, avg, _ in rows}
+    return summing({5: 1}, attribute_totals(session, store_id=store_id, sku=sku)).attributes
 
 
 def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", page: int = 1,

@@ -93,7 +93,7 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
                          "height": p.height, "anchor": f"review-{p.review_id}"}
                         for p in publishing.gallery(session, store_id=store.id, sku=sku,
                                                     limit=gallery, at=at)
-                        ] if aggregate.count else [],
+                        ] if aggregate.count and aggregate.photos != 0 else [],
             "json_ld": view.json_ld(product, aggregate, page.reviews, canonical),
             "lang_query": f"?lang={lang}" if lang else "",
         }
