@@ -49,7 +49,8 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "replenishment_dates",  # 0025
                                      "recommendation_runs", "recommendation_pairs",
                                      "recommendation_items",  # 0026
-                                     "conversations", "conversation_messages"}  # 0027
+                                     "conversations", "conversation_messages",  # 0027
+                                     "review_summaries"}  # 0030
     assert "txid" in columns
 
 
