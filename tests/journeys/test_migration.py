@@ -51,6 +51,7 @@ def test_the_txid_migration_goes_down_and_up(tmp_path):
                                      "recommendation_items",  # 0026
                                      "conversations", "conversation_messages",  # 0027
                                      "customer_subscriptions",  # 0029
+                                     "review_summaries",  # 0030
                                      "assistant_embeds"}  # 0031
     assert "txid" in columns
 
@@ -71,5 +72,6 @@ def test_the_subscriptions_migration_goes_down_and_up(tmp_path):
     engine.dispose()
 
     assert after_up - after_down == {"customer_subscriptions",  # 0029
+                                     "review_summaries",  # 0030, above it
                                      "assistant_embeds"}  # 0031, above it
     assert "subscription" in columns

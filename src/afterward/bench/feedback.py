@@ -4,7 +4,8 @@ Google.
 - seed_reviews_per_s: N published reviews (default 100,000, `--orders`) written with
   bulk inserts: one hot product holding a tenth of them, the rest over 999 products;
   half with attribute ratings, one in ten with the merchant's reply, one in twenty
-  with a photo; plus a second store of N / 10 reviews for the feed's memory;
+  with a photo; then each product's summary row summed (as migration 0030 does for
+  the reviews a store has); plus a second store of N / 10 reviews for the feed's memory;
 - with a real `afterward serve --no-worker` driven by wrk (2 threads, 4
   connections), another product, order and page per request (a third on the hot
   product): review_page (GET /reviews/{store}/{sku}), review_json
@@ -54,7 +55,7 @@ from afterward.bench.common import (
 )
 from afterward.commerce import stores
 from afterward.commerce.models import Product, Variant
-from afterward.feedback import feeds
+from afterward.feedback import feeds, summaries
 from afterward.feedback.models import Review, ReviewPhoto
 from afterward.storage import bulk
 from afterward.storage.db import Database
@@ -150,6 +151,10 @@ def seed(db: Database, slug: str, count: int) -> None:
                                        "width", "height", "byte_size", "data", "created_at"),
                 [(store_id, review_id, 0, "image/png", 16, 16, len(photo), photo, START)
                  for review_id, row in zip(ids, rows, strict=True) if row[13]])
+    # Rows written in bulk go around the services that keep each product's summary:
+    # summed here as migration 0030 sums the reviews a store has when it is installed.
+    with db.transaction() as session:
+        summaries.rebuild(session, store_id=store_id)
 
 
 def sku_of(n: int) -> str:

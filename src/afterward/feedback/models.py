@@ -95,6 +95,9 @@ class Review(Base):
               "id"),
         Index("ix_reviews_sku_rating", "store_id", "sku", "status", "rating", "published_at",
               "id"),
+        # A product's newest reviews with photos (the gallery) from the index alone (0030).
+        Index("ix_reviews_sku_photos", "store_id", "sku", "status", "has_photos",
+              "published_at", "id"),
         CheckConstraint("rating >= 1 AND rating <= 5", name="review_rating"),
         CheckConstraint("status IN ('pending', 'published', 'rejected')",
                         name="review_status"),
@@ -252,3 +255,28 @@ class SurveyAlert(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReviewSummary(Base):
+    """A product's published reviews summed up (feedback/summaries.py): count, stars'
+    histogram, each attribute's sum and count, reviews with photos. Kept by the
+    services in the transaction of each change. `reviews` and `changed_at` are the
+    product's version (publishing.version) it was written at: it is read only while
+    that version holds, so a change made some other way (a bulk load) is never hidden
+    behind it; the plain aggregate answers until the next change writes it again."""
+
+    __tablename__ = "review_summaries"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    sku: Mapped[str] = mapped_column(String(100), primary_key=True)
+    stars_1: Mapped[int] = mapped_column(Integer, default=0)
+    stars_2: Mapped[int] = mapped_column(Integer, default=0)
+    stars_3: Mapped[int] = mapped_column(Integer, default=0)
+    stars_4: Mapped[int] = mapped_column(Integer, default=0)
+    stars_5: Mapped[int] = mapped_column(Integer, default=0)
+    # {name: [sum of the ratings, reviews that rated it]}
+    attributes: Mapped[dict[str, list[float]]] = mapped_column(JSONType, default=dict)
+    with_photos: Mapped[int] = mapped_column(Integer, default=0)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)  # in any status: the version
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Customer
 from afterward.commerce.privacy import plain
+from afterward.feedback import summaries
 from afterward.feedback.models import Review, ReviewPhoto, ReviewRequest
 from afterward.privacy import changed, section
 
@@ -66,9 +67,13 @@ class FeedbackSection:
         if ids:
             rows["review_photos"] = changed(session.execute(delete(ReviewPhoto).where(
                 ReviewPhoto.store_id == store_id, ReviewPhoto.review_id.in_(ids))))
+            skus = sorted(set(session.scalars(select(Review.sku).where(
+                Review.store_id == store_id, Review.id.in_(ids)))))
             rows["reviews"] = changed(session.execute(update(Review).where(
                 Review.store_id == store_id, Review.id.in_(ids)).values(
                 author_name=ANONYMOUS, email=None, customer_id=None, has_photos=False)))
+            for sku in skus:  # their photos are gone from the products' summaries
+                summaries.refresh(session, store_id=store_id, sku=sku)
         rows["review_requests"] = changed(session.execute(update(ReviewRequest).where(
             ReviewRequest.store_id == store_id, ReviewRequest.customer_id == customer_id)
             .values(customer_id=None)))

@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Product, Store, Variant
-from afterward.feedback.models import Review, ReviewPhoto
+from afterward.feedback.models import Review, ReviewPhoto, ReviewSummary
 
 SORTS = ("newest", "helpful", "highest", "lowest")
 PER_PAGE, MAX_PER_PAGE = 10, 50
@@ -51,7 +51,7 @@ class Aggregate:
     average: float | None  # None without reviews; else rounded to 2 places
     distribution: dict[int, int]  # stars 5..1 -> reviews
     attributes: dict[str, float]  # name -> average (1-5), rounded to 1 place
-    last_modified: datetime | None  # the newest change to any of them
+    photos: int | None = None  # reviews with photos, when known (from the summary)
 
     def share(self, stars: int) -> int:
         """Percent of the reviews with these stars, for the bars."""
@@ -101,6 +101,30 @@ _VERSION = (select(func.count(), func.max(Review.updated_at))
 _PRODUCT = (select(Product.title, Variant.title, Variant.image_url, Product.image_url)
             .join(Product, Product.id == Variant.product_id)
             .where(Variant.store_id == bindparam("store"), Variant.sku == bindparam("sku")))
+# A product's first view (most views of a store's quiet products) runs these too:
+# built once as well. The stars' counts come from the index on (store_id, sku,
+# status, rating, ...) alone; the gallery is one statement.
+_PUBLISHED = (Review.store_id == bindparam("store"), Review.sku == bindparam("sku"),
+              Review.status == "published")
+_RATINGS = select(Review.rating, func.count()).where(*_PUBLISHED).group_by(Review.rating)
+_COUNT = select(func.count()).select_from(Review).where(*_PUBLISHED)
+_NEWEST_WITH_PHOTOS = (select(Review.id, Review.published_at)
+                       .where(*_PUBLISHED, Review.has_photos.is_(True))
+                       .order_by(Review.published_at.desc(), Review.id.desc())
+                       .limit(bindparam("limit")).subquery())
+_GALLERY = (select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
+            .join(_NEWEST_WITH_PHOTOS, _NEWEST_WITH_PHOTOS.c.id == ReviewPhoto.review_id)
+            .order_by(_NEWEST_WITH_PHOTOS.c.published_at.desc(), _NEWEST_WITH_PHOTOS.c.id.desc(),
+                      ReviewPhoto.position)
+            .limit(bindparam("limit")))
+_SUMMARY = (select(ReviewSummary.stars_1, ReviewSummary.stars_2, ReviewSummary.stars_3,
+                   ReviewSummary.stars_4, ReviewSummary.stars_5, ReviewSummary.attributes,
+                   ReviewSummary.with_photos, ReviewSummary.reviews, ReviewSummary.changed_at)
+            .where(ReviewSummary.store_id == bindparam("store"),
+                   ReviewSummary.sku == bindparam("sku")))
+_PHOTOS = (select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
+           .where(ReviewPhoto.review_id.in_(bindparam("ids", expanding=True)))
+           .order_by(ReviewPhoto.review_id, ReviewPhoto.position))
 
 
 def store_by_slug(session: Session, slug: str) -> Store | None:
@@ -178,24 +202,44 @@ def aggregate(session: Session, *, store_id: int, sku: str, at: Version | None =
     """The product's published reviews summed up; with `at` (its version), from the
     cache while the version holds."""
     return cached(session, at, ("aggregate", store_id, sku),
-                   lambda: _aggregate(session, store_id=store_id, sku=sku))
+                   lambda: summed(session, store_id=store_id, sku=sku, at=at)
+                   or plain_aggregate(session, store_id=store_id, sku=sku))
 
 
-def _aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
-    rows = session.execute(
-        select(Review.rating, func.count(), func.max(Review.updated_at))
-        .where(*_published(store_id, sku)).group_by(Review.rating)).all()
-    distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
-    count = total = 0
-    last: datetime | None = None
-    for rating, n, raw in rows:
-        distribution[int(rating)] = int(n)
-        count, total = count + int(n), total + int(rating) * int(n)
-        changed = _aware(raw)
-        last = changed if last is None or (changed is not None and changed > last) else last
+def summed(session: Session, *, store_id: int, sku: str, at: Version | None
+           ) -> Aggregate | None:
+    """The aggregate from the product's summary row (one row, however many reviews),
+    while the product is still at the version the row was written at; else None."""
+    if at is None:
+        return None
+    row = session.execute(_SUMMARY, {"store": store_id, "sku": sku}).first()
+    if row is None or (row.reviews, _aware(row.changed_at)) != at:
+        return None
+    stars = {n: int(getattr(row, f"stars_{n}")) for n in (5, 4, 3, 2, 1)}
+    attributes = {str(k): (float(v[0]), int(v[1])) for k, v in (row.attributes or {}).items()}
+    return summing(stars, attributes, photos=int(row.with_photos))
+
+
+def plain_aggregate(session: Session, *, store_id: int, sku: str) -> Aggregate:
+    """The aggregate read from the product's published reviews themselves."""
+    rows = session.execute(_RATINGS, {"store": store_id, "sku": sku}).all()
+    stars = {n: 0 for n in (5, 4, 3, 2, 1)}
+    for rating, n in rows:
+        stars[int(rating)] = int(n)
+    attributes = (attribute_totals(session, store_id=store_id, sku=sku)
+                  if any(stars.values()) else {})
+    return summing(stars, attributes)
+
+
+def summing(stars: dict[int, int], attributes: dict[str, tuple[float, int]], *,
+            photos: int | None = None) -> Aggregate:
+    """An aggregate from the reviews per star and each attribute's (sum, count)."""
+    distribution = {n: stars.get(n, 0) for n in (5, 4, 3, 2, 1)}
+    count = sum(distribution.values())
+    total = sum(n * k for n, k in distribution.items())
     average = round(total / count, 2) if count else None
-    attributes = attribute_averages(session, store_id=store_id, sku=sku) if count else {}
-    return Aggregate(count, average, distribution, attributes, last)
+    averages = {key: round(s / k, 1) for key, (s, k) in sorted(attributes.items()) if k > 0}
+    return Aggregate(count, average, distribution, averages if count else {}, photos)
 
 
 def _aware(value: Any) -> datetime | None:
@@ -207,23 +251,31 @@ def _aware(value: Any) -> datetime | None:
 
 
 _ATTRIBUTES = {
-    "sqlite": "SELECT j.key, avg(j.value), count(*) FROM reviews, json_each(reviews.attributes) j "
-              "WHERE reviews.store_id = :store AND reviews.sku = :sku "
-              "AND reviews.status = 'published' AND j.type IN ('integer', 'real') "
-              "GROUP BY j.key ORDER BY j.key",
-    "postgresql": "SELECT j.key, avg((j.value)::text::numeric), count(*) FROM reviews, "
-                  "jsonb_each(reviews.attributes) j "
-                  "WHERE reviews.store_id = :store AND reviews.sku = :sku "
-                  "AND reviews.status = 'published' AND jsonb_typeof(j.value) = 'number' "
-                  "GROUP BY j.key ORDER BY j.key",
+    "sqlite": text(
+        "SELECT j.key, sum(j.value), count(*) FROM reviews, json_each(reviews.attributes) j "
+        "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+        "AND reviews.status = 'published' AND j.type IN ('integer', 'real') "
+        "GROUP BY j.key ORDER BY j.key"),
+    "postgresql": text(
+        "SELECT j.key, sum((j.value)::text::numeric), count(*) FROM reviews, "
+        "jsonb_each(reviews.attributes) j "
+        "WHERE reviews.store_id = :store AND reviews.sku = :sku "
+        "AND reviews.status = 'published' AND jsonb_typeof(j.value) = 'number' "
+        "GROUP BY j.key ORDER BY j.key"),
 }
+
+
+def attribute_totals(session: Session, *, store_id: int, sku: str
+                     ) -> dict[str, tuple[float, int]]:
+    """Each attribute's (sum, count) over the published reviews that rated it."""
+    statement = _ATTRIBUTES[session.get_bind().dialect.name]
+    rows = session.execute(statement, {"store": store_id, "sku": sku}).all()
+    return {str(key): (float(total), int(n)) for key, total, n in rows}
 
 
 def attribute_averages(session: Session, *, store_id: int, sku: str) -> dict[str, float]:
     """Each attribute's average over the reviews that rated it (fit, quality, ...)."""
-    statement = _ATTRIBUTES[session.get_bind().dialect.name]
-    rows = session.execute(text(statement), {"store": store_id, "sku": sku}).all()
-    return {str(key): round(float(avg), 1) for key, avg, _ in rows}
+    return summing({5: 1}, attribute_totals(session, store_id=store_id, sku=sku)).attributes
 
 
 def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", page: int = 1,
@@ -241,13 +293,11 @@ def page_of(session: Session, *, store_id: int, sku: str, sort: str = "newest", 
 def _page_of(session: Session, store_id: int, sku: str, sort: str, page: int, per_page: int,
              count: int | None) -> Page:
     if count is None:
-        count = int(session.scalar(select(func.count()).select_from(Review)
-                                   .where(*_published(store_id, sku))) or 0)
+        count = int(session.scalar(_COUNT, {"store": store_id, "sku": sku}) or 0)
     pages = max(1, -(-count // per_page))
     page = max(1, min(page, pages, MAX_PAGE))
-    statement = (_columns().where(*_published(store_id, sku)).order_by(*_ORDER[sort])
-                 .limit(per_page).offset((page - 1) * per_page))
-    rows = session.execute(statement).all()
+    rows = session.execute(_PAGES[sort], {"store": store_id, "sku": sku, "limit": per_page,
+                                          "offset": (page - 1) * per_page}).all()
     reviews = _with_photos(session, [_review(row) for row in rows],
                            with_photos={row.id for row in rows if row.has_photos})
     return Page(reviews, page, per_page, pages, sort)
@@ -259,6 +309,11 @@ def _columns() -> Select[Any]:
         Review.verified_buyer, Review.attributes, Review.incentive, Review.reply,
         Review.replied_at, Review.helpful, Review.unhelpful, Review.published_at,
         Review.has_photos)
+
+
+_PAGES = {sort: _columns().where(*_PUBLISHED).order_by(*order)
+          .limit(bindparam("limit")).offset(bindparam("offset"))
+          for sort, order in _ORDER.items()}
 
 
 def _review(row: Any) -> Published:
@@ -291,10 +346,7 @@ def photos_of(session: Session, *, review_ids: Sequence[int]) -> list[Photo]:
     """The photos of these reviews (the caller read them as published), in order."""
     if not review_ids:
         return []
-    rows = session.execute(
-        select(ReviewPhoto.id, ReviewPhoto.review_id, ReviewPhoto.width, ReviewPhoto.height)
-        .where(ReviewPhoto.review_id.in_(list(review_ids)))
-        .order_by(ReviewPhoto.review_id, ReviewPhoto.position))
+    rows = session.execute(_PHOTOS, {"ids": list(review_ids)})
     return [Photo(*row) for row in rows]
 
 
@@ -307,13 +359,9 @@ def gallery(session: Session, *, store_id: int, sku: str, limit: int = GALLERY,
 
 def _gallery(session: Session, store_id: int, sku: str, limit: int) -> list[Photo]:
     # The newest reviews with photos first (the reviews' index), then their photos:
-    # one join lets SQLite start from every photo of the store.
-    newest = list(session.scalars(
-        select(Review.id).where(*_published(store_id, sku), Review.has_photos.is_(True))
-        .order_by(Review.published_at.desc(), Review.id.desc()).limit(limit)))
-    rank = {review_id: n for n, review_id in enumerate(newest)}
-    photos = sorted(photos_of(session, review_ids=newest), key=lambda p: rank[p.review_id])
-    return photos[:limit]
+    # joined to those few, not to every photo of the store.
+    rows = session.execute(_GALLERY, {"store": store_id, "sku": sku, "limit": limit})
+    return [Photo(*row) for row in rows]
 
 
 @dataclass(frozen=True)

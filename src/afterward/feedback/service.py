@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Variant
 from afterward.commerce.paging import page
 from afterward.events import record
-from afterward.feedback import moderation, rewards
+from afterward.feedback import moderation, rewards, summaries
 from afterward.feedback import settings as review_settings
 from afterward.feedback.errors import ReviewError
 from afterward.feedback.models import Review, ReviewPhoto
@@ -207,6 +207,7 @@ def write(session: Session, *, store_id: int, draft: Draft, now: datetime,
         raise ReviewError("too_many_photos", f"at most {MAX_PHOTOS} photos a review", "photos")
     found = moderation.flags([draft.title, draft.body, draft.author_name],
                              settings.flagged_words)
+    mark = summaries.before(session, store_id=store_id, sku=draft.sku)
     review = Review(
         store_id=store_id, sku=draft.sku, product_id=product_id,
         order_id=draft.order.id if draft.order is not None else None,
@@ -233,7 +234,7 @@ def write(session: Session, *, store_id: int, draft: Draft, now: datetime,
     elif moderation.auto_publishes(settings, rating=draft.rating, found=found,
                                    verified_buyer=draft.verified_buyer):
         _publish(session, review, settings, now, automatic=True)
-    session.flush()
+    summaries.after(session, mark, review)
     return review
 
 
@@ -256,8 +257,10 @@ def publish(session: Session, *, review: Review, now: datetime | None = None) ->
     already: 409 `invalid_status`."""
     if review.status == "published":
         raise ReviewError("invalid_status", "this review is published already", "status", 409)
+    mark = summaries.before(session, store_id=review.store_id, sku=review.sku, review=review)
     _publish(session, review, review_settings.load(session, store_id=review.store_id),
              now or utcnow(), automatic=False)
+    summaries.after(session, mark, review)
     return review
 
 
@@ -283,11 +286,12 @@ def reject(session: Session, *, review: Review, reason: str,
     if not reason:
         raise ReviewError("invalid", "give a reason for rejecting", "reason")
     now = now or utcnow()
+    mark = summaries.before(session, store_id=review.store_id, sku=review.sku, review=review)
     review.status, review.reject_reason, review.rejected_at = "rejected", reason[:500], now
     review.published_at, review.updated_at = None, now
     record(session, store_id=review.store_id, name="review.rejected", subject_type=SUBJECT,
            subject_id=review.id, occurred_at=now, payload={**_refs(review), "reason": reason})
-    session.flush()
+    summaries.after(session, mark, review)
     return review
 
 
@@ -344,9 +348,10 @@ def reply(session: Session, *, review: Review, text: str,
     """The merchant's public reply under the review; an empty text removes it."""
     now = now or utcnow()
     text = text.strip()
+    mark = summaries.before(session, store_id=review.store_id, sku=review.sku, review=review)
     review.reply, review.replied_at = (text, now) if text else (None, None)
     review.updated_at = now
-    session.flush()
+    summaries.after(session, mark, review)
     return review
 
 

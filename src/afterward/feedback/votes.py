@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from afterward.feedback import summaries
 from afterward.feedback.models import Review, ReviewVote
 from afterward.storage.types import utcnow
 
@@ -39,9 +40,17 @@ def vote(session: Session, *, store_id: int, review_id: int, voter: str, helpful
         .returning(ReviewVote.id)).scalar()
     if inserted is None:
         return "again"
+    # The review's row, then its product's summary (the order moderation takes them
+    # in): the count moves the product's version, so the summary is stamped anew.
+    sku = session.scalar(select(Review.sku).where(Review.id == review_id,
+                                                  Review.store_id == store_id)
+                         .with_for_update())
+    mark = summaries.before(session, store_id=store_id, sku=sku) if sku is not None else None
     column = Review.helpful if helpful else Review.unhelpful
     session.execute(update(Review).where(Review.id == review_id, Review.store_id == store_id)
                     .values({column: column + 1}))
+    if mark is not None:
+        summaries.after(session, mark)
     return "counted"
 
 

@@ -12,6 +12,7 @@ not be checked)."""
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -93,7 +94,7 @@ def _context(request: Request, session: Session, store: Store, sku: str, *,
                          "height": p.height, "anchor": f"review-{p.review_id}"}
                         for p in publishing.gallery(session, store_id=store.id, sku=sku,
                                                     limit=gallery, at=at)
-                        ] if aggregate.count else [],
+                        ] if aggregate.count and aggregate.photos != 0 else [],
             "json_ld": view.json_ld(product, aggregate, page.reviews, canonical),
             "lang_query": f"?lang={lang}" if lang else "",
         }
@@ -170,19 +171,21 @@ def vote(request: Request, store_slug: str, sku: str, csrf: str = Form(""),
 @router.get("/reviews/{store_slug}/{sku}")
 def page(request: Request, store_slug: str, sku: str) -> Response:
     db: Database = request.app.state.db
-    with db.reading() as session:
+    with db.reading() as session:  # one read for the store and its page
         store = publishing.store_by_slug(session, store_slug)
-    if store is None:
-        return not_found(request)
-    voted = request.query_params.get("voted")
-    return _page(request, store, sku, notice=voted if voted in NOTICES else None)
+        if store is None:
+            return not_found(request)
+        voted = request.query_params.get("voted")
+        return _page(request, store, sku, notice=voted if voted in NOTICES else None,
+                     session=session)
 
 
 def _page(request: Request, store: Store, sku: str, *, problem: str | None = None,
-          notice: str | None = None, status: int = 200) -> Response:
+          notice: str | None = None, status: int = 200, session: Session | None = None
+          ) -> Response:
     db: Database = request.app.state.db
     csrf = FORMS.value(request)
-    with db.reading() as session:
+    with nullcontext(session) if session is not None else db.reading() as session:
         found = _context(request, session, store, sku, per_page=publishing.PER_PAGE,
                          gallery=publishing.GALLERY)
         if found is None:

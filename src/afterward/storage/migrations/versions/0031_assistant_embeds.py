@@ -1,7 +1,7 @@
 """assistant: the origins allowed to embed a store's chat on its own site
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 import afterward.storage.types
 
 revision = "0031"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
