@@ -93,8 +93,9 @@ def test_install_builtins_through_the_api_is_idempotent(client, store):
     assert {i["outcome"] for i in second.json()["items"]} == {"unchanged"}
     listed = client.get("/api/v1/journeys", headers=store.auth).json()["items"]
     # 12 of journeys' own, 4 of returns, 5 of loyalty, 2 of feedback, 2 of insights
-    # (replenishment, subscription renewal risk), 1 of the assistant
-    assert len(listed) == 26 and all(j["enabled"] and j["builtin"] for j in listed)
+    # (replenishment, subscription renewal risk), 2 of the assistant (the team's
+    # answer, the tracking link asked for)
+    assert len(listed) == 27 and all(j["enabled"] and j["builtin"] for j in listed)
 
 
 def enrol_one(client, db, store):

@@ -8,7 +8,10 @@ from sqlalchemy import select
 
 from afterward.assistant.models import Conversation
 from afterward.commerce.models import Consent
+from afterward.events import Event
+from afterward.journeys import builtins
 from tests.assistant.conftest import counts
+from tests.journeys.helpers import consume, messages, step, the_enrolments
 
 
 def _proposed(answer) -> dict:
@@ -124,16 +127,29 @@ def test_an_address_change_before_shipping_is_asked_for_with_the_words_given(cha
     assert counts(chat.db)["assistant.address_change_requested"] == 1
 
 
-def test_the_tracking_link_is_resent_through_an_event(chat):
+def test_the_tracking_link_is_resent_by_email_through_an_event_and_its_journey(chat):
+    with chat.db.transaction() as session:
+        builtins.install(session, store_id=chat.scene.store_id)
     first = chat.widget("where is my order?", token=chat.token("delivered"))
     action = _proposed(first)
 
     done = chat.widget("", confirm=action["id"], conversation_id=first.json()[
         "conversation_id"])
+    consume(chat.db, chat.scene.store_id)
+    [enrolment] = the_enrolments(chat.db, chat.scene.store_id)
+    step(chat.db, enrolment.id)
+    with chat.db.reading() as session:
+        asked = session.scalar(select(Event.payload).where(
+            Event.name == "assistant.tracking_link_requested"))
 
     assert done.json()["reply"] == ("I have asked for the tracking link of order 1001 to be "
                                     "emailed to you again.")
     assert counts(chat.db)["assistant.tracking_link_requested"] == 1
+    sent = [m for m in messages(chat.db, chat.scene.store_id)
+            if m.category == "tracking_link_resent"]
+    assert [(m.channel, m.template_key, m.enrolment_id) for m in sent] == [
+        ("email", "shipment_shipped", enrolment.id)]
+    assert enrolment.shipment_id == asked["shipment_id"] and asked["shipment_id"] > 0
 
 
 def test_a_retried_message_is_answered_the_same_and_stored_once(chat):

@@ -74,7 +74,8 @@ def test_every_built_in_journey_the_replayed_history_triggers_has_enrolments(bui
     # refers a friend, and nobody chats with the assistant.
     assert triggered == sorted(set(builtins.keys()) - {
         "shipment_exception", "return_rejected", "loyalty_points_expiring",
-        "survey_follow_up", "loyalty_referral_friend", "conversation_reply"})
+        "survey_follow_up", "loyalty_referral_friend", "conversation_reply",
+        "assistant_tracking_link"})
     enrolling = [key for key in triggered if key != "subscription_renewal_risk"]
     assert {key: enrolled.get(key, 0) > 0 for key in enrolling} == dict.fromkeys(enrolling, True)
     assert enrolled.get("subscription_renewal_risk", 0) == 0

@@ -62,8 +62,8 @@ def test_the_built_ins_can_be_installed_from_the_list(signed_in, db, store):
     after = signed_in.get(done.headers["location"])
 
     assert done.status_code == 303
-    assert "26 built-in journeys are installed and on." in after.text
-    assert after.text.count('href="/admin/journeys/') == 26
+    assert "27 built-in journeys are installed and on." in after.text
+    assert after.text.count('href="/admin/journeys/') == 27
 
 
 def test_a_journey_page_shows_steps_enrolments_and_versions(signed_in, db, store):

@@ -38,11 +38,11 @@ def test_installing_twice_changes_nothing_the_second_time(db, store):
     first = install(db, store.id)
     second = install(db, store.id)
 
-    assert [o for _, o, _ in first] == ["created"] * 26
-    assert [o for _, o, _ in second] == ["unchanged"] * 26
+    assert [o for _, o, _ in first] == ["created"] * 27
+    assert [o for _, o, _ in second] == ["unchanged"] * 27
     assert [k for k, _, _ in first] == sorted(builtins.keys())
     with db.reading() as session:
-        assert session.scalar(select(func.count(JourneyVersion.id))) == 26
+        assert session.scalar(select(func.count(JourneyVersion.id))) == 27
         assert all(s.journey.enabled and s.journey.version == 1
                    for s in service.list_journeys(session, store_id=store.id))
 
@@ -70,7 +70,7 @@ def test_the_cli_installs_for_a_store_and_refuses_an_unknown_one(db, store, monk
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
     rows = json.loads(second.stdout.strip().splitlines()[-1])
-    assert {r["outcome"] for r in rows} == {"unchanged"} and len(rows) == 26
+    assert {r["outcome"] for r in rows} == {"unchanged"} and len(rows) == 27
     assert unknown.exit_code == 1
     assert unknown.output.strip().splitlines()[-1] == "error: no store 'nope'"
 
