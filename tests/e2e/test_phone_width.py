@@ -42,6 +42,9 @@ NOT_PAGES = {
     "/embed/{store_slug}/assistant.js": "a script for the store's own site (the chat it "
                                         "draws on a phone: tests/e2e/"
                                         "test_assistant_embed_browser.py)",
+    "/assistant/conversations/{conversation_id}/messages": "the chat's new answers, JSON",
+    "/embed/{store_slug}/conversations/{conversation_id}/messages":
+        "the embedded chat's new answers, JSON",
     "/admin/insights/kpis.csv": "a CSV download",
     "/admin/insights/months.csv": "a CSV download",
     "/admin/insights/cohorts.csv": "a CSV download",
