@@ -42,9 +42,12 @@ def vote(session: Session, *, store_id: int, review_id: int, voter: str, helpful
         return "again"
     # The review's row, then its product's summary (the order moderation takes them
     # in): the count moves the product's version, so the summary is stamped anew.
+    # FOR NO KEY UPDATE, as the UPDATE below takes it: the vote rows inserted above
+    # hold FOR KEY SHARE on the review (their foreign key), which FOR UPDATE would
+    # wait on, two voters of one review each waiting for the other (PostgreSQL).
     sku = session.scalar(select(Review.sku).where(Review.id == review_id,
                                                   Review.store_id == store_id)
-                         .with_for_update())
+                         .with_for_update(key_share=True))  # FOR NO KEY UPDATE
     mark = summaries.before(session, store_id=store_id, sku=sku) if sku is not None else None
     column = Review.helpful if helpful else Review.unhelpful
     session.execute(update(Review).where(Review.id == review_id, Review.store_id == store_id)
