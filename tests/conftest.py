@@ -71,14 +71,15 @@ def reaches_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL pass of .ci/run runs only the tests that can reach a database: the
     others (pure logic, models, parsers, files of their own) ran the same in the SQLite
-    pass, and running them again proves nothing. Nor do the `layout` tests: a page's
-    geometry in a browser (the phone-width walks, the API reference pages) is the same
-    whichever database served its data; the pages' server side runs on PostgreSQL in
-    the in-process and real-server tests."""
+    pass, and running them again proves nothing. Nor do the browser tests (`e2e`): what
+    the browser adds (scripts, focus, layout, the phone widths) is the same whichever
+    database served the page; each page's server side runs on PostgreSQL in the
+    in-process page tests and the real-server concurrency tests (CI's 20 minutes hold
+    the two passes only so)."""
     if not PG_URL:
         return
     kept = [item for item in items
-            if reaches_database(item) and item.get_closest_marker("layout") is None]
+            if reaches_database(item) and item.get_closest_marker("e2e") is None]
     if len(kept) < len(items):
         keep = set(kept)
         dropped = [item for item in items if item not in keep]
@@ -94,8 +95,8 @@ def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
     dropped = config.stash.get(_DESELECTED, 0)
     if not dropped:
         return None
-    return (f"{dropped} tests that never reach a database, or check only a page's "
-            "layout, are left to the SQLite pass (tests/conftest.py reaches_database)")
+    return (f"{dropped} tests that never reach a database, and the browser tests, are "
+            "left to the SQLite pass (tests/conftest.py reaches_database)")
 
 
 def _worker_suffix() -> str:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.layout]  # layout: the SQLite pass only
+pytestmark = pytest.mark.e2e
 
 
 @dataclass

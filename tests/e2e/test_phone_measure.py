@@ -12,7 +12,7 @@ import afterward
 from tests.e2e.conftest import PHONE
 from tests.e2e.phone import problems_on
 
-pytestmark = [pytest.mark.e2e, pytest.mark.layout]  # layout: the SQLite pass only
+pytestmark = pytest.mark.e2e
 
 STATIC = Path(afterward.__file__).parent / "web" / "static"
 ADMIN_CSS = (STATIC / "base.css").read_text() + (STATIC / "admin.css").read_text()

@@ -19,7 +19,7 @@ from tests.web import referral_walk, returns_walk
 from tests.web.helpers import PASSWORD, make_admin
 from tests.web.hostile_walk import routes_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.layout]  # layout: the SQLite pass only
+pytestmark = pytest.mark.e2e
 
 # Routes that are not pages a person reads on a phone, each with the reason.
 NOT_PAGES = {
