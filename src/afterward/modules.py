@@ -91,6 +91,10 @@ class Module:
     # orders)", called in the import's transaction once its orders are written (e.g.
     # insights enqueues a recompute), so the importer never names who listens.
     imported: tuple[str, ...] = ()
+    # Whether a store's webhooks take an event type: "module:fn(session, *, store_id,
+    # event_type) -> bool" (messaging's endpoints); afterward/outbound.py asks before
+    # queueing a webhook, so an event no one takes queues nothing.
+    webhook_listeners: tuple[str, ...] = ()
 
 
 @cache

@@ -53,6 +53,7 @@ from tests.servers import (
     fresh_database,
     hammer,
 )
+from tests.webhook_listeners import listening
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +84,7 @@ def served(request: pytest.FixtureRequest, template_url: str,
                                  ("twilio", TWILIO_TOKEN)):
             stores.set_webhook_secret(session, store=store, provider=provider, secret=secret)
         store_id = store.id
+    listening(db, store_id)  # what the store raises is queued for its webhooks
     first = ServerProcess(url).wait_ready()
     servers = [first] + [ServerProcess(url, public_url=first.url).wait_ready()
                          for _ in range(request.param - 1)]

@@ -15,6 +15,7 @@ from afterward.commerce import stores
 from afterward.events import Event
 from afterward.storage.db import Database
 from tests.web import tracking_scenes as scenes
+from tests.webhook_listeners import listening
 
 
 @dataclass
@@ -46,6 +47,7 @@ def chat(client, db: Database) -> Chat:
         store = stores.get_by_slug(session, scenes.SLUG)
         assert store is not None
         key = stores.issue_api_key(session, store=store)
+    listening(db, store.id)  # the store's help desk hears of conversations handed over
     return Chat(client, db, scene, key)
 
 

@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from afterward import outbound
 from afterward.commerce import codes
 from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.errors import CommerceError
 from afterward.events import Event
 from afterward.jobs import Job
 from tests.factories import order_body
+from tests.webhook_listeners import listening
 
 
 def order_id(client, store, number: str = "1001") -> int:
@@ -43,10 +45,12 @@ def test_a_code_is_read_as_a_shopper_may_type_it():
 
 
 def test_an_issued_code_is_recorded_and_pushed_to_the_platform(db, store):
+    listening(db, store.id)
+
     code = issued(db, store)
 
     with db.reading() as session:
-        [job] = session.scalars(select(Job).where(Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+        [job] = session.scalars(select(Job).where(Job.kind == outbound.PUBLISH_JOB))
         assert job.payload["event_id"] == f"code_issued_{code.id}"
         assert job.payload["data"]["shopify"]["gift_card"]["initial_value"] == "10.00"
         [event] = session.scalars(select(Event).where(Event.name == "code.issued"))

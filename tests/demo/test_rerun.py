@@ -1,5 +1,6 @@
 """Running the demo again: it reuses the store, --reset rebuilds it, and the
-credentials follow the secret key."""
+credentials follow the secret key. The tests that only run it again share one small
+build (in a database of their own, on one test process): a build takes 7-25 s."""
 
 from __future__ import annotations
 
@@ -7,19 +8,27 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from afterward.accounts import service as accounts
 from afterward.accounts.models import AdminUser, admin_user_stores
+from afterward.app import bind
 from afterward.cli.main import app as cli
-from afterward.demo.build import build_demo
+from afterward.config import Settings
+from afterward.demo.build import DemoSummary, build_demo
 from afterward.jobs import Job, JobStatus
 from afterward.journeys.models import Enrolment
 from afterward.storage import registry
+from afterward.storage.db import Database
 from tests.demo.conftest import NOW, SECRET
+from tests.servers import fresh_database
+from tests.web.helpers import CHEAP_HASHER
 
 # Six weeks of a tiny store: enough for the journeys to enrol, send and exit.
 SMALL = {"customers": 8, "orders": 16, "days": 42, "seed": 3, "now": NOW}
@@ -45,8 +54,26 @@ def row_counts(db) -> dict[str, int]:
                 for t in registry.metadata().sorted_tables}
 
 
-def test_a_second_run_changes_nothing_and_shows_the_same_credentials(db):
-    first = build_demo(db, secret_key=SECRET, **SMALL)
+@pytest.fixture(scope="module")
+def built_once(template_url: str, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[tuple[Database, DemoSummary]]:
+    """One SMALL build, run again by the tests that share it (a second run writes
+    nothing); their group keeps them on one test process."""
+    url = fresh_database(template_url, tmp_path_factory.mktemp("rerun"), "rerun")
+    database = Database(url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "hasher", lambda: CHEAP_HASHER)
+        summary = build_demo(database, secret_key=SECRET, **SMALL)
+    yield database, summary
+    database.dispose()
+
+
+SHARED_BUILD = pytest.mark.xdist_group("demo_rerun")
+
+
+@SHARED_BUILD
+def test_a_second_run_changes_nothing_and_shows_the_same_credentials(built_once):
+    db, first = built_once
     before = row_counts(db)
 
     second = build_demo(db, secret_key=SECRET, customers=999, orders=9999, seed=1, now=NOW)
@@ -60,6 +87,38 @@ def test_a_second_run_changes_nothing_and_shows_the_same_credentials(db):
     assert second.tracking_token == first.tracking_token
     assert second.counts == first.counts
     assert first.counts["customers"] == 8
+
+
+@SHARED_BUILD
+def test_another_secret_key_does_not_reveal_the_credentials(built_once):
+    db, _ = built_once
+    before = row_counts(db)
+
+    other = build_demo(db, secret_key="another-secret-key-9876543210", **SMALL)
+
+    assert other.created is False
+    assert other.api_key is None and other.admin_password is None
+    assert set(other.webhook_secrets) == {"aftership", "easypost", "generic", "shippo",
+                                          "shopify", "twilio"}
+    assert row_counts(db) == before
+
+
+@SHARED_BUILD
+def test_the_demo_api_key_is_accepted_and_the_admin_can_sign_in(built_once, app):
+    db, summary = built_once
+    bind(app, Settings(database_url=str(db.engine.url.render_as_string(hide_password=False)),
+                       secret_key=SECRET, public_url="http://testserver"), db)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/orders", params={"number": "10001"},
+                              headers={"Authorization": f"Bearer {summary.api_key}"})
+
+    assert response.status_code == 200
+    assert [order["number"] for order in response.json()["items"]] == ["10001"]
+    with db.reading() as session:
+        user = accounts.check_credentials(session, email="admin@demo.local",
+                                          password=summary.admin_password)
+        assert user is not None and [s.slug for s in user.stores] == ["demo"]
 
 
 def test_reset_rebuilds_the_store_without_leftovers(db):
@@ -82,31 +141,6 @@ def test_reset_rebuilds_the_store_without_leftovers(db):
     assert [link.store_id for link in links] == [rebuilt.store_id]
 
 
-def test_another_secret_key_does_not_reveal_the_credentials(db):
-    build_demo(db, secret_key=SECRET, **SMALL)
-
-    other = build_demo(db, secret_key="another-secret-key-9876543210", **SMALL)
-
-    assert other.created is False
-    assert other.api_key is None and other.admin_password is None
-    assert set(other.webhook_secrets) == {"aftership", "easypost", "generic", "shippo",
-                                          "shopify", "twilio"}
-
-
-def test_the_demo_api_key_is_accepted_and_the_admin_can_sign_in(db, client):
-    summary = build_demo(db, secret_key=SECRET, **SMALL)
-
-    response = client.get("/api/v1/orders", params={"number": "10001"},
-                          headers={"Authorization": f"Bearer {summary.api_key}"})
-
-    assert response.status_code == 200
-    from afterward.accounts import service as accounts
-    with db.reading() as session:
-        user = accounts.check_credentials(session, email="admin@demo.local",
-                                          password=summary.admin_password)
-        assert user is not None and [s.slug for s in user.stores] == ["demo"]
-
-
 def test_more_customers_than_orders_is_refused_before_writing(db):
     before = row_counts(db)
 
@@ -116,27 +150,8 @@ def test_more_customers_than_orders_is_refused_before_writing(db):
     assert row_counts(db) == before
 
 
-def test_the_command_builds_without_serving_and_prints_the_urls(settings, monkeypatch, db_url):
-    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
-    monkeypatch.setenv("AFTERWARD_SECRET_KEY", SECRET)
-    runner = CliRunner()
-
-    first = runner.invoke(cli, ["demo", "--no-serve", "--customers", "8", "--orders", "16",
-                                "--days", "42"])
-    again = runner.invoke(cli, ["demo", "--no-serve", "--port", "8123"])
-
-    assert first.exit_code == 0, first.output
-    assert "Demo store built" in first.output
-    orders = re.search(r"8 customers,\s+(\d+) orders", first.output)
-    assert orders is not None and int(orders[1]) >= 16
-    assert again.exit_code == 0, again.output
-    assert f"Demo store found ({orders[1]} orders)" in again.output
-    assert "http://127.0.0.1:8123/admin" in again.output
-    assert "http://127.0.0.1:8123/t/" in again.output
-    assert "admin@demo.local" in again.output
-
-
-def test_the_command_in_a_fresh_process_runs_every_job_the_replay_queues(db, db_url, tmp_path):
+def test_the_command_builds_in_a_fresh_process_and_runs_every_job_the_replay_queues(
+        db, db_url, tmp_path, monkeypatch):
     # A fresh process has loaded no job handlers: the replay must load them itself.
     source = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "AFTERWARD_DATABASE_URL": db_url, "AFTERWARD_SECRET_KEY": SECRET,
@@ -154,6 +169,26 @@ def test_the_command_in_a_fresh_process_runs_every_job_the_replay_queues(db, db_
         enrolled = session.scalar(select(func.count()).select_from(Enrolment))
     assert (dead, enrolled > 0) == (0, True)
     assert "no handler" not in result.stderr
+    printed = result.stdout + result.stderr  # the banner goes to the console's stderr
+    assert "Demo store built" in printed
+    orders = re.search(r"8 customers,\s+(\d+) orders", printed)
+    assert orders is not None and int(orders[1]) >= 16
+
+
+@SHARED_BUILD
+def test_the_command_run_again_finds_the_store_and_prints_the_urls(monkeypatch, built_once):
+    db, summary = built_once
+    monkeypatch.setenv("AFTERWARD_DATABASE_URL",
+                       db.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("AFTERWARD_SECRET_KEY", SECRET)
+
+    again = CliRunner().invoke(cli, ["demo", "--no-serve", "--port", "8123"])
+
+    assert again.exit_code == 0, again.output
+    assert f"Demo store found ({summary.counts['orders']} orders)" in again.output
+    assert "http://127.0.0.1:8123/admin" in again.output
+    assert "http://127.0.0.1:8123/t/" in again.output
+    assert "admin@demo.local" in again.output
 
 
 def test_the_command_refuses_fewer_orders_than_customers(monkeypatch, db_url):

@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from afterward import outbound
 from afterward.events import Event
 from afterward.feedback import survey_links
 from afterward.feedback.models import SurveyAlert, SurveyResponse
 from afterward.jobs import Job
 from afterward.storage.db import Database
 from tests.factories import order_body
+from tests.webhook_listeners import listening
 
 SECRET = "test-secret-key-0123456789"  # the settings fixture's
 
@@ -60,7 +62,7 @@ def alerts(db: Database) -> list[tuple[str, str, str | None]]:
 def webhook_jobs(db: Database) -> list[dict[str, Any]]:
     with db.reading() as session:
         return [j.payload for j in session.scalars(select(Job).where(
-            Job.kind == "webhooks.publish").order_by(Job.id))]
+            Job.kind == outbound.PUBLISH_JOB).order_by(Job.id))]
 
 
 def count(db: Database, model: Any) -> int:
@@ -70,5 +72,7 @@ def count(db: Database, model: Any) -> int:
 
 @pytest.fixture(name="shop")
 def shop_fixture(client, db, store) -> Shop:
-    """Import it as `shop_fixture`; tests ask for `shop`."""
+    """Import it as `shop_fixture`; tests ask for `shop`. The store has a webhook
+    endpoint: the merchant's tools hear of detractors."""
+    listening(db, store.id)
     return Shop(client, db, store)

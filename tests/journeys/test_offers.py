@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from afterward import outbound
 from afterward.commerce import codes
 from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Customer
@@ -32,6 +33,7 @@ from tests.messaging.conftest import (
     make_product,
     run_jobs,
 )
+from tests.webhook_listeners import listening
 
 SEND = {"key": "hello", "send": {"channel": "email", "template": "birthday_offer",
                                  "purpose": "transactional", "category": "treat"}}
@@ -187,6 +189,7 @@ def test_a_free_shipping_offer_is_issued_and_said_so(db, store, smtp):
 
 
 def test_an_offer_step_that_runs_again_issues_nothing_twice(db, store):
+    listening(db, store.id)
     enrolment_id, _, _ = enrol(db, store.id, with_offer(
         {"kind": "percent", "percent_off": 10}, SEND))
     step(db, enrolment_id)
@@ -203,7 +206,7 @@ def test_an_offer_step_that_runs_again_issues_nothing_twice(db, store):
             EnrolmentStep.enrolment_id == enrolment_id, EnrolmentStep.kind == "offer")
             .order_by(EnrolmentStep.id)))
         pushed = session.scalar(select(func.count()).select_from(Job).where(
-            Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+            Job.kind == outbound.PUBLISH_JOB))
     assert details[0]["code_id"] == code.id and "again" not in details[0]
     assert details[1] == {"code_id": code.id, "again": True}
     assert pushed == 1

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from afterward import outbound
 from afterward.commerce import codes
 from afterward.commerce.code_models import DiscountCode
 from afterward.events import Event
 from afterward.jobs import Job
 from afterward.loyalty.models import LoyaltyEntry
+from tests.webhook_listeners import listening
 
 REWARDS = [
     {"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500},
@@ -37,7 +39,8 @@ def written(db) -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def member(club) -> int:
+def member(club, db) -> int:
+    listening(db, club.store.id)  # the store platform takes the codes (outbound.py)
     assert club.put_program(points_per_currency_unit=10, pending_days=30,
                             rewards=REWARDS).status_code == 200
     _, customer_id = club.order()
@@ -83,7 +86,7 @@ def test_a_percent_reward_issues_a_percentage_code_pushed_to_the_store(club, db,
             answer.json()["currency"]) == (10, None, None)
     assert club.points(member) == (700, 0, 0)
     with db.reading() as session:
-        job = session.scalar(select(Job).where(Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+        job = session.scalar(select(Job).where(Job.kind == outbound.PUBLISH_JOB))
         assert job is not None
         assert job.payload["event_type"] == "code.issued"
         assert job.payload["data"]["code"] == answer.json()["code"]
@@ -152,7 +155,7 @@ def test_a_free_shipping_reward_issues_an_expiring_free_shipping_code(club, db, 
         code = codes.by_code(session, store_id=club.store.id, code=body["code"])
         assert code is not None and code.expires_at is not None
         assert round((code.expires_at - code.created_at).total_seconds()) == 30 * 86400
-        job = session.scalar(select(Job).where(Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+        job = session.scalar(select(Job).where(Job.kind == outbound.PUBLISH_JOB))
         assert job is not None
         rule = job.payload["data"]["shopify"]["price_rule"]
         assert (rule["target_type"], rule["value_type"], rule["value"]) == (
@@ -168,7 +171,7 @@ def test_a_free_product_reward_issues_a_code_for_its_sku(club, db, member):
     assert (answer.json()["kind"], answer.json()["product_sku"],
             answer.json()["expires_at"]) == ("free_product", "MUG-1", None)
     with db.reading() as session:
-        job = session.scalar(select(Job).where(Job.kind == codes.PUBLISH_WEBHOOK_JOB))
+        job = session.scalar(select(Job).where(Job.kind == outbound.PUBLISH_JOB))
         assert job is not None
         rule = job.payload["data"]["shopify"]["price_rule"]
         assert (rule["target_selection"], rule["entitled_skus"], rule["value"],
@@ -223,7 +226,7 @@ def test_an_unused_code_is_refunded_into_points_once(club, db, member):
     assert [(e["kind"], e["points"]) for e in found["entries"]] == [
         ("redeem", 500), ("redeem", -500), ("adjust", 1000)]
     assert found["lifetime_points"] == 1000
-    assert count(db, Job, Job.kind == codes.PUBLISH_WEBHOOK_JOB) == 2
+    assert count(db, Job, Job.kind == outbound.PUBLISH_JOB) == 2
 
 
 def test_a_used_code_cannot_be_refunded(club, db, member):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from afterward.events import Event
 from afterward.loyalty import ledger
 from afterward.storage.types import utcnow
+from tests.webhook_listeners import listening
 
 TIERS = [{"key": "silver", "name": "Silver", "min_spend_minor": 2000},
          {"key": "gold", "name": "Gold", "min_spend_minor": 5000, "multiplier_percent": 200}]
@@ -126,6 +127,7 @@ def test_a_tier_change_is_pushed_to_the_store_platform_with_its_benefits_and_tag
               "free_shipping": True},
              {"key": "gold", "name": "Gold", "min_spend_minor": 5000, "free_shipping": True,
               "early_access": True, "multiplier_percent": 150}]
+    listening(db, club.store.id, events=["loyalty.tier_changed"])
     assert club.put_program(points_per_currency_unit=10, tiers=tiers).status_code == 200
     _, customer_id = club.order("1001")
     club.consume()

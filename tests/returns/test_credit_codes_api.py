@@ -15,6 +15,7 @@ from afterward.jobs import Job
 from afterward.returns import credit
 from afterward.returns.models import CreditEntry
 from tests.api.shopify_helpers import deliver, resource
+from tests.webhook_listeners import listening
 
 
 def grant(shop, amount: int = 2000) -> None:
@@ -50,6 +51,7 @@ def test_credit_becomes_a_single_use_gift_code(shop):
 
 
 def test_the_code_is_pushed_to_the_store_platform_as_a_shopify_gift_card(shop):
+    listening(shop.db, shop.store.id)
     grant(shop)
 
     code = issue(shop, 1234).json()["code"]
@@ -89,6 +91,7 @@ def test_a_key_reused_for_another_amount_is_refused(shop):
 
 
 def test_more_than_the_balance_is_refused_and_nothing_changes(shop):
+    listening(shop.db, shop.store.id)
     grant(shop, 400)
 
     answer = issue(shop, 500)
@@ -109,6 +112,7 @@ def test_a_customer_without_credit_cannot_spend_any(shop):
 
 
 def test_cancelling_an_unused_code_gives_the_credit_back_once(shop):
+    listening(shop.db, shop.store.id)
     grant(shop)
     code = issue(shop, 500).json()["code"]
     path = f"/api/v1/customers/{shop.customer_id}/store-credit/codes/{code}/cancel"
@@ -192,7 +196,7 @@ def test_the_codes_are_in_the_customer_s_export(shop):
 
 
 def test_a_subscribed_endpoint_is_sent_the_code_once(shop, db):
-    from afterward.commerce import codes
+    from afterward import outbound
     from afterward.messaging import service as messaging
     from afterward.messaging.models import Message
     from tests.messaging.conftest import run_jobs
@@ -211,4 +215,4 @@ def test_a_subscribed_endpoint_is_sent_the_code_once(shop, db):
     assert len(bodies) == 1
     assert bodies[0]["body"]["type"] == "code.issued"
     assert bodies[0]["body"]["data"]["shopify"]["gift_card"]["code"] == code
-    assert codes.PUBLISH_WEBHOOK_JOB == messaging.PUBLISH_WEBHOOK_JOB
+    assert outbound.PUBLISH_JOB == messaging.PUBLISH_WEBHOOK_JOB

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from afterward import outbound
 from afterward.commerce.models import Order
 from afterward.jobs import Job
 from afterward.messaging import service as messaging
 from afterward.messaging.models import Message
-from afterward.returns import settle
 from afterward.returns.models import CreditEntry, RefundRequest
 from tests.messaging.conftest import run_jobs
 from tests.returns.conftest import stock
+from tests.webhook_listeners import listening
 
 MUG_BACK = {"lines": [{"sku": "MUG-1", "quantity": 1, "condition": "new"}]}
 
@@ -65,11 +66,12 @@ def test_an_exchange_becomes_an_order_for_the_difference(shop):
 
 
 def test_the_exchange_order_is_handed_to_the_store_platform_once_in_shopify_s_shape(shop):
+    listening(shop.db, shop.store.id)
     made = shop.request(resolution="exchange", exchange_for_sku="MUG-3").json()
     body = shop.post(f"/api/v1/returns/{made['id']}/receive", MUG_BACK).json()
 
     with shop.db.reading() as session:
-        jobs = session.scalars(select(Job).where(Job.kind == settle.PUBLISH_WEBHOOK_JOB)).all()
+        jobs = session.scalars(select(Job).where(Job.kind == outbound.PUBLISH_JOB)).all()
     exchange_id = body["exchange_order_id"]
     assert [(job.dedupe_key, job.payload["event_type"], job.payload["event_id"])
             for job in jobs] == [(f"returns.exchange:{exchange_id}",
@@ -115,13 +117,14 @@ def test_an_exchange_for_a_cheaper_variant_refunds_what_is_left(shop):
 
 
 def test_the_refund_request_carries_shopify_s_refund_shape(shop):
+    listening(shop.db, shop.store.id)
     made = shop.request().json()
     shop.post(f"/api/v1/returns/{made['id']}/receive", {"lines": [
         {"sku": "MUG-1", "quantity": 1, "condition": "new", "restock": True}]})
 
     with shop.db.reading() as session:
         request = session.scalar(select(RefundRequest))
-        job = session.scalar(select(Job).where(Job.kind == settle.PUBLISH_WEBHOOK_JOB))
+        job = session.scalar(select(Job).where(Job.kind == outbound.PUBLISH_JOB))
         assert request.payload["shopify"] == {"refund": {
             "currency": "EUR", "notify": True, "note": f"Return {made['number']}",
             "refund_line_items": [{"line_item_id": "li-1", "quantity": 1,
@@ -142,7 +145,7 @@ def test_the_refund_is_queued_once_to_each_endpoint_even_when_published_twice(sh
     shop.post(f"/api/v1/returns/{made['id']}/receive", MUG_BACK)
     with db.reading() as session:
         payload = session.scalar(select(Job.payload).where(
-            Job.kind == settle.PUBLISH_WEBHOOK_JOB))
+            Job.kind == outbound.PUBLISH_JOB))
 
     with db.transaction() as session:  # as if the first run's worker had died after it
         messaging.queue_webhook_event(session, store_id=shop.store.id, **payload)
@@ -155,8 +158,12 @@ def test_the_refund_is_queued_once_to_each_endpoint_even_when_published_twice(sh
     assert bodies[0]["body"]["data"]["amount_minor"] == 1200
 
 
-def test_returns_names_messaging_s_publish_job():
-    assert settle.PUBLISH_WEBHOOK_JOB == messaging.PUBLISH_WEBHOOK_JOB
+def test_a_store_without_endpoints_queues_no_refund_webhook(shop):
+    made = shop.request().json()
+    shop.post(f"/api/v1/returns/{made['id']}/receive", MUG_BACK)
+
+    assert shop.count(RefundRequest) == 1
+    assert shop.count(Job, Job.kind == outbound.PUBLISH_JOB) == 0
 
 
 def test_a_refund_request_is_recorded_once_per_return(shop):

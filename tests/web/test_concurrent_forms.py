@@ -45,6 +45,7 @@ from tests.servers import (
     hammer,
 )
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
+from tests.webhook_listeners import listening
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +70,7 @@ def site(request: pytest.FixtureRequest, template_url: str,
     with db.transaction() as session:
         store = stores.create_store(session, slug="acme", name="Acme", currency="EUR")
         key, store_id = stores.issue_api_key(session, store=store), store.id
+    listening(db, store_id)  # what the store raises is queued for its webhooks
     make_admin(db)
     server = ServerProcess(url).wait_ready()
     servers = [server] + [ServerProcess(url, public_url=server.url).wait_ready()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import outbound
 from afterward.assistant import access, actions, answers, inbox, intents, sentiment
 from afterward.assistant.answers import Answer, Seen
 from afterward.assistant.models import Conversation, ConversationMessage
@@ -28,9 +28,6 @@ from afterward.commerce.models import Order, Store
 from afterward.events import record
 
 MAX_TEXT = 4000
-# Messaging's job kind: it signs and queues the event to the store's outbound webhook
-# endpoints (the assistant names it and never imports messaging).
-PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 OPENED_EVENT = "conversation.opened"
 HANDOFF_INTENTS = {"talk_to_person": "talk_to_person", "complaint": "complaint"}
 NEGATIVE_SENTIMENT = "negative_sentiment"  # a clearly angry message (sentiment.py)
@@ -273,10 +270,10 @@ def _hand_off(session: Session, conversation: Conversation, reason: str, now: da
            subject_type="conversation", subject_id=conversation.id, occurred_at=now,
            payload={"conversation_id": conversation.id, "order_id": conversation.order_id,
                     "customer_id": conversation.customer_id, "reason": reason})
-    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
-        "event_type": OPENED_EVENT,
-        "event_id": f"conversation_opened_{conversation.id}_{now.timestamp():.6f}",
-        "data": webhook_data(session, conversation)}, store_id=conversation.store_id)
+    outbound.publish(
+        session, store_id=conversation.store_id, event_type=OPENED_EVENT,
+        event_id=f"conversation_opened_{conversation.id}_{now.timestamp():.6f}",
+        data=webhook_data(session, conversation))
 
 
 def transcript(session: Session, conversation: Conversation) -> list[ConversationMessage]:

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import outbound
 from afterward.commerce.code_models import KINDS, DiscountCode
 from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Customer
@@ -33,10 +33,6 @@ from afterward.storage.types import utcnow
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 LENGTH = 16
-# Messaging's job kind (messaging/jobs.py): it queues the payload's event to every
-# subscribed outbound webhook endpoint, once per (endpoint, event id). Commerce names
-# the kind and never imports messaging.
-PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 
 
 def new_code() -> str:
@@ -208,9 +204,8 @@ def _tell(session: Session, code: DiscountCode, name: str, now: datetime,
                     "customer_id": code.customer_id, "value_minor": code.value_minor,
                     "currency": code.currency, **why})
     event_id = f"{name.replace('.', '_')}_{code.id}"
-    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
-        "event_type": name, "event_id": event_id, "data": data},
-        store_id=code.store_id, dedupe_key=f"commerce.{event_id}")
+    outbound.publish(session, store_id=code.store_id, event_type=name, event_id=event_id,
+                     data=data, dedupe_key=f"commerce.{event_id}")
 
 
 def payload(code: DiscountCode, customer: Customer | None) -> dict[str, Any]:

@@ -11,14 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import outbound
 from afterward.commerce import service as commerce
 from afterward.feedback.models import SurveyAlert, SurveyResponse
 from afterward.storage.types import utcnow
 
-# Messaging's job kind (messaging/jobs.py): it queues the event to every subscribed
-# outbound webhook endpoint, signed. Feedback names the kind and never imports messaging.
-PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 DETRACTOR_EVENT = "survey.detractor"
 COMMENT_EVENT = "survey.detractor_comment"
 PAUSE_DAYS = 30  # marketing to a detractor waits this long after their answer
@@ -60,10 +57,10 @@ def comment_added(session: Session, *, response: SurveyResponse, now: datetime) 
 
 def _publish(session: Session, event_type: str, response: SurveyResponse,
              alert: SurveyAlert, now: datetime) -> None:
-    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
-        "event_type": event_type,
-        "event_id": f"{event_type.replace('.', '_')}_{response.id}_{now.timestamp():.6f}",
-        "data": payload(session, response, alert)}, store_id=response.store_id)
+    outbound.publish(
+        session, store_id=response.store_id, event_type=event_type,
+        event_id=f"{event_type.replace('.', '_')}_{response.id}_{now.timestamp():.6f}",
+        data=payload(session, response, alert))
 
 
 def payload(session: Session, response: SurveyResponse, alert: SurveyAlert

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import outbound
 from afterward.commerce.models import Customer
 from afterward.events import record
 from afterward.loyalty.earning import tier_for
@@ -24,6 +24,7 @@ from afterward.loyalty.models import LoyaltyAccount, LoyaltyOrder
 from afterward.loyalty.program import Program, Tier
 
 WINDOW = timedelta(days=365)
+TIER_EVENT = "loyalty.tier_changed"
 
 
 def spend_minor(session: Session, held: LoyaltyAccount, now: datetime) -> int:
@@ -95,13 +96,12 @@ def _change(session: Session, held: LoyaltyAccount, target: str | None, spend: i
             now: datetime, moved: str) -> None:
     before = held.tier
     held.tier, held.tier_since, held.tier_kept_until = target, now, None
-    record(session, store_id=held.store_id, name="loyalty.tier_changed",
+    record(session, store_id=held.store_id, name=TIER_EVENT,
            subject_type="customer", subject_id=held.customer_id, occurred_at=now,
            payload={"customer_id": held.customer_id, "from": before, "to": target,
                     "spend_minor": spend, "direction": moved})
 
 
-PUBLISH_WEBHOOK_JOB = "webhooks.publish"  # messaging's job (loyalty does not import it)
 TAG_PREFIX = "afterward-"
 
 
@@ -124,12 +124,12 @@ def push(session: Session, *, store_id: int, changes: list[tuple[int, dict[str, 
          program: Program) -> None:
     """`loyalty.tier_changed` events (id, payload), whichever path recorded them (an
     order, the bulk path, the periodic review), as webhooks to the store platform, one
-    job each, written together; the consumer calls it for the tier events of its
-    batch. Each carries ours, and under `shopify` the tags to add and to remove (a
-    customer without a Shopify id: none). Tiers the program no longer has count as no
-    tier."""
+    job each, written together (none when no endpoint takes them: outbound.py); the
+    consumer calls it for the tier events of its batch. Each carries ours, and under
+    `shopify` the tags to add and to remove (a customer without a Shopify id: none).
+    Tiers the program no longer has count as no tier."""
     wanted = {p["customer_id"] for _, p in changes if isinstance(p.get("customer_id"), int)}
-    if not wanted:
+    if not wanted or not outbound.listened(session, store_id=store_id, event_type=TIER_EVENT):
         return
     customers = {row.id: row for row in session.execute(
         select(Customer.id, Customer.external_id, Customer.email)
@@ -154,11 +154,10 @@ def push(session: Session, *, store_id: int, changes: list[tuple[int, dict[str, 
             gid = f"gid://shopify/Customer/{external_id}"
             data["shopify"] = {"tagsAdd": {"id": gid, "tags": data["tags_add"]},
                                "tagsRemove": {"id": gid, "tags": data["tags_remove"]}}
-        payloads.append({"event_type": "loyalty.tier_changed",
-                         "event_id": f"loyalty_tier_changed_{event_id}", "data": data})
+        payloads.append((f"loyalty_tier_changed_{event_id}", data))
     # No dedupe key: the consumer reads each event once (its cursor moves in this
     # transaction), and the publishing job delivers once per endpoint and event id.
-    jobs.enqueue_many(session, PUBLISH_WEBHOOK_JOB, payloads, store_id=store_id)
+    outbound.publish_many(session, store_id=store_id, event_type=TIER_EVENT, events=payloads)
 
 
 def review_all(session: Session, *, store_id: int, program: Program, now: datetime) -> int:

@@ -51,6 +51,14 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
+def listened(session: Session, *, store_id: int, event_type: str) -> bool:
+    """Whether an active endpoint of the store takes the event type (Module's
+    webhook_listeners: afterward/outbound.py asks before queueing a webhook)."""
+    return any(not events or event_type in events for events in session.scalars(
+        select(WebhookEndpoint.events).where(WebhookEndpoint.store_id == store_id,
+                                             WebhookEndpoint.active.is_(True))))
+
+
 def add_webhook_endpoint(session: Session, *, store_id: int, url: str,
                          events: list[str] | None = None,
                          allow_private_urls: bool = False) -> WebhookEndpoint:

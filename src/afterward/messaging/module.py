@@ -11,6 +11,7 @@ MODULE = Module(
     admin=("afterward.web.admin.messages:router",),
     nav=(NavEntry(N_("Messages"), "/admin/messages", "messages", 50),),
     jobs=("afterward.messaging.jobs",),
+    webhook_listeners=("afterward.messaging.endpoints:listened",),
     configure=("afterward.messaging.runtime:configure",),
     privacy="afterward.messaging.privacy",
     templates=("afterward.messaging.builtin_templates", "afterward.messaging.module_templates"),

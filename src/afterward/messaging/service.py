@@ -12,7 +12,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import jobs, outbound
 from afterward.commerce import service as commerce
 from afterward.commerce import validation
 from afterward.commerce.models import Customer, Order
@@ -41,8 +41,8 @@ from afterward.tracking.models import Shipment
 PREPARE_JOB = "messaging.prepare"
 SEND_JOB = "messaging.send"
 # Another module's event for the outbound webhooks (payload: event_type, event_id,
-# data): modules that may not import messaging enqueue this kind (returns' refunds).
-PUBLISH_WEBHOOK_JOB = "webhooks.publish"
+# data): what afterward/outbound.py queues for modules that may not import messaging.
+PUBLISH_WEBHOOK_JOB = outbound.PUBLISH_JOB
 # The send step for many messages prepared together: one job, not one per message
 # (each job is a row inserted, claimed and marked done). A message in it that must be
 # tried again gets a SEND_JOB of its own, with backoff.

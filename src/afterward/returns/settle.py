@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from afterward import jobs
+from afterward import outbound
 from afterward.commerce import service as commerce
 from afterward.commerce.models import Order, Variant
 from afterward.commerce.schemas import AddressIn, OrderIn, OrderLineIn
@@ -22,10 +22,6 @@ from afterward.returns import policy as rules
 from afterward.returns.errors import ReturnError
 from afterward.returns.models import RefundRequest, Return
 
-# Messaging's job kind (messaging/jobs.py): it queues the payload's event to every
-# subscribed outbound webhook endpoint, once per (endpoint, event id). Returns names
-# the kind and never imports messaging.
-PUBLISH_WEBHOOK_JOB = "webhooks.publish"
 REFUND_EVENT = "return.refund_requested"
 EXCHANGE_EVENT = "return.exchange_order_created"
 
@@ -243,18 +239,18 @@ def request_refund(session: Session, *, rma: Return, order: Order, amount: int) 
                         amount_minor=amount, currency=rma.currency, payload=payload)
     session.add(row)
     session.flush()
-    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
-        "event_type": REFUND_EVENT, "event_id": f"refund_request_{row.id}", "data": payload},
-        store_id=rma.store_id, dedupe_key=f"returns.refund:{row.id}")
+    outbound.publish(session, store_id=rma.store_id, event_type=REFUND_EVENT,
+                     event_id=f"refund_request_{row.id}", data=payload,
+                     dedupe_key=f"returns.refund:{row.id}")
 
 
 def publish_exchange_order(session: Session, *, rma: Return, exchange: Order) -> None:
     """Hand the exchange order to the store platform, which ships it (its fulfilment
     comes back like any other and is tracked): once per exchange order."""
-    jobs.enqueue(session, PUBLISH_WEBHOOK_JOB, {
-        "event_type": EXCHANGE_EVENT, "event_id": f"exchange_order_{exchange.id}",
-        "data": exchange_payload(rma, exchange)},
-        store_id=rma.store_id, dedupe_key=f"returns.exchange:{exchange.id}")
+    outbound.publish(session, store_id=rma.store_id, event_type=EXCHANGE_EVENT,
+                     event_id=f"exchange_order_{exchange.id}",
+                     data=exchange_payload(rma, exchange),
+                     dedupe_key=f"returns.exchange:{exchange.id}")
 
 
 def exchange_payload(rma: Return, exchange: Order) -> dict[str, Any]:
