@@ -390,7 +390,8 @@ def test_one_webhook_endpoint_added_many_times_is_one_endpoint(served):
 
     assert statuses(answers) == {201: 1, 200: 15}
     assert len({a.body["id"] for a in answers}) == 1
-    assert count(served.db, WebhookEndpoint, WebhookEndpoint.store_id == served.store_id) == 1
+    assert count(served.db, WebhookEndpoint, WebhookEndpoint.store_id == served.store_id,
+                 WebhookEndpoint.url == body["url"]) == 1
 
 
 def test_an_endpoint_rotated_by_many_clients_at_once_keeps_one_chain_of_secrets(served):
@@ -1124,5 +1125,28 @@ def test_one_assistant_message_sent_many_times_with_its_id_is_stored_and_answere
                  ConversationMessage.conversation_id == conversation_id) == 2
     assert count(served.db, Conversation, Conversation.store_id == served.store_id,
                  Conversation.public_id == answers[0].body["conversation_id"]) == 1
+    assert count(served.db, Event, Event.name == "conversation.opened",
+                 Event.subject_id == conversation_id) == 1
+
+
+def test_one_message_from_the_embedded_chat_sent_many_times_is_stored_and_answered_once(
+        served):
+    from afterward.assistant import embeds
+    from afterward.assistant.models import Conversation, ConversationMessage
+
+    with served.db.transaction() as session:
+        embeds.set_origins(session, store_id=served.store_id, values=["https://shop.example"])
+    answers = hammer(served.urls, same(16, "POST", "/embed/busy/messages", json={
+        "text": "I want to talk to a person", "client_message_id": "embed-race-1"},
+        headers={"Origin": "https://shop.example"}))
+
+    assert statuses(answers) == {200: 16}
+    assert len({a.body["conversation_id"] for a in answers}) == 1
+    assert {a.body["handoff"] for a in answers} == {True}
+    with served.db.reading() as session:
+        conversation_id = session.scalar(select(Conversation.id).where(
+            Conversation.public_id == answers[0].body["conversation_id"]))
+    assert count(served.db, ConversationMessage,
+                 ConversationMessage.conversation_id == conversation_id) == 2
     assert count(served.db, Event, Event.name == "conversation.opened",
                  Event.subject_id == conversation_id) == 1

@@ -47,13 +47,27 @@ def test_a_check_accepts_exactly_what_its_pattern_allows(text):
             assert not accepts(check, text), (pattern, text)
 
 
+# The schemas' maxLength beside each pattern (an email address: 254, RFC 5321's path
+# limit, which no pattern states; fields.py).
+MAX_LENGTHS = {v.EMAIL_PATTERN: v.EMAIL_MAX}
+
+
 @pytest.mark.parametrize(("pattern", "check"), CHECKS, ids=["email", "phone", "web_url"])
 @settings(max_examples=100)
 @given(data=st.data())
 def test_every_value_of_a_pattern_is_accepted(pattern, check, data):
-    text = data.draw(st.from_regex(pattern, fullmatch=True))
+    longest = MAX_LENGTHS.get(pattern)
+    text = data.draw(st.from_regex(pattern, fullmatch=True).filter(
+        lambda drawn: longest is None or len(drawn) <= longest))
 
     assert accepts(check, text)
+
+
+def test_an_email_address_the_pattern_allows_but_longer_than_the_schema_s_limit_is_refused():
+    address = "0@" + ".".join(["0"] * 130)
+
+    assert re.fullmatch(v.EMAIL_PATTERN, address) and len(address) == 261
+    assert not accepts(v.email_address, address)
 
 
 class Trimmed(BaseModel):

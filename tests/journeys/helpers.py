@@ -3,7 +3,6 @@ steps at a chosen time."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from afterward.journeys.models import Enrolment, EnrolmentStep
 from afterward.messaging.models import Message
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from tests.consuming import until_caught_up
 
 
 def definition(**overrides: Any) -> dict[str, Any]:
@@ -47,17 +47,16 @@ def consume(db: Database, store_id: int, now: datetime | None = None) -> consume
     """One batch, and more while events are held back (PostgreSQL: an event waits while
     an older transaction of the database is still running, such as another test's
     server process ending), its counts summed."""
-    total = consumer.Consumed()
-    for _ in range(100):
+    def batch() -> consumer.Consumed:
         with db.transaction() as session:
-            done = consumer.consume(session, store_id=store_id, now=now or utcnow())
+            return consumer.consume(session, store_id=store_id, now=now or utcnow())
+
+    total = consumer.Consumed()
+    for done in until_caught_up(batch, lambda done: not done.held):
         for name in ("events", "enrolled", "exited", "resumed", "failed"):
             setattr(total, name, getattr(total, name) + getattr(done, name))
         total.last_event_id, total.last_txid = done.last_event_id, done.last_txid
         total.more, total.held = done.more, done.held
-        if not done.held:
-            break
-        time.sleep(0.05)
     return total
 
 

@@ -4,7 +4,6 @@ refunds and returns applied, and the loyalty consumer and periodic pass run by h
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from afterward.loyalty import consumer, programs, tick
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
+from tests.consuming import until_caught_up
 from tests.factories import order_body
 
 # 2 x 4.50 + 12.00 + 3 x 3.00 = 30.00 EUR of goods, 4.95 shipping
@@ -87,15 +87,9 @@ class Club:
         """One batch, then more while events are held back: on PostgreSQL an event
         waits while an older transaction of the database is still running (another
         test's server process ending, say), and a batch may stop short of it."""
-        total = 0
-        for _ in range(100):
-            events, caught_up = self.db.run(lambda session: consumer.consume(
-                session, store_id=self.store.id, now=now))
-            total += int(events)
-            if caught_up:
-                break
-            time.sleep(0.05)
-        return total
+        batches = until_caught_up(lambda: self.db.run(lambda session: consumer.consume(
+            session, store_id=self.store.id, now=now)), lambda done: done[1])
+        return sum(int(events) for events, _ in batches)
 
     def tick(self, now: datetime) -> dict[str, int]:
         def work(session: Any) -> dict[str, int]:

@@ -3,11 +3,19 @@ split of points taken back, the tier a spend reaches."""
 
 from __future__ import annotations
 
+import base64
+import re
+import secrets
+
+import pytest
+
+from afterward.loyalty import ledger
 from afterward.loyalty.earning import (
     Line,
     OrderValue,
     Split,
     kept_minor,
+    kept_whole_minor,
     points_for,
     take_back,
     tier_for,
@@ -56,3 +64,29 @@ def test_the_tier_is_the_highest_threshold_reached():
     assert [tier_for(spend, thresholds) for spend in (0, 1999, 2000, 10**6)] == [
         "bronze", "bronze", "silver", "gold"]
     assert tier_for(10, [("silver", 2000)]) is None
+
+
+@pytest.mark.parametrize(("subtotal", "discount", "refunded", "cancelled"), [
+    (3000, 0, 0, False), (3000, 500, 0, False), (3000, 500, 700, False),
+    (3000, 0, 3500, False), (300, 900, 0, False), (3000, 0, 0, True), (0, 0, 0, False)])
+def test_the_whole_goods_shortcut_keeps_what_the_lines_would(subtotal, discount, refunded,
+                                                             cancelled):
+    whole = order(LINES, subtotal=subtotal, discount=discount, refunded=refunded,
+                  cancelled=cancelled)
+
+    assert kept_whole_minor(subtotal, discount, refunded, cancelled) == kept_minor(whole)
+    assert kept_minor(whole._replace(lines=[])) == kept_minor(whole)
+
+
+def test_referral_codes_made_together_are_made_as_one_is(monkeypatch):
+    drawn = bytes(range(48))
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: drawn[:n])
+    one = base64.urlsafe_b64encode(drawn[:16]).rstrip(b"=").decode("ascii")
+
+    codes = ledger.new_referral_codes(3)
+
+    assert codes[0] == one == ledger.new_referral_code()
+    assert [len(code) for code in codes] == [22, 22, 22]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", code) for code in codes)
+    assert len(set(codes)) == 3
+    assert ledger.new_referral_codes(0) == []

@@ -101,6 +101,40 @@ def test_a_reminder_goes_out_once_before_points_expire(club, db, store):
         "expires_at": (start + timedelta(days=365)).isoformat()}]
 
 
+def test_the_expiry_pass_holds_only_the_accounts_it_changes(club, db, store):
+    from afterward.loyalty import expiry, programs
+
+    assert club.put_program(expiry_days=365, expiry_reminder_days=14).status_code == 200
+    start = utcnow()
+    members = {}
+    for number, name in enumerate(("due", "reminded", "spent", "recent", "soon"), 1001):
+        _, members[name] = club.order(str(number), email=f"{name}@example.com")
+
+    def adjust(name, points, key, days):
+        db.run(lambda session: ledger.adjust(session, store_id=store.id,
+                                             customer_id=members[name], points=points,
+                                             reason="test", key=key,
+                                             now=start + timedelta(days=days)))
+
+    adjust("due", 40, "due", 0)  # 366 days old at the pass: expires
+    adjust("reminded", 25, "reminded", 10)  # expires within 14 days: its reminder
+    club.tick(start + timedelta(days=362))  # sends due's and reminded's reminders
+    adjust("spent", 30, "spent-in", 0)
+    adjust("spent", 5, "spent-more", 300)
+    adjust("spent", -30, "spent-out", 301)  # the old points all went: nothing due
+    adjust("recent", 60, "recent", 200)  # far from expiring
+    adjust("soon", 15, "soon", 5)  # expires within 14 days, no reminder yet
+    now = start + timedelta(days=366)
+
+    with db.reading() as session:
+        program = programs.load(session, store_id=store.id)
+        acting = expiry.acting(session, store_id=store.id, program=program, now=now)
+    assert acting == [members["due"], members["soon"]]
+    assert club.tick(now)["expired"] == 40
+    assert [p["customer_id"] for p in events(db, "loyalty.points_expiring")] == [
+        members["due"], members["reminded"], members["soon"]]
+
+
 def test_a_birthday_bonus_is_given_once_a_year(club, db, store):
     from sqlalchemy import update
 

@@ -99,6 +99,7 @@ def test_smtp_down_is_retried_and_nothing_is_lost_or_sent_twice(db, make_store,
     server = SmtpServer(port=free_port())  # nothing listens there yet
     messaging_runtime(smtp_url=server.url)
     message_id = confirmation(db, store.id, customer_id, order_id)
+    started = utcnow()
 
     run_jobs(db)
 
@@ -108,7 +109,9 @@ def test_smtp_down_is_retried_and_nothing_is_lost_or_sent_twice(db, make_store,
     with db.reading() as session:
         job = session.scalars(select(Job).where(Job.kind == "messaging.send")).one()
     assert (job.status, job.attempts) == ("queued", 1)
-    assert job.run_at > utcnow()  # backing off
+    # backing off: at least a second after the failure (jobs.backoff_seconds), which
+    # came after `started` (however long a busy machine took since)
+    assert job.run_at >= started + timedelta(seconds=1)
 
     server.start()
     try:

@@ -97,11 +97,12 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
         bonus = program.bonuses.first_order if fact.first else 0
         due = orders.pending_until(program, placed_at=fact.placed_at,
                                    delivered_at=fact.delivered_at)
+        kept_lines = lines.get(order_id)
         kept = earning.kept_minor(earning.OrderValue(
             subtotal_minor=fact.subtotal_minor, discount_minor=fact.discount_minor,
-            refunded_minor=fact.refunded_minor,
-            cancelled=bool(fact.cancelled),
-            lines=lines.get(order_id, ())))
+            refunded_minor=fact.refunded_minor, cancelled=bool(fact.cancelled),
+            lines=kept_lines)) if kept_lines else earning.kept_whole_minor(
+            fact.subtotal_minor, fact.discount_minor, fact.refunded_minor, bool(fact.cancelled))
         exponent = exponents.get(fact.currency)
         if exponent is None:
             exponent = exponents[fact.currency] = minor_units_exponent(fact.currency)
@@ -296,8 +297,8 @@ def _open_accounts(session: Session, store_id: int, accounts: list[_Account],
          "lifetime_points", "tier", "tier_since", "tier_kept_until", "referral_code",
          "created_at", "updated_at"),
         [(store_id, a.customer_id, a.balance, a.pending, 0, a.posted, a.tier, a.tier_since,
-          a.kept_until, ledger.new_referral_code(), a.opened_at,
-          now if a.posted else a.opened_at) for a in accounts],
+          a.kept_until, code, a.opened_at, now if a.posted else a.opened_at)
+         for a, code in zip(accounts, ledger.new_referral_codes(len(accounts)), strict=True)],
         returning_ids=True)
     for held, new_id in zip(accounts, ids, strict=True):
         held.id = new_id

@@ -21,7 +21,7 @@ from sqlalchemy import and_, case, null, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from afterward import event_cursors
+from afterward import event_cursors, outbound
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
 from afterward.loyalty import bulk, orders, programs, referrals, tiers
@@ -46,7 +46,7 @@ ORDER_EVENTS = ("order.created", "order.updated", "order.refunded", "order.cance
 RETURN_EVENTS = ("return.received", "return.resolved")
 SHIPMENT_EVENTS = ("shipment.delivered",)
 CODE_EVENTS = ("code.used",)  # a referred friend's code on an order
-TIER_EVENTS = ("loyalty.tier_changed",)  # its own: pushed to the store platform
+TIER_EVENTS = (tiers.TIER_EVENT,)  # its own: pushed to the store platform
 # The cursor reads only these (an import's customer events, loyalty's other events:
 # skipped).
 LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS + CODE_EVENTS
@@ -67,15 +67,22 @@ class Heard(NamedTuple):
     seen: bool  # an `order.created` whose order loyalty has opened already
 
 
+
+
+def _heard(with_payload: tuple[str, ...]) -> tuple[Any, ...]:
+    return (Event.id, Event.txid, Event.store_id, Event.name, Event.subject_type,
+            Event.subject_id,
+            case((Event.name.in_(with_payload), Event.payload), else_=null()),
+            case((and_(Event.name == "order.created", Event.subject_type == "order"),
+                  select(LoyaltyOrder.order_id)
+                  .where(LoyaltyOrder.order_id == Event.subject_id).exists()), else_=False))
+
+
 # The payload only of the events that need it (an import's `order.created` carries
-# one that loyalty never reads: not decoded).
-HEARD = (Event.id, Event.txid, Event.store_id, Event.name, Event.subject_type,
-         Event.subject_id,
-         case((Event.name.in_(RETURN_EVENTS + CODE_EVENTS + TIER_EVENTS), Event.payload),
-              else_=null()),
-         case((and_(Event.name == "order.created", Event.subject_type == "order"),
-               select(LoyaltyOrder.order_id).where(LoyaltyOrder.order_id == Event.subject_id)
-               .exists()), else_=False))
+# one that loyalty never reads: not decoded); the tier changes' only when the store
+# has a webhook endpoint taking them (they are read to be pushed: tiers.push).
+HEARD = _heard(RETURN_EVENTS + CODE_EVENTS + TIER_EVENTS)
+HEARD_UNPUSHED = _heard(RETURN_EVENTS + CODE_EVENTS)
 
 
 def cursor(session: Session, store_id: int) -> EventConsumer:
@@ -108,10 +115,12 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     row = cursor(session, store_id)
     locks.hold(session, "loyalty-store", store_id)
     program = programs.active(session, store_id=store_id)
+    pushing = program is not None and outbound.listened(session, store_id=store_id,
+                                                        event_type=tiers.TIER_EVENT)
     session.flush()  # the events are read on the connection, past the session
     batch = [Heard(*told) for told in connection_of(session).execute(
         event_cursors.after(row, store_id, horizon, *LISTENS)
-        .with_only_columns(*HEARD).limit(limit)).all()]
+        .with_only_columns(*(HEARD if pushing else HEARD_UNPUSHED)).limit(limit)).all()]
     # `order.created` of orders not seen yet are gathered and opened together
     # (loyalty/bulk.py), as long as no other event about an order comes between.
     opened = {e.subject_id for e in batch if e.seen} \
@@ -138,7 +147,7 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     more = handled < len(batch) or len(batch) == limit
     batch = batch[:handled]
     _open_group(session, group, program, now, row)
-    if changed_tiers and program is not None:
+    if changed_tiers and pushing and program is not None:
         _push_tiers(session, changed_tiers, program, row)
     if batch:
         row.last_event_id = batch[-1].id

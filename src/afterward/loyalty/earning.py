@@ -46,6 +46,16 @@ def kept_minor(order: OrderValue) -> int:
     return max(0, min(by_lines, goods - order.refunded_minor))
 
 
+def kept_whole_minor(subtotal_minor: int, discount_minor: int, refunded_minor: int,
+                     cancelled: bool) -> int:
+    """`kept_minor` of an order whose every unit is kept (no line with units gone):
+    what bulk earning computes for most of an import without building its lines."""
+    if cancelled:
+        return 0
+    goods = max(0, subtotal_minor - discount_minor)
+    return max(0, min(goods, goods - refunded_minor))
+
+
 def points_for(kept: int, *, exponent: int, per_unit: int, multiplier_percent: int) -> int:
     """Whole currency units x per_unit, rounded down; x the multiplier, rounded down."""
     units = kept // (10 ** exponent)
