@@ -68,14 +68,37 @@ def reaches_database(item: pytest.Item) -> bool:
     return False
 
 
+# Module-scoped fixtures that start real servers (their database, one or two `afterward
+# serve` processes): each test process running a test of theirs starts its own, so their
+# tests are kept together, one group per parameter (one process, two processes).
+SHARED_SERVERS = {"tests/api/test_concurrent_writes.py": "served",
+                  "tests/web/test_concurrent_forms.py": "site"}
+
+
+def _in_groups(items: list[pytest.Item]) -> None:
+    """Give the tests of SHARED_SERVERS their xdist group (`--dist loadgroup` runs a
+    group on one test process), then put every grouped test first: a group is long (a
+    schemathesis run, the bigger demo build, a module's servers), and one started last
+    would keep one test process busy while the others wait at the end of the run."""
+    for item in items:
+        fixture = SHARED_SERVERS.get(item.nodeid.split("::")[0])
+        callspec = getattr(item, "callspec", None)
+        if fixture and callspec is not None and fixture in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(
+                f"{fixture}-{callspec.params[fixture]}"))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups into the ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL pass of .ci/run runs only the tests that can reach a database: the
-    others (pure logic, models, parsers, files of their own) ran the same in the SQLite
-    pass, and running them again proves nothing. Nor do the browser tests (`e2e`): what
-    the browser adds (scripts, focus, layout, the phone widths) is the same whichever
-    database served the page; each page's server side runs on PostgreSQL in the
-    in-process page tests and the real-server concurrency tests (CI's 20 minutes hold
-    the two passes only so)."""
+    """Grouped tests first (_in_groups). The PostgreSQL pass of .ci/run runs only the
+    tests that can reach a database: the others (pure logic, models, parsers, files of
+    their own) ran the same in the SQLite pass, and running them again proves nothing.
+    Nor do the browser tests (`e2e`): what the browser adds (scripts, focus, layout, the
+    phone widths) is the same whichever database served the page; each page's server
+    side runs on PostgreSQL in the in-process page tests and the real-server
+    concurrency tests (CI's 20 minutes hold the two passes only so)."""
+    _in_groups(items)
     if not PG_URL:
         return
     kept = [item for item in items
