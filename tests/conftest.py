@@ -28,6 +28,11 @@ PG_URL = os.environ.get("AFTERWARD_TEST_DATABASE_URL", "")
 # never reads the test database: once, in the SQLite pass of .ci/run.
 ON_SQLITE_PASS = pytest.mark.skipif(bool(PG_URL), reason="uses SQLite files of its own, "
                                     "whatever the test database: runs in the SQLite pass")
+# .ci/run's SQLite pass, which a PostgreSQL pass follows: what needs running only once
+# against a real server runs in the PostgreSQL pass (a plain `make test` runs it here).
+ONCE_ON_POSTGRESQL = pytest.mark.skipif(
+    not PG_URL and os.environ.get("AFTERWARD_TEST_POSTGRESQL_PASS_FOLLOWS") == "1",
+    reason="runs in the PostgreSQL pass that follows (.ci/run)")
 DATA = Path(__file__).parent / "data"
 
 

@@ -146,11 +146,13 @@ def test_the_tracking_page_carries_the_chat_with_its_parcels_token(chat):
     assert f'data-token="{chat.token("delivered")}" data-lang="de"' in page.text
     assert '<ol class="assistant-log" id="assistant-log" aria-live="polite"></ol>' in page.text
     assert '<label for="assistant-input">Ihre Frage</label>' in page.text
-    assert '<script src="/static/assistant-widget.js" defer></script>' in page.text
+    assert ('<script src="/static/assistant-chat.js" defer></script>\n'
+            '  <script src="/static/assistant-widget.js" defer></script>') in page.text
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'; connect-src 'self'; style-src 'self'" in policy
     assert "default-src 'none'" in policy
     script = chat.client.get("/static/assistant-widget.js")
-    assert script.status_code == 200
+    shared = chat.client.get("/static/assistant-chat.js")
+    assert (script.status_code, shared.status_code) == (200, 200)
     assert "textContent = text" in script.text
-    assert "innerHTML" not in script.text
+    assert "innerHTML" not in script.text + shared.text

@@ -57,8 +57,12 @@ def test_the_embed_script_is_javascript_with_the_stores_words_cached_five_minute
     assert answer.headers["cross-origin-resource-policy"] == "cross-origin"
     assert answer.headers.get("set-cookie") is None
     script = answer.text
-    assert script.startswith("// The assistant's chat on a store's own site")
-    config = json.loads(script[script.rindex("})(") + 3:-3])
+    assert script.startswith("(function () {\n// What the assistant's two chats share")
+    assert "// The assistant's chat on a store's own site" in script
+    wrapped = re.fullmatch(r"(?s)\(function \(\) \{\n(.*)\}\)\((\{.*\})\);\n\}\)\(\);\n",
+                           script)
+    assert wrapped is not None  # the shared part and the embed in one scope: no global
+    config = json.loads(wrapped[2])
     assert {k: config[k] for k in ("store", "locale", "primary", "on_primary",
                                    "origins")} == {
         "store": "brew", "locale": "en", "primary": "#f4b400", "on_primary": "#000000",
@@ -71,7 +75,7 @@ def test_the_embed_script_is_javascript_with_the_stores_words_cached_five_minute
         "new_tab": "(opens in a new tab)", "team": "Support team"}
     assert [config["words"][code]["close"] for code in ("de", "fr", "pt_BR")] == [
         "Chat schließen", "Fermer la discussion", "Fechar o chat"]
-    assert re.findall(r"https?://", script[:script.rindex("})(")]) == []  # loads nothing
+    assert re.findall(r"https?://", wrapped[1]) == []  # loads nothing
     assert "/*CONFIG*/" not in script
 
 
@@ -170,6 +174,7 @@ def test_the_returns_portal_has_the_chat_bound_to_its_order(client, db, shop, se
     assert page.status_code == 200
     assert "script-src 'self'; connect-src 'self'; style-src" in \
         page.headers["content-security-policy"]
+    assert '<script src="/static/assistant-chat.js" defer></script>' in page.text
     assert '<script src="/static/assistant-widget.js" defer></script>' in page.text
     assert (asked.status_code, asked.json()["reply"]) == (200, WHERE)
 

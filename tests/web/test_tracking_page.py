@@ -222,6 +222,7 @@ def test_the_page_loads_nothing_from_elsewhere_and_runs_only_the_assistants_scri
     response = client.get(f"/t/{scene.tokens['delivered']}")
 
     assert re.findall(r"<script[^>]*>", response.text) == [
+        '<script src="/static/assistant-chat.js" defer>',
         '<script src="/static/assistant-widget.js" defer>']
     for url in re.findall(r'(?:src|href)="([^"]+)"', response.text):
         assert url.startswith(("/", "#", "mailto:", "https://www.dhl.com/")), url

@@ -180,6 +180,17 @@ def process_tree_cpu(pid: int, *, reaped: bool = False) -> float:
     return total / tick
 
 
+WARMUP_SECONDS = 2.0
+
+
+def warm_up(wrk: str, script: Path, base: str, args: list[str], duration: float) -> None:
+    """The load before a measured one, its figures thrown away: 2 s, or none before a
+    run shorter than that (a smoke run, as the tests make: its figures only show that
+    every request is answered)."""
+    if duration >= WARMUP_SECONDS:
+        run_wrk(wrk, script, base, args, WARMUP_SECONDS)
+
+
 def run_wrk(wrk: str, script: Path, base: str, args: list[str], seconds: float,
             *, spare: float = 120) -> dict[str, Any]:
     """wrk with 2 threads and 4 keep-alive connections for `seconds` (whole seconds, at

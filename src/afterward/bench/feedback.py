@@ -52,6 +52,7 @@ from afterward.bench.common import (
     scratch_dir,
     serve_http,
     server_env,
+    warm_up,
 )
 from afterward.commerce import stores
 from afterward.commerce.models import Product, Variant
@@ -65,7 +66,6 @@ SUITE = "feedback"
 DEFAULT_REVIEWS = 100_000
 PRODUCTS = 1000
 HOT_SHARE = 10  # the hot product holds 1 / HOT_SHARE of the reviews
-WARMUP_SECONDS = 2.0
 REQUEST_LINES = 20_000
 CHUNK = 10_000
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -223,7 +223,7 @@ def _served(url: str, workdir: Path, backend: Backend, count: int,
         with serve_http(server_env(url), workdir, processes) as (base, pid):
             for name, suffix in loads:
                 requests = _request_file(workdir / f"{name}.txt", suffix, count)
-                run_wrk(wrk, script, base, [str(requests), "2"], min(WARMUP_SECONDS, duration))
+                warm_up(wrk, script, base, [str(requests), "2"], duration)
                 cpu = process_tree_cpu(pid)
                 result = run_wrk(wrk, script, base, [str(requests), "2"], duration)
                 cpu_ms = (process_tree_cpu(pid) - cpu) * 1000 / max(1, result["requests"])

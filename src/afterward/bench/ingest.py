@@ -30,6 +30,7 @@ from afterward.bench.common import (
     scratch_dir,
     serve_http,
     server_env,
+    warm_up,
 )
 from afterward.bench.csvgen import write_orders_csv
 from afterward.commerce import stores
@@ -41,7 +42,6 @@ from afterward.storage.migrate import upgrade
 
 SUITE = "ingest"
 DEFAULT_ORDERS = 50_000
-WARMUP_SECONDS = 2.0
 
 # A fresh order number per request: the run's tag, wrk's thread id and a per-thread counter.
 WRK_SCRIPT = r"""
@@ -220,7 +220,7 @@ def http_figures(backend: Backend, workdir: Path, duration: float) -> Iterator[F
     for processes, prefix in ((1, "http"), (2, "http_2proc")):
         with fresh_database(backend, workdir, prefix) as url, _server(
                 backend, url, workdir, processes) as (base, api_key):
-            _wrk(wrk, script, base, "warm", api_key, min(WARMUP_SECONDS, duration))
+            warm_up(wrk, script, base, ["warm", api_key], duration)
             result = _wrk(wrk, script, base, f"run{int(time.time())}", api_key, duration)
         seconds = result["duration_us"] / 1e6
         yield Figure(SUITE, f"{prefix}_orders_per_s", result["requests"] / seconds, "orders/s",

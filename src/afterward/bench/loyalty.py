@@ -62,6 +62,7 @@ from afterward.bench.common import (
     scratch_dir,
     serve_http,
     server_env,
+    warm_up,
 )
 from afterward.bench.csvgen import write_orders_csv
 from afterward.commerce import stores
@@ -82,7 +83,6 @@ ENTRIES_PER_ORDER = 20  # the read store holds --orders x 20 entries
 ENTRIES_PER_MEMBER = 10
 PER_EVENT_SAMPLE = 1_000
 SERVICE_READS = 2_000
-WARMUP_SECONDS = 2.0
 REQUEST_LINES = 20_000
 API_KEY = "aw_bench_loyalty_0123456789abcdefghijklmnopqrstuv"
 # Earning as of a month after the generated history (2025-01-01 on, 3 minutes apart):
@@ -303,8 +303,7 @@ def stored_figures(backend: Backend, workdir: Path, entries: int,
             encoding="utf-8")
         with serve_http(server_env(url), workdir, 1) as (base, pid):
             for name, requests in (("balance_read_http", reads), ("redeem", redeems)):
-                run_wrk(wrk, script, base, [str(requests), "2", API_KEY],
-                        min(WARMUP_SECONDS, duration))
+                warm_up(wrk, script, base, [str(requests), "2", API_KEY], duration)
                 yield from _load(wrk, script, base, pid, requests, duration, name, backend)
 
 

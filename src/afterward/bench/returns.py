@@ -32,6 +32,7 @@ from afterward.bench import tracking as tracking_bench
 from afterward.bench.common import (
     LUA_REQUEST_FILE,
     SERVER_SECRET,
+    WARMUP_SECONDS,
     Backend,
     BenchError,
     BenchOptions,
@@ -42,6 +43,7 @@ from afterward.bench.common import (
     scratch_dir,
     serve_http,
     server_env,
+    warm_up,
 )
 from afterward.commerce import stores
 from afterward.commerce.models import ApiKey, Order, OrderLine
@@ -54,7 +56,6 @@ from afterward.web.pages.returns_links import signed_order
 
 SUITE = "returns"
 DEFAULT_ORDERS = 100_000
-WARMUP_SECONDS = 2.0
 CREATE_MAX_PER_S = 1500  # sizes the request file: one order per request
 PAGE_URLS = 20_000
 API_KEY = "aw_bench_returns_0123456789abcdefghijklmnopqrstuv"
@@ -124,13 +125,13 @@ def run(options: BenchOptions) -> Iterator[Figure]:
             if made == 0:
                 raise BenchError("no order left to return: give more --orders")
             with serve_http(env, workdir, processes) as (base, pid):
-                _wrk(wrk, script, base, warm, min(WARMUP_SECONDS, duration))
+                warm_up(wrk, script, base, [str(warm), "2", API_KEY], duration)
                 yield from _load(wrk, script, base, pid, run_file, duration,
                                  f"returns_create{infix}", backend, per="return")
         pages = _page_files(workdir, url, store_id, orders)
         with serve_http(env, workdir, 2) as (base, pid):
             for name, path in pages.items():
-                _wrk(wrk, script, base, path, min(WARMUP_SECONDS, duration))
+                warm_up(wrk, script, base, [str(path), "2", API_KEY], duration)
                 yield from _load(wrk, script, base, pid, path, duration,
                                  f"portal_{name}_2proc", backend, per="request")
 

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from afterward.bench.common import (
     LUA_REQUEST_FILE,
+    WARMUP_SECONDS,
     Backend,
     BenchError,
     BenchOptions,
@@ -49,6 +50,7 @@ from afterward.bench.common import (
     scratch_dir,
     serve_http,
     server_env,
+    warm_up,
 )
 from afterward.commerce import stores
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Variant
@@ -62,7 +64,6 @@ from afterward.tracking.statuses import Status
 SUITE = "tracking"
 DEFAULT_SHIPMENTS = 100_000
 BATCH_EVENTS = 50
-WARMUP_SECONDS = 2.0
 PAGE_TOKENS = 20_000
 SECRET = "bench-generic-secret-0123456789"
 PRODUCTS = 40
@@ -311,7 +312,7 @@ def _loads(wrk: str, script: Path, base: str, pid: int, files: dict[str, tuple[P
                                ("single", "webhook_single", "events"),
                                ("page", "tracking_page", "requests")):
         warm, run_file = files[name]
-        _wrk(wrk, script, base, warm, min(WARMUP_SECONDS, duration))
+        warm_up(wrk, script, base, [str(warm), "2"], duration)
         cpu_before = process_tree_cpu(pid)
         result = _wrk(wrk, script, base, run_file, duration)
         cpu_ms = (process_tree_cpu(pid) - cpu_before) * 1000

@@ -41,7 +41,9 @@ from afterward.web.pages.view import Brand
 
 router = APIRouter(include_in_schema=False)
 
-SCRIPT = Path(__file__).resolve().parent.parent / "static" / "assistant-embed.js"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+SCRIPT = STATIC / "assistant-embed.js"
+CHAT = STATIC / "assistant-chat.js"  # what it shares with our pages' chat
 SCRIPT_CACHE = "public, max-age=300"  # a store's new colours or words show within 5 minutes
 PREFLIGHT_MAX_AGE = "600"
 MAX_BODY = 16 * 1024
@@ -65,7 +67,10 @@ def _store(session: Session, slug: str) -> Store | None:
 
 @cache
 def _source() -> str:
-    return SCRIPT.read_text(encoding="utf-8")
+    """The chat's shared part and the embed, in one function's scope: nothing of
+    either is left on the store's page (no global)."""
+    return (f"(function () {{\n{CHAT.read_text(encoding='utf-8')}\n"
+            f"{SCRIPT.read_text(encoding='utf-8')}}})();\n")
 
 
 @cache

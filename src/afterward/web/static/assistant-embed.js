@@ -1,8 +1,9 @@
 // The assistant's chat on a store's own site, from one tag:
 //   <script src="(Afterward's address)/embed/STORE/assistant.js" async></script>
-// Afterward serves this file with the store's settings in place of CONFIG below. It
-// draws a button and a chat panel in a shadow root (the page's CSS cannot reach in,
-// ours cannot leak out), loads nothing, and posts the shopper's messages to
+// Afterward serves this file after assistant-chat.js (what it shares with the chat on
+// our own pages), both inside one function, with the store's settings in place of
+// CONFIG below. It draws a button and a chat panel in a shadow root (the page's CSS
+// cannot reach in, ours cannot leak out), loads nothing, and posts the shopper's messages to
 // /embed/STORE/messages on the server this script came from (no cookies). Every answer
 // is put in the log as text, never markup; the log is an aria-live region. Escape
 // closes the panel and gives the focus back to the button. Phone first: the panel
@@ -26,9 +27,6 @@
     }
     return;
   }
-  var endpoint = base + "/embed/" + encodeURIComponent(config.store) + "/messages";
-  var QUICK = 15000, IDLE = 60000, SLOWEST = 120000;
-  var handed = false, after = 0, wait = QUICK, timer = null, busy = false;
 
   function language() {
     var wanted = [document.documentElement.lang || ""];
@@ -134,18 +132,18 @@
   box.appendChild(panel);
   root.appendChild(box);
 
-  var conversation = null;
   var greeted = false;
   // The conversation goes on over the store's page loads in this tab: its id and the
   // words said (not the buttons) are kept in the tab's sessionStorage, at most 40 lines.
   var KEPT = "afterward-assistant:" + config.store;
   var said = [];
+  var chat = null;
 
   function keep() {
     try {
       window.sessionStorage.setItem(KEPT, JSON.stringify(
-        { conversation: conversation, lang: lang, said: said.slice(-40), handed: handed,
-          after: after }));
+        { conversation: chat.state.conversation, lang: lang, said: said.slice(-40),
+          handed: chat.state.handed, after: chat.state.after }));
     } catch (ignored) { /* storage off or full: this page only */ }
   }
 
@@ -155,14 +153,6 @@
       return value && typeof value.conversation === "string" && value.said instanceof Array
         ? value : null;
     } catch (ignored) { return null; }
-  }
-
-  function id() {
-    var bytes = new Uint8Array(12);
-    window.crypto.getRandomValues(bytes);
-    return "e-" + Array.prototype.map.call(bytes, function (b) {
-      return ("0" + b.toString(16)).slice(-2);
-    }).join("");
   }
 
   function line(author, text) {
@@ -175,125 +165,40 @@
     return item;
   }
 
-  function ours(url) {
-    return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/";
-  }
-
-  function actions(item, list) {
-    (list || []).forEach(function (action) {
-      if (action.confirm && action.id) {
-        var button = el("button", { type: "button" }, action.label);
-        button.addEventListener("click", function () {
-          button.disabled = true;
-          send({ text: "", confirm: action.id }, action.label);
-        });
-        item.appendChild(button);
-      } else if (ours(action.url)) {
-        var link = el("a", { href: base + action.url, target: "_blank", rel: "noopener" },
-                      action.label);
-        link.appendChild(el("span", { "class": "sr" }, " " + words.new_tab));
-        item.appendChild(link);
-      }
-    });
-  }
-
-  function send(body, shown) {
-    line("shopper", shown);
-    body.client_message_id = id();
-    body.locale = lang;
-    if (conversation) { body.conversation_id = conversation; }
-    var post = function () {
-      return fetch(endpoint, {
-        method: "POST", mode: "cors", credentials: "omit",
-        headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-      });
-    };
-    post().catch(post).then(function (response) {
-      return response.json().then(function (data) { return [response.ok, data]; });
-    }).then(function (result) {
-      var data = result[1];
-      if (!result[0]) {
-        if (data.error && data.error.code === "conversation_not_found") {
-          conversation = null;  // gone (another store's, or erased): start afresh
-          handed = false;
-          after = 0;
-        }
-        line("bot", (data.error && data.error.message) || words.failed);
-        keep();
-        return;
-      }
-      conversation = data.conversation_id;
-      actions(line("bot", data.reply), data.actions);
-      if (data.handoff && !handed) { handed = true; wait = QUICK; later(wait); }
-      keep();
-    }).catch(function () { line("bot", words.failed); });
-  }
-
-  function later(ms) {
-    window.clearTimeout(timer);
-    timer = handed && !panel.hidden ? window.setTimeout(poll, ms) : null;
-  }
-
-  function poll() {
-    if (!handed || !conversation || busy || panel.hidden) { return; }
-    if (document.hidden) { later(wait); return; }
-    busy = true;
-    fetch(base + "/embed/" + encodeURIComponent(config.store) + "/conversations/" +
-          encodeURIComponent(conversation) + "/messages?after=" + after,
-          { mode: "cors", credentials: "omit", cache: "no-store" })
-      .then(function (response) {
-        return response.json().then(function (data) { return [response.status, data]; });
-      }).then(function (result) {
-        busy = false;
-        var data = result[1];
-        if (result[0] === 404) {
-          handed = false;  // gone (erased): the next message starts afresh
-          if (data.error && data.error.code === "conversation_not_found") {
-            conversation = null;
-            after = 0;
-          }
-          keep();
-          return;
-        }
-        if (result[0] !== 200 || !(data.messages instanceof Array)) {
-          wait = Math.min(wait * 2, SLOWEST);
-          later(wait);
-          return;
-        }
-        wait = data.messages.length ? QUICK : Math.min(Math.round(wait * 1.2), IDLE);
-        data.messages.forEach(function (message) {
-          if (typeof message.id !== "number" || message.id <= after) { return; }
-          after = message.id;
-          line(message.from === "team" ? "team" : "bot", String(message.text));
-        });
-        if (data.status === "closed" || data.status === "bot") { handed = false; }
-        keep();
-        later(wait);
-      }).catch(function () {
-        busy = false;
-        wait = Math.min(wait * 2, SLOWEST);
-        later(wait);
-      });
-  }
-
-  function back() {
-    if (handed && !panel.hidden && !document.hidden) { wait = QUICK; poll(); }
-  }
-  window.addEventListener("focus", back);
-  document.addEventListener("visibilitychange", back);
+  var store = base + "/embed/" + encodeURIComponent(config.store);
+  chat = afterwardChat({
+    send: store + "/messages",
+    messages: function (conversation, after) {
+      return store + "/conversations/" + encodeURIComponent(conversation) +
+        "/messages?after=" + after;
+    },
+    request: { mode: "cors", credentials: "omit" },
+    body: function (body) { body.locale = lang; },
+    line: line,
+    button: function (label) { return el("button", { type: "button" }, label); },
+    link: function (action) {
+      var link = el("a", { href: base + action.url, target: "_blank", rel: "noopener" },
+                    action.label);
+      link.appendChild(el("span", { "class": "sr" }, " " + words.new_tab));
+      return link;
+    },
+    active: function () { return !panel.hidden; },
+    changed: keep,
+    failed: words.failed
+  });
 
   function open() {
     panel.hidden = false;
     launch.setAttribute("aria-expanded", "true");
     if (!greeted) { line("bot", words.hello); greeted = true; }
     input.focus();
-    back();
+    chat.back();
   }
 
   function shut() {
     panel.hidden = true;
     launch.setAttribute("aria-expanded", "false");
-    later(0);
+    chat.later(0);
     launch.focus();
   }
 
@@ -312,15 +217,16 @@
     var text = input.value.trim();
     if (!text) { return; }
     input.value = "";
-    send({ text: text }, text);
+    chat.send({ text: text }, text);
   });
 
   var before = kept();
   if (before && before.lang === lang) {  // before the log is on the page: not read out
-    conversation = before.conversation;
+    chat.state.conversation = before.conversation;
     greeted = true;
-    handed = before.handed === true;
-    after = typeof before.after === "number" && before.after >= 0 ? before.after : 0;
+    chat.state.handed = before.handed === true;
+    chat.state.after = typeof before.after === "number" && before.after >= 0
+      ? before.after : 0;
     before.said.forEach(function (pair) {
       if (pair instanceof Array && typeof pair[1] === "string") {
         line(pair[0] === "shopper" || pair[0] === "team" ? pair[0] : "bot", pair[1]);
