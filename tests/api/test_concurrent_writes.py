@@ -1107,13 +1107,10 @@ def test_conflicting_survey_answers_at_once_leave_one_answer_with_the_last_score
 
 # --- assistant -------------------------------------------------------------------------
 
-def test_one_assistant_message_sent_many_times_with_its_id_is_stored_and_answered_once(
-        served):
+def handed_over_once(served: Served, answers: list[Answer]) -> None:
+    """16 answers to one message sent at once: one conversation, handed to a person once,
+    the message and its answer stored once."""
     from afterward.assistant.models import Conversation, ConversationMessage
-
-    answers = hammer(served.urls, same(16, "POST", "/api/v1/assistant/messages", json={
-        "text": "I want to talk to a person", "client_message_id": "race-1"},
-        headers=served.auth))
 
     assert statuses(answers) == {200: 16}
     assert len({a.body["conversation_id"] for a in answers}) == 1
@@ -1129,10 +1126,18 @@ def test_one_assistant_message_sent_many_times_with_its_id_is_stored_and_answere
                  Event.subject_id == conversation_id) == 1
 
 
+def test_one_assistant_message_sent_many_times_with_its_id_is_stored_and_answered_once(
+        served):
+    answers = hammer(served.urls, same(16, "POST", "/api/v1/assistant/messages", json={
+        "text": "I want to talk to a person", "client_message_id": "race-1"},
+        headers=served.auth))
+
+    handed_over_once(served, answers)
+
+
 def test_one_message_from_the_embedded_chat_sent_many_times_is_stored_and_answered_once(
         served):
     from afterward.assistant import embeds
-    from afterward.assistant.models import Conversation, ConversationMessage
 
     with served.db.transaction() as session:
         embeds.set_origins(session, store_id=served.store_id, values=["https://shop.example"])
@@ -1140,13 +1145,4 @@ def test_one_message_from_the_embedded_chat_sent_many_times_is_stored_and_answer
         "text": "I want to talk to a person", "client_message_id": "embed-race-1"},
         headers={"Origin": "https://shop.example"}))
 
-    assert statuses(answers) == {200: 16}
-    assert len({a.body["conversation_id"] for a in answers}) == 1
-    assert {a.body["handoff"] for a in answers} == {True}
-    with served.db.reading() as session:
-        conversation_id = session.scalar(select(Conversation.id).where(
-            Conversation.public_id == answers[0].body["conversation_id"]))
-    assert count(served.db, ConversationMessage,
-                 ConversationMessage.conversation_id == conversation_id) == 2
-    assert count(served.db, Event, Event.name == "conversation.opened",
-                 Event.subject_id == conversation_id) == 1
+    handed_over_once(served, answers)

@@ -7,6 +7,7 @@ visit covers fails the walk, so a new page cannot be forgotten."""
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -438,14 +439,18 @@ def test_a_store_logo_that_runs_script_is_refused(db):
 
 
 def test_the_embed_script_carries_the_store_as_json_only(client, db, settings):
-    from afterward.web.pages.assistant_embed import SCRIPT
+    from afterward.web.pages.assistant_embed import CHAT, SCRIPT
 
     h.open_shop(client, db, settings)
 
     script = client.get(f"/embed/{h.SLUG}/assistant.js").text
-    head, tail = script[:script.rindex("})(") + 3], script[script.rindex("})(") + 3:]
-    config = json.loads(tail.removesuffix(");\n"))
+    # The shared chat and the embed inside one function: (function () {\n ... })();
+    wrapped = re.fullmatch(r"(?s)\(function \(\) \{\n(.*\}\)\()(.*)\);\n\}\)\(\);\n", script)
+    assert wrapped is not None
+    head, tail = wrapped[1], wrapped[2]
+    config = json.loads(tail)
 
-    assert head + "/*CONFIG*/null);\n" == SCRIPT.read_text(encoding="utf-8")
+    assert head + "/*CONFIG*/null);\n" == (CHAT.read_text(encoding="utf-8") + "\n"
+                                          + SCRIPT.read_text(encoding="utf-8"))
     assert "<" not in tail and config["store"] == h.SLUG
     assert set(config) == {"store", "locale", "primary", "on_primary", "origins", "words"}
