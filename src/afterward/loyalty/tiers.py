@@ -129,7 +129,7 @@ def push(session: Session, *, store_id: int, changes: list[tuple[int, dict[str, 
     `shopify` the tags to add and to remove (a customer without a Shopify id: none).
     Tiers the program no longer has count as no tier."""
     wanted = {p["customer_id"] for _, p in changes if isinstance(p.get("customer_id"), int)}
-    if not wanted or not outbound.listened(session, store_id=store_id, event_type=TIER_EVENT):
+    if not wanted:  # the consumer calls this only when an endpoint takes tier changes
         return
     customers = {row.id: row for row in session.execute(
         select(Customer.id, Customer.external_id, Customer.email)
