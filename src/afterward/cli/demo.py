@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from afterward import demo as sizes
 from afterward.cli.common import console, fail, migrated_database, settings
+from afterward.process import freeze_start_up_heap
 
 if TYPE_CHECKING:
     from afterward.demo.build import DemoSummary
@@ -49,6 +50,7 @@ def demo(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         fail("--orders must be at least --customers: every demo customer buys once")
     config = settings()
     db = migrated_database(config)
+    freeze_start_up_heap()
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description:<32}"), BarColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as progress:

@@ -14,6 +14,7 @@ from afterward.cli.common import console, fail, migrated_database, print_json
 from afterward.commerce import stores
 from afterward.commerce.ingest.csv_format import ProgressFn
 from afterward.commerce.ingest.csv_import import ImportReport, OnError, import_orders
+from afterward.process import freeze_start_up_heap
 
 app = typer.Typer(no_args_is_help=True, help="Import data from files.")
 
@@ -30,6 +31,7 @@ def orders(file: Path = typer.Argument(..., help="CSV file, one row per order li
            as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")
            ) -> None:
     """Import orders (with customers, lines, events and jobs) in one transaction."""
+    freeze_start_up_heap()
     db = migrated_database()
     try:
         with db.reading() as session:

@@ -327,10 +327,12 @@ def recompute(store: str | None = typer.Option(None, "--store",
     from afterward.commerce import stores
     from afterward.commerce.models import Store
     from afterward.insights import recompute as runs
+    from afterward.process import freeze_start_up_heap
 
     labels = {"read": "Reading orders", "fit": "Fitting the models",
               "segments": "Segments", "replenishment": "Replenishment dates",
               "write": "Writing", "recommendations": "Recommendations", "done": "Done"}
+    freeze_start_up_heap()
     db = migrated_database()
     outcomes = []
     try:

@@ -112,10 +112,10 @@ def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker thread
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_handlers(config.plugins)
     modules.configure(config)
+    freeze_start_up_heap()
     if until_idle:
         done = Worker(db, lease_seconds=config.job_lease_seconds).run(until_idle=True)
         console.print(f"{done} jobs run")
         return
-    freeze_start_up_heap()
     run_workers(db, concurrency=concurrency, lease_seconds=config.job_lease_seconds,
                 grace_seconds=config.shutdown_grace_seconds)

@@ -51,7 +51,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             if value is None:
                 return None
             if value.tzinfo is UTC:  # as utcnow() and the parsers make them
-                return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+                return value.isoformat(" ", "microseconds")[:-6]  # less "+00:00"
             naive = self.process_bind_param(value, dialect)
             return cast(str, naive.isoformat(" ", "microseconds"))
 
