@@ -5,7 +5,7 @@ one run, never half of two. Light imports: the journeys' facts import this."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,16 +18,18 @@ from afterward.insights.customer_models import (
 )
 
 
+def _finished(store_id: int, what: Any) -> Any:
+    return select(what).where(InsightRun.store_id == store_id,
+                              InsightRun.status == "finished") \
+        .order_by(InsightRun.id.desc()).limit(1)
+
+
 def latest_run(session: Session, store_id: int) -> InsightRun | None:
-    return session.scalar(select(InsightRun).where(
-        InsightRun.store_id == store_id, InsightRun.status == "finished")
-        .order_by(InsightRun.id.desc()).limit(1))
+    return session.scalar(_finished(store_id, InsightRun))
 
 
 def latest_run_id(session: Session, store_id: int) -> int | None:
-    return session.scalar(select(InsightRun.id).where(
-        InsightRun.store_id == store_id, InsightRun.status == "finished")
-        .order_by(InsightRun.id.desc()).limit(1))
+    return session.scalar(_finished(store_id, InsightRun.id))
 
 
 def of_customer(session: Session, *, store_id: int, customer_id: int
@@ -43,31 +45,32 @@ def of_customer(session: Session, *, store_id: int, customer_id: int
 def replenishment(session: Session, *, store_id: int, customer_id: int,
                   skus: list[str] | None = None) -> list[ReplenishmentDate]:
     """The customer's replenishment dates of the latest run, soonest first."""
-    run_id = latest_run_id(session, store_id)
-    if run_id is None:
-        return []
-    query = select(ReplenishmentDate).where(
-        ReplenishmentDate.run_id == run_id, ReplenishmentDate.store_id == store_id,
-        ReplenishmentDate.customer_id == customer_id)
-    if skus is not None:
-        query = query.where(ReplenishmentDate.sku.in_(skus))
-    return list(session.scalars(query.order_by(ReplenishmentDate.due_at,
-                                               ReplenishmentDate.sku)))
+    return _customers_rows(session, ReplenishmentDate, store_id, customer_id, skus,
+                           ReplenishmentDate.due_at)
 
 
 def subscriptions(session: Session, *, store_id: int, customer_id: int,
                   skus: list[str] | None = None) -> list[CustomerSubscription]:
     """The customer's subscriptions of the latest run, next renewal first."""
+    return _customers_rows(session, CustomerSubscription, store_id, customer_id, skus,
+                           CustomerSubscription.next_renewal_on)
+
+
+Rows = TypeVar("Rows", ReplenishmentDate, CustomerSubscription)
+
+
+def _customers_rows(session: Session, model: type[Rows], store_id: int, customer_id: int,
+                    skus: list[str] | None, first: Any) -> list[Rows]:
+    """The customer's rows of the latest run (those of `skus` only, if given), by
+    `first`, then sku."""
     run_id = latest_run_id(session, store_id)
     if run_id is None:
         return []
-    query = select(CustomerSubscription).where(
-        CustomerSubscription.run_id == run_id, CustomerSubscription.store_id == store_id,
-        CustomerSubscription.customer_id == customer_id)
+    query = select(model).where(model.run_id == run_id, model.store_id == store_id,
+                                model.customer_id == customer_id)
     if skus is not None:
-        query = query.where(CustomerSubscription.sku.in_(skus))
-    return list(session.scalars(query.order_by(CustomerSubscription.next_renewal_on,
-                                               CustomerSubscription.sku)))
+        query = query.where(model.sku.in_(skus))
+    return list(session.scalars(query.order_by(first, model.sku)))
 
 
 def renewals_at_risk(session: Session, *, store_id: int, since: date, until: date,
