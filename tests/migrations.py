@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -34,10 +38,11 @@ def differences_from_models(db_url: str, tables: set[str]) -> list[object]:
 
 
 def tables_after_down_and_up(tmp_path: Path, down_to: str) -> tuple[set[str], set[str]]:
-    """Upgrade a fresh SQLite file, downgrade to `down_to`, upgrade again; the table
-    names after the downgrade and after the second upgrade."""
+    """A fresh SQLite file upgraded to head (a copy of one upgraded once per test
+    process), downgraded to `down_to`, upgraded again; the table names after the
+    downgrade and after the second upgrade."""
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    upgrade(url)
+    shutil.copyfile(_upgraded_once(), tmp_path / "fresh.db")
     command.downgrade(alembic_config(url), down_to)
     engine = create_engine(url)
     after_down = set(inspect(engine).get_table_names())
@@ -47,3 +52,12 @@ def tables_after_down_and_up(tmp_path: Path, down_to: str) -> tuple[set[str], se
     after_up = set(inspect(engine).get_table_names())
     engine.dispose()
     return after_down, after_up
+
+
+@cache
+def _upgraded_once() -> Path:
+    folder = tempfile.mkdtemp(prefix="afterward-migrated-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "head.db"
+    upgrade(f"sqlite:///{path}")
+    return path
