@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from afterward.app import bind, create_app
 from afterward.commerce import stores
@@ -158,6 +159,32 @@ _USED_SEQUENCES = "SELECT t.relname " + _USED
 _USED_SEQUENCE_NAMES = "SELECT s.relname " + _USED
 
 
+# Between tests nothing of an earlier test may hold the test database's rows: the reset
+# waits at most this long for a lock, then cuts off the connections that held it (a
+# process or thread an earlier test left running), says so in LEFTOVERS and in the run's
+# summary, and empties the database: the next test starts clean instead of the run
+# waiting forever on a lock.
+LOCK_NOT_AVAILABLE = "55P03"
+RESET_LOCK_TIMEOUT = "30s"
+LEFTOVERS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pg-leftovers.log"
+
+
+def cut_off_leftovers(engine: Engine) -> None:
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT pid, application_name, state, xact_start, left(query, 300) "
+            "FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state <> 'idle'")).all()  # idle: holds no lock
+        for row in rows:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row[0]})
+        conn.commit()
+    LEFTOVERS.parent.mkdir(exist_ok=True)
+    with LEFTOVERS.open("a", encoding="utf-8") as log:
+        for row in rows:
+            log.write(f"{_worker_suffix()} before {os.environ.get('PYTEST_CURRENT_TEST')}: "
+                      f"cut off {tuple(row)}\n")
+
+
 @pytest.fixture(scope="session")
 def _pg_reset(template_url: str) -> Iterator[Callable[[], None]]:
     """Empties the PostgreSQL test database as a fresh one would be: rows gone, ids
@@ -166,7 +193,17 @@ def _pg_reset(template_url: str) -> Iterator[Callable[[], None]]:
     state = {"deletes": True}
 
     def reset() -> None:
+        try:
+            empty()
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            cut_off_leftovers(engine)
+            empty()
+
+    def empty() -> None:
         with engine.begin() as conn:
+            conn.execute(text(f"SET LOCAL lock_timeout = '{RESET_LOCK_TIMEOUT}'"))
             tables = conn.execute(text(  # read each time: a test may add a module's
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename <> 'alembic_version' ORDER BY tablename")).scalars().all()
@@ -279,3 +316,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     server's start-up is (afterward/process.py). tests/loyalty, journeys and returns
     ran in 77-81 s with it against 89 s without."""
     freeze_start_up_heap()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controlling process, once
+        LEFTOVERS.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Connections the PostgreSQL reset had to cut off (cut_off_leftovers): each names
+    the test before which it was found, so the one that leaked it can be mended."""
+    if hasattr(terminalreporter.config, "workerinput") or not LEFTOVERS.exists():
+        return
+    terminalreporter.section("connections left by earlier tests, cut off by the reset")
+    terminalreporter.write(LEFTOVERS.read_text(encoding="utf-8"))

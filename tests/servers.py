@@ -55,10 +55,12 @@ class _Child:
                  **settings: str) -> None:
         self.log = ROOT / "test-artifacts" / log_name
         self.log.parent.mkdir(exist_ok=True)
+        # A session of its own: kill() ends `serve --workers N`'s HTTP processes too,
+        # which would otherwise outlive their parent with connections to the database.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "afterward.cli.__main__", *command],
             env=child_env(db_url, **settings), cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"))
+            stderr=self.log.open("wb"), start_new_session=True)
 
     @property
     def pid(self) -> int:
@@ -70,17 +72,32 @@ class _Child:
         return "\n".join(line for line in text.splitlines() if " ERROR " in line)
 
     def terminate(self, timeout: float = 30.0) -> float:
-        """SIGTERM, then wait; returns the seconds it took to exit."""
+        """SIGTERM, then wait; returns the seconds it took to exit. One that outlives
+        `timeout` is killed before the TimeoutExpired goes up: a test that fails here
+        leaves no process behind holding the next test's database rows."""
         started = time.monotonic()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=timeout)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise
+        self._kill_group()
         return time.monotonic() - started
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+        self._kill_group()
+
+    def _kill_group(self) -> None:
+        """Whatever the process started and left running (its session's processes)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 class ServerProcess(_Child):

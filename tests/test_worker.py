@@ -3,13 +3,8 @@ effect happens exactly once. Several workers at once claim each job once."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,19 +14,14 @@ from afterward import jobs
 from afterward.events import Event
 from afterward.jobs import Job
 from afterward.worker import Worker
+from tests.servers import WorkerProcess
 
-ROOT = Path(__file__).parent.parent
 
-
-def spawn_worker(db_url: str, lease_seconds: int) -> subprocess.Popen:
-    env = {**os.environ, "AFTERWARD_DATABASE_URL": db_url,
-           "AFTERWARD_PLUGINS": "tests.jobs_plugin",
-           "AFTERWARD_JOB_LEASE_SECONDS": str(lease_seconds),
-           "AFTERWARD_SECRET_KEY": "x" * 32,
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.Popen([sys.executable, "-m", "afterward.cli.__main__", "worker"],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+def spawn_worker(db_url: str, lease_seconds: int) -> WorkerProcess:
+    """`afterward worker` with the test jobs, its log (from INFO) in test-artifacts: a
+    pipe nobody reads would stop it once full, in the middle of a transaction."""
+    return WorkerProcess(db_url, plugins="tests.jobs_plugin", log_level="info",
+                         job_lease_seconds=str(lease_seconds))
 
 
 def wait_for(predicate, timeout: float = 30.0) -> None:
@@ -59,24 +49,20 @@ def test_a_killed_worker_s_job_runs_again_and_its_effect_happens_once(db, db_url
     try:
         wait_for(lambda: job_state(db, job_id) == ("running", 1))
         # when the worker dies in the middle of the job
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
     finally:
-        if first.poll() is None:
-            first.kill()
+        first.kill()
     assert job_state(db, job_id) == ("running", 1)
     second = spawn_worker(db_url, lease_seconds=2)
     try:
         # then another worker takes it once the lease has run out
         wait_for(lambda: job_state(db, job_id)[0] == "done")
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=10)
+        second.terminate(timeout=10)
     with db.reading() as session:
         effects = session.scalars(select(Event.payload).where(Event.name == "test.effect")).all()
     assert effects == [{"attempt": 2}]
     assert job_state(db, job_id) == ("done", 2)
-    assert second.returncode == 0
+    assert second.process.returncode == 0
 
 
 def test_four_workers_at_once_run_each_job_exactly_once(db, store):
@@ -90,6 +76,9 @@ def test_four_workers_at_once_run_each_job_exactly_once(db, store):
         t.start()
     for t in threads:
         t.join(timeout=60)
+    for w in workers:  # should one still be at it, it stops before the database is reset
+        w.stop()
+    assert [t.is_alive() for t in threads] == [False] * 4
 
     with db.reading() as session:
         done = session.scalar(select(func.count()).select_from(Job).where(Job.status == "done"))
@@ -101,11 +90,11 @@ def test_four_workers_at_once_run_each_job_exactly_once(db, store):
 
 def test_sigterm_stops_the_worker_cleanly(db_url, store):
     worker = spawn_worker(db_url, lease_seconds=5)
-    assert worker.stderr is not None
-    for line in worker.stderr:  # wait until the signal handlers are in place
-        if b"worker(s) started" in line:
-            break
+    try:  # wait until the signal handlers are in place
+        wait_for(lambda: "worker(s) started" in worker.log.read_text(errors="replace"))
 
-    worker.send_signal(signal.SIGTERM)
+        worker.terminate(timeout=10)
+    finally:
+        worker.kill()
 
-    assert worker.wait(timeout=10) == 0
+    assert worker.process.returncode == 0
