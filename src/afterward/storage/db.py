@@ -33,8 +33,13 @@ WRITE_WAIT_SECONDS = 30.0
 
 
 
-# PostgreSQL SQLSTATE classes and codes that mean "the server is not there right now".
-_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+# PostgreSQL SQLSTATE classes and codes that mean "the server is not there right now",
+# or (55P03) that a lock did not come within LOCK_WAIT_SECONDS.
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "55P03")
+# PostgreSQL: the longest a statement waits for a row, table or advisory lock (its
+# lock_timeout), as long as a writer waits on SQLite: a transaction stuck holding a
+# lock makes the requests behind it a 503 with Retry-After, never a hang.
+LOCK_WAIT_SECONDS = WRITE_WAIT_SECONDS
 
 
 def unavailable(exc: DBAPIError) -> bool:
@@ -86,7 +91,10 @@ def make_engine(
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
         return engine
-    kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT}
+    # The URL's own `options`, if any, come after ours, so a lock_timeout given there wins.
+    options = f"-c lock_timeout={int(LOCK_WAIT_SECONDS * 1000)} " + str(
+        make_url(url).query.get("options", ""))
+    kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT, "options": options.strip()}
     if pool:
         kwargs["pool_pre_ping"] = True  # a restarted server's dead connections are replaced
     return create_engine(url, **kwargs)
