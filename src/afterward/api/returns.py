@@ -26,7 +26,7 @@ from afterward.commerce import service as commerce
 from afterward.commerce import stores
 from afterward.commerce.models import Order, Store
 from afterward.config import Settings
-from afterward.returns import credit, facts, inbound, labels, photos, service
+from afterward.returns import credit, facts, inbound, photos, service
 from afterward.returns.models import Return
 from afterward.returns.photo_files import MAX_BYTES, PhotoError, clean
 from afterward.returns.policy import Policy
@@ -290,6 +290,8 @@ def label(token: str, session: Session = Depends(read_session)) -> Response:
         raise ApiError(404, "not_found", "no such label")
     order = commerce.get_order(session, store_id=rma.store_id, order_id=rma.order_id)
     store = session.get(Store, rma.store_id)
+    from afterward.returns import labels  # reportlab: loaded by the first label drawn
+
     pdf = labels.render(labels.LabelFacts(
         number=rma.number, store_name=store.name if store else "",
         order_number=order.number if order else "",

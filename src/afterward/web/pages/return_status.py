@@ -16,7 +16,7 @@ from starlette.responses import Response
 from afterward.commerce import service as commerce
 from afterward.commerce.models import Store
 from afterward.modules import N_
-from afterward.returns import labels, photos, service
+from afterward.returns import photos, service
 from afterward.returns.models import Return
 from afterward.storage.db import Database
 from afterward.web import i18n
@@ -116,6 +116,8 @@ def _label(rma: Return, say: Speaker) -> dict[str, object]:
             return {"label_url": rma.carrier_label_url, "qr": None, "label_pending": None}
         if rma.label_status == "pending":
             return {"label_url": None, "qr": None, "label_pending": say.gettext(LABEL_PENDING)}
+    from afterward.returns import labels  # reportlab: loaded by the first page that draws
+
     return {"label_url": service.label_path(rma), "qr": Markup(labels.qr_svg(rma.number)),
             "label_pending": None}
 
