@@ -128,17 +128,36 @@ class Readers:
 
 
 def post_order(url: str, auth: dict[str, str], number: str,
-               out: list[httpx.Response | str]) -> threading.Thread:
+               out: list[httpx.Response | str]) -> tuple[threading.Thread, threading.Event]:
+    """The order POSTed from a thread; the event is set once its connection is open
+    (a GET on it answered), so a busy machine cannot delay the connect past the stop."""
+    connected = threading.Event()
+
     def post() -> None:
         try:
-            out.append(httpx.post(url + "/api/v1/orders", json=order_body(number),
-                                  headers=auth, timeout=30))
+            with httpx.Client(base_url=url, headers=auth, timeout=30) as client:
+                client.get("/healthz")
+                connected.set()
+                out.append(client.post("/api/v1/orders", json=order_body(number)))
         except httpx.TransportError as exc:
             out.append(type(exc).__name__)
+        finally:
+            connected.set()
 
     thread = threading.Thread(target=post)
     thread.start()
-    return thread
+    return thread, connected
+
+
+def write_waiting(db: Database) -> bool:
+    """On PostgreSQL: a statement of this database waits for a lock (the order's
+    insert, behind the test's table lock). SQLite shows no such thing: True."""
+    if db.backend == "sqlite":
+        return True
+    with db.reading() as session:
+        return bool(session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")))
 
 
 WITHIN, PAST = GRACE * 0.75, 60.0  # the server's job: done within the grace, or not
@@ -157,9 +176,11 @@ def test_sigterm_stops_a_busy_server_within_the_grace(db, db_url, store, job_sec
         wait_for(lambda: job_states(db, [job_id]) == {job_id: ("running", 1)},
                  what="the worker in the job")
         with writes_blocked(db, release):
-            writer = post_order(server.url, store.auth, "BLOCKED-1", written)
+            writer, connected = post_order(server.url, store.auth, "BLOCKED-1", written)
+            assert connected.wait(timeout=30)
             readers.start(4)
             wait_for(lambda: len(readers.answers) >= 8, what="the readers answered")
+            wait_for(lambda: write_waiting(db), what="the order waiting behind the lock")
             assert job_states(db, [job_id]) == {job_id: ("running", 1)}
             # when
             if job_seconds == WITHIN:
