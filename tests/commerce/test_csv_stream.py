@@ -6,6 +6,7 @@ crosses several batches."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -173,6 +174,19 @@ def test_the_parser_process_failing_is_an_error_and_nothing_is_written(db, store
     monkeypatch.setattr(csv_stream, "parse_orders", broken)
 
     with pytest.raises(RuntimeError, match="MemoryError: no room"):
+        import_orders(db, store_id=store.id, source=text(row("1001")).encode(), parallel=True)
+    assert state(db, store.id)["orders"] == []
+
+
+def test_a_parser_process_that_sends_nothing_is_stopped_and_nothing_is_written(
+        db, store, monkeypatch):
+    def stuck(*_args: Any, **_kwargs: Any) -> None:
+        time.sleep(60)  # as a child stuck on a lock it inherited at the fork
+
+    monkeypatch.setattr(csv_stream, "parse_orders", stuck)
+    monkeypatch.setattr(csv_stream, "CHILD_SILENCE_SECONDS", 1.0)
+
+    with pytest.raises(RuntimeError, match="sent nothing for 1 s and was stopped"):
         import_orders(db, store_id=store.id, source=text(row("1001")).encode(), parallel=True)
     assert state(db, store.id)["orders"] == []
 

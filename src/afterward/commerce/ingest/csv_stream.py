@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 
 BATCH_ROWS = 5_000  # rows parsed between two batches sent to the writer
+# A parser child that sends nothing for this long is stuck (a batch takes well under a
+# second): it is killed and the import fails with that, instead of waiting forever. A
+# forked child can inherit a lock another thread held at the fork.
+CHILD_SILENCE_SECONDS = 120.0
 MIN_BYTES = 1_000_000  # below this, starting a process costs more than it saves
 
 
@@ -146,10 +151,15 @@ class _ChildParser:
         return self._final
 
     def _next(self) -> tuple[Any, ...]:
+        deadline = time.monotonic() + CHILD_SILENCE_SECONDS
         while not self._receive.poll(0.5):
             if not self._process.is_alive() and not self._receive.poll(0):
                 raise RuntimeError("the CSV parser process ended without an answer "
                                    f"(exit code {self._process.exitcode})")
+            if time.monotonic() > deadline:
+                self._process.kill()
+                raise RuntimeError("the CSV parser process sent nothing for "
+                                   f"{CHILD_SILENCE_SECONDS:.0f} s and was stopped")
         message: tuple[Any, ...] = self._receive.recv()
         return message
 
