@@ -61,29 +61,43 @@ def latest_txid(session: Session, store_id: int) -> int:
                or 0)
 
 
+# The snapshot's xmax is one past the newest transaction to have *ended*, not the next
+# id to be handed out: a running transaction (this one among them) may hold it or a
+# larger one. This transaction's own id (if it has one) is read too.
 _RUNNING = text(
     "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+    "pg_current_xact_id_if_assigned()::text::bigint, "
     "(SELECT array_agg(backend_xid::text::bigint) FROM pg_stat_activity "
     " WHERE datname = current_database() AND backend_xid IS NOT NULL "
     " AND pid <> pg_backend_pid())")
+# A backend keeps what pg_stat_activity showed it until its transaction ends.
+_FRESH_ACTIVITY = text("SELECT pg_stat_clear_snapshot()")
 
 
 def oldest_running_txid(session: Session) -> int | None:
-    """PostgreSQL: every transaction of this database with a smaller id has ended,
-    so its events are final. Other databases of the cluster do not count (unlike the
-    snapshot's own xmin). Taken before the cursor lock gives this transaction an id."""
+    """PostgreSQL: every transaction of this database with a smaller id has ended, or
+    is this one (whose events it sees), so its events are final. Other databases of
+    the cluster do not count (unlike the snapshot's own xmin). Read afresh each time:
+    a transaction that consumes more than once must not keep its first horizon (it
+    would hold back its own events, and those of transactions ended since, for ever)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    row = session.execute(_RUNNING).one()
-    upcoming, running = int(row[0]), row[1] or []
-    return min((widen_xid(int(xid), upcoming) for xid in running), default=upcoming)
+    session.execute(_FRESH_ACTIVITY)
+    xmax, own, running = session.execute(_RUNNING).one()
+    upcoming = max(int(xmax), int(own) + 1 if own is not None else 0)
+    return min((widen_xid(int(xid), upcoming) for xid in running or []), default=upcoming)
 
 
-def widen_xid(xid32: int, upcoming: int) -> int:
+def widen_xid(xid32: int, near: int) -> int:
     """pg_stat_activity shows 32-bit transaction ids; events store 64-bit ones (epoch
-    in the high half). A running id is below the next one to be handed out."""
-    full = (upcoming & ~0xFFFFFFFF) | xid32
-    return full - (1 << 32) if full > upcoming else full
+    in the high half). A running id is within 2^31 of any id handed out meanwhile:
+    the 64-bit id with these low 32 bits nearest to `near`."""
+    full = (near & ~0xFFFFFFFF) | xid32
+    if full - near > 1 << 31:
+        return full - (1 << 32)
+    if near - full > 1 << 31:
+        return full + (1 << 32)
+    return full
 
 
 def open_cursor(session: Session, name: str, store_id: int) -> EventConsumer:
