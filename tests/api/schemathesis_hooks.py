@@ -23,6 +23,11 @@ import unicodedata
 from typing import Any
 
 import schemathesis
+
+# Imported here, in the main thread, before schemathesis' two worker threads start: they
+# imported it lazily, both at once, and CPython 3.11 failed one ("AST constructor
+# recursion depth mismatch": anyio, which it imports, compiles its own source on import).
+import schemathesis.transport.asgi
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
