@@ -20,7 +20,7 @@ from afterward.app import bind, create_app
 from afterward.commerce import stores
 from afterward.config import Settings
 from afterward.process import freeze_start_up_heap
-from afterward.storage.db import Database, normalize_url
+from afterward.storage.db import LOCK_NOT_AVAILABLE, Database, normalize_url
 from afterward.storage.migrate import upgrade
 from afterward.worker import load_handlers
 from tests.servers import new_postgres_database
@@ -35,6 +35,10 @@ ON_SQLITE_PASS = pytest.mark.skipif(bool(PG_URL), reason="uses SQLite files of i
 ONCE_ON_POSTGRESQL = pytest.mark.skipif(
     not PG_URL and os.environ.get("AFTERWARD_TEST_POSTGRESQL_PASS_FOLLOWS") == "1",
     reason="runs in the PostgreSQL pass that follows (.ci/run)")
+# What only PostgreSQL has (its lock_timeout, the reset between tests): the PostgreSQL
+# pass of .ci/run runs it.
+ON_POSTGRESQL_PASS = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: runs in the "
+                                        "PostgreSQL pass (AFTERWARD_TEST_DATABASE_URL set)")
 DATA = Path(__file__).parent / "data"
 
 
@@ -164,7 +168,6 @@ _USED_SEQUENCE_NAMES = "SELECT s.relname " + _USED
 # process or thread an earlier test left running), says so in LEFTOVERS and in the run's
 # summary, and empties the database: the next test starts clean instead of the run
 # waiting forever on a lock.
-LOCK_NOT_AVAILABLE = "55P03"
 RESET_LOCK_TIMEOUT = "30s"
 LEFTOVERS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pg-leftovers.log"
 

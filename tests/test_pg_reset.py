@@ -9,10 +9,9 @@ from sqlalchemy.exc import OperationalError
 
 import tests.conftest as suite
 from afterward.commerce.models import Store
-from tests.conftest import PG_URL
+from tests.conftest import ON_POSTGRESQL_PASS
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's reset: runs in the "
-                                "PostgreSQL pass (AFTERWARD_TEST_DATABASE_URL set)")
+pytestmark = ON_POSTGRESQL_PASS
 
 
 def test_a_leftover_connection_holding_a_row_is_cut_off_and_named(

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
 from afterward.app import create_app
 from afterward.commerce.models import Order
 from afterward.storage.db import LOCK_WAIT_SECONDS, Database
-from tests.conftest import PG_URL
+from tests.conftest import ON_POSTGRESQL_PASS
 from tests.factories import order_body
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL's lock_timeout: runs in the "
-                                "PostgreSQL pass (AFTERWARD_TEST_DATABASE_URL set)")
+pytestmark = ON_POSTGRESQL_PASS
 
 
 def test_every_connection_waits_for_a_lock_as_long_as_a_sqlite_writer_would(db):

@@ -35,7 +35,8 @@ WRITE_WAIT_SECONDS = 30.0
 
 # PostgreSQL SQLSTATE classes and codes that mean "the server is not there right now",
 # or (55P03) that a lock did not come within LOCK_WAIT_SECONDS.
-_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "55P03")
+LOCK_NOT_AVAILABLE = "55P03"
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", LOCK_NOT_AVAILABLE)
 # PostgreSQL: the longest a statement waits for a row, table or advisory lock (its
 # lock_timeout), as long as a writer waits on SQLite: a transaction stuck holding a
 # lock makes the requests behind it a 503 with Retry-After, never a hang.
