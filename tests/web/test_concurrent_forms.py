@@ -29,6 +29,7 @@ from afterward.messaging.tokens import PREFERENCES, LinkSigner
 from afterward.returns.models import RefundRequest, Return, ReturnPhoto
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
+from afterward.tls import client_context
 from afterward.tracking.models import Shipment
 from afterward.web.pages import lookup
 from afterward.web.pages.returns_links import signed_order, signed_return
@@ -43,6 +44,8 @@ from tests.servers import (
     ServerProcess,
     fresh_database,
     hammer,
+    http_get,
+    http_post,
 )
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
 from tests.webhook_listeners import listening
@@ -75,7 +78,7 @@ def site(request: pytest.FixtureRequest, template_url: str,
     server = ServerProcess(url).wait_ready()
     servers = [server] + [ServerProcess(url, public_url=server.url).wait_ready()
                           for _ in range(request.param - 1)]
-    with httpx.Client(base_url=server.url, timeout=20) as admin:
+    with httpx.Client(verify=client_context(), base_url=server.url, timeout=20) as admin:
         form = admin.get("/admin/login")
         admin.post("/admin/login", data={"email": "ann@example.com", "password": PASSWORD,
                                          "csrf": csrf_of(form.text), "next": ""})
@@ -225,7 +228,7 @@ def test_preferences_saved_by_many_taps_change_each_consent_once(site):
         session.flush()
         customer_id, message_id = ada.id, message.id
     path = f"/preferences/{LinkSigner(SECRET_KEY, site.url).token(PREFERENCES, message_id)}"
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "sms": "1", "action": "save"},
@@ -247,11 +250,11 @@ def test_preferences_saved_by_many_taps_change_each_consent_once(site):
 
 
 def test_a_return_confirmed_by_many_taps_is_one_return(site):
-    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    order = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         "R-TAPS", placed_at=utcnow().isoformat(), email="taps-return@example.com",
         customer={"email": "taps-return@example.com"})).json()
     path = f"/returns/o/{signed_order(SECRET_KEY, site.store_id, order['id'])}"
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         body = {"csrf": csrf_of(shopper.get(path).text), "resolution": "refund",
                 "exchange_for_sku": ""}
         for line in order["lines"]:
@@ -274,7 +277,7 @@ def test_a_return_confirmed_by_many_taps_is_one_return(site):
 
 
 def _photo_order(site: Site, number: str) -> tuple[dict, str]:
-    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    order = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         number, placed_at=utcnow().isoformat(), email=f"{number.lower()}@example.com",
         customer={"email": f"{number.lower()}@example.com"})).json()
     return order, f"/returns/o/{signed_order(SECRET_KEY, site.store_id, order['id'])}"
@@ -289,7 +292,7 @@ def test_photos_uploaded_by_many_taps_at_once_are_each_kept_once(site):
     from tests.returns.test_photo_files import png
 
     order, path = _photo_order(site, "R-PHOTO-TAPS")
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         body = _damaged(order, csrf_of(shopper.get(path).text))
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     upload = f"upload_{order['lines'][0]['id']}"
@@ -308,7 +311,7 @@ def test_a_return_with_a_photo_confirmed_by_many_taps_takes_its_photo_once(site)
     from tests.returns.test_photo_files import png
 
     order, path = _photo_order(site, "R-PHOTO-CONFIRM")
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         body = _damaged(order, csrf_of(shopper.get(path).text))
         resolution = shopper.post(f"{path}/review", data=body, files=[
             (f"upload_{order['lines'][0]['id']}", ("a.jpg", png(), "image/jpeg"))]).text
@@ -334,15 +337,15 @@ def test_a_return_with_a_photo_confirmed_by_many_taps_takes_its_photo_once(site)
 
 
 def test_a_return_parcel_s_tracking_number_told_by_many_taps_tracks_one_parcel(site):
-    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    order = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         "R-PARCEL", placed_at=utcnow().isoformat(), email="parcel@example.com",
         customer={"email": "parcel@example.com"})).json()
-    made = httpx.post(f"{site.url}/api/v1/returns", headers=site.auth, json={
+    made = http_post(f"{site.url}/api/v1/returns", headers=site.auth, json={
         "order_number": "R-PARCEL", "resolution": "refund", "lines": [
             {"sku": order["lines"][0]["sku"], "quantity": 1, "reason": "changed_mind"}]})
     assert made.status_code == 201, made.text
     path = f"/returns/r/{signed_return(SECRET_KEY, site.store_id, made.json()['id'])}"
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", f"{path}/tracking", {"data": {"csrf": csrf,
@@ -380,12 +383,12 @@ def a_return(site: Site, number: str, sku: str = "HOLD-1") -> int:
     policy = httpx.put(f"{site.url}/api/v1/returns/policy", headers=site.auth,
                        json={"rules": [HOLD], "fraud": NO_FRAUD})
     assert policy.status_code == 200, policy.text
-    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    order = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         number, placed_at=utcnow().isoformat(), email=f"{number}@example.com",
         customer={"email": f"{number}@example.com"},
         lines=[{"sku": sku, "title": "Held", "quantity": 2, "unit_price_minor": 1000}]))
     assert order.status_code == 201, order.text
-    answer = httpx.post(f"{site.url}/api/v1/returns", headers=site.auth, json={
+    answer = http_post(f"{site.url}/api/v1/returns", headers=site.auth, json={
         "order_number": number, "resolution": "refund",
         "lines": [{"sku": sku, "quantity": 1, "reason": "other"}]})
     assert answer.status_code == 201, answer.text
@@ -446,24 +449,24 @@ LOYALTY_REWARDS = [{"key": "five-off", "name": "5 off", "points": 500, "discount
 def loyalty_member(site: Site, number: str, points: int) -> int:
     assert httpx.put(f"{site.url}/api/v1/loyalty/program", headers=site.auth, json={
         "rewards": LOYALTY_REWARDS}).status_code == 200
-    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    order = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         number, placed_at=utcnow().isoformat(), email=f"{number.lower()}@example.com",
         customer={"email": f"{number.lower()}@example.com"})).json()
-    assert httpx.post(f"{site.url}/api/v1/loyalty/adjustments", headers=site.auth, json={
+    assert http_post(f"{site.url}/api/v1/loyalty/adjustments", headers=site.auth, json={
         "customer_id": order["customer_id"], "points": points, "reason": "start",
         "idempotency_key": f"start-{number}"}).status_code == 201
     return int(order["customer_id"])
 
 
 def loyalty_balance(site: Site, customer_id: int) -> int:
-    found = httpx.get(f"{site.url}/api/v1/customers/{customer_id}/loyalty", headers=site.auth)
+    found = http_get(f"{site.url}/api/v1/customers/{customer_id}/loyalty", headers=site.auth)
     return int(found.json()["points_balance"])
 
 
 def test_a_reward_redeemed_by_many_taps_is_one_code(site):
     customer_id = loyalty_member(site, "L-TAPS", 1200)
     path = member_path(SECRET_KEY, site.store_id, customer_id)
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         page = shopper.get(path).text
         key = re.search(r'name="key" value="([^"]+-five-off)"', page)
         assert key, page
@@ -497,7 +500,7 @@ def test_a_loyalty_program_saved_from_many_tabs_is_that_program(site):
     answers = admin_post(site, "/admin/loyalty/program", 8, document=document)
 
     assert statuses(answers) == {303: 8}
-    program = httpx.get(f"{site.url}/api/v1/loyalty/program", headers=site.auth).json()
+    program = http_get(f"{site.url}/api/v1/loyalty/program", headers=site.auth).json()
     assert program["points_per_currency_unit"] == 4
 
 
@@ -516,7 +519,7 @@ def test_a_friend_signing_up_by_many_taps_on_a_referral_link_is_one_referral(sit
         code = referrals.code_for(session, ledger.account(
             session, store_id=site.store_id, customer_id=member.id))
     path = f"/r/{code}"
-    with httpx.Client(base_url=site.url, timeout=20) as friend:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as friend:
         csrf = csrf_of(friend.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in friend.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "email": "friend-taps@example.com"},
@@ -570,13 +573,13 @@ def test_a_review_form_sent_by_many_taps_is_one_review_per_item(site):
     from afterward.feedback import links
     from afterward.feedback.models import Review, ReviewRequest
 
-    order = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    order = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         "REV-TAPS", email="rev-taps@example.com", customer={"email": "rev-taps@example.com"},
         lines=[{"sku": "REV-TAP-1", "title": "Tea", "quantity": 1, "unit_price_minor": 450},
                {"sku": "REV-TAP-2", "title": "Mug", "quantity": 1, "unit_price_minor": 900}]
     )).json()
     path = links.form_path(SECRET_KEY, site.store_id, order["id"])
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "sku_0": "REV-TAP-1", "rating_0": "5",
@@ -594,11 +597,11 @@ def test_a_review_form_sent_by_many_taps_is_one_review_per_item(site):
 
 
 def test_a_review_published_from_many_admin_tabs_is_published_once(site):
-    made = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    made = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         "REV-ADMIN", lines=[{"sku": "REV-ADM-1", "title": "Tea", "quantity": 1,
                              "unit_price_minor": 450}]))
     assert made.status_code == 201, made.text
-    review = httpx.post(f"{site.url}/api/v1/reviews", headers=site.auth, json={
+    review = http_post(f"{site.url}/api/v1/reviews", headers=site.auth, json={
         "sku": "REV-ADM-1", "rating": 2, "title": "Meh", "author_name": "Ada"}).json()
 
     published = admin_post(site, f"/admin/reviews/{review['id']}/publish", 8)
@@ -611,11 +614,11 @@ def test_a_review_published_from_many_admin_tabs_is_published_once(site):
     assert count(site.db, Event, Event.name == "review.rejected",
                  Event.subject_id == review["id"]) == 1
 def test_reviews_published_in_bulk_from_many_admin_tabs_are_published_once_each(site):
-    made = httpx.post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
+    made = http_post(f"{site.url}/api/v1/orders", headers=site.auth, json=order_body(
         "REV-BULK", lines=[{"sku": "REV-BULK-1", "title": "Tea", "quantity": 1,
                             "unit_price_minor": 450}]))
     assert made.status_code == 201, made.text
-    ids = [httpx.post(f"{site.url}/api/v1/reviews", headers=site.auth, json={
+    ids = [http_post(f"{site.url}/api/v1/reviews", headers=site.auth, json={
         "sku": "REV-BULK-1", "rating": 2, "title": f"Meh {n}", "author_name": "Ada"}).json()["id"]
         for n in range(3)]
     call = Call("POST", "/admin/reviews/bulk", {"data": {
@@ -652,7 +655,7 @@ def test_a_survey_link_clicked_many_times_at_once_records_one_answer(site):
                  Event.subject_id == answer_id) == 1
     assert count(site.db, SurveyAlert, SurveyAlert.response_id == answer_id) == 1
 
-    with httpx.Client(base_url=site.url, timeout=20) as shopper:
+    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "comment": "Box crushed"},
@@ -686,7 +689,7 @@ def test_helpful_votes_tapped_many_times_by_several_voters_count_once_per_voter(
     path = "/reviews/acme/TAP-1"
     calls = []
     for _ in range(4):  # four voters, each with their own cookies, tapping three times
-        with httpx.Client(base_url=site.url, timeout=20) as voter:
+        with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as voter:
             csrf = csrf_of(voter.get(path).text)
             cookie = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
         calls += [Call("POST", f"{path}/vote", {

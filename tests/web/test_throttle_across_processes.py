@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from afterward.tls import client_context
 from afterward.web.pages import lookup
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, http_post
 from tests.web import tracking_scenes
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
 
@@ -33,7 +34,7 @@ def two_servers(db_url: str) -> Iterator[tuple[str, str]]:
 
 
 def track(base: str, number: str, email: str) -> httpx.Response:
-    return httpx.post(f"{base}/track", data={"order_number": number, "email": email},
+    return http_post(f"{base}/track", data={"order_number": number, "email": email},
                       follow_redirects=False, timeout=30)
 
 
@@ -81,7 +82,7 @@ def test_failed_sign_ins_spread_over_two_servers_share_one_lock(db, store, two_s
     # given ten wrong passwords, alternating between the servers
     make_admin(db)
     first, second = two_servers
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(verify=client_context(), timeout=30) as client:
         failures = [sign_in(client, (first, second)[i % 2], "wrong password!").status_code
                     for i in range(10)]
 

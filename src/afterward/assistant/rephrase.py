@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from afterward.config import Settings
+from afterward.tls import client_context
 
 SYSTEM_PROMPT = (
     "You rewrite a shop assistant's answer to a customer so it reads warmly and "
@@ -102,7 +103,8 @@ def _call(point: Endpoint, text: str, lang: str) -> str | None:
     """The model's rewording, or None on any failure. The one network call here."""
     headers = {"Authorization": f"Bearer {point.key}"} if point.key else {}
     try:
-        with httpx.Client(timeout=point.timeout_seconds, follow_redirects=False) as http:
+        with httpx.Client(timeout=point.timeout_seconds, follow_redirects=False,
+                          verify=client_context()) as http:
             response = http.post(point.url, json=_request(point, text, lang), headers=headers)
         if not response.is_success:
             return None

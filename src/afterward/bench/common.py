@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from afterward.storage.db import backend_name, normalize_url
+from afterward.tls import client_context
 
 Backend = Literal["sqlite", "postgresql"]
 
@@ -144,7 +145,7 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None
         if process.poll() is not None:
             raise BenchError(f"afterward serve exited: {log.read_text(errors='replace')[-500:]}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=1, verify=client_context()).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

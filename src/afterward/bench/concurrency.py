@@ -41,6 +41,7 @@ from afterward.commerce import stores
 from afterward.journeys import builtins
 from afterward.storage.db import Database
 from afterward.storage.migrate import upgrade
+from afterward.tls import client_context
 
 SUITE = "concurrency"
 CLIENTS = 16
@@ -133,7 +134,7 @@ def _load(base: str, auth: dict[str, str], seconds: float) -> tuple[Tally, float
 
 def _client(base: str, auth: dict[str, str], n: int, stop_at: float, tally: Tally) -> None:
     mix = Mix(n, auth)
-    with httpx.Client(base_url=base, timeout=TIMEOUT) as client:
+    with httpx.Client(base_url=base, timeout=TIMEOUT, verify=client_context()) as client:
         while time.monotonic() < stop_at:
             request = mix.next()
             started = time.perf_counter()

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import httpx
 
 from afterward.config import env_str
+from afterward.tls import client_context
 from afterward.tracking.carriers.registry import normalize_code
 
 EASYPOST_URL = "https://api.easypost.com"
@@ -101,7 +102,7 @@ class EasyPost:
         if not self.api_key:
             raise CarrierError("no EasyPost API key (AFTERWARD_EASYPOST_API_KEY)", retry=False)
         with httpx.Client(base_url=self.base_url, auth=(self.api_key, ""),
-                          timeout=self.timeout) as client:
+                          timeout=self.timeout, verify=client_context()) as client:
             shipment = None
             if request.shipment_id:
                 shipment = self._call(client, "GET", f"/v2/shipments/{request.shipment_id}")

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from afterward.tls import client_context
+
 IPAddress = IPv4Address | IPv6Address
 ALLOW_SETTING = "AFTERWARD_ALLOW_PRIVATE_URLS=true"
 METADATA = frozenset(ip_address(a) for a in (
@@ -127,7 +129,8 @@ def literal_refusal(url: str) -> str | None:
 def post(url: str, *, allow_private: bool, timeout: float, **request: Any) -> httpx.Response:
     """POST without following redirects; EgressRefused when the host is private."""
     if allow_private:
-        return httpx.post(url, timeout=timeout, follow_redirects=False, **request)
+        return httpx.post(url, timeout=timeout, follow_redirects=False,
+                          verify=client_context(), **request)
     with httpx.Client(transport=_GuardedTransport(), timeout=timeout,
                       follow_redirects=False) as client:
         return client.post(url, **request)
@@ -184,6 +187,6 @@ class _GuardedTransport(httpx.HTTPTransport):
     the environment: the check must see the address actually connected to."""
 
     def __init__(self) -> None:
-        super().__init__(trust_env=False)
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+        super().__init__(trust_env=False, verify=client_context())
+        self._pool = httpcore.ConnectionPool(ssl_context=client_context(),
                                              network_backend=_GuardedBackend())
