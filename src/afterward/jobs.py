@@ -48,7 +48,7 @@ from afterward.job_handlers import (  # noqa: F401
     registered_kinds,
 )
 from afterward.storage import bulk
-from afterward.storage.db import Base
+from afterward.storage.db import Base, remembers_contents
 from afterward.storage.lookups import Lookup
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
@@ -216,6 +216,7 @@ def claim_many(
 LEASE_SWEEP_SECONDS = 5.0
 _last_sweep: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _sweep_lock = threading.Lock()
+remembers_contents(lambda: _last_sweep.clear())
 
 
 def _sweep_due(engine: Engine) -> bool:

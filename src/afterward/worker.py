@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from afterward import jobs, modules
-from afterward.storage.db import Database, unavailable
+from afterward.storage.db import Database, remembers_contents, unavailable
 
 log = logging.getLogger("afterward.worker")
 
@@ -214,7 +214,7 @@ class EventNudge:
 
     @classmethod
     def forget(cls) -> None:
-        """Drop what was seen (a database emptied and its ids restarted, as in tests)."""
+        """Drop what was seen (a database replaced or emptied and its ids restarted)."""
         cls._seen.clear()
         cls._next_at = 0.0
 
@@ -253,6 +253,9 @@ class EventNudge:
         if ordered and caught_up:
             EventNudge._seen[key] = newest
         return consumed
+
+
+remembers_contents(EventNudge.forget)
 
 
 class _LeaseLost(Exception):

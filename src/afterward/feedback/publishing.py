@@ -7,17 +7,19 @@ widget and the Google feed (feeds.py) all go through these functions."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy import Engine, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Product, Store, Variant
 from afterward.feedback.models import Review, ReviewPhoto, ReviewSummary
+from afterward.storage.db import remembers_contents
 
 SORTS = ("newest", "helpful", "highest", "lowest")
 PER_PAGE, MAX_PER_PAGE = 10, 50
@@ -143,8 +145,8 @@ def version(session: Session, *, store_id: int, sku: str) -> Version:
 
 class _Cache:
     """What was computed for a product's reviews at a version, per database engine
-    (so each test database, and each process, has its own): a hot product's
-    aggregate and pages are read once per change, not once per view."""
+    (each process has its own; storage/db.forget_contents drops them): a hot
+    product's aggregate and pages are read once per change, not once per view."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -165,7 +167,9 @@ class _Cache:
         return value
 
 
+_CACHES: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
+remembers_contents(lambda: _CACHES.clear())
 
 
 def cached(session: Session, at: Version | None, key: tuple[Any, ...],
@@ -174,12 +178,12 @@ def cached(session: Session, at: Version | None, key: tuple[Any, ...],
     (no `at`: computed every time). The pages keep their words here too."""
     if at is None:
         return compute()
-    engine: Any = session.get_bind()
-    cache = getattr(engine, "_afterward_reviews_cache", None)
-    if cache is None:
-        with _CACHES_LOCK:
-            cache = getattr(engine, "_afterward_reviews_cache", None) or _Cache()
-            engine._afterward_reviews_cache = cache
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _CACHES_LOCK:
+        cache = _CACHES.get(engine)
+        if cache is None:
+            cache = _CACHES[engine] = _Cache()
     return cache.get(key, at, compute)
 
 

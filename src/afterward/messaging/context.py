@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased, lazyload
 
 from afterward import modules
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Store, full_name
+from afterward.storage.db import remembers_contents
 from afterward.storage.queries import one_of
 from afterward.storage.types import utcnow
 from afterward.tracking import lateness
@@ -299,6 +300,7 @@ _RECOMMENDED: weakref.WeakKeyDictionary[Engine, dict[tuple[int, tuple[int, ...]]
     weakref.WeakKeyDictionary())
 _RECOMMENDED_MAX = 4096
 _recommended_lock = threading.Lock()
+remembers_contents(lambda: _RECOMMENDED.clear())
 
 
 def recommended(session: Session, *, store_id: int, product_ids: list[int]

@@ -43,6 +43,25 @@ _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", LOCK_NOT_AVAILA
 LOCK_WAIT_SECONDS = WRITE_WAIT_SECONDS
 
 
+# What a process remembers of a database's rows between transactions (when it last
+# swept expired job leases, co-purchase counts, the newest event it handled): each such
+# memory registers here how to drop it. forget_contents() drops them all, for a
+# database whose contents were replaced under the running process (restored from a
+# backup; in the tests, a fresh copy for each test under one engine).
+_MEMORIES: list[Callable[[], None]] = []
+
+
+def remembers_contents(forget: Callable[[], None]) -> None:
+    """Register how to drop one memory of the database's rows (forget_contents)."""
+    _MEMORIES.append(forget)
+
+
+def forget_contents() -> None:
+    """Drop everything this process remembers of its databases' rows."""
+    for forget in _MEMORIES:
+        forget()
+
+
 def unavailable(exc: DBAPIError) -> bool:
     """Is this the database being down, restarting or busy, rather than a bug?"""
     state = str(getattr(exc.orig, "sqlstate", "") or "")
