@@ -102,14 +102,20 @@ class _Child:
             pass
 
 
+def http_client(**options: Any) -> httpx.Client:
+    """An httpx.Client with the process's one TLS context (afterward.tls): httpx would
+    build one for each client, ~35 ms of CPU, many times what a request to a local
+    server costs."""
+    return httpx.Client(verify=client_context(), **options)
+
+
 def http_get(url: str, **options: Any) -> httpx.Response:
-    """httpx.get with the process's one TLS context (afterward.tls): httpx would build
-    one for each call, ~35 ms of CPU, many times what a request to a local server costs."""
+    """httpx.get with the process's one TLS context (http_client)."""
     return httpx.get(url, verify=client_context(), **options)
 
 
 def http_post(url: str, **options: Any) -> httpx.Response:
-    """httpx.post with the process's one TLS context (http_get)."""
+    """httpx.post with the process's one TLS context (http_client)."""
     return httpx.post(url, verify=client_context(), **options)
 
 
@@ -181,8 +187,7 @@ def hammer(base_url: str | Sequence[str], calls: list[Call], *,
     def client(base: str) -> httpx.Client:
         pool: dict[str, httpx.Client] = local.__dict__.setdefault("clients", {})
         if base not in pool:
-            pool[base] = httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT,
-                                      verify=client_context())
+            pool[base] = http_client(base_url=base, timeout=CLIENT_TIMEOUT)
             opened.append(pool[base])
         return pool[base]
 

@@ -48,7 +48,7 @@ from afterward.job_handlers import (  # noqa: F401
     registered_kinds,
 )
 from afterward.storage import bulk
-from afterward.storage.db import Base, remembers_contents
+from afterward.storage.db import Base, engine_of, remembers_contents
 from afterward.storage.lookups import Lookup
 from afterward.storage.queries import one_of
 from afterward.storage.types import BigID, JSONType, UTCDateTime, utcnow
@@ -253,8 +253,7 @@ def _oldest_due(session: Session, now: datetime, *, limit: int, kind: str | None
         return [(row.run_at, row.id) for row in session.connection().execute(stmt)]
 
     found = oldest(_queued_and_due(now))
-    if expired and (len(found) < limit or _sweep_due(
-            bind if isinstance(bind, Engine) else bind.engine)):
+    if expired and (len(found) < limit or _sweep_due(engine_of(session))):
         found += oldest(_lease_expired(now))
     return [job_id for _, job_id in sorted(found)[:limit]]
 

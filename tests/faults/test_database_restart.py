@@ -27,10 +27,9 @@ from afterward.jobs import Job
 from afterward.storage.db import Database
 from afterward.storage.migrate import upgrade
 from afterward.storage.types import utcnow
-from afterward.tls import client_context
 from tests.factories import order_body
 from tests.faults.helpers import dead_jobs, tracebacks, wait_for
-from tests.servers import CLIENT_TIMEOUT, ROOT, ServerProcess
+from tests.servers import CLIENT_TIMEOUT, ROOT, ServerProcess, http_client
 
 pytestmark = [
     pytest.mark.slow,
@@ -89,7 +88,7 @@ class Writers:
         return threads
 
     def _write(self, prefix: str) -> None:
-        with httpx.Client(verify=client_context(), base_url=self.url, headers=self.auth,
+        with http_client(base_url=self.url, headers=self.auth,
                           timeout=CLIENT_TIMEOUT) as client:
             for n in range(10_000):
                 if self.stopping.is_set():

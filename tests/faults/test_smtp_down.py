@@ -16,11 +16,10 @@ from afterward.jobs import Job
 from afterward.messaging.models import Message
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
-from afterward.tls import client_context
 from tests.factories import order_body
 from tests.faults.helpers import received_message_ids, tracebacks, wait_for
 from tests.messaging.conftest import SmtpServer
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, http_client
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +87,7 @@ def skip_the_backoff(db: Database) -> None:
 
 def test_mail_due_while_smtp_is_down_is_retried_and_delivered_once_when_it_is_back(
         db, store, smtp, served):
-    api = httpx.Client(verify=client_context(), base_url=served.url, headers=store.auth, timeout=20)
+    api = http_client(base_url=served.url, headers=store.auth, timeout=20)
     # given mail that went out while the server was up
     before = queue_confirmations(api, ["A-1", "A-2"])
     wait_for(lambda: all_sent(db, before), what="the first mail sent")

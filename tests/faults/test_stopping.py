@@ -22,11 +22,10 @@ from afterward.events import Event
 from afterward.jobs import Job
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
-from afterward.tls import client_context
 from afterward.worker import Worker
 from tests.factories import order_body
 from tests.faults.helpers import count, job_states, tracebacks, wait_for
-from tests.servers import ServerProcess, WorkerProcess
+from tests.servers import ServerProcess, WorkerProcess, http_client
 
 pytestmark = pytest.mark.slow
 
@@ -115,8 +114,7 @@ class Readers:
             thread.start()
 
     def _read(self) -> None:
-        with httpx.Client(base_url=self.url, headers=self.auth, timeout=20,
-                          verify=client_context()) as client:
+        with http_client(base_url=self.url, headers=self.auth, timeout=20) as client:
             while True:
                 try:
                     self.answers.append(client.get("/api/v1/orders").status_code)
@@ -137,8 +135,7 @@ def post_order(url: str, auth: dict[str, str], number: str,
 
     def post() -> None:
         try:
-            with httpx.Client(base_url=url, headers=auth, timeout=30,
-                              verify=client_context()) as client:
+            with http_client(base_url=url, headers=auth, timeout=30) as client:
                 client.get("/healthz")
                 connected.set()
                 out.append(client.post("/api/v1/orders", json=order_body(number)))

@@ -29,7 +29,6 @@ from afterward.messaging.tokens import PREFERENCES, LinkSigner
 from afterward.returns.models import RefundRequest, Return, ReturnPhoto
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
-from afterward.tls import client_context
 from afterward.tracking.models import Shipment
 from afterward.web.pages import lookup
 from afterward.web.pages.returns_links import signed_order, signed_return
@@ -44,6 +43,7 @@ from tests.servers import (
     ServerProcess,
     fresh_database,
     hammer,
+    http_client,
     http_get,
     http_post,
 )
@@ -78,7 +78,7 @@ def site(request: pytest.FixtureRequest, template_url: str,
     server = ServerProcess(url).wait_ready()
     servers = [server] + [ServerProcess(url, public_url=server.url).wait_ready()
                           for _ in range(request.param - 1)]
-    with httpx.Client(verify=client_context(), base_url=server.url, timeout=20) as admin:
+    with http_client(base_url=server.url, timeout=20) as admin:
         form = admin.get("/admin/login")
         admin.post("/admin/login", data={"email": "ann@example.com", "password": PASSWORD,
                                          "csrf": csrf_of(form.text), "next": ""})
@@ -228,7 +228,7 @@ def test_preferences_saved_by_many_taps_change_each_consent_once(site):
         session.flush()
         customer_id, message_id = ada.id, message.id
     path = f"/preferences/{LinkSigner(SECRET_KEY, site.url).token(PREFERENCES, message_id)}"
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "sms": "1", "action": "save"},
@@ -254,7 +254,7 @@ def test_a_return_confirmed_by_many_taps_is_one_return(site):
         "R-TAPS", placed_at=utcnow().isoformat(), email="taps-return@example.com",
         customer={"email": "taps-return@example.com"})).json()
     path = f"/returns/o/{signed_order(SECRET_KEY, site.store_id, order['id'])}"
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         body = {"csrf": csrf_of(shopper.get(path).text), "resolution": "refund",
                 "exchange_for_sku": ""}
         for line in order["lines"]:
@@ -292,7 +292,7 @@ def test_photos_uploaded_by_many_taps_at_once_are_each_kept_once(site):
     from tests.returns.test_photo_files import png
 
     order, path = _photo_order(site, "R-PHOTO-TAPS")
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         body = _damaged(order, csrf_of(shopper.get(path).text))
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     upload = f"upload_{order['lines'][0]['id']}"
@@ -311,7 +311,7 @@ def test_a_return_with_a_photo_confirmed_by_many_taps_takes_its_photo_once(site)
     from tests.returns.test_photo_files import png
 
     order, path = _photo_order(site, "R-PHOTO-CONFIRM")
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         body = _damaged(order, csrf_of(shopper.get(path).text))
         resolution = shopper.post(f"{path}/review", data=body, files=[
             (f"upload_{order['lines'][0]['id']}", ("a.jpg", png(), "image/jpeg"))]).text
@@ -345,7 +345,7 @@ def test_a_return_parcel_s_tracking_number_told_by_many_taps_tracks_one_parcel(s
             {"sku": order["lines"][0]["sku"], "quantity": 1, "reason": "changed_mind"}]})
     assert made.status_code == 201, made.text
     path = f"/returns/r/{signed_return(SECRET_KEY, site.store_id, made.json()['id'])}"
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", f"{path}/tracking", {"data": {"csrf": csrf,
@@ -466,7 +466,7 @@ def loyalty_balance(site: Site, customer_id: int) -> int:
 def test_a_reward_redeemed_by_many_taps_is_one_code(site):
     customer_id = loyalty_member(site, "L-TAPS", 1200)
     path = member_path(SECRET_KEY, site.store_id, customer_id)
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         page = shopper.get(path).text
         key = re.search(r'name="key" value="([^"]+-five-off)"', page)
         assert key, page
@@ -519,7 +519,7 @@ def test_a_friend_signing_up_by_many_taps_on_a_referral_link_is_one_referral(sit
         code = referrals.code_for(session, ledger.account(
             session, store_id=site.store_id, customer_id=member.id))
     path = f"/r/{code}"
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as friend:
+    with http_client(base_url=site.url, timeout=20) as friend:
         csrf = csrf_of(friend.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in friend.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "email": "friend-taps@example.com"},
@@ -579,7 +579,7 @@ def test_a_review_form_sent_by_many_taps_is_one_review_per_item(site):
                {"sku": "REV-TAP-2", "title": "Mug", "quantity": 1, "unit_price_minor": 900}]
     )).json()
     path = links.form_path(SECRET_KEY, site.store_id, order["id"])
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "sku_0": "REV-TAP-1", "rating_0": "5",
@@ -655,7 +655,7 @@ def test_a_survey_link_clicked_many_times_at_once_records_one_answer(site):
                  Event.subject_id == answer_id) == 1
     assert count(site.db, SurveyAlert, SurveyAlert.response_id == answer_id) == 1
 
-    with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as shopper:
+    with http_client(base_url=site.url, timeout=20) as shopper:
         csrf = csrf_of(shopper.get(path).text)
         cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     call = Call("POST", path, {"data": {"csrf": csrf, "comment": "Box crushed"},
@@ -689,7 +689,7 @@ def test_helpful_votes_tapped_many_times_by_several_voters_count_once_per_voter(
     path = "/reviews/acme/TAP-1"
     calls = []
     for _ in range(4):  # four voters, each with their own cookies, tapping three times
-        with httpx.Client(verify=client_context(), base_url=site.url, timeout=20) as voter:
+        with http_client(base_url=site.url, timeout=20) as voter:
             csrf = csrf_of(voter.get(path).text)
             cookie = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
         calls += [Call("POST", f"{path}/vote", {

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from afterward.tls import client_context
 from afterward.web.pages import lookup
-from tests.servers import ServerProcess, http_post
+from tests.servers import ServerProcess, http_client, http_post
 from tests.web import tracking_scenes
 from tests.web.helpers import PASSWORD, csrf_of, make_admin
 
@@ -82,7 +81,7 @@ def test_failed_sign_ins_spread_over_two_servers_share_one_lock(db, store, two_s
     # given ten wrong passwords, alternating between the servers
     make_admin(db)
     first, second = two_servers
-    with httpx.Client(verify=client_context(), timeout=30) as client:
+    with http_client(timeout=30) as client:
         failures = [sign_in(client, (first, second)[i % 2], "wrong password!").status_code
                     for i in range(10)]
 

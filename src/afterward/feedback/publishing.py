@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Product, Store, Variant
 from afterward.feedback.models import Review, ReviewPhoto, ReviewSummary
-from afterward.storage.db import remembers_contents
+from afterward.storage.db import engine_of, remembers_contents
 
 SORTS = ("newest", "helpful", "highest", "lowest")
 PER_PAGE, MAX_PER_PAGE = 10, 50
@@ -178,8 +178,7 @@ def cached(session: Session, at: Version | None, key: tuple[Any, ...],
     (no `at`: computed every time). The pages keep their words here too."""
     if at is None:
         return compute()
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = engine_of(session)
     with _CACHES_LOCK:
         cache = _CACHES.get(engine)
         if cache is None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased, lazyload
 
 from afterward import modules
 from afterward.commerce.models import Customer, Order, OrderLine, Product, Store, full_name
-from afterward.storage.db import remembers_contents
+from afterward.storage.db import engine_of, remembers_contents
 from afterward.storage.queries import one_of
 from afterward.storage.types import utcnow
 from afterward.tracking import lateness
@@ -308,8 +308,7 @@ def recommended(session: Session, *, store_id: int, product_ids: list[int]
     """bought_together, remembered for RECOMMENDATIONS_TTL seconds."""
     if not product_ids:
         return []
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = engine_of(session)
     key = (store_id, tuple(product_ids))
     now = time.monotonic()
     with _recommended_lock:

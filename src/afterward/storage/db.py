@@ -62,6 +62,12 @@ def forget_contents() -> None:
         forget()
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine a session's statements run on (its bind, or the bind's engine)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def unavailable(exc: DBAPIError) -> bool:
     """Is this the database being down, restarting or busy, rather than a bug?"""
     state = str(getattr(exc.orig, "sqlstate", "") or "")
