@@ -57,6 +57,31 @@ def test_an_issued_code_is_recorded_and_pushed_to_the_platform(db, store):
         assert (event.subject_type, event.subject_id) == ("discount_code", code.id)
 
 
+def test_a_code_issued_while_no_endpoint_listens_is_recorded_and_queues_nothing(db, store):
+    code = issued(db, store)
+
+    with db.reading() as session:
+        assert session.scalars(select(Job.kind)).all() == []
+        assert session.scalars(select(Event.subject_id).where(
+            Event.name == "code.issued")).all() == [code.id]
+
+
+def test_a_code_that_clashes_with_one_issued_is_issued_again_by_the_unit_of_work(
+        db, store, monkeypatch):
+    taken = issued(db, store).code
+    drawn = iter([taken, "ZZZZZZZZZZZZZZZZ"])
+    monkeypatch.setattr(codes, "new_code", lambda: next(drawn))
+
+    code = db.run(lambda session: codes.issue(
+        session, store_id=store.id, kind="gift_card", source="manual", value_minor=500,
+        currency="EUR"))
+
+    assert code.code == "ZZZZZZZZZZZZZZZZ"
+    with db.reading() as session:
+        assert session.scalars(select(DiscountCode.code).order_by(DiscountCode.id)).all() == [
+            taken, "ZZZZZZZZZZZZZZZZ"]
+
+
 def test_a_percentage_discount_is_pushed_as_a_shopify_price_rule(db, store):
     code = issued(db, store, kind="discount", value_minor=None, currency=None, percent=15,
                   source="loyalty", expires_at=datetime(2027, 1, 31, tzinfo=UTC))

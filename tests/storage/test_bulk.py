@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Table, event, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Consent, Customer, Order
 from afterward.events import Event
 from afterward.jobs import Job
@@ -206,3 +208,66 @@ def test_tuple_rows_of_the_wrong_length_are_refused_before_anything_is_sent(db, 
             bulk.insert_values(session, Event, names,
                                [tuple(row.values()), tuple(row.values())[:-1]])
         assert session.scalar(select(func.count()).select_from(Event)) == before
+
+
+# ---------------------------------------------------------------- add_row
+
+
+def a_code(store_id: int) -> dict[str, Any]:
+    # status, percent, categories, used_* and cancelled_at left out: defaults or None
+    return {"store_id": store_id, "code": "ABCDEFGHJKMNPQRS", "kind": "discount",
+            "value_minor": 500, "currency": "EUR", "skus": ["SKU-1", "SKU-2"],
+            "source": "loyalty", "source_id": "five-off", "idempotency_key": "k1",
+            "expires_at": AT, "created_at": AT, "updated_at": AT}
+
+
+def test_add_row_stores_the_row_a_flush_of_the_same_instance_stores(db, store):
+    def flushed(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        with Session(bind=conn) as session:
+            session.add(DiscountCode(**rows[0]))
+            session.flush()
+
+    def added(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        with Session(bind=conn) as session:
+            bulk.add_row(session, DiscountCode, **rows[0])
+
+    MODELS["discount_codes"] = DiscountCode
+    try:
+        by_flush = stored_by(db, store.id, "discount_codes", [a_code(store.id)], flushed)
+        by_add_row = stored_by(db, store.id, "discount_codes", [a_code(store.id)], added)
+    finally:
+        del MODELS["discount_codes"]
+
+    assert len(by_flush) == 1
+    assert by_add_row == by_flush
+
+
+def test_add_row_gives_a_persistent_instance_that_reads_without_a_query(db, store):
+    statements: list[str] = []
+    with db.transaction() as session:
+        code = bulk.add_row(session, DiscountCode, **a_code(store.id))
+        event.listen(session.connection(), "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+        read = (code.status, code.percent, code.categories, code.skus, code.expires_at,
+                code.used_order_id)
+        assert inspect(code).persistent
+        assert session.get(DiscountCode, code.id) is code
+        queried = list(statements)
+        code.status = "cancelled"  # and the unit of work updates it like any other row
+
+    assert queried == []
+    assert read == ("issued", None, None, ["SKU-1", "SKU-2"], AT, None)
+    with db.reading() as session:
+        assert session.scalars(select(DiscountCode.status).where(
+            DiscountCode.id == code.id)).all() == ["cancelled"]
+
+
+def test_add_row_refused_by_a_unique_key_raises_integrity_error_and_writes_nothing(db, store):
+    with db.transaction() as session:
+        bulk.add_row(session, DiscountCode, **a_code(store.id))
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        bulk.add_row(session, DiscountCode, **{**a_code(store.id), "idempotency_key": "k2"})
+
+    with db.reading() as session:
+        assert session.scalars(select(DiscountCode.idempotency_key).where(
+            DiscountCode.store_id == store.id)).all() == ["k1"]

@@ -155,11 +155,8 @@ async def redeem(request: Request, body: RedemptionIn,
     `insufficient_points`; the same idempotency_key again: 200 and the same code.
     Another store's customer: 404."""
     def work(session: Session) -> tuple[RedemptionOut, bool]:
-        # Held while the code is made: the session keeps loaded rows only while they
-        # are referenced, and the code's webhook payload reads the customer again.
-        customer = commerce.get_customer(session, store_id=who.store_id,
-                                         customer_id=body.customer_id)
-        if customer is None:
+        if not commerce.customer_exists(session, store_id=who.store_id,
+                                        customer_id=body.customer_id):
             raise ApiError(404, "not_found", "no such customer in this store", "customer_id")
         made = redemptions.redeem(
             session, store_id=who.store_id, customer_id=body.customer_id,

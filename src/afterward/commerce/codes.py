@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from afterward import outbound
@@ -29,6 +28,7 @@ from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Customer
 from afterward.commerce.validation import minor_units_exponent
 from afterward.events import record
+from afterward.storage import bulk
 from afterward.storage.types import utcnow
 
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -99,24 +99,14 @@ def issue(session: Session, *, store_id: int, kind: str, source: str,
     if expires_at is not None and (expires_at.utcoffset() is None or expires_at <= now):
         raise CommerceError("invalid", "a code expires at an aware time in the future",
                             "expires_at")
-    for _ in range(5):  # a clash of 78 random bits: practically never
-        row = DiscountCode(
-            store_id=store_id, code=new_code(), kind=kind, value_minor=value_minor,
-            percent=percent, currency=currency, source=source, source_id=source_id,
-            idempotency_key=idempotency_key, customer_id=customer_id, status="issued",
-            expires_at=expires_at, skus=skus, categories=categories,
-            enrolment_id=enrolment_id, created_at=now, updated_at=now)
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-            break
-        except IntegrityError:
-            if by_key(session, store_id=store_id, source=source,
-                      key=idempotency_key or "") is not None:
-                raise
-    else:  # pragma: no cover
-        raise CommerceError("code_unavailable", "no free code found; try again", status=409)
+    # A clash of 78 random bits (practically never) or a key another transaction took
+    # meanwhile breaks a unique key: the caller's unit of work runs again (Database.run).
+    row = bulk.add_row(
+        session, DiscountCode, store_id=store_id, code=new_code(), kind=kind,
+        value_minor=value_minor, percent=percent, currency=currency, source=source,
+        source_id=source_id, idempotency_key=idempotency_key, customer_id=customer_id,
+        status="issued", expires_at=expires_at, skus=skus, categories=categories,
+        enrolment_id=enrolment_id, created_at=now, updated_at=now)
     _tell(session, row, "code.issued", now)
     return row
 
@@ -193,19 +183,20 @@ def used_in_order(session: Session, *, store_id: int, order_id: int,
 
 def _tell(session: Session, code: DiscountCode, name: str, now: datetime,
           reason: str | None = None) -> None:
-    customer = session.get(Customer, code.customer_id) if code.customer_id else None
-    data = payload(code, customer)
     why = {"reason": reason} if reason else {}
-    data.update(why)
     record(session, store_id=code.store_id, name=name, subject_type="discount_code",
            subject_id=code.id, occurred_at=now,
            payload={"code_id": code.id, "kind": code.kind, "source": code.source,
                     "source_id": code.source_id, "enrolment_id": code.enrolment_id,
                     "customer_id": code.customer_id, "value_minor": code.value_minor,
                     "currency": code.currency, **why})
+    if not outbound.listened(session, store_id=code.store_id, event_type=name):
+        return  # the webhook's payload is not even made
+    customer = session.get(Customer, code.customer_id) if code.customer_id else None
     event_id = f"{name.replace('.', '_')}_{code.id}"
     outbound.publish(session, store_id=code.store_id, event_type=name, event_id=event_id,
-                     data=data, dedupe_key=f"commerce.{event_id}")
+                     data={**payload(code, customer), **why},
+                     dedupe_key=f"commerce.{event_id}")
 
 
 def payload(code: DiscountCode, customer: Customer | None) -> dict[str, Any]:

@@ -117,8 +117,17 @@ def set_consent(session: Session, *, store_id: int, customer_id: int, channel: s
 
 
 def get_customer(session: Session, *, store_id: int, customer_id: int) -> Customer | None:
-    return session.scalar(select(Customer).where(
-        Customer.store_id == store_id, Customer.id == customer_id))
+    return session.scalar(_CUSTOMER, {"store_id": store_id, "customer_id": customer_id})
+
+
+def customer_exists(session: Session, *, store_id: int, customer_id: int) -> bool:
+    """Whether the store has this customer, without loading it."""
+    return bool(_CUSTOMER_ID(session, {"store_id": store_id, "customer_id": customer_id}))
+
+
+_WHERE = (Customer.store_id == bindparam("store_id"), Customer.id == bindparam("customer_id"))
+_CUSTOMER = select(Customer).where(*_WHERE)
+_CUSTOMER_ID = Lookup(select(Customer.id).where(*_WHERE))
 
 
 def list_customers(session: Session, *, store_id: int, email: str | None = None,

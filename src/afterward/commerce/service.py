@@ -2,6 +2,7 @@
 the implementations live in customers.py, products.py, orders.py and sales.py."""
 
 from afterward.commerce.customers import (
+    customer_exists,
     find_customer,
     get_customer,
     list_customers,
@@ -48,6 +49,7 @@ __all__ = [
     "apply_refund",
     "cancel_order",
     "create_order_document",
+    "customer_exists",
     "decode_cursor",
     "encode_cursor",
     "find_customer",

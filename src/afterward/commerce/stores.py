@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce import validation as v
 from afterward.commerce.models import ApiKey, Store, WebhookSecret
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
 PROVIDERS = ("shopify", "easypost", "aftership", "shippo", "generic", "twilio")
@@ -70,6 +71,15 @@ def lock_store(session: Session, store_id: int) -> None:
     UPDATE), so a check-then-insert of the store's settings runs one at a time. SQLite
     writers already run one at a time."""
     session.execute(select(Store.id).where(Store.id == store_id).with_for_update())
+
+
+_CURRENCY = Lookup(select(Store.currency).where(Store.id == bindparam("store_id")))
+
+
+def currency_of(session: Session, store_id: int) -> str | None:
+    """The store's currency (None: no such store), read without loading the store."""
+    found = _CURRENCY(session, {"store_id": store_id})
+    return found[0].currency if found else None
 
 
 def get_by_slug(session: Session, slug: str) -> Store | None:

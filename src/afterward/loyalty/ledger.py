@@ -9,33 +9,52 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from afterward.events import record
 from afterward.loyalty.errors import LoyaltyError
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry
-from afterward.storage import locks
+from afterward.storage import bulk, locks
 from afterward.storage.types import utcnow
 
 MAX_ADJUSTMENT = 10**9
 
+# The statements a redemption or an earning runs, built once: building one costs more
+# CPU than SQLite takes to run it.
+_ACCOUNT = select(LoyaltyAccount).where(LoyaltyAccount.store_id == bindparam("store_id"),
+                                        LoyaltyAccount.customer_id == bindparam("customer_id"))
+_HELD = _ACCOUNT.with_for_update().execution_options(populate_existing=True)
+_ENTRY_BY_KEY = select(LoyaltyEntry).where(LoyaltyEntry.store_id == bindparam("store_id"),
+                                           LoyaltyEntry.idempotency_key == bindparam("key"))
+_ACCOUNTS = cast(Table, LoyaltyAccount.__table__)
+_COUNTERS = (_ACCOUNTS.c.points_balance, _ACCOUNTS.c.points_pending, _ACCOUNTS.c.points_debt,
+             _ACCOUNTS.c.lifetime_points, _ACCOUNTS.c.updated_at)
+# The counters moved by the deltas, unless the balance would go below zero (no row).
+_MOVE = (update(_ACCOUNTS)
+         .where(_ACCOUNTS.c.id == bindparam("account_id"),
+                _ACCOUNTS.c.points_balance + bindparam("balance") >= 0)
+         .values(points_balance=_ACCOUNTS.c.points_balance + bindparam("balance"),
+                 points_pending=_ACCOUNTS.c.points_pending + bindparam("pending"),
+                 points_debt=_ACCOUNTS.c.points_debt + bindparam("debt"),
+                 lifetime_points=_ACCOUNTS.c.lifetime_points + bindparam("lifetime"),
+                 updated_at=bindparam("now", type_=_ACCOUNTS.c.updated_at.type))
+         .returning(*_COUNTERS))
+
 
 def find_account(session: Session, *, store_id: int, customer_id: int
                  ) -> LoyaltyAccount | None:
-    return session.scalar(select(LoyaltyAccount).where(
-        LoyaltyAccount.store_id == store_id, LoyaltyAccount.customer_id == customer_id))
+    return session.scalar(_ACCOUNT, {"store_id": store_id, "customer_id": customer_id})
 
 
 def account(session: Session, *, store_id: int, customer_id: int) -> LoyaltyAccount:
     """The customer's account, held for this transaction (opened at zero the first
     time), read fresh: what is decided from it stays true until commit."""
     locks.hold(session, "loyalty", store_id, customer_id)
-    found = session.scalar(select(LoyaltyAccount).where(
-        LoyaltyAccount.store_id == store_id, LoyaltyAccount.customer_id == customer_id)
-        .with_for_update().execution_options(populate_existing=True))
+    found = session.scalar(_HELD, {"store_id": store_id, "customer_id": customer_id})
     if found is not None:
         return found
     now = utcnow()
@@ -64,8 +83,7 @@ def new_referral_codes(count: int) -> list[str]:
 
 
 def entry_by_key(session: Session, *, store_id: int, key: str) -> LoyaltyEntry | None:
-    return session.scalar(select(LoyaltyEntry).where(LoyaltyEntry.store_id == store_id,
-                                                     LoyaltyEntry.idempotency_key == key))
+    return session.scalar(_ENTRY_BY_KEY, {"store_id": store_id, "key": key})
 
 
 def post(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key: str,
@@ -82,32 +100,20 @@ def post(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key:
     now = now or utcnow()
     # The counters as the UPDATE left them come back with it (RETURNING: SQLite 3.35+,
     # PostgreSQL), so `held` is current without reading the row again.
-    counters = session.execute(
-        update(LoyaltyAccount)
-        .where(LoyaltyAccount.id == held.id, LoyaltyAccount.points_balance + balance >= 0)
-        .values(points_balance=LoyaltyAccount.points_balance + balance,
-                points_pending=LoyaltyAccount.points_pending + pending,
-                points_debt=LoyaltyAccount.points_debt + debt,
-                lifetime_points=LoyaltyAccount.lifetime_points + lifetime, updated_at=now)
-        .returning(*_COUNTERS)
-        .execution_options(synchronize_session=False)).one_or_none()
+    counters = bulk.connection_of(session).execute(_MOVE, {
+        "account_id": held.id, "balance": balance, "pending": pending, "debt": debt,
+        "lifetime": lifetime, "now": now}).one_or_none()
     if counters is None:
         raise LoyaltyError("insufficient_points", "the points balance is too low", "points")
     # The same key posted meanwhile breaks the unique key: Database.run runs again.
-    entry = LoyaltyEntry(store_id=held.store_id, account_id=held.id, kind=kind,
-                         points=points, balance_delta=balance, pending_delta=pending,
-                         debt_delta=debt, reason=reason, source=source, source_id=source_id,
-                         idempotency_key=key, pending_until=pending_until, created_at=now)
-    session.add(entry)
-    session.flush()
+    entry = bulk.add_row(session, LoyaltyEntry, store_id=held.store_id, account_id=held.id,
+                         kind=kind, points=points, balance_delta=balance,
+                         pending_delta=pending, debt_delta=debt, reason=reason,
+                         source=source, source_id=source_id, idempotency_key=key,
+                         pending_until=pending_until, created_at=now)
     for column, value in zip(_COUNTERS, counters, strict=True):
         set_committed_value(held, column.key, value)
     return entry
-
-
-_COUNTERS = (LoyaltyAccount.points_balance, LoyaltyAccount.points_pending,
-             LoyaltyAccount.points_debt, LoyaltyAccount.lifetime_points,
-             LoyaltyAccount.updated_at)
 
 
 def credit(session: Session, held: LoyaltyAccount, *, kind: str, points: int, key: str,

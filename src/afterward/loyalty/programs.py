@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from afterward.loyalty.models import LoyaltyProgramRow
 from afterward.loyalty.program import DEFAULT, Program
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
+
+_DOCUMENT = Lookup(select(LoyaltyProgramRow.document)
+                   .where(LoyaltyProgramRow.store_id == bindparam("store_id")))
+# The last document validated for each store and its Program: a redemption reads the
+# program, and validating the document again costs more than reading it. The
+# document read is compared, so a program put by another process is never missed.
+_VALIDATED: dict[int, tuple[dict[str, Any], Program]] = {}
 
 
 def load(session: Session, *, store_id: int) -> Program:
-    row = session.get(LoyaltyProgramRow, store_id)
-    return DEFAULT if row is None else Program.model_validate(row.document)
+    return active(session, store_id=store_id) or DEFAULT
 
 
 def active(session: Session, *, store_id: int) -> Program | None:
-    """The program, or None when the store has not put one (nothing is earned)."""
-    row = session.get(LoyaltyProgramRow, store_id)
-    return None if row is None else Program.model_validate(row.document)
+    """The program, or None when the store has not put one (nothing is earned). The
+    same object for the same document: callers never change it."""
+    found = _DOCUMENT(session, {"store_id": store_id})
+    if not found:
+        return None
+    document = found[0].document
+    known = _VALIDATED.get(store_id)
+    if known is not None and known[0] == document:
+        return known[1]
+    program = Program.model_validate(document)
+    _VALIDATED[store_id] = (document, program)
+    return program
 
 
 def save(session: Session, *, store_id: int, program: Program) -> Program:

@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from afterward.commerce import codes
+from afterward.commerce import codes, stores
 from afterward.commerce.code_models import DiscountCode
-from afterward.commerce.models import Store
 from afterward.events import record
 from afterward.loyalty import ledger
 from afterward.loyalty.errors import LoyaltyError
@@ -73,10 +72,10 @@ def redeem(session: Session, *, store_id: int, customer_id: int, program: Progra
     reward = reward_of(program, reward_key)
     if held.points_balance < reward.points:
         raise LoyaltyError("insufficient_points", "the points balance is too low", "reward")
-    store = session.get(Store, store_id)
     code = codes.issue(session, store_id=store_id, kind=code_kind(reward), source=SOURCE,
                        value_minor=reward.discount_minor, percent=reward.percent_off,
-                       currency=store.currency if reward.discount_minor and store else None,
+                       currency=stores.currency_of(session, store_id)
+                       if reward.discount_minor else None,
                        skus=[reward.product_sku] if reward.product_sku else None,
                        expires_at=now + timedelta(days=reward.expiry_days)
                        if reward.expiry_days else None,

@@ -8,13 +8,14 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from afterward.commerce.stores import DEFAULT_GRACE, MAX_GRACE, lock_store
 from afterward.commerce.validation import LABEL, SPACE_OR_CONTROL, InvalidValue
 from afterward.messaging.channels import egress
 from afterward.messaging.models import WebhookEndpoint
+from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
 SECRET_PREFIX = "whsec_"
@@ -54,9 +55,12 @@ def new_secret() -> str:
 def listened(session: Session, *, store_id: int, event_type: str) -> bool:
     """Whether an active endpoint of the store takes the event type (Module's
     webhook_listeners: afterward/outbound.py asks before queueing a webhook)."""
-    return any(not events or event_type in events for events in session.scalars(
-        select(WebhookEndpoint.events).where(WebhookEndpoint.store_id == store_id,
-                                             WebhookEndpoint.active.is_(True))))
+    return any(not row.events or event_type in row.events
+               for row in _LISTENING(session, {"store_id": store_id}))
+
+
+_LISTENING = Lookup(select(WebhookEndpoint.events).where(
+    WebhookEndpoint.store_id == bindparam("store_id"), WebhookEndpoint.active.is_(True)))
 
 
 def add_webhook_endpoint(session: Session, *, store_id: int, url: str,

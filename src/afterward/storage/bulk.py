@@ -24,14 +24,16 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, exc
 from sqlalchemy import insert as core_insert
+from sqlalchemy import inspect as inspect_model
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 Row = Mapping[str, Any]
+M = TypeVar("M")
 Processor = Callable[[Any], Any] | None
 ROWS_PER_STATEMENT = 500  # SQLite: a quarter less CPU than executemany of one-row INSERTs
 COPY_FROM_ROWS = 50  # PostgreSQL: fewer rows go as one INSERT (COPY costs a round trip more)
@@ -81,6 +83,28 @@ def insert_values(target: Session | Connection, table: Table | type[Any],
         return _core(conn, table, names, rows, defaults, returning_ids)
     _copy(conn, table, names, values)
     return []
+
+
+def add_row(session: Session, model: type[M], **values: Any) -> M:
+    """One new row of `model` (its column attributes as keywords), written at once as
+    `insert_values` writes rows, and given back as an instance persistent in the
+    session, as `session.add(model(...))` and a flush would leave it, without the unit
+    of work's bookkeeping (~0.5 ms of CPU a row: a redemption writes two). Columns left
+    out get their Python default, or None; a server default is read when asked for."""
+    mapper = inspect_model(model)
+    table = cast(Table, mapper.local_table)
+    names, defaults = _columns(table, tuple(values))
+    row = {**values, **defaults}
+    [row[table.primary_key.columns[0].name]] = insert_values(
+        session, table, names, [tuple(row.values())], returning_ids=True)
+    for column in table.c:
+        if column.name not in row and column.server_default is None:
+            row[column.name] = None
+    instance = model(**{attr.key: row[attr.columns[0].name] for attr in mapper.column_attrs
+                        if attr.columns[0].name in row})
+    make_transient_to_detached(instance)  # its state now reads as loaded from the row
+    session.add(instance)
+    return instance
 
 
 _DEFAULTS: dict[tuple[Table, tuple[str, ...]], dict[str, Any]] = {}
