@@ -1,4 +1,5 @@
-"""Look-ups that run on every ingested order (a customer by email, variants by SKU).
+"""Look-ups on hot paths (every ingested order, every redemption): a customer by email,
+variants by SKU, a store's program.
 
 Core spends ~50 µs setting up each execution, where SQLite answers a look-up by index
 in ~7 µs. So on SQLite a `Lookup` runs its statement, compiled once, on the driver's
