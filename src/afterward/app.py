@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 from starlette.staticfiles import StaticFiles
 
 from afterward import __version__, modules
-from afterward.api import errors, openapi, operations
+from afterward.api import errors, openapi, operations, route_index
 from afterward.api import privacy as privacy_api
 from afterward.api.group_commit import GroupCommitter
 from afterward.api.limits import BodySizeLimit
@@ -56,9 +56,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/healthz", include_in_schema=False)
-    def health() -> JSONResponse:
+    health = APIRouter(include_in_schema=False)  # a router: the route index takes it
+
+    @health.get("/healthz")
+    def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
+
+    app.include_router(health)
+    route_index.install(app)  # in front of the routes, once all are added
 
     app.add_middleware(BodySizeLimit, max_bytes=lambda: app.state.settings.max_body_bytes)
     app.add_middleware(AnswerWhenCutOff)  # the outermost: it sees every request cut off
