@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from afterward import modules
 from afterward.commerce.models import Customer, Order, Product, Store
+from afterward.commerce.service import customer_exists
 from afterward.events import Event
 from afterward.messaging.facts import first_zone
 from afterward.storage.queries import held
@@ -64,8 +65,8 @@ def refs_of(session: Session, event: Event) -> Refs:
             Order.id == order_id, Order.store_id == store_id)).first()
         order_id = order_id if found is not None else None
         customer_id = customer_id or (found.customer_id if found is not None else None)
-    if customer_id is not None and session.scalar(select(Customer.id).where(
-            Customer.id == customer_id, Customer.store_id == store_id)) is None:
+    if customer_id is not None and not customer_exists(session, store_id=store_id,
+                                                       customer_id=customer_id):
         customer_id = None
     if event.subject_type == "customer" and order_id is None:
         order_id = last_order_id(session, store_id=store_id, customer_id=customer_id)

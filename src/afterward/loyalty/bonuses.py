@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward.commerce.models import Customer
+from afterward.commerce.service import customer_exists
 from afterward.loyalty import ledger, programs
 from afterward.loyalty.errors import LoyaltyError
 from afterward.loyalty.models import LoyaltyEntry
@@ -29,8 +28,7 @@ def award(session: Session, *, store_id: int, customer_id: int, kind: str, sourc
     given for this review before)."""
     if kind not in KINDS:
         raise LoyaltyError("invalid", f"kind is one of {', '.join(KINDS)}", "kind")
-    if session.scalar(select(Customer.id).where(Customer.id == customer_id,
-                                                Customer.store_id == store_id)) is None:
+    if not customer_exists(session, store_id=store_id, customer_id=customer_id):
         raise LoyaltyError("not_found", "no such customer in this store", "customer_id",
                            status=404)
     program = programs.active(session, store_id=store_id)

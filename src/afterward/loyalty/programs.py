@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from afterward.loyalty.models import LoyaltyProgramRow
 from afterward.loyalty.program import DEFAULT, Program
+from afterward.storage.db import remembers_contents
 from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
 
@@ -18,6 +19,7 @@ _DOCUMENT = Lookup(select(LoyaltyProgramRow.document)
 # program, and validating the document again costs more than reading it. The
 # document read is compared, so a program put by another process is never missed.
 _VALIDATED: dict[int, tuple[dict[str, Any], Program]] = {}
+remembers_contents(_VALIDATED.clear)
 
 
 def load(session: Session, *, store_id: int) -> Program:
