@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from afterward.app import bind, create_app
+from afterward.app import create_app
 from afterward.commerce import stores
 from afterward.config import Settings
 from afterward.process import freeze_start_up_heap
@@ -278,23 +278,11 @@ def settings(db_url: str) -> Settings:
                     public_url="http://testserver")
 
 
-@pytest.fixture(scope="session")
-def _built_apps() -> list:
-    return []
-
-
 @pytest.fixture
-def app(settings: Settings, db: Database, _built_apps: list):
-    """One app per test process, bound to each test's settings and database (building
-    FastAPI's route table again for every test would cost ~0.2 s each)."""
-    if not _built_apps:
-        built = create_app(settings, db)
-        _built_apps.append((built, list(built.router.routes)))
-    built, routes = _built_apps[0]
-    assert built.router.routes == routes, "a test changed the shared app's routes: " \
-        "build an app of its own with create_app"
-    bind(built, settings, db)
-    return built
+def app(settings: Settings, db: Database):
+    """An app of the test's own (~3 ms once the modules are imported: the routes are
+    the ones their routers built, api/route_index.py)."""
+    return create_app(settings, db)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 from starlette.staticfiles import StaticFiles
@@ -48,21 +48,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     # What the installed modules bring, shopper pages first: they are the busiest
     # routes a browser asks for, and routes are matched in order (no two overlap).
-    for router in modules.resolved("pages") + modules.resolved("api"):
-        app.include_router(router)
-    app.include_router(operations.router)
-    app.include_router(privacy_api.router)
-    app.include_router(admin.router())
-    app.include_router(docs.router)
+    for router in (*modules.resolved("pages"), *modules.resolved("api"), operations.router,
+                   privacy_api.router):
+        route_index.add_routes(app, router)
+    for router in admin.routers():
+        route_index.add_routes(app, router, include_in_schema=False)
+    route_index.add_routes(app, docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    health = APIRouter(include_in_schema=False)  # a router: the route index takes it
-
-    @health.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
 
-    app.include_router(health)
     route_index.install(app)  # in front of the routes, once all are added
 
     app.add_middleware(BodySizeLimit, max_bytes=lambda: app.state.settings.max_body_bytes)
@@ -73,9 +70,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 def bind(app: FastAPI, settings: Settings, database: Database) -> None:
     """Give an app its settings and database, with fresh per-app state (caches, the
     group committer). Everything a request reads of them comes from `app.state`, so
-    the test suite binds one built app to each test's database: FastAPI builds its
-    route table lazily on an app's first requests, ~0.2 s of CPU that would
-    otherwise be spent again for every test."""
+    an app built once can be bound to another database (tests/demo/test_rerun.py)."""
     app.state = State()
     app.state.settings = settings
     app.state.db = database

@@ -8,10 +8,13 @@ import re
 from typing import Any
 
 import pytest
-from fastapi.routing import iter_route_contexts
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Match
 
-from afterward.api.route_index import CHOSEN, RouteIndex
+from afterward import modules
+from afterward.api.route_index import CHOSEN, RouteIndex, add_routes
+from afterward.web import admin
 
 SAMPLES = {"int": "7", "path": "a/b", "journey_key": "welcome"}
 PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
@@ -65,9 +68,9 @@ def every_route(routes: list[BaseRoute]) -> list[tuple[str, str]]:
 
 
 def left_to_the_walk(route: BaseRoute | None) -> bool:
-    """An entry FastAPI reports to its telemetry when selected (a single route, a
+    """An entry other than a FastAPI route or an included router (a Starlette route, a
     mount): the index declines the paths that reach it."""
-    return hasattr(route, "path_format")
+    return hasattr(route, "path_format") and not isinstance(route, APIRoute)
 
 
 def test_every_route_of_the_app_is_found_as_the_full_walk_finds_it(routes, index):
@@ -132,3 +135,29 @@ def test_routes_answer_through_it_as_before(client, store):
     assert (redirect.status_code, redirect.headers["location"]) == (
         307, "http://testserver/api/v1/orders")
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+
+
+def test_the_app_takes_the_routes_its_routers_built_rather_than_building_them_again(app):
+    own = [route for kind in ("pages", "api") for router in modules.resolved(kind)
+           for route in router.routes]
+    own += [route for router in admin.routers() for route in router.routes]
+    entries = {id(route) for route in app.router.routes}
+
+    assert len(own) > 150
+    assert all(id(route) in entries for route in own)
+    assert all(not route.include_in_schema for router in admin.routers()
+               for route in router.routes)
+
+
+def test_a_router_that_includes_routers_is_refused_and_nothing_is_added():
+    inner, outer = APIRouter(), APIRouter()
+    inner.add_api_route("/a", lambda: None)
+    outer.add_api_route("/b", lambda: None)
+    outer.include_router(inner)
+    target = FastAPI()
+    before = list(target.router.routes)
+
+    with pytest.raises(TypeError, match="include it instead"):
+        add_routes(target, outer)
+
+    assert target.router.routes == before

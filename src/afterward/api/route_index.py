@@ -1,11 +1,12 @@
-"""An index in front of the app's routes, so a request is matched against the few
-routes that can match it instead of all of them.
+"""The app's routes as its own entries, and an index in front of them, so a request
+is matched against the few routes that can match it instead of all of them.
 
-FastAPI (0.137 on) keeps each included router as one entry of the app's routes and
-matches a request by asking every entry in turn; an entry asks each of its routes,
-saving and restoring its context around each. With the ~40 entries and ~210 routes
-the modules bring, a request to a route near the end paid ~0.45 ms of CPU before its
-endpoint ran (a loyalty redemption: a sixth of its server CPU).
+`add_routes` puts a router's routes into the app as they are. FastAPI's
+`include_router` (0.137 on) keeps the router as one entry instead, and on its first
+match builds each of its routes again for the app (their dependencies, fields and
+response models: ~1.1 s of CPU for the ~210 routes the modules bring, in every server
+process, every time it starts). Our routers carry their prefix, dependencies and
+response class themselves, so the routes they built are the app's.
 
 A route's path is a regular expression anchored at its start, so a request can only
 match a route whose path's literal beginning (up to the first `{`) begins the
@@ -16,16 +17,18 @@ the method). It stands first among the routes and leaves them all in place, so
 everything that reads the routes (OpenAPI, `url_path_for`, the 405's Allow header)
 sees them as before. It declines (NONE: the walk behind it runs as before) for
 anything it cannot answer exactly: a scope other than HTTP, a `root_path`, and a path
-that reaches an entry FastAPI treats apart when selected (a mount, a single route: it
-reports their path to its telemetry), before any match. tests/api/test_route_index.py
-checks every route of the app, and paths matching none, against the full walk."""
+that reaches, before any match, an entry other than a FastAPI route or an included
+router (a mount, a Starlette route such as /openapi.json). One difference: FastAPI's
+optional OpenTelemetry support names the route of a request it walked to itself,
+not of one the index answered. tests/api/test_route_index.py checks every route of
+the app, and paths matching none, against the full walk."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
@@ -35,8 +38,7 @@ CHOSEN = "afterward.route_index.chosen"  # the scope key of the entry that match
 
 class RouteIndex(BaseRoute):
     def __init__(self, routes: list[BaseRoute]) -> None:
-        self.entries = [(route, _beginnings(route), not hasattr(route, "path_format"))
-                        for route in routes]
+        self.entries = [(route, _beginnings(route), _delegable(route)) for route in routes]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope.get("root_path"):
@@ -65,13 +67,34 @@ class RouteIndex(BaseRoute):
         raise NoMatchFound(name, path_params)  # the routes behind it answer
 
 
+def _delegable(route: BaseRoute) -> bool:
+    """A FastAPI route, or a router included as one entry (it has no path of its own)."""
+    return isinstance(route, APIRoute) or not hasattr(route, "path_format")
+
+
 def _beginnings(route: BaseRoute) -> tuple[str, ...]:
     """The literal beginnings of the entry's paths ("/" when one starts with a
     parameter: every path)."""
-    paths = [context.path for context in iter_route_contexts([route])]
+    path = getattr(route, "path", None)
+    paths = [path] if path is not None \
+        else [context.path for context in iter_route_contexts([route])]
     if not paths or not all(isinstance(path, str) and path.startswith("/") for path in paths):
         return ("/",)
     return tuple(sorted({str(path).split("{", 1)[0] for path in paths}))
+
+
+def add_routes(app: FastAPI, router: APIRouter, *, include_in_schema: bool = True) -> None:
+    """The router's routes, as it built them, added to the app's in their order (see
+    the module's docstring); `include_in_schema=False` leaves them out of the OpenAPI
+    document, as including the router with it would. The router must not include
+    routers of its own: their entries are not routes the app can take as they are."""
+    routes = [route for route in router.routes if isinstance(route, APIRoute)]
+    if len(routes) != len(router.routes):
+        raise TypeError(f"{router!r} holds more than FastAPI routes: include it instead")
+    for route in routes:
+        if not include_in_schema:
+            route.include_in_schema = False
+        app.router.routes.append(route)
 
 
 def install(app: FastAPI) -> None:

@@ -8,11 +8,10 @@ from afterward import modules
 from afterward.web.admin import auth, dashboard
 
 
-def router() -> APIRouter:
-    combined = APIRouter(include_in_schema=False)
-    for part in (auth.router, dashboard.router, *modules.resolved("admin")):
-        combined.include_router(part)
-    return combined
+def routers() -> list[APIRouter]:
+    """The admin's routers, in the order their routes are matched (none in the OpenAPI
+    document: app.py adds them so)."""
+    return [auth.router, dashboard.router, *modules.resolved("admin")]
 
 
-__all__ = ["router"]
+__all__ = ["routers"]
