@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Match
 
 from afterward import modules
-from afterward.api.route_index import CHOSEN, RouteIndex, add_routes
+from afterward.api.route_index import CHOSEN, NOT_FOUND, RouteIndex, add_routes
 from afterward.web import admin
 
 SAMPLES = {"int": "7", "path": "a/b", "journey_key": "welcome"}
@@ -98,16 +98,37 @@ def test_a_method_a_path_does_not_take_is_the_same_partial_match(routes, index):
             assert indexed(index, scope) == expected, template
 
 
+def toggled(path: str) -> str:
+    return path.rstrip("/") if path.endswith("/") else path + "/"
+
+
 @pytest.mark.parametrize("path", [
     "/", "/nope", "/api", "/api/v1", "/api/v1/", "/api/v1/loyalty", "/api/v1/loyalty/redemptions/",
     "/api/v1/orders/not-a-number", "/t/", "/returns/o/", "/admin/", "/healthz/", "//",
-    "/api/v1/journeys/validate/extra", "/reviews/s", "/static",
+    "/api/v1/journeys/validate/extra", "/reviews/s", "/static", "/wp-login.php",
 ])
 def test_paths_no_route_takes_are_declined_or_answered_as_the_walk_does(routes, index, path):
     for method in ("GET", "POST", "DELETE"):
         scope = http(path, method)
         found = indexed(index, scope)
-        assert found == walked(routes, scope) or found == (Match.NONE, None)
+        if found == (Match.FULL, NOT_FOUND):  # the walk's end: nothing, nor redirected
+            assert walked(routes, scope) == (Match.NONE, None)
+            assert path == "/" or walked(routes, http(toggled(path), method)) == (
+                Match.NONE, None)
+        else:
+            assert found == walked(routes, scope) or found == (Match.NONE, None)
+
+
+def test_a_path_nothing_takes_is_answered_404_by_the_index_and_one_redirected_is_not(
+        index, client, store):
+    missing = client.get("/wp-login.php", headers=store.auth)
+    redirected = client.get("/api/v1/orders/", headers=store.auth, follow_redirects=False)
+
+    assert indexed(index, http("/wp-login.php")) == (Match.FULL, NOT_FOUND)
+    assert indexed(index, http("/api/v1/orders/")) == (Match.NONE, None)
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert (redirected.status_code, redirected.headers["location"]) == (
+        307, "http://testserver/api/v1/orders")
 
 
 def test_a_mount_is_left_to_the_walk_and_its_files_still_served(index, client):
