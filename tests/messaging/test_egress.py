@@ -293,3 +293,83 @@ def test_an_sms_provider_on_a_private_host_is_used_when_the_setting_allows_it(
 
     assert len(twilio.requests) == 1
     assert outcome(db, message_id) == ("sent", None)
+
+
+class KeepAlive:
+    """A loopback HTTP/1.1 server that keeps connections open (and closes one after
+    its `close_after`th request): records each request's connection (the client's
+    port) and Cookie header, and sets a cookie in each reply."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, str | None]] = []
+        self.close_after = 0
+        seen, server = self.seen, self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # as real servers: no 40 ms delayed ACK
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                seen.append((self.client_address[1], self.headers.get("Cookie")))
+                self.send_response(200)
+                self.send_header("Set-Cookie", f"visit={len(seen)}; Path=/")
+                if len(seen) == server.close_after:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def keep_alive():
+    server = KeepAlive()
+    yield server
+    server.close()
+
+
+def test_sends_to_one_host_go_over_one_connection_and_carry_no_cookie_back(keep_alive):
+    url = f"http://127.0.0.1:{keep_alive.port}/hooks"
+
+    answers = [egress.post(url, allow_private=True, timeout=5, json={"n": n}).status_code
+               for n in range(3)]
+
+    assert answers == [200, 200, 200]
+    assert len({port for port, _ in keep_alive.seen}) == 1
+    assert [cookie for _, cookie in keep_alive.seen] == [None, None, None]
+
+
+def test_a_checked_connection_is_used_again_and_a_new_one_is_checked_again(
+        keep_alive, monkeypatch):
+    resolved: list[str] = []
+
+    def resolve(host, port):
+        resolved.append(host)
+        return [ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(egress, "resolve", resolve)
+    monkeypatch.setattr(egress, "refusal", lambda address: None)  # loopback let through
+    url = f"http://hooks.example:{keep_alive.port}/in"
+    keep_alive.close_after = 2  # the second reply ends the connection
+
+    first = egress.post(url, allow_private=False, timeout=5, content=b"1")
+    second = egress.post(url, allow_private=False, timeout=5, content=b"2")
+    monkeypatch.setattr(egress, "refusal", lambda address: "a loopback address")
+    with pytest.raises(egress.EgressRefused):  # a new connection: checked, and refused
+        egress.post(url, allow_private=False, timeout=5, content=b"3")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert len(keep_alive.seen) == 2 and len({port for port, _ in keep_alive.seen}) == 1
+    assert resolved == ["hooks.example", "hooks.example"]

@@ -4,8 +4,8 @@ is matched against the few routes that can match it instead of all of them.
 `add_routes` puts a router's routes into the app as they are. FastAPI's
 `include_router` (0.137 on) keeps the router as one entry instead, and on its first
 match builds each of its routes again for the app (their dependencies, fields and
-response models: ~1.1 s of CPU for the ~210 routes the modules bring, in every server
-process, every time it starts). Our routers carry their prefix, dependencies and
+response models: 0.5-0.7 s of CPU for the ~210 routes the modules bring, in every
+server process, every time it starts). Our routers carry their prefix, dependencies and
 response class themselves, so the routes they built are the app's.
 
 A route's path is a regular expression anchored at its start, so a request can only

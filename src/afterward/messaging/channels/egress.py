@@ -10,7 +10,10 @@ refused when it is set (`literal_refusal`), but only the send-time check is sure
 
 from __future__ import annotations
 
+import http.cookiejar
+import os
 import socket
+import threading
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
@@ -128,12 +131,37 @@ def literal_refusal(url: str) -> str | None:
 
 def post(url: str, *, allow_private: bool, timeout: float, **request: Any) -> httpx.Response:
     """POST without following redirects; EgressRefused when the host is private."""
-    if allow_private:
-        return httpx.post(url, timeout=timeout, follow_redirects=False,
-                          verify=client_context(), **request)
-    with httpx.Client(transport=_GuardedTransport(), timeout=timeout,
-                      follow_redirects=False) as client:
-        return client.post(url, **request)
+    return _client(allow_private).post(url, timeout=timeout, **request)
+
+
+_CLIENTS: dict[tuple[int, bool], httpx.Client] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def _client(allow_private: bool) -> httpx.Client:
+    """This process's client for these sends: its connections are kept open and used
+    again (a delivery to a host just posted to skips the TCP and TLS handshakes), and
+    are only ever opened by the checks above. It keeps no cookies: one endpoint's
+    cookie is never sent to the next. Made per process (a worker forked after a send
+    must not share its sockets); httpx's client may be shared between threads."""
+    key = (os.getpid(), allow_private)
+    client = _CLIENTS.get(key)
+    if client is None:
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(key)
+            if client is None:
+                cookies = http.cookiejar.CookieJar(policy=_NoCookies())
+                client = _CLIENTS[key] = (
+                    httpx.Client(verify=client_context(), follow_redirects=False,
+                                 cookies=cookies) if allow_private
+                    else httpx.Client(transport=_GuardedTransport(), follow_redirects=False,
+                                      cookies=cookies))
+    return client
 
 
 def _addresses(found: list[tuple[Any, ...]]) -> list[IPAddress]:
