@@ -17,8 +17,8 @@ the method). It stands first among the routes and leaves them all in place, so
 everything that reads the routes (OpenAPI, `url_path_for`, the 405's Allow header)
 sees them as before. It declines (NONE: the walk behind it runs as before) for
 anything it cannot answer exactly: a scope other than HTTP, a `root_path`, and a path
-that reaches, before any match, an entry other than a FastAPI route or an included
-router (a mount, a Starlette route such as /openapi.json). A path nothing takes is
+that reaches, before any match, an entry other than a FastAPI route (a mount, a
+Starlette route such as /openapi.json, a router included whole). A path nothing takes is
 answered as the walk would end, with the router's 404, once the same path with its
 trailing slash toggled is as certainly taken by nothing (else the walk redirects):
 a scanner's request no longer costs two walks of every route. One difference: FastAPI's
@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,9 +40,10 @@ CHOSEN = "afterward.route_index.chosen"  # the scope key of the entry that match
 
 
 class RouteIndex(BaseRoute):
-    def __init__(self, routes: list[BaseRoute], *, not_found: ASGIApp | None = None,
-                 redirect_slashes: bool = True) -> None:
-        self.entries = [(route, _beginnings(route), _delegable(route)) for route in routes]
+    def __init__(self, routes: list[BaseRoute], *, not_found: ASGIApp,
+                 redirect_slashes: bool) -> None:
+        self.entries = [(route, _beginning(route), isinstance(route, APIRoute))
+                        for route in routes]
         self.not_found = not_found
         self.redirect_slashes = redirect_slashes
 
@@ -52,7 +53,7 @@ class RouteIndex(BaseRoute):
         match, child = self._find(scope)
         if child is _DECLINED:
             return Match.NONE, {}
-        if match is not Match.NONE or self.not_found is None:
+        if match is not Match.NONE:
             return match, child
         # Nothing takes the path. The walk would ask every route, then every route
         # again with the path's trailing slash toggled (to redirect), then answer 404:
@@ -70,8 +71,8 @@ class RouteIndex(BaseRoute):
         _DECLINED) when an entry left to the walk is reached first."""
         path = scope["path"]
         partial: Scope | None = None
-        for route, beginnings, delegable in self.entries:
-            if not path.startswith(beginnings):
+        for route, beginning, delegable in self.entries:
+            if not path.startswith(beginning):
                 continue
             if not delegable:
                 return Match.NONE, _DECLINED
@@ -87,7 +88,6 @@ class RouteIndex(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = scope.pop(CHOSEN)
         if route is NOT_FOUND:
-            assert self.not_found is not None
             await self.not_found(scope, receive, send)
             return
         await route.handle(scope, receive, send)
@@ -100,20 +100,13 @@ NOT_FOUND = object()  # CHOSEN when no route takes the path: the router's 404
 _DECLINED = {"afterward.route_index.declined": True}
 
 
-def _delegable(route: BaseRoute) -> bool:
-    """A FastAPI route, or a router included as one entry (it has no path of its own)."""
-    return isinstance(route, APIRoute) or not hasattr(route, "path_format")
-
-
-def _beginnings(route: BaseRoute) -> tuple[str, ...]:
-    """The literal beginnings of the entry's paths ("/" when one starts with a
-    parameter: every path)."""
+def _beginning(route: BaseRoute) -> str:
+    """The literal beginning of the entry's path ("/", every path, for an entry without
+    one of its own, such as a router included whole)."""
     path = getattr(route, "path", None)
-    paths = [path] if path is not None \
-        else [context.path for context in iter_route_contexts([route])]
-    if not paths or not all(isinstance(path, str) and path.startswith("/") for path in paths):
-        return ("/",)
-    return tuple(sorted({str(path).split("{", 1)[0] for path in paths}))
+    if not isinstance(path, str) or not path.startswith("/"):
+        return "/"
+    return path.split("{", 1)[0]
 
 
 def add_routes(app: FastAPI, router: APIRouter, *, include_in_schema: bool = True) -> None:

@@ -138,11 +138,6 @@ _CLIENTS: dict[tuple[int, bool], httpx.Client] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
 def _client(allow_private: bool) -> httpx.Client:
     """This process's client for these sends: its connections are kept open and used
     again (a delivery to a host just posted to skips the TCP and TLS handshakes), and
@@ -155,7 +150,8 @@ def _client(allow_private: bool) -> httpx.Client:
         with _CLIENTS_LOCK:
             client = _CLIENTS.get(key)
             if client is None:
-                cookies = http.cookiejar.CookieJar(policy=_NoCookies())
+                cookies = http.cookiejar.CookieJar(  # no domain allowed: none kept
+                    policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
                 client = _CLIENTS[key] = (
                     httpx.Client(verify=client_context(), follow_redirects=False,
                                  cookies=cookies) if allow_private
