@@ -12,6 +12,7 @@ from afterward import jobs
 from afterward.cli.main import app
 from afterward.commerce.models import ApiKey, Store, WebhookSecret
 from afterward.jobs import Job
+from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 
 runner = CliRunner()
@@ -188,3 +189,16 @@ def test_secrets_and_keys_never_reach_the_logs(client, store, caplog):
 
     assert "shpss_test_secret" not in caplog.text
     assert store.api_key not in caplog.text
+
+
+def test_the_worker_checkpoints_sqlite_on_a_thread_of_its_own_as_the_server_does(
+        db, monkeypatch):
+    backgrounded: list[str] = []
+    monkeypatch.setattr(Database, "checkpoint_in_background",
+                        lambda self, every=1.0: backgrounded.append(self.backend))
+    monkeypatch.setattr("afterward.process.freeze_start_up_heap", lambda: None)
+
+    result = run("worker", "--until-idle")
+
+    assert result.exit_code == 0, result.output
+    assert backgrounded == [db.backend]  # on PostgreSQL, a call that does nothing

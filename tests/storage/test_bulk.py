@@ -143,6 +143,24 @@ def test_ids_come_back_in_row_order_across_statements(db, store):
     assert [by_id[i] for i in ids] == list(range(MANY))
 
 
+def test_rows_go_in_whole_statements_then_the_rest_in_powers_of_two_largest_first():
+    assert bulk.chunk_sizes(0, 500) == []
+    assert bulk.chunk_sizes(300, 500) == [256, 32, 8, 4]
+    assert bulk.chunk_sizes(MANY, 500) == [500, 4, 2, 1]
+    assert bulk.chunk_sizes(1000, 500) == [500, 500]
+    assert bulk.chunk_sizes(7, 3) == [3, 3, 1]
+
+
+def test_any_number_of_rows_takes_at_most_ten_statement_texts_of_500_rows_or_fewer():
+    used: set[int] = set()
+    for count in range(2000):
+        sizes = bulk.chunk_sizes(count, 500)
+        assert sum(sizes) == count
+        assert all(0 < size <= 500 for size in sizes)
+        used.update(sizes)
+    assert sorted(used) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 500]
+
+
 def test_no_rows_insert_nothing(db):
     with db.transaction() as session:
         assert bulk.insert(session, Event, [], returning_ids=True) == []

@@ -1,5 +1,6 @@
-"""UTCDateTime on SQLite writes, by datetime.isoformat, the very text SQLAlchemy's own
-DATETIME processor writes, and refuses naive datetimes as before."""
+"""UTCDateTime on SQLite writes the very text SQLAlchemy's own DATETIME processor writes,
+refuses naive datetimes as before, and reads any text as SQLAlchemy's processing
+followed by its conversion to UTC reads it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from afterward.storage.types import UTCDateTime
 SQLITE = sqlite.dialect()
 OURS = UTCDateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
 SQLALCHEMYS = DateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
+READ = UTCDateTime().dialect_impl(SQLITE).result_processor(SQLITE, None)
+SQLALCHEMYS_READ = DateTime().dialect_impl(SQLITE).result_processor(SQLITE, None)
 MOMENTS = [
     datetime(2026, 12, 5, 16, 34, 0, tzinfo=UTC),
     datetime(2026, 12, 5, 16, 34, 0, 123456, tzinfo=UTC),
@@ -51,3 +54,44 @@ def test_postgresql_keeps_sqlalchemys_processing():
 
     assert ours is not None
     assert ours(moment) == datetime(2026, 12, 5, 15, 34, tzinfo=UTC)
+
+
+TEXTS = [
+    *(SQLALCHEMYS(m.astimezone(UTC).replace(tzinfo=None)) for m in MOMENTS),
+    "2026-12-05 16:34:00",  # no fraction
+    "2026-12-05 16:34:00.123",  # milliseconds, as SQLite's strftime('%f') writes them
+    "2026-12-05 16:34",
+    "2026-12-05",  # a date alone
+    "2026-12-05T16:34:00.000001",
+    "2026-12-05 18:34:00+02:00",  # an offset written already
+]
+
+
+def read_as_sqlalchemy_then_utc(text):
+    parsed = SQLALCHEMYS_READ(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_stored_text_is_read_as_sqlalchemy_reads_it_then_made_utc(text):
+    assert READ is not None and SQLALCHEMYS_READ is not None
+    read = READ(text)
+
+    assert read == read_as_sqlalchemy_then_utc(text)
+    assert read.tzinfo is UTC
+    assert read.isoformat() == read_as_sqlalchemy_then_utc(text).isoformat()
+
+
+def test_a_null_is_read_as_none_and_text_that_is_no_moment_is_refused_as_sqlalchemy_refuses_it():
+    assert READ is not None and SQLALCHEMYS_READ is not None
+    assert READ(None) is None
+    with pytest.raises(ValueError):
+        SQLALCHEMYS_READ("not a moment")
+    with pytest.raises(ValueError):
+        READ("not a moment")
+
+
+def test_what_is_written_reads_back_as_the_same_moment():
+    assert OURS is not None and READ is not None
+    for moment in MOMENTS:
+        assert READ(OURS(moment)) == moment

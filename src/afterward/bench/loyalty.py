@@ -5,9 +5,11 @@ among a million entries, and redemptions through the API.
   first-order bonus) imports N orders (default 50,000, `--orders`; the CSV import,
   not timed), then the loyalty consumer catches up on their `order.created` events,
   timed: batches of up to 2,000 events (consumer.READ_BATCH) whose new orders are
-  opened together (loyalty/bulk.py);
-  ledger entries written per second, and this process's CPU per entry
-  (earn_bulk_cpu_us_per_entry: what the rate would be on an idle core);
+  opened together (loyalty/bulk.py), in a process set up as a worker's (its imports,
+  its heap frozen: cli/bench.py; SQLite checkpointed by a thread of its own);
+  ledger entries written per second, and this process's CPU per entry, its
+  checkpoint thread's included (earn_bulk_cpu_us_per_entry: what the rate would be
+  on an idle core);
 - earn_plain_insert_entries_per_s: every row the consumer wrote (accounts, entries,
   loyalty_orders and its `loyalty.*` events) deleted and written again with a bare
   DB-API executemany per table in one transaction, on a connection of the app's
@@ -139,6 +141,7 @@ def earning_figures(backend: Backend, workdir: Path, orders: int) -> Iterator[Fi
     with fresh_database(backend, workdir, "earn") as url:
         upgrade(url)
         db = Database(url)
+        db.checkpoint_in_background()  # as a worker's (`afterward worker`, `serve`)
         try:
             with db.transaction() as session:
                 store_id = stores.create_store(session, slug="bench", name="Bench",

