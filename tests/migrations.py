@@ -41,8 +41,7 @@ def tables_after_down_and_up(tmp_path: Path, down_to: str) -> tuple[set[str], se
     """A fresh SQLite file upgraded to head (a copy of one upgraded once per test
     process), downgraded to `down_to`, upgraded again; the table names after the
     downgrade and after the second upgrade."""
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    shutil.copyfile(_upgraded_once(), tmp_path / "fresh.db")
+    url = fresh_at_head(tmp_path)
     command.downgrade(alembic_config(url), down_to)
     engine = create_engine(url)
     after_down = set(inspect(engine).get_table_names())
@@ -52,6 +51,13 @@ def tables_after_down_and_up(tmp_path: Path, down_to: str) -> tuple[set[str], se
     after_up = set(inspect(engine).get_table_names())
     engine.dispose()
     return after_down, after_up
+
+
+def fresh_at_head(tmp_path: Path) -> str:
+    """The URL of a fresh SQLite file at head in `tmp_path` (a copy of one upgraded once
+    per test process)."""
+    shutil.copyfile(_upgraded_once(), tmp_path / "fresh.db")
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
 
 
 @cache

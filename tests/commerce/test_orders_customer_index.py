@@ -3,14 +3,12 @@ an order is its customer's first is answered from the index alone."""
 
 from __future__ import annotations
 
-import shutil
-
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
 from afterward.loyalty import bulk
 from afterward.storage.migrate import alembic_config, upgrade
-from tests.migrations import _upgraded_once
+from tests.migrations import fresh_at_head
 
 
 def customer_index_columns(url: str) -> list[str | None]:
@@ -24,8 +22,7 @@ def customer_index_columns(url: str) -> list[str | None]:
 
 
 def test_the_index_goes_down_to_the_customer_alone_and_up_with_the_moment_again(tmp_path):
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    shutil.copyfile(_upgraded_once(), tmp_path / "fresh.db")
+    url = fresh_at_head(tmp_path)
     at_head = customer_index_columns(url)
 
     command.downgrade(alembic_config(url), "0031")

@@ -81,10 +81,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             try:
                 parsed = parse(value + "+00:00")
             except (TypeError, ValueError):
-                parsed = None
-            if parsed is None or parsed.tzinfo is not UTC:  # a date alone drops the offset
                 return cast(datetime | None, slow(value))
-            return parsed
+            # a date alone drops the offset: read as SQLAlchemy reads it
+            return parsed if parsed.tzinfo is UTC else cast(datetime | None, slow(value))
 
         return process
 
