@@ -31,7 +31,14 @@ def program(grace_days: int) -> Program:
         "tiers": [{"key": "silver", "name": "Silver", "min_spend_minor": 6000,
                    "multiplier_percent": 125},
                   {"key": "gold", "name": "Gold", "min_spend_minor": 20000,
-                   "multiplier_percent": 150}]})
+                   "multiplier_percent": 150}],
+        # orders placed 2 days before NOW earn more; those a day before (its end) do not
+        "campaigns": [{"key": "double", "name": "Double", "multiplier_percent": 200,
+                       "starts_at": (NOW - timedelta(days=3)).isoformat(),
+                       "ends_at": (NOW - timedelta(days=1)).isoformat()},
+                      {"key": "more", "name": "More", "multiplier_percent": 130,
+                       "starts_at": (NOW - timedelta(days=5)).isoformat(),
+                       "ends_at": (NOW - timedelta(days=3)).isoformat()}]})
 
 
 def build_history(db, store_id: int, seed: int, grace_days: int) -> None:
@@ -193,7 +200,10 @@ def test_opening_a_batch_s_orders_at_once_leaves_what_one_at_a_time_leaves(
     kinds = {name for name, *_ in plain["events"]}
     assert kinds == {"loyalty.points_earned", "loyalty.tier_changed"}
     assert any(bonus == 25 for *_, bonus, _p, _d, _r, _u in plain["orders"])
-    assert {m for *_, m, _b, _p, _d, _r, _u in plain["orders"]} >= {100, 125}
+    multipliers = {m for *_, m, _b, _p, _d, _r, _u in plain["orders"]}
+    assert 100 in multipliers
+    assert multipliers & {125, 150, 162, 195, 250, 300}  # a tier's (and a campaign's)
+    assert multipliers & {130, 200, 162, 195, 250, 300}  # a campaign's (and a tier's)
 
 
 def test_a_batch_ends_once_its_slow_events_reach_the_limit_and_the_next_goes_on_from_there(

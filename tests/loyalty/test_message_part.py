@@ -4,8 +4,11 @@ for a store without a program or a customer without an account."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from afterward.loyalty import links, message_part
-from tests.loyalty.conftest import Club
+from afterward.storage.types import utcnow
+from tests.loyalty.conftest import Club, iso
 
 REWARDS = [
     {"key": "ten-off", "name": "10 off", "points": 900, "discount_minor": 1000},
@@ -41,6 +44,29 @@ def test_a_member_s_part_has_points_tier_progress_rewards_and_the_link(club: Clu
     assert links.read_member("s3cret", found["url"].rsplit("/", 1)[-1]) == (
         club.store.id, customer_id)
     assert set(found) == set(message_part.sample(currency="EUR", public_url="https://x"))
+    assert found["campaign"] is None
+
+
+def test_the_part_names_a_campaign_running_now_or_starting_within_two_weeks(club: Club, db):
+    now = utcnow().replace(microsecond=0)
+    _, customer_id = club.order()
+    shown = []
+    for starts in (-1, 13, 15):
+        begins, ends = now + timedelta(days=starts), now + timedelta(days=starts + 2)
+        assert club.put_program(campaigns=[{
+            "key": "boost", "name": "Triple day", "starts_at": iso(begins),
+            "ends_at": iso(ends), "multiplier_percent": 300}]).status_code == 200
+        found = part(db, club.store.id, customer_id)
+        assert found is not None
+        shown.append(found["campaign"])
+
+    assert shown == [
+        {"name": "Triple day", "multiplier_percent": 300, "starts_at": now - timedelta(days=1),
+         "ends_at": now + timedelta(days=1), "running": True},
+        {"name": "Triple day", "multiplier_percent": 300,
+         "starts_at": now + timedelta(days=13), "ends_at": now + timedelta(days=15),
+         "running": False},
+        None]
 
 
 def test_no_part_without_a_program_and_no_link_without_an_account(client, db, make_store):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from afterward.events import Event
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.storage.types import utcnow
+from tests.loyalty.conftest import iso
 
 
 def kinds(club, customer_id):
@@ -148,6 +149,53 @@ def test_a_first_order_bonus_comes_and_goes_with_the_order(club):
     club.cancel(first)
     club.consume()
     assert club.points(customer_id) == (0, 300, 0)
+
+
+def campaign(start, days: int, percent: int) -> dict[str, object]:
+    return {"key": f"x{percent}", "name": f"{percent}% points", "starts_at": iso(start),
+            "ends_at": iso(start + timedelta(days=days)), "multiplier_percent": percent}
+
+
+def test_an_order_placed_during_a_campaign_earns_its_multiplier_and_one_at_its_end_does_not(
+        club):
+    start = utcnow() - timedelta(days=10)
+    assert club.put_program(points_per_currency_unit=10, campaigns=[campaign(start, 7, 200)]
+                            ).status_code == 200
+    _, during = club.order("1001", placed=start, email="ada@example.com")
+    _, at_end = club.order("1002", placed=start + timedelta(days=7), email="bo@example.com")
+    club.consume()
+
+    assert (club.points(during), club.points(at_end)) == ((0, 600, 0), (0, 300, 0))
+
+
+def test_a_campaign_multiplies_the_tier_s_multiplier_rounded_down_to_whole_percent(club):
+    start = utcnow() - timedelta(days=4)
+    assert club.put_program(
+        points_per_currency_unit=10, campaigns=[campaign(start, 2, 150)],
+        tiers=[{"key": "silver", "name": "Silver", "min_spend_minor": 1,
+                "multiplier_percent": 125}]).status_code == 200
+    # the first order makes the customer silver; the second is placed in the campaign
+    club.order("1001", placed=start - timedelta(days=1))
+    _, customer_id = club.order("1002", placed=start + timedelta(hours=1))
+    club.consume()
+
+    # 300 without a tier, then 30 x 10 x 187% (125% x 150% = 187.5%, rounded down)
+    assert club.points(customer_id) == (0, 300 + 561, 0)
+
+
+def test_a_refund_takes_back_at_the_rate_the_order_earned_after_the_campaign_is_gone(club):
+    start = utcnow() - timedelta(days=5)
+    assert club.put_program(points_per_currency_unit=10, campaigns=[campaign(start, 3, 200)]
+                            ).status_code == 200
+    order_id, customer_id = club.order(placed=start + timedelta(days=1))
+    club.consume()
+    assert club.put_program(points_per_currency_unit=10).status_code == 200
+
+    club.refund(order_id, 1200, [("MUG-1", 1)])
+    club.consume()
+
+    assert club.points(customer_id) == (0, 360, 0)
+    assert kinds(club, customer_id) == [("earn", 600), ("clawback", -240)]
 
 
 def test_orders_before_the_program_earn_nothing(client, db, store):

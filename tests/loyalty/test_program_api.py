@@ -11,6 +11,10 @@ GOLD = {"key": "gold", "name": "Gold", "min_spend_minor": 50000, "multiplier_per
         "free_shipping": True}
 SILVER = {"key": "silver", "name": "Silver", "min_spend_minor": 20000}
 FIVE_OFF = {"key": "five-off", "name": "5 EUR off", "points": 500, "discount_minor": 500}
+DOUBLE = {"key": "double", "name": "Double points weekend", "starts_at": "2026-12-11T00:00:00Z",
+          "ends_at": "2026-12-14T00:00:00Z", "multiplier_percent": 200}
+TRIPLE = {"key": "triple", "name": "Triple points day", "starts_at": "2026-12-13T00:00:00Z",
+          "ends_at": "2026-12-14T00:00:00Z", "multiplier_percent": 300}
 
 
 def test_the_program_is_the_defaults_until_one_is_put(client, store):
@@ -25,7 +29,7 @@ def test_the_program_is_the_defaults_until_one_is_put(client, store):
                      "friend_code_days": None, "review_after": 5, "review_window_hours": 24},
         "bonuses": {"first_order": 0, "birthday": 0, "review": 0, "review_photo": 0,
                     "late_parcel": 0},
-        "refund_expired_rewards": False}
+        "refund_expired_rewards": False, "campaigns": []}
 
 
 def test_a_program_put_is_what_is_read_back(client, store):
@@ -44,6 +48,16 @@ def test_a_program_put_is_what_is_read_back(client, store):
                                         "expiry_days": None}
 
 
+def test_campaign_moments_are_kept_in_utc_whatever_offset_they_were_written_with(client, store):
+    document = {"campaigns": [{**DOUBLE, "starts_at": "2026-12-11T01:00:00+01:00",
+                               "ends_at": "2026-12-13T19:00:00-05:00"}]}
+
+    answer = client.put("/api/v1/loyalty/program", json=document, headers=store.auth)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["campaigns"] == [DOUBLE]
+
+
 @pytest.mark.parametrize("document, field", [
     ({"points_per_currency_unit": 1, "colour": "red"}, "colour"),
     ({"points_per_currency_unit": -1}, "points_per_currency_unit"),
@@ -55,6 +69,21 @@ def test_a_program_put_is_what_is_read_back(client, store):
     ({"rewards": [{"key": "x", "name": "Nothing", "points": 10}]}, None),
     ({"tiers": [{**GOLD, "multiplier_percent": 50}]}, "tiers.0.multiplier_percent"),
     ({"expiry_days": 0}, "expiry_days"),
+    ({"campaigns": [DOUBLE, TRIPLE]}, None),
+    ({"campaigns": [DOUBLE, {**TRIPLE, "key": "double", "starts_at": "2026-12-20T00:00:00Z",
+                             "ends_at": "2026-12-21T00:00:00Z"}]}, None),
+    ({"campaigns": [{**DOUBLE, "ends_at": DOUBLE["starts_at"]}]}, "campaigns.0"),
+    ({"campaigns": [{**DOUBLE, "starts_at": "2026-12-11T00:00:00"}]},
+     "campaigns.0.starts_at"),
+    ({"campaigns": [{**DOUBLE, "ends_at": "next week"}]}, "campaigns.0.ends_at"),
+    ({"campaigns": [{**DOUBLE, "starts_at": "0001-01-01T00:30:00+01:00"}]},
+     "campaigns.0.starts_at"),
+    ({"campaigns": [{**DOUBLE, "starts_at": "1969-12-31T23:59:59Z"}]}, "campaigns.0.starts_at"),
+    ({"campaigns": [{**DOUBLE, "ends_at": "9999-12-31T23:30:00-01:00"}]},
+     "campaigns.0.ends_at"),
+    ({"campaigns": [{**DOUBLE, "multiplier_percent": 100}]}, "campaigns.0.multiplier_percent"),
+    ({"campaigns": [{**DOUBLE, "multiplier_percent": 1001}]},
+     "campaigns.0.multiplier_percent"),
 ])
 def test_a_bad_program_is_refused_and_nothing_is_written(client, db, store, document, field):
     answer = client.put("/api/v1/loyalty/program", json=document, headers=store.auth)

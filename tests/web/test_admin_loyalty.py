@@ -55,6 +55,27 @@ def test_the_program_page_shows_the_document_and_a_summary(ada, client):
     assert escape(json.dumps(REWARDS[0]["name"])) in page.text
 
 
+def test_the_summary_lists_the_campaigns_in_order_and_says_which_runs_now(ada, client):
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    campaigns = [(key, today + timedelta(days=start), today + timedelta(days=start + 2))
+                 for key, start in (("later", 10), ("now", -1), ("past", -9))]
+    assert ada.club.put_program(campaigns=[
+        {"key": key, "name": key.title(), "starts_at": starts.isoformat(),
+         "ends_at": ends.isoformat(), "multiplier_percent": 200}
+        for key, starts, ends in campaigns]).status_code == 200
+
+    text = client.get("/admin/loyalty/program").text
+
+    listed = re.search(r'<li id="campaigns">(.*?)</li>', text, re.S)
+    assert listed is not None
+    assert listed.group(1).startswith("3 bonus points campaigns: Past, 200% of the points")
+    assert [name for name in re.findall(r"(Past|Now|Later), 200%", listed.group(1))] == [
+        "Past", "Now", "Later"]
+    assert listed.group(1).count("(running now)") == 1
+    assert "Now, 200% of the points" in listed.group(1).split("(running now)")[0]
+    assert listed.group(1).count("(over)") == 1
+
+
 def test_a_program_saved_from_the_admin_is_the_program(ada, client, db):
     form = client.get("/admin/loyalty/program")
     document = json.dumps({"points_per_currency_unit": 3, "rewards": REWARDS[:1]})

@@ -6,15 +6,18 @@ and too few points are refused readably with nothing written."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from afterward.commerce.code_models import DiscountCode
 from afterward.loyalty import links
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.storage.types import utcnow
-from tests.loyalty.conftest import Club
-from tests.web.loyalty_scene import SECRET, Member, field, member
+from tests.loyalty.conftest import Club, iso
+from tests.web.loyalty_scene import REWARDS, SECRET, TIERS, Member, field, member
 
 
 @pytest.fixture
@@ -156,3 +159,54 @@ def test_a_tampered_form_shows_the_page_and_redeems_nothing(ada, db, changed):
     assert refused.status_code == 400
     assert "Something in the form was not right, so nothing was redeemed." in refused.text
     assert written(db) == before
+
+
+def midnight(days: int) -> datetime:
+    """Midnight UTC, `days` from today."""
+    return (utcnow() + timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def run_campaign(club: Club, starts: datetime, ends: datetime, percent: int) -> None:
+    assert club.put_program(
+        points_per_currency_unit=10, pending_days=30, tiers=TIERS, rewards=REWARDS,
+        campaigns=[{"key": "boost", "name": "Double points weekend", "starts_at": iso(starts),
+                    "ends_at": iso(ends), "multiplier_percent": percent}]).status_code == 200
+
+
+def test_a_campaign_running_now_is_announced_with_its_end(ada):
+    ends = midnight(3)
+    run_campaign(ada.club, midnight(-1), ends, 200)
+
+    text = ada.page(lang="en").text
+
+    said = (f'<p class="notice" id="campaign">Double points weekend: orders placed until '
+            f'{format_date(ends, "medium", locale="en")}, 12:00\u202fAM earn 2 times the '
+            f'points.</p>')
+    assert said in text
+
+
+def test_a_campaign_starting_within_two_weeks_is_announced_in_the_shopper_s_language(ada):
+    starts, ends = midnight(5), midnight(7)
+    run_campaign(ada.club, starts, ends, 150)
+
+    text = ada.page(lang="de").text
+
+    assert (f'Double points weekend: Bestellungen vom {format_date(starts, "medium", locale="de")}'
+            f', 00:00 bis {format_date(ends, "medium", locale="de")}, 00:00 bringen '
+            f'1,5-fache Punkte.') in text
+
+
+@pytest.mark.parametrize(("starts", "ends"), [(-3, 0), (15, 16)])
+def test_a_campaign_over_or_further_off_is_not_announced(ada, starts, ends):
+    run_campaign(ada.club, midnight(starts), midnight(ends), 200)
+
+    assert 'id="campaign"' not in ada.page(lang="en").text
+
+
+def test_the_tracking_page_announces_a_campaign_running_now(ada):
+    run_campaign(ada.club, midnight(-1), midnight(3), 300)
+
+    page = ada.club.client.get(f"/t/{ada.tracking_token()}?lang=en")
+
+    assert '<p id="loyalty-campaign">Double points weekend: orders placed until ' in page.text
+    assert " earn 3 times the points.</p>" in page.text

@@ -34,7 +34,7 @@ from afterward.commerce.validation import minor_units_exponent
 from afterward.events import NewEvent, record_many
 from afterward.loyalty import earning, ledger, orders, tiers
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyOrder
-from afterward.loyalty.program import Program
+from afterward.loyalty.program import Program, boosted
 from afterward.loyalty.returned import HAS_RETURNS, returned_units_of
 from afterward.storage import bulk, locks
 from afterward.storage.types import utcnow
@@ -94,6 +94,8 @@ def open_orders(session: Session, *, store_id: int, order_ids: Sequence[int],
     for fact in facts:
         order_id, held = fact.id, accounts[fact.customer_id]
         multiplier = multipliers.get(held.tier, 100)  # the tier's, as program.tier gives
+        if program.campaigns:
+            multiplier = boosted(multiplier, program.campaign_at(fact.placed_at))
         bonus = program.bonuses.first_order if fact.first else 0
         due = orders.pending_until(program, placed_at=fact.placed_at,
                                    delivered_at=fact.delivered_at)

@@ -2,8 +2,10 @@
 the message is to (REF `customer_id`: messaging hands on the message's customer):
 the facts the journeys see (journey_facts.py), the program's rewards with what the
 balance buys now and what it buys next, the rewards that fit this customer first
-(`suggested`, standing.fitting: what they buy ranks higher), the signed link to the
-member's loyalty page (`url`) and their referral link."""
+(`suggested`, standing.fitting: what they buy ranks higher), the bonus points
+campaign running or starting within two weeks (`campaign`: its name, multiplier,
+moments and whether it runs now), the signed link to the member's loyalty page (`url`)
+and their referral link."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from afterward.commerce.models import Store
 from afterward.loyalty import journey_facts, ledger, links, programs, referrals, standing
-from afterward.loyalty.program import Program
+from afterward.loyalty.program import Campaign, Program
 from afterward.storage.types import utcnow
 
 NAME = "loyalty"
@@ -24,7 +26,8 @@ SUGGESTED = 3
 
 def load(session: Session, *, store_id: int, id: int, public_url: str,
          secret_key: str) -> dict[str, Any] | None:
-    facts = journey_facts.load(session, store_id=store_id, customer_id=id, now=utcnow())
+    now = utcnow()
+    facts = journey_facts.load(session, store_id=store_id, customer_id=id, now=now)
     program = programs.active(session, store_id=store_id)
     if not facts or program is None:
         return None
@@ -44,7 +47,16 @@ def load(session: Session, *, store_id: int, id: int, public_url: str,
             if held is not None and secret_key else None,
             "currency": store.currency if store is not None else None,
             "referral_url": referrals.link(public_url, code)
-            if program.referral.enabled else None}
+            if program.referral.enabled else None,
+            "campaign": campaign(program.campaign_shown(now), now)}
+
+
+def campaign(shown: Campaign | None, now: datetime) -> dict[str, Any] | None:
+    if shown is None:
+        return None
+    return {"name": shown.name, "multiplier_percent": shown.multiplier_percent,
+            "starts_at": shown.starts_at, "ends_at": shown.ends_at,
+            "running": shown.running(now)}
 
 
 def buys(program: Program, balance: int) -> dict[str, Any]:
@@ -81,4 +93,7 @@ def sample(*, currency: str, public_url: str) -> dict[str, Any]:
         "url": f"{public_url.rstrip('/')}/loyalty/sample",
         "next_reward": {**ten, "points_needed": 360}, "currency": currency,
         "referral_url": f"{public_url.rstrip('/')}/r/sample",
+        "campaign": {"name": "Double points weekend", "multiplier_percent": 200,
+                     "starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=2),
+                     "running": True},
     }

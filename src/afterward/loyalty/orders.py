@@ -24,7 +24,7 @@ from afterward.commerce.models import Order
 from afterward.commerce.validation import minor_units_exponent
 from afterward.loyalty import earning, ledger, tiers
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyOrder
-from afterward.loyalty.program import Program
+from afterward.loyalty.program import Program, boosted
 from afterward.loyalty.returned import returned_units
 from afterward.storage.types import utcnow
 from afterward.tracking import service as tracking
@@ -76,7 +76,8 @@ def recompute(session: Session, *, store_id: int, order_id: int, program: Progra
         row = LoyaltyOrder(
             order_id=order_id, store_id=store_id, account_id=held.id, revision=0,
             earned_points=0, pending_points=0, kept_minor=0,
-            multiplier_percent=tier.multiplier_percent if tier else 100,
+            multiplier_percent=boosted(tier.multiplier_percent if tier else 100,
+                                       program.campaign_at(order.placed_at)),
             bonus_points=program.bonuses.first_order if _first_order(session, order) else 0,
             placed_at=order.placed_at, pending_until=due, updated_at=now)
         session.add(row)

@@ -5,11 +5,13 @@ the bonus points. Pure: no database, no clock."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from afterward.commerce.fields import JSON_INTEGER, Flag
+from afterward.commerce.fields import JSON_INTEGER, Flag, Moment
 
 Days = Annotated[int, Field(ge=0, le=3650), JSON_INTEGER]
 Points = Annotated[int, Field(ge=0, le=10**9), JSON_INTEGER]
@@ -17,6 +19,20 @@ Cost = Annotated[int, Field(ge=1, le=10**9), JSON_INTEGER]  # a reward costs som
 Minor = Annotated[int, Field(ge=0, le=10**12), JSON_INTEGER]
 Percent = Annotated[int, Field(ge=1, le=100), JSON_INTEGER]
 Multiplier = Annotated[int, Field(ge=100, le=1000), JSON_INTEGER]  # 150: 1.5 x
+Boost = Annotated[int, Field(ge=101, le=1000), JSON_INTEGER]  # 200: twice the points
+
+
+# Campaign moments: far enough inside datetime's range to be shown in any time zone.
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError("expected a moment from 1970-01-01T00:00:00Z to 9999-01-01T00:00:00Z")
+    return moment.astimezone(UTC)
+
+
+UtcMoment = Annotated[Moment, AfterValidator(_in_utc)]
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
 
@@ -75,6 +91,36 @@ class Referral(Document):
     review_window_hours: Annotated[int, Field(ge=1, le=8760), JSON_INTEGER] = 24
 
 
+class Campaign(Document):
+    """A bonus points campaign ("double points weekend"): orders placed from `starts_at`
+    up to (not including) `ends_at` earn `multiplier_percent` of their points, on top of
+    the tier's multiplier. Decided when loyalty first sees the order, by when it was
+    placed, and kept with the order (a refund later takes back at the same rate)."""
+
+    key: Key
+    name: Name
+    starts_at: UtcMoment
+    ends_at: UtcMoment
+    multiplier_percent: Boost
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Campaign:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("a campaign ends after it starts")
+        return self
+
+    def running(self, moment: datetime) -> bool:
+        return self.starts_at <= moment < self.ends_at
+
+
+def boosted(multiplier_percent: int, campaign: Campaign | None) -> int:
+    """The multiplier of an order placed during the campaign: the tier's times the
+    campaign's, in whole percent, rounded down (125 x 200%: 250; 125 x 150%: 187)."""
+    if campaign is None:
+        return multiplier_percent
+    return multiplier_percent * campaign.multiplier_percent // 100
+
+
 class Bonuses(Document):
     first_order: Points = 0  # pending with the order's own points, taken back with them
     birthday: Points = 0  # once a year, on the customer's birthday, spendable at once
@@ -96,6 +142,7 @@ class Program(Document):
     rewards: Annotated[list[Reward], Field(max_length=100)] = []
     referral: Referral = Referral()
     bonuses: Bonuses = Bonuses()
+    campaigns: Annotated[list[Campaign], Field(max_length=50)] = []
     # An unused reward code that expired: its points back to the member (True), or
     # kept spent (False, the default, as Smile.io does).
     refund_expired_rewards: Flag = False
@@ -109,7 +156,28 @@ class Program(Document):
         spends = [t.min_spend_minor for t in self.tiers]
         if len(set(spends)) != len(spends):
             raise ValueError("two tiers overlap: they have the same min_spend_minor")
+        if len({c.key for c in self.campaigns}) != len(self.campaigns):
+            raise ValueError("two campaigns have the same key")
+        ordered = sorted(self.campaigns, key=lambda c: c.starts_at)
+        for earlier, later in pairwise(ordered):
+            if later.starts_at < earlier.ends_at:
+                raise ValueError(f"two campaigns overlap: {later.key!r} starts before "
+                                 f"{earlier.key!r} ends")
         return self
+
+    def campaign_at(self, moment: datetime) -> Campaign | None:
+        """The campaign running at that moment (campaigns never overlap), or None."""
+        return next((c for c in self.campaigns if c.running(moment)), None)
+
+    def campaign_shown(self, now: datetime, *, ahead_days: int = 14) -> Campaign | None:
+        """What a member's page announces: the campaign running now, else the next one
+        starting within `ahead_days`."""
+        running = self.campaign_at(now)
+        if running is not None:
+            return running
+        soon = [c for c in self.campaigns
+                if now < c.starts_at <= now + timedelta(days=ahead_days)]
+        return min(soon, key=lambda c: c.starts_at, default=None)
 
     def ranked_tiers(self) -> list[Tier]:
         """The tiers, lowest spend first."""

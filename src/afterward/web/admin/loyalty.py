@@ -75,7 +75,8 @@ def _program_page(request: Request, admin: Admin, program: Program, text: str, *
                   started: bool = True, status: int = 200) -> Response:
     return render(request, "admin/loyalty_program.html", {
         "admin": admin, "store": current_store(admin), "program": program, "text": text,
-        "errors": errors or [], "saved": saved, "started": started, "section": "loyalty"},
+        "errors": errors or [], "saved": saved, "started": started, "section": "loyalty",
+        "now": utcnow()},
         status=status)
 
 

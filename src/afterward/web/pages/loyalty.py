@@ -38,7 +38,7 @@ from afterward.web.pages.form_csrf import FormCsrf
 from afterward.web.pages.language import Speaker
 from afterward.web.pages.returns_portal import not_found, see_other
 from afterward.web.pages.tracking import lang_query, speaker_for
-from afterward.web.pages.view import Brand, points_text
+from afterward.web.pages.view import Brand, campaign_text, points_text
 
 router = APIRouter(include_in_schema=False)
 FORMS = FormCsrf("aw_loyalty", links.PATH, "afterward.loyalty.csrf.v1")
@@ -145,6 +145,7 @@ def page_context(session: Session, request: Request, say: Speaker, store: Store,
         "owed": points_text(say, held.points_debt) if held and held.points_debt else None,
         "tier": tier.name if tier else None,
         "tiered": bool(program.tiers),
+        "campaign": campaign_text(say, program.campaign_shown(now), now),
         "spend": money(found.spend_minor),
         "next": (found.next.tier.name, money(found.next.needed_minor),
                  round(found.next.progress * 100)) if found.next else None,

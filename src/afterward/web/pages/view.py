@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 from afterward.commerce.models import Product, Store
 from afterward.loyalty import standing
 from afterward.loyalty.models import LoyaltyAccount
-from afterward.loyalty.program import Program
+from afterward.loyalty.program import Campaign, Program
 from afterward.storage.types import utcnow
 from afterward.tracking import lateness, timeline
 from afterward.tracking import service as tracking
@@ -143,6 +143,7 @@ class LoyaltyBlock:
     balance: str
     buys: str | None
     url: str
+    campaign: str | None = None  # a bonus points campaign running or coming soon
 
 
 @dataclass(frozen=True)
@@ -192,12 +193,13 @@ def build(rows: Rows, say: Speaker, lang_query: str = "",
         suggestions=tuple(_suggestion(p, say) for p in rows.suggested),
         return_url=_return_url(order, shipment, rows.store),
         support_url=_support_url(rows.store, order, say),
-        loyalty=_loyalty(rows.loyalty, say, rows.store.currency) if rows.loyalty else None,
+        loyalty=_loyalty(rows.loyalty, say, now or utcnow()) if rows.loyalty else None,
         assistant_token=shipment.token if shipment is not None else None)
 
 
-def _loyalty(facts: LoyaltyFacts, say: Speaker, currency: str) -> LoyaltyBlock:
-    """The balance, and the best reward it buys now, else the closest one."""
+def _loyalty(facts: LoyaltyFacts, say: Speaker, now: datetime) -> LoyaltyBlock:
+    """The balance, and the best reward it buys now, else the closest one; a bonus
+    points campaign running or coming soon."""
     balance = facts.account.points_balance
     fits = [f for f in standing.fitting(facts.program, balance) if f.redeemable]
     buys = None
@@ -207,7 +209,23 @@ def _loyalty(facts: LoyaltyFacts, say: Speaker, currency: str) -> LoyaltyBlock:
         buys = say.gettext("%(reward)s is %(points)s away.", reward=fits[0].reward.name,
                            points=points_text(say, fits[0].short_by))
     return LoyaltyBlock(say.gettext("You have %(points)s.", points=points_text(say, balance)),
-                        buys, facts.url)
+                        buys, facts.url, campaign_text(say, facts.program.campaign_shown(now), now))
+
+
+def campaign_text(say: Speaker, campaign: Campaign | None, now: datetime) -> str | None:
+    """"Double points weekend: orders placed until 14 Dec 2026, 00:00 earn 2x points."
+    (from when, when it has not started yet); None without a campaign."""
+    if campaign is None:
+        return None
+    times = format_decimal(campaign.multiplier_percent / 100,
+                           locale=i18n.locale_or_default(say.code))
+    if campaign.starts_at <= now:
+        return say.gettext("%(name)s: orders placed until %(end)s earn %(times)s times the points.",
+                           name=campaign.name, end=say.when(campaign.ends_at), times=times)
+    return say.gettext(
+        "%(name)s: orders placed from %(start)s until %(end)s earn %(times)s times the points.",
+        name=campaign.name, start=say.when(campaign.starts_at),
+        end=say.when(campaign.ends_at), times=times)
 
 
 def points_text(say: Speaker, points: int) -> str:
