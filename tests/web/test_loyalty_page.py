@@ -6,6 +6,7 @@ and too few points are refused readably with nothing written."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -210,3 +211,39 @@ def test_the_tracking_page_announces_a_campaign_running_now(ada):
 
     assert '<p id="loyalty-campaign">Double points weekend: orders placed until ' in page.text
     assert " earn 3 times the points.</p>" in page.text
+
+
+def ways(text: str) -> list[str]:
+    listed = re.search(r'<ul class="plain" id="ways">(.*?)</ul>', text, re.S)
+    assert listed is not None
+    return [item.strip() for item in re.findall(r"<li>(.*?)</li>", listed.group(1))]
+
+
+def test_the_ways_to_earn_list_the_rate_the_tier_s_multiplier_and_each_bonus_given(ada):
+    tiers = [{**TIERS[0], "multiplier_percent": 125}, TIERS[1]]
+    assert ada.club.put_program(
+        points_per_currency_unit=10, pending_days=30, tiers=tiers, rewards=REWARDS,
+        bonuses={"first_order": 100, "birthday": 200, "review": 50, "review_photo": 0},
+        referral={"enabled": True, "referrer_points": 500}).status_code == 200
+
+    assert ways(ada.page(lang="en").text) == [
+        "10 points for every €1.00 spent",
+        "As Silver you earn 1.25 times the points on orders.",
+        # no first order bonus: this member has earned already; no photo bonus: 0
+        "200 points on your birthday",
+        "50 points for a review",
+        "500 points for each friend you refer who places an order"]
+    assert ways(ada.page(lang="de").text)[:2] == [
+        "10 Punkte pro 1,00\xa0€ Einkaufswert",
+        "Als Silver bekommst du 1,25-fache Punkte auf Bestellungen."]
+
+
+def test_a_customer_who_has_earned_nothing_yet_is_told_of_the_first_order_bonus(club):
+    assert club.put_program(points_per_currency_unit=1, bonuses={"first_order": 100}
+                            ).status_code == 200
+    _, customer_id = club.order()  # not consumed yet: nothing earned, no account
+    page = club.client.get(links.member_path(SECRET, club.store.id, customer_id),
+                           params={"lang": "en"})
+
+    assert ways(page.text) == ["1 point for every €1.00 spent",
+                               "100 points on your first order"]

@@ -24,11 +24,12 @@ from starlette.responses import Response
 from afterward.commerce import service as commerce
 from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Customer, Store
+from afterward.commerce.validation import minor_units_exponent
 from afterward.config import Settings
 from afterward.loyalty import ledger, links, programs, redemptions, referrals, standing
 from afterward.loyalty.errors import LoyaltyError
 from afterward.loyalty.models import LoyaltyEntry
-from afterward.loyalty.program import Reward
+from afterward.loyalty.program import Program, Reward, Tier
 from afterward.modules import N_
 from afterward.storage.db import Database
 from afterward.storage.types import utcnow
@@ -121,6 +122,33 @@ def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> s
     return say.gettext("Adjusted by the store")
 
 
+def ways_to_earn(say: Speaker, program: Program, currency: str, *, tier: Tier | None,
+                 member: bool) -> list[str]:
+    """How points are earned, as Smile.io's panel lists them: per currency unit spent,
+    the member's tier multiplier, then each bonus the program gives (the first order's
+    only before the customer has earned anything)."""
+    unit = 10 ** minor_units_exponent(currency)
+    ways = [say.gettext("%(points)s for every %(amount)s spent", amount=i18n.money(
+        unit, currency, say.code), points=points_text(say, program.points_per_currency_unit))
+        ] if program.points_per_currency_unit else []
+    if tier is not None and tier.multiplier_percent > 100:
+        ways.append(say.gettext(
+            "As %(tier)s you earn %(times)s times the points on orders.", tier=tier.name,
+            times=format_decimal(tier.multiplier_percent / 100,
+                                 locale=i18n.locale_or_default(say.code))))
+    bonuses = program.bonuses
+    for points, phrase in (
+            (0 if member else bonuses.first_order, N_("%(points)s on your first order")),
+            (bonuses.birthday, N_("%(points)s on your birthday")),
+            (bonuses.review, N_("%(points)s for a review")),
+            (bonuses.review_photo, N_("%(points)s more for a review with a photo")),
+            (program.referral.referrer_points if program.referral.enabled else 0,
+             N_("%(points)s for each friend you refer who places an order"))):
+        if points:
+            ways.append(say.gettext(phrase, points=points_text(say, points)))
+    return ways
+
+
 def page_context(session: Session, request: Request, say: Speaker, store: Store,
                  customer: Customer, token: str) -> dict[str, Any] | None:
     program = programs.active(session, store_id=store.id)
@@ -146,6 +174,8 @@ def page_context(session: Session, request: Request, say: Speaker, store: Store,
         "tier": tier.name if tier else None,
         "tiered": bool(program.tiers),
         "campaign": campaign_text(say, program.campaign_shown(now), now),
+        "ways": ways_to_earn(say, program, store.currency, tier=tier,
+                             member=held is not None and held.lifetime_points > 0),
         "spend": money(found.spend_minor),
         "next": (found.next.tier.name, money(found.next.needed_minor),
                  round(found.next.progress * 100)) if found.next else None,
