@@ -29,9 +29,9 @@ def program(grace_days: int) -> Program:
         "points_per_currency_unit": 3, "pending_days": 30, "delivery_grace_days": 14,
         "tier_grace_days": grace_days, "bonuses": {"first_order": 25, "birthday": 0},
         "tiers": [{"key": "silver", "name": "Silver", "min_spend_minor": 6000,
-                   "multiplier_percent": 125},
+                   "multiplier_percent": 125, "entry_points": 40},
                   {"key": "gold", "name": "Gold", "min_spend_minor": 20000,
-                   "multiplier_percent": 150}],
+                   "multiplier_percent": 150, "entry_points": 90}],
         # orders placed 2 days before NOW earn more; those a day before (its end) do not
         "campaigns": [{"key": "double", "name": "Double", "multiplier_percent": 200,
                        "starts_at": (NOW - timedelta(days=3)).isoformat(),
@@ -200,10 +200,27 @@ def test_opening_a_batch_s_orders_at_once_leaves_what_one_at_a_time_leaves(
     kinds = {name for name, *_ in plain["events"]}
     assert kinds == {"loyalty.points_earned", "loyalty.tier_changed"}
     assert any(bonus == 25 for *_, bonus, _p, _d, _r, _u in plain["orders"])
+    # each tier reached gives its entry points once: (customer, tier, points)
+    rewarded = [(who, key.split(":")[1], points)
+                for who, _k, points, *_, key, _due, _at in plain["entries"]
+                if key.startswith("tier:")]
+    reached = {(payload["customer_id"], payload["to"]) for name, _t, _s, payload, _o
+               in plain["events"] if name == "loyalty.tier_changed"
+               and payload["direction"] == "up"}
+    assert sorted(rewarded) == sorted(
+        (who, tier, {"silver": 40, "gold": 90}[tier]) for who, tier in reached)
+    assert rewarded
     multipliers = {m for *_, m, _b, _p, _d, _r, _u in plain["orders"]}
     assert 100 in multipliers
     assert multipliers & {125, 150, 162, 195, 250, 300}  # a tier's (and a campaign's)
     assert multipliers & {130, 200, 162, 195, 250, 300}  # a campaign's (and a tier's)
+
+
+def settled(events: list[Any]) -> list[Any]:
+    """The events, without the balances in the tier entry points' `points_earned`."""
+    return [(*event[:3], {k: v for k, v in event[3].items()
+                          if k not in ("points_balance", "points_pending")}, event[4])
+            if event[3].get("source") == "tier" else event for event in events]
 
 
 def test_a_batch_ends_once_its_slow_events_reach_the_limit_and_the_next_goes_on_from_there(
@@ -224,9 +241,10 @@ def test_a_batch_ends_once_its_slow_events_reach_the_limit_and_the_next_goes_on_
             Event.store_id == store.id, Event.id <= at, *consumer.LISTENS))
 
     # The same rows; only where the batches end differs, and with it where each
-    # batch's releases of due points fall among the entries.
-    assert {**short, "entries": sorted(short["entries"])} == \
-        {**plain, "entries": sorted(plain["entries"])}
+    # batch's releases of due points fall among the entries, and the balances the tier
+    # entry points' events saw (read in a later batch than their tier change).
+    assert {**short, "entries": sorted(short["entries"]), "events": settled(short["events"])} \
+        == {**plain, "entries": sorted(plain["entries"]), "events": settled(plain["events"])}
     assert len(sizes) > 2 and sizes[-1] < 1000
     assert sum(sizes) == listened  # every event up to the cursor handled once
 

@@ -42,7 +42,7 @@ def test_a_program_put_is_what_is_read_back(client, store):
 
     assert put.status_code == 200
     assert got.json() == put.json()
-    assert got.json()["tiers"][0] == {**GOLD, "early_access": False}
+    assert got.json()["tiers"][0] == {**GOLD, "early_access": False, "entry_points": 0}
     assert got.json()["rewards"][0] == {**FIVE_OFF, "percent_off": None,
                                         "free_shipping": False, "product_sku": None,
                                         "expiry_days": None}
@@ -68,6 +68,8 @@ def test_campaign_moments_are_kept_in_utc_whatever_offset_they_were_written_with
     ({"rewards": [{**FIVE_OFF, "percent_off": 10}]}, None),
     ({"rewards": [{"key": "x", "name": "Nothing", "points": 10}]}, None),
     ({"tiers": [{**GOLD, "multiplier_percent": 50}]}, "tiers.0.multiplier_percent"),
+    ({"tiers": [{**GOLD, "entry_points": -1}]}, "tiers.0.entry_points"),
+    ({"tiers": [{**GOLD, "entry_points": 10**9 + 1}]}, "tiers.0.entry_points"),
     ({"expiry_days": 0}, "expiry_days"),
     ({"campaigns": [DOUBLE, TRIPLE]}, None),
     ({"campaigns": [DOUBLE, {**TRIPLE, "key": "double", "starts_at": "2026-12-20T00:00:00Z",

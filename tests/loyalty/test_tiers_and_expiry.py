@@ -41,6 +41,31 @@ def test_spend_promotes_at_once_and_a_higher_tier_multiplies_later_orders(club, 
         (None, "silver"), ("silver", "gold")]
 
 
+def test_reaching_a_tier_gives_its_entry_points_once_ever_spendable_at_once(club, db):
+    tiers = [{**TIERS[0], "entry_points": 100}, {**TIERS[1], "entry_points": 400}]
+    assert club.put_program(points_per_currency_unit=10, tiers=tiers,
+                            tier_grace_days=0).status_code == 200
+    _, customer_id = club.order("1001")
+    club.consume()
+    second, _ = club.order("1002")
+    club.consume()
+    club.cancel(second)  # back to 30.00: silver at once (no grace)
+    club.consume()
+    assert club.loyalty(customer_id)["tier"] == "silver"
+
+    club.order("1003")  # gold again: nothing more
+    club.consume()
+
+    found = club.loyalty(customer_id)
+    assert [(p["from"], p["to"]) for p in events(db, "loyalty.tier_changed")] == [
+        (None, "silver"), ("silver", "gold"), ("gold", "silver"), ("silver", "gold")]
+    assert [(e["source"], e["points"], e["reason"]) for e in reversed(found["entries"])
+            if e["source"] == "tier"] == [("tier", 100, "Silver"), ("tier", 400, "Gold")]
+    assert (found["tier"], found["points_balance"]) == ("gold", 500)
+    assert [p["points"] for p in events(db, "loyalty.points_earned")
+            if p["source"] == "tier"] == [100, 400]
+
+
 def test_a_tier_is_kept_through_the_grace_before_a_demotion(club, db):
     assert club.put_program(points_per_currency_unit=10, tiers=TIERS,
                             tier_grace_days=30).status_code == 200

@@ -76,6 +76,16 @@ def test_the_summary_lists_the_campaigns_in_order_and_says_which_runs_now(ada, c
     assert listed.group(1).count("(over)") == 1
 
 
+def test_the_summary_says_what_reaching_a_tier_gives(ada, client):
+    assert ada.club.put_program(tiers=[
+        {"key": "silver", "name": "Silver", "min_spend_minor": 2000, "entry_points": 1500},
+        {"key": "gold", "name": "Gold", "min_spend_minor": 10000}]).status_code == 200
+
+    text = client.get("/admin/loyalty/program").text
+
+    assert "Silver from €20.00 (1,500 points on reaching it); Gold from €100.00." in text
+
+
 def test_a_program_saved_from_the_admin_is_the_program(ada, client, db):
     form = client.get("/admin/loyalty/program")
     document = json.dumps({"points_per_currency_unit": 3, "rewards": REWARDS[:1]})

@@ -220,7 +220,8 @@ def ways(text: str) -> list[str]:
 
 
 def test_the_ways_to_earn_list_the_rate_the_tier_s_multiplier_and_each_bonus_given(ada):
-    tiers = [{**TIERS[0], "multiplier_percent": 125}, TIERS[1]]
+    tiers = [{**TIERS[0], "multiplier_percent": 125, "entry_points": 100},
+             {**TIERS[1], "entry_points": 1000}]
     assert ada.club.put_program(
         points_per_currency_unit=10, pending_days=30, tiers=tiers, rewards=REWARDS,
         bonuses={"first_order": 100, "birthday": 200, "review": 50, "review_photo": 0},
@@ -232,7 +233,8 @@ def test_the_ways_to_earn_list_the_rate_the_tier_s_multiplier_and_each_bonus_giv
         # no first order bonus: this member has earned already; no photo bonus: 0
         "200 points on your birthday",
         "50 points for a review",
-        "500 points for each friend you refer who places an order"]
+        "500 points for each friend you refer who places an order",
+        "1,000 points when you reach Gold"]  # not Silver's: reached already
     assert ways(ada.page(lang="de").text)[:2] == [
         "10 Punkte pro 1,00\xa0€ Einkaufswert",
         "Als Silver bekommst du 1,25-fache Punkte auf Bestellungen."]
@@ -247,3 +249,16 @@ def test_a_customer_who_has_earned_nothing_yet_is_told_of_the_first_order_bonus(
 
     assert ways(page.text) == ["1 point for every €1.00 spent",
                                "100 points on your first order"]
+
+
+def test_the_history_names_the_tier_whose_entry_points_came(club):
+    assert club.put_program(points_per_currency_unit=10, tiers=[
+        {**TIERS[0], "entry_points": 250}]).status_code == 200
+    _, customer_id = club.order()
+    club.consume()
+
+    page = club.client.get(links.member_path(SECRET, club.store.id, customer_id),
+                           params={"lang": "fr"})
+
+    assert "Bonus pour avoir atteint Silver" in page.text
+    assert '<p class="loyalty-balance" id="balance">250 points</p>' in page.text

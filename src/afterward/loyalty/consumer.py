@@ -80,7 +80,8 @@ def _heard(with_payload: tuple[str, ...]) -> tuple[Any, ...]:
 
 # The payload only of the events that need it (an import's `order.created` carries
 # one that loyalty never reads: not decoded); the tier changes' only when the store
-# has a webhook endpoint taking them (they are read to be pushed: tiers.push).
+# has a webhook endpoint taking them (they are read to be pushed: tiers.push) or a
+# tier gives points on entry (tiers.entry_rewards).
 HEARD = _heard(RETURN_EVENTS + CODE_EVENTS + TIER_EVENTS)
 HEARD_UNPUSHED = _heard(RETURN_EVENTS + CODE_EVENTS)
 
@@ -117,10 +118,12 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     program = programs.active(session, store_id=store_id)
     pushing = program is not None and outbound.listened(session, store_id=store_id,
                                                         event_type=tiers.TIER_EVENT)
+    rewarding = program is not None and program.rewards_tier_entry()
     session.flush()  # the events are read on the connection, past the session
     batch = [Heard(*told) for told in connection_of(session).execute(
         event_cursors.after(row, store_id, horizon, *LISTENS)
-        .with_only_columns(*(HEARD if pushing else HEARD_UNPUSHED)).limit(limit)).all()]
+        .with_only_columns(*(HEARD if pushing or rewarding else HEARD_UNPUSHED))
+        .limit(limit)).all()]
     # `order.created` of orders not seen yet are gathered and opened together
     # (loyalty/bulk.py), as long as no other event about an order comes between.
     opened = {e.subject_id for e in batch if e.seen} \
@@ -149,6 +152,8 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
     _open_group(session, group, program, now, row)
     if changed_tiers and pushing and program is not None:
         _push_tiers(session, changed_tiers, program, row)
+    if changed_tiers and rewarding and program is not None:
+        _reward_tiers(session, changed_tiers, program, now, row)
     if batch:
         row.last_event_id = batch[-1].id
         if horizon is not None:
@@ -158,15 +163,23 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         orders.release_due(session, store_id=store_id, now=now)
         referrals.pay_due(session, store_id=store_id, program=program, now=now)
     session.flush()
-    caught_up = horizon is None or not event_cursors.behind(session, row, store_id,
-                                                            *LISTENS)
-    return len(batch), not more and caught_up
+    # Behind also when this batch recorded events it listens to (its tier changes):
+    # they come after everything it read.
+    return len(batch), not more and not event_cursors.behind(session, row, store_id,
+                                                             *LISTENS)
 
 
 def _push_tiers(session: Session, events: list[Heard], program: Program,
                 row: EventConsumer) -> None:
     _guarded(session, events[0], row, lambda: tiers.push(
         session, store_id=events[0].store_id, program=program,
+        changes=[(e.id, e.payload or {}) for e in events]))
+
+
+def _reward_tiers(session: Session, events: list[Heard], program: Program, now: datetime,
+                  row: EventConsumer) -> None:
+    _guarded(session, events[0], row, lambda: tiers.entry_rewards(
+        session, store_id=events[0].store_id, program=program, now=now,
         changes=[(e.id, e.payload or {}) for e in events]))
 
 

@@ -51,6 +51,9 @@ class Tier(Document):
     multiplier_percent: Multiplier = 100  # points on orders placed in this tier
     free_shipping: Flag = False
     early_access: Flag = False
+    # Spendable at once, the first time a customer reaches this tier (not again after a
+    # demotion): loyalty/tiers.entry_rewards.
+    entry_points: Points = 0
 
 
 class Reward(Document):
@@ -185,6 +188,9 @@ class Program(Document):
 
     def tier(self, key: str | None) -> Tier | None:
         return next((t for t in self.tiers if t.key == key), None)
+
+    def rewards_tier_entry(self) -> bool:
+        return any(t.entry_points for t in self.tiers)
 
 
 DEFAULT = Program()

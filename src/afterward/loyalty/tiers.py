@@ -5,7 +5,9 @@ event, with its `direction` (`up` or `down`), and is pushed to the store platfor
 signed outbound webhook `loyalty.tier_changed` carrying the tier's benefits (free
 shipping, early access, the points multiplier) and, for Shopify, the customer tags to
 add and remove (GraphQL `tagsAdd` / `tagsRemove`): a store gives free shipping or early
-access to customers with a tag, which is how Shopify shops gate those benefits."""
+access to customers with a tag, which is how Shopify shops gate those benefits.
+A tier with `entry_points` gives them, spendable at once, the first time a customer
+reaches it (`entry_rewards`, from the same events, whichever path recorded them)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from afterward import outbound
 from afterward.commerce.models import Customer
 from afterward.events import record
+from afterward.loyalty import ledger
 from afterward.loyalty.earning import tier_for
 from afterward.loyalty.models import LoyaltyAccount, LoyaltyOrder
 from afterward.loyalty.program import Program, Tier
@@ -175,3 +178,24 @@ def review_all(session: Session, *, store_id: int, program: Program, now: dateti
         review(session, held, program, now)
         changed += held.tier != before
     return changed
+
+
+def entry_rewards(session: Session, *, store_id: int, program: Program,
+                  changes: list[tuple[int, dict[str, Any]]], now: datetime) -> int:
+    """The entry points of the tiers these `loyalty.tier_changed` events (id, payload)
+    promoted customers to, once per customer and tier ever (key `tier:<key>:<customer>`:
+    a promotion after a demotion gives nothing again); the entries made."""
+    given = 0
+    for _, payload in changes:
+        customer_id, tier = payload.get("customer_id"), program.tier(payload.get("to"))
+        if payload.get("direction") != "up" or tier is None or not tier.entry_points \
+                or not isinstance(customer_id, int):
+            continue
+        held = ledger.account(session, store_id=store_id, customer_id=customer_id)
+        entry = ledger.credit(session, held, kind="earn", points=tier.entry_points,
+                              lifetime=tier.entry_points, key=f"tier:{tier.key}:{customer_id}",
+                              source="tier", reason=tier.name, now=now)
+        if entry is not None:
+            ledger.earned(session, held, entry)
+            given += 1
+    return given

@@ -100,6 +100,8 @@ def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> s
         return say.gettext("Points for order %(number)s", number=number)
     if entry.kind == "earn" and entry.source == "birthday":
         return say.gettext("Birthday bonus")
+    if entry.kind == "earn" and entry.source == "tier" and entry.reason:
+        return say.gettext("Bonus for reaching %(tier)s", tier=entry.reason)
     if entry.kind == "earn":
         return say.gettext("Points earned")
     if entry.kind == "release" and number:
@@ -126,7 +128,8 @@ def ways_to_earn(say: Speaker, program: Program, currency: str, *, tier: Tier | 
                  member: bool) -> list[str]:
     """How points are earned, as Smile.io's panel lists them: per currency unit spent,
     the member's tier multiplier, then each bonus the program gives (the first order's
-    only before the customer has earned anything)."""
+    only before the customer has earned anything), then the entry points of the tiers
+    above the member's."""
     unit = 10 ** minor_units_exponent(currency)
     ways = [say.gettext("%(points)s for every %(amount)s spent", amount=i18n.money(
         unit, currency, say.code), points=points_text(say, program.points_per_currency_unit))
@@ -146,6 +149,11 @@ def ways_to_earn(say: Speaker, program: Program, currency: str, *, tier: Tier | 
              N_("%(points)s for each friend you refer who places an order"))):
         if points:
             ways.append(say.gettext(phrase, points=points_text(say, points)))
+    ranked = program.ranked_tiers()
+    above = ranked[ranked.index(tier) + 1:] if tier in ranked else ranked
+    ways += [say.gettext("%(points)s when you reach %(tier)s", tier=higher.name,
+                         points=points_text(say, higher.entry_points))
+             for higher in above if higher.entry_points]
     return ways
 
 
