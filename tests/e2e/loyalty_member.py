@@ -1,9 +1,11 @@
-"""A member of a loyalty program with long names, for the browser tests: rewards and
-tiers named at length, points given by hand for a long reason, and the member's
-signed page (loyalty/links.py)."""
+"""A member of a loyalty program with long names, for the browser tests: rewards,
+tiers and a campaign running now named at length, bonuses to list among the ways to
+earn, points given by hand for a long reason, and the member's signed page
+(loyalty/links.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +26,9 @@ REWARDS = [
      "points": 200, "free_shipping": True},
 ]
 TIERS = [{"key": "gold", "name": "Goldmitgliedschaft mit besonders langem Namen",
-          "min_spend_minor": 10**9}]
+          "min_spend_minor": 10**9, "entry_points": 25000}]
+CAMPAIGN = "Doppelte Punkte am verlängerten Adventswochenende für alle Mitglieder"
+BONUSES = {"birthday": 200, "review": 50, "review_photo": 25}
 REASON = "Entschuldigung für die verspätete Lieferung der Weihnachtsbestellung " * 3
 
 
@@ -33,11 +37,15 @@ def loyalty_member(db: Database, settings: Any, customer_id: int, points: int = 
     with db.transaction() as session:
         store_id = session.scalar(select(Customer.store_id).where(Customer.id == customer_id))
         assert store_id is not None
+        now = utcnow()
         programs.save(session, store_id=store_id, program=Program.model_validate(
-            {"tiers": TIERS, "rewards": REWARDS}))
+            {"tiers": TIERS, "rewards": REWARDS, "bonuses": BONUSES, "campaigns": [
+                {"key": "advent", "name": CAMPAIGN, "multiplier_percent": 200,
+                 "starts_at": (now - timedelta(days=1)).isoformat(),
+                 "ends_at": (now + timedelta(days=3)).isoformat()}]}))
         ledger.adjust(session, store_id=store_id, customer_id=customer_id, points=points,
                       reason=REASON[:300], key="long-welcome")
-        now = utcnow()  # a referral in review, its friend's address long
+        # a referral in review, its friend's address long
         friend = "friedrich.wilhelm.von.hohenzollern-sigmaringen+empfehlung@example.com"
         session.add(LoyaltyReferral(
             store_id=store_id, referrer_customer_id=customer_id, friend_email=friend,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
 from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot
-from tests.e2e.loyalty_member import loyalty_member
+from tests.e2e.loyalty_member import CAMPAIGN, TIERS, loyalty_member
 from tests.e2e.phone import problems_on
 from tests.loyalty.conftest import Club
 from tests.web.helpers import PASSWORD, make_admin
@@ -42,6 +42,11 @@ def test_a_shopper_redeems_a_reward_from_the_tracking_page(
     problems = problems_on(page)
     keep_screenshot(page, artifacts / f"loyalty-page-{name}.png")
     assert page.locator("#balance").inner_text() == "1,200 points"
+    assert page.locator("#campaign").inner_text().startswith(f"{CAMPAIGN}: orders placed until")
+    assert page.locator("#ways li").all_inner_texts() == [
+        "1 point for every €1.00 spent", "200 points on your birthday", "50 points for a review",
+        "25 points more for a review with a photo",
+        f"25,000 points when you reach {TIERS[0]['name']}"]
 
     # when: the shopper redeems the first reward with the keyboard
     button = page.get_by_role("button", name="Redeem").first
