@@ -152,6 +152,8 @@ def test_the_points_earned_message_shows_the_balance_and_what_it_buys():
         in rendered.text
     assert "Your points buy you: 5 off." in rendered.text
     assert "Spend €180.00 more to reach Gold." in rendered.text
+    assert "Double points weekend: orders placed until " in rendered.text
+    assert " earn 200% of the points." in rendered.text
 
 
 def journey_keys_of(db, store_id: int) -> list[str]:

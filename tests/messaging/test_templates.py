@@ -106,6 +106,24 @@ def test_html_is_escaped_but_text_parts_are_not():
     assert rendered.text == "Hi <b>Bob</b> & co\n"
 
 
+@pytest.mark.parametrize(("locale", "style", "said"), [
+    ("en", "medium", "Dec 14, 2026, 7:00 PM"),  # Europe/Berlin: 18:00 UTC is 19:00
+    ("de", "medium", "14.12.2026, 19:00"),
+    ("fr", "medium", "14 déc. 2026, 19:00"),
+    ("en", "short", "12/14/26, 7:00 PM"),  # (a subject's narrow spaces are spaces)
+])
+def test_a_moment_is_shown_in_the_reader_s_zone_without_seconds(locale, style, said):
+    from datetime import UTC, datetime
+
+    context = {**sample(), "locale": locale,
+               "at": datetime(2026, 12, 14, 18, 0, 30, tzinfo=UTC)}
+    subject = "At {{ at | datetime }}" if style == "medium" \
+        else "At {{ at | datetime('" + style + "') }}"
+    rendered = templates.render("email", TemplateSource(subject, MJML), context)
+
+    assert rendered.subject == f"At {said}"
+
+
 def test_without_a_text_part_one_is_derived_from_the_html():
     source = TemplateSource("Hi", MJML.replace(
         "Hello {{ customer.first_name }}",

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_datetime, format_interval, format_time
 from babel.numbers import format_currency, format_percent
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, pass_context
 from jinja2.runtime import Context
@@ -115,11 +115,18 @@ def _format_days(first: date, last: date, locale: str) -> str:
 
 @pass_context
 def _datetime(context: Context, value: datetime | None, style: str = "medium") -> str:
+    """A moment in the reader's zone; "medium" is a medium date with a short time, as
+    the pages show it (seconds only clutter a message): 'Dec 14, 2026, 6:00 PM'."""
     if value is None:
         return ""
     zone = ZoneInfo(context.get("timezone") or "UTC")
-    return str(format_datetime(value.astimezone(zone), format=style, tzinfo=zone,
-                               locale=context.get("locale") or "en"))
+    locale = Locale.parse((context.get("locale") or "en").replace("-", "_"))
+    local = value.astimezone(zone)
+    if style != "medium":
+        return str(format_datetime(local, format=style, tzinfo=zone, locale=locale))
+    joined = str(locale.datetime_formats.get("medium", "{1}, {0}"))
+    return joined.replace("{1}", format_date(local, "medium", locale=locale)).replace(
+        "{0}", format_time(local, "short", tzinfo=zone, locale=locale))
 
 
 @pass_context
