@@ -124,6 +124,35 @@ def test_the_friend_signed_up_on_the_german_page_is_written_to_in_german(club, d
     assert "10,00\xa0$ Rabatt auf Ihre erste Bestellung" in mail.body_text
 
 
+def test_a_friend_referred_through_the_api_in_french_is_written_to_in_french(club, db,
+                                                                            referrer):
+    answer = club.client.post("/api/v1/loyalty/referrals", headers=club.auth, json={
+        "friend_email": "chloe@example.com", "referrer_customer_id": referrer,
+        "locale": "fr-FR"})
+
+    assert answer.status_code == 201, answer.text
+    [mail] = friend_mail(db, club.store.id, "chloe@example.com")
+    with db.reading() as session:
+        friend = session.scalar(select(Customer).where(Customer.email == "chloe@example.com"))
+    assert friend is not None and friend.locale == "fr_FR"
+    assert "Votre code" in mail.body_text
+
+
+def test_a_friend_already_a_customer_keeps_their_language(club, db, referrer):
+    made = club.client.post("/api/v1/customers", headers=club.auth,
+                            json={"email": "dora@example.com", "locale": "de"})
+    assert made.status_code == 201, made.text
+
+    answer = club.client.post("/api/v1/loyalty/referrals", headers=club.auth, json={
+        "friend_email": "dora@example.com", "referrer_customer_id": referrer,
+        "locale": "fr"})
+
+    assert answer.status_code == 201, answer.text
+    with db.reading() as session:
+        friend = session.scalar(select(Customer).where(Customer.email == "dora@example.com"))
+    assert friend is not None and friend.locale == "de"
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_friends_email_renders_in_every_language(locale):
     context = sample_context(a_store(), locale=locale, public_url="https://shop.example",

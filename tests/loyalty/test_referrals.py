@@ -323,6 +323,8 @@ def test_the_review_queue_lists_referrals_by_status(club, referrer):
      "referral_code"),
     ({"friend_email": "bob@example.com", "referrer_customer_id": 1, "points": 5}, 422,
      "invalid", None),
+    ({"friend_email": "bob@example.com", "referrer_customer_id": 1, "locale": "xx-NOPE"},
+     422, "invalid", "locale"),
 ])
 def test_a_bad_referral_is_refused_in_the_error_shape_and_writes_nothing(
         club, db, referrer, body, status, code, field):

@@ -225,7 +225,7 @@ def refer(body: ReferralIn, response: Response, who: Principal = Depends(princip
         referral, created = referrals.refer(
             session, store_id=who.store_id, program=programs.load(session, store_id=who.store_id),
             referrer_customer_id=referrer_id, friend_email=body.friend_email, channel="api",
-            ip=body.ip, user_agent=body.user_agent)
+            ip=body.ip, user_agent=body.user_agent, locale=body.locale)
         return referral_out(session, referral), created
 
     out, created = write(work)

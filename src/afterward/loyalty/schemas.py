@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from afterward.commerce.fields import JSON_INTEGER, Email, Id
+from afterward.commerce.fields import JSON_INTEGER, Email, Id, LocaleTag
 from afterward.loyalty.ledger import MAX_ADJUSTMENT
 
 Text = Annotated[str, Field(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f]+$")]
@@ -85,7 +85,7 @@ class RedemptionOut(BaseModel):
 class ReferralIn(BaseModel):
     """A friend referred by a member, named by their customer id or their referral
     code (exactly one). `ip` and `user_agent` are the friend's device, if known: only
-    a hash is kept (the `same_device` check)."""
+    a hash is kept (the `same_device` check); `locale`, a new friend's language."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +97,9 @@ class ReferralIn(BaseModel):
         | None = None
     user_agent: Annotated[str, Field(min_length=1, max_length=500,
                                      pattern=r"^[^\x00-\x1f]+$")] | None = None
+    # A new friend's language (their emails speak it); one already a customer keeps
+    # theirs. None: the store's.
+    locale: LocaleTag | None = None
 
     @model_validator(mode="after")
     def _one_referrer(self) -> ReferralIn:
