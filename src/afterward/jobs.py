@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -115,6 +115,25 @@ def enqueue(
     [job_id] = enqueue_many(session, kind, [payload or {}], store_id=store_id, run_at=run_at,
                             max_attempts=max_attempts, dedupe_key=dedupe_key)
     return job_id
+
+
+def slot_after(now: datetime, every: timedelta) -> datetime:
+    """The first moment after `now` on the grid of `every` counted from the epoch
+    (every 15 minutes: :00, :15, :30, :45): when a periodic job's next run is due."""
+    step = int(every.total_seconds())
+    return datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, UTC)
+
+
+def enqueue_slot(session: Session, kind: str, every: timedelta, *,
+                 now: datetime | None = None, payload: dict[str, Any] | None = None,
+                 max_attempts: int = 3) -> int | None:
+    """A periodic job's run for the slot after `now` (slot_after), once per slot
+    whoever asks (dedupe key `<kind>:<slot>`), its payload carrying the slot (`slot`:
+    epoch seconds); its id, or None when it was there already."""
+    slot = slot_after(now or utcnow(), every)
+    stamp = int(slot.timestamp())
+    return enqueue(session, kind, {**(payload or {}), "slot": stamp}, run_at=slot,
+                   max_attempts=max_attempts, dedupe_key=f"{kind}:{stamp}")
 
 
 def enqueue_many(session: Session | Connection, kind: str, payloads: list[dict[str, Any]], *,

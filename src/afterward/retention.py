@@ -13,7 +13,7 @@ attempt opens a fresh window anyway, so an ended row only takes room."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
@@ -41,15 +41,10 @@ def purge_done(session: Session, *, before: datetime, limit: int = BATCH) -> int
     return cast(CursorResult[Any], result).rowcount
 
 
-def slot_after(now: datetime) -> datetime:
-    step = int(PURGE_EVERY.total_seconds())
-    return datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, UTC)
-
-
 def ensure_scheduled(session: Session, *, now: datetime | None = None,
                      keep_days: int = KEEP_DAYS) -> int | None:
     """The purge for the slot after `now` (once per slot, whoever asks)."""
-    slot = slot_after(now or utcnow())
+    slot = jobs.slot_after(now or utcnow(), PURGE_EVERY)
     stamp = int(slot.timestamp())
     return jobs.enqueue(session, PURGE_JOB, {"keep_days": keep_days}, run_at=slot,
                         max_attempts=3, dedupe_key=f"{PURGE_JOB}:{stamp}")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from afterward import jobs, retention
+from afterward.commerce import codes
 from afterward.commerce import service as commerce
 from afterward.commerce.code_models import DiscountCode
 from afterward.commerce.models import Customer, Order
@@ -24,7 +25,7 @@ from afterward.insights import words as insight_words
 from afterward.insights.customer_models import CustomerInsight, InsightRun
 from afterward.insights.models import TextSentiment
 from afterward.jobs import Job
-from afterward.journeys import builtins, consumer, enrolments
+from afterward.journeys import builtins, consumer, enrolments, offer_expiry, offers
 from afterward.journeys.models import Enrolment, EnrolmentStep, Journey
 from afterward.loyalty import code_expiry as loyalty_code_expiry
 from afterward.loyalty import consumer as loyalty_consumer
@@ -462,6 +463,27 @@ def check_code_expired_once(world: World, facts: Facts) -> None:
         "cancelled", 800, [500], 1)
 
 
+def arrange_journey_offers_expire(world: World) -> Facts:
+    """A journey's personal code that lapsed two days ago; this hour's job, due now."""
+    with world.db.transaction() as session:
+        code = codes.issue(session, store_id=world.store_id, kind="discount",
+                           source=offers.SOURCE, percent=10, source_id="win_back",
+                           expires_at=utcnow() + timedelta(days=30))
+        code.expires_at = utcnow() - timedelta(days=2)  # lapsed since
+        assert offer_expiry.ensure_scheduled(
+            session, now=utcnow() - offer_expiry.EVERY) is not None
+    return {"code_id": code.id}
+
+
+def check_offer_withdrawn_once(world: World, facts: Facts) -> None:
+    with world.db.reading() as session:
+        code = session.get(DiscountCode, facts["code_id"])
+        assert code is not None
+        withdrawals = session.scalars(select(Event.payload).where(
+            Event.name == "code.cancelled", Event.subject_id == code.id)).all()
+    assert (code.status, [w.get("reason") for w in withdrawals]) == ("cancelled", ["expired"])
+
+
 # --- insights: what customers' words say ------------------------------------------------
 
 def arrange_words(world: World) -> Facts:
@@ -569,6 +591,8 @@ SCENARIOS: dict[str, Scenario] = {
     "returns.carrier_label": Scenario(arrange_carrier_label, check_label_bought_once),
     "loyalty.tick": Scenario(arrange_loyalty_tick, check_points_released_once),
     "loyalty.codes_expire": Scenario(arrange_loyalty_codes_expire, check_code_expired_once),
+    "journeys.offers_expire": Scenario(arrange_journey_offers_expire,
+                                       check_offer_withdrawn_once),
     "insights.words": Scenario(arrange_words, check_words_once),
     "insights.words_nightly": Scenario(arrange_words_nightly, check_words_nightly_once),
     "insights.recommendations": Scenario(arrange_recommendations, check_recommendations_once),

@@ -39,16 +39,8 @@ GRACE = timedelta(days=1)
 SOURCES = (redemptions.SOURCE, referrals.SOURCE)
 
 
-def _slot_after(now: datetime) -> datetime:
-    step = int(EVERY.total_seconds())
-    return datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, UTC)
-
-
 def ensure_scheduled(session: Session, *, now: datetime | None = None) -> int | None:
-    slot = int(_slot_after(now or utcnow()).timestamp())
-    return jobs.enqueue(session, EXPIRE_JOB, {"slot": slot},
-                        run_at=datetime.fromtimestamp(slot, UTC), max_attempts=3,
-                        dedupe_key=f"{EXPIRE_JOB}:{slot}")
+    return jobs.enqueue_slot(session, EXPIRE_JOB, EVERY, now=now)
 
 
 def expire_store(session: Session, *, store_id: int, program: Program,

@@ -26,16 +26,8 @@ TICK_JOB = "loyalty.tick"
 TICK_EVERY = timedelta(minutes=15)
 
 
-def _slot_after(now: datetime) -> datetime:
-    step = int(TICK_EVERY.total_seconds())
-    return datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, UTC)
-
-
 def ensure_scheduled(session: Session, *, now: datetime | None = None) -> int | None:
-    slot = int(_slot_after(now or utcnow()).timestamp())
-    return jobs.enqueue(session, TICK_JOB, {"slot": slot},
-                        run_at=datetime.fromtimestamp(slot, UTC), max_attempts=3,
-                        dedupe_key=f"{TICK_JOB}:{slot}")
+    return jobs.enqueue_slot(session, TICK_JOB, TICK_EVERY, now=now)
 
 
 def run_store(session: Session, *, store_id: int, program: Program,

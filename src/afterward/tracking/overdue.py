@@ -51,18 +51,10 @@ class Checked:
     stalled: int
 
 
-def slot_after(now: datetime, every: timedelta = CHECK_EVERY) -> datetime:
-    step = int(every.total_seconds())
-    return datetime.fromtimestamp((int(now.timestamp()) // step + 1) * step, UTC)
-
-
 def ensure_scheduled(session: Session, *, now: datetime | None = None) -> int | None:
     """The fan-out job for the slot after `now` (once per slot, whoever asks); its id,
     or None when it was already there."""
-    slot = slot_after(now or utcnow())
-    stamp = int(slot.timestamp())
-    return jobs.enqueue(session, CHECK_JOB, {"slot": stamp}, run_at=slot, max_attempts=3,
-                        dedupe_key=f"{CHECK_JOB}:{stamp}")
+    return jobs.enqueue_slot(session, CHECK_JOB, CHECK_EVERY, now=now)
 
 
 def stores_in_flight(session: Session) -> list[int]:
@@ -75,7 +67,7 @@ def fan_out(session: Session, *, now: datetime, slot: datetime | None = None) ->
     """One check per store with parcels on their way, then the fan-out of the slot after
     this one (`slot`: the one this run was scheduled for; a clock that runs behind the
     scheduler's must not make the chain stop)."""
-    this = slot or slot_after(now - CHECK_EVERY)
+    this = slot or jobs.slot_after(now - CHECK_EVERY, CHECK_EVERY)
     stores = stores_in_flight(session)
     for store_id in stores:
         jobs.enqueue(session, CHECK_JOB, {"store_id": store_id}, store_id=store_id,
