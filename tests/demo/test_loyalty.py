@@ -5,7 +5,7 @@ returned, some members reached a tier and some redeemed a reward."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -20,10 +20,31 @@ from tests.demo.conftest import BIG_BUILD, NOW, SWITCHED_ON
 pytestmark = BIG_BUILD
 
 
-def test_the_store_runs_the_demo_program(built):
+def test_the_store_runs_the_demo_program_with_a_double_points_weekend_coming(built):
     db, summary = built
     with db.reading() as session:
-        assert programs.active(session, store_id=summary.store_id) == DEMO_PROGRAM
+        active = programs.active(session, store_id=summary.store_id)
+
+    assert active is not None
+    assert active.model_copy(update={"campaigns": []}) == DEMO_PROGRAM
+    [weekend] = active.campaigns
+    # NOW is Thursday 15 January 2026: from Friday 00:00 UTC to Monday
+    assert (weekend.starts_at, weekend.ends_at, weekend.multiplier_percent) == (
+        datetime(2026, 1, 16, tzinfo=UTC), datetime(2026, 1, 19, tzinfo=UTC), 200)
+    assert active.campaign_shown(NOW) == weekend
+
+
+def test_members_got_each_tier_s_entry_points_once(built):
+    db, summary = built
+    with db.reading() as session:
+        rewarded = session.execute(
+            select(LoyaltyEntry.idempotency_key, LoyaltyEntry.points)
+            .where(LoyaltyEntry.store_id == summary.store_id,
+                   LoyaltyEntry.source == "tier")).all()
+    assert rewarded
+    assert len({key for key, _ in rewarded}) == len(rewarded)
+    assert {(key.split(":")[1], points) for key, points in rewarded} <= {
+        ("silver", 150), ("gold", 500)}
 
 
 def test_every_order_with_a_customer_earned_through_the_consumer(built):

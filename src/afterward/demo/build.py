@@ -104,6 +104,8 @@ def build_demo(db: Database, *, secret_key: str, customers: int = DEFAULT_CUSTOM
     replayed = replay(db, store_id=writer.store_id, writer=writer, plan=plan,
                       start=switched_on, sending=Sending(secret_key, public_url), seed=seed,
                       progress=_progress(report))
+    with db.transaction() as session:
+        demo_loyalty.announce_campaign(session, store_id=writer.store_id, now=trade.now)
     report("Publishing")
     summary = _publish(db, store_id=writer.store_id, secret_key=secret_key, reset=reset,
                        replayed=replayed)

@@ -1,12 +1,13 @@
 """The demo store's loyalty program and what its members do with it. The program is
-put when the store opens, so every order of the history earns: the history before the
+put when the store opens, so every order of the history earns (a double points weekend
+is announced once the history is written): the history before the
 journeys are switched on is earned in one pass (as an import of a store's past would
 be), the replayed months as they happen, through the same consumer and periodic pass
 as a live store. At each scan some members with enough points redeem a reward."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -14,14 +15,15 @@ from sqlalchemy.orm import Session
 
 from afterward.loyalty import consumer, programs, redemptions, tick
 from afterward.loyalty.models import LoyaltyAccount
-from afterward.loyalty.program import Bonuses, Program, Reward, Tier
+from afterward.loyalty.program import Bonuses, Campaign, Program, Reward, Tier
 
 DEMO_PROGRAM = Program(
     points_per_currency_unit=1, pending_days=30, delivery_grace_days=14, expiry_days=365,
     expiry_reminder_days=14, tier_grace_days=30,
-    tiers=[Tier(key="silver", name="Silver", min_spend_minor=15000, multiplier_percent=125),
+    tiers=[Tier(key="silver", name="Silver", min_spend_minor=15000, multiplier_percent=125,
+                entry_points=150),
            Tier(key="gold", name="Gold", min_spend_minor=40000, multiplier_percent=150,
-                free_shipping=True, early_access=True)],
+                free_shipping=True, early_access=True, entry_points=500)],
     rewards=[Reward(key="five-off", name="5 EUR off", points=500, discount_minor=500),
              Reward(key="ten-off", name="10 EUR off", points=900, discount_minor=1000),
              Reward(key="fifteen-percent", name="15% off", points=1500, percent_off=15)],
@@ -33,6 +35,21 @@ REDEEM_SHARE = 0.02
 
 def open_program(session: Session, *, store_id: int) -> None:
     programs.save(session, store_id=store_id, program=DEMO_PROGRAM)
+
+
+def coming_campaign(now: datetime) -> Campaign:
+    """A double points weekend from the next Friday after `now` (00:00 UTC) to Monday:
+    what the merchant announces once the history is written, so the member and tracking
+    pages show it coming."""
+    friday = (now + timedelta(days=(4 - now.weekday()) % 7 or 7)).replace(
+        hour=0, minute=0, second=0, microsecond=0)
+    return Campaign(key="double-weekend", name="Double points weekend", starts_at=friday,
+                    ends_at=friday + timedelta(days=3), multiplier_percent=200)
+
+
+def announce_campaign(session: Session, *, store_id: int, now: datetime) -> None:
+    programs.save(session, store_id=store_id, program=DEMO_PROGRAM.model_copy(
+        update={"campaigns": [coming_campaign(now)]}))
 
 
 def catch_up(session: Session, *, store_id: int, now: datetime) -> int:
