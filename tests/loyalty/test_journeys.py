@@ -140,6 +140,15 @@ def test_every_loyalty_message_renders_in_every_language(key, locale):
     assert email.subject and "640" in email.text and "5 off" in email.text
 
 
+def test_the_tier_up_message_says_what_reaching_the_tier_brings_in_german():
+    context = sample_context(a_store(), locale="de", data={})
+
+    rendered = templates.render("email", TemplateSource(*template_registry.source(
+        "loyalty_tier_up", "email", "de")), context)
+
+    assert "Dafür erhalten Sie 150 Bonuspunkte." in rendered.text
+
+
 def test_the_points_earned_message_shows_the_balance_and_what_it_buys():
     context = sample_context(a_store(), data={"points": 120})
 

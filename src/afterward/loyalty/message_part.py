@@ -4,8 +4,9 @@ the facts the journeys see (journey_facts.py), the program's rewards with what t
 balance buys now and what it buys next, the rewards that fit this customer first
 (`suggested`, standing.fitting: what they buy ranks higher), the bonus points
 campaign running or starting within two weeks (`campaign`: its name, multiplier,
-moments and whether it runs now), the signed link to the member's loyalty page (`url`)
-and their referral link."""
+moments and whether it runs now), the entry points of the member's tier
+(`tier_entry_points`), the signed link to the member's loyalty page (`url`) and their
+referral link."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def load(session: Session, *, store_id: int, id: int, public_url: str,
             "currency": store.currency if store is not None else None,
             "referral_url": referrals.link(public_url, code)
             if program.referral.enabled else None,
-            "campaign": campaign(program.campaign_shown(now), now)}
+            "campaign": campaign(program.campaign_shown(now), now),
+            "tier_entry_points": tier.entry_points
+            if (tier := program.tier(facts.get("tier"))) is not None else 0}
 
 
 def campaign(shown: Campaign | None, now: datetime) -> dict[str, Any] | None:
@@ -96,4 +99,5 @@ def sample(*, currency: str, public_url: str) -> dict[str, Any]:
         "campaign": {"name": "Double points weekend", "multiplier_percent": 200,
                      "starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=2),
                      "running": True},
+        "tier_entry_points": 150,
     }
