@@ -787,15 +787,20 @@ def loyalty_of(served: Served, customer_id: int) -> dict[str, Any]:
 
 def test_loyalty_programs_put_at_once_leave_one_whole_program(served):
     calls = [Call("PUT", "/api/v1/loyalty/program", {"json": {
-        "points_per_currency_unit": n, "pending_days": n}, "headers": served.auth})
-        for n in range(10, 34)]
+        "points_per_currency_unit": n, "pending_days": n, "campaigns": [{
+            "key": f"c{n}", "name": f"Campaign {n}", "multiplier_percent": 100 + n,
+            "starts_at": "2027-01-01T00:00:00Z", "ends_at": "2027-01-02T00:00:00Z"}]},
+        "headers": served.auth}) for n in range(10, 34)]
 
     answers = hammer(served.urls, calls)
 
     assert statuses(answers) == {200: 24}
     stored = hammer(served.urls, [Call("GET", "/api/v1/loyalty/program", {
         "headers": served.auth})], clients=1)[0].body
-    assert stored["points_per_currency_unit"] == stored["pending_days"]
+    n = stored["points_per_currency_unit"]
+    assert stored["pending_days"] == n
+    assert [(c["key"], c["multiplier_percent"]) for c in stored["campaigns"]] == [
+        (f"c{n}", 100 + n)]
 
 
 def test_concurrent_points_taken_never_overdraw_the_balance(served):

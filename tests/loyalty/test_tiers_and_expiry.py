@@ -3,12 +3,14 @@ first-in-first-out, with a reminder before."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from afterward.events import Event
-from afterward.loyalty import ledger
+from afterward.loyalty import consumer, ledger
+from afterward.loyalty.models import LoyaltyEntry
 from afterward.storage.types import utcnow
 from tests.webhook_listeners import listening
 
@@ -64,6 +66,34 @@ def test_reaching_a_tier_gives_its_entry_points_once_ever_spendable_at_once(club
     assert (found["tier"], found["points_balance"]) == ("gold", 500)
     assert [p["points"] for p in events(db, "loyalty.points_earned")
             if p["source"] == "tier"] == [100, 400]
+
+
+def test_consumers_running_at_once_give_each_tier_s_entry_points_once(club, db, store):
+    tiers = [{**TIERS[0], "entry_points": 100}, {**TIERS[1], "entry_points": 400}]
+    assert club.put_program(points_per_currency_unit=10, tiers=tiers).status_code == 200
+    customers = [club.order(f"10{n}", email=f"c{n}@example.com")[1] for n in range(6)]
+    club.order("2000", email="c0@example.com")  # c0 reaches gold too
+
+    def work(_: int) -> int:
+        handled = 0
+        for _ in range(50):
+            events, caught_up = db.run(lambda session: consumer.consume(
+                session, store_id=store.id, limit=3))
+            handled += events
+            if caught_up:
+                break
+        return handled
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(work, range(4)))
+    club.consume()
+
+    with db.reading() as session:
+        rewarded = sorted(session.execute(
+            select(LoyaltyEntry.idempotency_key, LoyaltyEntry.points)
+            .where(LoyaltyEntry.source == "tier")).tuples())
+    assert rewarded == sorted([(f"tier:silver:{c}", 100) for c in customers]
+                              + [(f"tier:gold:{customers[0]}", 400)])
 
 
 def test_a_tier_is_kept_through_the_grace_before_a_demotion(club, db):
