@@ -365,3 +365,34 @@ def test_a_follower_another_worker_took_runs_there_once_without_the_hint(db, sto
 
     assert hints_recorded(db) == [None]
     assert chaining.next == {}
+
+
+@pytest.mark.parametrize(("now", "every", "due"), [
+    ((10, 7, 30), timedelta(minutes=15), (10, 15, 0)),
+    ((10, 15, 0), timedelta(minutes=15), (10, 30, 0)),  # on the grid: the next one
+    ((10, 59, 59), timedelta(hours=1), (11, 0, 0)),
+])
+def test_a_periodic_run_is_due_at_the_next_slot_of_its_grid(now, every, due):
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 12, 7, *now, tzinfo=UTC)
+
+    assert jobs.slot_after(at, every) == datetime(2026, 12, 7, *due, tzinfo=UTC)
+
+
+def test_a_periodic_run_is_queued_once_per_slot_whoever_asks(db):
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 12, 7, 10, 7, tzinfo=UTC)
+    with db.transaction() as session:
+        first = jobs.enqueue_slot(session, "test.periodic", timedelta(minutes=15), now=at)
+        again = jobs.enqueue_slot(session, "test.periodic", timedelta(minutes=15),
+                                  now=at + timedelta(minutes=5))
+    with db.reading() as session:
+        queued = session.execute(select(Job.payload, Job.run_at, Job.dedupe_key)
+                                 .where(Job.kind == "test.periodic")).all()
+
+    slot = datetime(2026, 12, 7, 10, 15, tzinfo=UTC)
+    assert first is not None and again is None
+    assert [tuple(row) for row in queued] == [
+        ({"slot": int(slot.timestamp())}, slot, f"test.periodic:{int(slot.timestamp())}")]

@@ -125,15 +125,14 @@ def slot_after(now: datetime, every: timedelta) -> datetime:
 
 
 def enqueue_slot(session: Session, kind: str, every: timedelta, *,
-                 now: datetime | None = None, payload: dict[str, Any] | None = None,
-                 max_attempts: int = 3) -> int | None:
+                 now: datetime | None = None, max_attempts: int = 3) -> int | None:
     """A periodic job's run for the slot after `now` (slot_after), once per slot
-    whoever asks (dedupe key `<kind>:<slot>`), its payload carrying the slot (`slot`:
-    epoch seconds); its id, or None when it was there already."""
+    whoever asks (dedupe key `<kind>:<slot>`), its payload the slot (`{"slot": epoch
+    seconds}`); its id, or None when it was there already."""
     slot = slot_after(now or utcnow(), every)
     stamp = int(slot.timestamp())
-    return enqueue(session, kind, {**(payload or {}), "slot": stamp}, run_at=slot,
-                   max_attempts=max_attempts, dedupe_key=f"{kind}:{stamp}")
+    return enqueue(session, kind, {"slot": stamp}, run_at=slot, max_attempts=max_attempts,
+                   dedupe_key=f"{kind}:{stamp}")
 
 
 def enqueue_many(session: Session | Connection, kind: str, payloads: list[dict[str, Any]], *,
