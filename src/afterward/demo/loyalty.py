@@ -1,9 +1,9 @@
 """The demo store's loyalty program and what its members do with it. The program is
-put when the store opens, so every order of the history earns (a double points weekend
-is announced once the history is written): the history before the
+put when the store opens, so every order of the history earns: the history before the
 journeys are switched on is earned in one pass (as an import of a store's past would
 be), the replayed months as they happen, through the same consumer and periodic pass
-as a live store. At each scan some members with enough points redeem a reward."""
+as a live store. At each scan some members with enough points redeem a reward. Once
+the history is written, a double points weekend is announced."""
 
 from __future__ import annotations
 

@@ -213,8 +213,8 @@ def _loyalty(facts: LoyaltyFacts, say: Speaker, now: datetime) -> LoyaltyBlock:
 
 
 def campaign_text(say: Speaker, campaign: Campaign | None, now: datetime) -> str | None:
-    """"Double points weekend: orders placed until 14 Dec 2026, 00:00 earn 2x points."
-    (from when, when it has not started yet); None without a campaign."""
+    """"Double points weekend: orders placed until Dec 14, 2026, 12:00 AM earn 2 times
+    the points." (from when as well, before it starts); None without a campaign."""
     if campaign is None:
         return None
     times = format_decimal(campaign.multiplier_percent / 100,
