@@ -135,6 +135,16 @@ def enqueue_slot(session: Session, kind: str, every: timedelta, *,
                    dedupe_key=f"{kind}:{stamp}")
 
 
+def enqueue_next_slot(session: Session, job: JobContext, kind: str, every: timedelta, *,
+                      now: datetime) -> int | None:
+    """What a periodic run does last: queue the run of the slot after its own (the slot
+    it was scheduled for, or `now` when later: a clock behind the scheduler's must not
+    stop the chain)."""
+    slot = job.payload.get("slot")
+    after = max(now, datetime.fromtimestamp(int(slot), UTC)) if slot is not None else now
+    return enqueue_slot(session, kind, every, now=after)
+
+
 def enqueue_many(session: Session | Connection, kind: str, payloads: list[dict[str, Any]], *,
                  store_id: int | None = None, run_at: datetime | None = None,
                  max_attempts: int = 8, dedupe_key: str | None = None) -> list[int]:

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from afterward.commerce import codes
 from afterward.commerce.code_models import DiscountCode
 from afterward.events import Event
-from afterward.jobs import Job
 from afterward.journeys import offer_expiry, offers
 from afterward.storage.types import utcnow
 from tests.messaging.conftest import run_jobs
+from tests.periodic import chain_of
 
 
 def issue(db, store_id: int, expired_days_ago: float, source: str = offers.SOURCE) -> int:
@@ -68,7 +68,4 @@ def test_the_job_withdraws_what_lapsed_and_schedules_its_next_slot(db, store):
 
     assert due is not None and again is None
     assert state(db) == {code: "cancelled"}
-    with db.reading() as session:
-        runs = [(j.status, j.run_at > utcnow()) for j in session.scalars(
-            select(Job).where(Job.kind == offer_expiry.EXPIRE_JOB).order_by(Job.id))]
-    assert runs == [("done", False), ("queued", True)]
+    assert chain_of(db, offer_expiry.EXPIRE_JOB) == [("done", False), ("queued", True)]

@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 from afterward.commerce import codes
 from afterward.commerce.code_models import DiscountCode
 from afterward.events import Event
-from afterward.jobs import Job
 from afterward.loyalty import code_expiry
 from afterward.loyalty.models import LoyaltyEntry
 from afterward.loyalty.program import Program
@@ -27,6 +26,7 @@ from afterward.messaging.channels.webhook import verify
 from afterward.storage.types import utcnow
 from tests.messaging import conftest as messaging
 from tests.messaging.conftest import run_jobs
+from tests.periodic import chain_of
 
 REWARDS = [{"key": "five-off", "name": "5 off", "points": 500, "discount_minor": 500,
             "expiry_days": 30},
@@ -182,10 +182,7 @@ def test_the_job_withdraws_what_lapsed_and_schedules_its_next_slot(club, db):
 
     assert due is not None and again is None
     assert statuses(db) == {code: "cancelled"}
-    with db.reading() as session:
-        jobs = [(j.status, j.run_at > utcnow()) for j in session.scalars(
-            select(Job).where(Job.kind == code_expiry.EXPIRE_JOB).order_by(Job.id))]
-    assert jobs == [("done", False), ("queued", True)]
+    assert chain_of(db, code_expiry.EXPIRE_JOB) == [("done", False), ("queued", True)]
 
 
 def test_the_program_keeps_expired_rewards_spent_unless_told():

@@ -13,7 +13,7 @@ next slot's; the first is enqueued when a long-running worker starts
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +55,4 @@ def expire(session: Session, *, now: datetime | None = None, limit: int = 500) -
 def run(session: Session, job: jobs.JobContext) -> None:
     now = utcnow()
     expire(session, now=now)
-    slot = job.payload.get("slot")
-    ensure_scheduled(session, now=max(now, datetime.fromtimestamp(int(slot), UTC))
-                     if slot is not None else now)
+    jobs.enqueue_next_slot(session, job, EXPIRE_JOB, EVERY, now=now)

@@ -20,7 +20,7 @@ long-running worker starts (Module.periodic)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,6 +76,4 @@ def run(session: Session, job: jobs.JobContext) -> None:
             LoyaltyProgramRow.store_id))):
         expire_store(session, store_id=row.store_id,
                      program=Program.model_validate(row.document), now=now)
-    slot = job.payload.get("slot")
-    ensure_scheduled(session, now=max(now, datetime.fromtimestamp(int(slot), UTC))
-                     if slot is not None else now)
+    jobs.enqueue_next_slot(session, job, EXPIRE_JOB, EVERY, now=now)

@@ -9,7 +9,7 @@ enqueues the next slot's; the first is enqueued when a long-running worker start
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,6 +74,4 @@ def tick(session: Session, job: jobs.JobContext) -> None:
             LoyaltyProgramRow.store_id))):
         run_store(session, store_id=row.store_id,
                   program=Program.model_validate(row.document), now=now)
-    slot = job.payload.get("slot")
-    ensure_scheduled(session, now=max(now, datetime.fromtimestamp(int(slot), UTC))
-                     if slot is not None else now)
+    jobs.enqueue_next_slot(session, job, TICK_JOB, TICK_EVERY, now=now)
