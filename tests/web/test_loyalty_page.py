@@ -262,3 +262,23 @@ def test_the_history_names_the_tier_whose_entry_points_came(club):
 
     assert "Bonus pour avoir atteint Silver" in page.text
     assert '<p class="loyalty-balance" id="balance">250 points</p>' in page.text
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", "Carried over from our previous rewards program"),
+    ("de", "Aus unserem bisherigen Prämienprogramm übernommen")])
+def test_the_history_says_which_points_were_carried_over_from_the_previous_program(
+        club, db, lang, words):
+    from afterward.loyalty import balance_import
+
+    assert club.put_program(points_per_currency_unit=10).status_code == 200
+    _, customer_id = club.order()
+    rows, report = balance_import.read(b"email,points,reason\nada@example.com,450,Smile.io\n")
+    db.run(lambda session: balance_import.write(session, store_id=club.store.id, rows=rows,
+                                                report=report))
+
+    page = club.client.get(links.member_path(SECRET, club.store.id, customer_id),
+                           params={"lang": lang})
+
+    assert words in page.text and "+450" in page.text
+    assert '<p class="loyalty-balance" id="balance">450 ' in page.text

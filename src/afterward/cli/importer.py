@@ -39,7 +39,7 @@ def orders(file: Path = typer.Argument(..., help="CSV file, one row per order li
             store_id = found.id if found else None
         if store_id is None:
             fail(f"no store {store!r}")
-        with _progress_bar() as progress:
+        with progress_bar() as progress:
             report = import_orders(db, store_id=store_id, source=file, on_error=on_error,
                                    progress=progress)
     except DBAPIError as exc:
@@ -66,7 +66,7 @@ def _print(report: ImportReport, as_json: bool) -> None:
 
 
 @contextmanager
-def _progress_bar() -> Iterator[ProgressFn]:
+def progress_bar() -> Iterator[ProgressFn]:
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True,

@@ -9,18 +9,18 @@ rows are kept. Nothing here commits."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from afterward.commerce.ingest.csv_format import ProgressFn, RowError, decode
+from afterward.commerce.ingest import csv_table
+from afterward.commerce.ingest.csv_format import InvalidRow, ProgressFn, RowError
+from afterward.commerce.ingest.csv_table import ImportRefused, Report
 from afterward.feedback import service
 from afterward.feedback.errors import ReviewError
 from afterward.feedback.schemas import ReviewIn
@@ -31,7 +31,6 @@ COLUMNS = ("sku", "rating", "title", "body", "author_name", "email", "order_numb
 REQUIRED = ("sku", "rating", "author_name")
 TRUE = ("true", "yes", "1", "y", "published")
 FALSE = ("false", "no", "0", "n", "unpublished", "hidden")
-MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -42,89 +41,21 @@ class Row:
     key: str
 
 
-@dataclass
-class Report:
-    read: int = 0
-    imported: int = 0
-    already: int = 0  # imported before (the same row, the same key)
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    unreadable: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.read, "imported": self.imported, "already_imported": self.already,
-                "skipped": self.skipped, "errors": [e.as_dict() for e in self.errors]}
-
-
-class ImportRefused(Exception):
-    """A bad row with skip_bad off (or an unreadable file): nothing may be written."""
-
-    def __init__(self, report: Report) -> None:
-        super().__init__(f"{len(report.errors)} error(s)")
-        self.report = report
-
-
 def read(data: bytes, progress: ProgressFn | None = None) -> tuple[list[Row], Report]:
-    """The file's good rows, and a report with every bad one. An unreadable file (not
-    UTF-8, unknown or missing columns): no rows, `unreadable`."""
+    """The file's good rows, and a report with every bad one (csv_table.read)."""
     report = Report()
-    try:
-        text = decode(data)
-    except ValueError as exc:
-        report.errors, report.unreadable = list(getattr(exc, "errors", [])), True
-        return [], report
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in next(reader, [])]
-        header_errors = _header_errors(header)
-        if header_errors:
-            report.errors, report.unreadable = header_errors, True
-            return [], report
-        raw_rows = [(reader.line_num, cells) for cells in reader
-                    if any(cell.strip() for cell in cells)]
-    except csv.Error as exc:
-        report.errors = [RowError(reader.line_num, "file", f"not a readable CSV: {exc}")]
-        report.unreadable = True
-        return [], report
-    if len(raw_rows) > MAX_ROWS:
-        report.errors = [RowError(1, "file", f"at most {MAX_ROWS} rows a file; split it")]
-        report.unreadable = True
-        return [], report
-    rows: list[Row] = []
-    for done, (line, cells) in enumerate(raw_rows, start=1):
-        report.read += 1
-        try:
-            rows.append(_row(line, header, cells))
-        except _BadRow as exc:
-            report.errors.extend(exc.errors)
-        if progress is not None and (done % 200 == 0 or done == len(raw_rows)):
-            progress("reading", done, len(raw_rows))
+    rows = csv_table.read(data, columns=COLUMNS, required=REQUIRED, parse=_row,
+                          report=report, header_errors=_header_errors, progress=progress)
     return rows, report
 
 
 def _header_errors(header: list[str]) -> list[RowError]:
-    if not any(header):
-        return [RowError(1, "file", "the file is empty; the first line names the columns")]
-    errors = [RowError(1, name or "(blank)", "unknown column (known: " + ", ".join(COLUMNS)
-                       + ")") for name in header if name not in COLUMNS]
-    errors += [RowError(1, name, "the column appears twice")
-               for name in sorted({n for n in header if header.count(n) > 1 and n})]
-    errors += [RowError(1, name, "missing column") for name in REQUIRED if name not in header]
     if "title" not in header and "body" not in header:
-        errors.append(RowError(1, "title", "missing column: title or body (or both)"))
-    return errors
+        return [RowError(1, "title", "missing column: title or body (or both)")]
+    return []
 
 
-class _BadRow(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("bad row")
-        self.errors = errors
-
-
-def _row(line: int, header: list[str], cells: list[str]) -> Row:
-    if len(cells) != len(header):
-        raise _BadRow([RowError(line, "row", f"{len(cells)} cells for {len(header)} columns")])
-    value = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+def _row(line: int, value: dict[str, str]) -> Row:
     errors: list[RowError] = []
     rating: int | str = value["rating"]
     if not (value["rating"].isdecimal() and 1 <= int(value["rating"]) <= 5):
@@ -151,11 +82,11 @@ def _row(line: int, header: list[str], cells: list[str]) -> Row:
             "order_number": value.get("order_number") or None, "source": "import",
             "submitted_at": submitted_at}
     if errors:
-        raise _BadRow(errors)
+        raise InvalidRow(errors)
     try:
         data = ReviewIn.model_validate({k: v for k, v in body.items() if v is not None})
     except ValidationError as exc:
-        raise _BadRow([_explained(line, error) for error in exc.errors()]) from None
+        raise InvalidRow([_explained(line, error) for error in exc.errors()]) from None
     key = "import:" + hashlib.sha256(json.dumps(
         [body[name] if name != "published" else value.get("published", "")
          for name in (*body, "published")], default=str).encode()).hexdigest()
@@ -208,9 +139,5 @@ def write(session: Session, *, store_id: int, rows: list[Row], report: Report,
             report.already += 1
         if progress is not None and (done % 200 == 0 or done == len(rows)):
             progress("writing", done, len(rows))
-    report.errors.sort(key=lambda e: e.line)
-    report.skipped = len({e.line for e in report.errors})
-    if report.errors and not skip_bad:
-        report.imported = report.already = 0  # rolled back by the caller
-        raise ImportRefused(report)
+    report.refuse_unless(skip_bad)
     return report

@@ -15,6 +15,7 @@ MODULE = Module(
     periodic=("afterward.loyalty.tick:ensure_scheduled",
               "afterward.loyalty.code_expiry:ensure_scheduled"),
     consumers=("afterward.loyalty.consumer:consume_behind",),
+    cli=(("loyalty", "afterward.cli.loyalty:app"),),
     privacy="afterward.loyalty.privacy",
     message_sources=("afterward.loyalty",),
     message_parts=("afterward.loyalty.message_part",),

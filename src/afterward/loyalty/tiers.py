@@ -1,7 +1,8 @@
 """Tiers on rolling 12-month spend (what orders of the last 365 days still keep, net
 of refunds and returns): a promotion at once; a demotion only after the spend has
 stayed below the tier for `tier_grace_days`. Each change is a `loyalty.tier_changed`
-event, with its `direction` (`up` or `down`), and is pushed to the store platform as a
+event, with its `direction` (`up` or `down`; `carried` for a tier carried over from
+another program: `carry_over`), and is pushed to the store platform as a
 signed outbound webhook `loyalty.tier_changed` carrying the tier's benefits (free
 shipping, early access, the points multiplier) and, for Shopify, the customer tags to
 add and remove (GraphQL `tagsAdd` / `tagsRemove`): a store gives free shipping or early
@@ -104,6 +105,20 @@ def _change(session: Session, held: LoyaltyAccount, target: str | None, spend: i
            payload={"customer_id": held.customer_id, "from": before, "to": target,
                     "spend_minor": spend, "direction": moved})
 
+
+
+def carry_over(session: Session, held: LoyaltyAccount, program: Program, tier: Tier, *,
+               kept_until: datetime | None, now: datetime) -> bool:
+    """A tier carried over from another program (loyalty/balance_import.py): given when
+    it ranks above the member's, kept until `kept_until` whatever the spend (`decide`
+    keeps a tier through its grace date), as a `loyalty.tier_changed` with `direction`
+    `carried`; whether it was given."""
+    if direction(program, held.tier, tier.key) != "up":
+        return False
+    _change(session, held, tier.key, spend_minor(session, held, now), now, "carried")
+    held.tier_kept_until = kept_until
+    session.flush()
+    return True
 
 TAG_PREFIX = "afterward-"
 

@@ -96,6 +96,8 @@ def benefit(say: Speaker, reward: Reward | DiscountCode, currency: str) -> str:
 
 def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> str:
     number = numbers.get(entry.source_id or 0, "")
+    if entry.source == "import":  # loyalty/balance_import.py
+        return say.gettext("Carried over from our previous rewards program")
     if entry.kind == "earn" and entry.source == "order" and number:
         return say.gettext("Points for order %(number)s", number=number)
     if entry.kind == "earn" and entry.source == "birthday":

@@ -1,0 +1,54 @@
+"""How `afterward reviews import` and `afterward loyalty import` run a file brought over
+from another tool (commerce/ingest/csv_table.py): the store found by its slug, the file
+read and written in one transaction under a progress bar, bad rows printed by line,
+and a refused file reported as such (exit code 1, nothing written)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from afterward.cli.common import fail, migrated_database, print_json
+from afterward.cli.importer import progress_bar
+from afterward.commerce import stores
+from afterward.commerce.ingest.csv_format import ProgressFn
+from afterward.commerce.ingest.csv_table import ImportRefused, Report
+
+Reader = Callable[[bytes, ProgressFn], tuple[list[Any], Report]]
+# (session, store id, rows, report, progress) -> the report, or ImportRefused
+Writer = Callable[[Session, int, list[Any], Report, ProgressFn], Report]
+
+
+def run(file: Path, *, store: str, read: Reader, write: Writer, as_json: bool,
+        summary: Callable[[Report], str]) -> None:
+    """Read `file`, write its rows into the store `store`, print the report (as JSON
+    with `as_json`, else each error by line, then `summary`)."""
+    db = migrated_database()
+    try:
+        with db.reading() as session:
+            found = stores.get_by_slug(session, store)
+            store_id = found.id if found else None
+        if store_id is None:
+            fail(f"no store {store!r}")
+        with progress_bar() as progress:
+            rows, report = read(file.read_bytes(), progress)
+            try:
+                report = db.run(lambda s: write(s, store_id, rows, report, progress))
+                refused = False
+            except ImportRefused as exc:
+                report, refused = exc.report, True
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        for error in report.errors:
+            print(error)
+        if not report.errors or report.imported or report.already:
+            print(summary(report))
+    if refused:
+        fail(f"{len(report.errors)} error(s) in {file.name}; nothing was imported"
+             + ("" if report.unreadable else " (--skip-bad imports the good rows)"))
