@@ -36,9 +36,8 @@ def tiered(club):
 
 def carry(db, store_id, text, *, skip_bad=False, now=NOW, keep_tier_days=365):
     rows, report = balance_import.read(text.encode())
-    return db.run(lambda session: balance_import.write(
-        session, store_id=store_id, rows=rows, report=report, skip_bad=skip_bad,
-        keep_tier_days=keep_tier_days, now=now))
+    return balance_import.carry(db, store_id=store_id, rows=rows, report=report,
+                                skip_bad=skip_bad, keep_tier_days=keep_tier_days, now=now)
 
 
 def account(db, customer_id):
@@ -292,3 +291,31 @@ def test_imports_of_one_file_at_once_carry_each_member_once(tiered, db):
         assert session.scalar(select(func.count()).select_from(Customer)) == 20
         assert session.scalar(select(func.count()).select_from(Event).where(
             Event.name == "loyalty.tier_changed")) == 20
+
+
+def test_a_large_file_is_written_a_chunk_a_transaction_and_a_failed_chunk_is_completed_later(
+        tiered, db, monkeypatch):
+    monkeypatch.setattr(balance_import, "CHUNK", 2)
+    text = "email,points\n" + "".join(f"m{i}@example.com,{10 * (i + 1)}\n" for i in range(5))
+    carry_one = balance_import._carry
+
+    def failing_on_the_fourth(session, tally, *, row, **rest):
+        if row.line == 5:
+            raise RuntimeError("the disk is full")
+        carry_one(session, tally, row=row, **rest)
+
+    monkeypatch.setattr(balance_import, "_carry", failing_on_the_fourth)
+    with pytest.raises(RuntimeError):
+        carry(db, tiered.store.id, text)
+    assert [e[2] for e in imported_entries(db)] == [10, 20]  # the first chunk stayed
+
+    monkeypatch.setattr(balance_import, "_carry", carry_one)
+    steps = []
+    rows, report = balance_import.read(text.encode())
+    balance_import.carry(db, store_id=tiered.store.id, rows=rows, report=report,
+                         progress=lambda phase, done, total: steps.append((phase, done, total)))
+
+    assert (report.imported, report.already, report.points) == (3, 2, 120)
+    assert [e[2] for e in imported_entries(db)] == [10, 20, 30, 40, 50]
+    assert [s for s in steps if s[0] == "writing"] == [
+        ("writing", 2, 5), ("writing", 4, 5), ("writing", 5, 5)]

@@ -274,8 +274,7 @@ def test_the_history_says_which_points_were_carried_over_from_the_previous_progr
     assert club.put_program(points_per_currency_unit=10).status_code == 200
     _, customer_id = club.order()
     rows, report = balance_import.read(b"email,points,reason\nada@example.com,450,Smile.io\n")
-    db.run(lambda session: balance_import.write(session, store_id=club.store.id, rows=rows,
-                                                report=report))
+    balance_import.carry(db, store_id=club.store.id, rows=rows, report=report)
 
     page = club.client.get(links.member_path(SECRET, club.store.id, customer_id),
                            params={"lang": lang})

@@ -1,7 +1,7 @@
 """How `afterward reviews import` and `afterward loyalty import` run a file brought over
 from another tool (commerce/ingest/csv_table.py): the store found by its slug, the file
-read and written in one transaction under a progress bar, bad rows printed by line,
-and a refused file reported as such (exit code 1, nothing written)."""
+read and written under a progress bar (in the import's own transactions), bad rows
+printed by line, and a refused file reported as such (exit code 1, nothing written)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from afterward.cli.common import fail, migrated_database, print_json
 from afterward.cli.importer import progress_bar
 from afterward.commerce import stores
 from afterward.commerce.ingest.csv_format import ProgressFn
 from afterward.commerce.ingest.csv_table import ImportRefused, Report
+from afterward.storage.db import Database
 
 Reader = Callable[[bytes, ProgressFn], tuple[list[Any], Report]]
-# (session, store id, rows, report, progress) -> the report, or ImportRefused
-Writer = Callable[[Session, int, list[Any], Report, ProgressFn], Report]
+# (database, store id, rows, report, progress) -> the report, or ImportRefused (the
+# import commits as it sees fit: all at once, or in chunks after checking every row)
+Writer = Callable[[Database, int, list[Any], Report, ProgressFn], Report]
 
 
 def run(file: Path, *, store: str, read: Reader, write: Writer, as_json: bool,
@@ -36,7 +36,7 @@ def run(file: Path, *, store: str, read: Reader, write: Writer, as_json: bool,
         with progress_bar() as progress:
             rows, report = read(file.read_bytes(), progress)
             try:
-                report = db.run(lambda s: write(s, store_id, rows, report, progress))
+                report = write(db, store_id, rows, report, progress)
                 refused = False
             except ImportRefused as exc:
                 report, refused = exc.report, True

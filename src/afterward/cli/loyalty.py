@@ -31,13 +31,14 @@ def import_members(
                                            "(by default one bad row imports nothing)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")
 ) -> None:
-    """Carry members' points balances and tiers over, in one transaction; a member
-    imported before is left as they are."""
+    """Carry members' points balances and tiers over (every row checked first; one
+    bad row carries nobody unless --skip-bad); a member imported before is left as
+    they are."""
     file_import.run(
         file, store=store, as_json=as_json,
         read=balance_import.read,
-        write=lambda session, store_id, rows, report, progress: balance_import.write(
-            session, store_id=store_id, rows=rows, report=_balances(report),
+        write=lambda db, store_id, rows, report, progress: balance_import.carry(
+            db, store_id=store_id, rows=rows, report=_balances(report),
             skip_bad=skip_bad, keep_tier_days=keep_tier_days, progress=progress),
         summary=_summary)
 

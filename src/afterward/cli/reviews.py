@@ -30,8 +30,9 @@ def import_reviews(
     file_import.run(
         file, store=store, as_json=as_json,
         read=review_import.read,
-        write=lambda session, store_id, rows, report, progress: review_import.write(
-            session, store_id=store_id, rows=rows, report=report, skip_bad=skip_bad,
-            progress=progress),
+        write=lambda db, store_id, rows, report, progress: db.run(
+            lambda session: review_import.write(
+                session, store_id=store_id, rows=rows, report=report, skip_bad=skip_bad,
+                progress=progress)),
         summary=lambda report: f"imported {report.imported} reviews; {report.already} "
                                f"imported before; skipped {report.skipped} rows")

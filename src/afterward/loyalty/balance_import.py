@@ -25,20 +25,22 @@ any order; points and email or customer_id (or both) are required.
 - No `loyalty.points_earned` is recorded: carrying a balance over is not earning, and
   the welcome and points-earned journeys would write to every member at once.
 
-Checked before anything is written: a member named twice in the file, a tier the
-program does not have, a store without a program. Nothing here commits."""
+Checked before anything is written (`check`): a member named twice in the file, a
+tier the program does not have, a store without a program. Then `carry` writes the
+members CHUNK a transaction (`write`, which never commits), so a large file does not
+keep the store's other writers waiting."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from afterward.commerce import customers
-from afterward.commerce.errors import CommerceError
 from afterward.commerce.ingest import csv_table
 from afterward.commerce.ingest.csv_format import InvalidRow, ProgressFn, RowError
 from afterward.commerce.ingest.csv_table import ImportRefused, Report
@@ -46,12 +48,14 @@ from afterward.commerce.schemas import CustomerIn
 from afterward.loyalty import ledger, programs, tiers
 from afterward.loyalty.program import Program, Tier
 from afterward.storage import locks
+from afterward.storage.db import Database
 from afterward.storage.types import utcnow
 
 COLUMNS = ("email", "customer_id", "first_name", "last_name", "birthday", "points", "tier",
            "reason")
 REQUIRED = ("points",)
 MAX_POINTS = 10_000_000
+CHUNK = 500  # members a transaction
 KEEP_TIER_DAYS = 365
 SOURCE = "import"
 CUSTOMER_SOURCE = "loyalty_import"
@@ -78,10 +82,9 @@ class BalanceReport(Report):
         return {**super().as_dict(), "points": self.points, "tiers": self.tiers,
                 "new_customers": self.new_customers, "unchanged": self.unchanged}
 
-    def refuse_unless(self, skip_bad: bool) -> None:
-        if self.errors and not skip_bad:  # rolled back by the caller
-            self.points = self.tiers = self.new_customers = self.unchanged = 0
-        super().refuse_unless(skip_bad)
+    def add(self, tally: Tally) -> None:
+        for name, value in vars(tally).items():
+            setattr(self, name, getattr(self, name) + value)
 
 
 def read(data: bytes, progress: ProgressFn | None = None) -> tuple[list[Row], BalanceReport]:
@@ -128,44 +131,98 @@ def _column(loc: tuple[Any, ...]) -> str:
     return "customer_id" if name == "external_id" else name
 
 
-def write(session: Session, *, store_id: int, rows: list[Row], report: BalanceReport,
+def carry(db: Database, *, store_id: int, rows: list[Row], report: BalanceReport,
           skip_bad: bool = False, keep_tier_days: int = KEEP_TIER_DAYS,
           progress: ProgressFn | None = None, now: datetime | None = None) -> BalanceReport:
-    """Carry each row's member over (above). Any bad row and not `skip_bad`:
-    ImportRefused, for the caller to roll back."""
+    """Check the rows (`check`), then carry the good ones over, CHUNK members a
+    transaction (`write`): a large file never holds the database from the store's
+    other writers for long (on SQLite, one writer at a time). Any bad row and not
+    `skip_bad`: ImportRefused before anything is written. A chunk that fails rolls back
+    alone; the chunks before it stay, and the same file again completes the import
+    (each member is carried once)."""
     if report.unreadable:
         raise ImportRefused(report)
+    good = db.run(lambda session: check(session, store_id=store_id, rows=rows,
+                                        report=report))
+    report.refuse_unless(skip_bad)
+    now = now or utcnow()
+    for start in range(0, len(good), CHUNK):
+        chunk = good[start:start + CHUNK]
+        tally = db.run(partial(write, store_id=store_id, rows=chunk,
+                               keep_tier_days=keep_tier_days, now=now))
+        report.add(tally)
+        if progress is not None:
+            progress("writing", start + len(chunk), len(good))
+    return report
+
+
+def check(session: Session, *, store_id: int, rows: list[Row],
+          report: BalanceReport) -> list[Row]:
+    """What needs the database, writing nothing: the store's program, each row's tier,
+    and members named twice (by any of the customer, the email, the customer_id a row
+    gives). The rows to carry, in file order; the others' errors in `report`."""
     program = programs.active(session, store_id=store_id)
     if program is None:
         report.errors = [RowError(1, "file", "the store has no loyalty program yet: put "
                                   "one first (PUT /api/v1/loyalty/program)")]
         report.unreadable = True
         raise ImportRefused(report)
-    now = now or utcnow()
-    kept_until = now + timedelta(days=keep_tier_days) if keep_tier_days > 0 else None
-    # One lock for the file: two imports into one store run one after the other.
-    locks.hold(session, "loyalty-import", store_id)
-    seen: dict[int, int] = {}  # customer id: the line that named them
-    for done, row in enumerate(rows, start=1):
-        if progress is not None and (done % 200 == 0 or done == len(rows)):
-            progress("writing", done, len(rows))
+    seen: dict[tuple[str, Any], int] = {}  # a way of naming a member: its line
+    good = []
+    for row in rows:
         try:
-            tier = _tier(program, row)
-            customer_id, created = _member(session, store_id, row)
+            _tier(program, row)
         except InvalidRow as exc:
             report.errors += exc.errors
             continue
-        if customer_id in seen:
-            report.errors.append(RowError(row.line, "email" if row.customer.email
+        given = row.customer
+        found = customers.find_customer(session, store_id=store_id,
+                                        external_id=given.external_id, email=given.email)
+        names = [("customer", found.id if found else None), ("email", given.email),
+                 ("external_id", given.external_id)]
+        names = [name for name in names if name[1] is not None]
+        earlier = next((seen[name] for name in names if name in seen), None)
+        if earlier is not None:
+            report.errors.append(RowError(row.line, "email" if given.email
                                           else "customer_id",
-                                          f"the same member as line {seen[customer_id]}"))
+                                          f"the same member as line {earlier}"))
             continue
-        seen[customer_id] = row.line
-        report.new_customers += created
-        _carry(session, report, store_id=store_id, customer_id=customer_id, row=row,
+        seen.update(dict.fromkeys(names, row.line))
+        good.append(row)
+    return good
+
+
+@dataclass
+class Tally:
+    """What one transaction carried over."""
+
+    imported: int = 0
+    already: int = 0
+    unchanged: int = 0
+    points: int = 0
+    tiers: int = 0
+    new_customers: int = 0
+
+
+def write(session: Session, *, store_id: int, rows: list[Row],
+          keep_tier_days: int = KEEP_TIER_DAYS, now: datetime | None = None) -> Tally:
+    """Carry these checked rows' members over (above), in the caller's transaction."""
+    program = programs.load(session, store_id=store_id)
+    now = now or utcnow()
+    kept_until = now + timedelta(days=keep_tier_days) if keep_tier_days > 0 else None
+    # One lock for the store's imports: two files' chunks go one after the other.
+    locks.hold(session, "loyalty-import", store_id)
+    tally = Tally()
+    for row in rows:
+        try:
+            tier = _tier(program, row)
+        except InvalidRow:  # a tier the program dropped since the check: not given
+            tier = None
+        customer_id, created = _customer(session, store_id, row.customer)
+        tally.new_customers += created
+        _carry(session, tally, store_id=store_id, customer_id=customer_id, row=row,
                tier=tier, program=program, kept_until=kept_until, now=now)
-    report.refuse_unless(skip_bad)
-    return report
+    return tally
 
 
 def _tier(program: Program, row: Row) -> Tier | None:
@@ -183,14 +240,6 @@ def _tier(program: Program, row: Row) -> Tier | None:
     return found
 
 
-def _member(session: Session, store_id: int, row: Row) -> tuple[int, bool]:
-    """The member's customer id, and whether they were added now."""
-    try:
-        return _customer(session, store_id, row.customer)
-    except CommerceError as exc:
-        raise InvalidRow([RowError(row.line, _column((exc.field,)), exc.message)]) from None
-
-
 def _customer(session: Session, store_id: int, given: CustomerIn) -> tuple[int, bool]:
     found = customers.find_customer(session, store_id=store_id,
                                     external_id=given.external_id, email=given.email)
@@ -205,25 +254,25 @@ def _customer(session: Session, store_id: int, given: CustomerIn) -> tuple[int, 
     return found.id, False
 
 
-def _carry(session: Session, report: BalanceReport, *, store_id: int, customer_id: int,
+def _carry(session: Session, tally: Tally, *, store_id: int, customer_id: int,
            row: Row, tier: Tier | None, program: Program, kept_until: datetime | None,
            now: datetime) -> None:
     held = ledger.account(session, store_id=store_id, customer_id=customer_id)
     key = f"{SOURCE}:{customer_id}"
     if ledger.entry_by_key(session, store_id=store_id, key=key) is not None:
-        report.already += 1
+        tally.already += 1
         return
     changed = False
     if row.points:
         ledger.credit(session, held, kind="adjust", points=row.points, key=key,
                       source=SOURCE, reason=row.reason, lifetime=row.points, now=now)
-        report.points += row.points
+        tally.points += row.points
         changed = True
     if tier is not None and tiers.carry_over(session, held, program, tier,
                                              kept_until=kept_until, now=now):
-        report.tiers += 1
+        tally.tiers += 1
         changed = True
     if changed:
-        report.imported += 1
+        tally.imported += 1
     else:
-        report.unchanged += 1
+        tally.unchanged += 1
