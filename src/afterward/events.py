@@ -25,6 +25,7 @@ class EventName(StrEnum):
     customer_created = "customer.created"
     customer_updated = "customer.updated"
     customer_consent_changed = "customer.consent_changed"
+    customer_account_opened = "customer.account_opened"  # customers.account_seen
     customer_erased = "customer.erased"  # personal data erased (privacy.py)
     product_created = "product.created"
     product_updated = "product.updated"

@@ -229,6 +229,29 @@ def test_a_shopify_order_delivered_many_times_at_once_is_applied_once(served):
     assert count(served.db, WebhookReceipt, WebhookReceipt.provider == "shopify") == 1
 
 
+def test_a_sign_up_told_by_many_different_deliveries_at_once_opens_one_account(served):
+    customer = json.loads((DATA / "shopify" / "customer.json").read_text())["customer"]
+    customer.update(id=880011, email="signup.race@example.com")
+    # a customers/create and eleven customers/update, each body different (Shopify's
+    # updated_at moves), so the receipts let every one of them through
+    calls = [shopify_call(served, "customers/create",
+                          json.dumps({**customer, "state": "enabled"}).encode())]
+    calls += [shopify_call(served, "customers/update", json.dumps({
+        **customer, "state": "enabled", "updated_at": f"2015-05-28T10:{minute:02d}:00Z"
+    }).encode()) for minute in range(11)]
+
+    answers = hammer(served.urls, calls * 2)
+
+    assert statuses(answers) == {200: 24}
+    assert Counter(a.body["status"] for a in answers) == {"applied": 12, "duplicate": 12}
+    assert count(served.db, Customer, Customer.external_id == "880011") == 1
+    with served.db.reading() as session:
+        customer_id = session.scalar(select(Customer.id).where(
+            Customer.external_id == "880011"))
+    assert count(served.db, Event, Event.name == "customer.account_opened",
+                 Event.subject_id == customer_id) == 1
+
+
 def carrier_call(body: bytes) -> Call:
     digest = hmac.new(CARRIER_SECRET.encode(), body, hashlib.sha256).hexdigest()
     return Call("POST", "/api/v1/webhooks/carriers/generic/busy", {"content": body, "headers": {

@@ -162,7 +162,7 @@ def test_the_built_in_delay_apology_credits_nothing_without_a_program(db, store)
      "required: a whole number from 1 to 1000000 (or program:late_parcel)"),
     ({"points": "program:nope"}, "steps[0].loyalty_points.points",
      "a whole number of points, or one of program:birthday, program:first_order, "
-     "program:late_parcel, program:review, program:review_photo"),
+     "program:late_parcel, program:review, program:review_photo, program:signup"),
     ({"points": 10, "once_per": "week"}, "steps[0].loyalty_points.once_per",
      "one of order, shipment, customer, enrolment"),
     ({"points": 10, "reason": "two\nlines"}, "steps[0].loyalty_points.reason",

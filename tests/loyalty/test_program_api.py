@@ -28,7 +28,7 @@ def test_the_program_is_the_defaults_until_one_is_put(client, store):
         "referral": {"enabled": False, "referrer_points": 0, "friend_discount_minor": 0,
                      "friend_code_days": None, "review_after": 5, "review_window_hours": 24},
         "bonuses": {"first_order": 0, "birthday": 0, "review": 0, "review_photo": 0,
-                    "late_parcel": 0},
+                    "late_parcel": 0, "signup": 0},
         "refund_expired_rewards": False, "campaigns": []}
 
 

@@ -281,3 +281,26 @@ def test_the_history_says_which_points_were_carried_over_from_the_previous_progr
 
     assert words in page.text and "+450" in page.text
     assert '<p class="loyalty-balance" id="balance">450 ' in page.text
+
+
+def test_the_signup_bonus_is_offered_to_a_customer_without_an_account_and_named_once_given(
+        club, db):
+    from afterward.commerce import customers
+
+    assert club.put_program(points_per_currency_unit=1, bonuses={"signup": 250}
+                            ).status_code == 200
+    _, customer_id = club.order()
+    page = club.client.get(links.member_path(SECRET, club.store.id, customer_id),
+                           params={"lang": "fr"})
+    assert ways(page.text)[:2] == ["1 point par tranche de 1,00\xa0€ d\u2019achats",
+                                   "250 points pour la création d\u2019un compte"]
+
+    db.run(lambda session: customers.account_seen(
+        session, store_id=club.store.id, customer_id=customer_id, state="enabled",
+        opened_at=utcnow(), created_on_platform=True, source="shopify"))
+    club.consume()
+    page = club.client.get(links.member_path(SECRET, club.store.id, customer_id),
+                           params={"lang": "fr"})
+
+    assert "250 points pour la création d\u2019un compte" not in ways(page.text)
+    assert "Bonus pour la création de votre compte" in page.text and "+250" in page.text

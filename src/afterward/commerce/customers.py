@@ -12,7 +12,8 @@ from afterward.commerce.errors import CommerceError
 from afterward.commerce.models import Consent, Customer, Order
 from afterward.commerce.paging import page
 from afterward.commerce.schemas import CustomerIn
-from afterward.events import EventName, record
+from afterward.commerce.validation import ACCOUNT_STATES
+from afterward.events import Event, EventName, record
 from afterward.storage import bulk, locks
 from afterward.storage.lookups import Lookup
 from afterward.storage.types import utcnow
@@ -85,6 +86,43 @@ def save_customer(session: Session, *, store_id: int, data: CustomerIn,
                 set_consent(session, store_id=store_id, customer_id=customer_id,
                             channel=channel, purpose="marketing", granted=granted, source=source)
     return customer_id, row is None
+
+
+def account_seen(session: Session, *, store_id: int, customer_id: int, state: str,
+                 opened_at: datetime, created_on_platform: bool, source: str) -> bool:
+    """The platform says the customer's account is in `state`; whether that told an
+    account opened (`customer.account_opened` `{source, opened_at}`, recorded here).
+    An account is opened when the platform creates the customer with one
+    (`created_on_platform`: Shopify's customers/create with state `enabled`, a sign-up;
+    told once per customer, even when an update overtook the create), or when one
+    Afterward knew without an account (invited, disabled, declined) gets one. A
+    customer first seen with an account already (an old member edited) opened it at a
+    time nobody can tell: nothing is recorded. Held under the customer's lock, so
+    deliveries at once tell it once; an account closed and opened again is told again
+    (loyalty's sign-up bonus is once per customer)."""
+    if state not in ACCOUNT_STATES:
+        raise CommerceError("invalid", f"an account state is one of "
+                            f"{', '.join(ACCOUNT_STATES)}", "state")
+    locks.hold(session, "customer-account", store_id, customer_id)
+    before = session.scalar(select(Customer.account_state).where(
+        Customer.store_id == store_id, Customer.id == customer_id))
+    if before != state:
+        session.execute(update(Customer).where(Customer.id == customer_id)
+                        .values(account_state=state, updated_at=utcnow()))
+    if state != "enabled":
+        return False
+    if created_on_platform:
+        opened = session.scalar(select(Event.id).where(
+            Event.store_id == store_id, Event.subject_type == "customer",
+            Event.subject_id == customer_id,
+            Event.name == EventName.customer_account_opened).limit(1)) is None
+    else:
+        opened = before is not None and before != "enabled"
+    if opened:
+        record(session, store_id=store_id, name=EventName.customer_account_opened,
+               subject_type="customer", subject_id=customer_id, occurred_at=opened_at,
+               payload={"source": source, "opened_at": opened_at.isoformat()})
+    return opened
 
 
 def upsert_customer(session: Session, *, store_id: int, data: CustomerIn,

@@ -89,6 +89,9 @@ class Customer(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
     birthday: Mapped[date | None] = mapped_column(Date)
+    # The account on the store platform (Shopify's `state`): enabled, disabled, invited,
+    # declined; None until the platform says (customers.account_seen, migration 0033).
+    account_state: Mapped[str | None] = mapped_column(String(16))
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
     total_spent_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -39,6 +39,9 @@ _CLOCK = re.compile(CLOCK_PATTERN)
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+# A customer's account on the store platform (Shopify's `state`; customers.account_seen).
+ACCOUNT_STATES = ("enabled", "disabled", "invited", "declined")
+
 
 class InvalidValue(ValueError):
     def __init__(self, field: str, message: str) -> None:

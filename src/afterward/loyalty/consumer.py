@@ -7,7 +7,8 @@ what is read twice changes nothing (the recomputation finds no difference). It r
 only the events it listens to; a batch's `order.created` of orders it has not seen yet
 are opened together (loyalty/bulk.py: an import of history). Orders and codes used
 are also matched to referrals (loyalty/referrals.py), whose referrers are paid when
-the friend's order can no longer be returned."""
+the friend's order can no longer be returned; an account opened on the store
+(`customer.account_opened`) earns the program's sign-up bonus (loyalty/bonuses.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from afterward import event_cursors, outbound
 from afterward.event_cursors import EventConsumer
 from afterward.events import Event
-from afterward.loyalty import bulk, orders, programs, referrals, tiers
+from afterward.loyalty import bonuses, bulk, orders, programs, referrals, tiers
 from afterward.loyalty.models import LoyaltyOrder
 from afterward.loyalty.program import Program
 from afterward.storage import locks
@@ -47,10 +48,11 @@ RETURN_EVENTS = ("return.received", "return.resolved")
 SHIPMENT_EVENTS = ("shipment.delivered",)
 CODE_EVENTS = ("code.used",)  # a referred friend's code on an order
 TIER_EVENTS = (tiers.TIER_EVENT,)  # its own: pushed to the store platform
+ACCOUNT_EVENTS = ("customer.account_opened",)  # a sign-up: bonuses.signup
 # The cursor reads only these (an import's customer events, loyalty's other events:
 # skipped).
 LISTENS = (Event.name.in_(ORDER_EVENTS + RETURN_EVENTS + SHIPMENT_EVENTS + CODE_EVENTS
-                          + TIER_EVENTS),)
+                          + TIER_EVENTS + ACCOUNT_EVENTS),)
 
 
 class Heard(NamedTuple):
@@ -136,6 +138,10 @@ def consume(session: Session, *, store_id: int, now: datetime | None = None,
         if event.name in TIER_EVENTS:
             changed_tiers.append(event)
             continue
+        if event.name in ACCOUNT_EVENTS:
+            if program is not None and program.bonuses.signup:
+                _sign_up(session, event, now, row)
+            continue
         order_id = order_of(session, event) if program is not None else None
         if opened is not None and order_id is not None and _opens(event) \
                 and order_id not in opened:
@@ -181,6 +187,13 @@ def _reward_tiers(session: Session, events: list[Heard], program: Program, now: 
     _guarded(session, events[0], row, lambda: tiers.entry_rewards(
         session, store_id=events[0].store_id, program=program, now=now,
         changes=[(e.id, e.payload or {}) for e in events]))
+
+
+def _sign_up(session: Session, event: Heard, now: datetime, row: EventConsumer) -> None:
+    """The sign-up bonus of a customer who opened an account: once per customer."""
+    _guarded(session, event, row, lambda: bonuses.award(
+        session, store_id=event.store_id, customer_id=event.subject_id, kind="signup",
+        source_id=event.subject_id, now=now))
 
 
 def _opens(event: Heard) -> bool:

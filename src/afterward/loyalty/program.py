@@ -129,6 +129,9 @@ class Bonuses(Document):
     birthday: Points = 0  # once a year, on the customer's birthday, spendable at once
     review: Points = 0  # once per review, whatever its rating (loyalty/bonuses.py)
     review_photo: Points = 0  # once per review with a photo, on top of `review`
+    # An account opened on the store (`customer.account_opened`: a sign-up), once per
+    # customer, spendable at once.
+    signup: Points = 0
     # An apology for a late parcel, once per order, spendable at once: the built-in
     # shipment_delayed journey credits it (its `loyalty_points` step) when above 0.
     late_parcel: Points = 0

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions (tests/storage/test_migrate.py checks it).
-HEAD = "0032"
+HEAD = "0033"
 
 
 def alembic_config(url: str) -> Config:

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from afterward.commerce import codes, service
+from afterward.commerce import codes, customers, service
 from afterward.commerce.ingest import shopify_values as read
 from afterward.commerce.ingest.shopify_parse import (
     FulfillmentIn,
     RefundIn,
+    parse_customer,
     parse_fulfillment,
     parse_order,
     parse_refund,
@@ -36,8 +37,9 @@ from afterward.inbound.models import HeldDelivery
 from afterward.tracking import service as tracking
 
 TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "fulfillments/create",
-          "fulfillments/update", "refunds/create")
-_RESOURCE = {"orders": "order", "fulfillments": "fulfillment", "refunds": "refund"}
+          "fulfillments/update", "refunds/create", "customers/create", "customers/update")
+_RESOURCE = {"orders": "order", "fulfillments": "fulfillment", "refunds": "refund",
+             "customers": "customer"}
 # Outcomes of apply(): taken but not (yet) applied, so answered 202 rather than 200.
 HELD = "held"
 KEPT_FOR_REVIEW = "kept_for_review"
@@ -76,6 +78,8 @@ def apply(session: Session, *, store_id: int, topic: str, payload: Any,
             return _apply_order(session, store_id, topic, data, delivery_key, payload)
         if topic.startswith("fulfillments/"):
             return _apply_fulfillment(session, store_id, topic, data, delivery_key, payload)
+        if topic.startswith("customers/"):
+            return _apply_customer(session, store_id, topic, data)
         return _apply_refund(session, store_id, topic, data, delivery_key, payload)
     except Unreadable as exc:  # raised before this delivery wrote anything
         reason = f"{exc.field}: {exc.message}" if exc.field else exc.message
@@ -99,6 +103,24 @@ def _apply_order(session: Session, store_id: int, topic: str, data: dict[str, An
     codes.used_in_order(session, store_id=store_id, order_id=saved.id,
                         codes=used_codes(data), placed_at=saved.placed_at)
     _release_held(session, store_id=store_id, order_external_id=order_in.external_id or "")
+    return "applied"
+
+
+def _apply_customer(session: Session, store_id: int, topic: str,
+                    data: dict[str, Any]) -> str:
+    """The customer saved as an order's customer would be, and their account's state:
+    a customers/create with an account is a sign-up, opened when Shopify created the
+    customer; an account that comes later, when Shopify last changed the customer
+    (customers.account_seen: `customer.account_opened`)."""
+    delivery = parse_customer(data)
+    customer_id, _ = customers.save_customer(session, store_id=store_id,
+                                             data=delivery.customer, source="shopify")
+    if delivery.state is not None:
+        created = topic == "customers/create"
+        at = (delivery.created_at if created else delivery.updated_at) or datetime.now(UTC)
+        customers.account_seen(session, store_id=store_id, customer_id=customer_id,
+                               state=delivery.state, opened_at=at,
+                               created_on_platform=created, source="shopify")
     return "applied"
 
 

@@ -1,4 +1,4 @@
-"""Shopify resources (order, fulfillment, refund) as our inputs. Pure: no database,
+"""Shopify resources (order, fulfillment, refund, customer) as our inputs. Pure: no database,
 so the parsers are property-tested on their own.
 
 Every order Shopify sends is one it has taken, so the parsers map what they find
@@ -26,6 +26,7 @@ from afterward.commerce.schemas import (
     OrderLineIn,
     PlatformOrderIn,
 )
+from afterward.commerce.validation import ACCOUNT_STATES
 from afterward.tracking.service import ShipmentDraft
 from afterward.tracking.statuses import Status
 
@@ -130,6 +131,28 @@ def _customer(value: Any, order: dict[str, Any]) -> CustomerIn | None:
         first_name=read.text(value.get("first_name"), 100),
         last_name=read.text(value.get("last_name"), 100),
         accepts_marketing=None if accepts is None else MarketingConsentIn(email=accepts))
+
+
+@dataclass(frozen=True)
+class CustomerDelivery:
+    """A customers/create or customers/update delivery."""
+
+    customer: CustomerIn
+    state: str | None  # the account: enabled, disabled, invited, declined (else None)
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+def parse_customer(data: dict[str, Any]) -> CustomerDelivery:
+    """A Shopify customer resource: who (as an order's customer is read), and the
+    account's state with the moments it was created and last changed."""
+    customer = _customer(data, {})
+    if customer is None:
+        raise Unreadable("id", "a customer needs an id or an email")
+    state = read.text(data.get("state"), 16)
+    return CustomerDelivery(customer, state if state in ACCOUNT_STATES else None,
+                            read.timestamp(data.get("created_at")),
+                            read.timestamp(data.get("updated_at")))
 
 
 def _address(value: Any) -> AddressIn | None:

@@ -102,6 +102,8 @@ def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> s
         return say.gettext("Points for order %(number)s", number=number)
     if entry.kind == "earn" and entry.source == "birthday":
         return say.gettext("Birthday bonus")
+    if entry.kind == "earn" and entry.source == "signup":
+        return say.gettext("Bonus for creating an account")
     if entry.kind == "earn" and entry.source == "tier" and entry.reason:
         return say.gettext("Bonus for reaching %(tier)s", tier=entry.reason)
     if entry.kind == "earn":
@@ -127,11 +129,12 @@ def entry_words(say: Speaker, entry: LoyaltyEntry, numbers: dict[int, str]) -> s
 
 
 def ways_to_earn(say: Speaker, program: Program, currency: str, *, tier: Tier | None,
-                 member: bool) -> list[str]:
+                 member: bool, has_account: bool = False) -> list[str]:
     """How points are earned, as Smile.io's panel lists them: per currency unit spent,
     the member's tier multiplier, then each bonus the program gives (the first order's
-    only before the customer has earned anything), then the entry points of the tiers
-    above the member's."""
+    only before the customer has earned anything, the sign-up's only to a customer
+    without an account on the store), then the entry points of the tiers above the
+    member's."""
     unit = 10 ** minor_units_exponent(currency)
     ways = [say.gettext("%(points)s for every %(amount)s spent", amount=i18n.money(
         unit, currency, say.code), points=points_text(say, program.points_per_currency_unit))
@@ -143,6 +146,7 @@ def ways_to_earn(say: Speaker, program: Program, currency: str, *, tier: Tier | 
                                  locale=i18n.locale_or_default(say.code))))
     bonuses = program.bonuses
     for points, phrase in (
+            (0 if has_account else bonuses.signup, N_("%(points)s for creating an account")),
             (0 if member else bonuses.first_order, N_("%(points)s on your first order")),
             (bonuses.birthday, N_("%(points)s on your birthday")),
             (bonuses.review, N_("%(points)s for a review")),
@@ -185,7 +189,8 @@ def page_context(session: Session, request: Request, say: Speaker, store: Store,
         "tiered": bool(program.tiers),
         "campaign": campaign_text(say, program.campaign_shown(now), now),
         "ways": ways_to_earn(say, program, store.currency, tier=tier,
-                             member=held is not None and held.lifetime_points > 0),
+                             member=held is not None and held.lifetime_points > 0,
+                             has_account=customer.account_state == "enabled"),
         "spend": money(found.spend_minor),
         "next": (found.next.tier.name, money(found.next.needed_minor),
                  round(found.next.progress * 100)) if found.next else None,
