@@ -134,3 +134,12 @@ def test_a_sign_up_whose_update_overtook_its_create_is_told_once(client, store, 
 
     assert [(c, p["opened_at"]) for c, p, _ in opened(db)] == [
         (_id(db), "2015-05-27T22:11:24+00:00")]
+
+
+def test_the_account_state_is_in_the_customer_s_export(client, store, db):
+    deliver(client, "customers/create", customer_resource(state="enabled"))
+
+    export = client.get(f"/api/v1/customers/{_id(db)}/export", headers=dict(store.auth))
+
+    assert export.status_code == 200, export.text
+    assert export.json()["commerce"]["customer"]["account_state"] == "enabled"

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from afterward.cli.common import console, fail, print_json
+from afterward.cli.common import console, fail, print_json, store_named
 
 app = typer.Typer(no_args_is_help=True, help="The assistant (intents, ...).")
 
@@ -88,7 +88,6 @@ def embed(slug: str = typer.Argument(..., help="The store's slug."),
     or --clear: set first), and the script tag to paste into the store's pages."""
     from afterward.assistant import embeds
     from afterward.cli.common import migrated_database, settings
-    from afterward.commerce import stores
 
     if clear and origins:
         fail("give --origin or --clear, not both")
@@ -96,9 +95,7 @@ def embed(slug: str = typer.Argument(..., help="The store's slug."),
     db = migrated_database(config)
     try:
         with db.transaction() as session:
-            store = stores.get_by_slug(session, slug)
-            if store is None:
-                fail(f"no store {slug!r}")
+            store = store_named(session, slug)
             if origins or clear:
                 allowed = embeds.set_origins(session, store_id=store.id, values=origins)
             else:

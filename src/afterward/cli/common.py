@@ -8,7 +8,10 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
+from afterward.commerce import stores
+from afterward.commerce.models import Store
 from afterward.config import Settings
 from afterward.storage.db import Database
 
@@ -44,6 +47,14 @@ def migrated_database(config: Settings | None = None) -> Database:
     except Exception as exc:
         fail(f"cannot migrate {config.database_url!r}: {exc}")
     return database(config)
+
+
+def store_named(session: Session, slug: str) -> Store:
+    """The store with this slug, or fail with `no store 'slug'`."""
+    found = stores.get_by_slug(session, slug)
+    if found is None:
+        fail(f"no store {slug!r}")
+    return found
 
 
 def print_json(value: Any) -> None:

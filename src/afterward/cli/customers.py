@@ -9,8 +9,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from afterward import privacy
-from afterward.cli.common import console, fail, migrated_database, print_json
-from afterward.commerce import stores
+from afterward.cli.common import console, fail, migrated_database, print_json, store_named
 from afterward.commerce.customers import find_customer, get_customer
 from afterward.commerce.validation import InvalidValue, email_address
 
@@ -25,9 +24,7 @@ def _customer_id(session: Session, slug: str, email: str | None,
                  customer_id: int | None) -> tuple[int, int]:
     if (email is None) == (customer_id is None):
         fail("give the customer as --email or --id (one of them)")
-    store = stores.get_by_slug(session, slug)
-    if store is None:
-        fail(f"no store {slug!r}")
+    store = store_named(session, slug)
     if email is not None:
         try:
             address = email_address(email.strip())

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from afterward.cli.common import fail, migrated_database, print_json
+from afterward.cli.common import fail, migrated_database, print_json, store_named
 from afterward.cli.importer import progress_bar
-from afterward.commerce import stores
 from afterward.commerce.ingest.csv_format import ProgressFn
 from afterward.commerce.ingest.csv_table import ImportRefused, Report
 from afterward.storage.db import Database
@@ -29,10 +28,7 @@ def run(file: Path, *, store: str, read: Reader, write: Writer, as_json: bool,
     db = migrated_database()
     try:
         with db.reading() as session:
-            found = stores.get_by_slug(session, store)
-            store_id = found.id if found else None
-        if store_id is None:
-            fail(f"no store {store!r}")
+            store_id = store_named(session, store).id
         with progress_bar() as progress:
             rows, report = read(file.read_bytes(), progress)
             try:

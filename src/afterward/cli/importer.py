@@ -10,8 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import DBAPIError
 
-from afterward.cli.common import console, fail, migrated_database, print_json
-from afterward.commerce import stores
+from afterward.cli.common import console, fail, migrated_database, print_json, store_named
 from afterward.commerce.ingest.csv_format import ProgressFn
 from afterward.commerce.ingest.csv_import import ImportReport, OnError, import_orders
 from afterward.process import freeze_start_up_heap
@@ -35,10 +34,7 @@ def orders(file: Path = typer.Argument(..., help="CSV file, one row per order li
     db = migrated_database()
     try:
         with db.reading() as session:
-            found = stores.get_by_slug(session, store)
-            store_id = found.id if found else None
-        if store_id is None:
-            fail(f"no store {store!r}")
+            store_id = store_named(session, store).id
         with progress_bar() as progress:
             report = import_orders(db, store_id=store_id, source=file, on_error=on_error,
                                    progress=progress)

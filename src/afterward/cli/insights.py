@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from afterward.cli.common import fail, print_json
+from afterward.cli.common import fail, print_json, store_named
 
 app = typer.Typer(no_args_is_help=True, help="Evaluate the models (delivery dates, ...).")
 
@@ -236,15 +236,12 @@ def words(store: str = typer.Option(..., "--store", help="The store's slug."),
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     from afterward.cli.common import console, migrated_database
-    from afterward.commerce import stores
     from afterward.insights import words as insight_words
 
     db = migrated_database()
     try:
         with db.transaction() as session:
-            found = stores.get_by_slug(session, store)
-            if found is None:
-                fail(f"no store {store!r}")
+            found = store_named(session, store)
             labels = {"read": "Reading texts", "score": "Scoring sentiment",
                       "themes": "Finding themes"}
             with Progress(TextColumn("{task.description:<20}"), BarColumn(),
@@ -281,7 +278,6 @@ def report(store: str = typer.Option(..., "--store", help="The store's slug."),
     """Write the store's cohorts, KPIs, CLV distribution and programs as one
     self-contained HTML file (CSS and charts inline: nothing to fetch to open it)."""
     from afterward.cli.common import migrated_database
-    from afterward.commerce import stores
     from afterward.insights import dashboard, programs
     from afterward.storage.types import utcnow
     from afterward.web.admin.context import StoreView
@@ -296,9 +292,7 @@ def report(store: str = typer.Option(..., "--store", help="The store's slug."),
     db = migrated_database()
     try:
         with db.reading() as session:
-            found = stores.get_by_slug(session, store)
-            if found is None:
-                fail(f"no store {store!r}")
+            found = store_named(session, store)
             html = report_html(session, StoreView.of(found), days=days, now=utcnow(),
                                window=window)
     finally:
@@ -324,7 +318,6 @@ def recompute(store: str | None = typer.Option(None, "--store",
     from sqlalchemy import select
 
     from afterward.cli.common import console, migrated_database
-    from afterward.commerce import stores
     from afterward.commerce.models import Store
     from afterward.insights import recompute as runs
     from afterward.process import freeze_start_up_heap
@@ -338,9 +331,7 @@ def recompute(store: str | None = typer.Option(None, "--store",
     try:
         with db.reading() as session:
             if store is not None:
-                found = stores.get_by_slug(session, store)
-                if found is None:
-                    fail(f"no store {store!r}")
+                found = store_named(session, store)
                 chosen = [(found.id, found.slug)]
             else:
                 chosen = [(row.id, row.slug) for row in session.execute(

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from afterward.cli.common import console, fail, migrated_database, print_json
-from afterward.commerce import stores
+from afterward.cli.common import console, fail, migrated_database, print_json, store_named
 from afterward.journeys import builtins, parsing, service
 from afterward.journeys import definition as spec
 
@@ -22,9 +21,7 @@ def install_builtins(slug: str = typer.Argument(..., help="The store's slug."),
     Running it again changes nothing; built-ins the merchant edited are kept."""
     db = migrated_database()
     with db.transaction() as session:
-        store = stores.get_by_slug(session, slug)
-        if store is None:
-            fail(f"no store {slug!r}")
+        store = store_named(session, slug)
         done = builtins.install(session, store_id=store.id)
     if as_json:
         print_json([{"key": d.key, "outcome": d.outcome, "version": d.version,
@@ -41,9 +38,7 @@ def list_journeys(slug: str, as_json: bool = typer.Option(False, "--json")) -> N
     """List a store's journeys with their enrolment counts."""
     db = migrated_database()
     with db.reading() as session:
-        store = stores.get_by_slug(session, slug)
-        if store is None:
-            fail(f"no store {slug!r}")
+        store = store_named(session, slug)
         rows = [{"key": s.journey.key, "name": s.journey.name, "enabled": s.journey.enabled,
                  "version": s.journey.version, "enrolled": s.enrolled, **s.counts}
                 for s in service.list_journeys(session, store_id=store.id)]
@@ -71,9 +66,7 @@ def validate(path: Path = typer.Argument(..., exists=True, dir_okay=False, reada
 def _switch(slug: str, key: str, enabled: bool) -> None:
     db = migrated_database()
     with db.transaction() as session:
-        store = stores.get_by_slug(session, slug)
-        if store is None:
-            fail(f"no store {slug!r}")
+        store = store_named(session, slug)
         try:
             service.set_enabled(session, store_id=store.id, key=key, enabled=enabled)
         except service.JourneyNotFound as exc:

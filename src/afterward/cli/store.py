@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import typer
 
-from afterward.cli.common import console, fail, migrated_database, print_json
+from afterward.cli.common import console, fail, migrated_database, print_json, store_named
 from afterward.commerce import stores
 from afterward.commerce.validation import InvalidValue
 
@@ -66,9 +66,7 @@ def secret(slug: str, provider: str, value: str,
     db = migrated_database()
     try:
         with db.transaction() as session:
-            store = stores.get_by_slug(session, slug)
-            if store is None:
-                fail(f"no store {slug!r}")
+            store = store_named(session, slug)
             stores.set_webhook_secret(session, store=store, provider=provider, secret=value,
                                       grace=timedelta(hours=grace_hours))
     except stores.StoreError as exc:
@@ -82,9 +80,7 @@ def new_key(slug: str, name: str = typer.Option("default"),
     """Issue another API key for a store (shown once)."""
     db = migrated_database()
     with db.transaction() as session:
-        store = stores.get_by_slug(session, slug)
-        if store is None:
-            fail(f"no store {slug!r}")
+        store = store_named(session, slug)
         key = stores.issue_api_key(session, store=store, name=name)
     print_json({"slug": slug, "api_key": key}) if as_json else print(key)
 
@@ -95,9 +91,7 @@ def revoke_key(slug: str, prefix: str = typer.Argument(..., help="First 10 chara
     """Revoke a store's API key by its prefix."""
     db = migrated_database()
     with db.transaction() as session:
-        store = stores.get_by_slug(session, slug)
-        if store is None:
-            fail(f"no store {slug!r}")
+        store = store_named(session, slug)
         count = stores.revoke_api_key(session, store=store, prefix=prefix)
     if count == 0:
         fail(f"no active key starting with {prefix!r}")

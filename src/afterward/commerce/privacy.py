@@ -21,7 +21,8 @@ CUSTOMER_IDENTITY = ("external_id", "email", "phone", "first_name", "last_name",
 ORDER_IDENTITY = ("email", "phone", "ship_name", "ship_address1", "ship_city",
                   "ship_postal_code", "payment_fingerprint")
 _CUSTOMER_FIELDS = (*CUSTOMER_IDENTITY, "locale", "timezone", "orders_count",
-                    "total_spent_minor", "first_order_at", "last_order_at", "created_at")
+                    "total_spent_minor", "first_order_at", "last_order_at", "account_state",
+                    "created_at")
 _ORDER_FIELDS = ("id", "number", "source", "currency", "subtotal_minor", "shipping_minor",
                  "tax_minor", "discount_minor", "total_minor", "refunded_minor", "status",
                  "placed_at", *ORDER_IDENTITY, "ship_region", "ship_country")
