@@ -101,3 +101,40 @@ def test_a_merchant_adjusts_a_member_s_points(live_server, new_page, artifacts, 
     keep_screenshot(page, artifacts / "loyalty-admin-member.png")
     assert problems_on(page) == []
     assert club.points(customer_id)[0] == 350
+
+
+def test_a_merchant_imports_members_from_another_program(live_server, new_page, artifacts,
+                                                         club, db, tmp_path):
+    assert club.put_program(points_per_currency_unit=1, tiers=TIERS).status_code == 200
+    make_admin(db)
+    members = tmp_path / "smile-export.csv"
+    members.write_text("email,points,tier\nada@example.com,1200,\nbo@example.com,lots,\n",
+                       encoding="utf-8")
+    page = new_page(viewport=PHONE, java_script_enabled=False)
+    page.goto(f"{live_server.url}/admin/login")
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin")
+
+    # given: the import page, reached from the loyalty overview
+    page.get_by_role("link", name="Loyalty").first.click()
+    page.get_by_role("link", name="Import members").click()
+
+    # when: a file with a bad row is sent, then sent again skipping bad rows
+    page.get_by_label("CSV file, UTF-8, one member a row").set_input_files(members)
+    page.get_by_role("button", name="Import members").click()
+    refused = page.locator("#refused").inner_text()
+    bad_rows = page.locator("#errors tbody tr").all_inner_texts()
+    page.get_by_label("CSV file, UTF-8, one member a row").set_input_files(members)
+    page.get_by_label("Skip bad rows and import the others").check()
+    page.get_by_role("button", name="Import members").click()
+
+    # then: nothing at first, the bad row said by its line; then the good member carried
+    assert refused.startswith("Nothing was imported: 1 problem in the file.")
+    assert [" ".join(row.split()) for row in bad_rows] == [
+        "3 points 'lots' is not a whole number of points from 0 to 10,000,000"]
+    assert page.locator("#carried").inner_text().startswith(
+        "Carried over 1 member: 1,200 points, 0 tiers, 1 new customer.")
+    keep_screenshot(page, artifacts / "loyalty-admin-import.png")
+    assert problems_on(page) == []

@@ -19,9 +19,10 @@ class BodyTooLarge(Exception):
 # returns portal's item step (up to 3 photos of 8 MB per line; photo_files.py checks
 # each one). Their bodies may be larger than the configured limit, up to this.
 # An order's review form (feedback: up to 3 photos of each item) is one of them too,
-# and a review through the API (up to 3 photos of 8 MB in base64: 32 MB).
+# and a review through the API (up to 3 photos of 8 MB in base64: 32 MB). So is the
+# admin's import of loyalty members (a CSV file of up to 32 MB: 200,000 members).
 UPLOADS = re.compile(r"^/api/v1/returns/[^/]+/photos$|^/returns/o/[^/]+/review$"
-                     r"|^/review/[^/]+$|^/api/v1/reviews$")
+                     r"|^/review/[^/]+$|^/api/v1/reviews$|^/admin/loyalty/import$")
 UPLOAD_MAX_BYTES = 40 * 1024 * 1024
 
 
