@@ -494,6 +494,34 @@ def test_points_adjusted_from_many_tabs_are_one_entry(site):
                  ) == 1
 
 
+def test_members_imported_from_many_tabs_at_once_are_each_carried_once(site):
+    loyalty_member(site, "L-IMPORT", 10)  # the program, and a known member
+    members = ("email,points\nl-import@example.com,500\n"
+               + "".join(f"import-tab-{i}@example.com,{100 + i}\n" for i in range(6))).encode()
+    call = Call("POST", "/admin/loyalty/import", {
+        "data": {"csrf": site.csrf, "keep_tier_days": "365"},
+        "files": {"members": ("members.csv", members, "text/csv")},
+        "headers": {"Cookie": site.cookie}})
+
+    answers = hammer(site.urls, [call] * 6)
+
+    assert statuses(answers) == {200: 6}
+    assert sum("Carried over 7 members" in a.body for a in answers) == 1
+    assert sum("Carried over 0 members" in a.body and "7 imported before" in a.body
+               for a in answers) == 5
+    assert count(site.db, LoyaltyEntry, LoyaltyEntry.source == "import") == 7
+    assert count(site.db, Customer, Customer.email.like("import-tab-%")) == 6
+    assert loyalty_balance(site, loyalty_member_id(site, "l-import@example.com")) == 510
+
+
+def loyalty_member_id(site: Site, email: str) -> int:
+    with site.db.reading() as session:
+        found = session.scalar(select(Customer.id).where(Customer.store_id == site.store_id,
+                                                         Customer.email == email))
+        assert found is not None
+        return int(found)
+
+
 def test_a_loyalty_program_saved_from_many_tabs_is_that_program(site):
     document = json.dumps({"points_per_currency_unit": 4, "rewards": LOYALTY_REWARDS})
 
