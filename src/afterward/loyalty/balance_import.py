@@ -142,8 +142,8 @@ def carry(db: Database, *, store_id: int, rows: list[Row], report: BalanceReport
     (each member is carried once)."""
     if report.unreadable:
         raise ImportRefused(report)
-    good = db.run(lambda session: check(session, store_id=store_id, rows=rows,
-                                        report=report))
+    with db.reading() as session:  # read only: its errors are counted once
+        good = check(session, store_id=store_id, rows=rows, report=report)
     report.refuse_unless(skip_bad)
     now = now or utcnow()
     for start in range(0, len(good), CHUNK):

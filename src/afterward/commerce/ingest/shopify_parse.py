@@ -1,5 +1,5 @@
-"""Shopify resources (order, fulfillment, refund, customer) as our inputs. Pure: no database,
-so the parsers are property-tested on their own.
+"""Shopify resources (order, fulfillment, refund, customer) as our inputs. Pure: no
+database, so the parsers are property-tested on their own.
 
 Every order Shopify sends is one it has taken, so the parsers map what they find
 onto what the model holds: an order with no lines is an order with no lines, a
