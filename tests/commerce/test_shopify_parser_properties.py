@@ -11,7 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afterward.commerce.ingest import shopify
-from afterward.commerce.ingest.shopify_parse import parse_fulfillment, parse_order, parse_refund
+from afterward.commerce.ingest.shopify_parse import (
+    parse_customer,
+    parse_fulfillment,
+    parse_order,
+    parse_refund,
+)
 from afterward.commerce.ingest.shopify_values import LARGEST_STORABLE_MINOR, Unreadable
 from afterward.commerce.service import CommerceError
 
@@ -19,6 +24,7 @@ DATA = Path(__file__).parent.parent / "data" / "shopify"
 ORDER = json.loads((DATA / "order.json").read_text())["order"]
 FULFILLMENT = json.loads((DATA / "fulfillment.json").read_text())["fulfillment"]
 REFUND = json.loads((DATA / "refund.json").read_text())["refund"]
+CUSTOMER = json.loads((DATA / "customer.json").read_text())["customer"]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -82,6 +88,17 @@ def test_parse_refund_reads_any_field_value_or_says_it_is_unreadable(field, valu
         return
     assert 0 <= amount <= LARGEST_STORABLE_MINOR
     assert all(item.quantity >= 1 for item in refund.items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(field=st.sampled_from(sorted(CUSTOMER)), value=json_values)
+def test_parse_customer_reads_any_field_value_or_says_it_is_unreadable(field, value):
+    try:
+        delivery = parse_customer(mutate(CUSTOMER, field, value))
+    except Unreadable:
+        return
+    assert delivery.customer.external_id or delivery.customer.email
+    assert delivery.state in (None, "enabled", "disabled", "invited", "declined")
 
 
 @given(payload=json_values)
