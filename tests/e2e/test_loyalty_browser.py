@@ -79,7 +79,7 @@ def test_a_merchant_adjusts_a_member_s_points(live_server, new_page, artifacts, 
 
     # given: the member found in the members list
     page.get_by_role("link", name="Loyalty").first.click()
-    page.get_by_role("link", name="Members").click()
+    page.get_by_role("link", name="Members", exact=True).click()
     page.get_by_label("Email").fill("ada@")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="ada@example.com").click()

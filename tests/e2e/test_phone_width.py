@@ -113,6 +113,7 @@ ADMIN_LOYALTY = (
     ("/admin/loyalty/members", "/admin/loyalty/members"),
     ("/admin/loyalty/members/{customer_id}", "/admin/loyalty/members/{shop.customer_id}"),
     ("/admin/loyalty/referrals", "/admin/loyalty/referrals"),
+    ("/admin/loyalty/import", "/admin/loyalty/import"),
 )
 
 

@@ -28,6 +28,7 @@ class Visit:
     status: int = 200
     kind: str = "page"  # page | svg | gif | json | redirect (a page of ours: raw forms too)
     form: dict[str, Any] | None = None  # POSTed when given
+    files: dict[str, tuple[str, bytes, str]] | None = None  # sent with the form, multipart
 
     def target(self, shop: Any) -> str:
         return self.url.format(shop=shop)

@@ -24,6 +24,11 @@ REASON = hostile("adjustment reason", 300)
 TYPED_PROGRAM = hostile("typed program", 2000)
 TYPED_SEARCH = hostile("typed member search", 200)
 TYPED_POINTS = hostile("typed points", 20)
+# A members file whose every cell is hostile: its rows are refused, each by its line,
+# the hostile values named in the messages.
+MEMBERS_FILE = ("email,points,tier,reason\n" + ",".join(
+    '"' + value.replace('"', '""') + '"' for value in (h.EMAIL, TYPED_POINTS, TIER + "x",
+                                                        REASON)) + "\n").encode()
 SLUG_TYPED = "[typed]\"><img src=x onerror=alert(1)>' onmouseover='alert(1) {{7*7}}"
 
 
@@ -97,4 +102,11 @@ ADMIN = (
           form={"csrf": CSRF, "reason": REASON}),
     Visit("/admin/loyalty/referrals", "/admin/loyalty/referrals?status=rejected",
           (h.EMAIL, REASON)),
+    Visit("/admin/loyalty/import", "/admin/loyalty/import"),
+    Visit("/admin/loyalty/import", "/admin/loyalty/import", status=422,  # each row refused
+          form={"csrf": CSRF, "keep_tier_days": "365"}, files={"members": (
+              "members.csv", MEMBERS_FILE, "text/csv")}),
+    Visit("/admin/loyalty/import", "/admin/loyalty/import", (TYPED_POINTS,), status=422,
+          form={"csrf": CSRF, "keep_tier_days": TYPED_POINTS},
+          files={"members": ("members.csv", MEMBERS_FILE, "text/csv")}),
 )

@@ -249,7 +249,7 @@ def walk(client: TestClient, shop: h.Shop, visits: tuple[Visit, ...], csrf_page:
         else:
             token = csrf_of(client.get(csrf_page).text) if CSRF in visit.form.values() else ""
             form = {k: token if v is CSRF else v for k, v in visit.form.items()}
-            response = client.post(url, data=form)
+            response = client.post(url, data=form, files=visit.files)
         problems += problems_with(response, visit, shop)
     return problems
 

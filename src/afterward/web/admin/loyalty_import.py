@@ -45,7 +45,7 @@ def import_page(request: Request, admin: Admin = Depends(store_admin)) -> Respon
 @router.post("/loyalty/import")
 def import_members(request: Request, admin: Admin = Depends(store_csrf_checked),
                    members: Annotated[UploadFile | None, File()] = None,
-                   keep_tier_days: Annotated[str, Form(max_length=10)] = "",
+                   keep_tier_days: Annotated[str, Form(max_length=20)] = "",
                    skip_bad: Annotated[str, Form(max_length=8)] = "") -> Response:
     typed = {"keep_tier_days": keep_tier_days, "skip_bad": skip_bad}
     days = keep_tier_days.strip()
