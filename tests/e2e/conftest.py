@@ -109,3 +109,15 @@ def keep_screenshot(page: Any, path: Path) -> None:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def sign_in_admin(page: Any, base_url: str, path: str = "/admin") -> None:
+    """Sign the test admin (tests/web/helpers.make_admin) in from the login page, on
+    to `path`."""
+    from tests.web.helpers import PASSWORD
+
+    page.goto(f"{base_url}/admin/login" + (f"?next={path}" if path != "/admin" else ""))
+    page.get_by_label("Email").fill("ann@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}{path}")

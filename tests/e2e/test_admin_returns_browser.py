@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from afterward.returns.models import Return
-from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot, sign_in_admin
 from tests.e2e.phone import problems_on
 from tests.returns.conftest import Shop, make_shop
-from tests.web.helpers import PASSWORD, make_admin
+from tests.web.helpers import make_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -39,11 +39,7 @@ def test_a_merchant_works_through_the_returns_queue(
     make_admin(db)
     page = new_page(viewport=viewport)
     problems: list[str] = []
-    page.goto(f"{live_server.url}/admin/login?next=/admin/returns")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin/returns")
+    sign_in_admin(page, live_server.url, "/admin/returns")
 
     # the flagged returns: only the mug
     page.get_by_label("Flagged only").check()

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from afterward.storage.types import utcnow
 from afterward.tracking.models import Shipment
-from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, keep_screenshot, sign_in_admin
 from tests.e2e.loyalty_member import CAMPAIGN, TIERS, loyalty_member
 from tests.e2e.phone import problems_on
 from tests.loyalty.conftest import Club
-from tests.web.helpers import PASSWORD, make_admin
+from tests.web.helpers import make_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -71,11 +71,7 @@ def test_a_merchant_adjusts_a_member_s_points(live_server, new_page, artifacts, 
     loyalty_member(db, settings, customer_id, points=100)
     make_admin(db)
     page = new_page(viewport=PHONE, java_script_enabled=False)
-    page.goto(f"{live_server.url}/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
 
     # given: the member found in the members list
     page.get_by_role("link", name="Loyalty").first.click()
@@ -111,11 +107,7 @@ def test_a_merchant_imports_members_from_another_program(live_server, new_page, 
     members.write_text("email,points,tier\nada@example.com,1200,\nbo@example.com,lots,\n",
                        encoding="utf-8")
     page = new_page(viewport=PHONE, java_script_enabled=False)
-    page.goto(f"{live_server.url}/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/admin")
+    sign_in_admin(page, live_server.url)
 
     # given: the import page, reached from the loyalty overview
     page.get_by_role("link", name="Loyalty").first.click()

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.e2e import long_shop as s
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, sign_in_admin
 from tests.e2e.loyalty_member import loyalty_member
 from tests.e2e.phone import problems_on
 from tests.web import referral_walk, returns_walk
@@ -115,14 +115,6 @@ ADMIN_LOYALTY = (
     ("/admin/loyalty/referrals", "/admin/loyalty/referrals"),
     ("/admin/loyalty/import", "/admin/loyalty/import"),
 )
-
-
-def sign_in_admin(page: Any, base_url: str) -> None:
-    page.goto(base_url + "/admin/login")
-    page.get_by_label("Email").fill("ann@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/admin")
 
 
 def measured(page: Any, url: str) -> list[str]:
