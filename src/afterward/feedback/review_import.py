@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,10 +117,13 @@ def write(session: Session, *, store_id: int, rows: list[Row], report: Report,
           skip_bad: bool = False, progress: ProgressFn | None = None,
           now: datetime | None = None) -> Report:
     """Each row through service.submit (in a savepoint, so a row the store refuses,
-    an unknown SKU say, is reported by its line and the others go on). Any error and
-    not `skip_bad`: ImportRefused, for the caller to roll back."""
+    an unknown SKU say, is reported by its line and the others go on); the report
+    given back is a new one, `report` (what reading found) left as it was, so a
+    transaction run again (`Database.run`, after a lost race) counts once. Any error
+    and not `skip_bad`: ImportRefused, for the caller to roll back."""
     if report.unreadable:
         raise ImportRefused(report)
+    report = replace(report, errors=list(report.errors))
     # One lock for the file (two imports into one store run one after the other), not
     # one per row: PostgreSQL's lock table would not hold a large file's.
     locks.hold(session, "review-import", store_id)
