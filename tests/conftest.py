@@ -321,6 +321,17 @@ def store(make_store) -> StoreHandle:
     return make_store("acme", shopify_secret="shpss_test_secret")
 
 
+@pytest.fixture
+def cli_on_test_database(monkeypatch: pytest.MonkeyPatch, db_url: str,
+                         tmp_path: Path) -> None:
+    """`afterward` commands run in the test (typer's CliRunner) on the test's database,
+    from an empty working directory; a module takes it with
+    `pytestmark = pytest.mark.usefixtures("cli_on_test_database")`."""
+    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
+    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-0123456789")
+    monkeypatch.chdir(tmp_path)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A test process lives as long as a server and walks as big a heap: the collected
     tests, modules and fixtures are moved out of the garbage collector's sight, as a

@@ -12,11 +12,7 @@ from tests.web.helpers import PASSWORD
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def cli_env(monkeypatch, db_url, tmp_path):
-    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
-    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-0123456789")
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("cli_on_test_database")
 
 
 def stored_user(db, email):

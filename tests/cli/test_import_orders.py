@@ -15,11 +15,7 @@ from tests.commerce.test_csv_format import row, text
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def cli_env(monkeypatch, db_url, tmp_path):
-    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
-    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-0123456789")
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("cli_on_test_database")
 
 
 def orders_in(db) -> tuple[int, int]:

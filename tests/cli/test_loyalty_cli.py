@@ -30,11 +30,7 @@ GOOD = ("email,customer_id,first_name,points,tier\n"
         "cy@example.com,,,0,\n")
 
 
-@pytest.fixture(autouse=True)
-def cli_env(monkeypatch, db_url, tmp_path):
-    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
-    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-0123456789")
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("cli_on_test_database")
 
 
 @pytest.fixture

@@ -21,11 +21,7 @@ runner = CliRunner()
 HEADER = "sku,rating,title,body,author_name,email,order_number,created_at,published\n"
 
 
-@pytest.fixture(autouse=True)
-def cli_env(monkeypatch, db_url, tmp_path):
-    monkeypatch.setenv("AFTERWARD_DATABASE_URL", db_url)
-    monkeypatch.setenv("AFTERWARD_SECRET_KEY", "cli-test-secret-0123456789")
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("cli_on_test_database")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from afterward.cli.common import fail, migrated_database, print_json, store_named
 from afterward.cli.importer import progress_bar
@@ -15,16 +15,16 @@ from afterward.commerce.ingest.csv_format import ProgressFn
 from afterward.commerce.ingest.csv_table import ImportRefused, Report
 from afterward.storage.db import Database
 
-Reader = Callable[[bytes, ProgressFn], tuple[list[Any], Report]]
-# (database, store id, rows, report, progress) -> the report, or ImportRefused (the
-# import commits as it sees fit: all at once, or in chunks after checking every row)
-Writer = Callable[[Database, int, list[Any], Report, ProgressFn], Report]
+R = TypeVar("R", bound=Report)  # the import's own report (csv_table.Report or richer)
 
 
-def run(file: Path, *, store: str, read: Reader, write: Writer, as_json: bool,
-        summary: Callable[[Report], str]) -> None:
-    """Read `file`, write its rows into the store `store`, print the report (as JSON
-    with `as_json`, else each error by line, then `summary`)."""
+def run(file: Path, *, store: str, read: Callable[[bytes, ProgressFn], tuple[list[Any], R]],
+        write: Callable[[Database, int, list[Any], R, ProgressFn], R], as_json: bool,
+        summary: Callable[[R], str]) -> None:
+    """Read `file`, write its rows into the store `store` (`write(database, store id,
+    rows, report, progress)` gives the report or raises ImportRefused; the import
+    commits as it sees fit: all at once, or in chunks after checking every row), print
+    the report (as JSON with `as_json`, else each error by line, then `summary`)."""
     db = migrated_database()
     try:
         with db.reading() as session:
@@ -35,7 +35,7 @@ def run(file: Path, *, store: str, read: Reader, write: Writer, as_json: bool,
                 report = write(db, store_id, rows, report, progress)
                 refused = False
             except ImportRefused as exc:
-                report, refused = exc.report, True
+                report, refused = cast(R, exc.report), True  # the one `read` made
     finally:
         db.dispose()
     if as_json:

@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from afterward.cli import file_import
-from afterward.commerce.ingest.csv_table import Report
 from afterward.loyalty import balance_import
 
 app = typer.Typer(no_args_is_help=True, help="Loyalty: bring members over from another "
@@ -38,18 +37,12 @@ def import_members(
         file, store=store, as_json=as_json,
         read=balance_import.read,
         write=lambda db, store_id, rows, report, progress: balance_import.carry(
-            db, store_id=store_id, rows=rows, report=_balances(report),
+            db, store_id=store_id, rows=rows, report=report,
             skip_bad=skip_bad, keep_tier_days=keep_tier_days, progress=progress),
         summary=_summary)
 
 
-def _balances(report: Report) -> balance_import.BalanceReport:
-    assert isinstance(report, balance_import.BalanceReport)  # balance_import.read's
-    return report
-
-
-def _summary(report: Report) -> str:
-    balances = _balances(report)
+def _summary(balances: balance_import.BalanceReport) -> str:
     return (f"carried over {balances.imported} members ({balances.points:,} points, "
             f"{balances.tiers} tiers; {balances.new_customers} new customers); "
             f"{balances.already} imported before; {balances.unchanged} with nothing to "
